@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Makes a fresh machine ready to build, test and demo wasm-auth; every README command runs it.
+# Idempotent: each step checks what is there first, so a second run takes seconds.
+# Installs: the wasm32 target, the wasm-bindgen CLI at exactly the crate's version, wasm-pack,
+# Debian's chromium + chromium-driver, and the npm dev dependencies of package-lock.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+WASM_PACK_VERSION=0.15.1
+
+log() { printf 'bootstrap: %s\n' "$*"; }
+die() { printf 'bootstrap: error: %s\n' "$*" >&2; exit 1; }
+
+for tool in cargo rustup node npm; do
+  command -v "$tool" >/dev/null || die "$tool is not installed; this project needs the Rust toolchain (rustup) and Node.js >= 20.19"
+done
+
+# Root installs directly; anyone else needs sudo for apt.
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# cargo install, preferring the crate's own lock file. --locked can fail when the registry
+# lacks a locked dependency version (seen here: wasm-bindgen-cli 0.2.130's webpki-roots), so
+# fall back to a fresh resolution rather than stop.
+cargo_install() {
+  cargo install --force --locked "$@" || cargo install --force "$@"
+}
+
+# 1. The wasm32 target.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 2. The wasm-bindgen CLI (and its test runner) at exactly the version Cargo.toml pins: any other
+#    version fails with "schema version must exactly match" (TOOLCHAIN.md pitfall 2).
+want_bindgen=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
+[ -n "$want_bindgen" ] || die "Cargo.toml must pin wasm-bindgen exactly (wasm-bindgen = \"=X.Y.Z\")"
+have_bindgen=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+have_runner=$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have_bindgen" != "$want_bindgen" ] || [ "$have_runner" != "$want_bindgen" ]; then
+  log "installing wasm-bindgen-cli $want_bindgen (had: ${have_bindgen:-none}); takes a few minutes"
+  cargo_install wasm-bindgen-cli --version "$want_bindgen"
+fi
+
+# 3. wasm-pack.
+have_pack=$(wasm-pack --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have_pack" != "$WASM_PACK_VERSION" ]; then
+  log "installing wasm-pack $WASM_PACK_VERSION (had: ${have_pack:-none}); takes a few minutes"
+  cargo_install wasm-pack --version "$WASM_PACK_VERSION"
+fi
+
+# 4. Debian's Chromium and its driver, for browser tests (browser downloads fail here).
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  log "installing Debian's chromium and chromium-driver"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# 5. npm dev dependencies (binaryen, playwright-core, workerd, jose, oidc-provider, vite, ...),
+#    exactly as package-lock.json pins them; redone only when the lock file changes.
+#    Install scripts are skipped: none is needed (the binaries come in platform packages), and
+#    skipping them gives the same result on every npm version.
+stamp=node_modules/.bootstrap-lock.sha256
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
+  log "installing npm dev dependencies (npm ci)"
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" > "$stamp"
+fi
+
+# 6. The wasm-opt that the build uses: npm binaryen >= 132, never Debian's (pitfall 1).
+opt_version=$(node_modules/.bin/wasm-opt --version | sed -n 's/.*version \([0-9]*\).*/\1/p')
+[ "${opt_version:-0}" -ge 132 ] || die "node_modules/.bin/wasm-opt is binaryen ${opt_version:-?}; need >= 132"
+
+log "ready (wasm-bindgen $want_bindgen, wasm-pack $WASM_PACK_VERSION, binaryen $opt_version, $(node --version))"

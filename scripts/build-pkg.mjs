@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Builds the npm package in pkg/ (`make pkg`): wasm-pack for each [[build]] of wasm-pack.toml,
+// npm binaryen's wasm-opt, then the entry shims and package.json from pkg-template/.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'smol-toml';
+import { reportSize } from './size.mjs';
+
+const root = resolve(import.meta.dirname, '..');
+const config = parse(readFileSync(join(root, 'wasm-pack.toml'), 'utf8'));
+const cargo = parse(readFileSync(join(root, 'Cargo.toml'), 'utf8'));
+const { npm_name: npmName, out_dir: pkgDir, out_name: outName } = config.package;
+const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
+
+function run(cmd, args, opts = {}) {
+  console.log(`$ ${cmd} ${args.join(' ')}`);
+  return execFileSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+}
+
+function checkWasmOpt() {
+  if (!existsSync(wasmOpt)) throw new Error(`${wasmOpt} missing: run scripts/bootstrap.sh`);
+  const out = execFileSync(wasmOpt, ['--version'], { encoding: 'utf8' });
+  const version = Number(/version (\d+)/.exec(out)?.[1]);
+  if (!(version >= config.wasm_opt.min_version)) {
+    throw new Error(`wasm-opt ${version} is older than ${config.wasm_opt.min_version}: ${out.trim()}`);
+  }
+}
+
+checkWasmOpt();
+const pkg = join(root, pkgDir);
+rmSync(pkg, { recursive: true, force: true });
+mkdirSync(pkg, { recursive: true });
+
+for (const build of config.build) {
+  const outDir = join(root, build.out_dir);
+  rmSync(outDir, { recursive: true, force: true });
+  // wasm-pack's own wasm-opt is disabled in Cargo.toml; npm binaryen's bin dir still goes first
+  // on PATH so that nothing it runs can pick up Debian's binaryen 108.
+  const env = { ...process.env, PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH}` };
+  run('wasm-pack', ['build', '--release', '--no-pack', '--target', build.target,
+    '--out-dir', outDir, '--out-name', outName], { env });
+  const wasm = join(outDir, `${outName}_bg.wasm`);
+  run(wasmOpt, [...config.wasm_opt.flags, wasm, '-o', wasm]);
+  const dest = join(pkg, build.pkg_subdir);
+  mkdirSync(dest, { recursive: true });
+  for (const file of [`${outName}.js`, `${outName}.d.ts`, `${outName}_bg.wasm`]) {
+    cpSync(join(outDir, file), join(dest, file));
+  }
+}
+
+const template = join(root, 'pkg-template');
+for (const entry of readdirSync(template)) {
+  if (entry !== 'package.json') cpSync(join(template, entry), join(pkg, entry), { recursive: true });
+}
+// One README for the repository and the npm page.
+cpSync(join(root, 'README.md'), join(pkg, 'README.md'));
+const manifest = JSON.parse(readFileSync(join(template, 'package.json'), 'utf8'));
+const crate = cargo.package;
+const license = crate.license?.workspace ? cargo.workspace.package.license : crate.license;
+writeFileSync(join(pkg, 'package.json'), JSON.stringify({
+  name: npmName, version: crate.version, description: crate.description, license, ...manifest,
+}, null, 2) + '\n');
+
+reportSize(join(pkg, `${outName}_bg.wasm`), join(pkg, `${outName}.js`));

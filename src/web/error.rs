@@ -1,0 +1,31 @@
+//! Turning core errors into JS `Error`s with a stable `.code`, and the TypeScript types for them.
+
+use wasm_bindgen::prelude::*;
+
+use crate::Error;
+
+// The union must list exactly `Error::CODES`; tests/e2e checks the shipped .d.ts against it.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_ERRORS: &str = r#"
+/** Every stable `.code` a wasm-auth error can carry. */
+export type WasmAuthErrorCode =
+  | "ERR_AUTH_CRYPTO_UNAVAILABLE"
+  | "ERR_OAUTH_INVALID_CODE_VERIFIER"
+  | "ERR_INTERNAL";
+
+/** What every function of wasm-auth throws (or rejects with): an `Error` with a stable `code`. */
+export interface WasmAuthError extends Error {
+  readonly name: "WasmAuthError";
+  readonly code: WasmAuthErrorCode;
+}
+"#;
+
+/// The JS value to throw for `err`: an `Error` named `WasmAuthError` with `.code` set.
+pub fn to_js_error(err: &Error) -> JsValue {
+    let js = js_sys::Error::new(&err.to_string());
+    js.set_name("WasmAuthError");
+    // Setting a property on a fresh plain Error cannot fail; if it ever did, the error still
+    // carries its message, which is better than replacing it with another one.
+    let _ = js_sys::Reflect::set(&js, &JsValue::from_str("code"), &JsValue::from_str(err.code()));
+    js.into()
+}
