@@ -46,7 +46,7 @@ pub fn create_pkce() -> Result<JsValue, JsValue> {
 ///
 /// Throws `ERR_OAUTH_INVALID_CODE_VERIFIER` when the verifier breaks RFC 7636 section 4.1.
 #[wasm_bindgen(js_name = pkceChallenge)]
-pub fn pkce_challenge(code_verifier: &str) -> Result<String, JsValue> {
+pub fn pkce_challenge(#[wasm_bindgen(js_name = "codeVerifier")] code_verifier: &str) -> Result<String, JsValue> {
     let verifier = CodeVerifier::parse(code_verifier).map_err(|e| to_js_error(&e))?;
     Ok(verifier.challenge().as_str().to_owned())
 }

@@ -1,0 +1,52 @@
+# wasm-auth: `make demo` and `make test` do all setup on a fresh machine (scripts/bootstrap.sh).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+# npm binaryen's bin dir goes before /usr/bin so that no tool can pick up Debian's wasm-opt.
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+export WASM_BINDGEN_TEST_TIMEOUT ?= 120
+
+TARBALL_DIR := target/e2e
+PORT ?= 8080
+
+.PHONY: all bootstrap pkg pack test test-native test-wasm test-e2e size demo clean
+
+all: pkg
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+# The npm package in pkg/ (wasm-pack + binaryen wasm-opt + pkg-template/).
+pkg: bootstrap
+	node scripts/build-pkg.mjs
+
+# The tarball `npm install` would get; the e2e suites install it into throwaway projects.
+pack: pkg
+	mkdir -p $(TARBALL_DIR)
+	rm -f $(TARBALL_DIR)/*.tgz
+	cd pkg && npm pack --silent --pack-destination ../$(TARBALL_DIR) >/dev/null
+
+# Every test layer, then the shipped wasm's size.
+test: bootstrap test-native test-wasm test-e2e size
+
+test-native: bootstrap
+	cargo test --workspace
+
+# The crate compiled to wasm32 under Node, then in headless Chromium (webdriver.json).
+test-wasm: bootstrap
+	cargo test --target wasm32-unknown-unknown -p wasm-auth --test wasm
+	WASM_BINDGEN_USE_BROWSER=1 cargo test --target wasm32-unknown-unknown -p wasm-auth --test wasm
+
+# The packed tarball used from Node, a plain-ESM page, a Vite-built page and a workerd worker.
+test-e2e: pack
+	WASM_AUTH_TARBALL=$$(ls $(TARBALL_DIR)/*.tgz) node --test --test-concurrency=1 tests/e2e/
+
+size: pkg
+	node scripts/size.mjs pkg/wasm_auth_bg.wasm pkg/wasm_auth.js
+
+# The demo page and the built package on http://127.0.0.1:$(PORT).
+demo: pkg
+	PORT=$(PORT) node scripts/serve.mjs
+
+clean:
+	rm -rf pkg target/wasm-pack target/e2e

@@ -1,0 +1,41 @@
+// The demo page as `make demo` serves it, clicked through in headless Chromium.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startDemo } from '../../scripts/serve.mjs';
+import { launchChromium, packageVersion, root } from './helpers.mjs';
+
+let browser;
+let demo;
+
+before(async () => {
+  demo = await startDemo({ port: 0 });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.close();
+});
+
+test('the demo page loads the package and generates a PKCE pair on click', async () => {
+  const page = await browser.newPage({ viewport: { width: 375, height: 740 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${demo.url}/`);
+  await page.getByText(packageVersion(), { exact: true }).waitFor();
+  await page.getByRole('button', { name: 'Generate a PKCE pair' }).click();
+  const verifier = await page.locator('#pkce-verifier').textContent();
+  const challenge = await page.locator('#pkce-challenge').textContent();
+  assert.match(verifier, /^[A-Za-z0-9_-]{43}$/);
+  assert.equal(challenge, createHash('sha256').update(verifier).digest('base64url'));
+  assert.equal(await page.locator('#pkce-method').textContent(), 'S256');
+  assert.equal(await page.getByRole('alert').isHidden(), true);
+  assert.deepEqual(errors, []);
+  const artifacts = join(root, 'target', 'e2e', 'artifacts');
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, 'demo-pkce-375px.png'), fullPage: true });
+  await page.close();
+});

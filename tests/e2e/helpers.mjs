@@ -1,0 +1,104 @@
+// Shared by the end-to-end suites: throwaway projects that install the packed tarball, the
+// static server, headless Chromium (Debian's, through playwright-core) and the probe check.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+export const root = resolve(import.meta.dirname, '../..');
+export const run = promisify(execFile);
+export { serveStatic } from '../../scripts/static-server.mjs';
+
+/** The tarball `make test-e2e` packed from pkg/ (WASM_AUTH_TARBALL). */
+export function tarball() {
+  const path = process.env.WASM_AUTH_TARBALL;
+  assert.ok(path, 'WASM_AUTH_TARBALL is not set: run the e2e suites through `make test-e2e`');
+  return resolve(path);
+}
+
+export function packageVersion() {
+  return JSON.parse(readFileSync(join(root, 'pkg', 'package.json'), 'utf8')).version;
+}
+
+/**
+ * A new project under target/e2e/<name> (kept after the run, for inspection) with `files`
+ * written into it and the tarball installed as an ordinary dependency.
+ */
+export async function makeProject(name, files) {
+  const dir = join(root, 'target', 'e2e', name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `e2e-${name}`, private: true, type: 'module' }));
+  cpSync(join(import.meta.dirname, 'fixtures', 'probe.js'), join(dir, 'probe.js'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  await run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline', tarball()], { cwd: dir });
+  return dir;
+}
+
+/** A TCP port that was free a moment ago, for servers that cannot be told to pick one. */
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Debian's headless Chromium, with the flags this closed network needs (TOOLCHAIN.md 4). */
+export async function launchChromium() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+  });
+}
+
+/**
+ * Opens `url` and returns what the page stored in `window.__probe`; page errors and failed
+ * requests fail the test with their message instead of a bare timeout.
+ */
+export async function probePage(browser, url) {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console error: ${m.text()}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
+  try {
+    await page.goto(url);
+    await page.waitForFunction(() => window.__probe !== undefined, null, { timeout: 15_000 })
+      .catch((e) => { throw new Error(`${e.message}\n${problems.join('\n')}`); });
+    assert.deepEqual(problems, []);
+    return await page.evaluate(() => window.__probe);
+  } finally {
+    await page.close();
+  }
+}
+
+const base64urlSha256 = (text) => createHash('sha256').update(text).digest('base64url');
+
+/** What every consumer must see from tests/e2e/fixtures/probe.js. */
+export function assertProbe(result) {
+  assert.equal(result.version, packageVersion());
+  for (const pair of [result.first, result.second]) {
+    assert.match(pair.codeVerifier, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(pair.codeChallenge, base64urlSha256(pair.codeVerifier), 'challenge = BASE64URL(SHA256(verifier))');
+    assert.equal(pair.codeChallengeMethod, 'S256');
+  }
+  assert.notEqual(result.first.codeVerifier, result.second.codeVerifier);
+  assert.equal(result.rfc7636, 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+  assert.equal(result.error?.isError, true, 'a bad verifier throws an Error');
+  assert.equal(result.error.name, 'WasmAuthError');
+  assert.equal(result.error.code, 'ERR_OAUTH_INVALID_CODE_VERIFIER');
+  assert.doesNotMatch(result.error.message, /too-short/, 'messages do not echo input');
+}

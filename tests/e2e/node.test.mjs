@@ -1,0 +1,74 @@
+// The packed package installed into a fresh Node project: ESM import with no init call,
+// require() from CommonJS, and the TypeScript types a user compiles against.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { assertProbe, makeProject, root, run } from './helpers.mjs';
+
+const project = await makeProject('node', {
+  'main.js': `import { probe } from './probe.js';\nconsole.log(JSON.stringify(probe()));\n`,
+  'main.cjs': `const { pkceChallenge, version } = require('wasm-auth');
+console.log(JSON.stringify({ version: version(), challenge: pkceChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk') }));\n`,
+  'check.ts': `import { createPkce, pkceChallenge, version, type PkcePair, type WasmAuthError, type WasmAuthErrorCode } from 'wasm-auth';
+const pair: PkcePair = createPkce();
+const method: 'S256' = pair.codeChallengeMethod;
+const challenge: string = pkceChallenge(pair.codeVerifier);
+const v: string = version();
+// @ts-expect-error the result is typed, not any: unknown properties are errors
+pair.nonexistent;
+// @ts-expect-error pkceChallenge takes a string
+pkceChallenge(42);
+const code: WasmAuthErrorCode = 'ERR_OAUTH_INVALID_CODE_VERIFIER';
+// @ts-expect-error codes are a closed union
+const wrong: WasmAuthErrorCode = 'ERR_NOT_A_CODE';
+function codeOf(e: WasmAuthError): WasmAuthErrorCode { return e.code; }
+export { method, challenge, v, code, wrong, codeOf };
+`,
+});
+const installed = join(project, 'node_modules', 'wasm-auth');
+
+test('ESM: import { ... } from "wasm-auth" works with no init call', async () => {
+  const { stdout } = await run('node', ['main.js'], { cwd: project });
+  assertProbe(JSON.parse(stdout));
+});
+
+test('CommonJS: require("wasm-auth") works (Node >= 20.19 loads the ESM entry)', async () => {
+  const { stdout } = await run('node', ['main.cjs'], { cwd: project });
+  const result = JSON.parse(stdout);
+  assert.equal(result.challenge, 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+});
+
+test('TypeScript: the shipped types compile in strict mode and are not any', async () => {
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext',
+    '--target', 'es2022', '--lib', 'es2022,dom', 'check.ts'];
+  const result = await run('node', [tsc, ...args], { cwd: project }).catch((e) => e);
+  assert.equal(result.code ?? 0, 0, `tsc failed:\n${result.stdout}${result.stderr}`);
+});
+
+test('the shipped .d.ts files contain no `any`', () => {
+  for (const file of ['index.d.ts', 'wasm_auth.d.ts']) {
+    const text = readFileSync(join(installed, file), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    assert.doesNotMatch(text, /\bany\b/, `${file} mentions any`);
+  }
+});
+
+test('the TypeScript error-code union lists exactly the Rust error codes', () => {
+  const rust = readFileSync(join(root, 'src', 'error.rs'), 'utf8');
+  const list = /const CODES: [^=]*= &\[([^\]]*)\]/.exec(rust)?.[1];
+  assert.ok(list, 'Error::CODES not found in src/error.rs');
+  const rustCodes = [...list.matchAll(/"(ERR_[A-Z0-9_]+)"/g)].map((m) => m[1]).sort();
+  const dts = readFileSync(join(installed, 'wasm_auth.d.ts'), 'utf8');
+  const union = /type WasmAuthErrorCode =([^;]*);/.exec(dts)?.[1];
+  assert.ok(union, 'WasmAuthErrorCode not found in the .d.ts');
+  const tsCodes = [...union.matchAll(/"(ERR_[A-Z0-9_]+)"/g)].map((m) => m[1]).sort();
+  assert.deepEqual(tsCodes, rustCodes);
+});
+
+test('the package ships one wasm binary, its glue, the entries, types and README', async () => {
+  const { stdout } = await run('tar', ['-tzf', process.env.WASM_AUTH_TARBALL]);
+  const files = stdout.trim().split('\n').map((f) => f.replace(/^package\//, '')).sort();
+  assert.deepEqual(files, ['README.md', 'browser.js', 'index.d.ts', 'node.js', 'package.json',
+    'wasm_auth.d.ts', 'wasm_auth.js', 'wasm_auth_bg.wasm', 'workerd.js']);
+});
