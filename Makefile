@@ -9,7 +9,7 @@ export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 TARBALL_DIR := target/e2e
 PORT ?= 8080
 
-.PHONY: all bootstrap pkg pack test test-native test-wasm test-e2e size demo clean
+.PHONY: all bootstrap pkg pack server test test-native test-wasm test-e2e size demo clean
 
 all: pkg
 
@@ -26,6 +26,10 @@ pack: pkg
 	rm -f $(TARBALL_DIR)/*.tgz
 	cd pkg && npm pack --silent --pack-destination ../$(TARBALL_DIR) >/dev/null
 
+# The reference auth server (server/), which also serves www/ and pkg/.
+server: bootstrap
+	cargo build -p wasm-auth-server
+
 # Every test layer, then the shipped wasm's size.
 test: bootstrap test-native test-wasm test-e2e size
 
@@ -37,16 +41,18 @@ test-wasm: bootstrap
 	cargo test --target wasm32-unknown-unknown -p wasm-auth --test wasm
 	WASM_BINDGEN_USE_BROWSER=1 cargo test --target wasm32-unknown-unknown -p wasm-auth --test wasm
 
-# The packed tarball used from Node, a plain-ESM page, a Vite-built page and a workerd worker.
-test-e2e: pack
+# The packed tarball used from Node, a plain-ESM page, a Vite-built page and a workerd worker;
+# the reference server over HTTP; the demo page in Chromium.
+test-e2e: pack server
 	WASM_AUTH_TARBALL=$$(ls $(TARBALL_DIR)/*.tgz) node --test --test-concurrency=1 tests/e2e/
 
 size: pkg
 	node scripts/size.mjs pkg/wasm_auth_bg.wasm pkg/wasm_auth.js
 
-# The demo page and the built package on http://127.0.0.1:$(PORT).
-demo: pkg
-	PORT=$(PORT) node scripts/serve.mjs
+# The reference server with the demo page and the built package on http://127.0.0.1:$(PORT),
+# state in data/ (created on first start, ignored by git).
+demo: pkg server
+	./target/debug/wasm-auth-server --port $(PORT) --data-dir data
 
 clean:
 	rm -rf pkg target/wasm-pack target/e2e

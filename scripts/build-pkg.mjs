@@ -5,7 +5,6 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'smol-toml';
-import { reportSize } from './size.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const config = parse(readFileSync(join(root, 'wasm-pack.toml'), 'utf8'));
@@ -62,4 +61,4 @@ writeFileSync(join(pkg, 'package.json'), JSON.stringify({
   name: npmName, version: crate.version, description: crate.description, license, ...manifest,
 }, null, 2) + '\n');
 
-reportSize(join(pkg, `${outName}_bg.wasm`), join(pkg, `${outName}.js`));
+console.log(`built ${pkgDir}/ (${npmName} ${crate.version}); \`make size\` prints the wasm's size`);

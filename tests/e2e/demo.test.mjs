@@ -1,23 +1,25 @@
-// The demo page as `make demo` serves it, clicked through in headless Chromium.
+// The demo page as `make demo` serves it (from the reference server), clicked through in
+// headless Chromium.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startDemo } from '../../scripts/serve.mjs';
+import { startReferenceServer } from '../../scripts/reference-server.mjs';
 import { launchChromium, packageVersion, root } from './helpers.mjs';
 
 let browser;
 let demo;
 
 before(async () => {
-  demo = await startDemo({ port: 0 });
+  demo = await startReferenceServer({ dataDir: mkdtempSync(join(tmpdir(), 'wasm-auth-demo-')) });
   browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  await demo?.close();
+  await demo?.stop();
 });
 
 test('the demo page loads the package and generates a PKCE pair on click', async () => {

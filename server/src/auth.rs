@@ -1,0 +1,125 @@
+//! Who is calling: a Bearer JWT, an API key (X-API-Key header, or the api_key query
+//! parameter), or the session cookie, in that order of precedence. A credential that is
+//! present but invalid is an error; the server never falls back to a weaker one.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use rusqlite::OptionalExtension;
+
+use crate::error::{ApiError, ApiResult};
+use crate::keys;
+use crate::state::AppState;
+use crate::util;
+
+pub const SESSION_COOKIE: &str = "wasm_auth_session";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Bearer,
+    ApiKey,
+    Session,
+}
+
+pub struct Principal {
+    pub user_id: String,
+    pub scopes: Vec<String>,
+    pub via: Via,
+}
+
+impl Principal {
+    pub fn require(&self, scope: &str) -> ApiResult<()> {
+        if self.scopes.iter().any(|s| s == scope) { Ok(()) } else { Err(ApiError::insufficient_scope(scope)) }
+    }
+}
+
+/// The value of cookie `name` in the Cookie header(s).
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+fn query_param(parts: &Parts, name: &str) -> Option<String> {
+    let query = parts.uri.query()?;
+    url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+/// CSRF defence for cookie-authenticated requests that change state: a browser always sends
+/// Origin on such requests, so a foreign or missing-but-cross-site Origin is refused. Clients
+/// that are not browsers (curl) send no Origin and carry no ambient cookie risk.
+pub fn check_origin(state: &AppState, method: &Method, headers: &HeaderMap) -> ApiResult<()> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    match headers.get(header::ORIGIN).map(|v| v.to_str().unwrap_or("")) {
+        Some(origin) if state.origin_allowed(origin) => Ok(()),
+        Some(_) => Err(ApiError::csrf()),
+        None => {
+            let cross_site = headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site");
+            if cross_site { Err(ApiError::csrf()) } else { Ok(()) }
+        }
+    }
+}
+
+fn bearer(state: &AppState, value: &str) -> ApiResult<Principal> {
+    let Some((scheme, token)) = value.split_once(' ') else {
+        return Err(ApiError::invalid_token("malformed Authorization header"));
+    };
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::invalid_token("unsupported authorization scheme; use Bearer"));
+    }
+    let claims = state.signer.verify_access(token.trim()).map_err(|_| ApiError::invalid_token("the access token is invalid or expired"))?;
+    if keys::is_revoked(&state.db, &claims.jti)? {
+        return Err(ApiError::invalid_token("the access token has been revoked"));
+    }
+    Ok(Principal { user_id: claims.subject, scopes: claims.scopes, via: Via::Bearer })
+}
+
+fn api_key(state: &AppState, key: &str) -> ApiResult<Principal> {
+    let row: Option<(String, String)> = state.db.lock()?.query_row(
+        "SELECT user_id, scopes FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL",
+        [util::sha256_hex(key)],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    ).optional()?;
+    let (user_id, scopes) = row.ok_or_else(|| ApiError::invalid_token("the API key is invalid or revoked"))?;
+    Ok(Principal { user_id, scopes: util::parse_scopes(&scopes), via: Via::ApiKey })
+}
+
+/// The user of a live session, if the id is one.
+pub fn session_user(state: &AppState, session_id: &str) -> ApiResult<Option<(String, String)>> {
+    Ok(state.db.lock()?.query_row(
+        "SELECT s.user_id, u.scopes FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.id_hash = ?1 AND s.expires_at > ?2",
+        rusqlite::params![util::sha256_hex(session_id), util::now()],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    ).optional()?)
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Principal> {
+        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            return bearer(state, value.to_str().unwrap_or(""));
+        }
+        if let Some(value) = parts.headers.get("x-api-key") {
+            return api_key(state, value.to_str().unwrap_or(""));
+        }
+        if let Some(key) = query_param(parts, "api_key") {
+            return api_key(state, &key);
+        }
+        if let Some(session_id) = cookie(&parts.headers, SESSION_COOKIE) {
+            let (user_id, scopes) = session_user(state, &session_id)?
+                .ok_or_else(|| ApiError::invalid_token("the session has ended; log in again"))?;
+            check_origin(state, &parts.method, &parts.headers)?;
+            return Ok(Principal { user_id, scopes: util::parse_scopes(&scopes), via: Via::Session });
+        }
+        Err(ApiError::missing_credentials())
+    }
+}

@@ -1,0 +1,102 @@
+//! The SQLite store: schema, first-start seeding, and the one connection the handlers share.
+//!
+//! One connection behind a mutex is plenty for a reference server; every statement is short
+//! (password hashing happens outside the lock).
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::{Connection, params};
+
+use crate::error::{ApiError, ApiResult};
+use crate::password;
+
+/// The seeded demo user: the API guide's own example credentials.
+pub const DEMO_EMAIL: &str = "user@example.com";
+pub const DEMO_PASSWORD: &str = "securepassword";
+pub const USER_SCOPES: &str = "read:resources write:resources";
+
+#[derive(Clone)]
+pub struct Db(Arc<Mutex<Connection>>);
+
+const SCHEMA: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA foreign_keys = ON;
+CREATE TABLE IF NOT EXISTS users (
+  id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL, scopes TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS signing_keys (
+  kid TEXT PRIMARY KEY, alg TEXT NOT NULL, private_key BLOB NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+  token_hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, user_id TEXT NOT NULL, client_id TEXT,
+  scope TEXT NOT NULL, expires_at INTEGER NOT NULL, rotated INTEGER NOT NULL DEFAULT 0,
+  revoked INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS refresh_tokens_family ON refresh_tokens (family_id);
+CREATE TABLE IF NOT EXISTS revoked_access_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS api_keys (
+  id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE,
+  scopes TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER);
+CREATE TABLE IF NOT EXISTS clients (
+  client_id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_hash TEXT, redirect_uris TEXT NOT NULL,
+  scopes TEXT NOT NULL, grant_types TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS auth_codes (
+  code_hash TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id TEXT NOT NULL, redirect_uri TEXT NOT NULL,
+  scope TEXT NOT NULL, code_challenge TEXT NOT NULL, nonce TEXT, expires_at INTEGER NOT NULL,
+  used INTEGER NOT NULL DEFAULT 0, family_id TEXT);
+CREATE TABLE IF NOT EXISTS sessions (
+  id_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS resources (
+  id TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL, created_at INTEGER NOT NULL);
+";
+
+/// A registered OAuth client, as the seed defines it.
+pub struct ClientSeed<'a> {
+    pub client_id: &'a str,
+    pub name: &'a str,
+    /// None for a public client (PKCE required, no secret).
+    pub secret: Option<&'a str>,
+    pub redirect_uris: Vec<String>,
+    pub scopes: &'a str,
+    pub grant_types: &'a str,
+}
+
+impl Db {
+    /// Opens (creating on first start) `<data_dir>/wasm-auth.sqlite3` and seeds the demo user.
+    pub fn open(data_dir: &Path) -> Result<Db, String> {
+        std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+        let path = data_dir.join("wasm-auth.sqlite3");
+        let conn = Connection::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        conn.execute_batch(SCHEMA).map_err(|e| format!("schema: {e}"))?;
+        let has_user: bool = conn
+            .query_row("SELECT EXISTS(SELECT 1 FROM users WHERE email = ?1)", [DEMO_EMAIL], |r| r.get(0))
+            .map_err(|e| format!("seed: {e}"))?;
+        if !has_user {
+            let hash = password::hash(DEMO_PASSWORD)?;
+            conn.execute(
+                "INSERT INTO users (id, email, password_hash, scopes) VALUES ('user_demo', ?1, ?2, ?3)",
+                params![DEMO_EMAIL, hash, USER_SCOPES],
+            )
+            .map_err(|e| format!("seed: {e}"))?;
+        }
+        Ok(Db(Arc::new(Mutex::new(conn))))
+    }
+
+    /// Registers or updates clients: redirect URIs depend on the address the server runs on.
+    pub fn upsert_clients(&self, clients: &[ClientSeed<'_>]) -> Result<(), String> {
+        let conn = self.lock().map_err(|e| e.description().to_owned())?;
+        for c in clients {
+            conn.execute(
+                "INSERT INTO clients (client_id, name, secret_hash, redirect_uris, scopes, grant_types)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (client_id) DO UPDATE SET name = ?2, secret_hash = ?3, redirect_uris = ?4,
+                   scopes = ?5, grant_types = ?6",
+                params![c.client_id, c.name, c.secret.map(crate::util::sha256_hex), c.redirect_uris.join(" "), c.scopes, c.grant_types],
+            )
+            .map_err(|e| format!("clients: {e}"))?;
+        }
+        Ok(())
+    }
+
+    pub fn lock(&self) -> ApiResult<MutexGuard<'_, Connection>> {
+        self.0.lock().map_err(|_| ApiError::internal("database lock poisoned"))
+    }
+}

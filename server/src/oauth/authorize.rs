@@ -1,0 +1,179 @@
+//! GET/POST /oauth/authorize: the authorization code flow's front channel (RFC 6749 4.1,
+//! RFC 7636). An unknown client or redirect URI gets an error page and never a redirect; every
+//! other error goes back to the client's redirect URI with `error` and `state`.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::page::{error_page, login_page};
+use super::{Client, find_client};
+use crate::credentials;
+use crate::extract::Form;
+use crate::state::AppState;
+use crate::util;
+
+/// The request parameters echoed into the login form and checked again on POST.
+const FLOW_PARAMS: [&str; 8] =
+    ["response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "nonce"];
+
+struct AuthRequest {
+    client: Client,
+    redirect_uri: String,
+    state: Option<String>,
+    scopes: Vec<String>,
+    code_challenge: Option<String>,
+    nonce: Option<String>,
+}
+
+/// Parameters must not repeat (RFC 6749 3.1); a repeat is treated like a missing value.
+fn collect(pairs: Vec<(String, String)>) -> (HashMap<String, String>, Option<String>) {
+    let mut map = HashMap::new();
+    let mut repeated = None;
+    for (k, v) in pairs {
+        if map.insert(k.clone(), v).is_some() {
+            repeated = Some(k);
+        }
+    }
+    (map, repeated)
+}
+
+pub fn redirect(redirect_uri: &str, params: &[(&str, Option<&str>)]) -> Response {
+    let Ok(mut url) = url::Url::parse(redirect_uri) else {
+        return error_page(StatusCode::BAD_REQUEST, "invalid_request", "the registered redirect_uri is not a URL");
+    };
+    {
+        let mut query = url.query_pairs_mut();
+        for (k, v) in params {
+            if let Some(v) = v {
+                query.append_pair(k, v);
+            }
+        }
+    }
+    match HeaderValue::from_str(url.as_str()) {
+        Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+        Err(_) => error_page(StatusCode::BAD_REQUEST, "invalid_request", "the redirect URI cannot be used"),
+    }
+}
+
+fn validate(state: &AppState, params: &HashMap<String, String>, repeated: Option<&str>) -> Result<AuthRequest, Response> {
+    let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    let page_error = |d: &str| error_page(StatusCode::BAD_REQUEST, "invalid_request", d);
+    if let Some(k @ ("client_id" | "redirect_uri")) = repeated {
+        return Err(page_error(&format!("the parameter {k} is repeated")));
+    }
+    let client_id = get("client_id").ok_or_else(|| page_error("client_id is missing"))?;
+    let client = match find_client(state, client_id) {
+        Ok(Some(c)) => c,
+        Ok(None) => return Err(error_page(StatusCode::BAD_REQUEST, "invalid_client", "unknown client_id")),
+        Err(e) => return Err(e.into_response()),
+    };
+    let redirect_uri = get("redirect_uri").ok_or_else(|| page_error("redirect_uri is missing"))?;
+    if !client.redirect_uris.iter().any(|r| r == redirect_uri) {
+        return Err(page_error("redirect_uri is not registered for this client (exact match required)"));
+    }
+    let oauth_state = get("state");
+    let fail = |error: &str, description: &str| {
+        redirect(redirect_uri, &[
+            ("error", Some(error)), ("error_description", Some(description)),
+            ("state", oauth_state), ("iss", Some(state.signer.issuer())),
+        ])
+    };
+    if let Some(k) = repeated {
+        return Err(fail("invalid_request", &format!("the parameter {k} is repeated")));
+    }
+    if get("response_type") != Some("code") {
+        return Err(fail("unsupported_response_type", "only response_type=code is supported"));
+    }
+    if !client.allows_grant("authorization_code") {
+        return Err(fail("unauthorized_client", "this client may not use the authorization code flow"));
+    }
+    let code_challenge = get("code_challenge");
+    match (code_challenge, get("code_challenge_method")) {
+        (None, _) if client.is_public() => return Err(fail("invalid_request", "PKCE is required: send code_challenge with code_challenge_method=S256")),
+        (Some(_), method) if method != Some("S256") => return Err(fail("invalid_request", "code_challenge_method must be S256")),
+        (None, Some(_)) => return Err(fail("invalid_request", "code_challenge_method without code_challenge")),
+        (Some(c), _) if c.len() != 43 || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
+            return Err(fail("invalid_request", "code_challenge must be a base64url SHA-256 (43 characters)"));
+        }
+        _ => {}
+    }
+    let scopes = match get("scope") {
+        Some(scope) => util::parse_scopes(scope),
+        None => client.scopes.clone(),
+    };
+    if scopes.iter().any(|s| !util::valid_scope_token(s)) || !util::is_subset(&scopes, &client.scopes) || scopes.is_empty() {
+        return Err(fail("invalid_scope", "the requested scope is not allowed for this client"));
+    }
+    Ok(AuthRequest {
+        redirect_uri: redirect_uri.to_owned(),
+        state: oauth_state.map(str::to_owned),
+        scopes,
+        code_challenge: code_challenge.map(str::to_owned),
+        nonce: get("nonce").map(str::to_owned),
+        client,
+    })
+}
+
+fn flow_params(params: &HashMap<String, String>) -> Vec<(&'static str, &str)> {
+    FLOW_PARAMS.iter().filter_map(|k| params.get(*k).map(|v| (*k, v.as_str()))).collect()
+}
+
+pub async fn show(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
+    let (params, repeated) = collect(pairs);
+    match validate(&state, &params, repeated.as_deref()) {
+        Ok(request) => login_page(StatusCode::OK, &request.client.name, &request.scopes, &flow_params(&params), None),
+        Err(response) => response,
+    }
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (params, repeated) = collect(pairs);
+    let request = match validate(&state, &params, repeated.as_deref()) {
+        Ok(r) => r,
+        Err(response) => return response,
+    };
+    let issuer = state.signer.issuer().to_owned();
+    if params.get("decision").map(String::as_str) != Some("allow") {
+        return redirect(&request.redirect_uri, &[
+            ("error", Some("access_denied")), ("error_description", Some("the user denied the request")),
+            ("state", request.state.as_deref()), ("iss", Some(&issuer)),
+        ]);
+    }
+    let email = params.get("email").map(String::as_str).unwrap_or("");
+    let password = params.get("password").map(String::as_str).unwrap_or("");
+    let user = match credentials::verify(&state, peer.ip(), email, password).await {
+        Ok(user) => user,
+        Err(e) => {
+            let message = if e.status() == StatusCode::TOO_MANY_REQUESTS { e.description().to_owned() } else { "Invalid email or password.".to_owned() };
+            return login_page(e.status(), &request.client.name, &request.scopes, &flow_params(&params), Some(&message));
+        }
+    };
+    // The user can grant only what they hold; openid is about identity, always theirs.
+    let user_scopes = util::parse_scopes(&user.scopes);
+    let granted: Vec<String> = request.scopes.iter().filter(|s| *s == "openid" || user_scopes.contains(s)).cloned().collect();
+    match store_code(&state, &request, &user.id, &granted) {
+        Ok(code) => redirect(&request.redirect_uri, &[("code", Some(&code)), ("state", request.state.as_deref()), ("iss", Some(&issuer))]),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn store_code(state: &AppState, request: &AuthRequest, user_id: &str, scopes: &[String]) -> crate::error::ApiResult<String> {
+    let code = util::random_token("ac_")?;
+    state.db.lock()?.execute(
+        "INSERT INTO auth_codes (code_hash, client_id, user_id, redirect_uri, scope, code_challenge, nonce, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        rusqlite::params![util::sha256_hex(&code), request.client.client_id, user_id, request.redirect_uri,
+            scopes.join(" "), request.code_challenge.as_deref().unwrap_or(""), request.nonce,
+            util::now() + state.config.code_ttl as i64],
+    )?;
+    Ok(code)
+}

@@ -1,0 +1,144 @@
+//! POST /oauth/token (form-encoded): authorization_code (with PKCE), refresh_token (rotating)
+//! and client_credentials, with client_secret_basic, client_secret_post or a public client_id.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use rusqlite::OptionalExtension;
+use wasm_auth::pkce::CodeVerifier;
+
+use super::{Client, authenticate_client};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Form;
+use crate::state::AppState;
+use crate::tokens::{self, Grant, TokenResponse};
+use crate::util;
+
+type Params = HashMap<String, String>;
+
+fn required<'a>(params: &'a Params, name: &str) -> ApiResult<&'a str> {
+    params.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        .ok_or_else(|| ApiError::invalid_request(format!("{name} is missing")))
+}
+
+fn invalid_grant(description: &str) -> ApiError {
+    ApiError::invalid_grant(StatusCode::BAD_REQUEST, description)
+}
+
+pub async fn token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> ApiResult<axum::Json<TokenResponse>> {
+    let mut params = Params::new();
+    for (k, v) in pairs {
+        if params.insert(k.clone(), v).is_some() {
+            return Err(ApiError::invalid_request(format!("the parameter {k} is repeated")));
+        }
+    }
+    let client = authenticate_client(&state, &headers, &params)?;
+    let grant_type = required(&params, "grant_type")?;
+    if !matches!(grant_type, "authorization_code" | "refresh_token" | "client_credentials") {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", format!("grant_type {grant_type} is not supported")));
+    }
+    if !client.allows_grant(grant_type) {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "unauthorized_client", format!("this client may not use {grant_type}")));
+    }
+    let response = match grant_type {
+        "authorization_code" => authorization_code(&state, &client, &params)?,
+        "refresh_token" => {
+            let presented = required(&params, "refresh_token")?;
+            tokens::rotate(&state, presented, Some(&client.client_id), StatusCode::BAD_REQUEST)?
+        }
+        _ => client_credentials(&state, &client, &params)?,
+    };
+    Ok(axum::Json(response))
+}
+
+struct CodeRow {
+    client_id: String,
+    user_id: String,
+    redirect_uri: String,
+    scope: String,
+    code_challenge: String,
+    nonce: Option<String>,
+    expires_at: i64,
+    used: bool,
+    family_id: Option<String>,
+}
+
+fn authorization_code(state: &AppState, client: &Client, params: &Params) -> ApiResult<TokenResponse> {
+    let code = required(params, "code")?;
+    let code_hash = util::sha256_hex(code);
+    let row = state.db.lock()?.query_row(
+        "SELECT client_id, user_id, redirect_uri, scope, code_challenge, nonce, expires_at, used, family_id
+         FROM auth_codes WHERE code_hash = ?1",
+        [&code_hash],
+        |r| Ok(CodeRow {
+            client_id: r.get(0)?, user_id: r.get(1)?, redirect_uri: r.get(2)?, scope: r.get(3)?,
+            code_challenge: r.get(4)?, nonce: r.get(5)?, expires_at: r.get(6)?, used: r.get(7)?, family_id: r.get(8)?,
+        }),
+    ).optional()?;
+    let row = row.ok_or_else(|| invalid_grant("the authorization code is invalid"))?;
+    if row.used {
+        // RFC 6749 4.1.2: a code used twice revokes what it produced.
+        if let Some(family) = &row.family_id {
+            tokens::revoke_family(state, family)?;
+        }
+        return Err(invalid_grant("the authorization code was already used"));
+    }
+    if row.client_id != client.client_id {
+        return Err(invalid_grant("the authorization code was issued to another client"));
+    }
+    if util::now() >= row.expires_at {
+        return Err(invalid_grant("the authorization code has expired"));
+    }
+    if params.get("redirect_uri").map(String::as_str) != Some(row.redirect_uri.as_str()) {
+        return Err(invalid_grant("redirect_uri does not match the authorization request"));
+    }
+    match (row.code_challenge.as_str(), params.get("code_verifier")) {
+        ("", None) => {}
+        ("", Some(_)) => return Err(invalid_grant("code_verifier sent but the authorization request had no code_challenge")),
+        (_, None) => return Err(ApiError::invalid_request("code_verifier is missing")),
+        (challenge, Some(verifier)) => {
+            let ok = CodeVerifier::parse(verifier).is_ok_and(|v| util::ct_eq(v.challenge().as_str(), challenge));
+            if !ok {
+                return Err(invalid_grant("code_verifier does not match the code_challenge"));
+            }
+        }
+    }
+    let claimed = state.db.lock()?.execute("UPDATE auth_codes SET used = 1 WHERE code_hash = ?1 AND used = 0", [&code_hash])?;
+    if claimed == 0 {
+        return Err(invalid_grant("the authorization code was already used"));
+    }
+    let grant = Grant { user_id: &row.user_id, client_id: Some(&client.client_id), scope: &row.scope };
+    let (mut response, family) = tokens::issue(state, &grant, None)?;
+    state.db.lock()?.execute("UPDATE auth_codes SET family_id = ?1 WHERE code_hash = ?2", [&family, &code_hash])?;
+    if util::parse_scopes(&row.scope).iter().any(|s| s == "openid") {
+        let email: String = state.db.lock()?.query_row("SELECT email FROM users WHERE id = ?1", [&row.user_id], |r| r.get(0))?;
+        let id_token = state.signer
+            .sign_id_token(&row.user_id, &email, &client.client_id, row.nonce, state.config.access_ttl)
+            .map_err(ApiError::internal)?;
+        response.id_token = Some(id_token);
+    }
+    Ok(response)
+}
+
+fn client_credentials(state: &AppState, client: &Client, params: &Params) -> ApiResult<TokenResponse> {
+    if client.is_public() {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "unauthorized_client", "public clients cannot use client_credentials"));
+    }
+    let scopes = match params.get("scope") {
+        Some(scope) => util::parse_scopes(scope),
+        None => client.scopes.clone(),
+    };
+    if scopes.iter().any(|s| !util::valid_scope_token(s)) || !util::is_subset(&scopes, &client.scopes) {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_scope", "the requested scope is not allowed for this client"));
+    }
+    let scope = scopes.join(" ");
+    let access_token = state.signer
+        .sign_access(&client.client_id, &scope, Some(&client.client_id), state.config.access_ttl)
+        .map_err(ApiError::internal)?;
+    Ok(TokenResponse { access_token, refresh_token: None, token_type: "Bearer", expires_in: state.config.access_ttl, scope, id_token: None })
+}

@@ -1,0 +1,38 @@
+//! JWT authentication: POST /v1/auth/login and POST /v1/auth/refresh.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+use crate::credentials;
+use crate::error::ApiResult;
+use crate::extract::Json;
+use crate::state::AppState;
+use crate::tokens::{self, Grant, TokenResponse};
+
+#[derive(Deserialize)]
+pub struct LoginBody {
+    email: String,
+    password: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(body): Json<LoginBody>,
+) -> ApiResult<axum::Json<TokenResponse>> {
+    let user = credentials::verify(&state, peer.ip(), &body.email, &body.password).await?;
+    let grant = Grant { user_id: &user.id, client_id: None, scope: &user.scopes };
+    Ok(axum::Json(tokens::issue(&state, &grant, None)?.0))
+}
+
+#[derive(Deserialize)]
+pub struct RefreshBody {
+    refresh_token: String,
+}
+
+pub async fn refresh(State(state): State<AppState>, Json(body): Json<RefreshBody>) -> ApiResult<axum::Json<TokenResponse>> {
+    Ok(axum::Json(tokens::rotate(&state, &body.refresh_token, None, StatusCode::UNAUTHORIZED)?))
+}

@@ -1,0 +1,89 @@
+//! The router: every endpoint of the API guide, the OAuth endpoints, discovery, the static
+//! demo page and package, and the layers around them (CORS, body limit, no-store, panics).
+
+mod api_keys;
+mod jwt;
+mod resources;
+mod session;
+
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, delete, get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::services::ServeDir;
+
+use crate::error::ApiError;
+use crate::extract::MAX_BODY_BYTES;
+use crate::oauth::{authorize, discovery, revoke, token};
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/v1/auth/login", post(jwt::login))
+        .route("/v1/auth/refresh", post(jwt::refresh))
+        .route("/v1/resources", get(resources::list).post(resources::create))
+        .route("/v1/api-keys", get(api_keys::list).post(api_keys::create))
+        .route("/v1/api-keys/{id}", delete(api_keys::revoke))
+        .route("/v1/session/login", post(session::login))
+        .route("/v1/session/logout", post(session::logout))
+        .route("/oauth/authorize", get(authorize::show).post(authorize::submit))
+        .route("/oauth/token", post(token::token))
+        .route("/oauth/revoke", post(revoke::revoke))
+        .route("/.well-known/oauth-authorization-server", get(discovery::metadata_document))
+        .route("/.well-known/openid-configuration", get(discovery::metadata_document))
+        .route("/.well-known/jwks.json", get(discovery::jwks))
+        .route("/v1/{*rest}", any(api_not_found))
+        .route("/oauth/{*rest}", any(api_not_found))
+        .layer(middleware::from_fn(no_store));
+
+    let statics = Router::new()
+        .nest_service("/pkg", ServeDir::new(&state.config.pkg_dir))
+        .fallback_service(ServeDir::new(&state.config.www_dir));
+
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(state.allowed_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok())))
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("x-api-key")])
+        .expose_headers([header::WWW_AUTHENTICATE, header::RETRY_AFTER])
+        .allow_credentials(true)
+        .max_age(Duration::from_secs(600));
+
+    api.fallback_service(statics)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(cors)
+        .layer(CatchPanicLayer::custom(|_| ApiError::internal("a handler panicked").into_response()))
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::not_found("no such endpoint")
+}
+
+/// Token answers and authenticated data must not be cached (RFC 6749 5.1).
+async fn no_store(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    }
+    response
+}
+
+/// One line per request: method, path and status. Never the query string (it may hold an
+/// api_key or an authorization code), never a header or a body.
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    println!("{method} {path} {} {:.1} ms", response.status().as_u16(), started.elapsed().as_secs_f64() * 1000.0);
+    response
+}

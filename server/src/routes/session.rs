@@ -1,0 +1,63 @@
+//! Cookie sessions: POST /v1/session/login and POST /v1/session/logout. The cookie is HttpOnly
+//! and SameSite=Lax (Secure over https); only the SHA-256 of its value is stored.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::{self, SESSION_COOKIE};
+use crate::credentials;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Json;
+use crate::state::AppState;
+use crate::util;
+
+#[derive(Deserialize)]
+pub struct LoginBody {
+    email: String,
+    password: String,
+}
+
+fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
+    state.signer.issuer().starts_with("https://")
+        || headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https")
+}
+
+fn set_cookie(value: &str, max_age: u64, secure: bool) -> ApiResult<HeaderValue> {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
+        .map_err(ApiError::internal)
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(body): Json<LoginBody>,
+) -> ApiResult<Response> {
+    // Login CSRF: a foreign page must not log the browser into an account of its choosing.
+    auth::check_origin(&state, &Method::POST, &headers)?;
+    let user = credentials::verify(&state, peer.ip(), &body.email, &body.password).await?;
+    let session_id = util::random_token("")?;
+    let ttl = state.config.session_ttl;
+    state.db.lock()?.execute(
+        "INSERT INTO sessions (id_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+        rusqlite::params![util::sha256_hex(&session_id), user.id, util::now() + ttl as i64],
+    )?;
+    let cookie = set_cookie(&session_id, ttl, is_https(&state, &headers))?;
+    let body = json!({ "user": { "id": user.id, "email": user.email }, "expires_in": ttl });
+    Ok(([(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
+}
+
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    auth::check_origin(&state, &Method::POST, &headers)?;
+    if let Some(session_id) = auth::cookie(&headers, SESSION_COOKIE) {
+        state.db.lock()?.execute("DELETE FROM sessions WHERE id_hash = ?1", [util::sha256_hex(&session_id)])?;
+    }
+    let cookie = set_cookie("", 0, is_https(&state, &headers))?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}

@@ -1,0 +1,25 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::keys::Signer;
+use crate::rate_limit::LoginLimiter;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub signer: Arc<Signer>,
+    pub config: Arc<Config>,
+    pub limiter: Arc<LoginLimiter>,
+    /// Origins trusted for CORS and for cookie-authenticated state changes: the server's own
+    /// origin(s) plus `--cors-origin`.
+    pub allowed_origins: Arc<Vec<String>>,
+}
+
+impl AppState {
+    pub fn origin_allowed(&self, origin: &str) -> bool {
+        self.allowed_origins.iter().any(|o| o == origin)
+    }
+}
