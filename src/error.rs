@@ -16,6 +16,37 @@ pub enum Error {
         /// What is wrong with it, without repeating the value.
         reason: &'static str,
     },
+    /// A JWS that is not well formed (compact serialization, base64url, header JSON).
+    JwsInvalid(String),
+    /// A JWT whose claims set is not a JSON object, or that uses a JWS feature JWTs forbid.
+    JwtInvalid(String),
+    /// The signature does not verify with the selected key.
+    SignatureVerificationFailed,
+    /// `exp` has passed (or `iat` is older than `maxTokenAge`).
+    JwtExpired {
+        /// `exp`, or `iat` for maxTokenAge.
+        claim: &'static str,
+    },
+    /// A claim failed a check: `reason` is `missing`, `invalid` (wrong JSON type) or
+    /// `check_failed`, as jose names them.
+    ClaimValidationFailed {
+        /// The claim (or `typ` for the header's typ).
+        claim: String,
+        /// `missing`, `invalid` or `check_failed`.
+        reason: &'static str,
+        /// Human-readable detail.
+        message: String,
+    },
+    /// The token's `alg` is not allowed by the options or by the key.
+    AlgNotAllowed(String),
+    /// A feature wasm-auth does not implement (an unknown `crit` extension, an unknown curve).
+    NotSupported(String),
+    /// A JWK that cannot be used for verification.
+    JwkInvalid(String),
+    /// A JWKS document that is not a JWK Set.
+    JwksInvalid(String),
+    /// No key of the key set matches the token's `kid` and `alg`.
+    JwksNoMatchingKey,
     /// A value could not be handed to JavaScript; a bug in wasm-auth, never caused by input.
     Internal(&'static str),
 }
@@ -25,6 +56,16 @@ impl Error {
     pub const CODES: &'static [&'static str] = &[
         "ERR_AUTH_CRYPTO_UNAVAILABLE",
         "ERR_OAUTH_INVALID_CODE_VERIFIER",
+        "ERR_JWS_INVALID",
+        "ERR_JWT_INVALID",
+        "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
+        "ERR_JWT_EXPIRED",
+        "ERR_JWT_CLAIM_VALIDATION_FAILED",
+        "ERR_JOSE_ALG_NOT_ALLOWED",
+        "ERR_JOSE_NOT_SUPPORTED",
+        "ERR_JWK_INVALID",
+        "ERR_JWKS_INVALID",
+        "ERR_JWKS_NO_MATCHING_KEY",
         "ERR_INTERNAL",
     ];
 
@@ -33,6 +74,16 @@ impl Error {
         match self {
             Error::CryptoUnavailable => "ERR_AUTH_CRYPTO_UNAVAILABLE",
             Error::InvalidCodeVerifier { .. } => "ERR_OAUTH_INVALID_CODE_VERIFIER",
+            Error::JwsInvalid(_) => "ERR_JWS_INVALID",
+            Error::JwtInvalid(_) => "ERR_JWT_INVALID",
+            Error::SignatureVerificationFailed => "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
+            Error::JwtExpired { .. } => "ERR_JWT_EXPIRED",
+            Error::ClaimValidationFailed { .. } => "ERR_JWT_CLAIM_VALIDATION_FAILED",
+            Error::AlgNotAllowed(_) => "ERR_JOSE_ALG_NOT_ALLOWED",
+            Error::NotSupported(_) => "ERR_JOSE_NOT_SUPPORTED",
+            Error::JwkInvalid(_) => "ERR_JWK_INVALID",
+            Error::JwksInvalid(_) => "ERR_JWKS_INVALID",
+            Error::JwksNoMatchingKey => "ERR_JWKS_NO_MATCHING_KEY",
             Error::Internal(_) => "ERR_INTERNAL",
         }
     }
@@ -45,6 +96,17 @@ impl fmt::Display for Error {
                 f.write_str("no secure random source: crypto.getRandomValues is unavailable")
             }
             Error::InvalidCodeVerifier { reason } => write!(f, "invalid PKCE code_verifier: {reason}"),
+            Error::JwsInvalid(why) => write!(f, "invalid JWS: {why}"),
+            Error::JwtInvalid(why) => write!(f, "invalid JWT: {why}"),
+            Error::SignatureVerificationFailed => f.write_str("signature verification failed"),
+            Error::JwtExpired { claim: "exp" } => f.write_str("\"exp\" claim timestamp check failed: the token has expired"),
+            Error::JwtExpired { claim } => write!(f, "\"{claim}\" claim timestamp check failed: the token is older than maxTokenAge"),
+            Error::ClaimValidationFailed { message, .. } => f.write_str(message),
+            Error::AlgNotAllowed(alg) => write!(f, "algorithm {alg:?} is not allowed"),
+            Error::NotSupported(what) => write!(f, "not supported: {what}"),
+            Error::JwkInvalid(why) => write!(f, "invalid JWK: {why}"),
+            Error::JwksInvalid(why) => write!(f, "invalid JWKS: {why}"),
+            Error::JwksNoMatchingKey => f.write_str("no key in the key set matches the token's kid and alg"),
             Error::Internal(what) => write!(f, "internal error in wasm-auth: {what}"),
         }
     }
@@ -61,6 +123,16 @@ mod tests {
         let samples = [
             Error::CryptoUnavailable,
             Error::InvalidCodeVerifier { reason: "x" },
+            Error::JwsInvalid("x".into()),
+            Error::JwtInvalid("x".into()),
+            Error::SignatureVerificationFailed,
+            Error::JwtExpired { claim: "exp" },
+            Error::ClaimValidationFailed { claim: "iss".into(), reason: "check_failed", message: "x".into() },
+            Error::AlgNotAllowed("none".into()),
+            Error::NotSupported("x".into()),
+            Error::JwkInvalid("x".into()),
+            Error::JwksInvalid("x".into()),
+            Error::JwksNoMatchingKey,
             Error::Internal("x"),
         ];
         let codes: Vec<_> = samples.iter().map(Error::code).collect();

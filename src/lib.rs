@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod jose;
 pub mod pkce;
 
 pub use error::Error;

@@ -11,6 +11,16 @@ const TS_ERRORS: &str = r#"
 export type WasmAuthErrorCode =
   | "ERR_AUTH_CRYPTO_UNAVAILABLE"
   | "ERR_OAUTH_INVALID_CODE_VERIFIER"
+  | "ERR_JWS_INVALID"
+  | "ERR_JWT_INVALID"
+  | "ERR_JWS_SIGNATURE_VERIFICATION_FAILED"
+  | "ERR_JWT_EXPIRED"
+  | "ERR_JWT_CLAIM_VALIDATION_FAILED"
+  | "ERR_JOSE_ALG_NOT_ALLOWED"
+  | "ERR_JOSE_NOT_SUPPORTED"
+  | "ERR_JWK_INVALID"
+  | "ERR_JWKS_INVALID"
+  | "ERR_JWKS_NO_MATCHING_KEY"
   | "ERR_INTERNAL";
 
 /** What every function of wasm-auth throws (or rejects with): an `Error` with a stable `code`. */

@@ -1,0 +1,15 @@
+//! JOSE verification core: compact JWS parsing, header policy, JWKs and key selection, claim
+//! validation, HMAC. Pure Rust with no platform calls: the `web` layer runs asymmetric
+//! signature checks through `crypto.subtle` between [`jws::parse`] and [`claims::validate`].
+
+pub mod alg;
+pub mod claims;
+pub mod hmac;
+pub mod json;
+pub mod jwk;
+pub mod jws;
+pub mod keyset;
+#[cfg(any(not(target_arch = "wasm32"), feature = "pure-rust"))]
+pub mod native;
+pub mod signature;
+pub mod verify;

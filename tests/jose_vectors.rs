@@ -1,0 +1,160 @@
+//! The Wycheproof JWS, JWK and raw signature vectors, run natively through the verification
+//! pipeline (`prepare` + `check_signature` with the pure-Rust asymmetric verifier). The vectors
+//! are read from ../shared/data/wycheproof (WYCHEPROOF_DIR overrides), never copied here.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use wasm_auth::jose::alg::Alg;
+use wasm_auth::jose::jwk::Jwk;
+use wasm_auth::jose::keyset::KeySet;
+use wasm_auth::jose::verify::{VerifyOptions, check_signature, prepare};
+use wasm_auth::jose::{native, signature};
+
+fn vectors(name: &str) -> Value {
+    let dir = std::env::var_os("WYCHEPROOF_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/wycheproof")));
+    let path = dir.join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (set WYCHEPROOF_DIR)", path.display()));
+    serde_json::from_str(&text).expect("vector file is JSON")
+}
+
+fn hex(text: &str) -> Vec<u8> {
+    (0..text.len() / 2).map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).expect("hex")).collect()
+}
+
+/// The key set a JWS/JWK test group names: its public key (set) when it has one, else the
+/// private one (shared secrets). `None` when the key is refused.
+fn group_keys(group: &Value) -> Option<KeySet> {
+    let keys = group.get("public").or_else(|| group.get("private"))?;
+    if keys.get("keys").is_some() {
+        KeySet::from_jwks(keys).ok()
+    } else {
+        Jwk::from_json(keys).ok().map(KeySet::single)
+    }
+}
+
+/// Runs a JWS through the signature stage (Wycheproof payloads are not JWT claims sets).
+fn accepts(token: &str, keys: &KeySet) -> bool {
+    let options = VerifyOptions::default();
+    let Ok(prepared) = prepare(token, keys, &options) else { return false };
+    check_signature(&prepared, native::verify).is_ok()
+}
+
+/// Cases of this copy of the vectors (v0.3) that contradict other cases of the same files,
+/// with the answer wasm-auth gives and why; jose answers the same for all of them.
+const CONTRADICTORY: [(u64, bool, &str); 8] = [
+    (346, false, "PS384 token, key pinned to \"alg\": \"PS256\": RFC 7517 binds a key to its alg, as the WrongPrimitive cases require"),
+    (350, false, "the same as 346, with key_ops"),
+    (347, false, "ES512 token, key \"alg\": \"ES521\", not an algorithm: json_web_key case 19 requires rejecting that key"),
+    (351, false, "the same as 347, with key_ops"),
+    (367, true, "the very token of the valid case 357, byte for byte"),
+    (370, true, "the very token of the valid case 357, byte for byte"),
+    (372, false, "a '?' inside the base64url header: accepting it means skipping invalid characters, which cases 366 and 371 reject"),
+    (373, false, "a '?' inside the base64url payload: as 372"),
+];
+
+/// Runs every test of a JWS-style file; returns how many ran.
+fn run_jws_file(name: &str) -> usize {
+    let file = vectors(name);
+    let mut ran = 0;
+    let mut wrong = Vec::new();
+    for group in file["testGroups"].as_array().expect("groups") {
+        let keys = group_keys(group);
+        for test in group["tests"].as_array().expect("tests") {
+            let token = test["jws"].as_str().map(str::to_owned).unwrap_or_else(|| test["jws"].to_string());
+            let accepted = keys.as_ref().is_some_and(|k| accepts(&token, k));
+            let contradictory = CONTRADICTORY.iter().find(|(id, _, _)| name.starts_with("json_web_signature") && test["tcId"] == *id);
+            let expected = contradictory.map_or(test["result"] == "valid", |(_, ours, _)| *ours);
+            if accepted != expected {
+                wrong.push(format!("tcId {} ({}, {}): expected {}, got {}", test["tcId"], group["comment"], test["comment"], expected, accepted));
+            }
+            ran += 1;
+        }
+    }
+    assert!(wrong.is_empty(), "{name}: {} of {ran} wrong:\n{}", wrong.len(), wrong.join("\n"));
+    ran
+}
+
+#[test]
+fn wycheproof_json_web_signature_vectors() {
+    assert_eq!(run_jws_file("json_web_signature_test.json"), 401);
+}
+
+#[test]
+fn wycheproof_json_web_key_vectors() {
+    assert_eq!(run_jws_file("json_web_key_test.json"), 26);
+}
+
+/// Raw signature vectors: the group's JWK, `msg` and `sig` in hex, through the same shape check
+/// and verifier that tokens use.
+fn run_raw_file(name: &str, alg: Alg, jwk_field: &str) -> usize {
+    let file = vectors(name);
+    let mut ran = 0;
+    let mut wrong = Vec::new();
+    for group in file["testGroups"].as_array().expect("groups") {
+        let key = Jwk::from_json(&raw_group_jwk(group, jwk_field)).ok();
+        for test in group["tests"].as_array().expect("tests") {
+            let (msg, sig) = (hex(test["msg"].as_str().unwrap_or("")), hex(test["sig"].as_str().unwrap_or("")));
+            let accepted = key.as_ref().is_some_and(|key| {
+                key.supports(alg) && signature::check_shape(alg, &sig, key.rsa_modulus_len()).is_ok() && native::verify(alg, key, &msg, &sig).is_ok()
+            });
+            let result = test["result"].as_str().unwrap_or("");
+            if result != "acceptable" && accepted != (result == "valid") {
+                wrong.push(format!("tcId {} ({}): expected {result}, got {accepted}", test["tcId"], test["comment"]));
+            }
+            ran += 1;
+        }
+    }
+    assert!(wrong.is_empty(), "{name}: {} of {ran} wrong:\n{}", wrong.len(), wrong.join("\n"));
+    ran
+}
+
+/// The group's JWK, or one built from its uncompressed EC point when the file gives none.
+fn raw_group_jwk(group: &Value, jwk_field: &str) -> Value {
+    if let Some(jwk) = group.get(jwk_field) {
+        return jwk.clone();
+    }
+    use base64::Engine as _;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let key = &group["publicKey"];
+    let crv = match key["curve"].as_str() {
+        Some("secp256r1") => "P-256",
+        Some("secp384r1") => "P-384",
+        Some("secp521r1") => "P-521",
+        other => panic!("unexpected curve {other:?}"),
+    };
+    let point = hex(key["uncompressed"].as_str().unwrap_or(""));
+    let half = (point.len() - 1) / 2;
+    serde_json::json!({ "kty": "EC", "crv": crv, "x": b64(&point[1..1 + half]), "y": b64(&point[1 + half..]) })
+}
+
+#[test]
+fn the_contradictory_cases_are_the_ones_listed() {
+    let file = vectors("json_web_signature_test.json");
+    let tests: Vec<&Value> = file["testGroups"].as_array().into_iter().flatten().flat_map(|g| g["tests"].as_array().into_iter().flatten()).collect();
+    let by_id = |id: u64| tests.iter().find(|t| t["tcId"] == id).map(|t| t["jws"].as_str().unwrap_or(""));
+    assert_eq!(by_id(367), by_id(357));
+    assert_eq!(by_id(370), by_id(357));
+    assert!(by_id(372).is_some_and(|t| t.contains('?')) && by_id(373).is_some_and(|t| t.contains('?')));
+}
+
+#[test]
+fn wycheproof_ecdsa_p1363_vectors() {
+    assert!(run_raw_file("ecdsa_secp256r1_sha256_p1363_test.json", Alg::Es256, "publicKeyJwk") > 200);
+    assert!(run_raw_file("ecdsa_secp384r1_sha384_p1363_test.json", Alg::Es384, "publicKeyJwk") > 200);
+    assert!(run_raw_file("ecdsa_secp521r1_sha512_p1363_test.json", Alg::Es512, "publicKeyJwk") > 200);
+}
+
+#[test]
+fn wycheproof_ed25519_vectors() {
+    assert_eq!(run_raw_file("ed25519_test.json", Alg::EdDsa, "publicKeyJwk"), 151);
+}
+
+#[test]
+fn wycheproof_rsa_pkcs1_and_pss_vectors() {
+    assert_eq!(run_raw_file("rsa_signature_2048_sha256_test.json", Alg::Rs256, "keyJwk"), 259);
+    assert_eq!(run_raw_file("rsa_pss_2048_sha256_mgf1_32_test.json", Alg::Ps256, "publicKeyJwk"), 108);
+}
