@@ -26,6 +26,15 @@ function checkWasmOpt() {
   }
 }
 
+// wasm-bindgen types the raw wasm exports in `interface InitOutput` with `any`; they are not
+// part of the API (the entries initialise the module), and `unknown` states the same without
+// opening a hole in users' type checks.
+function typeInternals(dts) {
+  const text = readFileSync(dts, 'utf8');
+  const typed = text.replace(/(export interface InitOutput \{[\s\S]*?\n\})/, (block) => block.replace(/\bany\b/g, 'unknown'));
+  writeFileSync(dts, typed);
+}
+
 checkWasmOpt();
 const pkg = join(root, pkgDir);
 rmSync(pkg, { recursive: true, force: true });
@@ -41,11 +50,14 @@ for (const build of config.build) {
     '--out-dir', outDir, '--out-name', outName], { env });
   const wasm = join(outDir, `${outName}_bg.wasm`);
   run(wasmOpt, [...config.wasm_opt.flags, wasm, '-o', wasm]);
+  typeInternals(join(outDir, `${outName}.d.ts`));
   const dest = join(pkg, build.pkg_subdir);
   mkdirSync(dest, { recursive: true });
   for (const file of [`${outName}.js`, `${outName}.d.ts`, `${outName}_bg.wasm`]) {
     cpSync(join(outDir, file), join(dest, file));
   }
+  // wasm-bindgen's inline_js helpers, imported by the glue.
+  if (existsSync(join(outDir, 'snippets'))) cpSync(join(outDir, 'snippets'), join(dest, 'snippets'), { recursive: true });
 }
 
 const template = join(root, 'pkg-template');

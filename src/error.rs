@@ -47,6 +47,8 @@ pub enum Error {
     JwksInvalid(String),
     /// No key of the key set matches the token's `kid` and `alg`.
     JwksNoMatchingKey,
+    /// Options given to a constructor or function that cannot work (a programming error).
+    InvalidOptions(String),
     /// A value could not be handed to JavaScript; a bug in wasm-auth, never caused by input.
     Internal(&'static str),
 }
@@ -66,6 +68,7 @@ impl Error {
         "ERR_JWK_INVALID",
         "ERR_JWKS_INVALID",
         "ERR_JWKS_NO_MATCHING_KEY",
+        "ERR_AUTH_INVALID_OPTIONS",
         "ERR_INTERNAL",
     ];
 
@@ -84,6 +87,7 @@ impl Error {
             Error::JwkInvalid(_) => "ERR_JWK_INVALID",
             Error::JwksInvalid(_) => "ERR_JWKS_INVALID",
             Error::JwksNoMatchingKey => "ERR_JWKS_NO_MATCHING_KEY",
+            Error::InvalidOptions(_) => "ERR_AUTH_INVALID_OPTIONS",
             Error::Internal(_) => "ERR_INTERNAL",
         }
     }
@@ -107,6 +111,7 @@ impl fmt::Display for Error {
             Error::JwkInvalid(why) => write!(f, "invalid JWK: {why}"),
             Error::JwksInvalid(why) => write!(f, "invalid JWKS: {why}"),
             Error::JwksNoMatchingKey => f.write_str("no key in the key set matches the token's kid and alg"),
+            Error::InvalidOptions(why) => write!(f, "invalid options: {why}"),
             Error::Internal(what) => write!(f, "internal error in wasm-auth: {what}"),
         }
     }
@@ -133,6 +138,7 @@ mod tests {
             Error::JwkInvalid("x".into()),
             Error::JwksInvalid("x".into()),
             Error::JwksNoMatchingKey,
+            Error::InvalidOptions("x".into()),
             Error::Internal("x"),
         ];
         let codes: Vec<_> = samples.iter().map(Error::code).collect();

@@ -13,3 +13,4 @@ pub mod keyset;
 pub mod native;
 pub mod signature;
 pub mod verify;
+pub mod webcrypto;

@@ -21,21 +21,41 @@ export type WasmAuthErrorCode =
   | "ERR_JWK_INVALID"
   | "ERR_JWKS_INVALID"
   | "ERR_JWKS_NO_MATCHING_KEY"
+  | "ERR_AUTH_INVALID_OPTIONS"
   | "ERR_INTERNAL";
 
 /** What every function of wasm-auth throws (or rejects with): an `Error` with a stable `code`. */
 export interface WasmAuthError extends Error {
   readonly name: "WasmAuthError";
   readonly code: WasmAuthErrorCode;
+  /** ERR_JWT_CLAIM_VALIDATION_FAILED and ERR_JWT_EXPIRED: the claim that failed. */
+  readonly claim?: string;
+  /** ERR_JWT_CLAIM_VALIDATION_FAILED and ERR_JWT_EXPIRED: why, in jose's words. */
+  readonly reason?: "missing" | "invalid" | "check_failed";
 }
 "#;
 
-/// The JS value to throw for `err`: an `Error` named `WasmAuthError` with `.code` set.
+/// The JS value to throw for `err`: an `Error` named `WasmAuthError` with `.code` set, and
+/// `.claim` / `.reason` for claim errors.
 pub fn to_js_error(err: &Error) -> JsValue {
     let js = js_sys::Error::new(&err.to_string());
     js.set_name("WasmAuthError");
     // Setting a property on a fresh plain Error cannot fail; if it ever did, the error still
     // carries its message, which is better than replacing it with another one.
-    let _ = js_sys::Reflect::set(&js, &JsValue::from_str("code"), &JsValue::from_str(err.code()));
+    let set = |key: &str, value: &str| {
+        let _ = js_sys::Reflect::set(&js, &JsValue::from_str(key), &JsValue::from_str(value));
+    };
+    set("code", err.code());
+    match err {
+        Error::ClaimValidationFailed { claim, reason, .. } => {
+            set("claim", claim);
+            set("reason", reason);
+        }
+        Error::JwtExpired { claim } => {
+            set("claim", claim);
+            set("reason", "check_failed");
+        }
+        _ => {}
+    }
     js.into()
 }

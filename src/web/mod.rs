@@ -5,11 +5,13 @@
 
 mod error;
 mod pkce;
+mod verifier;
 
 use wasm_bindgen::prelude::*;
 
 pub use error::to_js_error;
 pub use pkce::{create_pkce, pkce_challenge};
+pub use verifier::{JwtVerifier, decode_unverified};
 
 /// The package's version, e.g. `"0.1.0"`.
 #[wasm_bindgen]

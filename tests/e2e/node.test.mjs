@@ -10,7 +10,7 @@ const project = await makeProject('node', {
   'main.js': `import { probe } from './probe.js';\nconsole.log(JSON.stringify(probe()));\n`,
   'main.cjs': `const { pkceChallenge, version } = require('wasm-auth');
 console.log(JSON.stringify({ version: version(), challenge: pkceChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk') }));\n`,
-  'check.ts': `import { createPkce, pkceChallenge, version, type PkcePair, type WasmAuthError, type WasmAuthErrorCode } from 'wasm-auth';
+  'check.ts': `import { createPkce, pkceChallenge, version, JwtVerifier, decodeUnverified, type PkcePair, type WasmAuthError, type WasmAuthErrorCode, type VerifyResult, type UnverifiedJwt } from 'wasm-auth';
 const pair: PkcePair = createPkce();
 const method: 'S256' = pair.codeChallengeMethod;
 const challenge: string = pkceChallenge(pair.codeVerifier);
@@ -23,7 +23,15 @@ const code: WasmAuthErrorCode = 'ERR_OAUTH_INVALID_CODE_VERIFIER';
 // @ts-expect-error codes are a closed union
 const wrong: WasmAuthErrorCode = 'ERR_NOT_A_CODE';
 function codeOf(e: WasmAuthError): WasmAuthErrorCode { return e.code; }
-export { method, challenge, v, code, wrong, codeOf };
+const verifier = new JwtVerifier({ secret: 'a'.repeat(32), issuer: ['https://a'], audience: 'api', algorithms: ['HS256'] });
+const pending: Promise<VerifyResult> = verifier.verify('token', { currentDate: new Date() });
+async function subject(): Promise<string | undefined> { return (await pending).payload.sub; }
+// @ts-expect-error a misspelt option is a type error
+new JwtVerifier({ secret: 'x', audiance: 'api' });
+// @ts-expect-error algorithms are a closed union
+new JwtVerifier({ secret: 'x', algorithms: ['none'] });
+const decoded: UnverifiedJwt = decodeUnverified('token');
+export { method, challenge, v, code, wrong, codeOf, subject, decoded };
 `,
 });
 const installed = join(project, 'node_modules', 'wasm-auth');
@@ -68,7 +76,7 @@ test('the TypeScript error-code union lists exactly the Rust error codes', () =>
 
 test('the package ships one wasm binary, its glue, the entries, types and README', async () => {
   const { stdout } = await run('tar', ['-tzf', process.env.WASM_AUTH_TARBALL]);
-  const files = stdout.trim().split('\n').map((f) => f.replace(/^package\//, '')).sort();
-  assert.deepEqual(files, ['README.md', 'browser.js', 'index.d.ts', 'node.js', 'package.json',
-    'wasm_auth.d.ts', 'wasm_auth.js', 'wasm_auth_bg.wasm', 'workerd.js']);
+  const files = stdout.trim().split('\n').map((f) => f.replace(/^package\//, '').replace(/^snippets\/.*$/, 'snippets/*')).sort();
+  assert.deepEqual([...new Set(files)], ['README.md', 'browser.js', 'index.d.ts', 'node.js', 'package.json',
+    'snippets/*', 'wasm_auth.d.ts', 'wasm_auth.js', 'wasm_auth_bg.wasm', 'workerd.js']);
 });

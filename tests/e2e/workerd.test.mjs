@@ -4,19 +4,26 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { bundleWorker, startWorkerd } from '../../scripts/workerd.mjs';
+import { cpSync } from 'node:fs';
+import { wrongDecisions } from './fixtures/verify-assert.mjs';
+import { attackCases, interopCases } from './fixtures/verify-cases.mjs';
 import { assertProbe, freePort, makeProject } from './helpers.mjs';
 
 let worker;
 
 before(async () => {
   const project = await makeProject('workerd', {
-    'worker.js': `import { probe } from './probe.js';
+    'worker.js': `import { JwtVerifier } from 'wasm-auth';
+import { probe } from './probe.js';
+import { evaluate } from './verify-evaluate.js';
 export default {
   async fetch(request) {
+    if (request.method === 'POST') return Response.json(await evaluate(JwtVerifier, await request.json()));
     return Response.json(probe());
   },
 };\n`,
   });
+  cpSync(join(import.meta.dirname, 'fixtures', 'verify-evaluate.js'), join(project, 'verify-evaluate.js'));
   const config = await bundleWorker({
     entry: join(project, 'worker.js'),
     outDir: join(project, 'dist'),
@@ -36,4 +43,11 @@ test('a workerd module worker imports wasm-auth and answers over HTTP', async ()
 test('each request gets fresh randomness inside the isolate', async () => {
   const [a, b] = await Promise.all([1, 2].map(() => fetch(worker.url).then((r) => r.json())));
   assert.notEqual(a.first.codeVerifier, b.first.codeVerifier);
+});
+
+test("JwtVerifier inside the isolate: jose's decisions on every algorithm, and the attack suite", async () => {
+  const cases = [...await interopCases(), ...await attackCases()];
+  const response = await fetch(worker.url, { method: 'POST', body: JSON.stringify(cases) });
+  assert.equal(response.status, 200, worker.output());
+  assert.deepEqual(wrongDecisions(cases, await response.json()), []);
 });
