@@ -47,6 +47,10 @@ pub enum Error {
     JwksInvalid(String),
     /// No key of the key set matches the token's `kid` and `alg`.
     JwksNoMatchingKey,
+    /// The remote JWKS did not answer within the timeout.
+    JwksTimeout,
+    /// The remote JWKS could not be fetched (network error).
+    JwksFetchFailed(String),
     /// Options given to a constructor or function that cannot work (a programming error).
     InvalidOptions(String),
     /// A value could not be handed to JavaScript; a bug in wasm-auth, never caused by input.
@@ -68,6 +72,8 @@ impl Error {
         "ERR_JWK_INVALID",
         "ERR_JWKS_INVALID",
         "ERR_JWKS_NO_MATCHING_KEY",
+        "ERR_JWKS_TIMEOUT",
+        "ERR_JWKS_FETCH_FAILED",
         "ERR_AUTH_INVALID_OPTIONS",
         "ERR_INTERNAL",
     ];
@@ -87,6 +93,8 @@ impl Error {
             Error::JwkInvalid(_) => "ERR_JWK_INVALID",
             Error::JwksInvalid(_) => "ERR_JWKS_INVALID",
             Error::JwksNoMatchingKey => "ERR_JWKS_NO_MATCHING_KEY",
+            Error::JwksTimeout => "ERR_JWKS_TIMEOUT",
+            Error::JwksFetchFailed(_) => "ERR_JWKS_FETCH_FAILED",
             Error::InvalidOptions(_) => "ERR_AUTH_INVALID_OPTIONS",
             Error::Internal(_) => "ERR_INTERNAL",
         }
@@ -111,6 +119,8 @@ impl fmt::Display for Error {
             Error::JwkInvalid(why) => write!(f, "invalid JWK: {why}"),
             Error::JwksInvalid(why) => write!(f, "invalid JWKS: {why}"),
             Error::JwksNoMatchingKey => f.write_str("no key in the key set matches the token's kid and alg"),
+            Error::JwksTimeout => f.write_str("the JWKS URI did not answer in time"),
+            Error::JwksFetchFailed(why) => write!(f, "the JWKS could not be fetched: {why}"),
             Error::InvalidOptions(why) => write!(f, "invalid options: {why}"),
             Error::Internal(what) => write!(f, "internal error in wasm-auth: {what}"),
         }
@@ -138,6 +148,8 @@ mod tests {
             Error::JwkInvalid("x".into()),
             Error::JwksInvalid("x".into()),
             Error::JwksNoMatchingKey,
+            Error::JwksTimeout,
+            Error::JwksFetchFailed("x".into()),
             Error::InvalidOptions("x".into()),
             Error::Internal("x"),
         ];

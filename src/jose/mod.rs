@@ -6,6 +6,7 @@ pub mod alg;
 pub mod claims;
 pub mod hmac;
 pub mod json;
+pub mod jwks_cache;
 pub mod jwk;
 pub mod jws;
 pub mod keyset;

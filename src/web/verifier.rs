@@ -7,17 +7,20 @@
 //! error. HMAC runs in wasm and the promise is already settled. Imported CryptoKeys are cached
 //! per (key, algorithm); concurrent first uses share one import.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use js_sys::{Array, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 
 use super::to_js_error;
 use crate::Error;
 use crate::jose::alg::{Alg, Family};
 use crate::jose::claims;
 use crate::jose::jwk::Jwk;
+use crate::jose::jwks_cache::{self, CachePolicy, Decision};
 use crate::jose::jws::{self, Limits};
 use crate::jose::keyset::KeySet;
 use crate::jose::verify::{self, Prepared, VerifyOptions};
@@ -38,6 +41,16 @@ export interface JwtVerifierOptions {
   jwk?: JsonWebKey;
   /** A JWK Set; keys the verifier cannot use (encryption keys, unknown curves) are skipped. */
   jwks?: { keys: JsonWebKey[] };
+  /** A remote JWK Set (http: or https:), fetched on first use and cached. */
+  jwksUri?: string;
+  /** Remote JWKS: milliseconds before a fetch fails with ERR_JWKS_TIMEOUT; default 5000. */
+  timeoutDuration?: number;
+  /** Remote JWKS: milliseconds between refetches for an unknown kid; default 30000. */
+  cooldownDuration?: number;
+  /** Remote JWKS: milliseconds a fetched set is used; default 600000. */
+  cacheMaxAge?: number;
+  /** Remote JWKS: a cache to start from, e.g. one kept in KV (see `exportJwksCache`). */
+  jwksCache?: JwksCache;
   /** Accepted `iss` values. */
   issuer?: string | string[];
   /** Accepted audiences: the `aud` claim (string or array) must contain one. */
@@ -90,6 +103,12 @@ export interface VerifyCallOptions {
   currentDate?: Date;
 }
 
+/** A remote JWKS as cached: the document and when it was fetched (ms since the epoch). */
+export interface JwksCache {
+  jwks: { keys: JsonWebKey[] };
+  uat: number;
+}
+
 /** What `decodeUnverified` returns: NOT verified, never use it to make a decision. */
 export interface UnverifiedJwt {
   header: JwtHeader;
@@ -139,6 +158,38 @@ export function gate(pending, result, claimError) {
     return result;
   });
 }
+function fetchJwks(uri, timeoutMs) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  return fetch(uri, { headers: { accept: 'application/json' }, redirect: 'manual', signal: controller.signal })
+    .then(async (response) => {
+      if (response.status !== 200) throw coded('ERR_JWKS_INVALID', `the JWKS URI answered HTTP ${response.status}, not 200`);
+      try {
+        return await response.json();
+      } catch (e) {
+        if (controller.signal.aborted) throw e;
+        throw coded('ERR_JWKS_INVALID', 'the JWKS URI did not answer JSON');
+      }
+    })
+    .catch((e) => {
+      if (controller.signal.aborted) throw coded('ERR_JWKS_TIMEOUT', `the JWKS URI did not answer within ${timeoutMs} ms`);
+      if (e && e.name === 'WasmAuthError') throw e;
+      throw coded('ERR_JWKS_FETCH_FAILED', `the JWKS could not be fetched: ${e && e.message}`);
+    })
+    .finally(() => clearTimeout(timer));
+}
+// Concurrent verifications share one fetch, except on Workers, where a promise made while
+// serving one request must not be awaited by another (it can hang: jose issues 355 and 509).
+// There every caller fetches; the cached result is still shared.
+export function sharedFetch(holder, uri, timeoutMs) {
+  const onWorkers = typeof navigator === 'object' && navigator !== null && navigator.userAgent === 'Cloudflare-Workers';
+  if (!onWorkers && holder.pending !== undefined) return holder.pending;
+  const pending = fetchJwks(uri, timeoutMs).finally(() => {
+    if (holder.pending === pending) holder.pending = undefined;
+  });
+  holder.pending = pending;
+  return pending;
+}
 export function hasSubtle() {
   return typeof crypto === 'object' && crypto !== null && typeof crypto.subtle === 'object' && crypto.subtle !== null;
 }
@@ -149,6 +200,8 @@ extern "C" {
     fn gate(pending: &Promise, result: &JsValue, claim_error: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = hasSubtle)]
     fn has_subtle() -> bool;
+    #[wasm_bindgen(js_name = sharedFetch)]
+    fn shared_fetch(holder: &js_sys::Object, uri: &str, timeout_ms: f64) -> Promise;
 }
 
 /// The JS objects describing one (key, algorithm) pair to WebCrypto, made once.
@@ -158,14 +211,34 @@ struct Described {
     verify: JsValue,
 }
 
+/// A JWKS fetched from a URI and cached by [`jwks_cache::decide`]'s rules.
+struct Remote {
+    uri: String,
+    policy: CachePolicy,
+    /// The fetched set, its document (for `exportJwksCache`) and when it was fetched (ms).
+    cached: RefCell<Option<(KeySet, JsValue, f64)>>,
+    last_fetch: Cell<Option<f64>>,
+    /// `{ pending }`: the fetch in flight, shared by concurrent verifications.
+    in_flight: js_sys::Object,
+}
+
+enum KeySource {
+    Static(KeySet),
+    Remote(Remote),
+}
+
+struct Inner {
+    source: KeySource,
+    options: VerifyOptions,
+    /// slot -> CryptoKey, or the Promise of its import. Cleared when a remote set changes.
+    crypto_keys: js_sys::Map,
+    described: RefCell<HashMap<u32, Described>>,
+}
+
 /// Verifies JWTs: HMAC (HS256/384/512) in wasm; RSA, RSA-PSS, ECDSA and EdDSA through `crypto.subtle`.
 #[wasm_bindgen]
 pub struct JwtVerifier {
-    keys: KeySet,
-    options: VerifyOptions,
-    /// slot -> CryptoKey, or the Promise of its import.
-    crypto_keys: js_sys::Map,
-    described: RefCell<HashMap<u32, Described>>,
+    inner: Rc<Inner>,
 }
 
 fn js_json(value: &serde_json::Value) -> Result<JsValue, Error> {
@@ -203,13 +276,52 @@ fn seconds(value: JsValue, name: &str) -> Result<u64, Error> {
     }
 }
 
-const OPTION_NAMES: [&str; 13] = [
-    "secret", "jwk", "jwks", "issuer", "audience", "subject", "typ", "algorithms", "clockTolerance",
-    "requiredClaims", "maxTokenAge", "maxTokenLength", "jwksUri",
+const OPTION_NAMES: [&str; 17] = [
+    "secret", "jwk", "jwks", "jwksUri", "timeoutDuration", "cooldownDuration", "cacheMaxAge", "jwksCache", "issuer",
+    "audience", "subject", "typ", "algorithms", "clockTolerance", "requiredClaims", "maxTokenAge", "maxTokenLength",
 ];
 
-fn read_keys(options: &JsValue) -> Result<KeySet, Error> {
+fn millis(options: &JsValue, name: &str, default: f64) -> Result<f64, Error> {
+    match get(options, name) {
+        None => Ok(default),
+        Some(v) => match v.as_f64() {
+            Some(n) if n.is_finite() && n >= 0.0 => Ok(n),
+            _ => Err(Error::InvalidOptions(format!("{name} must be a number of milliseconds, 0 or more"))),
+        },
+    }
+}
+
+fn read_remote(options: &JsValue, uri: String) -> Result<Remote, Error> {
+    let parsed = uri.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
+    if !matches!(parsed.as_deref(), Some("https" | "http")) {
+        return Err(Error::InvalidOptions("jwksUri must be an http: or https: URL".into()));
+    }
+    let defaults = CachePolicy::default();
+    let policy = CachePolicy {
+        max_age_ms: millis(options, "cacheMaxAge", defaults.max_age_ms)?,
+        cooldown_ms: millis(options, "cooldownDuration", defaults.cooldown_ms)?,
+        timeout_ms: millis(options, "timeoutDuration", defaults.timeout_ms)?,
+    };
+    let remote = Remote { uri, policy, cached: RefCell::new(None), last_fetch: Cell::new(None), in_flight: js_sys::Object::new() };
+    if let Some(seed) = get(options, "jwksCache") {
+        let document = get(&seed, "jwks").ok_or_else(|| Error::InvalidOptions("jwksCache needs jwks and uat".into()))?;
+        let uat = get(&seed, "uat").and_then(|v| v.as_f64()).filter(|t| t.is_finite())
+            .ok_or_else(|| Error::InvalidOptions("jwksCache.uat must be a time in milliseconds".into()))?;
+        let keys = KeySet::from_jwks(&to_json(&document, "jwksCache.jwks")?)?;
+        *remote.cached.borrow_mut() = Some((keys, document, uat));
+    }
+    Ok(remote)
+}
+
+fn read_keys(options: &JsValue) -> Result<KeySource, Error> {
     let sources: Vec<&str> = ["secret", "jwk", "jwks", "jwksUri"].into_iter().filter(|name| get(options, name).is_some()).collect();
+    if sources.as_slice() != ["jwksUri"] {
+        for remote_only in ["timeoutDuration", "cooldownDuration", "cacheMaxAge", "jwksCache"] {
+            if get(options, remote_only).is_some() {
+                return Err(Error::InvalidOptions(format!("{remote_only} applies to jwksUri only")));
+            }
+        }
+    }
     match sources.as_slice() {
         ["secret"] => {
             let secret = get(options, "secret").unwrap_or_default();
@@ -220,15 +332,19 @@ fn read_keys(options: &JsValue) -> Result<KeySet, Error> {
             } else {
                 return Err(Error::InvalidOptions("secret must be a string or a Uint8Array".into()));
             };
-            Ok(KeySet::single(Jwk::from_secret(&bytes)?))
+            Ok(KeySource::Static(KeySet::single(Jwk::from_secret(&bytes)?)))
         }
-        ["jwk"] => Ok(KeySet::single(Jwk::from_json(&to_json(&get(options, "jwk").unwrap_or_default(), "jwk")?)?)),
-        ["jwks"] => KeySet::from_jwks(&to_json(&get(options, "jwks").unwrap_or_default(), "jwks")?),
-        ["jwksUri"] => Err(Error::NotSupported("jwksUri is not available yet in this version; fetch the JWKS and pass it as jwks".into())),
-        [] => Err(Error::InvalidOptions("give one key source: secret, jwk or jwks".into())),
+        ["jwk"] => Ok(KeySource::Static(KeySet::single(Jwk::from_json(&to_json(&get(options, "jwk").unwrap_or_default(), "jwk")?)?))),
+        ["jwks"] => Ok(KeySource::Static(KeySet::from_jwks(&to_json(&get(options, "jwks").unwrap_or_default(), "jwks")?)?)),
+        ["jwksUri"] => {
+            let uri = get(options, "jwksUri").and_then(|v| v.as_string()).ok_or_else(|| Error::InvalidOptions("jwksUri must be a string".into()))?;
+            Ok(KeySource::Remote(read_remote(options, uri)?))
+        }
+        [] => Err(Error::InvalidOptions("give one key source: secret, jwk, jwks or jwksUri".into())),
         _ => Err(Error::InvalidOptions(format!("give one key source, not {}", sources.join(" and ")))),
     }
 }
+
 
 fn read_options(options: &JsValue) -> Result<VerifyOptions, Error> {
     if !options.is_object() {
@@ -304,15 +420,16 @@ fn rejected(err: &Error) -> Promise {
 
 #[wasm_bindgen]
 impl JwtVerifier {
-    /// A verifier for one key source (`secret`, `jwk` or `jwks`) and a set of claim rules.
-    /// Throws `ERR_AUTH_INVALID_OPTIONS` for unusable options, `ERR_JWK_INVALID`,
+    /// A verifier for one key source (`secret`, `jwk`, `jwks` or `jwksUri`) and a set of claim
+    /// rules. Throws `ERR_AUTH_INVALID_OPTIONS` for unusable options, `ERR_JWK_INVALID`,
     /// `ERR_JWKS_INVALID` or `ERR_JOSE_NOT_SUPPORTED` for unusable keys.
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "JwtVerifierOptions")] options: JsValue) -> Result<JwtVerifier, JsValue> {
         let build = || -> Result<JwtVerifier, Error> {
             let verify_options = read_options(&options)?;
-            let keys = read_keys(&options)?;
-            Ok(JwtVerifier { keys, options: verify_options, crypto_keys: js_sys::Map::new(), described: RefCell::new(HashMap::new()) })
+            let source = read_keys(&options)?;
+            let inner = Inner { source, options: verify_options, crypto_keys: js_sys::Map::new(), described: RefCell::new(HashMap::new()) };
+            Ok(JwtVerifier { inner: Rc::new(inner) })
         };
         build().map_err(|e| to_js_error(&e))
     }
@@ -321,50 +438,110 @@ impl JwtVerifier {
     /// `WasmAuthError` whose `code` says why (jose's codes).
     #[wasm_bindgen(unchecked_return_type = "Promise<VerifyResult>")]
     pub fn verify(&self, token: &str, #[wasm_bindgen(unchecked_param_type = "VerifyCallOptions | undefined")] call_options: JsValue) -> Promise {
-        match self.verify_inner(token, &call_options) {
-            Ok(promise) => promise,
-            Err(err) => rejected(&err),
-        }
+        let now_s = match now(&call_options) {
+            Ok(t) => t,
+            Err(err) => return rejected(&err),
+        };
+        let outcome = match &self.inner.source {
+            KeySource::Static(keys) => self.inner.verify_with(keys, token, now_s),
+            KeySource::Remote(remote) => return self.verify_remote(remote, token, now_s),
+        };
+        outcome.unwrap_or_else(|err| rejected(&err))
+    }
+
+    /// The remote JWKS as cached now (`undefined` before the first fetch), to keep in KV and
+    /// pass back as the `jwksCache` option of a later verifier.
+    #[wasm_bindgen(js_name = exportJwksCache, unchecked_return_type = "JwksCache | undefined")]
+    pub fn export_jwks_cache(&self) -> JsValue {
+        let KeySource::Remote(remote) = &self.inner.source else { return JsValue::UNDEFINED };
+        let cached = remote.cached.borrow();
+        let Some((_, document, uat)) = cached.as_ref() else { return JsValue::UNDEFINED };
+        let out = js_sys::Object::new();
+        let _ = Reflect::set(&out, &JsValue::from_str("jwks"), document);
+        let _ = Reflect::set(&out, &JsValue::from_str("uat"), &JsValue::from_f64(*uat));
+        out.into()
     }
 }
 
 impl JwtVerifier {
-    fn verify_inner(&self, token: &str, call_options: &JsValue) -> Result<Promise, Error> {
-        let now = now(call_options)?;
-        let prepared = verify::prepare(token, &self.keys, &self.options)?;
+    fn verify_remote(&self, remote: &Remote, token: &str, now_s: i64) -> Promise {
+        // The header is checked before any fetch: a malformed token never causes network I/O.
+        let header = match jws::parse(token, &self.inner.options.limits) {
+            Ok(parsed) => parsed.header,
+            Err(err) => return rejected(&err),
+        };
+        let now_ms = js_sys::Date::now();
+        let decision = {
+            let cached = remote.cached.borrow();
+            let unknown_kid = match (&header.kid, cached.as_ref()) {
+                (Some(kid), Some((keys, _, _))) => !keys.has_kid(kid),
+                _ => false,
+            };
+            jwks_cache::decide(&remote.policy, now_ms, cached.as_ref().map(|c| c.2), remote.last_fetch.get(), unknown_kid)
+        };
+        if decision == Decision::UseCache {
+            if let Some((keys, _, _)) = remote.cached.borrow().as_ref() {
+                return self.inner.verify_with(keys, token, now_s).unwrap_or_else(|err| rejected(&err));
+            }
+        }
+        remote.last_fetch.set(Some(now_ms));
+        let fetched = shared_fetch(&remote.in_flight, &remote.uri, remote.policy.timeout_ms);
+        let inner = Rc::clone(&self.inner);
+        let token = token.to_owned();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let document = JsFuture::from(fetched).await?;
+            inner.install(document).map_err(|e| to_js_error(&e))?;
+            let KeySource::Remote(remote) = &inner.source else { return Err(to_js_error(&Error::Internal("key source changed"))) };
+            let pending = {
+                let cached = remote.cached.borrow();
+                let keys = cached.as_ref().map(|c| &c.0).ok_or_else(|| to_js_error(&Error::Internal("no keys after a fetch")))?;
+                inner.verify_with(keys, &token, now_s).map_err(|e| to_js_error(&e))?
+            };
+            JsFuture::from(pending).await
+        })
+    }
+}
+
+impl Inner {
+    /// Installs a freshly fetched JWKS document (shared by every concurrent caller).
+    fn install(&self, document: JsValue) -> Result<(), Error> {
+        let KeySource::Remote(remote) = &self.source else { return Ok(()) };
+        let keys = KeySet::from_jwks(&to_json(&document, "the JWKS").map_err(|_| Error::JwksInvalid("not a JSON object".into()))?)?;
+        *remote.cached.borrow_mut() = Some((keys, document, js_sys::Date::now()));
+        // Slots are key positions in the set: stale CryptoKeys must not answer for new keys.
+        self.crypto_keys.clear();
+        self.described.borrow_mut().clear();
+        Ok(())
+    }
+
+    fn verify_with(&self, keys: &KeySet, token: &str, now: i64) -> Result<Promise, Error> {
+        let prepared = verify::prepare(token, keys, &self.options)?;
         let alg = prepared.jws.header.alg;
         if alg.family() == Family::Hmac {
             verify::check_signature(&prepared, verify::no_asymmetric)?;
-            let claims_ok = claims::validate(&prepared.jws.header, &prepared.jws.payload, &self.options.rules, now);
-            claims_ok?;
-            return Ok(Promise::resolve(&self.result(&prepared)?));
+            claims::validate(&prepared.jws.header, &prepared.jws.payload, &self.options.rules, now)?;
+            return Ok(Promise::resolve(&result(&prepared)?));
         }
         if !has_subtle() {
             return Err(Error::NotSupported(format!("{} needs crypto.subtle, which this runtime lacks", alg.name())));
         }
         // Start the signature check first, then validate the claims while it runs.
-        let candidates = self.candidates(&prepared)?;
+        let candidates = self.candidates(keys, &prepared)?;
         if candidates.length() == 0 {
             return Err(Error::SignatureVerificationFailed);
         }
         let signature = Uint8Array::from(prepared.jws.signature.as_slice());
         let data = Uint8Array::from(prepared.jws.signing_input.as_bytes());
         let pending = start_verify(&self.crypto_keys, &candidates, &signature, &data);
-        let (result, claim_error) = match claims::validate(&prepared.jws.header, &prepared.jws.payload, &self.options.rules, now) {
-            Ok(_) => (self.result(&prepared)?, JsValue::UNDEFINED),
+        let (value, claim_error) = match claims::validate(&prepared.jws.header, &prepared.jws.payload, &self.options.rules, now) {
+            Ok(_) => (result(&prepared)?, JsValue::UNDEFINED),
             Err(err) => (JsValue::UNDEFINED, to_js_error(&err)),
         };
-        Ok(gate(&pending, &result, &claim_error))
-    }
-
-    fn result(&self, prepared: &Prepared<'_, '_>) -> Result<JsValue, Error> {
-        let header_b64 = prepared.jws.signing_input.split('.').next().unwrap_or("");
-        let header = parse_checked(&jws::b64_decode(header_b64, "header")?)?;
-        result_object(&header, &parse_checked(&prepared.jws.payload)?, "protectedHeader")
+        Ok(gate(&pending, &value, &claim_error))
     }
 
     /// `[slot, jwk, importAlg, verifyAlg]` for each candidate whose signature has the right shape.
-    fn candidates(&self, prepared: &Prepared<'_, '_>) -> Result<Array, Error> {
+    fn candidates(&self, keys: &KeySet, prepared: &Prepared<'_, '_>) -> Result<Array, Error> {
         let alg = prepared.jws.header.alg;
         let list = Array::new();
         let mut described = self.described.borrow_mut();
@@ -372,7 +549,7 @@ impl JwtVerifier {
             if crate::jose::signature::check_shape(alg, &prepared.jws.signature, key.rsa_modulus_len()).is_err() {
                 continue;
             }
-            let index = self.keys.keys().iter().position(|k| std::ptr::eq(k, *key)).unwrap_or(0);
+            let index = keys.keys().iter().position(|k| std::ptr::eq(k, *key)).unwrap_or(0);
             let slot = (index as u32) * 16 + Alg::ALL.iter().position(|a| *a == alg).unwrap_or(0) as u32;
             if !described.contains_key(&slot) {
                 let web = webcrypto::describe(key, alg).ok_or(Error::AlgNotAllowed(alg.name().to_owned()))?;
@@ -385,6 +562,14 @@ impl JwtVerifier {
         Ok(list)
     }
 }
+
+/// `{ payload, protectedHeader }` of a token whose checks passed.
+fn result(prepared: &Prepared<'_, '_>) -> Result<JsValue, Error> {
+    let header_b64 = prepared.jws.signing_input.split('.').next().unwrap_or("");
+    let header = parse_checked(&jws::b64_decode(header_b64, "header")?)?;
+    result_object(&header, &parse_checked(&prepared.jws.payload)?, "protectedHeader")
+}
+
 
 /// Decodes a JWT's header and payload WITHOUT verifying anything: for display and debugging
 /// only. Throws `ERR_JWS_INVALID` or `ERR_JWT_INVALID` when it is not a well-formed JWT.
