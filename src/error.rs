@@ -51,6 +51,12 @@ pub enum Error {
     JwksTimeout,
     /// The remote JWKS could not be fetched (network error).
     JwksFetchFailed(String),
+    /// A request carried no credentials (verifyRequest).
+    NotAuthenticated,
+    /// An API key that is not one of the configured ones (verifyRequest).
+    InvalidApiKey,
+    /// Valid credentials without a required scope (verifyRequest).
+    InsufficientScope(String),
     /// Options given to a constructor or function that cannot work (a programming error).
     InvalidOptions(String),
     /// A value could not be handed to JavaScript; a bug in wasm-auth, never caused by input.
@@ -74,6 +80,9 @@ impl Error {
         "ERR_JWKS_NO_MATCHING_KEY",
         "ERR_JWKS_TIMEOUT",
         "ERR_JWKS_FETCH_FAILED",
+        "ERR_AUTH_NOT_AUTHENTICATED",
+        "ERR_AUTH_INVALID_API_KEY",
+        "ERR_AUTH_INSUFFICIENT_SCOPE",
         "ERR_AUTH_INVALID_OPTIONS",
         "ERR_INTERNAL",
     ];
@@ -95,6 +104,9 @@ impl Error {
             Error::JwksNoMatchingKey => "ERR_JWKS_NO_MATCHING_KEY",
             Error::JwksTimeout => "ERR_JWKS_TIMEOUT",
             Error::JwksFetchFailed(_) => "ERR_JWKS_FETCH_FAILED",
+            Error::NotAuthenticated => "ERR_AUTH_NOT_AUTHENTICATED",
+            Error::InvalidApiKey => "ERR_AUTH_INVALID_API_KEY",
+            Error::InsufficientScope(_) => "ERR_AUTH_INSUFFICIENT_SCOPE",
             Error::InvalidOptions(_) => "ERR_AUTH_INVALID_OPTIONS",
             Error::Internal(_) => "ERR_INTERNAL",
         }
@@ -121,6 +133,9 @@ impl fmt::Display for Error {
             Error::JwksNoMatchingKey => f.write_str("no key in the key set matches the token's kid and alg"),
             Error::JwksTimeout => f.write_str("the JWKS URI did not answer in time"),
             Error::JwksFetchFailed(why) => write!(f, "the JWKS could not be fetched: {why}"),
+            Error::NotAuthenticated => f.write_str("authentication required: no Bearer token or API key in the request"),
+            Error::InvalidApiKey => f.write_str("the API key is not valid"),
+            Error::InsufficientScope(scope) => write!(f, "the credentials lack the scope {scope}"),
             Error::InvalidOptions(why) => write!(f, "invalid options: {why}"),
             Error::Internal(what) => write!(f, "internal error in wasm-auth: {what}"),
         }
@@ -150,6 +165,9 @@ mod tests {
             Error::JwksNoMatchingKey,
             Error::JwksTimeout,
             Error::JwksFetchFailed("x".into()),
+            Error::NotAuthenticated,
+            Error::InvalidApiKey,
+            Error::InsufficientScope("x".into()),
             Error::InvalidOptions("x".into()),
             Error::Internal("x"),
         ];

@@ -23,6 +23,9 @@ export type WasmAuthErrorCode =
   | "ERR_JWKS_NO_MATCHING_KEY"
   | "ERR_JWKS_TIMEOUT"
   | "ERR_JWKS_FETCH_FAILED"
+  | "ERR_AUTH_NOT_AUTHENTICATED"
+  | "ERR_AUTH_INVALID_API_KEY"
+  | "ERR_AUTH_INSUFFICIENT_SCOPE"
   | "ERR_AUTH_INVALID_OPTIONS"
   | "ERR_INTERNAL";
 
@@ -34,6 +37,8 @@ export interface WasmAuthError extends Error {
   readonly claim?: string;
   /** ERR_JWT_CLAIM_VALIDATION_FAILED and ERR_JWT_EXPIRED: why, in jose's words. */
   readonly reason?: "missing" | "invalid" | "check_failed";
+  /** ERR_AUTH_INSUFFICIENT_SCOPE: the scope that was missing. */
+  readonly scope?: string;
 }
 "#;
 
@@ -57,6 +62,7 @@ pub fn to_js_error(err: &Error) -> JsValue {
             set("claim", claim);
             set("reason", "check_failed");
         }
+        Error::InsufficientScope(scope) => set("scope", scope),
         _ => {}
     }
     js.into()

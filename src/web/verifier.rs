@@ -21,6 +21,7 @@ use crate::jose::alg::{Alg, Family};
 use crate::jose::claims;
 use crate::jose::jwk::Jwk;
 use crate::jose::jwks_cache::{self, CachePolicy, Decision};
+use crate::jose::request::{self, ApiKeyEntry, Credential};
 use crate::jose::jws::{self, Limits};
 use crate::jose::keyset::KeySet;
 use crate::jose::verify::{self, Prepared, VerifyOptions};
@@ -51,6 +52,8 @@ export interface JwtVerifierOptions {
   cacheMaxAge?: number;
   /** Remote JWKS: a cache to start from, e.g. one kept in KV (see `exportJwksCache`). */
   jwksCache?: JwksCache;
+  /** API keys `verifyRequest` accepts in `X-API-Key`, given by their SHA-256 (hex), never in clear. */
+  apiKeys?: ApiKeyHash[];
   /** Accepted `iss` values. */
   issuer?: string | string[];
   /** Accepted audiences: the `aud` claim (string or array) must contain one. */
@@ -102,6 +105,31 @@ export interface VerifyCallOptions {
   /** The time to check `exp`/`nbf`/`iat` against; default now. */
   currentDate?: Date;
 }
+
+/** An API key as `verifyRequest` knows it. */
+export interface ApiKeyHash {
+  /** Hex SHA-256 of the key. */
+  sha256: string;
+  /** Scopes the key grants. */
+  scopes: string[];
+  /** Reported as `payload.sub`; default "api-key". */
+  name?: string;
+}
+
+/** Options of `verifyRequest`. */
+export interface VerifyRequestOptions {
+  /** Scopes the request needs (from `scope` or `scp`, or the API key's scopes). */
+  scopes?: string[];
+  /** The realm of the WWW-Authenticate challenge; default "wasm-auth". */
+  realm?: string;
+  /** As in `verify`. */
+  currentDate?: Date;
+}
+
+/** What `verifyRequest` resolves to: the claims, or a ready 401/403/503 Response. */
+export type VerifyRequestResult =
+  | { ok: true; via: "bearer" | "api_key"; payload: JwtPayload; protectedHeader?: JwtHeader }
+  | { ok: false; error: WasmAuthError; response: Response };
 
 /** A remote JWKS as cached: the document and when it was fetched (ms since the epoch). */
 export interface JwksCache {
@@ -190,6 +218,41 @@ export function sharedFetch(holder, uri, timeoutMs) {
   holder.pending = pending;
   return pending;
 }
+export function requestHeader(request, name) {
+  if (request === null || typeof request !== 'object' || typeof request.headers?.get !== 'function') {
+    throw coded('ERR_AUTH_INVALID_OPTIONS', 'verifyRequest needs a Request (an object with headers.get)');
+  }
+  return request.headers.get(name) ?? undefined;
+}
+// RFC 6750 answers for a failed verification: 401 with a Bearer challenge, 403 for a missing
+// scope, 503 (retry) when the keys could not be fetched, so clients do not log users out.
+export function respond(pending, realm, via) {
+  const quoted = (text) => String(text).replace(/["\\\r\n]/g, "'");
+  return pending.then(
+    (result) => ({ ok: true, via, payload: result.payload, protectedHeader: result.protectedHeader }),
+    (error) => {
+      if (!error || error.name !== 'WasmAuthError' || error.code === 'ERR_AUTH_INVALID_OPTIONS' || error.code === 'ERR_INTERNAL') throw error;
+      const headers = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+      let status = 401;
+      let body;
+      if (error.code === 'ERR_AUTH_NOT_AUTHENTICATED') {
+        headers['www-authenticate'] = `Bearer realm="${quoted(realm)}"`;
+        body = { error: 'unauthorized', error_description: error.message };
+      } else if (error.code === 'ERR_AUTH_INSUFFICIENT_SCOPE') {
+        status = 403;
+        headers['www-authenticate'] = `Bearer realm="${quoted(realm)}", error="insufficient_scope", scope="${quoted(error.scope)}"`;
+        body = { error: 'insufficient_scope', error_description: error.message };
+      } else if (error.code === 'ERR_JWKS_TIMEOUT' || error.code === 'ERR_JWKS_FETCH_FAILED' || error.code === 'ERR_JWKS_INVALID') {
+        status = 503;
+        headers['retry-after'] = '5';
+        body = { error: 'temporarily_unavailable', error_description: 'the signing keys could not be obtained' };
+      } else {
+        headers['www-authenticate'] = `Bearer realm="${quoted(realm)}", error="invalid_token", error_description="${quoted(error.message)}"`;
+        body = { error: 'invalid_token', error_description: error.message };
+      }
+      return { ok: false, error, response: new Response(JSON.stringify(body), { status, headers }) };
+    });
+}
 export function hasSubtle() {
   return typeof crypto === 'object' && crypto !== null && typeof crypto.subtle === 'object' && crypto.subtle !== null;
 }
@@ -202,6 +265,9 @@ extern "C" {
     fn has_subtle() -> bool;
     #[wasm_bindgen(js_name = sharedFetch)]
     fn shared_fetch(holder: &js_sys::Object, uri: &str, timeout_ms: f64) -> Promise;
+    #[wasm_bindgen(js_name = requestHeader, catch)]
+    fn request_header(request: &JsValue, name: &str) -> Result<Option<String>, JsValue>;
+    fn respond(pending: &Promise, realm: &str, via: &JsValue) -> Promise;
 }
 
 /// The JS objects describing one (key, algorithm) pair to WebCrypto, made once.
@@ -230,6 +296,7 @@ enum KeySource {
 struct Inner {
     source: KeySource,
     options: VerifyOptions,
+    api_keys: Vec<ApiKeyEntry>,
     /// slot -> CryptoKey, or the Promise of its import. Cleared when a remote set changes.
     crypto_keys: js_sys::Map,
     described: RefCell<HashMap<u32, Described>>,
@@ -276,10 +343,30 @@ fn seconds(value: JsValue, name: &str) -> Result<u64, Error> {
     }
 }
 
-const OPTION_NAMES: [&str; 17] = [
+const OPTION_NAMES: [&str; 18] = [
     "secret", "jwk", "jwks", "jwksUri", "timeoutDuration", "cooldownDuration", "cacheMaxAge", "jwksCache", "issuer",
     "audience", "subject", "typ", "algorithms", "clockTolerance", "requiredClaims", "maxTokenAge", "maxTokenLength",
+    "apiKeys",
 ];
+
+fn read_api_keys(options: &JsValue) -> Result<Vec<ApiKeyEntry>, Error> {
+    let Some(list) = get(options, "apiKeys") else { return Ok(Vec::new()) };
+    if !Array::is_array(&list) {
+        return Err(Error::InvalidOptions("apiKeys must be an array of { sha256, scopes, name? }".into()));
+    }
+    Array::from(&list)
+        .iter()
+        .map(|entry| {
+            let sha256 = get(&entry, "sha256").and_then(|v| v.as_string()).ok_or_else(|| Error::InvalidOptions("apiKeys[].sha256 must be a string".into()))?;
+            let scopes = strings(get(&entry, "scopes").unwrap_or_else(|| Array::new().into()), "apiKeys[].scopes", false)?;
+            let name = match get(&entry, "name") {
+                None => None,
+                Some(v) => Some(v.as_string().ok_or_else(|| Error::InvalidOptions("apiKeys[].name must be a string".into()))?),
+            };
+            ApiKeyEntry::new(&sha256.to_ascii_lowercase(), scopes, name)
+        })
+        .collect()
+}
 
 fn millis(options: &JsValue, name: &str, default: f64) -> Result<f64, Error> {
     match get(options, name) {
@@ -428,7 +515,8 @@ impl JwtVerifier {
         let build = || -> Result<JwtVerifier, Error> {
             let verify_options = read_options(&options)?;
             let source = read_keys(&options)?;
-            let inner = Inner { source, options: verify_options, crypto_keys: js_sys::Map::new(), described: RefCell::new(HashMap::new()) };
+            let api_keys = read_api_keys(&options)?;
+            let inner = Inner { source, options: verify_options, api_keys, crypto_keys: js_sys::Map::new(), described: RefCell::new(HashMap::new()) };
             Ok(JwtVerifier { inner: Rc::new(inner) })
         };
         build().map_err(|e| to_js_error(&e))
@@ -442,11 +530,42 @@ impl JwtVerifier {
             Ok(t) => t,
             Err(err) => return rejected(&err),
         };
-        let outcome = match &self.inner.source {
-            KeySource::Static(keys) => self.inner.verify_with(keys, token, now_s),
-            KeySource::Remote(remote) => return self.verify_remote(remote, token, now_s),
+        self.verify_token(token, now_s, Vec::new())
+    }
+
+    /// Checks the credentials of an HTTP request (a Bearer token, or an `X-API-Key` among the
+    /// `apiKeys` hashes) and the scopes it needs. Resolves to `{ ok: true, via, payload }`, or to
+    /// `{ ok: false, error, response }` with a ready RFC 6750 answer (401 + WWW-Authenticate,
+    /// 403 insufficient_scope, 503 when the keys cannot be fetched) to return as it is.
+    #[wasm_bindgen(js_name = verifyRequest, unchecked_return_type = "Promise<VerifyRequestResult>")]
+    pub fn verify_request(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "VerifyRequestOptions | undefined")] options: JsValue,
+    ) -> Promise {
+        let read = || -> Result<(Vec<String>, String, i64), JsValue> {
+            let scopes = match get(&options, "scopes") {
+                None => Vec::new(),
+                Some(v) => strings(v, "scopes", false).map_err(|e| to_js_error(&e))?,
+            };
+            let realm = get(&options, "realm").and_then(|v| v.as_string()).unwrap_or_else(|| "wasm-auth".to_owned());
+            Ok((scopes, realm, now(&options).map_err(|e| to_js_error(&e))?))
         };
-        outcome.unwrap_or_else(|err| rejected(&err))
+        let (scopes, realm, now_s) = match read() {
+            Ok(values) => values,
+            Err(e) => return Promise::reject(&e),
+        };
+        let headers = request_header(&request, "authorization").and_then(|auth| Ok((auth, request_header(&request, "x-api-key")?)));
+        let (authorization, api_key) = match headers {
+            Ok(values) => values,
+            Err(e) => return Promise::reject(&e),
+        };
+        let (pending, via) = match request::credential(authorization.as_deref(), api_key.as_deref()) {
+            Err(err) => (rejected(&err), JsValue::UNDEFINED),
+            Ok(Credential::Bearer(token)) => (self.verify_token(token, now_s, scopes), JsValue::from_str("bearer")),
+            Ok(Credential::ApiKey(key)) => (self.inner.api_key_result(key, &scopes).unwrap_or_else(|err| rejected(&err)), JsValue::from_str("api_key")),
+        };
+        respond(&pending, &realm, &via)
     }
 
     /// The remote JWKS as cached now (`undefined` before the first fetch), to keep in KV and
@@ -464,7 +583,14 @@ impl JwtVerifier {
 }
 
 impl JwtVerifier {
-    fn verify_remote(&self, remote: &Remote, token: &str, now_s: i64) -> Promise {
+    fn verify_token(&self, token: &str, now_s: i64, scopes: Vec<String>) -> Promise {
+        match &self.inner.source {
+            KeySource::Static(keys) => self.inner.verify_with(keys, token, now_s, &scopes).unwrap_or_else(|err| rejected(&err)),
+            KeySource::Remote(remote) => self.verify_remote(remote, token, now_s, scopes),
+        }
+    }
+
+    fn verify_remote(&self, remote: &Remote, token: &str, now_s: i64, scopes: Vec<String>) -> Promise {
         // The header is checked before any fetch: a malformed token never causes network I/O.
         let header = match jws::parse(token, &self.inner.options.limits) {
             Ok(parsed) => parsed.header,
@@ -481,7 +607,7 @@ impl JwtVerifier {
         };
         if decision == Decision::UseCache {
             if let Some((keys, _, _)) = remote.cached.borrow().as_ref() {
-                return self.inner.verify_with(keys, token, now_s).unwrap_or_else(|err| rejected(&err));
+                return self.inner.verify_with(keys, token, now_s, &scopes).unwrap_or_else(|err| rejected(&err));
             }
         }
         remote.last_fetch.set(Some(now_ms));
@@ -495,7 +621,7 @@ impl JwtVerifier {
             let pending = {
                 let cached = remote.cached.borrow();
                 let keys = cached.as_ref().map(|c| &c.0).ok_or_else(|| to_js_error(&Error::Internal("no keys after a fetch")))?;
-                inner.verify_with(keys, &token, now_s).map_err(|e| to_js_error(&e))?
+                inner.verify_with(keys, &token, now_s, &scopes).map_err(|e| to_js_error(&e))?
             };
             JsFuture::from(pending).await
         })
@@ -514,12 +640,29 @@ impl Inner {
         Ok(())
     }
 
-    fn verify_with(&self, keys: &KeySet, token: &str, now: i64) -> Result<Promise, Error> {
+    /// The claims, checked against the rules and the `scopes` a request needs.
+    fn checked_claims(&self, prepared: &Prepared<'_, '_>, now: i64, scopes: &[String]) -> Result<(), Error> {
+        let claims = claims::validate(&prepared.jws.header, &prepared.jws.payload, &self.options.rules, now)?;
+        request::require_scopes(&request::granted_scopes(&claims), scopes)
+    }
+
+    /// `{ payload }` for a request authenticated by one of the configured API keys.
+    fn api_key_result(&self, key: &str, scopes: &[String]) -> Result<Promise, Error> {
+        let entry = request::find_api_key(&self.api_keys, key)?;
+        let granted: Vec<&str> = entry.scopes.iter().map(String::as_str).collect();
+        request::require_scopes(&granted, scopes)?;
+        let payload = serde_json::json!({ "sub": entry.name.as_deref().unwrap_or("api-key"), "scope": entry.scopes.join(" ") });
+        let out = js_sys::Object::new();
+        Reflect::set(&out, &JsValue::from_str("payload"), &js_json(&payload)?).map_err(|_| Error::Internal("could not build the result"))?;
+        Ok(Promise::resolve(&JsValue::from(out)))
+    }
+
+    fn verify_with(&self, keys: &KeySet, token: &str, now: i64, scopes: &[String]) -> Result<Promise, Error> {
         let prepared = verify::prepare(token, keys, &self.options)?;
         let alg = prepared.jws.header.alg;
         if alg.family() == Family::Hmac {
             verify::check_signature(&prepared, verify::no_asymmetric)?;
-            claims::validate(&prepared.jws.header, &prepared.jws.payload, &self.options.rules, now)?;
+            self.checked_claims(&prepared, now, scopes)?;
             return Ok(Promise::resolve(&result(&prepared)?));
         }
         if !has_subtle() {
@@ -533,7 +676,7 @@ impl Inner {
         let signature = Uint8Array::from(prepared.jws.signature.as_slice());
         let data = Uint8Array::from(prepared.jws.signing_input.as_bytes());
         let pending = start_verify(&self.crypto_keys, &candidates, &signature, &data);
-        let (value, claim_error) = match claims::validate(&prepared.jws.header, &prepared.jws.payload, &self.options.rules, now) {
+        let (value, claim_error) = match self.checked_claims(&prepared, now, scopes) {
             Ok(_) => (result(&prepared)?, JsValue::UNDEFINED),
             Err(err) => (JsValue::UNDEFINED, to_js_error(&err)),
         };
