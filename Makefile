@@ -49,10 +49,12 @@ test-e2e: pack server
 size: pkg
 	node scripts/size.mjs pkg/wasm_auth_bg.wasm pkg/wasm_auth.js
 
-# The reference server with the demo page and the built package on http://127.0.0.1:$(PORT),
-# state in data/ (created on first start, ignored by git).
+# The reference server with the demo page and the built package on http://127.0.0.1:$(PORT)
+# (state in data/, created on first start, ignored by git), and the edge worker in workerd on
+# http://127.0.0.1:$(EDGE_PORT).
+EDGE_PORT ?= 8787
 demo: pkg server
-	./target/debug/wasm-auth-server --port $(PORT) --data-dir data
+	PORT=$(PORT) EDGE_PORT=$(EDGE_PORT) node scripts/demo.mjs
 
 clean:
 	rm -rf pkg target/wasm-pack target/e2e

@@ -15,8 +15,10 @@ const { default: workerdBinary, compatibilityDate } = require('workerd');
 /**
  * Bundles `entry` into `outDir` with workerd.capnp beside it. `wasmFiles` are the .wasm files
  * the bundle imports ('./name.wasm'); they are copied next to it and listed as wasm modules.
+ * `bindings` become text bindings (env.NAME). Outbound fetch may reach loopback, where the
+ * reference server runs.
  */
-export async function bundleWorker({ entry, outDir, wasmFiles }) {
+export async function bundleWorker({ entry, outDir, wasmFiles, bindings = {} }) {
   const esbuild = await import('esbuild');
   try {
     await esbuild.build({
@@ -28,6 +30,9 @@ export async function bundleWorker({ entry, outDir, wasmFiles }) {
       conditions: ['workerd', 'worker', 'browser'],
       external: ['*.wasm'],
       logLevel: 'warning',
+      // wasm-bindgen's glue lists the same inline_js snippet once per imported function, all
+      // the same module namespace; esbuild warns about the repeated key, which is harmless.
+      logOverride: { 'duplicate-object-key': 'silent' },
     });
   } finally {
     await esbuild.stop(); // its service process would keep Node alive
@@ -36,15 +41,22 @@ export async function bundleWorker({ entry, outDir, wasmFiles }) {
     copyFileSync(file, join(outDir, basename(file)));
     return `    (name = "${basename(file)}", wasm = embed "${basename(file)}"),\n`;
   });
+  const textBindings = Object.entries(bindings).map(([name, value]) => `    (name = ${JSON.stringify(name)}, text = ${JSON.stringify(String(value))}),\n`);
   writeFileSync(join(outDir, 'workerd.capnp'), `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [(name = "main", worker = .worker)],
+  services = [
+    (name = "main", worker = .worker),
+    (name = "internet", network = (allow = ["public", "private", "local"])),
+  ],
   sockets = [(name = "http", address = "127.0.0.1:8787", http = (), service = "main")],
 );
 const worker :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
 ${wasmModules.join('')}  ],
+  bindings = [
+${textBindings.join('')}  ],
+  globalOutbound = "internet",
   compatibilityDate = "${compatibilityDate}",
 );\n`);
   return join(outDir, 'workerd.capnp');
