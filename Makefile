@@ -40,6 +40,8 @@ test-native: bootstrap
 test-wasm: bootstrap
 	cargo test --target wasm32-unknown-unknown -p wasm-auth --test wasm
 	WASM_BINDGEN_USE_BROWSER=1 cargo test --target wasm32-unknown-unknown -p wasm-auth --test wasm
+	# The pure-Rust fallback for runtimes without crypto.subtle must keep building for wasm.
+	cargo build --target wasm32-unknown-unknown -p wasm-auth --features pure-rust
 
 # The packed tarball used from Node, a plain-ESM page, a Vite-built page and a workerd worker;
 # the reference server over HTTP; the demo page in Chromium.

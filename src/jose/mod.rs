@@ -14,5 +14,6 @@ pub mod keyset;
 pub mod native;
 pub mod request;
 pub mod signature;
+pub mod spki;
 pub mod verify;
 pub mod webcrypto;

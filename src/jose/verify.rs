@@ -89,7 +89,7 @@ pub fn verify(
 
 /// For when no asymmetric verifier is available (wasm without crypto.subtle nor `pure-rust`).
 pub fn no_asymmetric(alg: Alg, _: &Jwk, _: &[u8], _: &[u8]) -> Result<(), Error> {
-    Err(Error::NotSupported(format!("{} needs crypto.subtle or the pure-rust feature", alg.name())))
+    Err(Error::NotSupported(format!("{} needs crypto.subtle, which this runtime lacks (or a build with the pure-rust feature)", alg.name())))
 }
 
 #[cfg(test)]

@@ -40,6 +40,8 @@ export interface JwtVerifierOptions {
   secret?: string | Uint8Array;
   /** One public key (or an `oct` key) as a JWK. */
   jwk?: JsonWebKey;
+  /** One public key as a PEM SubjectPublicKeyInfo (`-----BEGIN PUBLIC KEY-----`). */
+  publicKey?: string;
   /** A JWK Set; keys the verifier cannot use (encryption keys, unknown curves) are skipped. */
   jwks?: { keys: JsonWebKey[] };
   /** A remote JWK Set (http: or https:), fetched on first use and cached. */
@@ -343,8 +345,8 @@ fn seconds(value: JsValue, name: &str) -> Result<u64, Error> {
     }
 }
 
-const OPTION_NAMES: [&str; 18] = [
-    "secret", "jwk", "jwks", "jwksUri", "timeoutDuration", "cooldownDuration", "cacheMaxAge", "jwksCache", "issuer",
+const OPTION_NAMES: [&str; 19] = [
+    "secret", "jwk", "publicKey", "jwks", "jwksUri", "timeoutDuration", "cooldownDuration", "cacheMaxAge", "jwksCache", "issuer",
     "audience", "subject", "typ", "algorithms", "clockTolerance", "requiredClaims", "maxTokenAge", "maxTokenLength",
     "apiKeys",
 ];
@@ -401,7 +403,7 @@ fn read_remote(options: &JsValue, uri: String) -> Result<Remote, Error> {
 }
 
 fn read_keys(options: &JsValue) -> Result<KeySource, Error> {
-    let sources: Vec<&str> = ["secret", "jwk", "jwks", "jwksUri"].into_iter().filter(|name| get(options, name).is_some()).collect();
+    let sources: Vec<&str> = ["secret", "jwk", "publicKey", "jwks", "jwksUri"].into_iter().filter(|name| get(options, name).is_some()).collect();
     if sources.as_slice() != ["jwksUri"] {
         for remote_only in ["timeoutDuration", "cooldownDuration", "cacheMaxAge", "jwksCache"] {
             if get(options, remote_only).is_some() {
@@ -422,12 +424,16 @@ fn read_keys(options: &JsValue) -> Result<KeySource, Error> {
             Ok(KeySource::Static(KeySet::single(Jwk::from_secret(&bytes)?)))
         }
         ["jwk"] => Ok(KeySource::Static(KeySet::single(Jwk::from_json(&to_json(&get(options, "jwk").unwrap_or_default(), "jwk")?)?))),
+        ["publicKey"] => {
+            let pem = get(options, "publicKey").and_then(|v| v.as_string()).ok_or_else(|| Error::InvalidOptions("publicKey must be a PEM string".into()))?;
+            Ok(KeySource::Static(KeySet::single(crate::jose::spki::jwk_from_pem(&pem)?)))
+        }
         ["jwks"] => Ok(KeySource::Static(KeySet::from_jwks(&to_json(&get(options, "jwks").unwrap_or_default(), "jwks")?)?)),
         ["jwksUri"] => {
             let uri = get(options, "jwksUri").and_then(|v| v.as_string()).ok_or_else(|| Error::InvalidOptions("jwksUri must be a string".into()))?;
             Ok(KeySource::Remote(read_remote(options, uri)?))
         }
-        [] => Err(Error::InvalidOptions("give one key source: secret, jwk, jwks or jwksUri".into())),
+        [] => Err(Error::InvalidOptions("give one key source: secret, jwk, publicKey, jwks or jwksUri".into())),
         _ => Err(Error::InvalidOptions(format!("give one key source, not {}", sources.join(" and ")))),
     }
 }
@@ -666,7 +672,7 @@ impl Inner {
             return Ok(Promise::resolve(&result(&prepared)?));
         }
         if !has_subtle() {
-            return Err(Error::NotSupported(format!("{} needs crypto.subtle, which this runtime lacks", alg.name())));
+            return self.verify_without_subtle(&prepared, now, scopes);
         }
         // Start the signature check first, then validate the claims while it runs.
         let candidates = self.candidates(keys, &prepared)?;
@@ -681,6 +687,18 @@ impl Inner {
             Err(err) => (JsValue::UNDEFINED, to_js_error(&err)),
         };
         Ok(gate(&pending, &value, &claim_error))
+    }
+
+    /// Runtimes without crypto.subtle: the pure-Rust verifier when the package was built with
+    /// the `pure-rust` feature, else a clear ERR_JOSE_NOT_SUPPORTED.
+    fn verify_without_subtle(&self, prepared: &Prepared<'_, '_>, now: i64, scopes: &[String]) -> Result<Promise, Error> {
+        #[cfg(feature = "pure-rust")]
+        let asymmetric = crate::jose::native::verify;
+        #[cfg(not(feature = "pure-rust"))]
+        let asymmetric = verify::no_asymmetric;
+        verify::check_signature(prepared, asymmetric)?;
+        self.checked_claims(prepared, now, scopes)?;
+        Ok(Promise::resolve(&result(prepared)?))
     }
 
     /// `[slot, jwk, importAlg, verifyAlg]` for each candidate whose signature has the right shape.

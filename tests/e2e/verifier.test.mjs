@@ -6,6 +6,7 @@ import { JwtVerifier, decodeUnverified } from '../../pkg/node.js';
 import { attackCases, interopCases } from './fixtures/verify-cases.mjs';
 import { evaluate } from './fixtures/verify-evaluate.js';
 import { wrongDecisions } from './fixtures/verify-assert.mjs';
+import { wrongWycheproof, wycheproofCases } from './fixtures/wycheproof-cases.mjs';
 
 let interop;
 let attacks;
@@ -54,6 +55,12 @@ describe('attacks', () => {
     const [decision] = await evaluate(JwtVerifier, [valid]);
     assert.equal(decision.ok, true);
   });
+});
+
+test('the Wycheproof JWS and JWK vectors, through crypto.subtle', async () => {
+  const cases = wycheproofCases();
+  assert.equal(cases.length, 427);
+  assert.deepEqual(wrongWycheproof(cases, await evaluate(JwtVerifier, cases)), []);
 });
 
 describe('decodeUnverified', () => {

@@ -7,6 +7,7 @@ import { bundleWorker, startWorkerd } from '../../scripts/workerd.mjs';
 import { cpSync } from 'node:fs';
 import { wrongDecisions } from './fixtures/verify-assert.mjs';
 import { attackCases, interopCases } from './fixtures/verify-cases.mjs';
+import { wrongWycheproof, wycheproofCases } from './fixtures/wycheproof-cases.mjs';
 import { assertProbe, freePort, makeProject } from './helpers.mjs';
 
 let worker;
@@ -50,4 +51,11 @@ test("JwtVerifier inside the isolate: jose's decisions on every algorithm, and t
   const response = await fetch(worker.url, { method: 'POST', body: JSON.stringify(cases) });
   assert.equal(response.status, 200, worker.output());
   assert.deepEqual(wrongDecisions(cases, await response.json()), []);
+});
+
+test('the Wycheproof JWS and JWK vectors inside the isolate', async () => {
+  const cases = wycheproofCases();
+  const response = await fetch(worker.url, { method: 'POST', body: JSON.stringify(cases) });
+  assert.equal(response.status, 200, worker.output());
+  assert.deepEqual(wrongWycheproof(cases, await response.json()), []);
 });

@@ -1,0 +1,133 @@
+//! PEM public keys (SubjectPublicKeyInfo, RFC 5280 4.1.2.7): RSA, EC P-256/384/521 and Ed25519,
+//! read with a minimal DER reader and turned into a JWK so that every JWK check applies.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use serde_json::json;
+
+use super::jwk::Jwk;
+use crate::Error;
+
+const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+const EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+const P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+const P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
+const P521: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x23];
+const ED25519: &[u8] = &[0x2b, 0x65, 0x70];
+
+fn bad(why: &str) -> Error {
+    Error::JwkInvalid(format!("PEM public key: {why}"))
+}
+
+/// One DER element: (tag, contents, rest). Definite lengths of up to 3 bytes only.
+fn tlv(input: &[u8]) -> Result<(u8, &[u8], &[u8]), Error> {
+    let (&tag, rest) = input.split_first().ok_or_else(|| bad("truncated DER"))?;
+    let (&first, rest) = rest.split_first().ok_or_else(|| bad("truncated DER"))?;
+    let (len, rest) = match first {
+        0..=0x7f => (usize::from(first), rest),
+        0x81..=0x83 => {
+            let n = usize::from(first & 0x7f);
+            if rest.len() < n {
+                return Err(bad("truncated DER length"));
+            }
+            let len = rest[..n].iter().fold(0usize, |acc, b| acc << 8 | usize::from(*b));
+            (len, &rest[n..])
+        }
+        _ => return Err(bad("unsupported DER length")),
+    };
+    if rest.len() < len {
+        return Err(bad("truncated DER"));
+    }
+    Ok((tag, &rest[..len], &rest[len..]))
+}
+
+/// The contents and the rest of an element that must have `tag`.
+fn expect<'a>(input: &'a [u8], tag: u8, what: &str) -> Result<(&'a [u8], &'a [u8]), Error> {
+    let (found, value, rest) = tlv(input)?;
+    if found != tag {
+        return Err(bad(&format!("expected {what}")));
+    }
+    Ok((value, rest))
+}
+
+fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A verification key from a `-----BEGIN PUBLIC KEY-----` PEM.
+pub fn jwk_from_pem(pem: &str) -> Result<Jwk, Error> {
+    let pem = pem.trim();
+    if pem.contains("PRIVATE KEY-----") {
+        return Err(bad("this is a private key; give the public key"));
+    }
+    if pem.starts_with("-----BEGIN CERTIFICATE-----") {
+        return Err(Error::NotSupported("X.509 certificates: give the certificate's public key as a PUBLIC KEY PEM".into()));
+    }
+    let body = pem
+        .strip_prefix("-----BEGIN PUBLIC KEY-----")
+        .and_then(|rest| rest.strip_suffix("-----END PUBLIC KEY-----"))
+        .ok_or_else(|| bad("expected -----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----"))?;
+    let compact: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let der = STANDARD.decode(compact).map_err(|_| bad("not base64"))?;
+
+    let (spki, trailing) = expect(&der, 0x30, "a SubjectPublicKeyInfo SEQUENCE")?;
+    if !trailing.is_empty() {
+        return Err(bad("data after the key"));
+    }
+    let (algorithm, rest) = expect(spki, 0x30, "an AlgorithmIdentifier SEQUENCE")?;
+    let (key_bits, _) = expect(rest, 0x03, "a BIT STRING")?;
+    let key = match key_bits.split_first() {
+        Some((0, key)) => key,
+        _ => return Err(bad("the key BIT STRING must have no unused bits")),
+    };
+    let (oid, params) = expect(algorithm, 0x06, "an algorithm OID")?;
+    let jwk = match oid {
+        RSA_ENCRYPTION => {
+            let (rsa, _) = expect(key, 0x30, "an RSAPublicKey SEQUENCE")?;
+            let (n, rest) = expect(rsa, 0x02, "the modulus")?;
+            let (e, _) = expect(rest, 0x02, "the exponent")?;
+            json!({ "kty": "RSA", "n": b64(n), "e": b64(e) })
+        }
+        EC_PUBLIC_KEY => {
+            let (curve_oid, _) = expect(params, 0x06, "a named curve")?;
+            let (crv, len) = match curve_oid {
+                P256 => ("P-256", 32),
+                P384 => ("P-384", 48),
+                P521 => ("P-521", 66),
+                _ => return Err(Error::NotSupported("this EC curve".into())),
+            };
+            match key.split_first() {
+                Some((4, point)) if point.len() == 2 * len => json!({ "kty": "EC", "crv": crv, "x": b64(&point[..len]), "y": b64(&point[len..]) }),
+                _ => return Err(bad("EC keys must be uncompressed points")),
+            }
+        }
+        ED25519 => json!({ "kty": "OKP", "crv": "Ed25519", "x": b64(key) }),
+        _ => return Err(Error::NotSupported("this public key algorithm".into())),
+    };
+    Jwk::from_json(&jwk)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jose::alg::Alg;
+
+    // RFC 8410 section 10.1's Ed25519 public key.
+    const ED25519_PEM: &str = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----";
+
+    #[test]
+    fn reads_an_ed25519_key() {
+        let key = jwk_from_pem(ED25519_PEM).expect("valid");
+        assert!(key.supports(Alg::EdDsa) && !key.supports(Alg::Es256));
+    }
+
+    #[test]
+    fn refuses_private_keys_certificates_and_garbage() {
+        assert_eq!(jwk_from_pem("-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----").expect_err("private").code(), "ERR_JWK_INVALID");
+        assert_eq!(jwk_from_pem("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----").expect_err("cert").code(), "ERR_JOSE_NOT_SUPPORTED");
+        for bad in ["", "hello", "-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----", "-----BEGIN PUBLIC KEY-----\nMAA=\n-----END PUBLIC KEY-----",
+            "-----BEGIN PUBLIC KEY-----\nMIIBIjAN\n-----END PUBLIC KEY-----"] {
+            assert!(jwk_from_pem(bad).is_err(), "{bad}");
+        }
+    }
+}
