@@ -178,3 +178,54 @@ fn wycheproof_rsa_pkcs1_and_pss_vectors() {
     assert_eq!(run_raw_file("rsa_signature_2048_sha256_test.json", Alg::Rs256, "keyJwk"), 259);
     assert_eq!(run_raw_file("rsa_pss_2048_sha256_mgf1_32_test.json", Alg::Ps256, "publicKeyJwk"), 108);
 }
+
+/// RFC 7515 appendix A.1 (HS256), A.2 (RS256) and A.3 (ES256): the whole pipeline, claims
+/// included, at a time before the examples' `exp` (1300819380).
+#[test]
+fn rfc7515_appendix_a_examples() {
+    use wasm_auth::jose::verify::verify;
+    const PAYLOAD: &str = "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+    let cases = [
+        (
+            serde_json::json!({ "kty": "oct", "k": "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow" }),
+            format!("eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.{PAYLOAD}.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+        ),
+        (
+            serde_json::json!({ "kty": "RSA", "e": "AQAB", "n": "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ" }),
+            format!("eyJhbGciOiJSUzI1NiJ9.{PAYLOAD}.cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw"),
+        ),
+        (
+            serde_json::json!({ "kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" }),
+            format!("eyJhbGciOiJFUzI1NiJ9.{PAYLOAD}.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q"),
+        ),
+    ];
+    for (jwk, token) in cases {
+        let keys = KeySet::single(Jwk::from_json(&jwk).expect("RFC key"));
+        let verified = verify(&token, &keys, &VerifyOptions::default(), 1_300_819_000, native::verify).expect("RFC example verifies");
+        assert_eq!(verified.payload["iss"], "joe");
+        assert_eq!(verified.payload["http://example.com/is_root"], true);
+        let late = verify(&token, &keys, &VerifyOptions::default(), 1_300_819_380, native::verify).expect_err("expired by then");
+        assert_eq!(late.code(), "ERR_JWT_EXPIRED");
+    }
+}
+
+/// RFC 7520 sections 4.2 (PS384) and 4.3 (ES512) with the RFC's own keys, which carry no
+/// `alg`: the Wycheproof copies of these two examples pin the keys to other algorithms.
+#[test]
+fn rfc7520_section_4_examples_with_the_rfc_keys() {
+    let file = vectors("json_web_signature_test.json");
+    let mut checked = 0;
+    for group in file["testGroups"].as_array().expect("groups") {
+        for test in group["tests"].as_array().expect("tests") {
+            if test["tcId"] != 346 && test["tcId"] != 347 {
+                continue;
+            }
+            let mut key = group["public"].clone();
+            key.as_object_mut().expect("JWK").remove("alg");
+            let keys = KeySet::single(Jwk::from_json(&key).expect("RFC 7520 key"));
+            assert!(accepts(test["jws"].as_str().expect("compact"), &keys), "tcId {}", test["tcId"]);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 2);
+}
