@@ -9,7 +9,7 @@ export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 TARBALL_DIR := target/e2e
 PORT ?= 8080
 
-.PHONY: all bootstrap pkg pack server test test-native test-wasm test-e2e size demo clean
+.PHONY: all bootstrap pkg pack server test test-native test-wasm test-e2e test-fuzz fuzz size demo clean
 
 all: pkg
 
@@ -31,7 +31,7 @@ server: bootstrap
 	cargo build -p wasm-auth-server
 
 # Every test layer, then the shipped wasm's size.
-test: bootstrap test-native test-wasm test-e2e size
+test: bootstrap test-native test-wasm test-e2e test-fuzz size
 
 test-native: bootstrap
 	cargo test --workspace
@@ -47,6 +47,15 @@ test-wasm: bootstrap
 # the reference server over HTTP; the demo page in Chromium.
 test-e2e: pack server
 	WASM_AUTH_TARBALL=$$(ls $(TARBALL_DIR)/*.tgz) node --test --test-concurrency=1 tests/e2e/
+
+# cargo-fuzz on token parsing and verification (fuzz/, scripts/fuzz.sh): `make fuzz` runs
+# FUZZ_SECONDS (300); `make test` runs a short pass.
+FUZZ_SECONDS ?= 300
+fuzz: bootstrap
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+test-fuzz: bootstrap
+	scripts/fuzz.sh 20
 
 size: pkg
 	node scripts/size.mjs pkg/wasm_auth_bg.wasm pkg/wasm_auth.js

@@ -2,12 +2,14 @@
 # Makes a fresh machine ready to build, test and demo wasm-auth; every README command runs it.
 # Idempotent: each step checks what is there first, so a second run takes seconds.
 # Installs: the wasm32 target, the wasm-bindgen CLI at exactly the crate's version, wasm-pack,
-# Debian's chromium + chromium-driver, and the npm dev dependencies of package-lock.json.
+# cargo-fuzz, Debian's chromium + chromium-driver, and the npm dev dependencies of
+# package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 WASM_PACK_VERSION=0.15.1
+CARGO_FUZZ_VERSION=0.13.2
 
 log() { printf 'bootstrap: %s\n' "$*"; }
 die() { printf 'bootstrap: error: %s\n' "$*" >&2; exit 1; }
@@ -48,6 +50,13 @@ have_pack=$(wasm-pack --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$have_pack" != "$WASM_PACK_VERSION" ]; then
   log "installing wasm-pack $WASM_PACK_VERSION (had: ${have_pack:-none}); takes a few minutes"
   cargo_install wasm-pack --version "$WASM_PACK_VERSION"
+fi
+
+# 3b. cargo-fuzz, for `make fuzz` (and its short pass in `make test`).
+have_fuzz=$(cargo fuzz --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have_fuzz" != "$CARGO_FUZZ_VERSION" ]; then
+  log "installing cargo-fuzz $CARGO_FUZZ_VERSION (had: ${have_fuzz:-none})"
+  cargo_install cargo-fuzz --version "$CARGO_FUZZ_VERSION"
 fi
 
 # 4. Debian's Chromium and its driver, for browser tests (browser downloads fail here).
