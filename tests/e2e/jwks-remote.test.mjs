@@ -2,50 +2,31 @@
 // controls: caching, one shared fetch for concurrent verifications, refetch on an unknown kid
 // at most once per cooldown, timeout, non-200 and garbage answers, and an exported cache.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { after, before, beforeEach, test } from 'node:test';
-import * as jose from 'jose';
 import { JwtVerifier } from '../../pkg/node.js';
+import { makeKey, startJwksServer } from './fixtures/jwks-server.mjs';
 import { freePort } from './helpers.mjs';
 
-let server;
+let jwksServer;
 let base;
-let fetches = 0;
-let mode = 'ok';
-let jwks;
 let keyA;
 let keyB;
-
-async function makeKey(kid) {
-  const { publicKey, privateKey } = await jose.generateKeyPair('ES256', { extractable: true });
-  const jwk = { ...await jose.exportJWK(publicKey), kid, alg: 'ES256', use: 'sig' };
-  const sign = (claims = {}) => new jose.SignJWT({ sub: 'u', ...claims }).setProtectedHeader({ alg: 'ES256', kid }).setExpirationTime('10m').sign(privateKey);
-  return { jwk, sign };
-}
+// The server's counters and modes, under the names the tests read.
+const server = () => jwksServer.state;
 
 before(async () => {
   keyA = await makeKey('a');
   keyB = await makeKey('b');
-  server = createServer((req, res) => {
-    fetches += 1;
-    if (mode === 'slow') return setTimeout(() => res.end(JSON.stringify(jwks)), 2000);
-    if (mode === 'error') return res.writeHead(500).end('{"keys":[]}');
-    if (mode === 'garbage') return res.writeHead(200, { 'content-type': 'application/json' }).end('<html>');
-    if (mode === 'redirect') return res.writeHead(302, { location: '/elsewhere' }).end();
-    if (mode === 'not-a-set') return res.writeHead(200).end('{"keys":{}}');
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
-  });
-  const port = await freePort();
-  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${port}/jwks.json`;
+  jwksServer = await startJwksServer();
+  base = jwksServer.url;
 });
 
-after(() => new Promise((resolve) => server.close(resolve)));
+after(() => jwksServer.close());
 
 beforeEach(() => {
-  fetches = 0;
-  mode = 'ok';
-  jwks = { keys: [keyA.jwk] };
+  server().fetches = 0;
+  server().mode = 'ok';
+  server().jwks = { keys: [keyA.jwk] };
 });
 
 const code = (promise) => promise.then(() => 'accepted', (e) => e.code);
@@ -55,7 +36,7 @@ test('the first verification fetches; later ones use the cache', async () => {
   assert.equal((await verifier.verify(await keyA.sign())).payload.sub, 'u');
   await verifier.verify(await keyA.sign());
   await verifier.verify(await keyA.sign());
-  assert.equal(fetches, 1);
+  assert.equal(server().fetches, 1);
 });
 
 test('twenty concurrent verifications on an empty cache share one fetch', async () => {
@@ -63,25 +44,25 @@ test('twenty concurrent verifications on an empty cache share one fetch', async 
   const tokens = await Promise.all(Array.from({ length: 20 }, () => keyA.sign()));
   const results = await Promise.all(tokens.map((t) => verifier.verify(t)));
   assert.equal(results.length, 20);
-  assert.equal(fetches, 1);
+  assert.equal(server().fetches, 1);
 });
 
 test('an unknown kid refetches (key rotation), at most once per cooldown', async () => {
   const verifier = new JwtVerifier({ jwksUri: base, cooldownDuration: 300 });
   await verifier.verify(await keyA.sign());
-  jwks = { keys: [keyA.jwk, keyB.jwk] };
+  server().jwks = { keys: [keyA.jwk, keyB.jwk] };
   assert.equal(await code(verifier.verify(await keyB.sign())), 'ERR_JWKS_NO_MATCHING_KEY', 'right after a fetch: cooling down');
-  assert.equal(fetches, 1);
+  assert.equal(server().fetches, 1);
   await new Promise((r) => setTimeout(r, 350));
   await verifier.verify(await keyB.sign());
-  assert.equal(fetches, 2, 'rotation picked up');
+  assert.equal(server().fetches, 2, 'rotation picked up');
   const stranger = await makeKey('c');
   assert.equal(await code(verifier.verify(await stranger.sign())), 'ERR_JWKS_NO_MATCHING_KEY');
   assert.equal(await code(verifier.verify(await stranger.sign())), 'ERR_JWKS_NO_MATCHING_KEY');
-  assert.equal(fetches, 2, 'inside the cooldown: no refetch for an unknown kid');
+  assert.equal(server().fetches, 2, 'inside the cooldown: no refetch for an unknown kid');
   await new Promise((r) => setTimeout(r, 350));
   assert.equal(await code(verifier.verify(await stranger.sign())), 'ERR_JWKS_NO_MATCHING_KEY');
-  assert.equal(fetches, 3, 'after the cooldown: one refetch');
+  assert.equal(server().fetches, 3, 'after the cooldown: one refetch');
 });
 
 test('a set older than cacheMaxAge is fetched again', async () => {
@@ -89,11 +70,11 @@ test('a set older than cacheMaxAge is fetched again', async () => {
   await verifier.verify(await keyA.sign());
   await new Promise((r) => setTimeout(r, 150));
   await verifier.verify(await keyA.sign());
-  assert.equal(fetches, 2);
+  assert.equal(server().fetches, 2);
 });
 
 test('a slow JWKS fails with ERR_JWKS_TIMEOUT after timeoutDuration', async () => {
-  mode = 'slow';
+  server().mode = 'slow';
   const verifier = new JwtVerifier({ jwksUri: base, timeoutDuration: 200 });
   const started = Date.now();
   assert.equal(await code(verifier.verify(await keyA.sign())), 'ERR_JWKS_TIMEOUT');
@@ -102,7 +83,7 @@ test('a slow JWKS fails with ERR_JWKS_TIMEOUT after timeoutDuration', async () =
 
 test('only an HTTP 200 JSON JWK Set is accepted; redirects are not followed', async () => {
   for (const [m, expected] of [['error', 'ERR_JWKS_INVALID'], ['garbage', 'ERR_JWKS_INVALID'], ['redirect', 'ERR_JWKS_INVALID'], ['not-a-set', 'ERR_JWKS_INVALID']]) {
-    mode = m;
+    server().mode = m;
     const verifier = new JwtVerifier({ jwksUri: base });
     assert.equal(await code(verifier.verify(await keyA.sign())), expected, m);
   }
@@ -117,7 +98,7 @@ test('an unreachable JWKS is ERR_JWKS_FETCH_FAILED', async () => {
 test('a malformed token never causes a fetch', async () => {
   const verifier = new JwtVerifier({ jwksUri: base });
   assert.equal(await code(verifier.verify('not.a.token')), 'ERR_JWS_INVALID');
-  assert.equal(fetches, 0);
+  assert.equal(server().fetches, 0);
 });
 
 test('the cache can be exported and seeded into another verifier (e.g. through KV)', async () => {
@@ -125,15 +106,15 @@ test('the cache can be exported and seeded into another verifier (e.g. through K
   assert.equal(first.exportJwksCache(), undefined);
   await first.verify(await keyA.sign());
   const cache = JSON.parse(JSON.stringify(first.exportJwksCache()));
-  assert.deepEqual(cache.jwks, jwks);
+  assert.deepEqual(cache.jwks, server().jwks);
   assert.ok(Math.abs(cache.uat - Date.now()) < 5000);
   const second = new JwtVerifier({ jwksUri: base, jwksCache: cache });
   await second.verify(await keyA.sign());
-  assert.equal(fetches, 1, 'the seeded verifier did not fetch');
+  assert.equal(server().fetches, 1, 'the seeded verifier did not fetch');
 });
 
 test('remote options are checked', () => {
   assert.throws(() => new JwtVerifier({ jwksUri: 'file:///etc/passwd' }), { code: 'ERR_AUTH_INVALID_OPTIONS' });
   assert.throws(() => new JwtVerifier({ jwksUri: base, timeoutDuration: -1 }), { code: 'ERR_AUTH_INVALID_OPTIONS' });
-  assert.throws(() => new JwtVerifier({ jwks, cacheMaxAge: 5 }), { code: 'ERR_AUTH_INVALID_OPTIONS' });
+  assert.throws(() => new JwtVerifier({ jwks: server().jwks, cacheMaxAge: 5 }), { code: 'ERR_AUTH_INVALID_OPTIONS' });
 });
