@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 
 pub use error::to_js_error;
 pub use pkce::{create_pkce, pkce_challenge};
-pub use verifier::{JwtVerifier, decode_unverified};
+pub use verifier::{JwtVerifier, decode_unverified, verify_signature_with_subtle};
 
 /// The package's version, e.g. `"0.1.0"`.
 #[wasm_bindgen]

@@ -732,6 +732,20 @@ fn result(prepared: &Prepared<'_, '_>) -> Result<JsValue, Error> {
 }
 
 
+/// One raw signature check through the same path tokens take in JS runtimes: the shape check
+/// in Rust, then `crypto.subtle` with the parameters [`webcrypto::describe`] gives. Resolves to
+/// `true` or `false`. Not exported to JS: the wasm tests run the Wycheproof signature vectors
+/// through it.
+pub fn verify_signature_with_subtle(key: &Jwk, alg: Alg, message: &[u8], signature: &[u8]) -> Result<Promise, Error> {
+    if crate::jose::signature::check_shape(alg, signature, key.rsa_modulus_len()).is_err() {
+        return Ok(Promise::resolve(&JsValue::FALSE));
+    }
+    let web = webcrypto::describe(key, alg).ok_or(Error::AlgNotAllowed(alg.name().to_owned()))?;
+    let candidate = Array::of4(&JsValue::from(0u32), &js_json(&web.jwk)?, &js_json(&web.import)?, &js_json(&web.verify)?);
+    let candidates = Array::of1(&candidate);
+    Ok(start_verify(&js_sys::Map::new(), &candidates, &Uint8Array::from(signature), &Uint8Array::from(message)))
+}
+
 /// Decodes a JWT's header and payload WITHOUT verifying anything: for display and debugging
 /// only. Throws `ERR_JWS_INVALID` or `ERR_JWT_INVALID` when it is not a well-formed JWT.
 #[wasm_bindgen(js_name = decodeUnverified, unchecked_return_type = "UnverifiedJwt")]

@@ -56,3 +56,60 @@ fn a_bad_verifier_throws_an_error_with_a_stable_code() {
 fn version_matches_the_crate() {
     assert_eq!(web::version(), env!("CARGO_PKG_VERSION"));
 }
+
+/// The Wycheproof raw signature vectors (ECDSA P1363, Ed25519, RSA PKCS#1 v1.5 and PSS) through
+/// the signature path tokens take here: the Rust shape check, then crypto.subtle. The files are
+/// read from ../shared/data/wycheproof at build time, not copied into the repository.
+mod wycheproof_through_subtle {
+    use serde_json::Value;
+    use wasm_auth::jose::alg::Alg;
+    use wasm_auth::jose::jwk::Jwk;
+    use wasm_bindgen_futures::JsFuture;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn hex(text: &str) -> Vec<u8> {
+        (0..text.len() / 2).filter_map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()).collect()
+    }
+
+    async fn run(file: &str, alg: Alg, jwk_field: &str) -> usize {
+        let vectors: Value = serde_json::from_str(file).expect("vector JSON");
+        let mut wrong = Vec::new();
+        let mut ran = 0;
+        for group in vectors["testGroups"].as_array().expect("groups") {
+            // Groups without a JWK in the file are covered by the native run (tests/jose_vectors.rs).
+            let Some(key) = group.get(jwk_field).and_then(|jwk| Jwk::from_json(jwk).ok()) else { continue };
+            for test in group["tests"].as_array().expect("tests") {
+                let result = test["result"].as_str().unwrap_or("");
+                let (msg, sig) = (hex(test["msg"].as_str().unwrap_or("")), hex(test["sig"].as_str().unwrap_or("")));
+                let verdict = match wasm_auth::web::verify_signature_with_subtle(&key, alg, &msg, &sig) {
+                    Ok(promise) => JsFuture::from(promise).await.map(|v| v.as_bool() == Some(true)).unwrap_or(false),
+                    Err(_) => false,
+                };
+                if result != "acceptable" && verdict != (result == "valid") {
+                    wrong.push(format!("tcId {} ({}): expected {result}", test["tcId"], test["comment"]));
+                }
+                ran += 1;
+            }
+        }
+        assert!(wrong.is_empty(), "{} wrong:\n{}", wrong.len(), wrong.join("\n"));
+        ran
+    }
+
+    #[wasm_bindgen_test]
+    async fn ecdsa_p256_p384_p521() {
+        assert!(run(include_str!("../../../shared/data/wycheproof/ecdsa_secp256r1_sha256_p1363_test.json"), Alg::Es256, "publicKeyJwk").await > 200);
+        assert!(run(include_str!("../../../shared/data/wycheproof/ecdsa_secp384r1_sha384_p1363_test.json"), Alg::Es384, "publicKeyJwk").await > 200);
+        assert!(run(include_str!("../../../shared/data/wycheproof/ecdsa_secp521r1_sha512_p1363_test.json"), Alg::Es512, "publicKeyJwk").await > 200);
+    }
+
+    #[wasm_bindgen_test]
+    async fn ed25519() {
+        assert_eq!(run(include_str!("../../../shared/data/wycheproof/ed25519_test.json"), Alg::EdDsa, "publicKeyJwk").await, 151);
+    }
+
+    #[wasm_bindgen_test]
+    async fn rsa_pkcs1_and_pss() {
+        assert_eq!(run(include_str!("../../../shared/data/wycheproof/rsa_signature_2048_sha256_test.json"), Alg::Rs256, "keyJwk").await, 259);
+        assert_eq!(run(include_str!("../../../shared/data/wycheproof/rsa_pss_2048_sha256_mgf1_32_test.json"), Alg::Ps256, "publicKeyJwk").await, 108);
+    }
+}
