@@ -44,6 +44,8 @@ export interface JwtVerifierOptions {
   publicKey?: string;
   /** A JWK Set; keys the verifier cannot use (encryption keys, unknown curves) are skipped. */
   jwks?: { keys: JsonWebKey[] };
+  /** The same as `jwks: { keys }`. */
+  keys?: JsonWebKey[];
   /** A remote JWK Set (http: or https:), fetched on first use and cached. */
   jwksUri?: string;
   /** Remote JWKS: milliseconds before a fetch fails with ERR_JWKS_TIMEOUT; default 5000. */
@@ -317,8 +319,8 @@ fn js_json(value: &serde_json::Value) -> Result<JsValue, Error> {
 /// A JS value as JSON, for the JWK and JWKS options.
 fn to_json(value: &JsValue, what: &str) -> Result<serde_json::Value, Error> {
     let text = js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string());
-    let text = text.ok_or_else(|| Error::InvalidOptions(format!("{what} must be a JSON object")))?;
-    serde_json::from_str(&text).map_err(|_| Error::InvalidOptions(format!("{what} must be a JSON object")))
+    let text = text.ok_or_else(|| Error::InvalidOptions(format!("{what} must be JSON data")))?;
+    serde_json::from_str(&text).map_err(|_| Error::InvalidOptions(format!("{what} must be JSON data")))
 }
 
 fn get(options: &JsValue, name: &str) -> Option<JsValue> {
@@ -345,8 +347,8 @@ fn seconds(value: JsValue, name: &str) -> Result<u64, Error> {
     }
 }
 
-const OPTION_NAMES: [&str; 19] = [
-    "secret", "jwk", "publicKey", "jwks", "jwksUri", "timeoutDuration", "cooldownDuration", "cacheMaxAge", "jwksCache", "issuer",
+const OPTION_NAMES: [&str; 20] = [
+    "secret", "jwk", "publicKey", "jwks", "keys", "jwksUri", "timeoutDuration", "cooldownDuration", "cacheMaxAge", "jwksCache", "issuer",
     "audience", "subject", "typ", "algorithms", "clockTolerance", "requiredClaims", "maxTokenAge", "maxTokenLength",
     "apiKeys",
 ];
@@ -403,7 +405,7 @@ fn read_remote(options: &JsValue, uri: String) -> Result<Remote, Error> {
 }
 
 fn read_keys(options: &JsValue) -> Result<KeySource, Error> {
-    let sources: Vec<&str> = ["secret", "jwk", "publicKey", "jwks", "jwksUri"].into_iter().filter(|name| get(options, name).is_some()).collect();
+    let sources: Vec<&str> = ["secret", "jwk", "publicKey", "jwks", "keys", "jwksUri"].into_iter().filter(|name| get(options, name).is_some()).collect();
     if sources.as_slice() != ["jwksUri"] {
         for remote_only in ["timeoutDuration", "cooldownDuration", "cacheMaxAge", "jwksCache"] {
             if get(options, remote_only).is_some() {
@@ -429,11 +431,18 @@ fn read_keys(options: &JsValue) -> Result<KeySource, Error> {
             Ok(KeySource::Static(KeySet::single(crate::jose::spki::jwk_from_pem(&pem)?)))
         }
         ["jwks"] => Ok(KeySource::Static(KeySet::from_jwks(&to_json(&get(options, "jwks").unwrap_or_default(), "jwks")?)?)),
+        ["keys"] => {
+            let keys = to_json(&get(options, "keys").unwrap_or_default(), "keys")?;
+            if !keys.is_array() {
+                return Err(Error::InvalidOptions("keys must be an array of JWKs".into()));
+            }
+            Ok(KeySource::Static(KeySet::from_jwks(&serde_json::json!({ "keys": keys }))?))
+        }
         ["jwksUri"] => {
             let uri = get(options, "jwksUri").and_then(|v| v.as_string()).ok_or_else(|| Error::InvalidOptions("jwksUri must be a string".into()))?;
             Ok(KeySource::Remote(read_remote(options, uri)?))
         }
-        [] => Err(Error::InvalidOptions("give one key source: secret, jwk, publicKey, jwks or jwksUri".into())),
+        [] => Err(Error::InvalidOptions("give one key source: secret, jwk, publicKey, jwks, keys or jwksUri".into())),
         _ => Err(Error::InvalidOptions(format!("give one key source, not {}", sources.join(" and ")))),
     }
 }
