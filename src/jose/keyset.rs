@@ -9,6 +9,10 @@ use super::jwk::{Jwk, Material};
 use super::jws::Header;
 use crate::Error;
 
+/// Most entries a JWK Set may have: real ones hold a handful, and the bound keeps a hostile
+/// endpoint from making every verification scan thousands of keys.
+pub const MAX_KEYS: usize = 256;
+
 /// The keys a verifier trusts.
 #[derive(Debug, Clone, Default)]
 pub struct KeySet {
@@ -30,6 +34,9 @@ impl KeySet {
         let Some(Value::Array(entries)) = document.get("keys") else {
             return Err(Error::JwksInvalid("a JWK Set is an object with a \"keys\" array".into()));
         };
+        if entries.len() > MAX_KEYS {
+            return Err(Error::JwksInvalid(format!("more than {MAX_KEYS} keys")));
+        }
         let keys: Vec<Jwk> = entries.iter().filter_map(|entry| Jwk::from_json(entry).ok()).collect();
         let secrets = keys.iter().filter(|k| matches!(k.material, Material::Oct(_))).count();
         if secrets > 0 && secrets < keys.len() {
@@ -99,7 +106,8 @@ mod tests {
     #[test]
     fn unusable_keys_are_skipped_and_bad_documents_refused() {
         assert_eq!(jwks().keys().len(), 2);
-        for bad in [json!([]), json!({}), json!({ "keys": {} }), json!("x")] {
+        let too_many = json!({ "keys": vec![json!({ "kty": "X25519" }); MAX_KEYS + 1] });
+        for bad in [json!([]), json!({}), json!({ "keys": {} }), json!("x"), too_many] {
             assert_eq!(KeySet::from_jwks(&bad).expect_err("not a JWKS").code(), "ERR_JWKS_INVALID");
         }
     }

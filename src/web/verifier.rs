@@ -303,7 +303,11 @@ struct Inner {
     api_keys: Vec<ApiKeyEntry>,
     /// slot -> CryptoKey, or the Promise of its import. Cleared when a remote set changes.
     crypto_keys: js_sys::Map,
-    described: RefCell<HashMap<u32, Described>>,
+    described: RefCell<HashMap<u64, Described>>,
+    /// Bumped each time a remote set is installed and part of every slot: an import still in
+    /// flight for the previous set can never fill a slot of the new one, where another key
+    /// may sit at the same position.
+    generation: Cell<u64>,
 }
 
 /// Verifies JWTs: HMAC (HS256/384/512) in wasm; RSA, RSA-PSS, ECDSA and EdDSA through `crypto.subtle`.
@@ -531,7 +535,14 @@ impl JwtVerifier {
             let verify_options = read_options(&options)?;
             let source = read_keys(&options)?;
             let api_keys = read_api_keys(&options)?;
-            let inner = Inner { source, options: verify_options, api_keys, crypto_keys: js_sys::Map::new(), described: RefCell::new(HashMap::new()) };
+            let inner = Inner {
+                source,
+                options: verify_options,
+                api_keys,
+                crypto_keys: js_sys::Map::new(),
+                described: RefCell::new(HashMap::new()),
+                generation: Cell::new(0),
+            };
             Ok(JwtVerifier { inner: Rc::new(inner) })
         };
         build().map_err(|e| to_js_error(&e))
@@ -650,6 +661,7 @@ impl Inner {
         let keys = KeySet::from_jwks(&to_json(&document, "the JWKS").map_err(|_| Error::JwksInvalid("not a JSON object".into()))?)?;
         *remote.cached.borrow_mut() = Some((keys, document, js_sys::Date::now()));
         // Slots are key positions in the set: stale CryptoKeys must not answer for new keys.
+        self.generation.set(self.generation.get() + 1);
         self.crypto_keys.clear();
         self.described.borrow_mut().clear();
         Ok(())
@@ -719,14 +731,16 @@ impl Inner {
             if crate::jose::signature::check_shape(alg, &prepared.jws.signature, key.rsa_modulus_len()).is_err() {
                 continue;
             }
-            let index = keys.keys().iter().position(|k| std::ptr::eq(k, *key)).unwrap_or(0);
-            let slot = (index as u32) * 16 + Alg::ALL.iter().position(|a| *a == alg).unwrap_or(0) as u32;
+            let index = keys.keys().iter().position(|k| std::ptr::eq(k, *key)).unwrap_or(0) as u64;
+            let alg_index = Alg::ALL.iter().position(|a| *a == alg).unwrap_or(0) as u64;
+            // Exact as a JS number for 2^37 generations; index < MAX_KEYS (256) fits its 12 bits.
+            let slot = (self.generation.get() << 16) | (index << 4) | alg_index;
             if !described.contains_key(&slot) {
                 let web = webcrypto::describe(key, alg).ok_or(Error::AlgNotAllowed(alg.name().to_owned()))?;
                 described.insert(slot, Described { jwk: js_json(&web.jwk)?, import: js_json(&web.import)?, verify: js_json(&web.verify)? });
             }
             if let Some(d) = described.get(&slot) {
-                list.push(&Array::of4(&JsValue::from(slot), &d.jwk, &d.import, &d.verify));
+                list.push(&Array::of4(&JsValue::from(slot as f64), &d.jwk, &d.import, &d.verify));
             }
         }
         Ok(list)
