@@ -229,3 +229,28 @@ fn rfc7520_section_4_examples_with_the_rfc_keys() {
     }
     assert_eq!(checked, 2);
 }
+
+/// RFC 7515 appendix A.4 (ES512) and RFC 8037 appendix A.4 (EdDSA). Their payloads are not
+/// claims sets, so the signature verifies and the JWT layer then refuses the payload.
+#[test]
+fn rfc7515_a4_es512_and_rfc8037_a4_eddsa() {
+    use wasm_auth::jose::verify::verify;
+    let cases = [
+        (
+            serde_json::json!({ "kty": "EC", "crv": "P-521", "x": "AekpBQ8ST8a8VcfVOTNl353vSrDCLLJXmPk06wTjxrrjcBpXp5EOnYG_NjFZ6OvLFV1jSfS9tsz4qUxcWceqwQGk", "y": "ADSmRA43Z1DSNx_RvcLI87cdL07l6jQyyBXMoxVg_l2Th-x3S1WDhjDly79ajL4Kkd0AZMaZmh9ubmf63e3kyMj2" }),
+            "eyJhbGciOiJFUzUxMiJ9.UGF5bG9hZA.AdwMgeerwtHoh-l192l60hp9wAHZFVJbLfD_UxMi70cwnZOYaRI1bKPWROc-mZZqwqT2SI-KGDKB34XO0aw_7XdtAG8GaSwFKdCAPZgoXD2YBJZCPEX3xKpRwcdOO8KpEHwJjyqOgzDO7iKvU8vcnwNrmxYbSW9ERBXukOXolLzeO_Jn",
+        ),
+        (
+            serde_json::json!({ "kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo" }),
+            "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg",
+        ),
+    ];
+    for (jwk, token) in cases {
+        let keys = KeySet::single(Jwk::from_json(&jwk).expect("RFC key"));
+        assert!(accepts(token, &keys), "the signature of {token} verifies");
+        let err = verify(token, &keys, &VerifyOptions::default(), 0, native::verify).expect_err("not a claims set");
+        assert_eq!(err.code(), "ERR_JWT_INVALID");
+        let tampered = token.replacen(".UGF5bG9hZA.", ".UGF5bG9hZQ.", 1).replacen(".RXhhbXBs", ".SXhhbXBs", 1);
+        assert!(!accepts(&tampered, &keys), "a changed payload fails");
+    }
+}
