@@ -17,12 +17,15 @@ pub const MAX_KEYS: usize = 256;
 #[derive(Debug, Clone, Default)]
 pub struct KeySet {
     keys: Vec<Jwk>,
+    /// A single configured key answers whatever `kid` a token names (as in jose); in a JWK Set
+    /// the `kid` selects.
+    single: bool,
 }
 
 impl KeySet {
-    /// A set of one key.
+    /// A set of one key, used whatever `kid` a token names.
     pub fn single(key: Jwk) -> KeySet {
-        KeySet { keys: vec![key] }
+        KeySet { keys: vec![key], single: true }
     }
 
     /// From a JWKS document (`{"keys": [...]}`). Keys this verifier cannot use (encryption keys,
@@ -48,7 +51,7 @@ impl KeySet {
         if signing_kids.iter().enumerate().any(|(i, kid)| signing_kids[..i].contains(kid)) {
             return Err(Error::JwksInvalid("two keys share one \"kid\"".into()));
         }
-        Ok(KeySet { keys })
+        Ok(KeySet { keys, single: false })
     }
 
     /// The keys.
@@ -62,8 +65,9 @@ impl KeySet {
     }
 
     /// The keys that may verify a token with this header. `allowed` is the verifier's
-    /// `algorithms` option (empty: whatever the keys support). A token with a `kid` matches only
-    /// keys with that `kid`, as in jose; a token without one, every key fit for its `alg`.
+    /// `algorithms` option (empty: whatever the keys support). In a JWK Set a token with a `kid`
+    /// matches only keys with that `kid`, and one without, every key fit for its `alg`; a single
+    /// configured key ignores `kid`. Both as in jose.
     pub fn candidates(&self, header: &Header, allowed: &[Alg]) -> Result<Vec<&Jwk>, Error> {
         let alg = header.alg;
         if !allowed.is_empty() && !allowed.contains(&alg) {
@@ -76,7 +80,7 @@ impl KeySet {
         let matching: Vec<&Jwk> = self
             .keys
             .iter()
-            .filter(|k| k.supports(alg) && (header.kid.is_none() || k.kid == header.kid))
+            .filter(|k| k.supports(alg) && (self.single || header.kid.is_none() || k.kid == header.kid))
             .collect();
         if matching.is_empty() {
             return Err(Error::JwksNoMatchingKey);
@@ -110,6 +114,13 @@ mod tests {
         for bad in [json!([]), json!({}), json!({ "keys": {} }), json!("x"), too_many] {
             assert_eq!(KeySet::from_jwks(&bad).expect_err("not a JWKS").code(), "ERR_JWKS_INVALID");
         }
+    }
+
+    #[test]
+    fn a_single_key_ignores_the_tokens_kid() {
+        let key = Jwk::from_json(&json!({ "kty": "EC", "crv": "P-256", "kid": "mine", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" })).expect("EC");
+        let set = KeySet::single(key);
+        assert_eq!(set.candidates(&header(Alg::Es256, Some("other")), &[]).expect("single key").len(), 1);
     }
 
     #[test]

@@ -42,7 +42,8 @@ pub fn verify(alg: Alg, key: &Jwk, message: &[u8], signature: &[u8]) -> Result<(
 fn rsa_verify(alg: Alg, n: &[u8], e: &[u8], message: &[u8], signature: &[u8]) -> bool {
     use rsa::{BigUint, RsaPublicKey};
     use sha2::{Sha256, Sha384, Sha512};
-    let Ok(key) = RsaPublicKey::new(BigUint::from_bytes_be(n), BigUint::from_bytes_be(e)) else { return false };
+    // rsa's default cap is 4096 bits; WebCrypto verifies larger keys, so this path does too.
+    let Ok(key) = RsaPublicKey::new_with_max_size(BigUint::from_bytes_be(n), BigUint::from_bytes_be(e), 16384) else { return false };
     let Ok(pkcs1) = rsa::pkcs1v15::Signature::try_from(signature) else { return false };
     let Ok(pss) = rsa::pss::Signature::try_from(signature) else { return false };
     let salt = alg.hash().len();

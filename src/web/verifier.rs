@@ -231,7 +231,9 @@ export function requestHeader(request, name) {
 // RFC 6750 answers for a failed verification: 401 with a Bearer challenge, 403 for a missing
 // scope, 503 (retry) when the keys could not be fetched, so clients do not log users out.
 export function respond(pending, realm, via) {
-  const quoted = (text) => String(text).replace(/["\\\r\n]/g, "'");
+  // RFC 6750 3: quoted values are %x20-21 / %x23-5B / %x5D-7E; anything else (quotes,
+  // backslashes, controls, non-ASCII from a hostile token) becomes '?', so Response never throws.
+  const quoted = (text) => String(text).replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
   return pending.then(
     (result) => ({ ok: true, via, payload: result.payload, protectedHeader: result.protectedHeader }),
     (error) => {
@@ -403,6 +405,9 @@ fn read_remote(options: &JsValue, uri: String) -> Result<Remote, Error> {
         let uat = get(&seed, "uat").and_then(|v| v.as_f64()).filter(|t| t.is_finite())
             .ok_or_else(|| Error::InvalidOptions("jwksCache.uat must be a time in milliseconds".into()))?;
         let keys = KeySet::from_jwks(&to_json(&document, "jwksCache.jwks")?)?;
+        if keys.keys().iter().any(|k| matches!(k.material, crate::jose::jwk::Material::Oct(_))) {
+            return Err(Error::JwksInvalid("a remote JWK Set must not contain shared secrets (kty oct)".into()));
+        }
         *remote.cached.borrow_mut() = Some((keys, document, uat));
     }
     Ok(remote)
@@ -490,7 +495,8 @@ fn read_options(options: &JsValue) -> Result<VerifyOptions, Error> {
             .collect::<Result<_, _>>()?;
     }
     if let Some(v) = get(options, "maxTokenLength") {
-        verify.limits = Limits { max_token_len: seconds(v, "maxTokenLength")? as usize, ..Limits::default() };
+        let bytes = seconds(v, "maxTokenLength")?;
+        verify.limits = Limits { max_token_len: usize::try_from(bytes).unwrap_or(usize::MAX), ..Limits::default() };
     }
     Ok(verify)
 }
@@ -659,6 +665,10 @@ impl Inner {
     fn install(&self, document: JsValue) -> Result<(), Error> {
         let KeySource::Remote(remote) = &self.source else { return Ok(()) };
         let keys = KeySet::from_jwks(&to_json(&document, "the JWKS").map_err(|_| Error::JwksInvalid("not a JSON object".into()))?)?;
+        // A published JWK Set is public: a shared secret in it would let anyone mint tokens.
+        if keys.keys().iter().any(|k| matches!(k.material, crate::jose::jwk::Material::Oct(_))) {
+            return Err(Error::JwksInvalid("a remote JWK Set must not contain shared secrets (kty oct)".into()));
+        }
         *remote.cached.borrow_mut() = Some((keys, document, js_sys::Date::now()));
         // Slots are key positions in the set: stale CryptoKeys must not answer for new keys.
         self.generation.set(self.generation.get() + 1);

@@ -89,6 +89,12 @@ test('only an HTTP 200 JSON JWK Set is accepted; redirects are not followed', as
   }
 });
 
+test('a remote JWK Set holding a shared secret is refused (anyone could mint tokens)', async () => {
+  server().jwks = { keys: [{ kty: 'oct', k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA', kid: 'a' }] };
+  const verifier = new JwtVerifier({ jwksUri: base });
+  assert.equal(await code(verifier.verify(await keyA.sign())), 'ERR_JWKS_INVALID');
+});
+
 test('an unreachable JWKS is ERR_JWKS_FETCH_FAILED', async () => {
   const closed = `http://127.0.0.1:${await freePort()}/jwks.json`;
   const verifier = new JwtVerifier({ jwksUri: closed });

@@ -52,6 +52,21 @@ test('an invalid token, a token of a foreign algorithm, or a non-Bearer credenti
   }
 });
 
+test('hostile text in a token never breaks the challenge header (non-ASCII alg)', async () => {
+  const token = `${Buffer.from('{"alg":"€\\"\\r\\n"}').toString('base64url')}.e30.AA`;
+  const result = await verifier.verifyRequest(request({ authorization: `Bearer ${token}` }));
+  assert.equal(result.response.status, 401);
+  assert.match(result.response.headers.get('www-authenticate'), /^Bearer realm="wasm-auth", error="invalid_token", error_description="[\x20-\x7e]+"$/);
+});
+
+test('a single configured key answers whatever kid the token names (as jose does)', async () => {
+  const token = await sign({});
+  const withKid = `${Buffer.from(JSON.stringify({ alg: 'ES256', kid: 'rotated-2026' })).toString('base64url')}.${token.split('.')[1]}.${token.split('.')[2]}`;
+  const result = await verifier.verifyRequest(request({ authorization: `Bearer ${withKid}` }));
+  assert.equal(result.ok, false, 'the header changed, so the signature no longer matches');
+  assert.equal(result.error.code, 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED', 'the key was tried despite the unknown kid');
+});
+
 test('a missing scope: 403 insufficient_scope naming it', async () => {
   const token = await sign({ scope: 'read:resources' });
   const result = await verifier.verifyRequest(request({ authorization: `Bearer ${token}` }), { scopes: ['write:resources'] });
