@@ -22,11 +22,11 @@ const MAX_EMAIL: usize = 320;
 const MAX_PASSWORD: usize = 1024;
 
 pub async fn verify(state: &AppState, client: IpAddr, email: &str, pass: &str) -> ApiResult<User> {
-    if let Err(retry_after) = state.limiter.check(client, util::now()) {
-        return Err(ApiError::rate_limited(retry_after));
-    }
     if email.len() > MAX_EMAIL || pass.len() > MAX_PASSWORD {
         return Err(ApiError::invalid_request("email or password too long"));
+    }
+    if let Err(retry_after) = state.limiter.begin(client, util::now()) {
+        return Err(ApiError::rate_limited(retry_after));
     }
     let row: Option<(String, String, String, String)> = state.db.lock()?.query_row(
         "SELECT id, email, password_hash, scopes FROM users WHERE email = ?1 COLLATE NOCASE",
@@ -41,12 +41,9 @@ pub async fn verify(state: &AppState, client: IpAddr, email: &str, pass: &str) -
         .map_err(ApiError::internal)?;
     match row {
         Some((id, email, _, scopes)) if ok => {
-            state.limiter.record_success(client);
+            state.limiter.succeeded(client);
             Ok(User { id, email, scopes })
         }
-        _ => {
-            state.limiter.record_failure(client, util::now());
-            Err(ApiError::invalid_grant(StatusCode::UNAUTHORIZED, "invalid email or password"))
-        }
+        _ => Err(ApiError::invalid_grant(StatusCode::UNAUTHORIZED, "invalid email or password")),
     }
 }

@@ -41,7 +41,10 @@ CREATE TABLE IF NOT EXISTS clients (
 CREATE TABLE IF NOT EXISTS auth_codes (
   code_hash TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id TEXT NOT NULL, redirect_uri TEXT NOT NULL,
   scope TEXT NOT NULL, code_challenge TEXT NOT NULL, nonce TEXT, expires_at INTEGER NOT NULL,
-  used INTEGER NOT NULL DEFAULT 0, family_id TEXT);
+  used INTEGER NOT NULL DEFAULT 0);
+-- What a redeemed code produced, so that a second redemption revokes all of it (RFC 6749 4.1.2).
+CREATE TABLE IF NOT EXISTS code_grants (
+  code_hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, access_jti TEXT NOT NULL, access_expires_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
   id_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS resources (

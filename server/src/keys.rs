@@ -92,16 +92,18 @@ impl Signer {
         }]})
     }
 
-    /// Signs an access token for `subject` with `scopes`, valid `ttl` seconds.
-    pub fn sign_access(&self, subject: &str, scope: &str, client_id: Option<&str>, ttl: u64) -> Result<String, String> {
+    /// Signs an access token for `subject` with `scopes`, valid `ttl` seconds; returns the
+    /// token and its `jti` (the handle for revoking it).
+    pub fn sign_access(&self, subject: &str, scope: &str, client_id: Option<&str>, ttl: u64) -> Result<(String, String), String> {
         let custom = TokenClaims { scope: scope.to_owned(), client_id: client_id.map(str::to_owned), ..Default::default() };
         let jti = util::random_id("at_").map_err(|e| e.description().to_owned())?;
         let claims = Claims::with_custom_claims(custom, Duration::from_secs(ttl))
             .with_issuer(&self.issuer)
             .with_audience(&self.audience)
             .with_subject(subject)
-            .with_jwt_id(jti);
-        self.key.sign(claims).map_err(|e| format!("sign: {e}"))
+            .with_jwt_id(&jti);
+        let token = self.key.sign(claims).map_err(|e| format!("sign: {e}"))?;
+        Ok((token, jti))
     }
 
     /// Signs an OpenID Connect ID token for `client_id`.

@@ -3,9 +3,11 @@
 //! A refresh token is 256 random bits, stored only as its SHA-256. Every refresh marks the
 //! presented token `rotated` and issues a new one in the same family; presenting a rotated
 //! token again means it leaked (or a client raced itself), so the whole family is revoked.
+//! Marking, inserting and revoking happen inside one lock and transaction, so a racing reuse
+//! can never leave a fresh token outside the revocation.
 
 use axum::http::StatusCode;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::error::{ApiError, ApiResult};
@@ -32,24 +34,21 @@ pub struct Grant<'a> {
     pub scope: &'a str,
 }
 
-/// A new access token and a refresh token in `family` (a new family when None).
-pub fn issue(state: &AppState, grant: &Grant<'_>, family: Option<&str>) -> ApiResult<(TokenResponse, String)> {
-    let access_token = state
+/// A signed access token and a fresh refresh token, not yet stored.
+pub struct Minted {
+    pub response: TokenResponse,
+    pub access_jti: String,
+    refresh_hash: String,
+}
+
+/// Signs the access token and draws the refresh token: the slow part, done outside the lock.
+pub fn mint(state: &AppState, grant: &Grant<'_>) -> ApiResult<Minted> {
+    let (access_token, access_jti) = state
         .signer
         .sign_access(grant.user_id, grant.scope, grant.client_id, state.config.access_ttl)
         .map_err(ApiError::internal)?;
     let refresh_token = util::random_token("rt_")?;
-    let family_id = match family {
-        Some(f) => f.to_owned(),
-        None => util::random_id("fam_")?,
-    };
-    let now = util::now();
-    state.db.lock()?.execute(
-        "INSERT INTO refresh_tokens (token_hash, family_id, user_id, client_id, scope, expires_at, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![util::sha256_hex(&refresh_token), family_id, grant.user_id, grant.client_id, grant.scope,
-            now + state.config.refresh_ttl as i64, now],
-    )?;
+    let refresh_hash = util::sha256_hex(&refresh_token);
     let response = TokenResponse {
         access_token,
         refresh_token: Some(refresh_token),
@@ -58,7 +57,26 @@ pub fn issue(state: &AppState, grant: &Grant<'_>, family: Option<&str>) -> ApiRe
         scope: grant.scope.to_owned(),
         id_token: None,
     };
-    Ok((response, family_id))
+    Ok(Minted { response, access_jti, refresh_hash })
+}
+
+/// Stores `minted`'s refresh token in `family`.
+pub fn store(conn: &Connection, state: &AppState, grant: &Grant<'_>, minted: &Minted, family: &str) -> rusqlite::Result<()> {
+    let now = util::now();
+    conn.execute(
+        "INSERT INTO refresh_tokens (token_hash, family_id, user_id, client_id, scope, expires_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![minted.refresh_hash, family, grant.user_id, grant.client_id, grant.scope, now + state.config.refresh_ttl as i64, now],
+    )?;
+    Ok(())
+}
+
+/// A new access token and a refresh token in a new family.
+pub fn issue(state: &AppState, grant: &Grant<'_>) -> ApiResult<(Minted, String)> {
+    let minted = mint(state, grant)?;
+    let family = util::random_id("fam_")?;
+    store(&*state.db.lock()?, state, grant, &minted, &family)?;
+    Ok((minted, family))
 }
 
 /// Rotates `presented`: on success the old token stops working and a new pair is returned.
@@ -71,7 +89,7 @@ pub fn rotate(state: &AppState, presented: &str, client_id: Option<&str>, status
         [&hash],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
     ).optional()?;
-    let Some((family, user_id, owner, scope, expires_at, rotated, revoked)) = row else {
+    let Some((family, user_id, owner, scope, expires_at, _, revoked)) = row else {
         return Err(ApiError::invalid_grant(status, "refresh token is invalid"));
     };
     if owner.as_deref() != client_id {
@@ -80,44 +98,50 @@ pub fn rotate(state: &AppState, presented: &str, client_id: Option<&str>, status
     if revoked {
         return Err(ApiError::invalid_grant(status, "refresh token has been revoked"));
     }
-    if rotated {
-        revoke_family(state, &family)?;
-        return Err(ApiError::invalid_grant(status, "refresh token was already used; its session has been revoked"));
-    }
     if util::now() >= expires_at {
         return Err(ApiError::invalid_grant(status, "refresh token has expired"));
     }
-    // Mark it rotated only if no concurrent request did so first: the loser is a reuse.
-    let changed = state.db.lock()?.execute(
-        "UPDATE refresh_tokens SET rotated = 1 WHERE token_hash = ?1 AND rotated = 0 AND revoked = 0",
-        [&hash],
-    )?;
-    if changed == 0 {
-        revoke_family(state, &family)?;
+    let grant = Grant { user_id: &user_id, client_id, scope: &scope };
+    let minted = mint(state, &grant)?;
+    let mut conn = state.db.lock()?;
+    let tx = conn.transaction()?;
+    // Only the first presenter of a live token wins; any other presentation is a reuse.
+    let claimed = tx.execute("UPDATE refresh_tokens SET rotated = 1 WHERE token_hash = ?1 AND rotated = 0 AND revoked = 0", [&hash])?;
+    if claimed == 0 {
+        tx.execute("UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?1", [&family])?;
+        tx.commit()?;
         return Err(ApiError::invalid_grant(status, "refresh token was already used; its session has been revoked"));
     }
-    let grant = Grant { user_id: &user_id, client_id, scope: &scope };
-    Ok(issue(state, &grant, Some(&family))?.0)
+    store(&tx, state, &grant, &minted, &family)?;
+    tx.commit()?;
+    Ok(minted.response)
 }
 
-pub fn revoke_family(state: &AppState, family: &str) -> ApiResult<()> {
-    state.db.lock()?.execute("UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?1", [family])?;
+pub fn revoke_family(conn: &Connection, family: &str) -> rusqlite::Result<()> {
+    conn.execute("UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?1", [family])?;
     Ok(())
 }
 
 /// RFC 7009 for a refresh token: revokes its family when it was issued to `client_id` (None:
 /// the guide's /v1/auth tokens, issued to no client). Returns whether it was revoked.
 pub fn revoke_refresh_token(state: &AppState, presented: &str, client_id: Option<&str>) -> ApiResult<bool> {
-    let family: Option<(String, Option<String>)> = state.db.lock()?.query_row(
+    let conn = state.db.lock()?;
+    let family: Option<(String, Option<String>)> = conn.query_row(
         "SELECT family_id, client_id FROM refresh_tokens WHERE token_hash = ?1",
         [util::sha256_hex(presented)],
         |r| Ok((r.get(0)?, r.get(1)?)),
     ).optional()?;
     match family {
         Some((family, owner)) if owner.as_deref() == client_id => {
-            revoke_family(state, &family)?;
+            revoke_family(&conn, &family)?;
             Ok(true)
         }
         _ => Ok(false),
     }
+}
+
+/// Puts an access token on the deny-list until it expires.
+pub fn revoke_access(conn: &Connection, jti: &str, expires_at: i64) -> rusqlite::Result<()> {
+    conn.execute("INSERT OR IGNORE INTO revoked_access_tokens (jti, expires_at) VALUES (?1, ?2)", params![jti, expires_at])?;
+    Ok(())
 }

@@ -50,6 +50,52 @@ fn repeated_failures_from_one_client_are_rate_limited_with_retry_after() {
 }
 
 #[test]
+fn a_successful_login_does_not_forgive_earlier_failures() {
+    let dir = TempDir::new("forgive");
+    let server = Server::start(dir.path(), &["--login-max-failures", "3", "--login-window", "30"]);
+    let attempt = |password: &str| server.post_json("/v1/auth/login", &json!({ "email": EMAIL, "password": password }), &[]).status;
+    assert_eq!(attempt("nope"), 401);
+    assert_eq!(attempt("nope"), 401);
+    assert_eq!(attempt(PASSWORD), 200, "an account of one's own");
+    assert_eq!(attempt("nope"), 401);
+    assert_eq!(attempt(PASSWORD), 429, "three failures in the window, whatever succeeded between them");
+}
+
+#[test]
+fn parallel_guesses_are_all_counted() {
+    let dir = TempDir::new("parallel");
+    let server = Server::start(dir.path(), &["--login-max-failures", "3", "--login-window", "30"]);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..10)
+            .map(|_| scope.spawn(|| server.post_json("/v1/auth/login", &json!({ "email": EMAIL, "password": "nope" }), &[]).status))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).collect()
+    });
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 3, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 7, "{statuses:?}");
+}
+
+#[test]
+fn a_refresh_token_presented_twice_at_once_leaves_no_live_token() {
+    let dir = TempDir::new("race");
+    let server = Server::start(dir.path(), &[]);
+    for _ in 0..5 {
+        let token = server.login()["refresh_token"].clone();
+        let [a, b] = std::thread::scope(|scope| {
+            let one = scope.spawn(|| server.post_json("/v1/auth/refresh", &json!({ "refresh_token": token }), &[]));
+            let two = scope.spawn(|| server.post_json("/v1/auth/refresh", &json!({ "refresh_token": token }), &[]));
+            [one.join(), two.join()]
+        });
+        let (a, b) = (a.expect("thread"), b.expect("thread"));
+        let winners: Vec<&Resp> = [&a, &b].into_iter().filter(|r| r.status == 200).collect();
+        assert_eq!(winners.len(), 1, "exactly one presentation wins: {} / {}", a.body, b.body);
+        // The other was a reuse, which revoked the family, including the winner's new token.
+        let fresh = winners[0].json()["refresh_token"].clone();
+        server.post_json("/v1/auth/refresh", &json!({ "refresh_token": fresh }), &[]).expect_error(401, "invalid_grant");
+    }
+}
+
+#[test]
 fn refresh_rotates_and_reuse_of_a_rotated_token_revokes_the_family() {
     let dir = TempDir::new("refresh");
     let server = Server::start(dir.path(), &[]);

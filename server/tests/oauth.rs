@@ -127,6 +127,8 @@ fn code_flow_with_pkce_issues_tokens_once_and_a_replayed_code_revokes_them() {
     let refresh = tokens["refresh_token"].as_str().unwrap_or("");
     server.post_form("/oauth/token", &[("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", SPA)], &[])
         .expect_error(400, "invalid_grant");
+    // RFC 6749 4.1.2: the access token issued from the replayed code is revoked too.
+    server.get("/v1/resources", &[("authorization", &auth)]).expect_error(401, "invalid_token");
 }
 
 #[test]

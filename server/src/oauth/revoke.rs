@@ -28,10 +28,7 @@ pub async fn revoke(
     }
     if let Ok(access) = state.signer.verify_access(token) {
         if access.client_id == client_id {
-            state.db.lock()?.execute(
-                "INSERT OR IGNORE INTO revoked_access_tokens (jti, expires_at) VALUES (?1, ?2)",
-                rusqlite::params![access.jti, access.expires_at],
-            )?;
+            tokens::revoke_access(&*state.db.lock()?, &access.jti, access.expires_at)?;
         }
     }
     Ok(StatusCode::OK)

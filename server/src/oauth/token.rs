@@ -65,27 +65,37 @@ struct CodeRow {
     nonce: Option<String>,
     expires_at: i64,
     used: bool,
-    family_id: Option<String>,
+}
+
+/// RFC 6749 4.1.2: a code redeemed twice revokes the tokens it produced.
+fn revoke_code_grant(conn: &rusqlite::Connection, code_hash: &str) -> ApiResult<()> {
+    let grant: Option<(String, String, i64)> = conn.query_row(
+        "SELECT family_id, access_jti, access_expires_at FROM code_grants WHERE code_hash = ?1",
+        [code_hash],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    ).optional()?;
+    if let Some((family, jti, expires_at)) = grant {
+        tokens::revoke_family(conn, &family)?;
+        tokens::revoke_access(conn, &jti, expires_at)?;
+    }
+    Ok(())
 }
 
 fn authorization_code(state: &AppState, client: &Client, params: &Params) -> ApiResult<TokenResponse> {
     let code = required(params, "code")?;
     let code_hash = util::sha256_hex(code);
     let row = state.db.lock()?.query_row(
-        "SELECT client_id, user_id, redirect_uri, scope, code_challenge, nonce, expires_at, used, family_id
+        "SELECT client_id, user_id, redirect_uri, scope, code_challenge, nonce, expires_at, used
          FROM auth_codes WHERE code_hash = ?1",
         [&code_hash],
         |r| Ok(CodeRow {
             client_id: r.get(0)?, user_id: r.get(1)?, redirect_uri: r.get(2)?, scope: r.get(3)?,
-            code_challenge: r.get(4)?, nonce: r.get(5)?, expires_at: r.get(6)?, used: r.get(7)?, family_id: r.get(8)?,
+            code_challenge: r.get(4)?, nonce: r.get(5)?, expires_at: r.get(6)?, used: r.get(7)?,
         }),
     ).optional()?;
     let row = row.ok_or_else(|| invalid_grant("the authorization code is invalid"))?;
     if row.used {
-        // RFC 6749 4.1.2: a code used twice revokes what it produced.
-        if let Some(family) = &row.family_id {
-            tokens::revoke_family(state, family)?;
-        }
+        revoke_code_grant(&*state.db.lock()?, &code_hash)?;
         return Err(invalid_grant("the authorization code was already used"));
     }
     if row.client_id != client.client_id {
@@ -108,13 +118,28 @@ fn authorization_code(state: &AppState, client: &Client, params: &Params) -> Api
             }
         }
     }
-    let claimed = state.db.lock()?.execute("UPDATE auth_codes SET used = 1 WHERE code_hash = ?1 AND used = 0", [&code_hash])?;
-    if claimed == 0 {
-        return Err(invalid_grant("the authorization code was already used"));
-    }
     let grant = Grant { user_id: &row.user_id, client_id: Some(&client.client_id), scope: &row.scope };
-    let (mut response, family) = tokens::issue(state, &grant, None)?;
-    state.db.lock()?.execute("UPDATE auth_codes SET family_id = ?1 WHERE code_hash = ?2", [&family, &code_hash])?;
+    let minted = tokens::mint(state, &grant)?;
+    let family = util::random_id("fam_")?;
+    {
+        // Marking the code used, storing its tokens and recording them for a later reuse are one
+        // step: a concurrent second redemption sees either nothing or all of it.
+        let mut conn = state.db.lock()?;
+        let tx = conn.transaction()?;
+        let claimed = tx.execute("UPDATE auth_codes SET used = 1 WHERE code_hash = ?1 AND used = 0", [&code_hash])?;
+        if claimed == 0 {
+            revoke_code_grant(&tx, &code_hash)?;
+            tx.commit()?;
+            return Err(invalid_grant("the authorization code was already used"));
+        }
+        tokens::store(&tx, state, &grant, &minted, &family)?;
+        tx.execute(
+            "INSERT INTO code_grants (code_hash, family_id, access_jti, access_expires_at) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![code_hash, family, minted.access_jti, util::now() + state.config.access_ttl as i64],
+        )?;
+        tx.commit()?;
+    }
+    let mut response = minted.response;
     if util::parse_scopes(&row.scope).iter().any(|s| s == "openid") {
         let email: String = state.db.lock()?.query_row("SELECT email FROM users WHERE id = ?1", [&row.user_id], |r| r.get(0))?;
         let id_token = state.signer
@@ -137,7 +162,7 @@ fn client_credentials(state: &AppState, client: &Client, params: &Params) -> Api
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_scope", "the requested scope is not allowed for this client"));
     }
     let scope = scopes.join(" ");
-    let access_token = state.signer
+    let (access_token, _) = state.signer
         .sign_access(&client.client_id, &scope, Some(&client.client_id), state.config.access_ttl)
         .map_err(ApiError::internal)?;
     Ok(TokenResponse { access_token, refresh_token: None, token_type: "Bearer", expires_in: state.config.access_ttl, scope, id_token: None })

@@ -25,7 +25,7 @@ pub async fn login(
 ) -> ApiResult<axum::Json<TokenResponse>> {
     let user = credentials::verify(&state, peer.ip(), &body.email, &body.password).await?;
     let grant = Grant { user_id: &user.id, client_id: None, scope: &user.scopes };
-    Ok(axum::Json(tokens::issue(&state, &grant, None)?.0))
+    Ok(axum::Json(tokens::issue(&state, &grant)?.0.response))
 }
 
 #[derive(Deserialize)]
