@@ -81,8 +81,10 @@ pub fn issue(state: &AppState, grant: &Grant<'_>) -> ApiResult<(Minted, String)>
 
 /// Rotates `presented`: on success the old token stops working and a new pair is returned.
 /// `client_id` must match the client the token was issued to (None for /v1/auth/refresh).
-/// `status` is the status of invalid_grant answers (401 for the guide's API, 400 for OAuth).
-pub fn rotate(state: &AppState, presented: &str, client_id: Option<&str>, status: StatusCode) -> ApiResult<TokenResponse> {
+/// `narrower` (RFC 6749 6) limits the new access token to part of the original scope; the new
+/// refresh token keeps the original. `status` is the status of invalid_grant answers (401 for
+/// the guide's API, 400 for OAuth).
+pub fn rotate(state: &AppState, presented: &str, client_id: Option<&str>, narrower: Option<&[String]>, status: StatusCode) -> ApiResult<TokenResponse> {
     let hash = util::sha256_hex(presented);
     let row: Option<(String, String, Option<String>, String, i64, bool, bool)> = state.db.lock()?.query_row(
         "SELECT family_id, user_id, client_id, scope, expires_at, rotated, revoked FROM refresh_tokens WHERE token_hash = ?1",
@@ -102,7 +104,13 @@ pub fn rotate(state: &AppState, presented: &str, client_id: Option<&str>, status
         return Err(ApiError::invalid_grant(status, "refresh token has expired"));
     }
     let grant = Grant { user_id: &user_id, client_id, scope: &scope };
-    let minted = mint(state, &grant)?;
+    let access_scope = match narrower {
+        None => scope.clone(),
+        Some(requested) if util::is_subset(requested, &util::parse_scopes(&scope)) => requested.join(" "),
+        Some(_) => return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_scope", "the requested scope exceeds the scope originally granted")),
+    };
+    let minted = mint(state, &Grant { scope: &access_scope, ..grant })?;
+    let grant = Grant { user_id: &user_id, client_id, scope: &scope };
     let mut conn = state.db.lock()?;
     let tx = conn.transaction()?;
     // Only the first presenter of a live token wins; any other presentation is a reuse.

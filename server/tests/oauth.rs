@@ -171,9 +171,17 @@ fn refresh_grant_rotates_and_revocation_ends_refresh_and_access_tokens() {
     let tokens = exchange(&server, &code, &redirect, VERIFIER).json();
     assert!(tokens["id_token"].is_null(), "no openid scope, no ID token");
     let refresh = |token: &str| server.post_form("/oauth/token", &[("grant_type", "refresh_token"), ("refresh_token", token), ("client_id", SPA)], &[]);
-    let next = refresh(tokens["refresh_token"].as_str().unwrap_or(""));
+    // RFC 6749 6: a narrower scope may be asked for; a broader one may not.
+    let first_refresh = tokens["refresh_token"].as_str().unwrap_or("");
+    let narrowed = server.post_form("/oauth/token", &[("grant_type", "refresh_token"), ("refresh_token", first_refresh), ("client_id", SPA), ("scope", "write:resources")], &[]);
+    narrowed.expect_error(400, "invalid_scope");
+    let next = refresh(first_refresh);
     assert_eq!(next.status, 200, "{}", next.body);
     let next = next.json();
+    let narrow = server.post_form("/oauth/token", &[("grant_type", "refresh_token"), ("refresh_token", next["refresh_token"].as_str().unwrap_or("")), ("client_id", SPA), ("scope", "read:resources")], &[]);
+    assert_eq!(narrow.status, 200, "{}", narrow.body);
+    let next = narrow.json();
+    assert_eq!(next["scope"], "read:resources");
     assert_ne!(next["refresh_token"], tokens["refresh_token"]);
     let next_refresh = next["refresh_token"].as_str().unwrap_or("");
     let next_access = next["access_token"].as_str().unwrap_or("");

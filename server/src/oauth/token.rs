@@ -49,7 +49,8 @@ pub async fn token(
         "authorization_code" => authorization_code(&state, &client, &params)?,
         "refresh_token" => {
             let presented = required(&params, "refresh_token")?;
-            tokens::rotate(&state, presented, Some(&client.client_id), StatusCode::BAD_REQUEST)?
+            let narrower = params.get("scope").map(|s| util::parse_scopes(s));
+            tokens::rotate(&state, presented, Some(&client.client_id), narrower.as_deref(), StatusCode::BAD_REQUEST)?
         }
         _ => client_credentials(&state, &client, &params)?,
     };

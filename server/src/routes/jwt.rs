@@ -34,5 +34,5 @@ pub struct RefreshBody {
 }
 
 pub async fn refresh(State(state): State<AppState>, Json(body): Json<RefreshBody>) -> ApiResult<axum::Json<TokenResponse>> {
-    Ok(axum::Json(tokens::rotate(&state, &body.refresh_token, None, StatusCode::UNAUTHORIZED)?))
+    Ok(axum::Json(tokens::rotate(&state, &body.refresh_token, None, None, StatusCode::UNAUTHORIZED)?))
 }
