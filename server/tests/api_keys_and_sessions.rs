@@ -61,7 +61,7 @@ fn secrets_are_stored_hashed_never_in_plain_text() {
     let auth = bearer(tokens["access_token"].as_str().unwrap_or(""));
     let key = server.post_json("/v1/api-keys", &json!({ "name": "k", "scopes": ["read:resources"] }), &[("authorization", &auth)]).json();
     let session = server.post_json("/v1/session/login", &json!({ "email": EMAIL, "password": PASSWORD }), &[]);
-    let cookie_value = session.header("set-cookie").and_then(|c| c.split(';').next()).and_then(|c| c.split_once('=')).map(|(_, v)| v.to_owned()).unwrap_or_default();
+    let cookie_value = session.cookie().split_once('=').map(|(_, v)| v.to_owned()).unwrap_or_default();
     server.stop(); // every file is read below, the WAL included
     let mut stored = Vec::new();
     for entry in std::fs::read_dir(dir.path()).expect("data dir").flatten() {
@@ -86,7 +86,7 @@ fn session_cookie_is_httponly_samesite_lax_and_logout_ends_it_on_the_server() {
         assert!(set_cookie.contains(attribute), "{attribute} missing in {set_cookie}");
     }
     assert!(!set_cookie.contains("Secure"), "plain http: no Secure attribute");
-    let cookie = set_cookie.split(';').next().unwrap_or("").to_owned();
+    let cookie = login.cookie();
     let list = server.get("/v1/resources", &[("cookie", &cookie)]);
     assert_eq!(list.json()["authenticated_via"], "session");
 
@@ -109,7 +109,7 @@ fn cookie_authenticated_changes_are_protected_against_csrf_by_origin() {
     let dir = TempDir::new("csrf");
     let server = Server::start(dir.path(), &["--cors-origin", "http://127.0.0.1:5173"]);
     let login = server.post_json("/v1/session/login", &json!({ "email": EMAIL, "password": PASSWORD }), &[]);
-    let cookie = login.header("set-cookie").and_then(|c| c.split(';').next()).unwrap_or("").to_owned();
+    let cookie = login.cookie();
     let create = |headers: &[(&str, &str)]| server.post_json("/v1/resources", &json!({ "name": "n" }), headers);
     create(&[("cookie", &cookie), ("origin", "https://evil.example")]).expect_error(403, "invalid_request");
     create(&[("cookie", &cookie), ("sec-fetch-site", "cross-site")]).expect_error(403, "invalid_request");

@@ -19,7 +19,7 @@ fn users_keys_refresh_tokens_and_sessions_survive_a_restart() {
     let created = first.post_json("/v1/resources", &json!({ "name": "kept" }), &[("authorization", &auth)]);
     assert_eq!(created.status, 201);
     let session = first.post_json("/v1/session/login", &json!({ "email": EMAIL, "password": PASSWORD }), &[]);
-    let cookie = session.header("set-cookie").and_then(|c| c.split(';').next()).unwrap_or("").to_owned();
+    let cookie = session.cookie();
     let jwks_before = first.get("/.well-known/jwks.json", &[]).json();
     first.stop();
 

@@ -47,6 +47,8 @@ pub struct Jws<'a> {
     pub header: Header,
     /// `BASE64URL(header) || '.' || BASE64URL(payload)`: the bytes the signature covers.
     pub signing_input: &'a str,
+    /// The decoded header JSON, checked (kept so callers need not decode it again).
+    pub header_json: Vec<u8>,
     /// The decoded payload.
     pub payload: Vec<u8>,
     /// The decoded signature.
@@ -90,7 +92,7 @@ pub fn parse<'a>(token: &'a str, limits: &Limits) -> Result<Jws<'a>, Error> {
     let payload = b64_decode(payload_b64, "payload")?;
     let signature = b64_decode(signature_b64, "signature")?;
     let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
-    Ok(Jws { header, signing_input, payload, signature })
+    Ok(Jws { header, signing_input, header_json, payload, signature })
 }
 
 fn optional_string(members: &Map<String, Value>, name: &str) -> Result<Option<String>, Error> {

@@ -45,7 +45,11 @@ pub struct Prepared<'t, 'k> {
 
 /// Parses `token` and picks the keys that may verify it.
 pub fn prepare<'t, 'k>(token: &'t str, keys: &'k KeySet, options: &VerifyOptions) -> Result<Prepared<'t, 'k>, Error> {
-    let jws = jws::parse(token, &options.limits)?;
+    select(jws::parse(token, &options.limits)?, keys, options)
+}
+
+/// Picks the keys that may verify an already parsed token.
+pub fn select<'t, 'k>(jws: Jws<'t>, keys: &'k KeySet, options: &VerifyOptions) -> Result<Prepared<'t, 'k>, Error> {
     let candidates = keys.candidates(&jws.header, &options.algorithms)?;
     Ok(Prepared { jws, candidates })
 }

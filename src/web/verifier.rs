@@ -22,7 +22,7 @@ use crate::jose::claims;
 use crate::jose::jwk::Jwk;
 use crate::jose::jwks_cache::{self, CachePolicy, Decision};
 use crate::jose::request::{self, ApiKeyEntry, Credential};
-use crate::jose::jws::{self, Limits};
+use crate::jose::jws::{self, Jws, Limits};
 use crate::jose::keyset::KeySet;
 use crate::jose::verify::{self, Prepared, VerifyOptions};
 use crate::jose::webcrypto;
@@ -281,6 +281,18 @@ struct Described {
     jwk: JsValue,
     import: JsValue,
     verify: JsValue,
+}
+
+impl Described {
+    fn new(key: &Jwk, alg: Alg) -> Result<Described, Error> {
+        let web = webcrypto::describe(key, alg).ok_or(Error::AlgNotAllowed(alg.name().to_owned()))?;
+        Ok(Described { jwk: js_json(&web.jwk)?, import: js_json(&web.import)?, verify: js_json(&web.verify)? })
+    }
+
+    /// `[slot, jwk, importAlg, verifyAlg]`, what the inline JS `startVerify` takes.
+    fn candidate(&self, slot: u64) -> Array {
+        Array::of4(&JsValue::from(slot as f64), &self.jwk, &self.import, &self.verify)
+    }
 }
 
 /// A JWKS fetched from a URI and cached by [`jwks_cache::decide`]'s rules.
@@ -624,10 +636,11 @@ impl JwtVerifier {
 
     fn verify_remote(&self, remote: &Remote, token: &str, now_s: i64, scopes: Vec<String>) -> Promise {
         // The header is checked before any fetch: a malformed token never causes network I/O.
-        let header = match jws::parse(token, &self.inner.options.limits) {
-            Ok(parsed) => parsed.header,
+        let parsed = match jws::parse(token, &self.inner.options.limits) {
+            Ok(parsed) => parsed,
             Err(err) => return rejected(&err),
         };
+        let header = &parsed.header;
         let now_ms = js_sys::Date::now();
         let decision = {
             let cached = remote.cached.borrow();
@@ -639,7 +652,7 @@ impl JwtVerifier {
         };
         if decision == Decision::UseCache {
             if let Some((keys, _, _)) = remote.cached.borrow().as_ref() {
-                return self.inner.verify_with(keys, token, now_s, &scopes).unwrap_or_else(|err| rejected(&err));
+                return self.inner.verify_parsed(keys, parsed, now_s, &scopes).unwrap_or_else(|err| rejected(&err));
             }
         }
         remote.last_fetch.set(Some(now_ms));
@@ -695,7 +708,11 @@ impl Inner {
     }
 
     fn verify_with(&self, keys: &KeySet, token: &str, now: i64, scopes: &[String]) -> Result<Promise, Error> {
-        let prepared = verify::prepare(token, keys, &self.options)?;
+        self.verify_parsed(keys, jws::parse(token, &self.options.limits)?, now, scopes)
+    }
+
+    fn verify_parsed(&self, keys: &KeySet, parsed: Jws<'_>, now: i64, scopes: &[String]) -> Result<Promise, Error> {
+        let prepared = verify::select(parsed, keys, &self.options)?;
         let alg = prepared.jws.header.alg;
         if alg.family() == Family::Hmac {
             verify::check_signature(&prepared, verify::no_asymmetric)?;
@@ -746,11 +763,10 @@ impl Inner {
             // Exact as a JS number for 2^37 generations; index < MAX_KEYS (256) fits its 12 bits.
             let slot = (self.generation.get() << 16) | (index << 4) | alg_index;
             if !described.contains_key(&slot) {
-                let web = webcrypto::describe(key, alg).ok_or(Error::AlgNotAllowed(alg.name().to_owned()))?;
-                described.insert(slot, Described { jwk: js_json(&web.jwk)?, import: js_json(&web.import)?, verify: js_json(&web.verify)? });
+                described.insert(slot, Described::new(key, alg)?);
             }
             if let Some(d) = described.get(&slot) {
-                list.push(&Array::of4(&JsValue::from(slot as f64), &d.jwk, &d.import, &d.verify));
+                list.push(&d.candidate(slot));
             }
         }
         Ok(list)
@@ -759,8 +775,7 @@ impl Inner {
 
 /// `{ payload, protectedHeader }` of a token whose checks passed.
 fn result(prepared: &Prepared<'_, '_>) -> Result<JsValue, Error> {
-    let header_b64 = prepared.jws.signing_input.split('.').next().unwrap_or("");
-    let header = parse_checked(&jws::b64_decode(header_b64, "header")?)?;
+    let header = parse_checked(&prepared.jws.header_json)?;
     result_object(&header, &parse_checked(&prepared.jws.payload)?, "protectedHeader")
 }
 
@@ -773,9 +788,7 @@ pub fn verify_signature_with_subtle(key: &Jwk, alg: Alg, message: &[u8], signatu
     if crate::jose::signature::check_shape(alg, signature, key.rsa_modulus_len()).is_err() {
         return Ok(Promise::resolve(&JsValue::FALSE));
     }
-    let web = webcrypto::describe(key, alg).ok_or(Error::AlgNotAllowed(alg.name().to_owned()))?;
-    let candidate = Array::of4(&JsValue::from(0u32), &js_json(&web.jwk)?, &js_json(&web.import)?, &js_json(&web.verify)?);
-    let candidates = Array::of1(&candidate);
+    let candidates = Array::of1(&Described::new(key, alg)?.candidate(0));
     Ok(start_verify(&js_sys::Map::new(), &candidates, &Uint8Array::from(signature), &Uint8Array::from(message)))
 }
 
@@ -786,8 +799,7 @@ pub fn decode_unverified(token: &str) -> Result<JsValue, JsValue> {
     let decode = || -> Result<JsValue, Error> {
         let parsed = jws::parse(token, &Limits::default())?;
         crate::jose::json::parse_object(&parsed.payload).map_err(|why| Error::JwtInvalid(format!("the payload is not a JSON object ({why})")))?;
-        let header_b64 = parsed.signing_input.split('.').next().unwrap_or("");
-        let header = parse_checked(&jws::b64_decode(header_b64, "header")?)?;
+        let header = parse_checked(&parsed.header_json)?;
         result_object(&header, &parse_checked(&parsed.payload)?, "header")
     };
     decode().map_err(|e| to_js_error(&e))

@@ -197,6 +197,11 @@ impl Resp {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
+    /// `name=value` of the Set-Cookie header, as a Cookie header sends it back.
+    pub fn cookie(&self) -> String {
+        self.header("set-cookie").and_then(|c| c.split(';').next()).unwrap_or("").to_owned()
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
