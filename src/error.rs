@@ -59,6 +59,36 @@ pub enum Error {
     InsufficientScope(String),
     /// Options given to a constructor or function that cannot work (a programming error).
     InvalidOptions(String),
+    /// Wrong email or password (login), or a refused grant of the login kind.
+    InvalidCredentials,
+    /// The refresh token was refused (expired, revoked, reused): the user must log in again.
+    SessionExpired,
+    /// The server answered 429; `retry_after` is its Retry-After in seconds, when given.
+    RateLimited {
+        /// Seconds to wait, from the Retry-After header.
+        retry_after: Option<u64>,
+    },
+    /// The server answered an unexpected HTTP status; `error` and `description` are its
+    /// RFC 6749 `error` and `error_description`, when the body had them.
+    Http {
+        /// The HTTP status.
+        status: u16,
+        /// The server's error code (`invalid_request`, ...).
+        error: Option<String>,
+        /// The server's description, control characters removed, at most 200 characters.
+        description: Option<String>,
+    },
+    /// The request did not reach the server or got no answer (offline, DNS, CORS, reset).
+    Network(String),
+    /// The server answered 2xx with a body that is not what the API defines.
+    InvalidResponse(String),
+    /// `fetch` was asked to send a token to an origin it was not configured for.
+    UntrustedOrigin(String),
+    /// The browser did not keep the session cookie (third-party cookies blocked, or the page
+    /// and the API are on different sites without CORS credentials).
+    CookiesBlocked,
+    /// The object was disposed of (`dispose()`); make a new one.
+    Disposed,
     /// A value could not be handed to JavaScript; a bug in wasm-auth, never caused by input.
     Internal(&'static str),
 }
@@ -84,6 +114,15 @@ impl Error {
         "ERR_AUTH_INVALID_API_KEY",
         "ERR_AUTH_INSUFFICIENT_SCOPE",
         "ERR_AUTH_INVALID_OPTIONS",
+        "ERR_AUTH_INVALID_CREDENTIALS",
+        "ERR_AUTH_SESSION_EXPIRED",
+        "ERR_AUTH_RATE_LIMITED",
+        "ERR_AUTH_HTTP",
+        "ERR_AUTH_NETWORK",
+        "ERR_AUTH_INVALID_RESPONSE",
+        "ERR_AUTH_UNTRUSTED_ORIGIN",
+        "ERR_AUTH_COOKIES_BLOCKED",
+        "ERR_AUTH_DISPOSED",
         "ERR_INTERNAL",
     ];
 
@@ -108,6 +147,15 @@ impl Error {
             Error::InvalidApiKey => "ERR_AUTH_INVALID_API_KEY",
             Error::InsufficientScope(_) => "ERR_AUTH_INSUFFICIENT_SCOPE",
             Error::InvalidOptions(_) => "ERR_AUTH_INVALID_OPTIONS",
+            Error::InvalidCredentials => "ERR_AUTH_INVALID_CREDENTIALS",
+            Error::SessionExpired => "ERR_AUTH_SESSION_EXPIRED",
+            Error::RateLimited { .. } => "ERR_AUTH_RATE_LIMITED",
+            Error::Http { .. } => "ERR_AUTH_HTTP",
+            Error::Network(_) => "ERR_AUTH_NETWORK",
+            Error::InvalidResponse(_) => "ERR_AUTH_INVALID_RESPONSE",
+            Error::UntrustedOrigin(_) => "ERR_AUTH_UNTRUSTED_ORIGIN",
+            Error::CookiesBlocked => "ERR_AUTH_COOKIES_BLOCKED",
+            Error::Disposed => "ERR_AUTH_DISPOSED",
             Error::Internal(_) => "ERR_INTERNAL",
         }
     }
@@ -137,6 +185,24 @@ impl fmt::Display for Error {
             Error::InvalidApiKey => f.write_str("the API key is not valid"),
             Error::InsufficientScope(scope) => write!(f, "the credentials lack the scope {scope}"),
             Error::InvalidOptions(why) => write!(f, "invalid options: {why}"),
+            Error::InvalidCredentials => f.write_str("the email or password is not correct"),
+            Error::SessionExpired => f.write_str("the session has expired or was revoked: log in again"),
+            Error::RateLimited { retry_after: Some(s) } => write!(f, "too many requests: retry in {s} s"),
+            Error::RateLimited { retry_after: None } => f.write_str("too many requests: retry later"),
+            Error::Http { status, error, description } => {
+                write!(f, "the server answered HTTP {status}")?;
+                match (error, description) {
+                    (Some(e), Some(d)) => write!(f, " ({e}: {d})"),
+                    (Some(e), None) => write!(f, " ({e})"),
+                    (None, Some(d)) => write!(f, " ({d})"),
+                    (None, None) => Ok(()),
+                }
+            }
+            Error::Network(why) => write!(f, "the server could not be reached: {why}"),
+            Error::InvalidResponse(why) => write!(f, "the server's answer is not valid: {why}"),
+            Error::UntrustedOrigin(origin) => write!(f, "no token is sent to {origin}: add it to allowedOrigins to trust it"),
+            Error::CookiesBlocked => f.write_str("the browser did not keep the session cookie: cookies are blocked for this site, or the API is cross-site"),
+            Error::Disposed => f.write_str("this object was disposed of"),
             Error::Internal(what) => write!(f, "internal error in wasm-auth: {what}"),
         }
     }
@@ -169,6 +235,15 @@ mod tests {
             Error::InvalidApiKey,
             Error::InsufficientScope("x".into()),
             Error::InvalidOptions("x".into()),
+            Error::InvalidCredentials,
+            Error::SessionExpired,
+            Error::RateLimited { retry_after: None },
+            Error::Http { status: 500, error: None, description: None },
+            Error::Network("x".into()),
+            Error::InvalidResponse("x".into()),
+            Error::UntrustedOrigin("x".into()),
+            Error::CookiesBlocked,
+            Error::Disposed,
             Error::Internal("x"),
         ];
         let codes: Vec<_> = samples.iter().map(Error::code).collect();

@@ -83,6 +83,7 @@ async fn run(config: Config) -> Result<(), String> {
         limiter: Arc::new(LoginLimiter::new(config.login_max_failures, config.login_window)),
         allowed_origins: Arc::new(allowed_origins),
         config: Arc::new(config.clone()),
+        request_counts: Arc::default(),
     };
     println!("wasm-auth-server listening on http://{}:{port} (issuer {issuer}, data in {})", config.bind, config.data_dir.display());
     // Seeded names only: passwords and secrets stay out of logs, even the documented demo ones.

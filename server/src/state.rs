@@ -1,6 +1,7 @@
 //! What every handler shares.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use crate::config::Config;
 use crate::db::Db;
@@ -16,6 +17,8 @@ pub struct AppState {
     /// Origins trusted for CORS and for cookie-authenticated state changes: the server's own
     /// origin(s) plus `--cors-origin`.
     pub allowed_origins: Arc<Vec<String>>,
+    /// "METHOD /path" -> requests answered, kept only with `--request-stats`.
+    pub request_counts: Arc<Mutex<BTreeMap<String, u64>>>,
 }
 
 impl AppState {

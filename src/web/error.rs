@@ -27,6 +27,15 @@ export type WasmAuthErrorCode =
   | "ERR_AUTH_INVALID_API_KEY"
   | "ERR_AUTH_INSUFFICIENT_SCOPE"
   | "ERR_AUTH_INVALID_OPTIONS"
+  | "ERR_AUTH_INVALID_CREDENTIALS"
+  | "ERR_AUTH_SESSION_EXPIRED"
+  | "ERR_AUTH_RATE_LIMITED"
+  | "ERR_AUTH_HTTP"
+  | "ERR_AUTH_NETWORK"
+  | "ERR_AUTH_INVALID_RESPONSE"
+  | "ERR_AUTH_UNTRUSTED_ORIGIN"
+  | "ERR_AUTH_COOKIES_BLOCKED"
+  | "ERR_AUTH_DISPOSED"
   | "ERR_INTERNAL";
 
 /** What every function of wasm-auth throws (or rejects with): an `Error` with a stable `code`. */
@@ -39,6 +48,12 @@ export interface WasmAuthError extends Error {
   readonly reason?: "missing" | "invalid" | "check_failed";
   /** ERR_AUTH_INSUFFICIENT_SCOPE: the scope that was missing. */
   readonly scope?: string;
+  /** ERR_AUTH_HTTP: the HTTP status the server answered. */
+  readonly status?: number;
+  /** ERR_AUTH_HTTP: the server's RFC 6749 `error` code, when its body had one. */
+  readonly error?: string;
+  /** ERR_AUTH_RATE_LIMITED: seconds the server asked to wait (Retry-After). */
+  readonly retryAfter?: number;
 }
 "#;
 
@@ -63,6 +78,15 @@ pub fn to_js_error(err: &Error) -> JsValue {
             set("reason", "check_failed");
         }
         Error::InsufficientScope(scope) => set("scope", scope),
+        Error::Http { status, error, .. } => {
+            let _ = js_sys::Reflect::set(&js, &JsValue::from_str("status"), &JsValue::from(*status));
+            if let Some(error) = error {
+                set("error", error);
+            }
+        }
+        Error::RateLimited { retry_after: Some(seconds) } => {
+            let _ = js_sys::Reflect::set(&js, &JsValue::from_str("retryAfter"), &JsValue::from(*seconds as f64));
+        }
         _ => {}
     }
     js.into()

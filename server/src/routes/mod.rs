@@ -9,7 +9,7 @@ mod session;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -42,6 +42,15 @@ pub fn router(state: AppState) -> Router {
         .route("/oauth/{*rest}", any(api_not_found))
         .layer(middleware::from_fn(no_store));
 
+    // Test instrumentation: how many requests each endpoint answered (e.g. that 20 concurrent
+    // client calls across an expiry made exactly one refresh). Off unless --request-stats.
+    let api = if state.config.request_stats {
+        api.route("/_stats", get(request_stats))
+            .layer(middleware::from_fn_with_state(state.clone(), count_request))
+    } else {
+        api
+    };
+
     let statics = Router::new()
         .nest_service("/pkg", ServeDir::new(&state.config.pkg_dir))
         .fallback_service(ServeDir::new(&state.config.www_dir));
@@ -60,6 +69,21 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| ApiError::internal("a handler panicked").into_response()))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
+}
+
+async fn count_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let key = format!("{} {}", request.method(), request.uri().path());
+    if let Ok(mut counts) = state.request_counts.lock() {
+        *counts.entry(key).or_default() += 1;
+    }
+    next.run(request).await
+}
+
+async fn request_stats(State(state): State<AppState>) -> Response {
+    match state.request_counts.lock() {
+        Ok(counts) => axum::Json(serde_json::json!({ "requests": *counts })).into_response(),
+        Err(_) => ApiError::internal("the request counter is poisoned").into_response(),
+    }
 }
 
 async fn api_not_found() -> ApiError {

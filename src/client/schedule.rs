@@ -1,0 +1,197 @@
+//! When to refresh an access token: DESIGN.md's refresh policy as pure functions of the time.
+//!
+//! A token's expiry is measured from when its answer arrived plus `expires_in` (not from the
+//! `exp` claim, so a client clock that is off does not matter). Elapsed time is the larger of
+//! the wall-clock and the monotonic clock differences: the wall clock keeps running while a
+//! laptop sleeps (when monotonic timers may stop), and the monotonic clock keeps running when
+//! the user sets the wall clock back. Either way the token is never believed younger than it is.
+
+/// A moment, read from both clocks (milliseconds): `Date.now()` and `performance.now()`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stamp {
+    /// Milliseconds since the Unix epoch.
+    pub wall_ms: f64,
+    /// Milliseconds of a monotonic clock with any origin.
+    pub mono_ms: f64,
+}
+
+impl Stamp {
+    /// Milliseconds from `earlier` to `self`, never negative.
+    pub fn since(&self, earlier: &Stamp) -> f64 {
+        let wall = self.wall_ms - earlier.wall_ms;
+        let mono = self.mono_ms - earlier.mono_ms;
+        wall.max(mono).max(0.0)
+    }
+}
+
+/// No scheduled refresh happens sooner than this after a token arrived, whatever its
+/// lifetime: a server handing out one-second tokens must not drive a tight refresh loop.
+pub const MIN_REFRESH_DELAY_MS: f64 = 1_000.0;
+
+/// Background retries after a failed refresh (network error, 5xx) wait 1 s, 2 s, 4 s, ...
+/// up to this.
+pub const MAX_RETRY_DELAY_MS: f64 = 30_000.0;
+
+/// How long an access token lives, counted from when it was received.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Expiry {
+    /// When the token answer arrived.
+    pub received: Stamp,
+    /// Its lifetime; `None` when the server said nothing (then only a 401 triggers a refresh).
+    pub lifetime_ms: Option<f64>,
+}
+
+/// Where a token stands at some moment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Status {
+    /// Use it; refresh in `refresh_in_ms` (`None`: no known expiry, never scheduled).
+    Fresh {
+        /// Milliseconds until the scheduled refresh.
+        refresh_in_ms: Option<f64>,
+    },
+    /// Still valid for `expires_in_ms`, but inside the refresh margin: refresh now.
+    Due {
+        /// Milliseconds of validity left.
+        expires_in_ms: f64,
+    },
+    /// Past its lifetime: it must not be sent.
+    Expired,
+}
+
+/// Milliseconds after receipt at which a token of `lifetime_ms` is refreshed: `margin_ms`
+/// before it expires, but never before half of its life has passed (a token living less than
+/// twice the margin is refreshed at mid-life), and never sooner than [`MIN_REFRESH_DELAY_MS`]
+/// (unless the token lives less than that, then at its expiry).
+pub fn refresh_point_ms(lifetime_ms: f64, margin_ms: f64) -> f64 {
+    let lifetime = lifetime_ms.max(0.0);
+    let early = margin_ms.max(0.0).min(lifetime / 2.0);
+    (lifetime - early).max(MIN_REFRESH_DELAY_MS.min(lifetime))
+}
+
+impl Expiry {
+    /// The token's status at `now`.
+    pub fn status(&self, now: &Stamp, margin_ms: f64) -> Status {
+        let Some(lifetime) = self.lifetime_ms else { return Status::Fresh { refresh_in_ms: None } };
+        let elapsed = now.since(&self.received);
+        if elapsed >= lifetime {
+            return Status::Expired;
+        }
+        let point = refresh_point_ms(lifetime, margin_ms);
+        if elapsed < point {
+            Status::Fresh { refresh_in_ms: Some(point - elapsed) }
+        } else {
+            Status::Due { expires_in_ms: lifetime - elapsed }
+        }
+    }
+
+    /// When to retry after the `attempt`-th failed background refresh (0 for the first):
+    /// exponential backoff, capped, and only while the token is still valid when the retry
+    /// would run. `None`: stop retrying in the background (the next `getToken()` tries again).
+    pub fn retry_in_ms(&self, now: &Stamp, attempt: u32) -> Option<f64> {
+        let delay = (1_000.0 * 2f64.powi(attempt.min(16) as i32)).min(MAX_RETRY_DELAY_MS);
+        let left = self.lifetime_ms? - now.since(&self.received);
+        (delay < left).then_some(delay)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MARGIN: f64 = 300_000.0;
+
+    fn at(wall_ms: f64, mono_ms: f64) -> Stamp {
+        Stamp { wall_ms, mono_ms }
+    }
+
+    fn expiry(lifetime_s: f64) -> Expiry {
+        Expiry { received: at(1_000_000.0, 50.0), lifetime_ms: Some(lifetime_s * 1000.0) }
+    }
+
+    fn after(ms: f64) -> Stamp {
+        at(1_000_000.0 + ms, 50.0 + ms)
+    }
+
+    #[test]
+    fn an_hour_token_is_refreshed_five_minutes_before_expiry() {
+        let e = expiry(3600.0);
+        assert_eq!(e.status(&after(0.0), MARGIN), Status::Fresh { refresh_in_ms: Some(3_300_000.0) });
+        assert_eq!(e.status(&after(3_299_999.0), MARGIN), Status::Fresh { refresh_in_ms: Some(1.0) });
+        assert_eq!(e.status(&after(3_300_000.0), MARGIN), Status::Due { expires_in_ms: 300_000.0 });
+        assert_eq!(e.status(&after(3_599_999.0), MARGIN), Status::Due { expires_in_ms: 1.0 });
+        assert_eq!(e.status(&after(3_600_000.0), MARGIN), Status::Expired);
+    }
+
+    #[test]
+    fn a_token_shorter_than_twice_the_margin_is_refreshed_at_mid_life() {
+        assert_eq!(refresh_point_ms(600_000.0, MARGIN), 300_000.0);
+        assert_eq!(refresh_point_ms(400_000.0, MARGIN), 200_000.0);
+        assert_eq!(refresh_point_ms(60_000.0, MARGIN), 30_000.0);
+        // A few seconds with a small margin: the margin applies.
+        assert_eq!(refresh_point_ms(6_000.0, 2_000.0), 4_000.0);
+        assert_eq!(expiry(60.0).status(&after(30_000.0), MARGIN), Status::Due { expires_in_ms: 30_000.0 });
+    }
+
+    #[test]
+    fn tiny_lifetimes_never_make_a_tight_loop() {
+        assert_eq!(refresh_point_ms(1_500.0, MARGIN), 1_000.0);
+        // Below the floor: at expiry, not at once.
+        assert_eq!(refresh_point_ms(500.0, MARGIN), 500.0);
+        assert_eq!(refresh_point_ms(0.0, MARGIN), 0.0);
+        assert_eq!(expiry(0.0).status(&after(0.0), MARGIN), Status::Expired);
+        // A zero or negative margin means "at expiry".
+        assert_eq!(refresh_point_ms(10_000.0, 0.0), 10_000.0);
+        assert_eq!(refresh_point_ms(10_000.0, -5.0), 10_000.0);
+    }
+
+    #[test]
+    fn no_lifetime_means_no_schedule() {
+        let e = Expiry { received: at(0.0, 0.0), lifetime_ms: None };
+        assert_eq!(e.status(&at(1e12, 1e12), MARGIN), Status::Fresh { refresh_in_ms: None });
+        assert_eq!(e.retry_in_ms(&at(0.0, 0.0), 0), None);
+    }
+
+    #[test]
+    fn sleep_counts_through_the_wall_clock() {
+        // The laptop slept 2 hours: the monotonic clock did not move, the wall clock did.
+        let e = expiry(3600.0);
+        let woke = at(1_000_000.0 + 7_200_000.0, 50.0 + 10.0);
+        assert_eq!(e.status(&woke, MARGIN), Status::Expired);
+    }
+
+    #[test]
+    fn a_wall_clock_set_back_does_not_make_a_token_younger() {
+        // 59 minutes passed (monotonic) but the user set the clock back one day.
+        let e = expiry(3600.0);
+        let now = at(1_000_000.0 - 86_400_000.0, 50.0 + 3_540_000.0);
+        assert_eq!(e.status(&now, MARGIN), Status::Due { expires_in_ms: 60_000.0 });
+    }
+
+    #[test]
+    fn a_wall_clock_set_forward_refreshes_early_but_safely() {
+        let e = expiry(3600.0);
+        let now = at(1_000_000.0 + 3_400_000.0, 50.0 + 1_000.0);
+        assert_eq!(e.status(&now, MARGIN), Status::Due { expires_in_ms: 200_000.0 });
+    }
+
+    #[test]
+    fn a_clock_before_receipt_counts_as_no_time() {
+        let e = expiry(3600.0);
+        let now = at(0.0, 0.0);
+        assert_eq!(e.status(&now, MARGIN), Status::Fresh { refresh_in_ms: Some(3_300_000.0) });
+    }
+
+    #[test]
+    fn retries_back_off_and_stop_before_expiry() {
+        let e = expiry(3600.0);
+        let now = after(3_300_000.0);
+        let delays: Vec<_> = (0..7).map(|n| e.retry_in_ms(&now, n)).collect();
+        assert_eq!(delays, [Some(1_000.0), Some(2_000.0), Some(4_000.0), Some(8_000.0), Some(16_000.0), Some(30_000.0), Some(30_000.0)]);
+        assert_eq!(e.retry_in_ms(&now, u32::MAX), Some(30_000.0));
+        // 1.5 s left: the 1 s retry runs, the 2 s one would be too late.
+        let late = after(3_598_500.0);
+        assert_eq!(e.retry_in_ms(&late, 0), Some(1_000.0));
+        assert_eq!(e.retry_in_ms(&late, 1), None);
+        assert_eq!(e.retry_in_ms(&after(3_600_000.0), 0), None);
+    }
+}
