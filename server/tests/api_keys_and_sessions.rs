@@ -89,11 +89,17 @@ fn session_cookie_is_httponly_samesite_lax_and_logout_ends_it_on_the_server() {
     let cookie = login.cookie();
     let list = server.get("/v1/resources", &[("cookie", &cookie)]);
     assert_eq!(list.json()["authenticated_via"], "session");
+    let current = server.get("/v1/session", &[("cookie", &cookie)]);
+    assert_eq!(current.status, 200, "{}", current.body);
+    assert_eq!(current.json()["user"]["email"], EMAIL);
+    assert!(current.json()["expires_in"].as_i64().is_some_and(|s| s > 0 && s <= 8 * 3600));
+    server.get("/v1/session", &[]).expect_error(401, "unauthorized");
 
     let logout = server.post_json("/v1/session/logout", &json!({}), &[("cookie", &cookie)]);
     assert_eq!(logout.status, 204);
     assert!(logout.header("set-cookie").is_some_and(|c| c.contains("Max-Age=0")));
     server.get("/v1/resources", &[("cookie", &cookie)]).expect_error(401, "invalid_token");
+    server.get("/v1/session", &[("cookie", &cookie)]).expect_error(401, "invalid_token");
 }
 
 #[test]

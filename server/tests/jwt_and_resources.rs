@@ -165,3 +165,21 @@ fn token_answers_are_not_cached() {
     let r = server.post_json("/v1/auth/login", &json!({ "email": EMAIL, "password": PASSWORD }), &[]);
     assert_eq!(r.header("cache-control"), Some("no-store"));
 }
+
+#[test]
+fn request_stats_count_each_endpoint_only_when_enabled() {
+    let dir = TempDir::new("stats");
+    let server = Server::start(dir.path(), &["--request-stats"]);
+    let tokens = server.login();
+    let refresh = tokens["refresh_token"].as_str().unwrap_or_default();
+    server.post_json("/v1/auth/refresh", &json!({ "refresh_token": refresh }), &[]);
+    server.get("/v1/resources", &[]);
+    let stats = server.get("/_stats", &[]).json();
+    assert_eq!(stats["requests"]["POST /v1/auth/login"], 1);
+    assert_eq!(stats["requests"]["POST /v1/auth/refresh"], 1);
+    assert_eq!(stats["requests"]["GET /v1/resources"], 1);
+    server.stop();
+
+    let plain = Server::start(dir.path(), &[]);
+    assert_eq!(plain.get("/_stats", &[]).status, 404);
+}

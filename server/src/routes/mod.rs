@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/resources", get(resources::list).post(resources::create))
         .route("/v1/api-keys", get(api_keys::list).post(api_keys::create))
         .route("/v1/api-keys/{id}", delete(api_keys::revoke))
+        .route("/v1/session", get(session::current))
         .route("/v1/session/login", post(session::login))
         .route("/v1/session/logout", post(session::logout))
         .route("/oauth/authorize", get(authorize::show).post(authorize::submit))

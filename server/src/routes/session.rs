@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use rusqlite::OptionalExtension;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -51,6 +52,19 @@ pub async fn login(
     let cookie = set_cookie(&session_id, ttl, is_https(&state, &headers))?;
     let body = json!({ "user": { "id": user.id, "email": user.email }, "expires_in": ttl });
     Ok(([(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
+}
+
+/// GET /v1/session: who the session cookie belongs to. Lets an SPA check after a reload (or
+/// right after login, to detect blocked cookies) without reading the HttpOnly cookie.
+pub async fn current(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<axum::Json<serde_json::Value>> {
+    let session_id = auth::cookie(&headers, SESSION_COOKIE).ok_or_else(ApiError::missing_credentials)?;
+    let row: Option<(String, String, i64)> = state.db.lock()?.query_row(
+        "SELECT u.id, u.email, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?1 AND s.expires_at > ?2",
+        rusqlite::params![util::sha256_hex(&session_id), util::now()],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    ).optional()?;
+    let (id, email, expires_at) = row.ok_or_else(|| ApiError::invalid_token("the session has ended; log in again"))?;
+    Ok(axum::Json(json!({ "user": { "id": id, "email": email }, "expires_in": (expires_at - util::now()).max(0) })))
 }
 
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
