@@ -6,12 +6,15 @@ import { resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 
 /**
- * `args` are extra command-line flags (e.g. ['--access-ttl', '5']). Returns
+ * `args` are extra command-line flags (e.g. ['--access-ttl', '5']); `wwwDir` and `pkgDir` are
+ * what it serves at / and /pkg/ (default: the demo page and the built package). Returns
  * { url, output(), stop() }; `output()` is everything the server printed so far.
  */
-export function startReferenceServer({ binary = resolve(root, 'target/debug/wasm-auth-server'), dataDir, port = 0, args = [] }) {
-  const child = spawn(binary, ['--port', String(port), '--data-dir', dataDir,
-    '--www-dir', resolve(root, 'www'), '--pkg-dir', resolve(root, 'pkg'), ...args],
+export function startReferenceServer({
+  binary = resolve(root, 'target/debug/wasm-auth-server'), dataDir, port = 0, args = [],
+  wwwDir = resolve(root, 'www'), pkgDir = resolve(root, 'pkg'),
+}) {
+  const child = spawn(binary, ['--port', String(port), '--data-dir', dataDir, '--www-dir', wwwDir, '--pkg-dir', pkgDir, ...args],
   { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolveStart, reject) => {

@@ -1,0 +1,127 @@
+//! `SessionClient`: the guide's cookie sessions. The cookie is HttpOnly: JavaScript (this
+//! module included) never sees it; the browser sends it with `credentials: "include"`.
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
+
+use super::http;
+use super::to_js_error;
+use super::token_manager::{base_url, prepare_error, trusted_origins};
+use crate::Error;
+use crate::client::Purpose;
+use crate::client::base_url::BaseUrl;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SESSION: &str = r#"
+/** Options of `new SessionClient(options)`. */
+export interface SessionClientOptions {
+  /** The API's base URL: login is `POST {baseUrl}/session/login`. */
+  baseUrl: string;
+  /** Origins besides baseUrl's that `fetch` may send the cookie to. */
+  allowedOrigins?: string[];
+}
+
+/** What the server says about a session. */
+export interface SessionInfo {
+  user: { id: string; email: string };
+  /** Seconds the session has left. */
+  expires_in: number;
+}
+"#;
+
+/// Cookie-session login, logout and fetch.
+#[wasm_bindgen]
+pub struct SessionClient {
+    base: BaseUrl,
+    trusted: js_sys::Array,
+}
+
+fn json(body: &[u8]) -> Result<JsValue, Error> {
+    let text = std::str::from_utf8(body).map_err(|_| Error::InvalidResponse("the session answer is not UTF-8".into()))?;
+    let value = js_sys::JSON::parse(text).map_err(|_| Error::InvalidResponse("the session answer is not JSON".into()))?;
+    if value.is_object() { Ok(value) } else { Err(Error::InvalidResponse("the session answer is not a JSON object".into())) }
+}
+
+#[wasm_bindgen]
+impl SessionClient {
+    /// A client for the API at `options.baseUrl`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "SessionClientOptions")] options: JsValue) -> Result<SessionClient, JsValue> {
+        let read = || -> Result<SessionClient, Error> {
+            let base = base_url(&options)?;
+            Ok(SessionClient { trusted: trusted_origins(&base, &options)?, base })
+        };
+        read().map_err(|e| to_js_error(&e))
+    }
+
+    /// Logs in (`POST {baseUrl}/session/login`), then checks with `GET {baseUrl}/session` that
+    /// the browser kept the cookie: if it did not (cookies blocked, or a cross-site API), this
+    /// rejects with ERR_AUTH_COOKIES_BLOCKED instead of failing later.
+    #[wasm_bindgen(unchecked_return_type = "Promise<SessionInfo>")]
+    pub fn login(&self, email: &str, password: &str) -> Promise {
+        let base = self.base.clone();
+        let body = serde_json::json!({ "email": email, "password": password }).to_string();
+        future_to_promise(async move {
+            let run = async {
+                if http::cookies_disabled() {
+                    return Err(Error::CookiesBlocked);
+                }
+                let reply = http::request("POST", &base.endpoint("/session/login"), &[("content-type", "application/json")], Some(body), true).await?;
+                if !reply.ok() {
+                    return Err(reply.error(Purpose::Login));
+                }
+                let login = json(&reply.body)?;
+                let check = http::request("GET", &base.endpoint("/session"), &[], None, true).await?;
+                match check.status {
+                    200..=299 => json(&check.body),
+                    // A server without the check endpoint: trust the login answer.
+                    404 | 405 => Ok(login),
+                    401 => Err(Error::CookiesBlocked),
+                    _ => Err(check.error(Purpose::Other)),
+                }
+            };
+            run.await.map_err(|e| to_js_error(&e))
+        })
+    }
+
+    /// Who is logged in (`GET {baseUrl}/session`), or null: for restoring the UI after a reload.
+    #[wasm_bindgen(unchecked_return_type = "Promise<SessionInfo | null>")]
+    pub fn current(&self) -> Promise {
+        let url = self.base.endpoint("/session");
+        future_to_promise(async move {
+            let reply = http::request("GET", &url, &[], None, true).await.map_err(|e| to_js_error(&e))?;
+            match reply.status {
+                200..=299 => json(&reply.body).map_err(|e| to_js_error(&e)),
+                401 => Ok(JsValue::NULL),
+                _ => Err(to_js_error(&reply.error(Purpose::Other))),
+            }
+        })
+    }
+
+    /// Logs out (`POST {baseUrl}/session/logout`): the server ends the session and clears the cookie.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn logout(&self) -> Promise {
+        let url = self.base.endpoint("/session/logout");
+        future_to_promise(async move {
+            let reply = http::request("POST", &url, &[], None, true).await.map_err(|e| to_js_error(&e))?;
+            if reply.ok() { Ok(JsValue::UNDEFINED) } else { Err(to_js_error(&reply.error(Purpose::Other))) }
+        })
+    }
+
+    /// `fetch(input, init)` with the session cookie (`credentials: "include"`). Relative inputs
+    /// resolve against baseUrl; other origins than baseUrl's and `allowedOrigins` are refused.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
+    pub fn fetch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "RequestInit | undefined")] init: JsValue,
+    ) -> Promise {
+        let request = match http::prepare(&input, &init, self.base.as_str(), &self.trusted) {
+            Ok(request) => request,
+            Err(error) => return Promise::reject(&prepare_error(error)),
+        };
+        let sent = http::send_with_cookies(&request);
+        future_to_promise(async move { JsFuture::from(sent).await })
+    }
+}
