@@ -32,7 +32,7 @@ const MAX_DESCRIPTION_CHARS: usize = 200;
 impl Answer<'_> {
     /// `(error, error_description)` of an RFC 6749 5.2 error body, when the body is one.
     fn oauth_error(&self) -> (Option<String>, Option<String>) {
-        let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(self.body) else { return (None, None) };
+        let Ok(body) = crate::jose::json::parse_object(self.body) else { return (None, None) };
         let text = |name: &str| match body.get(name) {
             Some(Value::String(s)) => Some(s.chars().filter(|c| !c.is_control()).take(MAX_DESCRIPTION_CHARS).collect()),
             _ => None,

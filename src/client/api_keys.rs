@@ -1,6 +1,6 @@
 //! The API-key endpoints' request bodies and answers (POST/GET /api-keys, DELETE /api-keys/{id}).
 
-use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use super::secret::Secret;
 use crate::Error;
@@ -26,7 +26,7 @@ impl Placement {
 }
 
 /// A key's description, as `list()` returns it (never the key itself).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyInfo {
     /// `key_...`.
     pub id: String,
@@ -67,33 +67,43 @@ pub fn create_body(name: &str, scopes: &[String]) -> Result<String, Error> {
     Ok(serde_json::json!({ "name": trimmed, "scopes": scopes }).to_string())
 }
 
-#[derive(Deserialize)]
-struct CreatedWire {
-    #[serde(flatten)]
-    info: KeyInfo,
-    key: String,
+const CREATED_SHAPE: &str = "the created API key answer is not {id, name, key, scopes, created_at}";
+const LIST_SHAPE: &str = "the API key list is not {api_keys: [{id, name, scopes, created_at}]}";
+
+fn text(object: &Map<String, Value>, name: &str) -> Option<String> {
+    object.get(name)?.as_str().map(str::to_owned)
 }
 
-#[derive(Deserialize)]
-struct ListWire {
-    api_keys: Vec<KeyInfo>,
+fn key_info(value: &Value) -> Option<KeyInfo> {
+    let object = value.as_object()?;
+    let scopes = object.get("scopes")?.as_array()?.iter().map(|s| s.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>()?;
+    Some(KeyInfo { id: text(object, "id")?, name: text(object, "name")?, scopes, created_at: text(object, "created_at")? })
+}
+
+impl KeyInfo {
+    /// As JSON, in the guide's field names.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({ "id": self.id, "name": self.name, "scopes": self.scopes, "created_at": self.created_at })
+    }
 }
 
 /// The answer to `POST /api-keys`.
 pub fn parse_created(body: &[u8]) -> Result<CreatedKey, Error> {
-    let wire: CreatedWire = serde_json::from_slice(body)
-        .map_err(|_| Error::InvalidResponse("the created API key answer is not {id, name, key, scopes, created_at}".into()))?;
-    if wire.key.is_empty() || !wire.key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+    let shape = || Error::InvalidResponse(CREATED_SHAPE.into());
+    let value = crate::jose::json::parse_value(body).map_err(|_| shape())?;
+    let info = key_info(&value).ok_or_else(shape)?;
+    let key = value.get("key").and_then(Value::as_str).ok_or_else(shape)?;
+    if key.is_empty() || !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
         return Err(Error::InvalidResponse("the created API key cannot be sent in a header".into()));
     }
-    Ok(CreatedKey { info: wire.info, key: Secret::new(wire.key) })
+    Ok(CreatedKey { info, key: Secret::new(key.to_owned()) })
 }
 
 /// The answer to `GET /api-keys`.
 pub fn parse_list(body: &[u8]) -> Result<Vec<KeyInfo>, Error> {
-    let wire: ListWire = serde_json::from_slice(body)
-        .map_err(|_| Error::InvalidResponse("the API key list is not {api_keys: [{id, name, scopes, created_at}]}".into()))?;
-    Ok(wire.api_keys)
+    let shape = || Error::InvalidResponse(LIST_SHAPE.into());
+    let value = crate::jose::json::parse_value(body).map_err(|_| shape())?;
+    value.get("api_keys").and_then(Value::as_array).ok_or_else(shape)?.iter().map(|k| key_info(k).ok_or_else(shape)).collect()
 }
 
 /// The path of one key, with the id percent-encoded so it stays one path segment.

@@ -48,8 +48,7 @@ impl TokenSet {
     /// Parses a 2xx answer's body. Anything that is not an object with a usable Bearer access
     /// token is an [`Error::InvalidResponse`]: a garbage token is never kept.
     pub fn from_json(body: &[u8]) -> Result<TokenSet, Error> {
-        let value: Value = serde_json::from_slice(body).map_err(|_| invalid("is not JSON"))?;
-        let Value::Object(object) = value else { return Err(invalid("is not a JSON object")) };
+        let object = crate::jose::json::parse_object(body).map_err(|_| invalid("is not a JSON object"))?;
 
         let access = optional_string(&object, "access_token")?.ok_or_else(|| invalid("has no access_token"))?;
         if !header_safe(access) {
@@ -70,7 +69,7 @@ impl TokenSet {
         let expires_in = match object.get("expires_in") {
             None | Some(Value::Null) => None,
             // Some servers send it as a string; RFC 6749 says a number.
-            Some(Value::String(s)) => Some(s.trim().parse::<f64>().map_err(|_| invalid("has an expires_in that is not a number"))?),
+            Some(Value::String(s)) => Some(s.trim().parse::<u64>().map_err(|_| invalid("has an expires_in that is not a number"))? as f64),
             Some(Value::Number(n)) => n.as_f64(),
             Some(_) => return Err(invalid("has an expires_in that is not a number")),
         };

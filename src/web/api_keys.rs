@@ -66,8 +66,7 @@ pub struct ApiKeys {
 }
 
 fn info_js(info: &KeyInfo) -> Result<JsValue, Error> {
-    let text = serde_json::to_string(info).map_err(|_| Error::Internal("could not describe an API key"))?;
-    js_sys::JSON::parse(&text).map_err(|_| Error::Internal("could not describe an API key"))
+    js_sys::JSON::parse(&info.to_json().to_string()).map_err(|_| Error::Internal("could not describe an API key"))
 }
 
 fn created_js(created: &CreatedKey) -> Result<JsValue, Error> {

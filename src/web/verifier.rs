@@ -338,7 +338,7 @@ fn js_json(value: &serde_json::Value) -> Result<JsValue, Error> {
 fn to_json(value: &JsValue, what: &str) -> Result<serde_json::Value, Error> {
     let text = js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string());
     let text = text.ok_or_else(|| Error::InvalidOptions(format!("{what} must be JSON data")))?;
-    serde_json::from_str(&text).map_err(|_| Error::InvalidOptions(format!("{what} must be JSON data")))
+    crate::jose::json::parse_value(text.as_bytes()).map_err(|_| Error::InvalidOptions(format!("{what} must be JSON data")))
 }
 
 fn get(options: &JsValue, name: &str) -> Option<JsValue> {
