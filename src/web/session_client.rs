@@ -115,9 +115,9 @@ impl SessionClient {
     pub fn fetch(
         &self,
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "RequestInit | undefined")] init: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
     ) -> Promise {
-        let request = match http::prepare(&input, &init, self.base.as_str(), &self.trusted) {
+        let request = match http::prepare(&input, &init.unwrap_or(JsValue::UNDEFINED), self.base.as_str(), &self.trusted) {
             Ok(request) => request,
             Err(error) => return Promise::reject(&prepare_error(error)),
         };

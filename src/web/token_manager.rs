@@ -536,10 +536,10 @@ impl TokenManager {
     pub fn fetch(
         &self,
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "RequestInit | undefined")] init: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
     ) -> Promise {
         let session = self.session.clone();
-        let request = match http::prepare(&input, &init, session.config.base.as_str(), &session.config.trusted) {
+        let request = match http::prepare(&input, &init.unwrap_or(JsValue::UNDEFINED), session.config.base.as_str(), &session.config.trusted) {
             Ok(request) => request,
             Err(error) => return Promise::reject(&prepare_error(error)),
         };
@@ -562,9 +562,9 @@ impl TokenManager {
     /// Forgets the tokens, cancels the timer, discards a refresh in flight, and (with a
     /// revocationEndpoint) revokes the tokens. Resolves once done; fires `logout`.
     #[wasm_bindgen(unchecked_return_type = "Promise<{ revoked: boolean }>")]
-    pub fn logout(&self, #[wasm_bindgen(unchecked_param_type = "LogoutOptions | undefined")] options: JsValue) -> Promise {
+    pub fn logout(&self, #[wasm_bindgen(unchecked_optional_param_type = "LogoutOptions")] options: Option<JsValue>) -> Promise {
         let session = self.session.clone();
-        let revoke = option(&options, "revoke").and_then(|v| v.as_bool()).unwrap_or(session.config.revoke_on_logout);
+        let revoke = option(&options.unwrap_or(JsValue::UNDEFINED), "revoke").and_then(|v| v.as_bool()).unwrap_or(session.config.revoke_on_logout);
         let held = session.forget();
         future_to_promise(async move {
             let revoked = match &held {
@@ -612,9 +612,9 @@ impl TokenManager {
         &self,
         #[wasm_bindgen(unchecked_param_type = "keyof TokenManagerEventMap")] kind: &str,
         #[wasm_bindgen(unchecked_param_type = "(event: CustomEvent) => void")] listener: &JsValue,
-        #[wasm_bindgen(unchecked_param_type = "boolean | AddEventListenerOptions | undefined")] options: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "boolean | AddEventListenerOptions")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
-        call_target(&self.session.events, "addEventListener", kind, listener, options)
+        call_target(&self.session.events, "addEventListener", kind, listener, &options.unwrap_or(JsValue::UNDEFINED))
     }
 
     /// Stops listening.
@@ -623,9 +623,9 @@ impl TokenManager {
         &self,
         #[wasm_bindgen(unchecked_param_type = "keyof TokenManagerEventMap")] kind: &str,
         #[wasm_bindgen(unchecked_param_type = "(event: CustomEvent) => void")] listener: &JsValue,
-        #[wasm_bindgen(unchecked_param_type = "boolean | EventListenerOptions | undefined")] options: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "boolean | EventListenerOptions")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
-        call_target(&self.session.events, "removeEventListener", kind, listener, options)
+        call_target(&self.session.events, "removeEventListener", kind, listener, &options.unwrap_or(JsValue::UNDEFINED))
     }
 }
 

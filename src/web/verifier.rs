@@ -569,8 +569,8 @@ impl JwtVerifier {
     /// Verifies `token`: resolves to `{ payload, protectedHeader }`, or rejects with a
     /// `WasmAuthError` whose `code` says why (jose's codes).
     #[wasm_bindgen(unchecked_return_type = "Promise<VerifyResult>")]
-    pub fn verify(&self, token: &str, #[wasm_bindgen(unchecked_param_type = "VerifyCallOptions | undefined")] call_options: JsValue) -> Promise {
-        let now_s = match now(&call_options) {
+    pub fn verify(&self, token: &str, #[wasm_bindgen(unchecked_optional_param_type = "VerifyCallOptions")] call_options: Option<JsValue>) -> Promise {
+        let now_s = match now(&call_options.unwrap_or(JsValue::UNDEFINED)) {
             Ok(t) => t,
             Err(err) => return rejected(&err),
         };
@@ -585,8 +585,9 @@ impl JwtVerifier {
     pub fn verify_request(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "VerifyRequestOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "VerifyRequestOptions")] options: Option<JsValue>,
     ) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let read = || -> Result<(Vec<String>, String, i64), JsValue> {
             let scopes = match get(&options, "scopes") {
                 None => Vec::new(),

@@ -10,7 +10,7 @@ const project = await makeProject('node', {
   'main.js': `import { probe } from './probe.js';\nconsole.log(JSON.stringify(probe()));\n`,
   'main.cjs': `const { pkceChallenge, version } = require('wasm-auth');
 console.log(JSON.stringify({ version: version(), challenge: pkceChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk') }));\n`,
-  'check.ts': `import { createPkce, pkceChallenge, version, JwtVerifier, decodeUnverified, type PkcePair, type WasmAuthError, type WasmAuthErrorCode, type VerifyResult, type UnverifiedJwt } from 'wasm-auth';
+  'check.ts': `import { createPkce, pkceChallenge, version, JwtVerifier, decodeUnverified, TokenManager, ApiKeys, ApiKeyAuth, SessionClient, type PkcePair, type WasmAuthError, type WasmAuthErrorCode, type VerifyResult, type UnverifiedJwt, type TokenInfo, type CreatedApiKey, type ApiKeyInfo, type SessionInfo } from 'wasm-auth';
 const pair: PkcePair = createPkce();
 const method: 'S256' = pair.codeChallengeMethod;
 const challenge: string = pkceChallenge(pair.codeVerifier);
@@ -31,7 +31,26 @@ new JwtVerifier({ secret: 'x', audiance: 'api' });
 // @ts-expect-error algorithms are a closed union
 new JwtVerifier({ secret: 'x', algorithms: ['none'] });
 const decoded: UnverifiedJwt = decodeUnverified('token');
-export { method, challenge, v, code, wrong, codeOf, subject, decoded };
+const oneArg: Promise<VerifyResult> = verifier.verify('token');
+const tm = new TokenManager({ baseUrl: 'https://api.example.com/v1', refreshMarginSeconds: 60 });
+const loggedIn: Promise<TokenInfo> = tm.login('user@example.com', 'securepassword');
+const bearer: Promise<string> = tm.getToken();
+const response: Promise<Response> = tm.fetch('resources');
+tm.addEventListener('refresherror', (event) => { const c: WasmAuthErrorCode = event.detail.error.code; const r: number | null = event.detail.retryInMs; void c; void r; });
+tm.addEventListener('tokenchange', (event) => { const at: number | null = event.detail.expiresAt; void at; });
+// @ts-expect-error event names are a closed set
+tm.addEventListener('tokenchanged', () => {});
+// @ts-expect-error refreshMarginSeconds is a number
+new TokenManager({ baseUrl: 'x', refreshMarginSeconds: '300' });
+const keys = new ApiKeys({ tokenManager: tm });
+async function newKey(): Promise<string> { const created: CreatedApiKey = await keys.create({ name: 'ci', scopes: ['read:resources'] }); return created.key; }
+async function listed(): Promise<ApiKeyInfo[]> { return keys.list(); }
+new ApiKeyAuth({ baseUrl: 'https://api.example.com/v1', apiKey: 'sk_live_x', placement: 'query' });
+// @ts-expect-error placement is "header" or "query"
+new ApiKeyAuth({ baseUrl: 'https://api.example.com/v1', apiKey: 'sk_live_x', placement: 'cookie' });
+const session = new SessionClient({ baseUrl: 'https://api.example.com/v1' });
+async function who(): Promise<string | undefined> { const info: SessionInfo | null = await session.current(); return info?.user.email; }
+export { method, challenge, v, code, wrong, codeOf, subject, decoded, oneArg, loggedIn, bearer, response, newKey, listed, who };
 `,
 });
 const installed = join(project, 'node_modules', 'wasm-auth');
