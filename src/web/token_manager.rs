@@ -220,7 +220,7 @@ impl Session {
             None => (JsValue::NULL, JsValue::NULL, JsValue::NULL),
             Some(held) => {
                 let elapsed = stamp.since(&held.expiry.received);
-                let at = |offset_ms: f64| JsValue::from(stamp.wall_ms + (offset_ms - elapsed).max(0.0));
+                let at = |offset_ms: f64| JsValue::from((stamp.wall_ms + (offset_ms - elapsed).max(0.0)).round());
                 let lifetime = held.expiry.lifetime_ms;
                 (
                     lifetime.map_or(JsValue::NULL, at),
@@ -454,6 +454,22 @@ impl Session {
     }
 }
 
+impl Session {
+    fn stop_watching(&self) {
+        if let Some((_callback, remove)) = self.wake.borrow_mut().take() {
+            let _ = remove.call0(&JsValue::UNDEFINED);
+        }
+    }
+}
+
+impl Drop for Session {
+    /// A TokenManager collected without `dispose()`: its page listeners must not outlive the
+    /// closure they call.
+    fn drop(&mut self) {
+        self.stop_watching();
+    }
+}
+
 /// JWT login and refresh with the tokens in memory only: scheduled refresh before expiry,
 /// one shared refresh for concurrent callers, an authenticated `fetch` that retries once
 /// after a 401, and events.
@@ -583,9 +599,7 @@ impl TokenManager {
     pub fn dispose(&self) {
         self.session.disposed.set(true);
         self.session.forget();
-        if let Some((_callback, remove)) = self.session.wake.borrow_mut().take() {
-            let _ = remove.call0(&JsValue::UNDEFINED);
-        }
+        self.session.stop_watching();
     }
 
     /// The API's base URL, as configured (without a trailing slash).
