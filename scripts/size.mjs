@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // Prints the shipped wasm's size, raw and gzip (level 9, as a CDN would serve it).
+// `--max-gzip BYTES` is the size budget (`make size`, part of `make test`): it exits with 1 when
+// a .wasm file among the paths is larger than BYTES once gzipped.
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -16,6 +18,31 @@ export function reportSize(...paths) {
   }
 }
 
+/** Checks every .wasm among `paths` against `maxGzip` bytes; returns the failures' messages. */
+export function checkBudget(paths, maxGzip) {
+  const failures = [];
+  for (const path of paths.filter((p) => p.endsWith('.wasm'))) {
+    const { gzip } = sizes(path);
+    const line = `${basename(path)}: ${gzip} B gzip, budget ${maxGzip} B`;
+    if (gzip > maxGzip) failures.push(`${line}: ${gzip - maxGzip} B over`);
+    else console.log(`size budget: ${line}: ${maxGzip - gzip} B to spare`);
+  }
+  return failures;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === import.meta.filename) {
-  reportSize(...process.argv.slice(2));
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--max-gzip');
+  let maxGzip;
+  if (at >= 0) {
+    maxGzip = Number(args[at + 1]);
+    if (!Number.isInteger(maxGzip) || maxGzip <= 0) throw new Error(`--max-gzip needs a byte count, got ${args[at + 1]}`);
+    args.splice(at, 2);
+  }
+  reportSize(...args);
+  if (maxGzip !== undefined) {
+    const failures = checkBudget(args, maxGzip);
+    for (const failure of failures) console.error(`size budget EXCEEDED: ${failure}`);
+    if (failures.length) process.exit(1);
+  }
 }
