@@ -1,0 +1,29 @@
+// One cold start, in a fresh `node` process (V8 caches compiled wasm per process): imports the
+// library, builds a verifier and verifies one token; prints the phases in ms as JSON.
+// argv: <library: wasm-auth | jose> <pkgDir> <alg> ; env BENCH_COLD = JSON { token, jwk, issuer, audience }
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [lib, pkgDir, alg] = process.argv.slice(2);
+const { token, jwk, issuer, audience } = JSON.parse(process.env.BENCH_COLD);
+const claims = { issuer, audience, algorithms: [alg] };
+const secret = () => Buffer.from(jwk.k, 'base64url');
+
+const t0 = performance.now();
+let verify;
+if (lib === 'wasm-auth') {
+  // The package's Node entry: read the .wasm, compile and instantiate it synchronously.
+  const { JwtVerifier } = await import(pathToFileURL(resolve(pkgDir, 'node.js')).href);
+  var t1 = performance.now();
+  const verifier = new JwtVerifier(alg === 'HS256' ? { secret: secret(), ...claims } : { jwk, ...claims });
+  verify = () => verifier.verify(token);
+} else {
+  const jose = await import('jose');
+  var t1 = performance.now();
+  const key = alg === 'HS256' ? secret() : await jose.importJWK(jwk, alg);
+  verify = () => jose.jwtVerify(token, key, claims);
+}
+const { payload } = await verify();
+const t2 = performance.now();
+if (!payload.sub) throw new Error('not verified');
+console.log(JSON.stringify({ load: t1 - t0, firstVerify: t2 - t1, total: t2 - t0 }));

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Cold start in Node: library load (for wasm-auth: read + compile + instantiate the .wasm) plus
+// the first verification, each run in a fresh `node` process; medians of `runs` runs.
+// `node scripts/bench/cold.mjs [pkgDir]` runs it alone.
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { pkgDirFromArgs } from './common.mjs';
+import { makeFixtures } from './fixtures.mjs';
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+/** Returns [{ lib, alg, load, firstVerify, total, wall }] (medians, ms). */
+export function benchCold({ pkgDir, fixtures, runs = 9, cases = [['wasm-auth', 'HS256'], ['wasm-auth', 'ES256'], ['jose', 'HS256'], ['jose', 'ES256']] }) {
+  const child = join(import.meta.dirname, 'cold-child.mjs');
+  const samples = new Map(cases.map((c) => [c.join(' '), []]));
+  // Interleaved, so that a burst of load on the machine does not land on one case only.
+  for (let r = 0; r < runs; r++) {
+    for (const [lib, alg] of cases) {
+      const { jwk, tokens } = fixtures.algs[alg];
+      const env = { ...process.env, BENCH_COLD: JSON.stringify({ token: tokens[r], jwk, issuer: fixtures.issuer, audience: fixtures.audience }) };
+      const w0 = performance.now();
+      const out = execFileSync(process.execPath, [child, lib, pkgDir, alg], { env, encoding: 'utf8' });
+      const wall = performance.now() - w0;
+      samples.get(`${lib} ${alg}`).push({ ...JSON.parse(out), wall });
+    }
+  }
+  return cases.map(([lib, alg]) => {
+    const s = samples.get(`${lib} ${alg}`);
+    const pick = (k) => median(s.map((x) => x[k]));
+    return { lib, alg, runs, load: pick('load'), firstVerify: pick('firstVerify'), total: pick('total'), wall: pick('wall') };
+  });
+}
+
+export function coldLines(results, goalMs = 10) {
+  const lines = [`cold start, Node ${process.version}: fresh process per run, median of ${results[0].runs} (ms)`,
+    'library    alg     load (import: read+compile+instantiate)  first verify   total   whole process'];
+  for (const r of results) {
+    const goal = r.lib === 'wasm-auth' ? `  goal <= ${goalMs} ms ${r.total <= goalMs ? 'met' : 'MISSED'}` : '';
+    lines.push(`${r.lib.padEnd(10)} ${r.alg.padEnd(6)} ${r.load.toFixed(2).padStart(42)}  ${r.firstVerify.toFixed(2).padStart(12)}  ${r.total.toFixed(2).padStart(6)}  ${r.wall.toFixed(0).padStart(14)}${goal}`);
+  }
+  return lines;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === import.meta.filename) {
+  const pkgDir = pkgDirFromArgs();
+  const fixtures = await makeFixtures(20);
+  console.log(coldLines(benchCold({ pkgDir, fixtures })).join('\n'));
+}

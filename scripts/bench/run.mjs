@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// `make bench`: one report per run, same machine, same keys and tokens for every library.
+//   node scripts/bench/run.mjs [pkgDir]      (default ./pkg; BENCH_QUICK=1 for a short smoke run)
+// Prints: size (and the budget), verify ops/s in Node and inside workerd (wasm-auth, jose,
+// @tsndr/cloudflare-worker-jwt, bare crypto.subtle.verify as the floor), cold start, wasm memory
+// over 1,000,000 verifications, and the client hot paths. Timings are reported, never asserted.
+// The figures also go to target/bench/results.json.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { sizes } from '../size.mjs';
+import { clientLines, benchClient } from './client.mjs';
+import { benchCold, coldLines } from './cold.mjs';
+import { pkgDirFromArgs, root, startBenchServer, table } from './common.mjs';
+import { makeFixtures } from './fixtures.mjs';
+import { benchMemoryFresh, memoryLines } from './memory.mjs';
+import { benchNode } from './node.mjs';
+import { benchWorkerd } from './workerd.mjs';
+
+const started = performance.now();
+const quick = process.env.BENCH_QUICK === '1';
+const pkgDir = pkgDirFromArgs();
+const WASM_GZIP_BUDGET = Number(process.env.WASM_GZIP_BUDGET ?? 100_000);
+const say = (...lines) => console.log(lines.flat().join('\n'));
+const results = { pkgDir, date: new Date().toISOString(), node: process.version };
+
+const { version } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+const workerdVersion = JSON.parse(readFileSync(join(root, 'node_modules', 'workerd', 'package.json'), 'utf8')).version;
+const libVersion = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
+say(`wasm-auth ${version} (${pkgDir}) vs jose ${libVersion('jose')} vs @tsndr/cloudflare-worker-jwt ${libVersion('@tsndr/cloudflare-worker-jwt')}; ` +
+  `Node ${process.version}, workerd ${workerdVersion}; ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+
+// Size.
+const wasm = sizes(join(pkgDir, 'wasm_auth_bg.wasm'));
+const glue = sizes(join(pkgDir, 'wasm_auth.js'));
+results.size = { wasm, glue, budgetGzip: WASM_GZIP_BUDGET };
+say('', `size: wasm_auth_bg.wasm ${wasm.raw.toLocaleString('en-US')} B raw, ${wasm.gzip.toLocaleString('en-US')} B gzip ` +
+  `(budget ${WASM_GZIP_BUDGET.toLocaleString('en-US')} B gzip: ${wasm.gzip <= WASM_GZIP_BUDGET ? 'met' : 'MISSED'}); ` +
+  `JS glue wasm_auth.js ${glue.raw.toLocaleString('en-US')} B raw, ${glue.gzip.toLocaleString('en-US')} B gzip`);
+
+// Verify throughput.
+const fixtures = await makeFixtures(quick ? 100 : 1000);
+const server = await startBenchServer({ keys: [fixtures.algs.ES256.jwk] });
+const timing = quick ? { rounds: 1, roundMs: 60 } : { rounds: 3, roundMs: 250 };
+const method = `sequential awaited verifications over ${fixtures.algs.HS256.tokens.length} distinct tokens per algorithm; ` +
+  `median of ${timing.rounds} interleaved rounds of ${timing.roundMs} ms per library; iss, aud and exp checked by all but cf-worker-jwt (exp only); ` +
+  'jose and cf-worker-jwt get pre-imported CryptoKeys; floor = crypto.subtle.verify on pre-decoded tokens with a pre-imported key';
+try {
+  results.nodeRows = await benchNode({ pkgDir, fixtures, jwksUrl: server.jwksUrl, ...timing });
+  say('', table(`verify ops/s, Node ${process.version}`, results.nodeRows));
+  const fetchesBefore = server.state.fetches;
+  const { rows, clockCheck } = await benchWorkerd({ pkgDir, fixtures, server, ...timing });
+  results.workerdRows = rows;
+  results.workerdClockCheck = clockCheck;
+  say('', table(`verify ops/s, inside workerd ${workerdVersion} (timed in the isolate)`, rows),
+    `(isolate timings checked against the host clock: they differ by at most ${(clockCheck * 100).toFixed(1)}% per row; ` +
+    `JWKS fetches: Node ${fetchesBefore}, workerd ${server.state.fetches - fetchesBefore}: the remote rows ran on a warm cache)`);
+  say(`method: ${method}`);
+} finally {
+  await server.close();
+}
+
+// Cold start.
+results.cold = benchCold({ pkgDir, fixtures, runs: quick ? 3 : 9 });
+say('', coldLines(results.cold));
+
+// Memory, each in a fresh process.
+results.memory = [
+  benchMemoryFresh({ pkgDir, alg: 'HS256', warmup: quick ? 10_000 : 100_000, count: quick ? 40_000 : 1_000_000 }),
+  benchMemoryFresh({ pkgDir, alg: 'ES256', warmup: quick ? 2_000 : 20_000, count: quick ? 4_000 : 100_000 }),
+];
+say('', memoryLines(results.memory));
+
+// Client hot paths (issue 5's TokenManager).
+results.client = await benchClient({ pkgDir });
+say('', clientLines(results.client));
+
+mkdirSync(join(root, 'target', 'bench'), { recursive: true });
+writeFileSync(join(root, 'target', 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
+say('', `bench finished in ${((performance.now() - started) / 1000).toFixed(0)} s; figures in target/bench/results.json`);
