@@ -167,6 +167,82 @@ test('20 concurrent fetches across an expiry make exactly one refresh request', 
   await api.stop();
 });
 
+test('timers frozen (background tab): waking the page (online, pageshow, visibilitychange) rechecks the schedule', async () => {
+  const api = await server({ args: ['--access-ttl', '60'] });
+  const page = await open(api.url, { clock: true });
+  await page.clock.pauseAt(Date.now() + 1_000);
+  await page.evaluate(async ([base, email, password]) => {
+    window.tm = record(new wa.TokenManager({ baseUrl: base, refreshMarginSeconds: 10 }));
+    await window.tm.login(email, password);
+  }, [`${api.url}/v1`, EMAIL, PASSWORD]);
+  // 55 s later by the wall clock, inside the margin; the refresh timer never ran.
+  await page.clock.setSystemTime(Date.now() + 55_000);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(await api.count('POST /v1/auth/refresh'), 0, 'frozen timers: no refresh yet');
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.waitForFunction(() => window.events.filter((e) => e.type === 'tokenchange').length === 2, null, { timeout: 5_000 });
+  assert.equal(await api.count('POST /v1/auth/refresh'), 1);
+  // A fresh token: another wake changes nothing.
+  await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pageshow')));
+  await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(await api.count('POST /v1/auth/refresh'), 1);
+  await page.evaluate(() => window.tm.dispose());
+  await page.close();
+  await api.stop();
+});
+
+test('logout discards a refresh in flight, and with a revocationEndpoint revokes both tokens', async () => {
+  const api = await server({ args: ['--access-ttl', '60'] });
+  const page = await open(api.url, { clock: true });
+  await page.clock.pauseAt(Date.now() + 1_000);
+  const tokens = await rawLogin(api.url);
+  await page.evaluate(([base, issued]) => {
+    window.tm = record(new wa.TokenManager({ baseUrl: base, revocationEndpoint: base.replace('/v1', '/oauth/revoke') }));
+    window.tm.setTokens(issued);
+  }, [`${api.url}/v1`, tokens]);
+  await page.clock.setSystemTime(Date.now() + 120_000); // expired: the next call must refresh
+  // Hold the refresh request in flight until logout has run; the server still answers it.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  let arrived;
+  const inFlight = new Promise((resolve) => { arrived = resolve; });
+  await page.route('**/v1/auth/refresh', async (route) => { arrived(); await held; await route.continue(); });
+  await page.evaluate(() => { window.pending = window.tm.getToken().then(() => 'token', (e) => e.code); });
+  await inFlight;
+  const outcome = await page.evaluate(async () => {
+    const logout = window.tm.logout({ revoke: false });
+    return { logout: await logout, authenticated: window.tm.isAuthenticated };
+  });
+  release();
+  outcome.pending = await page.evaluate(() => window.pending);
+  outcome.events = await page.evaluate(() => window.events.map((e) => e.type));
+  assert.equal(outcome.pending, 'ERR_AUTH_NOT_AUTHENTICATED', 'the refresh answer was discarded');
+  assert.equal(outcome.authenticated, false);
+  assert.deepEqual(outcome.logout, { revoked: false });
+  assert.deepEqual(outcome.events, ['tokenchange', 'logout'], 'no tokenchange after logout');
+  assert.equal(await page.evaluate(() => window.tm.isAuthenticated), false);
+  assert.equal(await api.count('POST /v1/auth/refresh'), 1, 'the refresh did reach the server (and succeeded there)');
+  assert.equal(await api.count('POST /oauth/revoke'), 0);
+
+  // The default logout with a revocationEndpoint revokes the refresh token and the access token.
+  const second = await rawLogin(api.url);
+  const revoked = await page.evaluate(async ([base, issued]) => {
+    const tm = new wa.TokenManager({ baseUrl: base, revocationEndpoint: base.replace('/v1', '/oauth/revoke') });
+    tm.setTokens(issued);
+    return tm.logout();
+  }, [`${api.url}/v1`, second]);
+  assert.deepEqual(revoked, { revoked: true });
+  assert.equal(await api.count('POST /oauth/revoke'), 2, 'refresh token and access token');
+  const withAccess = await fetch(`${api.url}/v1/resources`, { headers: { authorization: `Bearer ${second.access_token}` } });
+  assert.equal(withAccess.status, 401, 'the access token was revoked');
+  const withRefresh = await fetch(`${api.url}/v1/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: second.refresh_token }) });
+  assert.equal(withRefresh.status, 401, 'the refresh token was revoked');
+  await assertNothingStored(page, 'logout with revocation');
+  await page.close();
+  await api.stop();
+});
+
 test('a 401 from the API makes one refresh and one retry', async () => {
   const api = await server();
   const page = await open(api.url);
