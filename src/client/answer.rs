@@ -54,16 +54,6 @@ impl Answer<'_> {
     }
 }
 
-/// Whether a failed refresh is worth retrying while the token is still valid: network
-/// failures, rate limits and server errors are; a refused refresh token is not.
-pub fn is_transient(error: &Error) -> bool {
-    match error {
-        Error::Network(_) | Error::RateLimited { .. } => true,
-        Error::Http { status, .. } => *status >= 500 || *status == 408,
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,16 +95,5 @@ mod tests {
         assert_eq!(a.error(Purpose::Login), Error::RateLimited { retry_after: Some(17) });
         let b = Answer { status: 429, body: b"{}", retry_after: Some("Wed, 21 Oct 2015 07:28:00 GMT") };
         assert_eq!(b.error(Purpose::Login), Error::RateLimited { retry_after: None });
-    }
-
-    #[test]
-    fn what_is_retried() {
-        assert!(is_transient(&Error::Network("down".into())));
-        assert!(is_transient(&answer(503, "")));
-        assert!(is_transient(&answer(500, "")));
-        assert!(is_transient(&Error::RateLimited { retry_after: None }));
-        assert!(!is_transient(&answer(404, "")));
-        assert!(!is_transient(&Error::SessionExpired));
-        assert!(!is_transient(&Error::InvalidResponse("x".into())));
     }
 }

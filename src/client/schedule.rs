@@ -84,13 +84,27 @@ impl Expiry {
         }
     }
 
-    /// When to retry after the `attempt`-th failed background refresh (0 for the first):
-    /// exponential backoff, capped, and only while the token is still valid when the retry
-    /// would run. `None`: stop retrying in the background (the next `getToken()` tries again).
-    pub fn retry_in_ms(&self, now: &Stamp, attempt: u32) -> Option<f64> {
-        let delay = (1_000.0 * 2f64.powi(attempt.min(16) as i32)).min(MAX_RETRY_DELAY_MS);
+    /// When to retry after the `attempt`-th failed refresh (0 for the first): exponential
+    /// backoff, capped, at least the server's Retry-After, and only while the token is still
+    /// valid when the retry would run. `None`: no more retries in the background (once the
+    /// token has expired, the next `getToken()` tries again).
+    pub fn retry_in_ms(&self, now: &Stamp, attempt: u32, retry_after_ms: Option<f64>) -> Option<f64> {
+        let backoff = (1_000.0 * 2f64.powi(attempt.min(16) as i32)).min(MAX_RETRY_DELAY_MS);
+        let delay = backoff.max(retry_after_ms.unwrap_or(0.0));
         let left = self.lifetime_ms? - now.since(&self.received);
         (delay < left).then_some(delay)
+    }
+}
+
+/// Whether a caller asking for the token must refresh first. An expired token always needs
+/// it; one inside the margin needs it unless a refresh failed recently (`retry_at`, on the
+/// monotonic clock): callers then keep using the still-valid token instead of sending one
+/// refresh request per API call while the server is down.
+pub fn must_refresh(status: Status, now: &Stamp, retry_at: Option<f64>) -> bool {
+    match status {
+        Status::Fresh { .. } => false,
+        Status::Expired => true,
+        Status::Due { .. } => retry_at.is_none_or(|at| now.mono_ms >= at),
     }
 }
 
@@ -148,7 +162,7 @@ mod tests {
     fn no_lifetime_means_no_schedule() {
         let e = Expiry { received: at(0.0, 0.0), lifetime_ms: None };
         assert_eq!(e.status(&at(1e12, 1e12), MARGIN), Status::Fresh { refresh_in_ms: None });
-        assert_eq!(e.retry_in_ms(&at(0.0, 0.0), 0), None);
+        assert_eq!(e.retry_in_ms(&at(0.0, 0.0), 0, None), None);
     }
 
     #[test]
@@ -185,13 +199,33 @@ mod tests {
     fn retries_back_off_and_stop_before_expiry() {
         let e = expiry(3600.0);
         let now = after(3_300_000.0);
-        let delays: Vec<_> = (0..7).map(|n| e.retry_in_ms(&now, n)).collect();
+        let delays: Vec<_> = (0..7).map(|n| e.retry_in_ms(&now, n, None)).collect();
         assert_eq!(delays, [Some(1_000.0), Some(2_000.0), Some(4_000.0), Some(8_000.0), Some(16_000.0), Some(30_000.0), Some(30_000.0)]);
-        assert_eq!(e.retry_in_ms(&now, u32::MAX), Some(30_000.0));
+        assert_eq!(e.retry_in_ms(&now, u32::MAX, None), Some(30_000.0));
         // 1.5 s left: the 1 s retry runs, the 2 s one would be too late.
         let late = after(3_598_500.0);
-        assert_eq!(e.retry_in_ms(&late, 0), Some(1_000.0));
-        assert_eq!(e.retry_in_ms(&late, 1), None);
-        assert_eq!(e.retry_in_ms(&after(3_600_000.0), 0), None);
+        assert_eq!(e.retry_in_ms(&late, 0, None), Some(1_000.0));
+        assert_eq!(e.retry_in_ms(&late, 1, None), None);
+        assert_eq!(e.retry_in_ms(&after(3_600_000.0), 0, None), None);
+    }
+
+    #[test]
+    fn retry_after_is_a_floor() {
+        let e = expiry(3600.0);
+        let now = after(3_300_000.0);
+        assert_eq!(e.retry_in_ms(&now, 0, Some(20_000.0)), Some(20_000.0));
+        assert_eq!(e.retry_in_ms(&now, 5, Some(20_000.0)), Some(30_000.0));
+        assert_eq!(e.retry_in_ms(&now, 0, Some(400_000.0)), None, "beyond expiry");
+    }
+
+    #[test]
+    fn callers_refresh_when_expired_or_due_but_not_during_a_retry_backoff() {
+        let now = at(0.0, 10_000.0);
+        let due = Status::Due { expires_in_ms: 60_000.0 };
+        assert!(!must_refresh(Status::Fresh { refresh_in_ms: Some(5.0) }, &now, None));
+        assert!(must_refresh(due, &now, None));
+        assert!(!must_refresh(due, &now, Some(12_000.0)), "a retry is pending: use the valid token");
+        assert!(must_refresh(due, &now, Some(10_000.0)));
+        assert!(must_refresh(Status::Expired, &now, Some(99_000.0)), "an expired token cannot be used");
     }
 }

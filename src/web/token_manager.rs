@@ -16,7 +16,8 @@ use wasm_bindgen_futures::{JsFuture, future_to_promise, spawn_local};
 use super::http::{self, now, web_request::Request};
 use super::to_js_error;
 use crate::Error;
-use crate::client::answer::{Purpose, is_transient};
+use crate::client::answer::Purpose;
+use crate::client::schedule::must_refresh;
 use crate::client::base_url::BaseUrl;
 use crate::client::{Expiry, Secret, Stamp, Status, TokenSet, form};
 
@@ -124,6 +125,8 @@ struct Session {
     next_refresh_id: Cell<u64>,
     timer: RefCell<Option<Timeout>>,
     failed_attempts: Cell<u32>,
+    /// After a failed refresh: when (monotonic ms) callers may try again before expiry.
+    retry_at: Cell<Option<f64>>,
     events: Object,
     wake: RefCell<Option<(Closure<dyn FnMut()>, Function)>>,
     disposed: Cell<bool>,
@@ -249,6 +252,7 @@ impl Session {
         self.in_flight.borrow_mut().take();
         self.timer.borrow_mut().take();
         self.failed_attempts.set(0);
+        self.retry_at.set(None);
         self.held.borrow_mut().take()
     }
 
@@ -364,18 +368,24 @@ impl Session {
                 self.end_session(Error::SessionExpired);
                 Err(Error::SessionExpired)
             }
+            // Anything else (network, 5xx, 429, a malformed answer) leaves the session: retry
+            // with backoff while the token is valid, and let callers use it meanwhile.
             Err(error) => {
-                let retry = if is_transient(&error) {
-                    let attempt = self.failed_attempts.get();
-                    self.failed_attempts.set(attempt.saturating_add(1));
-                    let delay = self.held.borrow().as_ref().and_then(|h| h.expiry.retry_in_ms(&received, attempt));
-                    if let Some(ms) = delay {
-                        self.arm(ms);
-                    }
-                    delay
-                } else {
-                    None
+                let attempt = self.failed_attempts.get();
+                self.failed_attempts.set(attempt.saturating_add(1));
+                let retry_after = match &error {
+                    Error::RateLimited { retry_after } => retry_after.map(|s| s as f64 * 1000.0),
+                    _ => None,
                 };
+                let (retry, lifetime_left) = match self.held.borrow().as_ref() {
+                    Some(h) => (h.expiry.retry_in_ms(&received, attempt, retry_after), h.expiry.lifetime_ms.map(|l| l - received.since(&h.expiry.received))),
+                    None => (None, None),
+                };
+                if let Some(ms) = retry {
+                    self.arm(ms);
+                }
+                // No retry before expiry: callers wait for expiry, then try on demand.
+                self.retry_at.set(retry.or(lifetime_left).map(|ms| received.mono_ms + ms));
                 self.emit("refresherror", &[("error", to_js_error(&error)), ("retryInMs", retry.map_or(JsValue::NULL, JsValue::from))]);
                 Err(error)
             }
@@ -389,13 +399,17 @@ impl Session {
         let before = self.current()?;
         let needed = match replacing {
             Some(refused) => before.access == *refused,
-            None => !matches!(before.status, Status::Fresh { .. }),
+            None => must_refresh(before.status, &now(), self.retry_at.get()),
         };
         if !needed {
             return Ok(before.access);
         }
         let outcome = self.refresh().await;
-        let after = self.current()?;
+        let after = match self.current() {
+            Ok(after) => after,
+            // The session ended (refused refresh token, logout): say why, if the refresh knows.
+            Err(gone) => return Err(outcome.err().unwrap_or(gone)),
+        };
         let usable = !matches!(after.status, Status::Expired);
         match outcome {
             Ok(()) => Ok(after.access),
@@ -403,7 +417,7 @@ impl Session {
             Err(_) if after.access != before.access && usable => Ok(after.access),
             // The refresh failed for now but the token is still valid: use it (the background
             // retry continues), unless the API already refused it.
-            Err(error) if is_transient(&error) && usable && replacing.is_none() => Ok(after.access),
+            Err(_) if usable && replacing.is_none() => Ok(after.access),
             Err(error) => Err(error),
         }
     }
@@ -497,6 +511,7 @@ impl TokenManager {
             next_refresh_id: Cell::new(0),
             timer: RefCell::new(None),
             failed_attempts: Cell::new(0),
+            retry_at: Cell::new(None),
             events: http::new_event_target(),
             wake: RefCell::new(None),
             disposed: Cell::new(false),
