@@ -5,7 +5,7 @@
 // @tsndr/cloudflare-worker-jwt, bare crypto.subtle.verify as the floor), cold start, wasm memory
 // over 1,000,000 verifications, and the client hot paths. Timings are reported, never asserted.
 // The figures also go to target/bench/results.json.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { sizes } from '../size.mjs';
@@ -19,15 +19,26 @@ import { benchWorkerd } from './workerd.mjs';
 
 const started = performance.now();
 const quick = process.env.BENCH_QUICK === '1';
-const pkgDir = pkgDirFromArgs();
+const sourcePkg = pkgDirFromArgs();
+for (const file of ['package.json', 'node.js', 'workerd.js', 'wasm_auth.js', 'wasm_auth_bg.wasm']) {
+  if (!existsSync(join(sourcePkg, file))) {
+    console.error(`${sourcePkg} has no ${file}: build the package first (make pkg), or pass the directory of a built one`);
+    process.exit(1);
+  }
+}
+// Every part of the run (this process, workerd, the fresh processes) uses one snapshot of the
+// package, so a rebuild of pkg/ during the run cannot mix two builds into one report.
+const pkgDir = join(root, 'target', 'bench', 'pkg');
+rmSync(pkgDir, { recursive: true, force: true });
+cpSync(sourcePkg, pkgDir, { recursive: true });
 const WASM_GZIP_BUDGET = Number(process.env.WASM_GZIP_BUDGET ?? 100_000);
 const say = (...lines) => console.log(lines.flat().join('\n'));
-const results = { pkgDir, date: new Date().toISOString(), node: process.version };
+const results = { pkgDir: sourcePkg, date: new Date().toISOString(), node: process.version };
 
 const { version } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
 const workerdVersion = JSON.parse(readFileSync(join(root, 'node_modules', 'workerd', 'package.json'), 'utf8')).version;
 const libVersion = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
-say(`wasm-auth ${version} (${pkgDir}) vs jose ${libVersion('jose')} vs @tsndr/cloudflare-worker-jwt ${libVersion('@tsndr/cloudflare-worker-jwt')}; ` +
+say(`wasm-auth ${version} (${sourcePkg}) vs jose ${libVersion('jose')} vs @tsndr/cloudflare-worker-jwt ${libVersion('@tsndr/cloudflare-worker-jwt')}; ` +
   `Node ${process.version}, workerd ${workerdVersion}; ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
 // Size.
