@@ -89,6 +89,32 @@ pub enum Error {
     CookiesBlocked,
     /// The object was disposed of (`dispose()`); make a new one.
     Disposed,
+    /// The OAuth callback's `state` is not the one this tab sent (a forged or crossed callback).
+    StateMismatch,
+    /// No OAuth flow is in progress in this tab (already handled, or never started here).
+    TransactionMissing,
+    /// The OAuth flow started more than 10 minutes ago.
+    TransactionExpired,
+    /// The authorization server sent the user back with an error (`access_denied`, ...).
+    CallbackError {
+        /// RFC 6749 `error`.
+        error: String,
+        /// `error_description`.
+        description: Option<String>,
+    },
+    /// The token endpoint refused a request with an OAuth error (`invalid_grant`, `invalid_client`, ...).
+    OAuth {
+        /// The HTTP status.
+        status: u16,
+        /// RFC 6749 5.2 `error`.
+        error: String,
+        /// `error_description`.
+        description: Option<String>,
+    },
+    /// A response or document names another issuer than the one configured (mix-up attack).
+    IssuerMismatch(String),
+    /// A client secret in a browser page: confidential clients belong on servers and workers.
+    SecretInBrowser,
     /// A value could not be handed to JavaScript; a bug in wasm-auth, never caused by input.
     Internal(&'static str),
 }
@@ -123,6 +149,13 @@ impl Error {
         "ERR_AUTH_UNTRUSTED_ORIGIN",
         "ERR_AUTH_COOKIES_BLOCKED",
         "ERR_AUTH_DISPOSED",
+        "ERR_OAUTH_STATE_MISMATCH",
+        "ERR_OAUTH_TRANSACTION_MISSING",
+        "ERR_OAUTH_TRANSACTION_EXPIRED",
+        "ERR_OAUTH_CALLBACK_ERROR",
+        "ERR_OAUTH_TOKEN_ERROR",
+        "ERR_OAUTH_ISSUER_MISMATCH",
+        "ERR_OAUTH_SECRET_IN_BROWSER",
         "ERR_INTERNAL",
     ];
 
@@ -156,6 +189,13 @@ impl Error {
             Error::UntrustedOrigin(_) => "ERR_AUTH_UNTRUSTED_ORIGIN",
             Error::CookiesBlocked => "ERR_AUTH_COOKIES_BLOCKED",
             Error::Disposed => "ERR_AUTH_DISPOSED",
+            Error::StateMismatch => "ERR_OAUTH_STATE_MISMATCH",
+            Error::TransactionMissing => "ERR_OAUTH_TRANSACTION_MISSING",
+            Error::TransactionExpired => "ERR_OAUTH_TRANSACTION_EXPIRED",
+            Error::CallbackError { .. } => "ERR_OAUTH_CALLBACK_ERROR",
+            Error::OAuth { .. } => "ERR_OAUTH_TOKEN_ERROR",
+            Error::IssuerMismatch(_) => "ERR_OAUTH_ISSUER_MISMATCH",
+            Error::SecretInBrowser => "ERR_OAUTH_SECRET_IN_BROWSER",
             Error::Internal(_) => "ERR_INTERNAL",
         }
     }
@@ -203,6 +243,15 @@ impl fmt::Display for Error {
             Error::UntrustedOrigin(origin) => write!(f, "no token is sent to {origin}: add it to allowedOrigins to trust it"),
             Error::CookiesBlocked => f.write_str("the browser did not keep the session cookie: cookies are blocked for this site, or the API is cross-site"),
             Error::Disposed => f.write_str("this object was disposed of"),
+            Error::StateMismatch => f.write_str("the OAuth callback's state does not match the one this tab sent"),
+            Error::TransactionMissing => f.write_str("no OAuth sign-in is in progress in this tab (it was already handled, or started elsewhere)"),
+            Error::TransactionExpired => f.write_str("the OAuth sign-in started more than 10 minutes ago: start it again"),
+            Error::CallbackError { error, description: Some(d) } => write!(f, "the authorization server refused: {error} ({d})"),
+            Error::CallbackError { error, description: None } => write!(f, "the authorization server refused: {error}"),
+            Error::OAuth { status, error, description: Some(d) } => write!(f, "the token endpoint answered HTTP {status} {error} ({d})"),
+            Error::OAuth { status, error, description: None } => write!(f, "the token endpoint answered HTTP {status} {error}"),
+            Error::IssuerMismatch(why) => write!(f, "issuer mismatch: {why}"),
+            Error::SecretInBrowser => f.write_str("client secrets do not belong in browser pages: use ClientCredentials on a server or worker, and OAuthClient (PKCE) in the browser"),
             Error::Internal(what) => write!(f, "internal error in wasm-auth: {what}"),
         }
     }
@@ -244,6 +293,13 @@ mod tests {
             Error::UntrustedOrigin("x".into()),
             Error::CookiesBlocked,
             Error::Disposed,
+            Error::StateMismatch,
+            Error::TransactionMissing,
+            Error::TransactionExpired,
+            Error::CallbackError { error: "access_denied".into(), description: None },
+            Error::OAuth { status: 400, error: "invalid_grant".into(), description: None },
+            Error::IssuerMismatch("x".into()),
+            Error::SecretInBrowser,
             Error::Internal("x"),
         ];
         let codes: Vec<_> = samples.iter().map(Error::code).collect();

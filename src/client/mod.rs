@@ -9,6 +9,7 @@ pub mod answer;
 pub mod api_keys;
 pub mod base_url;
 pub mod form;
+pub mod oauth;
 pub mod schedule;
 pub mod secret;
 pub mod token_set;

@@ -36,6 +36,13 @@ export type WasmAuthErrorCode =
   | "ERR_AUTH_UNTRUSTED_ORIGIN"
   | "ERR_AUTH_COOKIES_BLOCKED"
   | "ERR_AUTH_DISPOSED"
+  | "ERR_OAUTH_STATE_MISMATCH"
+  | "ERR_OAUTH_TRANSACTION_MISSING"
+  | "ERR_OAUTH_TRANSACTION_EXPIRED"
+  | "ERR_OAUTH_CALLBACK_ERROR"
+  | "ERR_OAUTH_TOKEN_ERROR"
+  | "ERR_OAUTH_ISSUER_MISMATCH"
+  | "ERR_OAUTH_SECRET_IN_BROWSER"
   | "ERR_INTERNAL";
 
 /** What every function of wasm-auth throws (or rejects with): an `Error` with a stable `code`. */
@@ -48,9 +55,9 @@ export interface WasmAuthError extends Error {
   readonly reason?: "missing" | "invalid" | "check_failed";
   /** ERR_AUTH_INSUFFICIENT_SCOPE: the scope that was missing. */
   readonly scope?: string;
-  /** ERR_AUTH_HTTP: the HTTP status the server answered. */
+  /** ERR_AUTH_HTTP and ERR_OAUTH_TOKEN_ERROR: the HTTP status the server answered. */
   readonly status?: number;
-  /** ERR_AUTH_HTTP: the server's RFC 6749 `error` code, when its body had one. */
+  /** ERR_AUTH_HTTP, ERR_OAUTH_TOKEN_ERROR, ERR_OAUTH_CALLBACK_ERROR: the server's RFC 6749 `error` code (`invalid_grant`, `access_denied`, ...). */
   readonly error?: string;
   /** ERR_AUTH_RATE_LIMITED: seconds the server asked to wait (Retry-After). */
   readonly retryAfter?: number;
@@ -84,6 +91,11 @@ pub fn to_js_error(err: &Error) -> JsValue {
                 set("error", error);
             }
         }
+        Error::OAuth { status, error, .. } => {
+            let _ = js_sys::Reflect::set(&js, &JsValue::from_str("status"), &JsValue::from(*status));
+            set("error", error);
+        }
+        Error::CallbackError { error, .. } => set("error", error),
         Error::RateLimited { retry_after: Some(seconds) } => {
             let _ = js_sys::Reflect::set(&js, &JsValue::from_str("retryAfter"), &JsValue::from(*seconds as f64));
         }

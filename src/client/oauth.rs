@@ -1,0 +1,467 @@
+//! OAuth 2.0 for public clients (authorization code + PKCE) and confidential ones (client
+//! credentials), as request builders and response processors: discovery metadata, the
+//! authorization URL, the transaction kept across the redirect, the callback, token requests.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use serde_json::{Map, Value};
+
+use super::answer::{Answer, Purpose};
+use super::base_url::BaseUrl;
+use super::form;
+use super::secret::Secret;
+use crate::Error;
+use crate::pkce::{CodeVerifier, METHOD_S256};
+
+/// A PKCE transaction older than this is refused (DESIGN.md: 10 minutes).
+pub const TRANSACTION_MAX_AGE_MS: f64 = 600_000.0;
+
+/// Parameters `authorize` sets itself: extra parameters may not replace them.
+const RESERVED: [&str; 7] = ["response_type", "client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method", "nonce"];
+
+/// An authorization server's endpoints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metadata {
+    /// `issuer`, when known (discovery, or given): ID tokens and RFC 9207 `iss` must match it.
+    pub issuer: Option<String>,
+    /// Where the user is sent.
+    pub authorization_endpoint: String,
+    /// Where codes and refresh tokens are exchanged.
+    pub token_endpoint: String,
+    /// RFC 7009 revocation, if the server has it.
+    pub revocation_endpoint: Option<String>,
+    /// The keys that sign ID tokens.
+    pub jwks_uri: Option<String>,
+    /// RFC 9207: the server puts `iss` in every authorization response, so one without it is refused.
+    pub iss_parameter_supported: bool,
+}
+
+fn url(value: Option<&Value>, name: &str) -> Result<Option<String>, Error> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => BaseUrl::parse(s)
+            .map(|_| Some(s.clone()))
+            .map_err(|_| Error::InvalidResponse(format!("the discovery document's {name} is not an http(s) URL"))),
+        Some(_) => Err(Error::InvalidResponse(format!("the discovery document's {name} is not a string"))),
+    }
+}
+
+/// `https://as.example` -> `https://as.example` (issuers compare as given, but a trailing slash
+/// on one side only is the commonest configuration slip, not an attack).
+fn same_issuer(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+/// The discovery URLs to try for `issuer`, in order: OpenID Connect Discovery's
+/// `{issuer}/.well-known/openid-configuration`, then RFC 8414's
+/// `{origin}/.well-known/oauth-authorization-server{path}`.
+pub fn discovery_urls(issuer: &str) -> Result<[String; 2], Error> {
+    let base = BaseUrl::parse(issuer).map_err(|_| Error::InvalidOptions("the issuer must be an http: or https: URL".into()))?;
+    let text = base.as_str();
+    let after_scheme = text.find("://").map_or(0, |i| i + 3);
+    let (origin, path) = match text[after_scheme..].find('/') {
+        Some(slash) => text.split_at(after_scheme + slash),
+        None => (text, ""),
+    };
+    Ok([format!("{text}/.well-known/openid-configuration"), format!("{origin}/.well-known/oauth-authorization-server{path}")])
+}
+
+impl Metadata {
+    /// Validates a discovery document fetched for `expected_issuer` (RFC 8414 3.3: its
+    /// `issuer` must be the one asked for, or a server could impersonate another).
+    pub fn from_discovery(body: &[u8], expected_issuer: &str) -> Result<Metadata, Error> {
+        let doc = crate::jose::json::parse_object(body).map_err(|_| Error::InvalidResponse("the discovery document is not a JSON object".into()))?;
+        let issuer = doc.get("issuer").and_then(Value::as_str).ok_or_else(|| Error::InvalidResponse("the discovery document has no issuer".into()))?;
+        if !same_issuer(issuer, expected_issuer) {
+            return Err(Error::IssuerMismatch(format!("the discovery document names issuer {issuer:?}, not {expected_issuer:?}")));
+        }
+        // PKCE is never downgraded: a server that lists its methods must list S256.
+        if let Some(methods) = doc.get("code_challenge_methods_supported").and_then(Value::as_array) {
+            if !methods.iter().any(|m| m.as_str() == Some(METHOD_S256)) {
+                return Err(Error::InvalidResponse("the server does not support PKCE with S256".into()));
+            }
+        }
+        let required = |name: &str| url(doc.get(name), name)?.ok_or_else(|| Error::InvalidResponse(format!("the discovery document has no {name}")));
+        Ok(Metadata {
+            issuer: Some(issuer.to_owned()),
+            authorization_endpoint: required("authorization_endpoint")?,
+            token_endpoint: required("token_endpoint")?,
+            revocation_endpoint: url(doc.get("revocation_endpoint"), "revocation_endpoint")?,
+            jwks_uri: url(doc.get("jwks_uri"), "jwks_uri")?,
+            iss_parameter_supported: doc.get("authorization_response_iss_parameter_supported") == Some(&Value::Bool(true)),
+        })
+    }
+}
+
+/// What is kept in sessionStorage between `authorize` and the callback: one flow per tab.
+pub struct Transaction {
+    /// The `state` sent, compared with the callback's.
+    pub state: String,
+    /// The PKCE verifier (one-use, not `Clone`).
+    pub verifier: CodeVerifier,
+    /// The OpenID `nonce` sent, which the ID token must carry.
+    pub nonce: Option<String>,
+    /// The redirect URI sent, which the token request repeats.
+    pub redirect_uri: String,
+    /// When the flow started (wall clock, ms).
+    pub created_at_ms: f64,
+    /// Whatever the app asked to get back after the redirect (JSON text).
+    pub app_state: Option<String>,
+}
+
+fn random_token() -> Result<String, Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|_| Error::CryptoUnavailable)?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Whether a space-separated scope list asks for OpenID Connect.
+pub fn wants_openid(scope: Option<&str>) -> bool {
+    scope.is_some_and(|s| s.split(' ').any(|part| part == "openid"))
+}
+
+impl Transaction {
+    /// A new flow: a fresh verifier, state and (for `openid`) nonce.
+    pub fn start(redirect_uri: &str, scope: Option<&str>, app_state: Option<String>, now_ms: f64) -> Result<Transaction, Error> {
+        Ok(Transaction {
+            state: random_token()?,
+            verifier: CodeVerifier::generate()?,
+            nonce: if wants_openid(scope) { Some(random_token()?) } else { None },
+            redirect_uri: redirect_uri.to_owned(),
+            created_at_ms: now_ms,
+            app_state,
+        })
+    }
+
+    /// The JSON kept in sessionStorage.
+    pub fn to_json(&self) -> String {
+        serde_json::json!({
+            "state": self.state, "code_verifier": self.verifier.secret(), "nonce": self.nonce,
+            "redirect_uri": self.redirect_uri, "created_at": self.created_at_ms, "app_state": self.app_state,
+        })
+        .to_string()
+    }
+
+    /// Reads it back; anything malformed (edited storage) is "no transaction".
+    pub fn from_json(text: &str) -> Result<Transaction, Error> {
+        let missing = || Error::TransactionMissing;
+        let doc = crate::jose::json::parse_object(text.as_bytes()).map_err(|_| missing())?;
+        let text_of = |name: &str| doc.get(name).and_then(Value::as_str).map(str::to_owned);
+        Ok(Transaction {
+            state: text_of("state").ok_or_else(missing)?,
+            verifier: CodeVerifier::parse(&text_of("code_verifier").ok_or_else(missing)?).map_err(|_| missing())?,
+            nonce: text_of("nonce"),
+            redirect_uri: text_of("redirect_uri").ok_or_else(missing)?,
+            created_at_ms: doc.get("created_at").and_then(Value::as_f64).ok_or_else(missing)?,
+            app_state: text_of("app_state"),
+        })
+    }
+
+    /// Refuses a flow older than 10 minutes (or from the future: a clock set back).
+    pub fn check_age(&self, now_ms: f64) -> Result<(), Error> {
+        let age = now_ms - self.created_at_ms;
+        if (0.0..=TRANSACTION_MAX_AGE_MS).contains(&age) { Ok(()) } else { Err(Error::TransactionExpired) }
+    }
+}
+
+/// The public client's settings.
+#[derive(Debug, Clone)]
+pub struct PublicClient {
+    /// `client_id`.
+    pub client_id: String,
+    /// The registered redirect URI.
+    pub redirect_uri: String,
+    /// Default scope.
+    pub scope: Option<String>,
+    /// The server.
+    pub metadata: Metadata,
+}
+
+impl PublicClient {
+    /// The authorization URL for `tx` (RFC 6749 4.1.1 + RFC 7636 4.3 + OpenID nonce).
+    pub fn authorization_url(&self, tx: &Transaction, scope: Option<&str>, extra: &[(String, String)]) -> Result<String, Error> {
+        let challenge = tx.verifier.challenge();
+        let mut pairs: Vec<(&str, &str)> = vec![
+            ("response_type", "code"),
+            ("client_id", &self.client_id),
+            ("redirect_uri", &tx.redirect_uri),
+        ];
+        if let Some(scope) = scope.or(self.scope.as_deref()) {
+            pairs.push(("scope", scope));
+        }
+        pairs.extend([("state", tx.state.as_str()), ("code_challenge", challenge.as_str()), ("code_challenge_method", METHOD_S256)]);
+        if let Some(nonce) = &tx.nonce {
+            pairs.push(("nonce", nonce));
+        }
+        for (name, value) in extra {
+            if RESERVED.contains(&name.as_str()) || name == "scope" {
+                return Err(Error::InvalidOptions(format!("extraParams cannot set {name}")));
+            }
+            pairs.push((name, value));
+        }
+        let endpoint = &self.metadata.authorization_endpoint;
+        let joiner = if endpoint.contains('?') { '&' } else { '?' };
+        Ok(format!("{endpoint}{joiner}{}", form::encode(&pairs)))
+    }
+
+    /// The token request body for a code (RFC 6749 4.1.3 + RFC 7636 4.5).
+    pub fn code_exchange_body(&self, tx: &Transaction, code: &str) -> String {
+        form::encode(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", &tx.redirect_uri),
+            ("client_id", &self.client_id),
+            ("code_verifier", tx.verifier.secret()),
+        ])
+    }
+}
+
+/// What the authorization server sent back to the redirect URI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Callback {
+    /// Success: a code to exchange.
+    Code {
+        /// The authorization code.
+        code: Secret,
+        /// The state, as sent.
+        state: String,
+        /// RFC 9207 `iss`, when present.
+        iss: Option<String>,
+    },
+    /// The server refused (access_denied, invalid_scope, ...).
+    Refused {
+        /// RFC 6749 4.1.2.1 `error`.
+        error: String,
+        /// `error_description`.
+        description: Option<String>,
+        /// The state, if echoed.
+        state: Option<String>,
+        /// RFC 9207 `iss`, when present.
+        iss: Option<String>,
+    },
+}
+
+/// The parameters a callback URL may carry, removed from the address bar after handling.
+pub const CALLBACK_PARAMS: [&str; 7] = ["code", "state", "iss", "error", "error_description", "error_uri", "session_state"];
+
+/// Parses the redirect URI the server sent the browser to (parameters in the query).
+pub fn parse_callback(url: &str) -> Result<Callback, Error> {
+    let without_fragment = url.split('#').next().unwrap_or_default();
+    let query = without_fragment.split_once('?').map_or("", |(_, q)| q);
+    let mut params: Map<String, Value> = Map::new();
+    for (name, value) in form::decode(query) {
+        // RFC 6749 3.1: a parameter must not appear twice; a second one is an attack or a bug.
+        if CALLBACK_PARAMS.contains(&name.as_str()) && params.insert(name.clone(), Value::String(value)).is_some() {
+            return Err(Error::InvalidResponse(format!("the callback URL repeats {name}")));
+        }
+    }
+    let get = |name: &str| params.get(name).and_then(Value::as_str).map(str::to_owned);
+    if let Some(error) = get("error") {
+        return Ok(Callback::Refused { error, description: get("error_description"), state: get("state"), iss: get("iss") });
+    }
+    let code = get("code").filter(|c| !c.is_empty()).ok_or_else(|| Error::InvalidResponse("the URL is not an authorization callback: it has no code and no error".into()))?;
+    let state = get("state").ok_or(Error::StateMismatch)?;
+    Ok(Callback::Code { code: Secret::new(code), state, iss: get("iss") })
+}
+
+/// RFC 9207: an `iss` in the response must be the issuer; a server that promises `iss` must send it.
+pub fn check_iss(metadata: &Metadata, iss: Option<&str>) -> Result<(), Error> {
+    match (iss, &metadata.issuer) {
+        (Some(got), Some(expected)) if !same_issuer(got, expected) => Err(Error::IssuerMismatch(format!("the authorization response comes from {got:?}, not {expected:?}"))),
+        (None, Some(_)) if metadata.iss_parameter_supported => Err(Error::IssuerMismatch("the authorization response lacks the iss parameter the server promises (RFC 9207)".into())),
+        _ => Ok(()),
+    }
+}
+
+/// A token endpoint's error answer as an [`Error::OAuth`] (`invalid_grant`, `invalid_client`...).
+pub fn token_error(status: u16, body: &[u8], retry_after: Option<&str>) -> Error {
+    match (Answer { status, body, retry_after }).error(Purpose::Other) {
+        Error::Http { status, error: Some(error), description } => Error::OAuth { status, error, description },
+        other => other,
+    }
+}
+
+/// How a confidential client authenticates (RFC 6749 2.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// `Authorization: Basic` (the default every server must support).
+    Basic,
+    /// `client_id` and `client_secret` in the body.
+    Post,
+}
+
+impl ClientAuth {
+    /// `"client_secret_basic"` (default) or `"client_secret_post"`.
+    pub fn parse(name: Option<&str>) -> Result<ClientAuth, Error> {
+        match name {
+            None | Some("client_secret_basic") => Ok(ClientAuth::Basic),
+            Some("client_secret_post") => Ok(ClientAuth::Post),
+            Some(_) => Err(Error::InvalidOptions("authMethod must be \"client_secret_basic\" or \"client_secret_post\"".into())),
+        }
+    }
+}
+
+/// A client-credentials token request: `(Authorization header if any, form body)`.
+pub fn client_credentials_request(client_id: &str, secret: &Secret, scope: Option<&str>, auth: ClientAuth) -> (Option<Secret>, String) {
+    let mut pairs = vec![("grant_type", "client_credentials")];
+    if let Some(scope) = scope {
+        pairs.push(("scope", scope));
+    }
+    match auth {
+        ClientAuth::Basic => {
+            // RFC 6749 2.3.1: both parts are form-urlencoded before base64.
+            let credentials = format!("{}:{}", form::encode_component(client_id), form::encode_component(secret.expose()));
+            (Some(Secret::new(format!("Basic {}", STANDARD.encode(credentials)))), form::encode(&pairs))
+        }
+        ClientAuth::Post => {
+            pairs.extend([("client_id", client_id), ("client_secret", secret.expose())]);
+            (None, form::encode(&pairs))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metadata() -> Metadata {
+        Metadata {
+            issuer: Some("https://as.example".into()),
+            authorization_endpoint: "https://as.example/oauth/authorize".into(),
+            token_endpoint: "https://as.example/oauth/token".into(),
+            revocation_endpoint: None,
+            jwks_uri: Some("https://as.example/jwks".into()),
+            iss_parameter_supported: true,
+        }
+    }
+
+    fn client() -> PublicClient {
+        PublicClient { client_id: "demo-spa".into(), redirect_uri: "https://app.example/cb".into(), scope: Some("openid read:resources".into()), metadata: metadata() }
+    }
+
+    fn rfc7636_transaction(nonce: Option<&str>) -> Transaction {
+        Transaction {
+            state: "af0ifjsldkj".into(),
+            verifier: CodeVerifier::parse("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").expect("RFC 7636 B"),
+            nonce: nonce.map(str::to_owned),
+            redirect_uri: "https://app.example/cb".into(),
+            created_at_ms: 1_000.0,
+            app_state: None,
+        }
+    }
+
+    #[test]
+    fn the_authorization_url_carries_pkce_s256_state_and_nonce() {
+        let url = client().authorization_url(&rfc7636_transaction(Some("n-0S6_WzA2Mj")), None, &[("prompt".into(), "login".into())]).expect("valid");
+        assert_eq!(
+            url,
+            "https://as.example/oauth/authorize?response_type=code&client_id=demo-spa&redirect_uri=https%3A%2F%2Fapp.example%2Fcb\
+             &scope=openid+read%3Aresources&state=af0ifjsldkj&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM\
+             &code_challenge_method=S256&nonce=n-0S6_WzA2Mj&prompt=login"
+        );
+        let mut other = client();
+        other.metadata.authorization_endpoint = "https://as.example/authorize?tenant=a".into();
+        let url = other.authorization_url(&rfc7636_transaction(None), Some("read"), &[]).expect("valid");
+        assert!(url.starts_with("https://as.example/authorize?tenant=a&response_type=code&"), "{url}");
+        assert!(url.contains("&scope=read&") && !url.contains("nonce"), "{url}");
+    }
+
+    #[test]
+    fn extra_parameters_cannot_replace_the_protocol_ones() {
+        for name in ["state", "code_challenge_method", "redirect_uri", "client_id", "nonce", "response_type", "code_challenge", "scope"] {
+            let err = client().authorization_url(&rfc7636_transaction(None), None, &[(name.into(), "plain".into())]).expect_err(name);
+            assert_eq!(err.code(), "ERR_AUTH_INVALID_OPTIONS");
+        }
+    }
+
+    #[test]
+    fn the_code_exchange_sends_the_verifier() {
+        let body = client().code_exchange_body(&rfc7636_transaction(None), "SplxlOBeZQQYbYS6WxSbIA");
+        assert_eq!(body, "grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&client_id=demo-spa&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+    }
+
+    #[test]
+    fn transactions_round_trip_expire_and_never_print_the_verifier() {
+        let tx = Transaction::start("https://app.example/cb", Some("openid"), Some("{\"to\":\"/x\"}".into()), 5_000.0).expect("random");
+        assert_eq!(tx.state.len(), 43);
+        assert!(tx.nonce.as_ref().is_some_and(|n| n.len() == 43 && *n != tx.state));
+        let back = Transaction::from_json(&tx.to_json()).expect("round trip");
+        assert_eq!((back.state.as_str(), back.verifier.secret(), back.nonce.as_deref()), (tx.state.as_str(), tx.verifier.secret(), tx.nonce.as_deref()));
+        assert_eq!(back.app_state.as_deref(), Some("{\"to\":\"/x\"}"));
+        assert!(tx.check_age(5_000.0 + TRANSACTION_MAX_AGE_MS).is_ok());
+        assert_eq!(tx.check_age(5_001.0 + TRANSACTION_MAX_AGE_MS).expect_err("old").code(), "ERR_OAUTH_TRANSACTION_EXPIRED");
+        assert_eq!(tx.check_age(4_000.0).expect_err("future").code(), "ERR_OAUTH_TRANSACTION_EXPIRED");
+        assert!(Transaction::start("x", Some("read"), None, 0.0).expect("random").nonce.is_none());
+        for bad in ["", "{}", "[]", r#"{"state":"s","code_verifier":"short","redirect_uri":"r","created_at":1}"#] {
+            assert_eq!(Transaction::from_json(bad).err().map(|e| e.code()), Some("ERR_OAUTH_TRANSACTION_MISSING"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn callbacks_parse_codes_errors_and_refuse_garbage() {
+        let ok = parse_callback("https://app.example/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=af0ifjsldkj&iss=https%3A%2F%2Fas.example#frag").expect("valid");
+        assert_eq!(ok, Callback::Code { code: Secret::new("SplxlOBeZQQYbYS6WxSbIA".into()), state: "af0ifjsldkj".into(), iss: Some("https://as.example".into()) });
+        let refused = parse_callback("https://app.example/cb?error=access_denied&error_description=The+user+said+no&state=xyz").expect("valid");
+        assert_eq!(refused, Callback::Refused { error: "access_denied".into(), description: Some("The user said no".into()), state: Some("xyz".into()), iss: None });
+        assert_eq!(parse_callback("https://app.example/cb?code=abc").expect_err("no state").code(), "ERR_OAUTH_STATE_MISMATCH");
+        assert_eq!(parse_callback("https://app.example/cb").expect_err("nothing").code(), "ERR_AUTH_INVALID_RESPONSE");
+        assert_eq!(parse_callback("https://app.example/cb?code=a&code=b&state=s").expect_err("twice").code(), "ERR_AUTH_INVALID_RESPONSE");
+        assert_eq!(parse_callback("not a url").expect_err("garbage").code(), "ERR_AUTH_INVALID_RESPONSE");
+    }
+
+    #[test]
+    fn rfc9207_iss_checks() {
+        let m = metadata();
+        assert!(check_iss(&m, Some("https://as.example")).is_ok());
+        assert!(check_iss(&m, Some("https://as.example/")).is_ok());
+        assert_eq!(check_iss(&m, Some("https://evil.example")).expect_err("mix-up").code(), "ERR_OAUTH_ISSUER_MISMATCH");
+        assert_eq!(check_iss(&m, None).expect_err("promised").code(), "ERR_OAUTH_ISSUER_MISMATCH");
+        let quiet = Metadata { iss_parameter_supported: false, ..metadata() };
+        assert!(check_iss(&quiet, None).is_ok());
+    }
+
+    #[test]
+    fn discovery_checks_the_issuer_and_pkce() {
+        let doc = br#"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a","token_endpoint":"https://as.example/t",
+            "revocation_endpoint":"https://as.example/r","jwks_uri":"https://as.example/k","code_challenge_methods_supported":["S256"],
+            "authorization_response_iss_parameter_supported":true}"#;
+        let m = Metadata::from_discovery(doc, "https://as.example/").expect("valid");
+        assert_eq!(m.token_endpoint, "https://as.example/t");
+        assert_eq!(m.revocation_endpoint.as_deref(), Some("https://as.example/r"));
+        assert!(m.iss_parameter_supported);
+        assert_eq!(Metadata::from_discovery(doc, "https://other.example").expect_err("impersonation").code(), "ERR_OAUTH_ISSUER_MISMATCH");
+        let plain = br#"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a","token_endpoint":"https://as.example/t","code_challenge_methods_supported":["plain"]}"#;
+        assert_eq!(Metadata::from_discovery(plain, "https://as.example").expect_err("no S256").code(), "ERR_AUTH_INVALID_RESPONSE");
+        let partial = br#"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a"}"#;
+        assert_eq!(Metadata::from_discovery(partial, "https://as.example").expect_err("no token endpoint").code(), "ERR_AUTH_INVALID_RESPONSE");
+        let bad_url = br#"{"issuer":"https://as.example","authorization_endpoint":"javascript:alert(1)","token_endpoint":"https://as.example/t"}"#;
+        assert_eq!(Metadata::from_discovery(bad_url, "https://as.example").expect_err("bad url").code(), "ERR_AUTH_INVALID_RESPONSE");
+        assert_eq!(
+            discovery_urls("https://as.example/tenant/").expect("valid"),
+            ["https://as.example/tenant/.well-known/openid-configuration".to_owned(), "https://as.example/.well-known/oauth-authorization-server/tenant".to_owned()]
+        );
+        assert_eq!(discovery_urls("http://127.0.0.1:8080").expect("valid")[1], "http://127.0.0.1:8080/.well-known/oauth-authorization-server");
+    }
+
+    #[test]
+    fn token_errors_carry_the_oauth_code() {
+        let e = token_error(400, br#"{"error":"invalid_grant","error_description":"PKCE verification failed"}"#, None);
+        assert_eq!(e, Error::OAuth { status: 400, error: "invalid_grant".into(), description: Some("PKCE verification failed".into()) });
+        assert_eq!(e.code(), "ERR_OAUTH_TOKEN_ERROR");
+        assert_eq!(token_error(502, b"<html>", None).code(), "ERR_AUTH_HTTP");
+        assert_eq!(token_error(429, b"{}", Some("3")).code(), "ERR_AUTH_RATE_LIMITED");
+    }
+
+    #[test]
+    fn client_credentials_requests() {
+        let secret = Secret::new("s3cr=t:x".into());
+        let (auth, body) = client_credentials_request("my client", &secret, Some("read:resources"), ClientAuth::Basic);
+        // base64("my+client:s3cr%3Dt%3Ax")
+        assert_eq!(auth.as_ref().map(Secret::expose), Some("Basic bXkrY2xpZW50OnMzY3IlM0R0JTNBeA=="));
+        assert_eq!(body, "grant_type=client_credentials&scope=read%3Aresources");
+        let (auth, body) = client_credentials_request("svc", &secret, None, ClientAuth::Post);
+        assert_eq!(auth, None);
+        assert_eq!(body, "grant_type=client_credentials&client_id=svc&client_secret=s3cr%3Dt%3Ax");
+        assert_eq!(ClientAuth::parse(Some("private_key_jwt")).expect_err("unsupported").code(), "ERR_AUTH_INVALID_OPTIONS");
+    }
+}
