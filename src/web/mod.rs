@@ -4,8 +4,10 @@
 //! into a thrown JS `Error` carrying the stable `.code` (see [`error`]).
 
 mod api_keys;
+mod client_credentials;
 mod error;
 mod http;
+mod oauth;
 mod pkce;
 mod session_client;
 mod token_manager;
@@ -14,7 +16,9 @@ mod verifier;
 use wasm_bindgen::prelude::*;
 
 pub use api_keys::{ApiKeyAuth, ApiKeys};
+pub use client_credentials::ClientCredentials;
 pub use error::to_js_error;
+pub use oauth::OAuthClient;
 pub use session_client::SessionClient;
 pub use token_manager::TokenManager;
 pub use pkce::{create_pkce, pkce_challenge};

@@ -1,0 +1,171 @@
+//! `ClientCredentials`: the client credentials grant (RFC 6749 4.4) for workers and servers,
+//! with the token cached until it is near expiry and one request shared by concurrent callers.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::http::{self, now};
+use super::to_js_error;
+use crate::Error;
+use crate::client::base_url::BaseUrl;
+use crate::client::oauth::{self, ClientAuth};
+use crate::client::{Expiry, Secret, Status, TokenSet};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_CLIENT_CREDENTIALS: &str = r#"
+/** Options of `new ClientCredentials(options)`. */
+export interface ClientCredentialsOptions {
+  tokenEndpoint: string;
+  clientId: string;
+  /** The client secret: for workers and servers only (a browser page refuses it). */
+  clientSecret: string;
+  /** The scope to ask for. */
+  scope?: string;
+  /** "client_secret_basic" (default) or "client_secret_post". */
+  authMethod?: "client_secret_basic" | "client_secret_post";
+  /** Get a new token this many seconds before expiry (at most at mid-life); default 60. */
+  refreshMarginSeconds?: number;
+}
+"#;
+
+#[wasm_bindgen(inline_js = r#"
+export function onWorkers() {
+  return typeof navigator === 'object' && navigator !== null && navigator.userAgent === 'Cloudflare-Workers';
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = onWorkers)]
+    fn on_workers() -> bool;
+}
+
+struct Inner {
+    token_endpoint: String,
+    client_id: String,
+    secret: Secret,
+    scope: Option<String>,
+    auth: ClientAuth,
+    margin_ms: f64,
+    cached: RefCell<Option<(Secret, Expiry)>>,
+    /// The request in flight, shared by concurrent callers (except on Workers, where a promise
+    /// made while serving one request must not be awaited by another: it can hang).
+    in_flight: RefCell<Option<Promise>>,
+}
+
+/// Tokens for a confidential client (a worker or server calling an API as itself).
+#[wasm_bindgen]
+pub struct ClientCredentials {
+    inner: Rc<Inner>,
+}
+
+fn field(options: &JsValue, name: &str) -> Option<JsValue> {
+    if !options.is_object() {
+        return None;
+    }
+    Reflect::get(options, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+fn string(options: &JsValue, name: &str) -> Result<Option<String>, Error> {
+    field(options, name).map(|v| v.as_string().ok_or_else(|| Error::InvalidOptions(format!("{name} must be a string")))).transpose()
+}
+
+impl Inner {
+    fn cached_token(&self, usable_if_due: bool) -> Option<Secret> {
+        let cached = self.cached.borrow();
+        let (token, expiry) = cached.as_ref()?;
+        match expiry.status(&now(), self.margin_ms) {
+            Status::Fresh { .. } => Some(token.clone()),
+            Status::Due { .. } if usable_if_due => Some(token.clone()),
+            _ => None,
+        }
+    }
+
+    async fn fetch_token(&self) -> Result<Secret, Error> {
+        let (authorization, body) = oauth::client_credentials_request(&self.client_id, &self.secret, self.scope.as_deref(), self.auth);
+        let mut headers = vec![("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")];
+        if let Some(value) = &authorization {
+            headers.push(("authorization", value.expose()));
+        }
+        let reply = http::request("POST", &self.token_endpoint, &headers, Some(body), false).await;
+        let received = now();
+        let tokens = match reply {
+            Ok(reply) if reply.ok() => TokenSet::from_json(&reply.body)?,
+            Ok(reply) => return Err(oauth::token_error(reply.status, &reply.body, None)),
+            Err(error) => return Err(error),
+        };
+        let lifetime_ms = tokens.lifetime_ms(received.wall_ms);
+        *self.cached.borrow_mut() = Some((tokens.access_token.clone(), Expiry { received, lifetime_ms }));
+        Ok(tokens.access_token)
+    }
+}
+
+#[wasm_bindgen]
+impl ClientCredentials {
+    /// A client for `options.tokenEndpoint`. Throws ERR_OAUTH_SECRET_IN_BROWSER in a browser
+    /// window: a secret shipped to browsers is public.
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "ClientCredentialsOptions")] options: JsValue) -> Result<ClientCredentials, JsValue> {
+        let read = || -> Result<Inner, Error> {
+            if http::in_browser_window() {
+                return Err(Error::SecretInBrowser);
+            }
+            let required = |name: &str| string(&options, name)?.filter(|s| !s.is_empty()).ok_or_else(|| Error::InvalidOptions(format!("{name} is required")));
+            let token_endpoint = required("tokenEndpoint")?;
+            BaseUrl::parse(&token_endpoint).map_err(|_| Error::InvalidOptions("tokenEndpoint must be an http: or https: URL".into()))?;
+            let margin_s = match field(&options, "refreshMarginSeconds") {
+                None => 60.0,
+                Some(v) => v.as_f64().filter(|n| n.is_finite() && *n >= 0.0).ok_or_else(|| Error::InvalidOptions("refreshMarginSeconds must be a number of seconds, 0 or more".into()))?,
+            };
+            Ok(Inner {
+                token_endpoint,
+                client_id: required("clientId")?,
+                secret: Secret::new(required("clientSecret")?),
+                scope: string(&options, "scope")?,
+                auth: ClientAuth::parse(string(&options, "authMethod")?.as_deref())?,
+                margin_ms: margin_s * 1000.0,
+                cached: RefCell::new(None),
+                in_flight: RefCell::new(None),
+            })
+        };
+        Ok(ClientCredentials { inner: Rc::new(read().map_err(|e| to_js_error(&e))?) })
+    }
+
+    /// An access token: the cached one until it is near expiry, else a new one (one request
+    /// for concurrent callers). A failed request while the cached token is still valid returns
+    /// that token. Rejects with ERR_OAUTH_TOKEN_ERROR (`.error` = invalid_client, ...),
+    /// ERR_AUTH_NETWORK, ERR_AUTH_HTTP or ERR_AUTH_INVALID_RESPONSE.
+    #[wasm_bindgen(js_name = getToken, unchecked_return_type = "Promise<string>")]
+    pub fn get_token(&self) -> Promise {
+        if let Some(token) = self.inner.cached_token(false) {
+            return Promise::resolve(&JsValue::from_str(token.expose()));
+        }
+        if let Some(pending) = self.inner.in_flight.borrow().as_ref() {
+            return pending.clone();
+        }
+        let inner = self.inner.clone();
+        let promise = future_to_promise(async move {
+            let outcome = inner.fetch_token().await;
+            inner.in_flight.borrow_mut().take();
+            match outcome {
+                Ok(token) => Ok(JsValue::from_str(token.expose())),
+                Err(error) => match inner.cached_token(true) {
+                    Some(still_valid) => Ok(JsValue::from_str(still_valid.expose())),
+                    None => Err(to_js_error(&error)),
+                },
+            }
+        });
+        if !on_workers() {
+            *self.inner.in_flight.borrow_mut() = Some(promise.clone());
+        }
+        promise
+    }
+
+    /// Forgets the cached token (e.g. after the API answered 401): the next `getToken()` asks again.
+    #[wasm_bindgen(js_name = clearCache)]
+    pub fn clear_cache(&self) {
+        self.inner.cached.borrow_mut().take();
+    }
+}

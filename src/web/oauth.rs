@@ -1,0 +1,453 @@
+//! `OAuthClient`: the authorization code flow with PKCE for browser apps (RFC 6749 4.1,
+//! RFC 7636, RFC 9207, OpenID Connect's nonce and ID token), discovery (RFC 8414 / OpenID),
+//! refresh and revocation (RFC 7009). Every decision is `client::oauth`'s; this file moves
+//! values between it, sessionStorage, the address bar, fetch and JwtVerifier.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use js_sys::{Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
+
+use super::http;
+use super::to_js_error;
+use super::token_manager::TokenManager;
+use super::verifier::JwtVerifier;
+use crate::Error;
+use crate::client::oauth::{self, CALLBACK_PARAMS, Callback, Metadata, PublicClient, Transaction};
+use crate::client::{TokenSet, form};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_OAUTH: &str = r#"
+/** Options of `new OAuthClient(options)` (or, without the endpoints, of `OAuthClient.discover`). */
+export interface OAuthClientOptions {
+  clientId: string;
+  /** The registered redirect URI: the page that calls `handleRedirectCallback`. */
+  redirectUri: string;
+  /** Default scope, e.g. "openid read:resources"; "openid" adds a nonce and ID token validation. */
+  scope?: string;
+  authorizationEndpoint?: string;
+  tokenEndpoint?: string;
+  revocationEndpoint?: string;
+  /** The issuer: ID tokens and RFC 9207 `iss` must match it. */
+  issuer?: string;
+  /** The issuer's JWK Set, to verify ID tokens. */
+  jwksUri?: string;
+  /** The API the tokens are for: an OAuthClient then makes its own `tokenManager` for it. */
+  baseUrl?: string;
+  /** A TokenManager to receive the tokens (instead of `baseUrl`); configure it with this client's
+   * tokenEndpoint and clientId so that it refreshes through the token endpoint. */
+  tokenManager?: TokenManager;
+}
+
+/** Options of `authorize`. */
+export interface AuthorizeOptions {
+  /** Instead of the default scope. */
+  scope?: string;
+  /** More authorization parameters (prompt, login_hint, ui_locales, ...); the protocol ones cannot be replaced. */
+  extraParams?: Record<string, string>;
+  /** Any JSON value, given back by `handleRedirectCallback` (e.g. the route to return to). */
+  appState?: unknown;
+  /** `false`: return the URL without navigating; default true. */
+  redirect?: boolean;
+}
+
+/** What `handleRedirectCallback` resolves to. */
+export interface RedirectResult {
+  /** The TokenManager's state, when the client has one (the tokens went there). */
+  info: TokenInfo | null;
+  /** The token answer itself, only when the client has no TokenManager. */
+  tokenResponse: TokenResponse | null;
+  /** The ID token's claims, verified (signature, iss, aud, exp, nonce), or null without one. */
+  idTokenClaims: JwtPayload | null;
+  /** What `authorize({ appState })` stored. */
+  appState: unknown;
+}
+"#;
+
+#[wasm_bindgen(inline_js = r#"
+const KEY = 'wasm-auth:oauth-transaction';
+function storage() {
+  try {
+    return typeof sessionStorage === 'object' && sessionStorage !== null ? sessionStorage : undefined;
+  } catch {
+    return undefined; // sandboxed frames throw on access
+  }
+}
+export function txSave(json) {
+  const s = storage();
+  if (!s) return false;
+  s.setItem(KEY, json);
+  return true;
+}
+export function txLoad() {
+  return storage()?.getItem(KEY) ?? undefined;
+}
+export function txClear() {
+  storage()?.removeItem(KEY);
+}
+export function currentUrl() {
+  return typeof location === 'object' && location !== null ? location.href : undefined;
+}
+export function navigate(url) {
+  location.assign(url);
+}
+// Removes the callback parameters from the address bar, if the page is the handled URL.
+export function cleanAddressBar(handled, params) {
+  if (typeof location !== 'object' || typeof history !== 'object') return;
+  const here = new URL(location.href);
+  const withoutHash = (u) => u.href.slice(0, u.href.length - u.hash.length);
+  if (withoutHash(here) !== withoutHash(new URL(handled, here))) return;
+  for (const name of params) here.searchParams.delete(name);
+  history.replaceState(history.state, '', here.pathname + here.search + here.hash);
+}
+export function callMethod(target, name, arg) {
+  return target[name](arg);
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = txSave)]
+    fn tx_save(json: &str) -> bool;
+    #[wasm_bindgen(js_name = txLoad)]
+    fn tx_load() -> Option<String>;
+    #[wasm_bindgen(js_name = txClear)]
+    fn tx_clear();
+    #[wasm_bindgen(js_name = currentUrl)]
+    fn current_url() -> Option<String>;
+    #[wasm_bindgen(catch)]
+    fn navigate(url: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = cleanAddressBar, catch)]
+    fn clean_address_bar(handled: &str, params: &js_sys::Array) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = callMethod, catch)]
+    fn call_method(target: &JsValue, name: &str, arg: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+thread_local! {
+    /// Callbacks being or already handled in this page, by state: a second call with the same
+    /// URL (React StrictMode runs effects twice) gets the same promise, never a second exchange.
+    static HANDLED: RefCell<HashMap<String, Promise>> = RefCell::new(HashMap::new());
+}
+
+struct Inner {
+    client: PublicClient,
+    /// The TokenManager (JS object) the tokens go to, if any.
+    token_manager: Option<JsValue>,
+    /// Verifies ID tokens against the issuer's JWKS (made on first use).
+    id_tokens: RefCell<Option<Rc<JwtVerifier>>>,
+}
+
+/// The authorization code flow with PKCE, for browser apps.
+#[wasm_bindgen]
+pub struct OAuthClient {
+    inner: Rc<Inner>,
+}
+
+fn text(options: &JsValue, name: &str) -> Result<Option<String>, Error> {
+    if !options.is_object() {
+        return Ok(None);
+    }
+    match Reflect::get(options, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined() && !v.is_null()) {
+        None => Ok(None),
+        Some(v) => v.as_string().map(Some).ok_or_else(|| Error::InvalidOptions(format!("{name} must be a string"))),
+    }
+}
+
+fn endpoint(options: &JsValue, name: &str) -> Result<Option<String>, Error> {
+    match text(options, name)? {
+        Some(url) if crate::client::base_url::BaseUrl::parse(&url).is_err() => Err(Error::InvalidOptions(format!("{name} must be an http: or https: URL"))),
+        other => Ok(other),
+    }
+}
+
+fn js_object(pairs: &[(&str, JsValue)]) -> JsValue {
+    let object = Object::new();
+    for (key, value) in pairs {
+        let _ = Reflect::set(&object, &JsValue::from_str(key), value);
+    }
+    object.into()
+}
+
+fn optional(value: Option<&str>) -> JsValue {
+    value.map_or(JsValue::UNDEFINED, JsValue::from_str)
+}
+
+/// A validated token answer as a plain `TokenResponse` object.
+fn token_response(tokens: &TokenSet) -> JsValue {
+    js_object(&[
+        ("access_token", JsValue::from_str(tokens.access_token.expose())),
+        ("token_type", JsValue::from_str("Bearer")),
+        ("refresh_token", optional(tokens.refresh_token.as_ref().map(|t| t.expose()))),
+        ("expires_in", tokens.expires_in.map_or(JsValue::UNDEFINED, JsValue::from)),
+        ("scope", optional(tokens.scope.as_deref())),
+        ("id_token", optional(tokens.id_token.as_ref().map(|t| t.expose()))),
+    ])
+}
+
+impl Inner {
+    fn build(options: &JsValue, discovered: Option<Metadata>) -> Result<Inner, Error> {
+        let required = |name: &str| text(options, name)?.ok_or_else(|| Error::InvalidOptions(format!("{name} is required")));
+        let client_id = required("clientId")?;
+        let redirect_uri = required("redirectUri")?;
+        let metadata = match discovered {
+            Some(m) => m,
+            None => Metadata {
+                issuer: text(options, "issuer")?,
+                authorization_endpoint: endpoint(options, "authorizationEndpoint")?.ok_or_else(|| Error::InvalidOptions("authorizationEndpoint is required (or use OAuthClient.discover)".into()))?,
+                token_endpoint: endpoint(options, "tokenEndpoint")?.ok_or_else(|| Error::InvalidOptions("tokenEndpoint is required (or use OAuthClient.discover)".into()))?,
+                revocation_endpoint: endpoint(options, "revocationEndpoint")?,
+                jwks_uri: endpoint(options, "jwksUri")?,
+                iss_parameter_supported: false,
+            },
+        };
+        let token_manager = match (Reflect::get(options, &"tokenManager".into()).ok().filter(|v| !v.is_undefined()), text(options, "baseUrl")?) {
+            (Some(manager), _) => Some(manager),
+            (None, Some(base_url)) => {
+                let settings = js_object(&[
+                    ("baseUrl", JsValue::from_str(&base_url)),
+                    ("tokenEndpoint", JsValue::from_str(&metadata.token_endpoint)),
+                    ("clientId", JsValue::from_str(&client_id)),
+                    ("revocationEndpoint", optional(metadata.revocation_endpoint.as_deref())),
+                ]);
+                let manager = TokenManager::new(settings).map_err(|_| Error::InvalidOptions("baseUrl must be an http: or https: URL".into()))?;
+                Some(JsValue::from(manager))
+            }
+            (None, None) => None,
+        };
+        Ok(Inner {
+            client: PublicClient { client_id, redirect_uri, scope: text(options, "scope")?, metadata },
+            token_manager,
+            id_tokens: RefCell::new(None),
+        })
+    }
+
+    fn id_token_verifier(&self) -> Result<Rc<JwtVerifier>, Error> {
+        if let Some(verifier) = self.id_tokens.borrow().as_ref() {
+            return Ok(verifier.clone());
+        }
+        let metadata = &self.client.metadata;
+        let (Some(issuer), Some(jwks_uri)) = (&metadata.issuer, &metadata.jwks_uri) else {
+            return Err(Error::InvalidOptions("an ID token came back but cannot be validated: give issuer and jwksUri, or use OAuthClient.discover".into()));
+        };
+        let options = js_object(&[
+            ("jwksUri", JsValue::from_str(jwks_uri)),
+            ("issuer", JsValue::from_str(issuer)),
+            ("audience", JsValue::from_str(&self.client.client_id)),
+            ("requiredClaims", js_sys::Array::of3(&"sub".into(), &"exp".into(), &"iat".into()).into()),
+        ]);
+        let verifier = Rc::new(JwtVerifier::new(options).map_err(|_| Error::InvalidOptions("the jwksUri cannot be used to verify ID tokens".into()))?);
+        *self.id_tokens.borrow_mut() = Some(verifier.clone());
+        Ok(verifier)
+    }
+
+    /// Verifies the ID token (signature, iss, aud, exp, iat) and its nonce; its claims.
+    async fn validate_id_token(&self, id_token: &str, nonce: Option<&str>) -> Result<JsValue, JsValue> {
+        let verifier = self.id_token_verifier().map_err(|e| to_js_error(&e))?;
+        let verified = JsFuture::from(verifier.verify(id_token, None)).await?;
+        let payload = Reflect::get(&verified, &"payload".into())?;
+        let got = Reflect::get(&payload, &"nonce".into()).ok().and_then(|n| n.as_string());
+        match (nonce, got.as_deref()) {
+            (Some(sent), Some(got)) if sent == got => Ok(payload),
+            (None, _) => Ok(payload),
+            (Some(_), None) => Err(to_js_error(&Error::ClaimValidationFailed { claim: "nonce".into(), reason: "missing", message: "the ID token has no nonce".into() })),
+            (Some(_), Some(_)) => Err(to_js_error(&Error::ClaimValidationFailed { claim: "nonce".into(), reason: "check_failed", message: "the ID token's nonce is not the one this sign-in sent".into() })),
+        }
+    }
+
+    async fn token_request(&self, body: String) -> Result<TokenSet, Error> {
+        let url = &self.client.metadata.token_endpoint;
+        let reply = http::request("POST", url, &[("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")], Some(body), false).await?;
+        if !reply.ok() {
+            return Err(oauth::token_error(reply.status, &reply.body, None));
+        }
+        TokenSet::from_json(&reply.body)
+    }
+
+    /// The callback, from the transaction to the tokens.
+    async fn complete(self: Rc<Self>, url: String, callback: Callback) -> Result<JsValue, JsValue> {
+        let fail = |e: Error| to_js_error(&e);
+        let tx = Transaction::from_json(&tx_load().ok_or(Error::TransactionMissing).map_err(fail)?).map_err(fail)?;
+        let (code, iss) = match callback {
+            Callback::Refused { error, description, state, iss } => {
+                if state.as_deref() != Some(tx.state.as_str()) {
+                    return Err(fail(Error::StateMismatch));
+                }
+                tx_clear();
+                oauth::check_iss(&self.client.metadata, iss.as_deref()).map_err(fail)?;
+                return Err(fail(Error::CallbackError { error, description }));
+            }
+            // A state that is not ours leaves the transaction for the real callback.
+            Callback::Code { state, .. } if state != tx.state => return Err(fail(Error::StateMismatch)),
+            Callback::Code { code, iss, .. } => (code, iss),
+        };
+        // One use: whatever happens next, this transaction is spent.
+        tx_clear();
+        tx.check_age(js_sys::Date::now()).map_err(fail)?;
+        oauth::check_iss(&self.client.metadata, iss.as_deref()).map_err(fail)?;
+        let tokens = self.token_request(self.client.code_exchange_body(&tx, code.expose())).await.map_err(fail)?;
+        let id_token_claims = match &tokens.id_token {
+            Some(id_token) => self.validate_id_token(id_token.expose(), tx.nonce.as_deref()).await?,
+            None => JsValue::NULL,
+        };
+        let _ = clean_address_bar(&url, &CALLBACK_PARAMS.iter().map(|p| JsValue::from_str(p)).collect());
+        let app_state = tx.app_state.as_deref().and_then(|s| js_sys::JSON::parse(s).ok()).unwrap_or(JsValue::UNDEFINED);
+        let (info, response) = match &self.token_manager {
+            Some(manager) => (call_method(manager, "setTokens", &token_response(&tokens))?, JsValue::NULL),
+            None => (JsValue::NULL, token_response(&tokens)),
+        };
+        Ok(js_object(&[("info", info), ("tokenResponse", response), ("idTokenClaims", id_token_claims), ("appState", app_state)]))
+    }
+}
+
+fn reject(error: Error) -> Promise {
+    Promise::reject(&to_js_error(&error))
+}
+
+#[wasm_bindgen]
+impl OAuthClient {
+    /// A client with explicit endpoints. Prefer `OAuthClient.discover(issuer, options)`, which
+    /// also learns the issuer, the JWKS and RFC 9207 support.
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "OAuthClientOptions")] options: JsValue) -> Result<OAuthClient, JsValue> {
+        Ok(OAuthClient { inner: Rc::new(Inner::build(&options, None).map_err(|e| to_js_error(&e))?) })
+    }
+
+    /// Reads the issuer's discovery document (`/.well-known/openid-configuration`, then RFC
+    /// 8414's `/.well-known/oauth-authorization-server`), checks that it names this issuer and
+    /// supports S256, and makes a client from it. Rejects with ERR_OAUTH_ISSUER_MISMATCH,
+    /// ERR_AUTH_INVALID_RESPONSE, ERR_AUTH_HTTP or ERR_AUTH_NETWORK.
+    #[wasm_bindgen(unchecked_return_type = "Promise<OAuthClient>")]
+    pub fn discover(issuer: &str, #[wasm_bindgen(unchecked_param_type = "OAuthClientOptions")] options: JsValue) -> Promise {
+        let urls = match oauth::discovery_urls(issuer) {
+            Ok(urls) => urls,
+            Err(error) => return reject(error),
+        };
+        let issuer = issuer.to_owned();
+        future_to_promise(async move {
+            let mut last = Error::InvalidResponse("no discovery document".into());
+            for url in urls {
+                let reply = http::request("GET", &url, &[("accept", "application/json")], None, false).await.map_err(|e| to_js_error(&e))?;
+                if reply.status == 404 {
+                    last = reply.error(crate::client::Purpose::Other);
+                    continue;
+                }
+                if !reply.ok() {
+                    return Err(to_js_error(&reply.error(crate::client::Purpose::Other)));
+                }
+                let metadata = Metadata::from_discovery(&reply.body, &issuer).map_err(|e| to_js_error(&e))?;
+                let inner = Inner::build(&options, Some(metadata)).map_err(|e| to_js_error(&e))?;
+                return Ok(JsValue::from(OAuthClient { inner: Rc::new(inner) }));
+            }
+            Err(to_js_error(&last))
+        })
+    }
+
+    /// Starts a sign-in: a fresh PKCE verifier (S256), state and (for openid) nonce, kept in
+    /// sessionStorage for 10 minutes, then navigates to the authorization endpoint. Returns the
+    /// URL (with `redirect: false`, only returns it).
+    pub fn authorize(&self, #[wasm_bindgen(unchecked_optional_param_type = "AuthorizeOptions")] options: Option<JsValue>) -> Result<String, JsValue> {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
+        let run = || -> Result<(String, bool), Error> {
+            let scope = text(&options, "scope")?;
+            let mut extra = Vec::new();
+            if options.is_object() {
+                if let Some(params) = Reflect::get(&options, &"extraParams".into()).ok().filter(|v| v.is_object()) {
+                    for key in Object::keys(params.unchecked_ref::<Object>()).iter() {
+                        let name = key.as_string().unwrap_or_default();
+                        let value = text(&params, &name)?.unwrap_or_default();
+                        extra.push((name, value));
+                    }
+                }
+            }
+            let field = |name: &str| if options.is_object() { Reflect::get(&options, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined()) } else { None };
+            let app_state = match field("appState") {
+                Some(v) => Some(js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()).ok_or_else(|| Error::InvalidOptions("appState must be JSON data".into()))?),
+                None => None,
+            };
+            let redirect = field("redirect").and_then(|v| v.as_bool()).unwrap_or(true);
+            let client = &self.inner.client;
+            let tx = Transaction::start(&client.redirect_uri, scope.as_deref().or(client.scope.as_deref()), app_state, js_sys::Date::now())?;
+            let url = client.authorization_url(&tx, scope.as_deref(), &extra)?;
+            if !tx_save(&tx.to_json()) {
+                return Err(Error::InvalidOptions("authorize() needs a browser page with sessionStorage".into()));
+            }
+            Ok((url, redirect))
+        };
+        let (url, redirect) = run().map_err(|e| to_js_error(&e))?;
+        if redirect {
+            navigate(&url)?;
+        }
+        Ok(url)
+    }
+
+    /// Completes a sign-in on the redirect URI (default: the current URL): checks the state
+    /// (ERR_OAUTH_STATE_MISMATCH), the server's error (ERR_OAUTH_CALLBACK_ERROR with `.error`),
+    /// the transaction (ERR_OAUTH_TRANSACTION_MISSING / _EXPIRED) and RFC 9207 `iss`; exchanges
+    /// the code with the verifier; validates the ID token; removes code and state from the
+    /// address bar. Calling it twice with the same URL gives the same result, never a second
+    /// exchange.
+    #[wasm_bindgen(js_name = handleRedirectCallback, unchecked_return_type = "Promise<RedirectResult>")]
+    pub fn handle_redirect_callback(&self, url: Option<String>) -> Promise {
+        let Some(url) = url.or_else(current_url) else {
+            return reject(Error::InvalidOptions("handleRedirectCallback needs the callback URL outside a browser page".into()));
+        };
+        let callback = match oauth::parse_callback(&url) {
+            Ok(callback) => callback,
+            Err(error) => return reject(error),
+        };
+        let state = match &callback {
+            Callback::Code { state, .. } => Some(state.clone()),
+            Callback::Refused { state, .. } => state.clone(),
+        };
+        if let Some(done) = state.as_ref().and_then(|s| HANDLED.with(|h| h.borrow().get(s).cloned())) {
+            return done;
+        }
+        let promise = future_to_promise(self.inner.clone().complete(url, callback));
+        if let Some(state) = state {
+            HANDLED.with(|h| h.borrow_mut().insert(state, promise.clone()));
+        }
+        promise
+    }
+
+    /// The refresh_token grant (RFC 6749 6): resolves to the new token answer. (A TokenManager
+    /// made by this client refreshes by itself.)
+    #[wasm_bindgen(unchecked_return_type = "Promise<TokenResponse>")]
+    pub fn refresh(&self, refresh_token: &str) -> Promise {
+        let inner = self.inner.clone();
+        let body = form::encode(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token), ("client_id", &inner.client.client_id)]);
+        future_to_promise(async move {
+            let tokens = inner.token_request(body).await.map_err(|e| to_js_error(&e))?;
+            Ok(token_response(&tokens))
+        })
+    }
+
+    /// Revokes a token at the revocation endpoint (RFC 7009); ERR_AUTH_INVALID_OPTIONS without one.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn revoke(&self, token: &str, #[wasm_bindgen(unchecked_optional_param_type = "\"access_token\" | \"refresh_token\"")] hint: Option<String>) -> Promise {
+        let Some(url) = self.inner.client.metadata.revocation_endpoint.clone() else {
+            return reject(Error::InvalidOptions("the server has no revocation endpoint".into()));
+        };
+        let mut pairs = vec![("token", token), ("client_id", self.inner.client.client_id.as_str())];
+        if let Some(hint) = hint.as_deref() {
+            pairs.push(("token_type_hint", hint));
+        }
+        let body = form::encode(&pairs);
+        future_to_promise(async move {
+            let reply = http::request("POST", &url, &[("content-type", "application/x-www-form-urlencoded")], Some(body), false).await.map_err(|e| to_js_error(&e))?;
+            if reply.ok() { Ok(JsValue::UNDEFINED) } else { Err(to_js_error(&oauth::token_error(reply.status, &reply.body, None))) }
+        })
+    }
+
+    /// The TokenManager the tokens go to (made from `baseUrl`, or the one given), if any.
+    #[wasm_bindgen(getter, js_name = tokenManager, unchecked_return_type = "TokenManager | undefined")]
+    pub fn token_manager(&self) -> JsValue {
+        self.inner.token_manager.clone().unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// The issuer, when known.
+    #[wasm_bindgen(getter)]
+    pub fn issuer(&self) -> Option<String> {
+        self.inner.client.metadata.issuer.clone()
+    }
+}
