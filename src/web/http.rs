@@ -29,11 +29,18 @@ export async function send(method, url, headers, body, withCookies) {
       body,
       credentials: withCookies ? 'include' : 'same-origin',
       cache: 'no-store',
-      redirect: 'error',
+      // Credentials in a body are never re-sent to wherever a redirect points ('manual': workerd
+      // has no 'error' mode; browsers then give an opaque redirect).
+      redirect: 'manual',
     });
     bytes = new Uint8Array(await response.arrayBuffer());
   } catch (e) {
     throw coded('ERR_AUTH_NETWORK', `the server could not be reached: ${(e && e.message) || e}`);
+  }
+  if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+    const error = coded('ERR_AUTH_HTTP', 'the server answered with a redirect, which wasm-auth does not follow with credentials');
+    error.status = response.status || 302;
+    throw error;
   }
   return { status: response.status, body: bytes, retryAfter: response.headers.get('retry-after') ?? undefined };
 }
@@ -193,6 +200,10 @@ pub fn from_js(value: JsValue) -> Error {
     let message = get("message").unwrap_or_else(|| "unknown failure".to_owned());
     match get("code").as_deref() {
         Some("ERR_AUTH_UNTRUSTED_ORIGIN") => Error::UntrustedOrigin(message),
+        Some("ERR_AUTH_HTTP") => {
+            let status = js_sys::Reflect::get(&value, &JsValue::from_str("status")).ok().and_then(|s| s.as_f64()).unwrap_or(0.0) as u16;
+            Error::Http { status, error: None, description: Some(message) }
+        }
         Some("ERR_AUTH_NETWORK") | None => Error::Network(message.trim_start_matches("the server could not be reached: ").to_owned()),
         Some(_) => Error::Network(message),
     }
