@@ -10,7 +10,7 @@ const project = await makeProject('node', {
   'main.js': `import { probe } from './probe.js';\nconsole.log(JSON.stringify(probe()));\n`,
   'main.cjs': `const { pkceChallenge, version } = require('wasm-auth');
 console.log(JSON.stringify({ version: version(), challenge: pkceChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk') }));\n`,
-  'check.ts': `import { createPkce, pkceChallenge, version, JwtVerifier, decodeUnverified, TokenManager, ApiKeys, ApiKeyAuth, SessionClient, type PkcePair, type WasmAuthError, type WasmAuthErrorCode, type VerifyResult, type UnverifiedJwt, type TokenInfo, type CreatedApiKey, type ApiKeyInfo, type SessionInfo } from 'wasm-auth';
+  'check.ts': `import { createPkce, pkceChallenge, version, JwtVerifier, decodeUnverified, TokenManager, ApiKeys, ApiKeyAuth, SessionClient, OAuthClient, ClientCredentials, type RedirectResult, type PkcePair, type WasmAuthError, type WasmAuthErrorCode, type VerifyResult, type UnverifiedJwt, type TokenInfo, type CreatedApiKey, type ApiKeyInfo, type SessionInfo } from 'wasm-auth';
 const pair: PkcePair = createPkce();
 const method: 'S256' = pair.codeChallengeMethod;
 const challenge: string = pkceChallenge(pair.codeVerifier);
@@ -50,7 +50,21 @@ new ApiKeyAuth({ baseUrl: 'https://api.example.com/v1', apiKey: 'sk_live_x', pla
 new ApiKeyAuth({ baseUrl: 'https://api.example.com/v1', apiKey: 'sk_live_x', placement: 'cookie' });
 const session = new SessionClient({ baseUrl: 'https://api.example.com/v1' });
 async function who(): Promise<string | undefined> { const info: SessionInfo | null = await session.current(); return info?.user.email; }
-export { method, challenge, v, code, wrong, codeOf, subject, decoded, oneArg, loggedIn, bearer, response, newKey, listed, who };
+async function oauthFlow(): Promise<string | undefined> {
+  const oauth: OAuthClient = await OAuthClient.discover('https://as.example', { clientId: 'spa', redirectUri: 'https://app.example/', scope: 'openid', baseUrl: 'https://api.example/v1' });
+  const url: string = oauth.authorize({ redirect: false, extraParams: { prompt: 'login' } });
+  const result: RedirectResult = await oauth.handleRedirectCallback(url);
+  const manager: TokenManager | undefined = oauth.tokenManager;
+  void manager;
+  return result.idTokenClaims?.sub;
+}
+// @ts-expect-error clientId is required
+new OAuthClient({ redirectUri: 'https://app.example/' });
+const service = new ClientCredentials({ tokenEndpoint: 'https://as.example/token', clientId: 'svc', clientSecret: 's', authMethod: 'client_secret_post' });
+const serviceToken: Promise<string> = service.getToken();
+// @ts-expect-error only the two client_secret methods
+new ClientCredentials({ tokenEndpoint: 'https://as.example/token', clientId: 'svc', clientSecret: 's', authMethod: 'private_key_jwt' });
+export { method, challenge, v, code, wrong, codeOf, subject, decoded, oneArg, loggedIn, bearer, response, newKey, listed, who, oauthFlow, serviceToken };
 `,
 });
 const installed = join(project, 'node_modules', 'wasm-auth');
