@@ -31,7 +31,9 @@ for (const file of ['package.json', 'node.js', 'workerd.js', 'wasm_auth.js', 'wa
 const pkgDir = join(root, 'target', 'bench', 'pkg');
 rmSync(pkgDir, { recursive: true, force: true });
 cpSync(sourcePkg, pkgDir, { recursive: true });
-const WASM_GZIP_BUDGET = Number(process.env.WASM_GZIP_BUDGET ?? 100_000);
+// The goal (issue 7) and the budget `make test` enforces (the Makefile's WASM_GZIP_BUDGET).
+const WASM_GZIP_GOAL = 100_000;
+const WASM_GZIP_BUDGET = Number(process.env.WASM_GZIP_BUDGET ?? WASM_GZIP_GOAL);
 const say = (...lines) => console.log(lines.flat().join('\n'));
 const results = { pkgDir: sourcePkg, date: new Date().toISOString(), node: process.version };
 
@@ -44,9 +46,10 @@ say(`wasm-auth ${version} (${sourcePkg}) vs jose ${libVersion('jose')} vs @tsndr
 // Size.
 const wasm = sizes(join(pkgDir, 'wasm_auth_bg.wasm'));
 const glue = sizes(join(pkgDir, 'wasm_auth.js'));
-results.size = { wasm, glue, budgetGzip: WASM_GZIP_BUDGET };
+results.size = { wasm, glue, goalGzip: WASM_GZIP_GOAL, budgetGzip: WASM_GZIP_BUDGET };
 say('', `size: wasm_auth_bg.wasm ${wasm.raw.toLocaleString('en-US')} B raw, ${wasm.gzip.toLocaleString('en-US')} B gzip ` +
-  `(budget ${WASM_GZIP_BUDGET.toLocaleString('en-US')} B gzip: ${wasm.gzip <= WASM_GZIP_BUDGET ? 'met' : 'MISSED'}); ` +
+  `(goal ${WASM_GZIP_GOAL.toLocaleString('en-US')} B gzip: ${wasm.gzip <= WASM_GZIP_GOAL ? 'met' : 'MISSED'}; ` +
+  `enforced budget ${WASM_GZIP_BUDGET.toLocaleString('en-US')} B: ${wasm.gzip <= WASM_GZIP_BUDGET ? 'within' : 'OVER'}); ` +
   `JS glue wasm_auth.js ${glue.raw.toLocaleString('en-US')} B raw, ${glue.gzip.toLocaleString('en-US')} B gzip`);
 
 // Verify throughput.
