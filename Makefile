@@ -74,11 +74,13 @@ bench: pkg server
 	WASM_GZIP_BUDGET=$(WASM_GZIP_BUDGET) node scripts/bench/run.mjs $(BENCH_PKG)
 
 # The reference server with the demo page and the built package on http://127.0.0.1:$(PORT)
-# (state in data/, created on first start, ignored by git), and the edge worker in workerd on
-# http://127.0.0.1:$(EDGE_PORT).
+# (state in data/, created on first start, ignored by git), a second instance on $(SHORT_PORT)
+# sharing that state but issuing 20-second access tokens (the page's short-lifetime mode), and
+# the edge worker in workerd on http://127.0.0.1:$(EDGE_PORT).
 EDGE_PORT ?= 8787
+SHORT_PORT ?= 8081
 demo: pkg server
-	PORT=$(PORT) EDGE_PORT=$(EDGE_PORT) node scripts/demo.mjs
+	PORT=$(PORT) SHORT_PORT=$(SHORT_PORT) EDGE_PORT=$(EDGE_PORT) node scripts/demo.mjs
 
 clean:
 	rm -rf pkg target/wasm-pack target/e2e

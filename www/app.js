@@ -54,15 +54,18 @@ const exchangesOf = (section) => document.querySelector(`.exchanges[data-section
  * Runs one visitor action of `section`: its HTTP exchanges replace the section's previous
  * ones, and any error is shown in words in the section (never thrown to the void).
  */
-async function act(section, label, fn, button) {
+async function act(section, label, fn, button, { keepStatus = false } = {}) {
   resetExchanges(exchangesOf(section), label);
   clearError(section);
+  if (!keepStatus) setStatus(section, 'Working…');
   state.context = { section, label };
   if (button) button.disabled = true;
   $(section).setAttribute('aria-busy', 'true');
   try {
     await fn();
+    if ($(`${section}-status`).textContent === 'Working…') setStatus(section, '');
   } catch (error) {
+    if ($(`${section}-status`).textContent === 'Working…') setStatus(section, '');
     showError(section, error);
   } finally {
     state.context = null;
@@ -81,8 +84,8 @@ async function act(section, label, fn, button) {
   }
 }
 
-function onClick(id, section, label, fn) {
-  $(id).addEventListener('click', (event) => act(section, label, fn, event.currentTarget));
+function onClick(id, section, label, fn, options) {
+  $(id).addEventListener('click', (event) => act(section, label, fn, event.currentTarget, options));
 }
 
 function onSubmit(id, section, label, fn) {
@@ -615,7 +618,7 @@ async function start() {
   onClick('key-post', 'keys', 'POST /v1/resources with the key in X-API-Key (ApiKeyAuth)', () => keyCall('header', 'POST'));
   onClick('key-revoke', 'keys', 'Revoke the key (ApiKeys.revoke)', keyRevoke);
   onClick('oauth-login', 'oauth', 'Log in with OAuth 2.0 + PKCE (OAuthClient.discover, authorize)', oauthLogin);
-  onClick('pkce-generate', 'oauth', 'Generate a PKCE pair (createPkce)', pkceGenerate);
+  onClick('pkce-generate', 'oauth', 'Generate a PKCE pair (createPkce)', pkceGenerate, { keepStatus: true });
   onSubmit('session-form', 'session', 'Log in with a cookie session (SessionClient.login)', sessionLogin);
   onClick('session-current', 'session', 'Who am I? (SessionClient.current)', () => sessionCurrent(false));
   onClick('session-get', 'session', 'GET /v1/resources with the cookie (SessionClient.fetch)', sessionGet);

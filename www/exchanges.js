@@ -138,7 +138,11 @@ function el(tag, props = {}, ...children) {
 function block(title, lines) {
   if (!lines || lines.length === 0) return null;
   const text = Array.isArray(lines) ? lines.join('\n') : lines;
-  return el('div', { className: 'exchange-part' }, el('h5', { textContent: title }), el('pre', { textContent: text, tabIndex: 0 }));
+  const count = text.split('\n').length;
+  const pre = el('pre', { textContent: text, tabIndex: 0 });
+  // Long bodies (a discovery document, a JWK Set) fold away; the summary says how long.
+  if (count > 24) return el('details', { className: 'exchange-part' }, el('summary', { textContent: `${title} (${count} lines)` }), pre);
+  return el('div', { className: 'exchange-part' }, el('h5', { textContent: title }), pre);
 }
 
 /** The list item showing one exchange. */

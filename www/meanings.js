@@ -29,8 +29,13 @@ export const ERROR_MEANINGS = {
   ERR_AUTH_COOKIES_BLOCKED: 'The browser did not keep the session cookie (cookies blocked, or a cross-site API).',
   ERR_AUTH_DISPOSED: 'This client was disposed of; log in again.',
   ERR_INTERNAL: 'A bug in wasm-auth; please report it.',
-  ERR_OAUTH_STATE_MISMATCH: 'The state that came back does not match the one this tab sent: the answer is not for this login attempt (it may be forged, stale or from another tab). Start the login again.',
-  ERR_OAUTH_CALLBACK_ERROR: 'The authorization server sent back an error instead of a code.',
+  ERR_OAUTH_STATE_MISMATCH: 'The state that came back does not match the one this tab sent: the answer is not for this login attempt (it may be forged, or crossed with another one). Start the login again.',
+  ERR_OAUTH_TRANSACTION_MISSING: 'No OAuth sign-in is in progress in this tab: this callback was already handled (a reload of the callback address) or was started elsewhere. Start the login again.',
+  ERR_OAUTH_TRANSACTION_EXPIRED: 'The sign-in started more than 10 minutes ago. Start the login again.',
+  ERR_OAUTH_CALLBACK_ERROR: 'The authorization server sent you back with an error instead of a code.',
+  ERR_OAUTH_TOKEN_ERROR: 'The token endpoint refused to exchange the code (or the refresh token).',
+  ERR_OAUTH_ISSUER_MISMATCH: 'The server names another issuer than the one this page trusts (a mix-up attack, RFC 9207, or a misconfiguration).',
+  ERR_OAUTH_SECRET_IN_BROWSER: 'A client secret must never be shipped to a browser page: client credentials are for servers and workers.',
 };
 
 /** RFC 6749 / 6750 error codes, as servers send them. */
@@ -89,7 +94,7 @@ export function describeError(error) {
   if (!error) return 'Unknown error.';
   if (error.code) {
     const parts = [ERROR_MEANINGS[error.code] ?? error.message];
-    if (error.code === 'ERR_OAUTH_CALLBACK_ERROR' && error.error) {
+    if ((error.code === 'ERR_OAUTH_CALLBACK_ERROR' || error.code === 'ERR_OAUTH_TOKEN_ERROR') && error.error) {
       parts.push(`The server said "${error.error}": ${OAUTH_ERRORS[error.error] ?? 'see its description'}`);
     } else if (error.code === 'ERR_AUTH_HTTP') {
       if (error.status) parts.push(`HTTP ${error.status}${error.error ? ` ${error.error}` : ''}${error.error && OAUTH_ERRORS[error.error] ? `: ${OAUTH_ERRORS[error.error]}` : ''}`);

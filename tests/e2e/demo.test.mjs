@@ -1,19 +1,32 @@
-// The demo page as `make demo` serves it (from the reference server), clicked through in
-// headless Chromium.
+// The demo page as `make demo` runs it (scripts/demo.mjs: the reference server serving the page
+// and pkg/, the short-lifetime instance, the edge worker in workerd), clicked through in headless
+// Chromium at 375 px and on a desktop. Every step checks what a visitor sees; screenshots of the
+// main states go to target/e2e/artifacts/demo/.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startReferenceServer } from '../../scripts/reference-server.mjs';
-import { launchChromium, packageVersion, root } from './helpers.mjs';
+import { startDemo } from '../../scripts/demo.mjs';
+import { freePort, launchChromium, packageVersion, root } from './helpers.mjs';
 
-let browser;
+const artifacts = join(root, 'target', 'e2e', 'artifacts', 'demo');
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 375, height: 740 };
+const JWT_PATTERN = /eyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]{10,}/;
+
 let demo;
+let browser;
 
 before(async () => {
-  demo = await startReferenceServer({ dataDir: mkdtempSync(join(tmpdir(), 'wasm-auth-demo-')) });
+  mkdirSync(artifacts, { recursive: true });
+  demo = await startDemo({
+    dataDir: mkdtempSync(join(tmpdir(), 'wasm-auth-demo-')),
+    port: 0, shortPort: 0, edgePort: await freePort(),
+    servedDir: mkdtempSync(join(tmpdir(), 'wasm-auth-demo-www-')),
+    edgeOutDir: join(root, 'target', 'e2e', 'demo-edge-worker'),
+  });
   browser = await launchChromium();
 });
 
@@ -22,22 +35,314 @@ after(async () => {
   await demo?.stop();
 });
 
-test('the demo page loads the package and generates a PKCE pair on click', async () => {
-  const page = await browser.newPage({ viewport: { width: 375, height: 740 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${demo.url}/`);
-  await page.getByText(packageVersion(), { exact: true }).waitFor();
-  await page.getByRole('button', { name: 'Generate a PKCE pair' }).click();
-  const verifier = await page.locator('#pkce-verifier').textContent();
-  const challenge = await page.locator('#pkce-challenge').textContent();
+/** A fresh browser context (no cookies) on the demo page, once the page says it is ready. */
+async function open(viewport = DESKTOP, path = '/') {
+  const context = await browser.newContext({ viewport });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: demo.url });
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
+  await page.goto(`${demo.url}${path}`);
+  await ready(page);
+  return page;
+}
+
+async function ready(page) {
+  await page.locator('body[data-ready="true"]').waitFor({ timeout: 15_000 })
+    .catch((e) => { throw new Error(`${e.message}\n${page.problems.join('\n')}`); });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+const text = (page, selector) => page.locator(selector).innerText();
+
+/** Waits until `selector`'s text matches `pattern`, and returns it. */
+async function waitText(page, selector, pattern, timeout = 10_000) {
+  const locator = page.locator(selector);
+  await locator.filter({ hasText: pattern }).waitFor({ timeout }).catch(async (e) => {
+    throw new Error(`${selector} never matched ${pattern}; it shows: ${JSON.stringify(await locator.innerText().catch(() => '?'))}\n${e.message}`);
+  });
+  return locator.innerText();
+}
+
+/** The page keeps no token anywhere but wasm-auth's memory (and shows none). */
+async function assertNothingStored(page, step) {
+  const seen = await page.evaluate(async () => ({
+    localStorage: Object.keys(localStorage),
+    sessionStorage: Object.keys(sessionStorage),
+    indexedDB: (await indexedDB.databases()).map((d) => d.name),
+    cookie: document.cookie,
+  }));
+  assert.deepEqual(seen, { localStorage: [], sessionStorage: [], indexedDB: [], cookie: '' }, `storage after ${step}`);
+  const shown = await page.locator('body').innerText();
+  assert.doesNotMatch(shown, JWT_PATTERN, `no token in the page's text after ${step}`);
+  assert.doesNotMatch(shown, /sk_live_[\w-]{8,}/, `no API key in the page's text after ${step}`);
+  assert.doesNotMatch(shown, /rt_[\w-]{16,}/, `no refresh token in the page's text after ${step}`);
+}
+
+async function assertFits(page, step) {
+  const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, viewport: window.innerWidth }));
+  assert.ok(widths.page <= widths.viewport, `no horizontal scrolling at ${widths.viewport} px after ${step} (page is ${widths.page} px wide)`);
+}
+
+async function jwtLogin(page, { short = false } = {}) {
+  if (short) await page.getByLabel(/Short-lifetime mode/).check();
+  await page.getByRole('button', { name: 'Log in with JWT' }).click();
+  await waitText(page, '#jwt-status', /^Logged in/);
+}
+
+const button = (page, name) => page.getByRole('button', { name, exact: true });
+
+test('at 375 px: the package loads, every section and the method table are there, labelled, without horizontal scrolling', async () => {
+  const page = await open(PHONE);
+  assert.equal(await text(page, '#version'), packageVersion());
+  assert.match(await text(page, '#setup'), /edge worker: http:\/\/127\.0\.0\.1:\d+\/v1\/edge\/resources/);
+  for (const heading of ['JWT login', 'Call the API', 'API keys', 'OAuth 2.0', 'Cookie session', 'Verify any JWT', 'Choosing the right method']) {
+    assert.equal(await page.getByRole('heading', { name: new RegExp(heading) }).count(), 1, heading);
+  }
+  const table = page.getByRole('table', { name: 'Recommended authentication method by scenario' });
+  for (const [scenario, method] of [['Web/Mobile App', 'JWT'], ['Server-to-Server', 'API Key or Client Credentials'],
+    ['Third-Party Integration', 'OAuth 2.0'], ['Traditional Web App', 'Session-based'], ['Embedded Devices', 'API Key'],
+    ['Temporary Access', 'JWT with short expiry']]) {
+    const row = table.getByRole('row', { name: new RegExp(`^${scenario.replace('/', '\\/')} `) });
+    assert.equal(await row.getByRole('cell').first().innerText(), method, scenario);
+  }
+  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, textarea, select, button')]
+    .filter((el) => el.type !== 'hidden' && !(el.labels?.length || el.getAttribute('aria-label') || (el.tagName === 'BUTTON' && el.textContent.trim())))
+    .map((el) => el.outerHTML));
+  assert.deepEqual(unlabelled, [], 'every control has a label');
+  assert.equal(await page.locator('#session-status').innerText(), 'No cookie session.');
+
+  await page.getByText('What PKCE sends').click();
+  await button(page, 'Generate a PKCE pair').click();
+  const verifier = await text(page, '#pkce-verifier');
   assert.match(verifier, /^[A-Za-z0-9_-]{43}$/);
-  assert.equal(challenge, createHash('sha256').update(verifier).digest('base64url'));
-  assert.equal(await page.locator('#pkce-method').textContent(), 'S256');
-  assert.equal(await page.getByRole('alert').isHidden(), true);
-  assert.deepEqual(errors, []);
-  const artifacts = join(root, 'target', 'e2e', 'artifacts');
-  mkdirSync(artifacts, { recursive: true });
-  await page.screenshot({ path: join(artifacts, 'demo-pkce-375px.png'), fullPage: true });
-  await page.close();
+  assert.equal(await text(page, '#pkce-challenge'), createHash('sha256').update(verifier).digest('base64url'));
+  assert.equal(await text(page, '#pkce-method'), 'S256');
+  await assertFits(page, 'load');
+  await shot(page, '01-phone-initial');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('errors are shown in words: wrong password, calls before login, a JWT that is not one', async () => {
+  const page = await open();
+  await button(page, 'GET /v1/resources').click();
+  await waitText(page, '#api-error', /Log in first/);
+  await page.getByLabel('Password').first().fill('not-the-password');
+  await button(page, 'Log in with JWT').click();
+  const error = await waitText(page, '#jwt-error', /Wrong email or password/);
+  assert.match(error, /ERR_AUTH_INVALID_CREDENTIALS/);
+  assert.doesNotMatch(error, /not-the-password/);
+  assert.match(await text(page, '#jwt .exchanges'), /POST http:\/\/127\.0\.0\.1:\d+\/v1\/auth\/login → 401/);
+  assert.match(await text(page, '#jwt .exchanges'), /"password": "\[redacted\]"/);
+  assert.doesNotMatch(await text(page, '#jwt .exchanges'), /not-the-password/);
+  await page.getByLabel('JWT to verify').fill('this is not a token');
+  await button(page, 'Verify').click();
+  assert.match(await waitText(page, '#verify-error', /Rejected/), /not a well-formed JWT.*ERR_JWS_INVALID/);
+  await shot(page, '02-desktop-errors');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('JWT login: decoded claims, countdowns, the API and the edge worker with the same token, JWT verification, API keys', async () => {
+  const page = await open();
+  await jwtLogin(page);
+  const claims = page.locator('#token-claims');
+  assert.match(await claims.getByRole('row', { name: /^sub / }).innerText(), /user_demo/);
+  assert.match(await claims.getByRole('row', { name: /^iss / }).innerText(), new RegExp(demo.url.replaceAll('.', '\\.')));
+  assert.match(await text(page, '#expires-in'), /^(59 min \d\d s|1 h 00 min 00 s)$/);
+  assert.match(await text(page, '#refresh-in'), /^(54|55) min \d\d s$/);
+  assert.match(await text(page, '#token-events'), /Tokens received/);
+  const loginExchange = await text(page, '#jwt .exchanges');
+  assert.match(loginExchange, /POST http:\/\/127\.0\.0\.1:\d+\/v1\/auth\/login → 200/);
+  assert.match(loginExchange, /"access_token": "\[redacted\]"/);
+  assert.match(loginExchange, /"refresh_token": "\[redacted\]"/);
+  await assertNothingStored(page, 'JWT login');
+
+  await button(page, 'GET /v1/resources').click();
+  assert.match(await waitText(page, '#api-status', /^200/), /authenticated via bearer/);
+  assert.match(await text(page, '#api .exchanges'), /authorization: Bearer \[redacted\]/);
+  await page.getByLabel('New resource name').fill('Demo report');
+  await button(page, 'POST /v1/resources').click();
+  assert.match(await waitText(page, '#api-status', /^201/), /created res_\w+ \("Demo report"\)/);
+  await button(page, "GET the edge worker's /v1/edge/resources").click();
+  assert.match(await waitText(page, '#api-status', /verified at the edge/), /ES256.*user_demo/);
+  assert.match(await text(page, '#api .exchanges'), new RegExp(`GET ${demo.edgeUrl.replaceAll('.', '\\.')}/v1/edge/resources → 200`));
+  await shot(page, '03-desktop-jwt-api-edge');
+
+  // Verification: the current token, then a tampered copy and an HS256 forgery.
+  await button(page, 'Use my current access token').click();
+  await button(page, 'Verify').click();
+  assert.match(await waitText(page, '#verify-status', /^Valid/), /ES256 signature matches/);
+  assert.match(await page.locator('#verify-claims').getByRole('row', { name: /^aud / }).innerText(), /wasm-auth-api/);
+  assert.match(await text(page, '#verify .exchanges'), /GET http:\/\/127\.0\.0\.1:\d+\/\.well-known\/jwks\.json → 200/);
+  const token = await page.getByLabel('JWT to verify').inputValue();
+  const [header, payload, signature] = token.split('.');
+  const flipped = `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
+  await page.getByLabel('JWT to verify').fill(`${header}.${payload}.${flipped}`);
+  await button(page, 'Verify').click();
+  assert.match(await waitText(page, '#verify-error', /Rejected/), /signature does not match.*ERR_JWS_SIGNATURE_VERIFICATION_FAILED/);
+  assert.match(await text(page, '#verify-claims-title'), /NOT verified/);
+  await waitText(page, '#verify .exchanges', /No HTTP request was needed/); // the JWKS is cached
+  await shot(page, '04-desktop-verify-rejected');
+  const hsHeader = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+  const hsPayload = Buffer.from(JSON.stringify({ iss: demo.url, aud: 'wasm-auth-api', sub: 'admin', exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url');
+  const hsSignature = createHmac('sha256', 'a-secret-the-attacker-chose-0123456789').update(`${hsHeader}.${hsPayload}`).digest('base64url');
+  await page.getByLabel('JWT to verify').fill(`${hsHeader}.${hsPayload}.${hsSignature}`);
+  await button(page, 'Verify').click();
+  assert.match(await waitText(page, '#verify-error', /ERR_JOSE_ALG_NOT_ALLOWED/), /algorithm \(alg\) is refused/);
+  await button(page, 'Clear').click();
+
+  // API keys: created with read:resources only, used by header and by query, then revoked.
+  await page.getByLabel('Key name').fill('Demo read-only key');
+  await page.getByLabel('write:resources').uncheck();
+  await page.getByLabel('read:resources').check();
+  await button(page, 'Create API key').click();
+  await waitText(page, '#keys-status', /^Created key_/);
+  assert.match(await text(page, '#key-created'), /will not be shown again/);
+  const key = await page.getByLabel('New API key').inputValue();
+  assert.match(key, /^sk_live_/);
+  assert.match(await text(page, '#keys .exchanges'), /"key": "\[redacted\]"/);
+  await button(page, 'Copy key').click();
+  await waitText(page, '#key-copy-status', /Copied/);
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), key);
+  await assertNothingStored(page, 'API key creation');
+
+  await button(page, 'GET /v1/resources with X-API-Key').click();
+  assert.match(await waitText(page, '#keys-status', /^200/), /authenticated via api_key \(key in the header\)/);
+  assert.match(await text(page, '#keys .exchanges'), /x-api-key: sk_live_\[redacted\]/);
+  await button(page, 'GET /v1/resources?api_key=…').click();
+  assert.match(await waitText(page, '#keys-status', /key in the query/), /^200: .*authenticated via api_key/);
+  assert.match(await text(page, '#keys .exchanges'), /\/v1\/resources\?api_key=\[redacted\] → 200/);
+  await button(page, 'POST /v1/resources with the key').click();
+  assert.match(await waitText(page, '#keys-error', /Forbidden/), /insufficient_scope/);
+  await button(page, 'List my keys').click();
+  await waitText(page, '#keys-status', /live key/);
+  assert.match(await page.getByRole('table', { name: /Your live keys/ }).innerText(), /Demo read-only key/);
+  await shot(page, '05-desktop-api-key');
+  await button(page, 'Revoke this key').click();
+  await waitText(page, '#keys-status', /^Revoked key_/);
+  assert.match(await text(page, '#key-state'), /revoked/);
+  await button(page, 'GET /v1/resources with X-API-Key').click();
+  assert.match(await waitText(page, '#keys-error', /401/), /Not authenticated/);
+  assert.match(await text(page, '#keys-status'), /the key was revoked/);
+
+  await button(page, 'Log out').click();
+  assert.match(await waitText(page, '#jwt-status', /^Logged out/), /revoked at the server/);
+  assert.match(await text(page, '#expires-in'), /not logged in/);
+  await assertNothingStored(page, 'logout');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('short-lifetime mode at 375 px: the countdown reaches the refresh, which the page and the server both see', async () => {
+  const page = await open(PHONE);
+  await jwtLogin(page, { short: true });
+  assert.match(await text(page, '#token-server'), /short-lifetime instance: 20-second/);
+  assert.match(await text(page, '#expires-in'), /^(1\d|20) s$/);
+  assert.match(await text(page, '#refresh-in'), /^\d{1,2} s$/);
+  const firstJti = await page.locator('#token-claims').getByRole('row', { name: /^jti / }).innerText();
+  await shot(page, '06-phone-short-lifetime-before-refresh');
+  await waitText(page, '#refresh-count', /^[1-9]/, 30_000);
+  assert.match(await text(page, '#token-events'), /Refreshed: a new access token/);
+  await waitText(page, '#jwt .exchanges', new RegExp(`POST ${demo.shortUrl.replaceAll('.', '\\.')}/v1/auth/refresh → 200`));
+  assert.match(await text(page, '#jwt .exchanges'), /in the background/);
+  assert.match(await waitText(page, '#server-refresh-count', /^[1-9]\d* ×/), /POST \/v1\/auth\/refresh/);
+  await page.locator('#token-claims').getByRole('row', { name: /^jti / }).filter({ hasNotText: firstJti.split('\t')[1] }).waitFor();
+  assert.match(await text(page, '#expires-in'), /^\d{1,2} s$/);
+  // The refreshed token still opens the API and the edge.
+  await button(page, "GET the edge worker's /v1/edge/resources").click();
+  await waitText(page, '#api-status', /verified at the edge/);
+  await assertNothingStored(page, 'short-lifetime refresh');
+  await assertFits(page, 'short-lifetime refresh');
+  await page.locator('#jwt').screenshot({ path: join(artifacts, '07-phone-short-lifetime-refreshed.png') });
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('cookie session: log in, call the API with the cookie, survive a reload, log out', async () => {
+  const page = await open();
+  await button(page, 'Log in with a cookie session').click();
+  assert.match(await waitText(page, '#session-status', /^Session active/), /user_demo \(user@example\.com\)/);
+  assert.match(await text(page, '#session-cookie'), /empty: the session cookie is HttpOnly/);
+  assert.match(await text(page, '#session .exchanges'), /set-cookie: wasm_auth_session \(HttpOnly/);
+  await button(page, 'GET /v1/resources with the cookie').click();
+  assert.match(await waitText(page, '#session-status', /^200/), /authenticated via session/);
+  assert.match(await text(page, '#session .exchanges'), /cookie: sent by the browser/);
+  await page.reload();
+  await ready(page);
+  await waitText(page, '#session-status', /^Session active/);
+  await shot(page, '08-desktop-cookie-session');
+  await button(page, 'Log out of the session').click();
+  await waitText(page, '#session-status', /^Logged out/);
+  await button(page, 'Who am I? (GET /v1/session)').click();
+  await waitText(page, '#session-status', /^No cookie session/);
+  await button(page, 'GET /v1/resources with the cookie').click();
+  await waitText(page, '#session-error', /Not authenticated \(401\)/);
+  await assertNothingStored(page, 'cookie session');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('OAuth 2.0 + PKCE: through the server\'s sign-in and consent page and back, logged in; Deny comes back as an error in words', async (t) => {
+  const page = await open();
+  const exported = await page.evaluate(async () => typeof (await import('wasm-auth')).OAuthClient === 'function');
+  if (!exported) {
+    // The guard: a clear message on click and on a callback URL, and the rest of the page works.
+    await button(page, 'Log in with OAuth 2.0 + PKCE').click();
+    await waitText(page, '#oauth-error', /not available in this build/);
+    await page.goto(`${demo.url}/?code=abc&state=xyz`);
+    await ready(page);
+    await waitText(page, '#oauth-error', /not available in this build/);
+    assert.equal(new URL(page.url()).search, '', 'code and state are removed from the address bar');
+    await shot(page, '09-desktop-oauth-unavailable');
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+    t.skip('OAuthClient is not exported by pkg/ yet (issue 6): checked the "not available in this build" message only');
+    return;
+  }
+  await button(page, 'Log in with OAuth 2.0 + PKCE').click();
+  await page.waitForURL((url) => url.pathname === '/oauth/authorize', { timeout: 10_000 });
+  assert.match(await page.locator('body').innerText(), /wasm-auth demo SPA/);
+  await shot(page, '09-desktop-oauth-consent');
+  await page.getByLabel('Email').fill('user@example.com');
+  await page.getByLabel('Password').fill('securepassword');
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.waitForURL((url) => url.origin === demo.url && url.pathname === '/', { timeout: 10_000 });
+  await ready(page);
+  assert.match(await waitText(page, '#oauth-status', /Logged in through OAuth/), /read:resources/);
+  const address = new URL(page.url());
+  assert.equal(address.searchParams.has('code'), false, 'the code is gone from the address bar');
+  assert.equal(address.searchParams.has('state'), false, 'the state is gone from the address bar');
+  assert.match(await text(page, '#token-source'), /OAuth 2\.0 authorization code \+ PKCE/);
+  assert.match(await page.locator('#token-claims').getByRole('row', { name: /^sub / }).innerText(), /user_demo/);
+  assert.match(await page.locator('#oauth-claims').getByRole('row', { name: /^sub / }).innerText(), /user_demo/);
+  assert.match(await text(page, '#oauth .exchanges'), /POST http:\/\/127\.0\.0\.1:\d+\/oauth\/token → 200/);
+  assert.match(await text(page, '#oauth .exchanges'), /code_verifier=\[redacted\]/);
+  await assertNothingStored(page, 'the OAuth callback (the PKCE transaction is gone too)');
+  await button(page, 'GET /v1/resources').click();
+  assert.match(await waitText(page, '#api-status', /^200/), /authenticated via bearer/);
+  await shot(page, '10-desktop-oauth-logged-in');
+
+  await button(page, 'Log in with OAuth 2.0 + PKCE').click();
+  await page.waitForURL((url) => url.pathname === '/oauth/authorize', { timeout: 10_000 });
+  await page.getByRole('button', { name: 'Deny' }).click();
+  await page.waitForURL((url) => url.origin === demo.url && url.pathname === '/', { timeout: 10_000 });
+  await ready(page);
+  assert.match(await waitText(page, '#oauth-error', /access_denied/), /Deny was chosen/);
+  assert.equal(new URL(page.url()).searchParams.has('error'), false);
+  await assertNothingStored(page, 'a denied authorization');
+  await shot(page, '11-desktop-oauth-denied');
+
+  // A callback this tab did not start: an error in words, and the address bar cleaned.
+  await page.goto(`${demo.url}/?code=not-a-real-code&state=not-ours`);
+  await ready(page);
+  assert.match(await waitText(page, '#oauth-error', /ERR_OAUTH_/), /Start the login again/);
+  assert.equal(new URL(page.url()).search, '');
+  assert.match(await text(page, '#oauth-status'), /Not logged in/);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
 });
