@@ -58,6 +58,8 @@ async function act(section, label, fn, button, { keepStatus = false } = {}) {
   resetExchanges(exchangesOf(section), label);
   clearError(section);
   if (!keepStatus) setStatus(section, 'Working…');
+  const previousResult = $(`${section}-result`);
+  if (previousResult && !keepStatus) previousResult.hidden = true;
   state.context = { section, label };
   if (button) button.disabled = true;
   $(section).setAttribute('aria-busy', 'true');
