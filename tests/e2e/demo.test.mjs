@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startDemo } from '../../scripts/demo.mjs';
+import { startReferenceServer } from '../../scripts/reference-server.mjs';
 import { freePort, launchChromium, packageVersion, root } from './helpers.mjs';
 
 const artifacts = join(root, 'target', 'e2e', 'artifacts', 'demo');
@@ -168,6 +169,29 @@ test('without the package (not built, or blocked) the page says so in words inst
   assert.equal(await page.getByRole('heading', { name: /Choosing the right method/ }).isVisible(), true);
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('served by a plain wasm-auth-server (no make demo): the page works and says what is not running', async () => {
+  const plain = await startReferenceServer({ dataDir: mkdtempSync(join(tmpdir(), 'wasm-auth-demo-plain-')), wwwDir: join(root, 'www') });
+  const context = await browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  try {
+    await page.goto(`${plain.url}/`);
+    await ready(page);
+    assert.match(await text(page, '#setup'), /short-lifetime mode: not running.*edge worker: not running/);
+    assert.equal(await page.getByLabel(/Short-lifetime mode/).isDisabled(), true);
+    await jwtLogin(page);
+    await button(page, 'GET /v1/resources').click();
+    await waitText(page, '#api-status', /authenticated via bearer/);
+    await button(page, "GET the edge worker's /v1/edge/resources").click();
+    await waitText(page, '#api-error', /edge worker is not running/);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    await plain.stop();
+  }
 });
 
 test('JWT login: decoded claims, countdowns, the API and the edge worker with the same token, JWT verification, API keys', async () => {
