@@ -419,9 +419,14 @@ function oauthOptions(tokenManager) {
 async function oauthLogin() {
   const OAuthClient = oauthClientClass();
   const { tm } = newTokenManager(state.api, 'oauth');
-  const oauth = await OAuthClient.discover(state.api, oauthOptions(tm));
-  setStatus('oauth', 'Going to the authorization server…');
-  await oauth.authorize();
+  try {
+    const oauth = await OAuthClient.discover(state.api, oauthOptions(tm));
+    setStatus('oauth', 'Going to the authorization server…');
+    await oauth.authorize(); // navigates away; this page's memory (and tm) goes with it
+  } catch (error) {
+    tm.dispose();
+    throw error;
+  }
 }
 
 function callbackParams() {
