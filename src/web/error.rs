@@ -59,6 +59,8 @@ export interface WasmAuthError extends Error {
   readonly status?: number;
   /** ERR_AUTH_HTTP, ERR_OAUTH_TOKEN_ERROR, ERR_OAUTH_CALLBACK_ERROR: the server's RFC 6749 `error` code (`invalid_grant`, `access_denied`, ...). */
   readonly error?: string;
+  /** ERR_AUTH_HTTP, ERR_OAUTH_TOKEN_ERROR, ERR_OAUTH_CALLBACK_ERROR: the server's `error_description` (control characters removed, at most 200 characters). */
+  readonly description?: string;
   /** ERR_AUTH_RATE_LIMITED: seconds the server asked to wait (Retry-After). */
   readonly retryAfter?: number;
 }
@@ -85,17 +87,28 @@ pub fn to_js_error(err: &Error) -> JsValue {
             set("reason", "check_failed");
         }
         Error::InsufficientScope(scope) => set("scope", scope),
-        Error::Http { status, error, .. } => {
+        Error::Http { status, error, description } => {
             let _ = js_sys::Reflect::set(&js, &JsValue::from_str("status"), &JsValue::from(*status));
             if let Some(error) = error {
                 set("error", error);
             }
+            if let Some(description) = description {
+                set("description", description);
+            }
         }
-        Error::OAuth { status, error, .. } => {
+        Error::OAuth { status, error, description } => {
             let _ = js_sys::Reflect::set(&js, &JsValue::from_str("status"), &JsValue::from(*status));
             set("error", error);
+            if let Some(description) = description {
+                set("description", description);
+            }
         }
-        Error::CallbackError { error, .. } => set("error", error),
+        Error::CallbackError { error, description } => {
+            set("error", error);
+            if let Some(description) = description {
+                set("description", description);
+            }
+        }
         Error::RateLimited { retry_after: Some(seconds) } => {
             let _ = js_sys::Reflect::set(&js, &JsValue::from_str("retryAfter"), &JsValue::from(*seconds as f64));
         }

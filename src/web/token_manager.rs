@@ -64,8 +64,8 @@ export interface TokenInfo {
 
 /** Event details, by event type. */
 export interface TokenManagerEventMap {
-  /** New tokens: after login, setTokens or a refresh. */
-  tokenchange: TokenInfo;
+  /** New tokens: after login, setTokens or a refresh (`reason` says which). */
+  tokenchange: TokenInfo & { reason: "login" | "refresh" | "setTokens" };
   /** A refresh failed; `retryInMs` is when it is retried in the background (null: not). */
   refresherror: { error: WasmAuthError; retryInMs: number | null };
   /** The session ended without logout: the refresh token was refused, or the token expired with none. */
@@ -259,12 +259,15 @@ impl Session {
         self.held.borrow_mut().take()
     }
 
-    fn install(self: &Rc<Self>, tokens: TokenSet, received: Stamp) {
+    /// Holds new tokens; `reason` ("login", "refresh", "setTokens") goes into `tokenchange`.
+    fn install(self: &Rc<Self>, tokens: TokenSet, received: Stamp, reason: &str) {
         self.forget();
         let lifetime_ms = tokens.lifetime_ms(received.wall_ms);
         *self.held.borrow_mut() = Some(Held { tokens, expiry: Expiry { received, lifetime_ms } });
         self.schedule();
-        http::emit(&self.events, "tokenchange", &self.info());
+        let detail = self.info();
+        let _ = Reflect::set(&detail, &"reason".into(), &JsValue::from_str(reason));
+        http::emit(&self.events, "tokenchange", &detail);
     }
 
     fn end_session(&self, error: Error) {
@@ -287,13 +290,17 @@ impl Session {
     /// Called after new tokens, by the timer, and when the page wakes up.
     fn schedule(self: &Rc<Self>) {
         self.timer.borrow_mut().take();
+        let stamp = now();
         let (status, refreshable) = match self.held.borrow().as_ref() {
             None => return,
-            Some(held) => (held.expiry.status(&now(), self.config.margin_ms), held.tokens.refresh_token.is_some()),
+            Some(held) => (held.expiry.status(&stamp, self.config.margin_ms), held.tokens.refresh_token.is_some()),
         };
+        let retry_at = self.retry_at.get();
         match (status, refreshable) {
             (Status::Fresh { refresh_in_ms: Some(ms) }, _) => self.arm(ms),
             (Status::Fresh { refresh_in_ms: None }, _) => {}
+            // A failed refresh is backing off: a page wake does not cut the wait short.
+            (_, true) if !must_refresh(status, &stamp, retry_at) => self.arm(retry_at.map_or(0.0, |at| at - stamp.mono_ms)),
             (_, true) => {
                 let session = self.clone();
                 spawn_local(async move {
@@ -335,9 +342,15 @@ impl Session {
 
     async fn run_refresh(self: &Rc<Self>) -> Result<(), Error> {
         let generation = self.generation.get();
-        let refresh_token = self.held.borrow().as_ref().and_then(|h| h.tokens.refresh_token.clone());
+        let refresh_token = match self.held.borrow().as_ref() {
+            None => return Err(Error::NotAuthenticated),
+            Some(held) => held.tokens.refresh_token.clone(),
+        };
+        // Tokens adopted without a refresh token cannot be renewed: expired or refused, the
+        // session is over.
         let Some(refresh_token) = refresh_token else {
-            return Err(Error::NotAuthenticated);
+            self.end_session(Error::SessionExpired);
+            return Err(Error::SessionExpired);
         };
         let reply = match &self.config.refresh {
             RefreshVia::Json(url) => {
@@ -364,7 +377,7 @@ impl Session {
         };
         match outcome {
             Ok(tokens) => {
-                self.install(tokens.keeping_refresh_token(Some(&refresh_token)), received);
+                self.install(tokens.keeping_refresh_token(Some(&refresh_token)), received, "refresh");
                 Ok(())
             }
             Err(Error::SessionExpired) => {
@@ -545,7 +558,7 @@ impl TokenManager {
             if session.disposed.get() {
                 return Err(to_js_error(&Error::Disposed));
             }
-            session.install(tokens, received);
+            session.install(tokens, received, "login");
             Ok(session.info())
         })
     }
@@ -589,7 +602,7 @@ impl TokenManager {
         }
         let text = js_sys::JSON::stringify(&tokens).ok().and_then(|s| s.as_string()).unwrap_or_default();
         let tokens = TokenSet::from_json(text.as_bytes()).map_err(|e| to_js_error(&e))?;
-        self.session.install(tokens, now());
+        self.session.install(tokens, now(), "setTokens");
         Ok(self.session.info())
     }
 

@@ -132,6 +132,8 @@ test('a 4-second token with a 2-second margin is refreshed on schedule, with no 
   const elapsed = Date.now() - loggedInAt;
   assert.ok(elapsed >= 5_500, `three refreshes take at least 3 x 2 s, took ${elapsed} ms`);
   assert.equal(await api.count('POST /v1/auth/refresh'), 3);
+  const reasons = await page.evaluate(() => window.events.filter((e) => e.type === 'tokenchange').map((e) => e.detail.reason));
+  assert.deepEqual(reasons.slice(0, 4), ['login', 'refresh', 'refresh', 'refresh']);
   const changes = await page.evaluate(() => window.events.filter((e) => e.type === 'tokenchange').map((e) => e.at));
   for (let i = 1; i < changes.length; i++) {
     const gap = changes[i] - changes[i - 1];
@@ -340,7 +342,7 @@ test('API keys: created (shown once), used by header and by query, listed withou
     const byQuery = await new wa.ApiKeyAuth({ baseUrl: base, apiKey: created.key, placement: 'query' }).fetch('resources');
     const listed = await keys.list();
     const invalid = await keys.create({ name: 'x', scopes: ['not a scope'] }).catch((e) => e.code);
-    const tooBroad = await keys.create({ name: 'x', scopes: ['admin'] }).catch((e) => ({ code: e.code, status: e.status, error: e.error }));
+    const tooBroad = await keys.create({ name: 'x', scopes: ['admin'] }).catch((e) => ({ code: e.code, status: e.status, error: e.error, description: e.description }));
     const rotated = await keys.rotate(created.id, { name: 'Rotated', scopes: ['read:resources'] });
     const oldAfter = await new wa.ApiKeyAuth({ baseUrl: base, apiKey: created.key }).fetch('resources');
     const newWorks = await new wa.ApiKeyAuth({ baseUrl: base, apiKey: rotated.key }).fetch('resources');
@@ -367,7 +369,7 @@ test('API keys: created (shown once), used by header and by query, listed withou
   assert.deepEqual(result.listed.map((k) => k.id), [result.created.id]);
   assert.equal(result.keyLeftInList, false);
   assert.equal(result.invalid, 'ERR_AUTH_INVALID_OPTIONS');
-  assert.deepEqual(result.tooBroad, { code: 'ERR_AUTH_HTTP', status: 400, error: 'invalid_scope' });
+  assert.deepEqual(result.tooBroad, { code: 'ERR_AUTH_HTTP', status: 400, error: 'invalid_scope', description: 'an API key cannot have scopes its creator lacks' });
   assert.equal(result.oldAfter, 401, 'rotation revoked the old key');
   assert.equal(result.newWorks, 200);
   assert.equal(result.revokedAfter, 401);
