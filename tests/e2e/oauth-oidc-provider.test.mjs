@@ -47,7 +47,8 @@ async function signIn(page, { cancel = false } = {}) {
     page.waitForURL((url) => url.origin === op.issuer),
     page.evaluate(async ([issuer, options]) => {
       const oauth = await wa.OAuthClient.discover(issuer, options);
-      oauth.authorize({ extraParams: { prompt: 'consent' } });
+      // After this evaluate has returned: the navigation would otherwise destroy its context.
+      setTimeout(() => oauth.authorize({ extraParams: { prompt: 'consent' } }), 0);
     }, [op.issuer, clientOptions(pages.url, op.issuer)]),
   ]);
   const back = page.waitForURL((url) => url.origin === pages.url, { timeout: 15_000 });

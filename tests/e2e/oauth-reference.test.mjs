@@ -47,7 +47,8 @@ async function startFlow(page, { scope = 'openid read:resources write:resources'
     page.waitForURL((url) => url.pathname === '/oauth/authorize'),
     page.evaluate(async ([origin, s, state]) => {
       const oauth = await wa.OAuthClient.discover(origin, { clientId: 'demo-spa', redirectUri: `${origin}/`, scope: s, baseUrl: `${origin}/v1` });
-      oauth.authorize({ appState: state });
+      // After this evaluate has returned: the navigation would otherwise destroy its context.
+      setTimeout(() => oauth.authorize({ appState: state }), 0);
     }, [api.url, scope, appState]),
   ]);
 }
