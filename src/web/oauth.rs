@@ -349,18 +349,16 @@ impl OAuthClient {
     pub fn authorize(&self, #[wasm_bindgen(unchecked_optional_param_type = "AuthorizeOptions")] options: Option<JsValue>) -> Result<String, JsValue> {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let run = || -> Result<(String, bool), Error> {
+            let field = |name: &str| if options.is_object() { Reflect::get(&options, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined()) } else { None };
             let scope = text(&options, "scope")?;
             let mut extra = Vec::new();
-            if options.is_object() {
-                if let Some(params) = Reflect::get(&options, &"extraParams".into()).ok().filter(|v| v.is_object()) {
-                    for key in Object::keys(params.unchecked_ref::<Object>()).iter() {
-                        let name = key.as_string().unwrap_or_default();
-                        let value = text(&params, &name)?.unwrap_or_default();
-                        extra.push((name, value));
-                    }
+            if let Some(params) = field("extraParams").filter(|v| v.is_object()) {
+                for key in Object::keys(params.unchecked_ref::<Object>()).iter() {
+                    let name = key.as_string().unwrap_or_default();
+                    let value = text(&params, &name)?.unwrap_or_default();
+                    extra.push((name, value));
                 }
             }
-            let field = |name: &str| if options.is_object() { Reflect::get(&options, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined()) } else { None };
             let app_state = match field("appState") {
                 Some(v) => Some(js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()).ok_or_else(|| Error::InvalidOptions("appState must be JSON data".into()))?),
                 None => None,

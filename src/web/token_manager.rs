@@ -112,6 +112,9 @@ struct Held {
     expiry: Expiry,
 }
 
+/// The page-wake callback and the function that removes its listeners.
+type WakeListener = (Closure<dyn FnMut()>, Function);
+
 struct Session {
     config: Config,
     held: RefCell<Option<Held>>,
@@ -128,7 +131,7 @@ struct Session {
     /// After a failed refresh: when (monotonic ms) callers may try again before expiry.
     retry_at: Cell<Option<f64>>,
     events: Object,
-    wake: RefCell<Option<(Closure<dyn FnMut()>, Function)>>,
+    wake: RefCell<Option<WakeListener>>,
     disposed: Cell<bool>,
 }
 
