@@ -330,6 +330,34 @@ test('the server down during a refresh: errors with retries while the token is v
   await api.stop();
 });
 
+test('a 503 and a 429 during refreshes: retried with backoff (Retry-After as the floor), then recovered', async () => {
+  // A reference server that answers 503 or 429 cannot be made on demand: these two answers are
+  // injected at the network layer (page.route); every other request reaches the real server.
+  const api = await server({ args: ['--access-ttl', '12'] });
+  const page = await open(api.url);
+  const faults = [
+    { status: 503, body: JSON.stringify({ error: 'temporarily_unavailable' }), headers: { 'content-type': 'application/json' } },
+    { status: 429, body: JSON.stringify({ error: 'too_many_requests' }), headers: { 'content-type': 'application/json', 'retry-after': '3' } },
+  ];
+  await page.route('**/v1/auth/refresh', (route) => (faults.length ? route.fulfill(faults.shift()) : route.continue()));
+  await page.evaluate(async ([base, email, password]) => {
+    window.tm = record(new wa.TokenManager({ baseUrl: base, refreshMarginSeconds: 10 }));
+    await window.tm.login(email, password); // refresh due at 6 s (mid-life)
+  }, [`${api.url}/v1`, EMAIL, PASSWORD]);
+  await page.waitForFunction(() => window.events.filter((e) => e.type === 'tokenchange').length >= 2, null, { timeout: 15_000 });
+  const events = await page.evaluate(() => window.events.map((e) => ({ type: e.type, code: e.detail.error?.code, retryInMs: e.detail.retryInMs, at: e.at })));
+  const errors = events.filter((e) => e.type === 'refresherror');
+  assert.deepEqual(errors.map((e) => [e.code, e.retryInMs]), [['ERR_AUTH_HTTP', 1000], ['ERR_AUTH_RATE_LIMITED', 3000]]);
+  const recovered = events.at(-1);
+  assert.equal(recovered.type, 'tokenchange');
+  assert.ok(recovered.at - errors[1].at >= 2_900, `Retry-After 3 s was honoured (${recovered.at - errors[1].at} ms)`);
+  assert.equal(await api.count('POST /v1/auth/refresh'), 1, 'only the last attempt reached the server');
+  assert.equal(await page.evaluate(async () => (await window.tm.fetch('resources')).status), 200);
+  await page.evaluate(() => window.tm.dispose());
+  await page.close();
+  await api.stop();
+});
+
 test('API keys: created (shown once), used by header and by query, listed without the key, revoked', async () => {
   const api = await server();
   const page = await open(api.url);
