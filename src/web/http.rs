@@ -8,6 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::Error;
 use crate::client::Stamp;
+use crate::client::base_url::BaseUrl;
 use crate::client::answer::{Answer, Purpose};
 
 #[wasm_bindgen(inline_js = r#"
@@ -134,7 +135,7 @@ extern "C" {
     #[wasm_bindgen(js_name = sendThrough)]
     fn send_through(client: &JsValue, method: &str, url: &str, body: Option<String>) -> Promise;
     #[wasm_bindgen(catch)]
-    pub fn prepare(input: &JsValue, init: &JsValue, base: &str, trusted: &js_sys::Array) -> Result<web_request::Request, JsValue>;
+    fn prepare(input: &JsValue, init: &JsValue, base: &str, trusted: &js_sys::Array) -> Result<web_request::Request, JsValue>;
     #[wasm_bindgen(js_name = originOf, catch)]
     pub fn origin_of(url: &str) -> Result<String, JsValue>;
     #[wasm_bindgen(js_name = sendWith)]
@@ -168,6 +169,19 @@ pub mod web_request {
         #[wasm_bindgen(typescript_type = "Request")]
         pub type Request;
     }
+}
+
+/// The `Request` a client's `fetch(input, init)` sends: relative inputs resolved against `base`,
+/// the origin checked against `trusted`. The error is ready to reject with: our coded
+/// ERR_AUTH_UNTRUSTED_ORIGIN, or the platform's TypeError (a bad URL or init) as an options error.
+pub fn request_for(input: &JsValue, init: Option<JsValue>, base: &BaseUrl, trusted: &js_sys::Array) -> Result<web_request::Request, JsValue> {
+    prepare(input, &init.unwrap_or(JsValue::UNDEFINED), base.as_str(), trusted).map_err(|error| {
+        if js_sys::Reflect::get(&error, &"code".into()).ok().and_then(|c| c.as_string()).is_some() {
+            return error;
+        }
+        let message = js_sys::Reflect::get(&error, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
+        super::to_js_error(&Error::InvalidOptions(format!("the request could not be built: {message}")))
+    })
 }
 
 /// Now, on both clocks.

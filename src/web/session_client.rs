@@ -7,7 +7,7 @@ use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use super::http;
 use super::to_js_error;
-use super::token_manager::{base_url, prepare_error, trusted_origins};
+use super::token_manager::{base_url, trusted_origins};
 use crate::Error;
 use crate::client::Purpose;
 use crate::client::base_url::BaseUrl;
@@ -117,9 +117,9 @@ impl SessionClient {
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
     ) -> Promise {
-        let request = match http::prepare(&input, &init.unwrap_or(JsValue::UNDEFINED), self.base.as_str(), &self.trusted) {
+        let request = match http::request_for(&input, init, &self.base, &self.trusted) {
             Ok(request) => request,
-            Err(error) => return Promise::reject(&prepare_error(error)),
+            Err(error) => return Promise::reject(&error),
         };
         let sent = http::send_with_cookies(&request);
         future_to_promise(async move { JsFuture::from(sent).await })

@@ -589,9 +589,9 @@ impl TokenManager {
         #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
     ) -> Promise {
         let session = self.session.clone();
-        let request = match http::prepare(&input, &init.unwrap_or(JsValue::UNDEFINED), session.config.base.as_str(), &session.config.trusted) {
+        let request = match http::request_for(&input, init, &session.config.base, &session.config.trusted) {
             Ok(request) => request,
-            Err(error) => return Promise::reject(&prepare_error(error)),
+            Err(error) => return Promise::reject(&error),
         };
         future_to_promise(async move { session.fetch(request).await })
     }
@@ -681,14 +681,4 @@ fn call_target(target: &Object, method: &str, kind: &str, listener: &JsValue, op
     let function: Function = Reflect::get(target, &JsValue::from_str(method))?.dyn_into()?;
     function.call3(target, &JsValue::from_str(kind), listener, options)?;
     Ok(())
-}
-
-/// Why `fetch`'s arguments could not become a request: our coded error, or the platform's
-/// TypeError (a bad URL or init) as an options error.
-pub(crate) fn prepare_error(error: JsValue) -> JsValue {
-    if Reflect::get(&error, &"code".into()).ok().and_then(|c| c.as_string()).is_some() {
-        return error;
-    }
-    let message = Reflect::get(&error, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
-    to_js_error(&Error::InvalidOptions(format!("the request could not be built: {message}")))
 }

@@ -102,3 +102,16 @@ export function assertProbe(result) {
   assert.equal(result.error.code, 'ERR_OAUTH_INVALID_CODE_VERIFIER');
   assert.doesNotMatch(result.error.message, /too-short/, 'messages do not echo input');
 }
+
+/**
+ * Edits the OAuth transaction the package keeps in the page's sessionStorage (the only thing it
+ * stores), as an attacker or a stale tab would: `fields` replace values, `olderByMs` ages it.
+ */
+export function editOAuthTransaction(page, { fields = {}, olderByMs = 0 }) {
+  return page.evaluate(([replace, older]) => {
+    const key = Object.keys(sessionStorage)[0];
+    const tx = { ...JSON.parse(sessionStorage.getItem(key)), ...replace };
+    tx.created_at -= older;
+    sessionStorage.setItem(key, JSON.stringify(tx));
+  }, [fields, olderByMs]);
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startReferenceServer } from '../../scripts/reference-server.mjs';
 import { startOidcProvider } from './fixtures/oidc-provider.mjs';
-import { freePort, launchChromium, makeProject } from './helpers.mjs';
+import { editOAuthTransaction, freePort, launchChromium, makeProject } from './helpers.mjs';
 
 let browser;
 let pages; // the reference server only serves the test page (its origin is the SPA's)
@@ -123,12 +123,7 @@ test('oidc-provider: the user cancels: ERR_OAUTH_CALLBACK_ERROR access_denied', 
 test('oidc-provider: a wrong code_verifier: ERR_OAUTH_TOKEN_ERROR invalid_grant', async () => {
   const page = await newPage();
   await signIn(page);
-  await page.evaluate(() => {
-    const key = Object.keys(sessionStorage)[0];
-    const tx = JSON.parse(sessionStorage.getItem(key));
-    tx.code_verifier = 'y'.repeat(43);
-    sessionStorage.setItem(key, JSON.stringify(tx));
-  });
+  await editOAuthTransaction(page, { fields: { code_verifier: 'y'.repeat(43) } });
   const outcome = await handle(page);
   assert.equal(outcome.code, 'ERR_OAUTH_TOKEN_ERROR');
   assert.equal(outcome.error, 'invalid_grant');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startReferenceServer } from '../../scripts/reference-server.mjs';
-import { launchChromium, makeProject } from './helpers.mjs';
+import { editOAuthTransaction, launchChromium, makeProject } from './helpers.mjs';
 
 let project;
 let browser;
@@ -165,12 +165,7 @@ test('a wrong code_verifier is refused by the server: ERR_OAUTH_TOKEN_ERROR inva
   const page = await newPage();
   await startFlow(page);
   await consent(page);
-  await page.evaluate(() => {
-    const key = Object.keys(sessionStorage)[0];
-    const tx = JSON.parse(sessionStorage.getItem(key));
-    tx.code_verifier = 'x'.repeat(43);
-    sessionStorage.setItem(key, JSON.stringify(tx));
-  });
+  await editOAuthTransaction(page, { fields: { code_verifier: 'x'.repeat(43) } });
   const wrong = await handle(page);
   assert.equal(wrong.code, 'ERR_OAUTH_TOKEN_ERROR');
   assert.equal(wrong.error, 'invalid_grant');
@@ -181,12 +176,7 @@ test('an expired transaction (over 10 minutes) is refused before any exchange', 
   const page = await newPage();
   await startFlow(page);
   await consent(page);
-  await page.evaluate(() => {
-    const key = Object.keys(sessionStorage)[0];
-    const tx = JSON.parse(sessionStorage.getItem(key));
-    tx.created_at -= 11 * 60 * 1000;
-    sessionStorage.setItem(key, JSON.stringify(tx));
-  });
+  await editOAuthTransaction(page, { olderByMs: 11 * 60 * 1000 });
   const before = await count('POST /oauth/token');
   const old = await handle(page);
   assert.equal(old.code, 'ERR_OAUTH_TRANSACTION_EXPIRED');
