@@ -165,7 +165,61 @@ function importKey(cache, slot, jwk, importAlg) {
   }
   return key;
 }
+// In Node (and Deno, Bun), node:crypto verifies synchronously on the calling thread: no trip
+// through the thread pool and its promise, which is most of crypto.subtle.verify's time there
+// (ES256 1.7-2x, RSA 1.4-5x faster, measured by `make bench`). Workers, browsers and runtimes
+// without node:crypto keep crypto.subtle. Reached through process.getBuiltinModule so that no
+// bundler ever sees an import of node:crypto.
+const nodeCrypto = (() => {
+  try {
+    if (typeof process !== 'object' || process === null || typeof process.versions?.node !== 'string') return undefined;
+    if (typeof navigator === 'object' && navigator !== null && navigator.userAgent === 'Cloudflare-Workers') return undefined;
+    const c = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:crypto') : undefined;
+    return c && typeof c.verify === 'function' && typeof c.createPublicKey === 'function' ? c : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+// The WebCrypto description of a (key, algorithm) pair turned into crypto.verify's arguments:
+// [digest or null, key object with the padding or signature encoding the JWS algorithm uses].
+function nodeVerifier(jwk, importAlg, verifyAlg) {
+  let key;
+  try {
+    key = nodeCrypto.createPublicKey({ key: jwk, format: 'jwk' });
+  } catch (e) {
+    throw coded('ERR_JWK_INVALID', `the key could not be imported: ${e && e.message}`);
+  }
+  const digest = (name) => (typeof name === 'string' ? name.replace('SHA-', 'sha') : null);
+  switch (verifyAlg.name) {
+    case 'RSASSA-PKCS1-v1_5': return [digest(importAlg.hash), key];
+    case 'RSA-PSS': return [digest(importAlg.hash), { key, padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: verifyAlg.saltLength }];
+    case 'ECDSA': return [digest(verifyAlg.hash), { key, dsaEncoding: 'ieee-p1363' }];
+    case 'Ed25519': return [null, key];
+    default: throw coded('ERR_JOSE_NOT_SUPPORTED', `node:crypto cannot verify ${verifyAlg.name}`);
+  }
+}
+function verifyInNode(cache, candidate, signature, data) {
+  const [slot, jwk, importAlg, verifyAlg] = candidate;
+  try {
+    let verifier = cache.get(slot);
+    if (verifier === undefined) {
+      verifier = nodeVerifier(jwk, importAlg, verifyAlg);
+      cache.set(slot, verifier);
+    }
+    let ok;
+    try {
+      ok = nodeCrypto.verify(verifier[0], data, verifier[1], signature) === true;
+    } catch {
+      // OpenSSL refuses some malformed signatures by throwing: they are simply not valid.
+      ok = false;
+    }
+    return Promise.resolve(ok);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
 function verifyOne(cache, candidate, signature, data) {
+  if (nodeCrypto !== undefined) return verifyInNode(cache, candidate, signature, data);
   const [slot, jwk, importAlg, verifyAlg] = candidate;
   const run = (key) => crypto.subtle.verify(verifyAlg, key, signature, data).catch((e) => {
     throw coded('ERR_JOSE_NOT_SUPPORTED', `crypto.subtle cannot verify ${verifyAlg.name}: ${e && e.message}`);
