@@ -32,11 +32,7 @@ export interface ClientCredentialsOptions {
 }
 "#;
 
-#[wasm_bindgen(inline_js = r#"
-export function onWorkers() {
-  return typeof navigator === 'object' && navigator !== null && navigator.userAgent === 'Cloudflare-Workers';
-}
-"#)]
+#[wasm_bindgen(module = "/src/web/shim.js")]
 extern "C" {
     #[wasm_bindgen(js_name = onWorkers)]
     fn on_workers() -> bool;

@@ -67,46 +67,7 @@ export interface RedirectResult {
 }
 "#;
 
-#[wasm_bindgen(inline_js = r#"
-const KEY = 'wasm-auth:oauth-transaction';
-function storage() {
-  try {
-    return typeof sessionStorage === 'object' && sessionStorage !== null ? sessionStorage : undefined;
-  } catch {
-    return undefined; // sandboxed frames throw on access
-  }
-}
-export function txSave(json) {
-  const s = storage();
-  if (!s) return false;
-  s.setItem(KEY, json);
-  return true;
-}
-export function txLoad() {
-  return storage()?.getItem(KEY) ?? undefined;
-}
-export function txClear() {
-  storage()?.removeItem(KEY);
-}
-export function currentUrl() {
-  return typeof location === 'object' && location !== null ? location.href : undefined;
-}
-export function navigate(url) {
-  location.assign(url);
-}
-// Removes the callback parameters from the address bar, if the page is the handled URL.
-export function cleanAddressBar(handled, params) {
-  if (typeof location !== 'object' || typeof history !== 'object') return;
-  const here = new URL(location.href);
-  const withoutHash = (u) => u.href.slice(0, u.href.length - u.hash.length);
-  if (withoutHash(here) !== withoutHash(new URL(handled, here))) return;
-  for (const name of params) here.searchParams.delete(name);
-  history.replaceState(history.state, '', here.pathname + here.search + here.hash);
-}
-export function callMethod(target, name, arg) {
-  return target[name](arg);
-}
-"#)]
+#[wasm_bindgen(module = "/src/web/shim.js")]
 extern "C" {
     #[wasm_bindgen(js_name = txSave)]
     fn tx_save(json: &str) -> bool;

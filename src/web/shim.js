@@ -1,0 +1,342 @@
+// The JavaScript side of wasm-auth: the few things Rust cannot do through web-sys, or does
+// slower. One module, imported by every part of src/web/ (`#[wasm_bindgen(module = ...)]`), so
+// that the package loads one snippet file rather than one per Rust file (each extra ES module
+// costs Node ~0.5 ms of cold start).
+
+// ---- shared ----
+
+/** An Error with the stable `.code` every wasm-auth failure carries. */
+function coded(code, message) {
+  const error = new Error(message);
+  error.name = 'WasmAuthError';
+  error.code = code;
+  return error;
+}
+
+/** Cloudflare Workers (and workerd): a promise made while serving one request must not be
+ * awaited by another (it can hang: jose issues 355 and 509). */
+export function onWorkers() {
+  return typeof navigator === 'object' && navigator !== null && navigator.userAgent === 'Cloudflare-Workers';
+}
+
+// ---- HTTP for the browser client (http.rs) ----
+
+// One request whose whole answer is read: { status, body, retryAfter }. A failure to reach
+// the server (or to read its answer) is ERR_AUTH_NETWORK, with the platform's reason only.
+export async function send(method, url, headers, body, withCookies) {
+  let response;
+  let bytes;
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      body,
+      credentials: withCookies ? 'include' : 'same-origin',
+      cache: 'no-store',
+      // Credentials in a body are never re-sent to wherever a redirect points ('manual': workerd
+      // has no 'error' mode; browsers then give an opaque redirect).
+      redirect: 'manual',
+    });
+    bytes = new Uint8Array(await response.arrayBuffer());
+  } catch (e) {
+    throw coded('ERR_AUTH_NETWORK', `the server could not be reached: ${(e && e.message) || e}`);
+  }
+  if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+    const error = coded('ERR_AUTH_HTTP', 'the server answered with a redirect, which wasm-auth does not follow with credentials');
+    error.status = response.status || 302;
+    throw error;
+  }
+  return { status: response.status, body: bytes, retryAfter: response.headers.get('retry-after') ?? undefined };
+}
+// An API call through an authenticated client's fetch (a TokenManager: Bearer token, one
+// refresh and retry on 401), read in full like send().
+export async function sendThrough(client, method, url, body) {
+  const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+  const response = await client.fetch(url, { method, headers, body, cache: 'no-store' });
+  let bytes;
+  try {
+    bytes = new Uint8Array(await response.arrayBuffer());
+  } catch (e) {
+    throw coded('ERR_AUTH_NETWORK', `the server could not be reached: ${(e && e.message) || e}`);
+  }
+  return { status: response.status, body: bytes, retryAfter: response.headers.get('retry-after') ?? undefined };
+}
+// The caller's fetch arguments as a Request: a string or URL is resolved against the API's
+// base URL ("resources" -> base + "/resources"); the result must be on a trusted origin.
+export function prepare(input, init, base, trusted) {
+  const target = typeof input === 'string' || input instanceof URL ? new URL(String(input), base + '/') : input;
+  const request = new Request(target, init);
+  const origin = new URL(request.url).origin;
+  if (!trusted.includes(origin)) {
+    throw coded('ERR_AUTH_UNTRUSTED_ORIGIN', `no credential is sent to ${origin}: add it to allowedOrigins to trust it`);
+  }
+  return request;
+}
+export function originOf(url) {
+  return new URL(url).origin;
+}
+// Sends a copy of `request` with one header set (the original stays unsent, for a retry).
+export function sendWith(request, name, value) {
+  const copy = request.clone();
+  copy.headers.set(name, value);
+  return fetch(copy).catch((e) => {
+    if (e && e.name === 'AbortError') throw e;
+    throw coded('ERR_AUTH_NETWORK', `the server could not be reached: ${(e && e.message) || e}`);
+  });
+}
+// ApiKeyAuth with placement "query": the key as ?api_key=, the request otherwise unchanged.
+export function withQuery(request, name, value) {
+  const url = new URL(request.url);
+  url.searchParams.set(name, value);
+  return fetch(new Request(url, request)).catch((e) => {
+    if (e && e.name === 'AbortError') throw e;
+    throw coded('ERR_AUTH_NETWORK', `the server could not be reached: ${(e && e.message) || e}`);
+  });
+}
+export function sendWithCookies(request) {
+  return fetch(new Request(request, { credentials: 'include' })).catch((e) => {
+    if (e && e.name === 'AbortError') throw e;
+    throw coded('ERR_AUTH_NETWORK', `the server could not be reached: ${(e && e.message) || e}`);
+  });
+}
+export function responseStatus(response) {
+  return response.status;
+}
+export function monoNow() {
+  return typeof performance === 'object' && performance !== null && typeof performance.now === 'function' ? performance.now() : Date.now();
+}
+export function newEventTarget() {
+  return new EventTarget();
+}
+export function emit(target, type, detail) {
+  const event = typeof CustomEvent === 'function' ? new CustomEvent(type, { detail }) : Object.assign(new Event(type), { detail });
+  target.dispatchEvent(event);
+}
+// Page-wake signals after which timers may have been frozen: a tab shown again, a page
+// restored from the back/forward cache, the network back, the window focused. Returns the
+// function that removes the listeners. Outside a window (workers, Node) there are none.
+export function onWake(callback) {
+  if (typeof window !== 'object' || window === null || typeof window.addEventListener !== 'function') return () => {};
+  const onVisible = () => { if (document.visibilityState === 'visible') callback(); };
+  const events = ['pageshow', 'online', 'focus'];
+  for (const type of events) window.addEventListener(type, callback);
+  if (typeof document === 'object' && document !== null) document.addEventListener('visibilitychange', onVisible);
+  return () => {
+    for (const type of events) window.removeEventListener(type, callback);
+    if (typeof document === 'object' && document !== null) document.removeEventListener('visibilitychange', onVisible);
+  };
+}
+export function cookiesDisabled() {
+  return typeof navigator === 'object' && navigator !== null && navigator.cookieEnabled === false;
+}
+export function inBrowserWindow() {
+  return typeof window === 'object' && window !== null && typeof document === 'object';
+}
+
+// ---- OAuth transaction and redirects (oauth.rs) ----
+
+const KEY = 'wasm-auth:oauth-transaction';
+function storage() {
+  try {
+    return typeof sessionStorage === 'object' && sessionStorage !== null ? sessionStorage : undefined;
+  } catch {
+    return undefined; // sandboxed frames throw on access
+  }
+}
+export function txSave(json) {
+  const s = storage();
+  if (!s) return false;
+  s.setItem(KEY, json);
+  return true;
+}
+export function txLoad() {
+  return storage()?.getItem(KEY) ?? undefined;
+}
+export function txClear() {
+  storage()?.removeItem(KEY);
+}
+export function currentUrl() {
+  return typeof location === 'object' && location !== null ? location.href : undefined;
+}
+export function navigate(url) {
+  location.assign(url);
+}
+// Removes the callback parameters from the address bar, if the page is the handled URL.
+export function cleanAddressBar(handled, params) {
+  if (typeof location !== 'object' || typeof history !== 'object') return;
+  const here = new URL(location.href);
+  const withoutHash = (u) => u.href.slice(0, u.href.length - u.hash.length);
+  if (withoutHash(here) !== withoutHash(new URL(handled, here))) return;
+  for (const name of params) here.searchParams.delete(name);
+  history.replaceState(history.state, '', here.pathname + here.search + here.hash);
+}
+export function callMethod(target, name, arg) {
+  return target[name](arg);
+}
+
+// ---- JWT verification (verifier.rs) ----
+
+function importKey(cache, slot, jwk, importAlg) {
+  let key = cache.get(slot);
+  if (key === undefined) {
+    key = crypto.subtle.importKey('jwk', jwk, importAlg, false, ['verify']).then(
+      (imported) => { cache.set(slot, imported); return imported; },
+      (e) => { throw coded('ERR_JWK_INVALID', `the key could not be imported: ${e && e.message}`); });
+    cache.set(slot, key);
+  }
+  return key;
+}
+// In Node (and Deno, Bun), node:crypto verifies synchronously on the calling thread: no trip
+// through the thread pool and its promise, which is most of crypto.subtle.verify's time there
+// (ES256 1.7-2x, RSA 1.4-5x faster, measured by `make bench`). Workers, browsers and runtimes
+// without node:crypto keep crypto.subtle. Reached through process.getBuiltinModule so that no
+// bundler ever sees an import of node:crypto.
+// Looked up on the first asymmetric verification, not at load: loading node:crypto costs ~1 ms
+// of cold start that HMAC-only users would pay for nothing.
+let nodeCrypto = null;
+function findNodeCrypto() {
+  try {
+    if (typeof process !== 'object' || process === null || typeof process.versions?.node !== 'string') return undefined;
+    if (onWorkers()) return undefined;
+    const c = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:crypto') : undefined;
+    return c && typeof c.verify === 'function' && typeof c.createPublicKey === 'function' ? c : undefined;
+  } catch {
+    return undefined;
+  }
+}
+// The WebCrypto description of a (key, algorithm) pair turned into crypto.verify's arguments:
+// [digest or null, key object with the padding or signature encoding the JWS algorithm uses].
+function nodeVerifier(jwk, importAlg, verifyAlg) {
+  let key;
+  try {
+    key = nodeCrypto.createPublicKey({ key: jwk, format: 'jwk' });
+  } catch (e) {
+    throw coded('ERR_JWK_INVALID', `the key could not be imported: ${e && e.message}`);
+  }
+  const digest = (name) => (typeof name === 'string' ? name.replace('SHA-', 'sha') : null);
+  switch (verifyAlg.name) {
+    case 'RSASSA-PKCS1-v1_5': return [digest(importAlg.hash), key];
+    case 'RSA-PSS': return [digest(importAlg.hash), { key, padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: verifyAlg.saltLength }];
+    case 'ECDSA': return [digest(verifyAlg.hash), { key, dsaEncoding: 'ieee-p1363' }];
+    case 'Ed25519': return [null, key];
+    default: throw coded('ERR_JOSE_NOT_SUPPORTED', `node:crypto cannot verify ${verifyAlg.name}`);
+  }
+}
+function verifyInNode(cache, candidate, signature, data) {
+  const [slot, jwk, importAlg, verifyAlg] = candidate;
+  try {
+    let verifier = cache.get(slot);
+    if (verifier === undefined) {
+      verifier = nodeVerifier(jwk, importAlg, verifyAlg);
+      cache.set(slot, verifier);
+    }
+    let ok;
+    try {
+      ok = nodeCrypto.verify(verifier[0], data, verifier[1], signature) === true;
+    } catch {
+      // OpenSSL refuses some malformed signatures by throwing: they are simply not valid.
+      ok = false;
+    }
+    return Promise.resolve(ok);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+function verifyOne(cache, candidate, signature, data) {
+  if (nodeCrypto === null) nodeCrypto = findNodeCrypto();
+  if (nodeCrypto !== undefined) return verifyInNode(cache, candidate, signature, data);
+  const [slot, jwk, importAlg, verifyAlg] = candidate;
+  const run = (key) => crypto.subtle.verify(verifyAlg, key, signature, data).catch((e) => {
+    throw coded('ERR_JOSE_NOT_SUPPORTED', `crypto.subtle cannot verify ${verifyAlg.name}: ${e && e.message}`);
+  });
+  const cached = cache.get(slot);
+  // A cached CryptoKey starts the check now; otherwise it waits for the (shared) import.
+  if (cached !== undefined && !(cached instanceof Promise)) return run(cached);
+  return importKey(cache, slot, jwk, importAlg).then(run);
+}
+export function startVerify(cache, candidates, signature, data) {
+  let pending = verifyOne(cache, candidates[0], signature, data);
+  for (let i = 1; i < candidates.length; i++) {
+    const next = candidates[i];
+    pending = pending.then((ok) => (ok === true ? true : verifyOne(cache, next, signature, data)));
+  }
+  return pending;
+}
+export function gate(pending, result, claimError) {
+  return pending.then((ok) => {
+    if (ok !== true) throw coded('ERR_JWS_SIGNATURE_VERIFICATION_FAILED', 'signature verification failed');
+    if (claimError !== undefined) throw claimError;
+    return result;
+  });
+}
+function fetchJwks(uri, timeoutMs) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  return fetch(uri, { headers: { accept: 'application/json' }, redirect: 'manual', signal: controller.signal })
+    .then(async (response) => {
+      if (response.status !== 200) throw coded('ERR_JWKS_INVALID', `the JWKS URI answered HTTP ${response.status}, not 200`);
+      try {
+        return await response.json();
+      } catch (e) {
+        if (controller.signal.aborted) throw e;
+        throw coded('ERR_JWKS_INVALID', 'the JWKS URI did not answer JSON');
+      }
+    })
+    .catch((e) => {
+      if (controller.signal.aborted) throw coded('ERR_JWKS_TIMEOUT', `the JWKS URI did not answer within ${timeoutMs} ms`);
+      if (e && e.name === 'WasmAuthError') throw e;
+      throw coded('ERR_JWKS_FETCH_FAILED', `the JWKS could not be fetched: ${e && e.message}`);
+    })
+    .finally(() => clearTimeout(timer));
+}
+// Concurrent verifications share one fetch, except on Workers, where a promise made while
+// serving one request must not be awaited by another (it can hang: jose issues 355 and 509).
+// There every caller fetches; the cached result is still shared.
+export function sharedFetch(holder, uri, timeoutMs) {
+  if (!onWorkers() && holder.pending !== undefined) return holder.pending;
+  const pending = fetchJwks(uri, timeoutMs).finally(() => {
+    if (holder.pending === pending) holder.pending = undefined;
+  });
+  holder.pending = pending;
+  return pending;
+}
+export function requestHeader(request, name) {
+  if (request === null || typeof request !== 'object' || typeof request.headers?.get !== 'function') {
+    throw coded('ERR_AUTH_INVALID_OPTIONS', 'verifyRequest needs a Request (an object with headers.get)');
+  }
+  return request.headers.get(name) ?? undefined;
+}
+// RFC 6750 answers for a failed verification: 401 with a Bearer challenge, 403 for a missing
+// scope, 503 (retry) when the keys could not be fetched, so clients do not log users out.
+export function respond(pending, realm, via) {
+  // RFC 6750 3: quoted values are %x20-21 / %x23-5B / %x5D-7E; anything else (quotes,
+  // backslashes, controls, non-ASCII from a hostile token) becomes '?', so Response never throws.
+  const quoted = (text) => String(text).replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
+  return pending.then(
+    (result) => ({ ok: true, via, payload: result.payload, protectedHeader: result.protectedHeader }),
+    (error) => {
+      if (!error || error.name !== 'WasmAuthError' || error.code === 'ERR_AUTH_INVALID_OPTIONS' || error.code === 'ERR_INTERNAL') throw error;
+      const headers = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+      let status = 401;
+      let body;
+      if (error.code === 'ERR_AUTH_NOT_AUTHENTICATED') {
+        headers['www-authenticate'] = `Bearer realm="${quoted(realm)}"`;
+        body = { error: 'unauthorized', error_description: error.message };
+      } else if (error.code === 'ERR_AUTH_INSUFFICIENT_SCOPE') {
+        status = 403;
+        headers['www-authenticate'] = `Bearer realm="${quoted(realm)}", error="insufficient_scope", scope="${quoted(error.scope)}"`;
+        body = { error: 'insufficient_scope', error_description: error.message };
+      } else if (error.code === 'ERR_JWKS_TIMEOUT' || error.code === 'ERR_JWKS_FETCH_FAILED' || error.code === 'ERR_JWKS_INVALID') {
+        status = 503;
+        headers['retry-after'] = '5';
+        body = { error: 'temporarily_unavailable', error_description: 'the signing keys could not be obtained' };
+      } else {
+        headers['www-authenticate'] = `Bearer realm="${quoted(realm)}", error="invalid_token", error_description="${quoted(error.message)}"`;
+        body = { error: 'invalid_token', error_description: error.message };
+      }
+      return { ok: false, error, response: new Response(JSON.stringify(body), { status, headers }) };
+    });
+}
+export function hasSubtle() {
+  return typeof crypto === 'object' && crypto !== null && typeof crypto.subtle === 'object' && crypto.subtle !== null;
+}
