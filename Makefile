@@ -57,13 +57,16 @@ fuzz: bootstrap
 test-fuzz: bootstrap
 	scripts/fuzz.sh 20
 
-# The shipped wasm's size; fails above the budget (gzip -9 bytes of pkg/wasm_auth_bg.wasm).
-# The goal is 100,000 B (issue 7) and it is NOT met: the browser client, OAuth and client
-# credentials took the module from 84 KB (verification only) to 132 KB. This budget is the
-# measured size plus 2%, so that nothing grows unnoticed while the client is slimmed down.
+# The shipped wasm modules' sizes; fails above their budgets (gzip -9 bytes). Issue 7's goal is
+# 100,000 B. `wasm-auth/verify` (verifier, client credentials, PKCE) meets it and is held to it.
+# The full module does NOT: the browser client, OAuth and client credentials took it from 84 KB
+# to 132 KB (mostly the async state machines of the client's methods); its budget is the measured
+# size plus 2%, so that nothing grows unnoticed while the client is slimmed down.
 WASM_GZIP_BUDGET ?= 135000
+VERIFY_WASM_GZIP_BUDGET ?= 100000
 size: pkg
 	node scripts/size.mjs --max-gzip $(WASM_GZIP_BUDGET) pkg/wasm_auth_bg.wasm pkg/wasm_auth.js
+	node scripts/size.mjs --max-gzip $(VERIFY_WASM_GZIP_BUDGET) pkg/verify/wasm_auth_bg.wasm pkg/verify/wasm_auth.js
 
 # Verify ops/s against jose, @tsndr/cloudflare-worker-jwt and bare crypto.subtle in Node and
 # inside workerd, cold start, size, wasm memory over 1,000,000 verifications, and the client hot

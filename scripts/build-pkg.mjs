@@ -47,7 +47,7 @@ for (const build of config.build) {
   // on PATH so that nothing it runs can pick up Debian's binaryen 108.
   const env = { ...process.env, PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH}` };
   run('wasm-pack', ['build', '--release', '--no-pack', '--target', build.target,
-    '--out-dir', outDir, '--out-name', outName], { env });
+    '--out-dir', outDir, '--out-name', outName, '--', ...(build.cargo_args ?? [])], { env });
   const wasm = join(outDir, `${outName}_bg.wasm`);
   run(wasmOpt, [...config.wasm_opt.flags, wasm, '-o', wasm]);
   typeInternals(join(outDir, `${outName}.d.ts`));
@@ -60,9 +60,13 @@ for (const build of config.build) {
   if (existsSync(join(outDir, 'snippets'))) cpSync(join(outDir, 'snippets'), join(dest, 'snippets'), { recursive: true });
 }
 
+// The entry shims and types, into the package root and into every other build's folder (they
+// only name files of their own folder).
 const template = join(root, 'pkg-template');
-for (const entry of readdirSync(template)) {
-  if (entry !== 'package.json') cpSync(join(template, entry), join(pkg, entry), { recursive: true });
+for (const subdir of new Set(config.build.map((build) => build.pkg_subdir))) {
+  for (const entry of readdirSync(template)) {
+    if (entry !== 'package.json') cpSync(join(template, entry), join(pkg, subdir, entry), { recursive: true });
+  }
 }
 // One README for the repository and the npm page.
 cpSync(join(root, 'README.md'), join(pkg, 'README.md'));

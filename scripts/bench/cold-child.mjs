@@ -1,6 +1,6 @@
 // One cold start, in a fresh `node` process (V8 caches compiled wasm per process): imports the
 // library, builds a verifier and verifies one token; prints the phases in ms as JSON.
-// argv: <library: wasm-auth | jose> <pkgDir> <alg> ; env BENCH_COLD = JSON { token, jwk, issuer, audience }
+// argv: <library: wasm-auth | wasm-auth/verify | jose> <pkgDir> <alg> ; env BENCH_COLD = JSON { token, jwk, issuer, audience }
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -11,9 +11,10 @@ const secret = () => Buffer.from(jwk.k, 'base64url');
 
 const t0 = performance.now();
 let verify;
-if (lib === 'wasm-auth') {
+if (lib.startsWith('wasm-auth')) {
   // The package's Node entry: read the .wasm, compile and instantiate it synchronously.
-  const { JwtVerifier } = await import(pathToFileURL(resolve(pkgDir, 'node.js')).href);
+  const entry = lib === 'wasm-auth/verify' ? resolve(pkgDir, 'verify', 'node.js') : resolve(pkgDir, 'node.js');
+  const { JwtVerifier } = await import(pathToFileURL(entry).href);
   var t1 = performance.now();
   const verifier = new JwtVerifier(alg === 'HS256' ? { secret: secret(), ...claims } : { jwk, ...claims });
   verify = () => verifier.verify(token);

@@ -8,7 +8,9 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::Error;
 use crate::client::Stamp;
+#[cfg(feature = "browser-client")]
 use crate::client::base_url::BaseUrl;
+#[cfg(feature = "browser-client")]
 use crate::client::answer::{Answer, Purpose};
 
 #[wasm_bindgen(module = "/src/web/shim.js")]
@@ -56,6 +58,7 @@ pub mod web_request {
 /// The `Request` a client's `fetch(input, init)` sends: relative inputs resolved against `base`,
 /// the origin checked against `trusted`. The error is ready to reject with: our coded
 /// ERR_AUTH_UNTRUSTED_ORIGIN, or the platform's TypeError (a bad URL or init) as an options error.
+#[cfg(feature = "browser-client")]
 pub fn request_for(input: &JsValue, init: Option<JsValue>, base: &BaseUrl, trusted: &js_sys::Array) -> Result<web_request::Request, JsValue> {
     prepare(input, &init.unwrap_or(JsValue::UNDEFINED), base.as_str(), trusted).map_err(|error| {
         if js_sys::Reflect::get(&error, &"code".into()).ok().and_then(|c| c.as_string()).is_some() {
@@ -75,6 +78,7 @@ pub fn now() -> Stamp {
 pub struct Reply {
     pub status: u16,
     pub body: Vec<u8>,
+    #[cfg_attr(not(feature = "browser-client"), allow(dead_code))]
     retry_after: Option<String>,
 }
 
@@ -84,6 +88,7 @@ impl Reply {
     }
 
     /// The coded error a non-2xx answer means for `purpose`.
+    #[cfg(feature = "browser-client")]
     pub fn error(&self, purpose: Purpose) -> Error {
         Answer { status: self.status, body: &self.body, retry_after: self.retry_after.as_deref() }.error(purpose)
     }
@@ -114,6 +119,7 @@ fn reply(value: &JsValue) -> Reply {
 
 /// A JSON API call through `client.fetch` (a TokenManager), read in full. Its coded errors
 /// (ERR_AUTH_NOT_AUTHENTICATED, ERR_AUTH_SESSION_EXPIRED, ...) come back as they are.
+#[cfg(feature = "browser-client")]
 pub async fn request_through(client: &JsValue, method: &str, url: &str, body: Option<String>) -> Result<Reply, JsValue> {
     Ok(reply(&JsFuture::from(send_through(client, method, url, body)).await?))
 }

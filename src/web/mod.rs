@@ -3,23 +3,31 @@
 //! Each export converts its arguments, calls the core, and turns an [`Error`](crate::Error)
 //! into a thrown JS `Error` carrying the stable `.code` (see [`error`]).
 
+#[cfg(feature = "browser-client")]
 mod api_keys;
 mod client_credentials;
 mod error;
 mod http;
+#[cfg(feature = "browser-client")]
 mod oauth;
 mod pkce;
+#[cfg(feature = "browser-client")]
 mod session_client;
+#[cfg(feature = "browser-client")]
 mod token_manager;
 mod verifier;
 
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "browser-client")]
 pub use api_keys::{ApiKeyAuth, ApiKeys};
 pub use client_credentials::ClientCredentials;
 pub use error::to_js_error;
+#[cfg(feature = "browser-client")]
 pub use oauth::OAuthClient;
+#[cfg(feature = "browser-client")]
 pub use session_client::SessionClient;
+#[cfg(feature = "browser-client")]
 pub use token_manager::TokenManager;
 pub use pkce::{create_pkce, pkce_challenge};
 pub use verifier::{JwtVerifier, decode_unverified, verify_signature_with_subtle};

@@ -1,0 +1,105 @@
+// `wasm-auth/verify`, the smaller module without the browser client, from the packed package:
+// in Node (ESM, CommonJS, TypeScript) and in a workerd worker, on the same jose-signed cases as
+// the full entry, so that the two builds cannot drift apart.
+import assert from 'node:assert/strict';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { bundleWorker, startWorkerd } from '../../scripts/workerd.mjs';
+import { sizes } from '../../scripts/size.mjs';
+import { wrongDecisions } from './fixtures/verify-assert.mjs';
+import { attackCases, interopCases } from './fixtures/verify-cases.mjs';
+import { freePort, makeProject, root, run } from './helpers.mjs';
+
+const BROWSER_CLIENT = ['TokenManager', 'ApiKeys', 'ApiKeyAuth', 'SessionClient', 'OAuthClient'];
+const VERIFY_API = ['JwtVerifier', 'decodeUnverified', 'ClientCredentials', 'createPkce', 'pkceChallenge', 'version'];
+
+let project;
+let worker;
+
+before(async () => {
+  project = await makeProject('verify-entry', {
+    'exports.mjs': `import * as api from 'wasm-auth/verify';\nconsole.log(JSON.stringify(Object.keys(api).sort()));\n`,
+    'evaluate.mjs': `import { readFileSync } from 'node:fs';
+import { JwtVerifier } from 'wasm-auth/verify';
+import { evaluate } from './verify-evaluate.js';
+console.log(JSON.stringify(await evaluate(JwtVerifier, JSON.parse(readFileSync(process.argv[2], 'utf8')))));\n`,
+    'main.cjs': `const { pkceChallenge, version } = require('wasm-auth/verify');
+console.log(JSON.stringify({ version: version(), challenge: pkceChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk') }));\n`,
+    'check.ts': `import { JwtVerifier, ClientCredentials, decodeUnverified, type VerifyResult, type WasmAuthErrorCode } from 'wasm-auth/verify';
+// @ts-expect-error the browser client is not part of wasm-auth/verify
+import { TokenManager } from 'wasm-auth/verify';
+const verifier = new JwtVerifier({ jwksUri: 'https://as.example/jwks', issuer: 'https://as.example', audience: 'api' });
+const pending: Promise<VerifyResult> = verifier.verify('token');
+// @ts-expect-error a misspelt option is a type error
+new JwtVerifier({ secret: 'x', audiance: 'api' });
+const service = new ClientCredentials({ tokenEndpoint: 'https://as.example/token', clientId: 'svc', clientSecret: 's' });
+const token: Promise<string> = service.getToken();
+const code: WasmAuthErrorCode = 'ERR_JWT_EXPIRED';
+export { pending, token, code, decodeUnverified, TokenManager };
+`,
+    'worker.js': `import { JwtVerifier } from 'wasm-auth/verify';
+import { evaluate } from './verify-evaluate.js';
+export default {
+  async fetch(request) {
+    return Response.json(await evaluate(JwtVerifier, await request.json()));
+  },
+};\n`,
+  });
+  cpSync(join(import.meta.dirname, 'fixtures', 'verify-evaluate.js'), join(project, 'verify-evaluate.js'));
+  const config = await bundleWorker({
+    entry: join(project, 'worker.js'),
+    outDir: join(project, 'dist'),
+    wasmFiles: [join(project, 'node_modules', 'wasm-auth', 'verify', 'wasm_auth_bg.wasm')],
+  });
+  worker = await startWorkerd(config, { port: await freePort() });
+});
+
+after(() => worker?.stop());
+
+test('wasm-auth/verify exports the verifier, client credentials and PKCE, not the browser client', async () => {
+  const { stdout } = await run('node', ['exports.mjs'], { cwd: project });
+  const names = JSON.parse(stdout);
+  for (const name of VERIFY_API) assert.ok(names.includes(name), `${name} missing`);
+  for (const name of BROWSER_CLIENT) assert.ok(!names.includes(name), `${name} should not be there`);
+});
+
+test("wasm-auth/verify in Node: jose's decisions on every algorithm, and the attack suite", async () => {
+  const cases = [...await interopCases(), ...await attackCases()];
+  const file = join(project, 'cases.json');
+  writeFileSync(file, JSON.stringify(cases));
+  const { stdout } = await run('node', ['evaluate.mjs', file], { cwd: project, maxBuffer: 64 << 20 });
+  assert.deepEqual(wrongDecisions(cases, JSON.parse(stdout)), []);
+});
+
+test("wasm-auth/verify inside workerd: jose's decisions on every algorithm, and the attack suite", async () => {
+  const cases = [...await interopCases(), ...await attackCases()];
+  const response = await fetch(worker.url, { method: 'POST', body: JSON.stringify(cases) });
+  assert.equal(response.status, 200, worker.output());
+  assert.deepEqual(wrongDecisions(cases, await response.json()), []);
+});
+
+test('CommonJS: require("wasm-auth/verify") works', async () => {
+  const { stdout } = await run('node', ['main.cjs'], { cwd: project });
+  assert.equal(JSON.parse(stdout).challenge, 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+});
+
+test('TypeScript: wasm-auth/verify is typed (strict, no any) and has no browser-client types', async () => {
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext',
+    '--target', 'es2022', '--lib', 'es2022,dom', 'check.ts'];
+  const result = await run('node', [tsc, ...args], { cwd: project }).catch((e) => e);
+  assert.equal(result.code ?? 0, 0, `tsc failed:\n${result.stdout}${result.stderr}`);
+  const installed = join(project, 'node_modules', 'wasm-auth', 'verify');
+  for (const file of ['index.d.ts', 'wasm_auth.d.ts']) {
+    const text = readFileSync(join(installed, file), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    assert.doesNotMatch(text, /\bany\b/, `verify/${file} mentions any`);
+  }
+});
+
+test('the verify module is smaller than the full one', () => {
+  const installed = join(project, 'node_modules', 'wasm-auth');
+  const full = sizes(join(installed, 'wasm_auth_bg.wasm')).gzip;
+  const small = sizes(join(installed, 'verify', 'wasm_auth_bg.wasm')).gzip;
+  assert.ok(small < full * 0.8, `verify/ is ${small} B gzip, the full module ${full} B`);
+});
