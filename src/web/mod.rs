@@ -30,7 +30,7 @@ pub use session_client::SessionClient;
 #[cfg(feature = "browser-client")]
 pub use token_manager::TokenManager;
 pub use pkce::{create_pkce, pkce_challenge};
-pub use verifier::{JwtVerifier, decode_unverified, verify_signature_with_subtle};
+pub use verifier::{JwtVerifier, decode_unverified, verify_signature_in_js};
 
 /// The package's version, e.g. `"0.1.0"`.
 #[wasm_bindgen]

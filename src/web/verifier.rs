@@ -672,12 +672,11 @@ fn result(prepared: &Prepared<'_, '_>) -> Result<JsValue, Error> {
     result_object(&header, &parse_checked(&prepared.jws.payload)?, "protectedHeader")
 }
 
-
 /// One raw signature check through the same path tokens take in JS runtimes: the shape check
-/// in Rust, then `crypto.subtle` with the parameters [`webcrypto::describe`] gives. Resolves to
-/// `true` or `false`. Not exported to JS: the wasm tests run the Wycheproof signature vectors
+/// in Rust, then, with the parameters [`webcrypto::describe`] gives, node:crypto in Node and
+/// `crypto.subtle` elsewhere. Resolves to `true` or `false`. Not exported to JS: the wasm tests run the Wycheproof signature vectors
 /// through it.
-pub fn verify_signature_with_subtle(key: &Jwk, alg: Alg, message: &[u8], signature: &[u8]) -> Result<Promise, Error> {
+pub fn verify_signature_in_js(key: &Jwk, alg: Alg, message: &[u8], signature: &[u8]) -> Result<Promise, Error> {
     if crate::jose::signature::check_shape(alg, signature, key.rsa_modulus_len()).is_err() {
         return Ok(Promise::resolve(&JsValue::FALSE));
     }

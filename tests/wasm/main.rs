@@ -58,9 +58,10 @@ fn version_matches_the_crate() {
 }
 
 /// The Wycheproof raw signature vectors (ECDSA P1363, Ed25519, RSA PKCS#1 v1.5 and PSS) through
-/// the signature path tokens take here: the Rust shape check, then crypto.subtle. The files are
-/// read from ../shared/data/wycheproof at build time, not copied into the repository.
-mod wycheproof_through_subtle {
+/// the signature path tokens take here: the Rust shape check, then node:crypto (this suite under
+/// Node) or crypto.subtle (under Chromium). The files are read from ../shared/data/wycheproof at
+/// build time, not copied into the repository.
+mod wycheproof_through_the_js_verifier {
     use serde_json::Value;
     use wasm_auth::jose::alg::Alg;
     use wasm_auth::jose::jwk::Jwk;
@@ -81,7 +82,7 @@ mod wycheproof_through_subtle {
             for test in group["tests"].as_array().expect("tests") {
                 let result = test["result"].as_str().unwrap_or("");
                 let (msg, sig) = (hex(test["msg"].as_str().unwrap_or("")), hex(test["sig"].as_str().unwrap_or("")));
-                let verdict = match wasm_auth::web::verify_signature_with_subtle(&key, alg, &msg, &sig) {
+                let verdict = match wasm_auth::web::verify_signature_in_js(&key, alg, &msg, &sig) {
                     Ok(promise) => JsFuture::from(promise).await.map(|v| v.as_bool() == Some(true)).unwrap_or(false),
                     Err(_) => false,
                 };
