@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Verify ops/s in Node: wasm-auth vs jose vs @tsndr/cloudflare-worker-jwt vs bare
 // crypto.subtle.verify. `node scripts/bench/node.mjs [pkgDir]` runs it alone.
+import nodeCrypto from 'node:crypto';
 import { resolve } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import * as cfjwtModule from '@tsndr/cloudflare-worker-jwt';
@@ -15,7 +16,7 @@ const clock = { now: () => performance.now(), yieldIo: () => setImmediate() };
 /** Measures every row in this process; returns the rows. */
 export async function benchNode({ pkgDir, fixtures, jwksUrl, rounds, roundMs }) {
   const wasmAuth = await importPkg(pkgDir);
-  const env = { wasmAuth, jose, cfjwt, fixtures, jwksUrl };
+  const env = { wasmAuth, jose, cfjwt, fixtures, jwksUrl, nodeCrypto };
   const rows = [];
   for (const row of ROWS) rows.push(await measureRow(row, env, { rounds, roundMs, clock }));
   return rows;

@@ -38,11 +38,38 @@ async function importPublic(jwk, alg) {
   return crypto.subtle.importKey('jwk', bare, WEBCRYPTO[alg][0], false, ['verify']);
 }
 
+/** node:crypto on pre-decoded tokens: HMAC by createHmac + timingSafeEqual, the others by a
+ * cached KeyObject and crypto.verify. Returns (i) => Promise<boolean>. */
+function nodeFloor(c, alg, jwk, decoded) {
+  const n = decoded.length;
+  if (alg === 'HS256') {
+    const secret = base64url(jwk.k);
+    return (i) => {
+      const { data, sig } = decoded[i % n];
+      const mac = c.createHmac('sha256', secret).update(data).digest();
+      return Promise.resolve(mac.length === sig.length && c.timingSafeEqual(mac, sig));
+    };
+  }
+  const { alg: _a, kid: _k, ...bare } = jwk;
+  const key = c.createPublicKey({ key: bare, format: 'jwk' });
+  const options = {
+    RS256: ['sha256', key],
+    PS256: ['sha256', { key, padding: c.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }],
+    ES256: ['sha256', { key, dsaEncoding: 'ieee-p1363' }],
+    EdDSA: [null, key],
+  }[alg];
+  return (i) => {
+    const { data, sig } = decoded[i % n];
+    return Promise.resolve(c.verify(options[0], data, options[1], sig));
+  };
+}
+
 /**
  * The verifiers of one row, each a function (i) => Promise that verifies token i and rejects
  * (or resolves to something falsy, for cloudflare-worker-jwt) when the token is refused.
  */
-export async function makeRow(row, { wasmAuth, jose, cfjwt, fixtures, jwksUrl }) {
+export async function makeRow(row, env) {
+  const { wasmAuth, jose, cfjwt, fixtures, jwksUrl } = env;
   const { issuer, audience } = fixtures;
   const alg = row === 'ES256 remote JWKS' ? 'ES256' : row;
   const { jwk, tokens } = fixtures.algs[alg];
@@ -72,6 +99,9 @@ export async function makeRow(row, { wasmAuth, jose, cfjwt, fixtures, jwksUrl })
       libs['cf-worker-jwt'] = (i) => cfjwt.verify(tokens[i % n], key, { algorithm: alg, throwError: true });
     }
   }
+  // Node only: the same check through node:crypto's synchronous API on pre-decoded tokens, the
+  // floor of a verifier that uses it (wasm-auth does in Node, for RS/PS/ES/EdDSA).
+  if (env.nodeCrypto) libs['node:crypto'] = nodeFloor(env.nodeCrypto, alg, jwk, predecode(tokens));
   const floorKey = alg === 'HS256'
     ? await crypto.subtle.importKey('raw', base64url(jwk.k), WEBCRYPTO.HS256[0], false, ['verify'])
     : await importPublic(jwk, alg);
