@@ -3,7 +3,7 @@
 // `--max-gzip BYTES` is the size budget (`make size`, part of `make test`): it exits with 1 when
 // a .wasm file among the paths is larger than BYTES once gzipped.
 import { readFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 export function sizes(path) {
@@ -14,7 +14,7 @@ export function sizes(path) {
 export function reportSize(...paths) {
   for (const path of paths) {
     const { raw, gzip } = sizes(path);
-    console.log(`size: ${basename(path)}: ${raw} B raw, ${gzip} B gzip`);
+    console.log(`size: ${relative(process.cwd(), resolve(path))}: ${raw} B raw, ${gzip} B gzip`);
   }
 }
 
@@ -23,7 +23,7 @@ export function checkBudget(paths, maxGzip) {
   const failures = [];
   for (const path of paths.filter((p) => p.endsWith('.wasm'))) {
     const { gzip } = sizes(path);
-    const line = `${basename(path)}: ${gzip} B gzip, budget ${maxGzip} B`;
+    const line = `${relative(process.cwd(), resolve(path))}: ${gzip} B gzip, budget ${maxGzip} B`;
     if (gzip > maxGzip) failures.push(`${line}: ${gzip - maxGzip} B over`);
     else console.log(`size budget: ${line}: ${maxGzip - gzip} B to spare`);
   }
