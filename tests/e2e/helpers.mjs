@@ -41,6 +41,16 @@ export async function makeProject(name, files) {
   return dir;
 }
 
+/** Type-checks `file` in the project at `cwd` as a strict TypeScript user would (nodenext
+ * resolution, so the package's `exports` and `types` are what tsc sees); fails with tsc's output. */
+export async function typecheck(cwd, file) {
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext',
+    '--target', 'es2022', '--lib', 'es2022,dom', file];
+  const result = await run('node', [tsc, ...args], { cwd }).catch((e) => e);
+  assert.equal(result.code ?? 0, 0, `tsc failed:\n${result.stdout}${result.stderr}`);
+}
+
 /** A TCP port that was free a moment ago, for servers that cannot be told to pick one. */
 export function freePort() {
   return new Promise((resolvePort, reject) => {

@@ -9,7 +9,7 @@ import { bundleWorker, startWorkerd } from '../../scripts/workerd.mjs';
 import { sizes } from '../../scripts/size.mjs';
 import { wrongDecisions } from './fixtures/verify-assert.mjs';
 import { attackCases, interopCases } from './fixtures/verify-cases.mjs';
-import { freePort, makeProject, root, run } from './helpers.mjs';
+import { freePort, makeProject, run, typecheck } from './helpers.mjs';
 
 const BROWSER_CLIENT = ['TokenManager', 'ApiKeys', 'ApiKeyAuth', 'SessionClient', 'OAuthClient'];
 const VERIFY_API = ['JwtVerifier', 'decodeUnverified', 'ClientCredentials', 'createPkce', 'pkceChallenge', 'version'];
@@ -85,11 +85,7 @@ test('CommonJS: require("wasm-auth/verify") works', async () => {
 });
 
 test('TypeScript: wasm-auth/verify is typed (strict, no any) and has no browser-client types', async () => {
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext',
-    '--target', 'es2022', '--lib', 'es2022,dom', 'check.ts'];
-  const result = await run('node', [tsc, ...args], { cwd: project }).catch((e) => e);
-  assert.equal(result.code ?? 0, 0, `tsc failed:\n${result.stdout}${result.stderr}`);
+  await typecheck(project, 'check.ts');
   const installed = join(project, 'node_modules', 'wasm-auth', 'verify');
   for (const file of ['index.d.ts', 'wasm_auth.d.ts']) {
     const text = readFileSync(join(installed, file), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
