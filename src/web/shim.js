@@ -186,9 +186,10 @@ function importKey(cache, slot, jwk, importAlg) {
   }
   return key;
 }
-// In Node (and Deno, Bun), node:crypto verifies synchronously on the calling thread: no trip
-// through the thread pool and its promise, which is most of crypto.subtle.verify's time there
-// (ES256 1.7-2x, RSA 1.4-5x faster, measured by `make bench`). Workers, browsers and runtimes
+// In Node, node:crypto verifies synchronously on the calling thread: no trip through the thread
+// pool and its promise, which is most of crypto.subtle.verify's time there (ES256 1.7-2x, RSA
+// 1.4-5x faster, measured by `make bench`). Runtimes that copy Node's process.getBuiltinModule
+// (Deno, Bun) take the same path; they are not tested here. Workers, browsers and runtimes
 // without node:crypto keep crypto.subtle. Reached through process.getBuiltinModule so that no
 // bundler ever sees an import of node:crypto.
 // Looked up on the first asymmetric verification, not at load: loading node:crypto costs ~1 ms
