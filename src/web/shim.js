@@ -243,19 +243,36 @@ function verifyInNode(cache, candidate, signature, data) {
     return Promise.reject(e);
   }
 }
+// Whether verifyOne(candidate) reads its inputs before returning: node:crypto always does;
+// crypto.subtle does once the key is imported.
+function readyNow(cache, candidate) {
+  if (nodeCrypto === null) nodeCrypto = findNodeCrypto();
+  if (nodeCrypto !== undefined) return true;
+  const cached = cache.get(candidate[0]);
+  return cached !== undefined && !(cached instanceof Promise);
+}
 function verifyOne(cache, candidate, signature, data) {
   if (nodeCrypto === null) nodeCrypto = findNodeCrypto();
   if (nodeCrypto !== undefined) return verifyInNode(cache, candidate, signature, data);
   const [slot, jwk, importAlg, verifyAlg] = candidate;
-  const run = (key) => crypto.subtle.verify(verifyAlg, key, signature, data).catch((e) => {
-    throw coded('ERR_JOSE_NOT_SUPPORTED', `crypto.subtle cannot verify ${verifyAlg.name}: ${e && e.message}`);
-  });
+  // A platform refusal (an algorithm the runtime lacks) is turned into a coded error by gate().
+  const run = (key) => crypto.subtle.verify(verifyAlg, key, signature, data);
   const cached = cache.get(slot);
   // A cached CryptoKey starts the check now; otherwise it waits for the (shared) import.
   if (cached !== undefined && !(cached instanceof Promise)) return run(cached);
   return importKey(cache, slot, jwk, importAlg).then(run);
 }
-export function startVerify(cache, candidates, signature, data) {
+// `signature` and `data` are read from the wasm memory, where they are valid during this call
+// only: the first check reads them now (crypto.subtle.verify and crypto.verify copy their
+// inputs when called), and whatever runs later (a key import in flight, another candidate key)
+// works on copies.
+export function startVerify(cache, candidates, memory, signatureAt, signatureLen, dataAt, dataLen) {
+  let signature = new Uint8Array(memory.buffer, signatureAt, signatureLen);
+  let data = new Uint8Array(memory.buffer, dataAt, dataLen);
+  if (candidates.length > 1 || !readyNow(cache, candidates[0])) {
+    signature = signature.slice();
+    data = data.slice();
+  }
   let pending = verifyOne(cache, candidates[0], signature, data);
   for (let i = 1; i < candidates.length; i++) {
     const next = candidates[i];
@@ -268,6 +285,9 @@ export function gate(pending, result, claimError) {
     if (ok !== true) throw coded('ERR_JWS_SIGNATURE_VERIFICATION_FAILED', 'signature verification failed');
     if (claimError !== undefined) throw claimError;
     return result;
+  }, (e) => {
+    if (e && e.name === 'WasmAuthError') throw e;
+    throw coded('ERR_JOSE_NOT_SUPPORTED', `this runtime cannot verify the signature: ${e && e.message}`);
   });
 }
 function fetchJwks(uri, timeoutMs) {

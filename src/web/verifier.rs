@@ -152,7 +152,7 @@ export interface UnverifiedJwt {
 #[wasm_bindgen(module = "/src/web/shim.js")]
 extern "C" {
     #[wasm_bindgen(js_name = startVerify)]
-    fn start_verify(cache: &js_sys::Map, candidates: &Array, signature: &Uint8Array, data: &Uint8Array) -> Promise;
+    fn start_verify(cache: &js_sys::Map, candidates: &Array, memory: &JsValue, signature_at: u32, signature_len: u32, data_at: u32, data_len: u32) -> Promise;
     fn gate(pending: &Promise, result: &JsValue, claim_error: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = hasSubtle)]
     fn has_subtle() -> bool;
@@ -161,6 +161,22 @@ extern "C" {
     #[wasm_bindgen(js_name = requestHeader, catch)]
     fn request_header(request: &JsValue, name: &str) -> Result<Option<String>, JsValue>;
     fn respond(pending: &Promise, realm: &str, via: &JsValue) -> Promise;
+}
+
+/// Where `bytes` sit in the wasm memory (address, length: wasm32's are 32-bit), for shim.js to
+/// view them without a copy. It reads them during the `start_verify` call only (WebCrypto and
+/// node:crypto copy their inputs when called) and copies them before anything that runs later;
+/// they belong to the token being verified, so they outlive that call.
+fn span(bytes: &[u8]) -> (u32, u32) {
+    (bytes.as_ptr() as usize as u32, bytes.len() as u32)
+}
+
+/// shim.js's `startVerify` on `signature` and `data`, viewed in place.
+fn verify_in_js(cache: &js_sys::Map, candidates: &Array, signature: &[u8], data: &[u8]) -> Promise {
+    thread_local!(static MEMORY: JsValue = wasm_bindgen::memory());
+    let (signature_at, signature_len) = span(signature);
+    let (data_at, data_len) = span(data);
+    MEMORY.with(|memory| start_verify(cache, candidates, memory, signature_at, signature_len, data_at, data_len))
 }
 
 /// One (key, algorithm) pair described to WebCrypto, made once per slot and reused by every
@@ -618,9 +634,7 @@ impl Inner {
         if candidates.length() == 0 {
             return Err(Error::SignatureVerificationFailed);
         }
-        let signature = Uint8Array::from(prepared.jws.signature.as_slice());
-        let data = Uint8Array::from(prepared.jws.signing_input.as_bytes());
-        let pending = start_verify(&self.crypto_keys, &candidates, &signature, &data);
+        let pending = verify_in_js(&self.crypto_keys, &candidates, &prepared.jws.signature, prepared.jws.signing_input.as_bytes());
         let (value, claim_error) = match self.checked_claims(&prepared, now, scopes) {
             Ok(_) => (result(&prepared)?, JsValue::UNDEFINED),
             Err(err) => (JsValue::UNDEFINED, to_js_error(&err)),
@@ -678,7 +692,7 @@ pub fn verify_signature_in_js(key: &Jwk, alg: Alg, message: &[u8], signature: &[
         return Ok(Promise::resolve(&JsValue::FALSE));
     }
     let candidates = Array::of1(&Described::new(key, alg, 0)?.0);
-    Ok(start_verify(&js_sys::Map::new(), &candidates, &Uint8Array::from(signature), &Uint8Array::from(message)))
+    Ok(verify_in_js(&js_sys::Map::new(), &candidates, signature, message))
 }
 
 /// Decodes a JWT's header and payload WITHOUT verifying anything: for display and debugging

@@ -5,7 +5,7 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { wrongDecisions } from './fixtures/verify-assert.mjs';
-import { attackCases, interopCases } from './fixtures/verify-cases.mjs';
+import { attackCases, interopCases, reuseCases } from './fixtures/verify-cases.mjs';
 import { assertProbe, launchChromium, makeProject, probePage, serveStatic } from './helpers.mjs';
 
 let browser;
@@ -40,9 +40,9 @@ test('plain ES modules in Chromium: import works with no init call', async () =>
   assertProbe(await probePage(browser, `${server.url}/index.html`));
 });
 
-test("JwtVerifier in Chromium: jose's decisions for HS256, RS256, PS256, ES256 and EdDSA, and the attacks", async () => {
+test("JwtVerifier in Chromium: jose's decisions for HS256, RS256, PS256, ES256 and EdDSA, the attacks, and one verifier for many tokens", async () => {
   const wanted = /^(HS256|RS256|PS256|ES256|EdDSA):/;
-  const cases = [...(await interopCases()).filter((c) => wanted.test(c.name)), ...await attackCases()];
+  const cases = [...(await interopCases()).filter((c) => wanted.test(c.name)), ...await attackCases(), ...await reuseCases()];
   const page = await browser.newPage();
   try {
     await page.goto(`${server.url}/index.html`);

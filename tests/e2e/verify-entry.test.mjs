@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { bundleWorker, startWorkerd } from '../../scripts/workerd.mjs';
 import { sizes } from '../../scripts/size.mjs';
 import { wrongDecisions } from './fixtures/verify-assert.mjs';
-import { attackCases, interopCases } from './fixtures/verify-cases.mjs';
+import { attackCases, interopCases, reuseCases } from './fixtures/verify-cases.mjs';
 import { freePort, makeProject, run, typecheck } from './helpers.mjs';
 
 const BROWSER_CLIENT = ['TokenManager', 'ApiKeys', 'ApiKeyAuth', 'SessionClient', 'OAuthClient'];
@@ -64,16 +64,16 @@ test('wasm-auth/verify exports the verifier, client credentials and PKCE, not th
   for (const name of BROWSER_CLIENT) assert.ok(!names.includes(name), `${name} should not be there`);
 });
 
-test("wasm-auth/verify in Node: jose's decisions on every algorithm, and the attack suite", async () => {
-  const cases = [...await interopCases(), ...await attackCases()];
+test("wasm-auth/verify in Node: jose's decisions on every algorithm, the attacks, one verifier for many tokens", async () => {
+  const cases = [...await interopCases(), ...await attackCases(), ...await reuseCases()];
   const file = join(project, 'cases.json');
   writeFileSync(file, JSON.stringify(cases));
   const { stdout } = await run('node', ['evaluate.mjs', file], { cwd: project, maxBuffer: 64 << 20 });
   assert.deepEqual(wrongDecisions(cases, JSON.parse(stdout)), []);
 });
 
-test("wasm-auth/verify inside workerd: jose's decisions on every algorithm, and the attack suite", async () => {
-  const cases = [...await interopCases(), ...await attackCases()];
+test("wasm-auth/verify inside workerd: jose's decisions on every algorithm, the attacks, one verifier for many tokens", async () => {
+  const cases = [...await interopCases(), ...await attackCases(), ...await reuseCases()];
   const response = await fetch(worker.url, { method: 'POST', body: JSON.stringify(cases) });
   assert.equal(response.status, 200, worker.output());
   assert.deepEqual(wrongDecisions(cases, await response.json()), []);

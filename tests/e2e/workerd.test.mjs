@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { bundleWorker, startWorkerd } from '../../scripts/workerd.mjs';
 import { cpSync } from 'node:fs';
 import { wrongDecisions } from './fixtures/verify-assert.mjs';
-import { attackCases, interopCases } from './fixtures/verify-cases.mjs';
+import { attackCases, interopCases, reuseCases } from './fixtures/verify-cases.mjs';
 import { wrongWycheproof, wycheproofCases } from './fixtures/wycheproof-cases.mjs';
 import { assertProbe, freePort, makeProject } from './helpers.mjs';
 
@@ -46,8 +46,8 @@ test('each request gets fresh randomness inside the isolate', async () => {
   assert.notEqual(a.first.codeVerifier, b.first.codeVerifier);
 });
 
-test("JwtVerifier inside the isolate: jose's decisions on every algorithm, and the attack suite", async () => {
-  const cases = [...await interopCases(), ...await attackCases()];
+test("JwtVerifier inside the isolate: jose's decisions on every algorithm, the attack suite, and one verifier for many tokens", async () => {
+  const cases = [...await interopCases(), ...await attackCases(), ...await reuseCases()];
   const response = await fetch(worker.url, { method: 'POST', body: JSON.stringify(cases) });
   assert.equal(response.status, 200, worker.output());
   assert.deepEqual(wrongDecisions(cases, await response.json()), []);
