@@ -1,6 +1,6 @@
 //! What a non-2xx answer from the API means, as a coded [`Error`].
 
-use serde_json::Value;
+use crate::jose::json::Value;
 
 use crate::Error;
 

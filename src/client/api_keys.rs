@@ -1,6 +1,6 @@
 //! The API-key endpoints' request bodies and answers (POST/GET /api-keys, DELETE /api-keys/{id}).
 
-use serde_json::{Map, Value};
+use crate::jose::json::{Map, Value};
 
 use super::secret::Secret;
 use crate::Error;
@@ -64,13 +64,13 @@ pub fn create_body(name: &str, scopes: &[String]) -> Result<String, Error> {
     if let Some(bad) = scopes.iter().find(|s| !valid_scope(s)) {
         return Err(Error::InvalidOptions(format!("{bad:?} is not a valid scope")));
     }
-    Ok(serde_json::json!({ "name": trimmed, "scopes": scopes }).to_string())
+    Ok(crate::jose::json::object([("name", trimmed.into()), ("scopes", scopes.to_vec().into())]).to_string())
 }
 
 const CREATED_SHAPE: &str = "the created API key answer is not {id, name, key, scopes, created_at}";
 const LIST_SHAPE: &str = "the API key list is not {api_keys: [{id, name, scopes, created_at}]}";
 
-fn text(object: &Map<String, Value>, name: &str) -> Option<String> {
+fn text(object: &Map, name: &str) -> Option<String> {
     object.get(name)?.as_str().map(str::to_owned)
 }
 
@@ -83,7 +83,7 @@ fn key_info(value: &Value) -> Option<KeyInfo> {
 impl KeyInfo {
     /// As JSON, in the guide's field names.
     pub fn to_json(&self) -> Value {
-        serde_json::json!({ "id": self.id, "name": self.name, "scopes": self.scopes, "created_at": self.created_at })
+        crate::jose::json::object([("id", (&self.id).into()), ("name", (&self.name).into()), ("scopes", self.scopes.clone().into()), ("created_at", (&self.created_at).into())])
     }
 }
 

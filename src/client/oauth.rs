@@ -4,7 +4,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use serde_json::{Map, Value};
+use crate::jose::json::{Map, Value};
 
 use super::answer::{Answer, Purpose};
 use super::base_url::BaseUrl;
@@ -135,10 +135,15 @@ impl Transaction {
 
     /// The JSON kept in sessionStorage.
     pub fn to_json(&self) -> String {
-        serde_json::json!({
-            "state": self.state, "code_verifier": self.verifier.secret(), "nonce": self.nonce,
-            "redirect_uri": self.redirect_uri, "created_at": self.created_at_ms, "app_state": self.app_state,
-        })
+        crate::jose::json::object([
+            ("state", (&self.state).into()),
+            ("code_verifier", self.verifier.secret().into()),
+            ("nonce", self.nonce.clone().into()),
+            ("redirect_uri", (&self.redirect_uri).into()),
+            // Milliseconds from Date.now(): a whole number.
+            ("created_at", (self.created_at_ms as i64).into()),
+            ("app_state", self.app_state.clone().into()),
+        ])
         .to_string()
     }
 
@@ -248,7 +253,7 @@ pub const CALLBACK_PARAMS: [&str; 7] = ["code", "state", "iss", "error", "error_
 pub fn parse_callback(url: &str) -> Result<Callback, Error> {
     let without_fragment = url.split('#').next().unwrap_or_default();
     let query = without_fragment.split_once('?').map_or("", |(_, q)| q);
-    let mut params: Map<String, Value> = Map::new();
+    let mut params: Map = Map::new();
     for (name, value) in form::decode(query) {
         // RFC 6749 3.1: a parameter must not appear twice; a second one is an attack or a bug.
         if CALLBACK_PARAMS.contains(&name.as_str()) && params.insert(name.clone(), Value::String(value)).is_some() {

@@ -1,6 +1,6 @@
 //! A token endpoint's answer (`/auth/login`, `/auth/refresh`, `/oauth/token`), validated.
 
-use serde_json::{Map, Value};
+use crate::jose::json::{Map, Value};
 
 use super::secret::Secret;
 use crate::Error;
@@ -36,7 +36,7 @@ fn header_safe(token: &str) -> bool {
     !token.is_empty() && token.len() <= MAX_TOKEN_BYTES && token.bytes().all(|b| (0x21..=0x7e).contains(&b))
 }
 
-fn optional_string<'a>(object: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, Error> {
+fn optional_string<'a>(object: &'a Map, name: &str) -> Result<Option<&'a str>, Error> {
     match object.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),

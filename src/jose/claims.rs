@@ -3,7 +3,7 @@
 //! required claims and the header's `typ`. A registered claim of the wrong JSON type is an
 //! error even when no option asks about it: a string `exp` is never "no expiry".
 
-use serde_json::{Map, Value};
+use crate::jose::json::{Map, Value};
 
 use super::json;
 use super::jws::Header;
@@ -37,7 +37,7 @@ fn normalize_typ(typ: &str) -> String {
     lower.strip_prefix("application/").map(str::to_owned).unwrap_or(lower)
 }
 
-fn number(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>, Error> {
+fn number(claims: &Map, name: &str) -> Result<Option<f64>, Error> {
     match claims.get(name) {
         None => Ok(None),
         Some(Value::Number(n)) => n.as_f64().map(Some).ok_or_else(|| failed(name, "invalid", format!("\"{name}\" claim must be a number"))),
@@ -46,7 +46,7 @@ fn number(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>, Error>
 }
 
 /// Type checks of the registered claims, whatever the options.
-fn check_types(claims: &Map<String, Value>) -> Result<(), Error> {
+fn check_types(claims: &Map) -> Result<(), Error> {
     for name in ["iss", "sub", "jti"] {
         if claims.get(name).is_some_and(|v| !v.is_string()) {
             return Err(failed(name, "invalid", format!("\"{name}\" claim must be a string")));
@@ -66,7 +66,7 @@ fn check_types(claims: &Map<String, Value>) -> Result<(), Error> {
 /// Validates the claims set `payload` of a token with `header` at time `now` (Unix seconds),
 /// returning the claims. The signature must already be verified, or be verified before the
 /// claims are released.
-pub fn validate(header: &Header, payload: &[u8], rules: &ClaimRules, now: i64) -> Result<Map<String, Value>, Error> {
+pub fn validate(header: &Header, payload: &[u8], rules: &ClaimRules, now: i64) -> Result<Map, Error> {
     if let Some(typ) = &rules.typ {
         if header.typ.as_deref().map(normalize_typ) != Some(normalize_typ(typ)) {
             return Err(failed("typ", "check_failed", "unexpected \"typ\" JWT header value"));
@@ -150,7 +150,7 @@ mod tests {
         Header { alg: Alg::Hs256, kid: None, typ: typ.map(str::to_owned), members: Map::new() }
     }
 
-    fn check(payload: &str, rules: &ClaimRules) -> Result<Map<String, Value>, Error> {
+    fn check(payload: &str, rules: &ClaimRules) -> Result<Map, Error> {
         validate(&header(Some("JWT")), payload.as_bytes(), rules, NOW)
     }
 

@@ -2,7 +2,7 @@
 //! algorithms they may verify. Private key material is refused: a verifier needs none, and a
 //! JWKS that carries it is a leak.
 
-use serde_json::{Map, Value};
+use crate::jose::json::{Map, Value};
 
 use super::alg::{Alg, Curve, Family};
 use super::jws::b64_decode;
@@ -63,7 +63,7 @@ fn bad(why: impl Into<String>) -> Error {
     Error::JwkInvalid(why.into())
 }
 
-fn string<'a>(jwk: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, Error> {
+fn string<'a>(jwk: &'a Map, name: &str) -> Result<Option<&'a str>, Error> {
     match jwk.get(name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -71,7 +71,7 @@ fn string<'a>(jwk: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>
     }
 }
 
-fn required_bytes(jwk: &Map<String, Value>, name: &str) -> Result<Vec<u8>, Error> {
+fn required_bytes(jwk: &Map, name: &str) -> Result<Vec<u8>, Error> {
     let text = string(jwk, name)?.ok_or_else(|| bad(format!("{name:?} is missing")))?;
     b64_decode(text, name).map_err(|_| bad(format!("{name:?} is not base64url")))
 }
@@ -120,7 +120,7 @@ impl Jwk {
         }
         if let Some(ops) = jwk.get("key_ops") {
             let Value::Array(ops) = ops else { return Err(bad("\"key_ops\" must be an array")) };
-            if !ops.iter().any(|op| op == "verify") {
+            if !ops.iter().any(|op| op.as_str() == Some("verify")) {
                 return Err(bad("\"key_ops\" does not allow \"verify\""));
             }
         }
@@ -231,7 +231,7 @@ impl Jwk {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::jose::json::json;
 
     const RSA_N: &str = "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
 

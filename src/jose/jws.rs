@@ -5,7 +5,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::{Map, Value};
+use crate::jose::json::{Map, Value};
 
 use super::alg::Alg;
 use super::json;
@@ -37,7 +37,7 @@ pub struct Header {
     /// The `typ` header, if any.
     pub typ: Option<String>,
     /// Every member, for callers that show the header.
-    pub members: Map<String, Value>,
+    pub members: Map,
 }
 
 /// A parsed compact JWS whose signature is not yet verified.
@@ -95,7 +95,7 @@ pub fn parse<'a>(token: &'a str, limits: &Limits) -> Result<Jws<'a>, Error> {
     Ok(Jws { header, signing_input, header_json, payload, signature })
 }
 
-fn optional_string(members: &Map<String, Value>, name: &str) -> Result<Option<String>, Error> {
+fn optional_string(members: &Map, name: &str) -> Result<Option<String>, Error> {
     match members.get(name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -103,7 +103,7 @@ fn optional_string(members: &Map<String, Value>, name: &str) -> Result<Option<St
     }
 }
 
-fn check_header(members: Map<String, Value>) -> Result<Header, Error> {
+fn check_header(members: Map) -> Result<Header, Error> {
     let alg_name = match members.get("alg") {
         Some(Value::String(alg)) => alg.as_str(),
         Some(_) => return Err(invalid("header parameter \"alg\" must be a string")),

@@ -2,7 +2,7 @@
 //! the allow-list (by default, every algorithm some key supports), and its `kid`, when present,
 //! is only a lookup key. The key decides which algorithms are possible, never the token.
 
-use serde_json::Value;
+use crate::jose::json::Value;
 
 use super::alg::Alg;
 use super::jwk::{Jwk, Material};
@@ -92,7 +92,7 @@ impl KeySet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{Map, json};
+    use crate::jose::json::{Map, from_serde, json};
 
     fn header(alg: Alg, kid: Option<&str>) -> Header {
         Header { alg, kid: kid.map(str::to_owned), typ: None, members: Map::new() }
@@ -110,7 +110,7 @@ mod tests {
     #[test]
     fn unusable_keys_are_skipped_and_bad_documents_refused() {
         assert_eq!(jwks().keys().len(), 2);
-        let too_many = json!({ "keys": vec![json!({ "kty": "X25519" }); MAX_KEYS + 1] });
+        let too_many = from_serde(&serde_json::json!({ "keys": vec![serde_json::json!({ "kty": "X25519" }); MAX_KEYS + 1] }));
         for bad in [json!([]), json!({}), json!({ "keys": {} }), json!("x"), too_many] {
             assert_eq!(KeySet::from_jwks(&bad).expect_err("not a JWKS").code(), "ERR_JWKS_INVALID");
         }
@@ -125,12 +125,12 @@ mod tests {
 
     #[test]
     fn ambiguous_sets_are_refused() {
-        let secret = json!({ "kty": "oct", "k": "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow", "kid": "a" });
-        let public = json!({ "kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "kid": "b" });
+        let secret = serde_json::json!({ "kty": "oct", "k": "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow", "kid": "a" });
+        let public = serde_json::json!({ "kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "kid": "b" });
         let mixed = KeySet::from_jwks(&json!({ "keys": [secret, public] })).expect_err("mixed");
         assert_eq!(mixed.code(), "ERR_JWKS_INVALID");
         let mut twin = public.clone();
-        twin["x"] = json!("fU0Of2FTpptiQrUiq77mhf2kQg-INLEIw72uNp71Sfo");
+        twin["x"] = serde_json::json!("fU0Of2FTpptiQrUiq77mhf2kQg-INLEIw72uNp71Sfo");
         assert_eq!(KeySet::from_jwks(&json!({ "keys": [public, twin] })).expect_err("same kid").code(), "ERR_JWKS_INVALID");
     }
 

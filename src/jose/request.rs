@@ -1,7 +1,7 @@
 //! Credentials in an HTTP request, for `verifyRequest`: the Bearer token (RFC 6750 2.1), API
 //! keys checked against SHA-256 hashes in constant time, and scope checks on verified claims.
 
-use serde_json::{Map, Value};
+use crate::jose::json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::Error;
@@ -77,7 +77,7 @@ pub fn find_api_key<'e>(entries: &'e [ApiKeyEntry], key: &str) -> Result<&'e Api
 }
 
 /// The scopes verified claims grant: `scope` (space-separated, RFC 8693/9068) or `scp` (array).
-pub fn granted_scopes(claims: &Map<String, Value>) -> Vec<&str> {
+pub fn granted_scopes(claims: &Map) -> Vec<&str> {
     match (claims.get("scope"), claims.get("scp")) {
         (Some(Value::String(scope)), _) => scope.split(' ').filter(|s| !s.is_empty()).collect(),
         (_, Some(Value::Array(scp))) => scp.iter().filter_map(Value::as_str).collect(),
@@ -97,7 +97,7 @@ pub fn require_scopes(granted: &[&str], required: &[String]) -> Result<(), Error
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::jose::json::json;
 
     #[test]
     fn bearer_then_api_key_then_nothing() {

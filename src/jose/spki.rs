@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use serde_json::json;
+use crate::jose::json::object;
 
 use super::jwk::Jwk;
 use crate::Error;
@@ -86,7 +86,7 @@ pub fn jwk_from_pem(pem: &str) -> Result<Jwk, Error> {
             let (rsa, _) = expect(key, 0x30, "an RSAPublicKey SEQUENCE")?;
             let (n, rest) = expect(rsa, 0x02, "the modulus")?;
             let (e, _) = expect(rest, 0x02, "the exponent")?;
-            json!({ "kty": "RSA", "n": b64(n), "e": b64(e) })
+            object([("kty", "RSA".into()), ("n", b64(n).into()), ("e", b64(e).into())])
         }
         EC_PUBLIC_KEY => {
             let (curve_oid, _) = expect(params, 0x06, "a named curve")?;
@@ -97,11 +97,11 @@ pub fn jwk_from_pem(pem: &str) -> Result<Jwk, Error> {
                 _ => return Err(Error::NotSupported("this EC curve".into())),
             };
             match key.split_first() {
-                Some((4, point)) if point.len() == 2 * len => json!({ "kty": "EC", "crv": crv, "x": b64(&point[..len]), "y": b64(&point[len..]) }),
+                Some((4, point)) if point.len() == 2 * len => object([("kty", "EC".into()), ("crv", crv.into()), ("x", b64(&point[..len]).into()), ("y", b64(&point[len..]).into())]),
                 _ => return Err(bad("EC keys must be uncompressed points")),
             }
         }
-        ED25519 => json!({ "kty": "OKP", "crv": "Ed25519", "x": b64(key) }),
+        ED25519 => object([("kty", "OKP".into()), ("crv", "Ed25519".into()), ("x", b64(key).into())]),
         _ => return Err(Error::NotSupported("this public key algorithm".into())),
     };
     Jwk::from_json(&jwk)

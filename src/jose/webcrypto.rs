@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::{Value, json};
+use crate::jose::json::{Value, object};
 
 use super::alg::{Alg, Family};
 use super::jwk::{Jwk, Material};
@@ -26,25 +26,25 @@ pub fn describe(key: &Jwk, alg: Alg) -> Option<WebCryptoKey> {
     let hash = alg.hash().webcrypto_name();
     Some(match (&key.material, alg.family()) {
         (Material::Rsa { n, e }, Family::RsaPkcs1) => WebCryptoKey {
-            jwk: json!({ "kty": "RSA", "n": b64(n), "e": b64(e) }),
-            import: json!({ "name": "RSASSA-PKCS1-v1_5", "hash": hash }),
-            verify: json!({ "name": "RSASSA-PKCS1-v1_5" }),
+            jwk: object([("kty", "RSA".into()), ("n", b64(n).into()), ("e", b64(e).into())]),
+            import: object([("name", "RSASSA-PKCS1-v1_5".into()), ("hash", hash.into())]),
+            verify: object([("name", "RSASSA-PKCS1-v1_5".into())]),
         },
         (Material::Rsa { n, e }, Family::RsaPss) => WebCryptoKey {
-            jwk: json!({ "kty": "RSA", "n": b64(n), "e": b64(e) }),
-            import: json!({ "name": "RSA-PSS", "hash": hash }),
+            jwk: object([("kty", "RSA".into()), ("n", b64(n).into()), ("e", b64(e).into())]),
+            import: object([("name", "RSA-PSS".into()), ("hash", hash.into())]),
             // RFC 7518 3.5: the salt is as long as the hash.
-            verify: json!({ "name": "RSA-PSS", "saltLength": alg.hash().len() }),
+            verify: object([("name", "RSA-PSS".into()), ("saltLength", alg.hash().len().into())]),
         },
         (Material::Ec { curve, x, y }, Family::Ecdsa(wanted)) if *curve == wanted => WebCryptoKey {
-            jwk: json!({ "kty": "EC", "crv": curve.name(), "x": b64(x), "y": b64(y) }),
-            import: json!({ "name": "ECDSA", "namedCurve": curve.name() }),
-            verify: json!({ "name": "ECDSA", "hash": hash }),
+            jwk: object([("kty", "EC".into()), ("crv", curve.name().into()), ("x", b64(x).into()), ("y", b64(y).into())]),
+            import: object([("name", "ECDSA".into()), ("namedCurve", curve.name().into())]),
+            verify: object([("name", "ECDSA".into()), ("hash", hash.into())]),
         },
         (Material::Ed25519(x), Family::Ed25519) => WebCryptoKey {
-            jwk: json!({ "kty": "OKP", "crv": "Ed25519", "x": b64(x) }),
-            import: json!({ "name": "Ed25519" }),
-            verify: json!({ "name": "Ed25519" }),
+            jwk: object([("kty", "OKP".into()), ("crv", "Ed25519".into()), ("x", b64(x).into())]),
+            import: object([("name", "Ed25519".into())]),
+            verify: object([("name", "Ed25519".into())]),
         },
         _ => return None,
     })
@@ -53,6 +53,7 @@ pub fn describe(key: &Jwk, alg: Alg) -> Option<WebCryptoKey> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jose::json::json;
 
     #[test]
     fn describes_each_family_and_never_a_secret() {

@@ -61,7 +61,7 @@ impl SessionClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionInfo>")]
     pub fn login(&self, email: &str, password: &str) -> Promise {
         let base = self.base.clone();
-        let body = serde_json::json!({ "email": email, "password": password }).to_string();
+        let body = crate::jose::json::object([("email", email.into()), ("password", password.into())]).to_string();
         future_to_promise(async move {
             let run = async {
                 if http::cookies_disabled() {

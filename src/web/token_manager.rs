@@ -357,7 +357,7 @@ impl Session {
         };
         let reply = match &self.config.refresh {
             RefreshVia::Json(url) => {
-                let body = serde_json::json!({ "refresh_token": refresh_token.expose() }).to_string();
+                let body = crate::jose::json::object([("refresh_token", refresh_token.expose().into())]).to_string();
                 http::request("POST", url, &[("content-type", "application/json")], Some(body), false).await
             }
             RefreshVia::OAuth(url) => {
@@ -547,7 +547,7 @@ impl TokenManager {
         if session.disposed.get() {
             return reject(Error::Disposed);
         }
-        let body = serde_json::json!({ "email": email, "password": password }).to_string();
+        let body = crate::jose::json::object([("email", email.into()), ("password", password.into())]).to_string();
         future_to_promise(async move {
             let url = session.config.base.endpoint("/auth/login");
             let reply = http::request("POST", &url, &[("content-type", "application/json")], Some(body), false).await;

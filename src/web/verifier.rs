@@ -20,6 +20,7 @@ use super::to_js_error;
 use crate::Error;
 use crate::jose::alg::{Alg, Family};
 use crate::jose::claims;
+use crate::jose::json::{Value, object};
 use crate::jose::jwk::Jwk;
 use crate::jose::jwks_cache::{self, CachePolicy, Decision};
 use crate::jose::request::{self, ApiKeyEntry, Credential};
@@ -225,12 +226,12 @@ pub struct JwtVerifier {
     inner: Rc<Inner>,
 }
 
-fn js_json(value: &serde_json::Value) -> Result<JsValue, Error> {
+fn js_json(value: &Value) -> Result<JsValue, Error> {
     js_sys::JSON::parse(&value.to_string()).map_err(|_| Error::Internal("could not build a WebCrypto parameter"))
 }
 
 /// A JS value as JSON, for the JWK and JWKS options.
-fn to_json(value: &JsValue, what: &str) -> Result<serde_json::Value, Error> {
+fn to_json(value: &JsValue, what: &str) -> Result<Value, Error> {
     let text = js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string());
     let text = text.ok_or_else(|| Error::InvalidOptions(format!("{what} must be JSON data")))?;
     crate::jose::json::parse_value(text.as_bytes()).map_err(|_| Error::InvalidOptions(format!("{what} must be JSON data")))
@@ -354,10 +355,10 @@ fn read_keys(options: &JsValue) -> Result<KeySource, Error> {
         ["jwks"] => Ok(KeySource::Static(KeySet::from_jwks(&to_json(&get(options, "jwks").unwrap_or_default(), "jwks")?)?)),
         ["keys"] => {
             let keys = to_json(&get(options, "keys").unwrap_or_default(), "keys")?;
-            if !keys.is_array() {
+            if keys.as_array().is_none() {
                 return Err(Error::InvalidOptions("keys must be an array of JWKs".into()));
             }
-            Ok(KeySource::Static(KeySet::from_jwks(&serde_json::json!({ "keys": keys }))?))
+            Ok(KeySource::Static(KeySet::from_jwks(&object([("keys", keys)]))?))
         }
         ["jwksUri"] => {
             let uri = get(options, "jwksUri").and_then(|v| v.as_string()).ok_or_else(|| Error::InvalidOptions("jwksUri must be a string".into()))?;
@@ -608,7 +609,7 @@ impl Inner {
         let entry = request::find_api_key(&self.api_keys, key)?;
         let granted: Vec<&str> = entry.scopes.iter().map(String::as_str).collect();
         request::require_scopes(&granted, scopes)?;
-        let payload = serde_json::json!({ "sub": entry.name.as_deref().unwrap_or("api-key"), "scope": entry.scopes.join(" ") });
+        let payload = object([("sub", entry.name.as_deref().unwrap_or("api-key").into()), ("scope", entry.scopes.join(" ").into())]);
         let out = js_sys::Object::new();
         Reflect::set(&out, &JsValue::from_str("payload"), &js_json(&payload)?).map_err(|_| Error::Internal("could not build the result"))?;
         Ok(Promise::resolve(&JsValue::from(out)))
