@@ -89,7 +89,7 @@ pub fn validate(header: &Header, payload: &[u8], rules: &ClaimRules, now: i64) -
         presence.push("iss");
     }
     for claim in presence.iter().rev() {
-        if !claims.contains_key(*claim) {
+        if !claims.contains_key(claim) {
             return Err(failed(claim, "missing", format!("missing required \"{claim}\" claim")));
         }
     }

@@ -134,7 +134,7 @@ impl Jwk {
             "EC" | "OKP" => &["d"],
             _ => &[],
         };
-        if private_members.iter().any(|m| jwk.contains_key(*m)) {
+        if private_members.iter().any(|m| jwk.contains_key(m)) {
             return Err(bad("private key material in a verification key"));
         }
         let material = match kty {

@@ -110,7 +110,7 @@ fn check_header(members: Map) -> Result<Header, Error> {
         None => return Err(invalid("header parameter \"alg\" is missing")),
     };
     let alg = Alg::from_name(alg_name).ok_or_else(|| Error::AlgNotAllowed(alg_name.to_owned()))?;
-    if let Some(name) = KEY_CARRYING.iter().find(|name| members.contains_key(**name)) {
+    if let Some(name) = KEY_CARRYING.iter().find(|name| members.contains_key(name)) {
         return Err(invalid(format!("header parameter {name:?} is refused: keys come only from the verifier's configuration")));
     }
     if members.contains_key("zip") {

@@ -10,6 +10,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::rc::Rc;
 
 use js_sys::{Array, Promise, Reflect, Uint8Array};
@@ -668,12 +669,11 @@ impl Inner {
             let alg_index = Alg::ALL.iter().position(|a| *a == alg).unwrap_or(0) as u64;
             // Exact as a JS number for 2^37 generations; index < MAX_KEYS (256) fits its 12 bits.
             let slot = (self.generation.get() << 16) | (index << 4) | alg_index;
-            if !described.contains_key(&slot) {
-                described.insert(slot, Described::new(key, alg, slot)?);
-            }
-            if let Some(d) = described.get(&slot) {
-                list.push(&d.0);
-            }
+            let d = match described.entry(slot) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(new) => new.insert(Described::new(key, alg, slot)?),
+            };
+            list.push(&d.0);
         }
         Ok(list)
     }
