@@ -3,7 +3,7 @@
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use wasm_bindgen_futures::future_to_promise;
 
 use super::http;
 use super::to_js_error;
@@ -241,10 +241,9 @@ impl ApiKeyAuth {
             Ok(request) => request,
             Err(error) => return Promise::reject(&error),
         };
-        let sent = match self.placement {
+        match self.placement {
             Placement::Header => http::send_with(&request, "x-api-key", self.key.expose()),
             Placement::Query => http::with_query(&request, "api_key", self.key.expose()),
-        };
-        future_to_promise(async move { JsFuture::from(sent).await })
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use wasm_bindgen_futures::future_to_promise;
 
 use super::http;
 use super::to_js_error;
@@ -121,7 +121,6 @@ impl SessionClient {
             Ok(request) => request,
             Err(error) => return Promise::reject(&error),
         };
-        let sent = http::send_with_cookies(&request);
-        future_to_promise(async move { JsFuture::from(sent).await })
+        http::send_with_cookies(&request)
     }
 }
