@@ -316,7 +316,7 @@ impl Parser<'_> {
         self.bytes.get(self.at).copied()
     }
 
-    fn expect(&mut self, byte: u8, what: &str) -> Result<(), String> {
+    fn consume(&mut self, byte: u8, what: &str) -> Result<(), String> {
         if self.peek() == Some(byte) {
             self.at += 1;
             Ok(())
@@ -386,7 +386,7 @@ impl Parser<'_> {
                 return Err(self.error("expected a member name"));
             }
             let name = self.string()?;
-            self.expect(b':', "expected `:`")?;
+            self.consume(b':', "expected `:`")?;
             let value = self.value(depth)?;
             members.push((name, value));
             match self.peek() {

@@ -628,7 +628,9 @@ impl Inner {
             self.checked_claims(&prepared, now, scopes)?;
             return Ok(Promise::resolve(&result(&prepared)?));
         }
-        if !has_subtle() {
+        // The runtime does not change under us: asked once, not on every verification.
+        thread_local!(static HAS_SUBTLE: bool = has_subtle());
+        if !HAS_SUBTLE.with(|has| *has) {
             return self.verify_without_subtle(&prepared, now, scopes);
         }
         // Start the signature check first, then validate the claims while it runs.
