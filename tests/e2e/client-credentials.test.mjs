@@ -6,9 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startReferenceServer } from '../../scripts/reference-server.mjs';
-import { bundleWorker, startWorkerd } from '../../scripts/workerd.mjs';
 import { SERVICE, startOidcProvider } from './fixtures/oidc-provider.mjs';
-import { freePort, launchChromium, makeProject } from './helpers.mjs';
+import { freePort, launchChromium, makeProject, startProjectWorker } from './helpers.mjs';
 
 let project;
 let api;
@@ -39,12 +38,7 @@ export default {
   });
   api = await startReferenceServer({ dataDir: mkdtempSync(join(tmpdir(), 'wasm-auth-cc-')), args: ['--request-stats'] });
   op = await startOidcProvider({ port: await freePort(), pageOrigin: api.url });
-  const config = await bundleWorker({
-    entry: join(project, 'worker.js'),
-    outDir: join(project, 'dist'),
-    wasmFiles: [join(project, 'node_modules', 'wasm-auth', 'wasm_auth_bg.wasm')],
-  });
-  worker = await startWorkerd(config, { port: await freePort() });
+  worker = await startProjectWorker(project);
 });
 
 after(async () => {

@@ -51,6 +51,21 @@ export async function typecheck(cwd, file) {
   assert.equal(result.code ?? 0, 0, `tsc failed:\n${result.stdout}${result.stderr}`);
 }
 
+/**
+ * Bundles the project's `worker.js` the way Wrangler does (scripts/workerd.mjs) with the
+ * installed package's wasm module (`wasm`: its path inside the package) and starts it in
+ * workerd on a free port. Returns startWorkerd's handle.
+ */
+export async function startProjectWorker(project, wasm = 'wasm_auth_bg.wasm') {
+  const { bundleWorker, startWorkerd } = await import('../../scripts/workerd.mjs');
+  const config = await bundleWorker({
+    entry: join(project, 'worker.js'),
+    outDir: join(project, 'dist'),
+    wasmFiles: [join(project, 'node_modules', 'wasm-auth', wasm)],
+  });
+  return startWorkerd(config, { port: await freePort() });
+}
+
 /** A TCP port that was free a moment ago, for servers that cannot be told to pick one. */
 export function freePort() {
   return new Promise((resolvePort, reject) => {

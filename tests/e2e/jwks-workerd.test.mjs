@@ -3,11 +3,9 @@
 // endpoint of the test. Workers forbid awaiting one request's promise from another, so these
 // cases also prove nothing hangs when requests race on a cold cache.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
-import { bundleWorker, startWorkerd } from '../../scripts/workerd.mjs';
 import { makeKey, startJwksServer } from './fixtures/jwks-server.mjs';
-import { freePort, makeProject } from './helpers.mjs';
+import { makeProject, startProjectWorker } from './helpers.mjs';
 
 let worker;
 let jwks;
@@ -39,12 +37,7 @@ export default {
   },
 };\n`,
   });
-  const config = await bundleWorker({
-    entry: join(project, 'worker.js'),
-    outDir: join(project, 'dist'),
-    wasmFiles: [join(project, 'node_modules', 'wasm-auth', 'wasm_auth_bg.wasm')],
-  });
-  worker = await startWorkerd(config, { port: await freePort() });
+  worker = await startProjectWorker(project);
 });
 
 after(async () => {

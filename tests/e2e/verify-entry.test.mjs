@@ -5,11 +5,10 @@ import assert from 'node:assert/strict';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { bundleWorker, startWorkerd } from '../../scripts/workerd.mjs';
 import { sizes } from '../../scripts/size.mjs';
 import { wrongDecisions } from './fixtures/verify-assert.mjs';
 import { attackCases, interopCases, reuseCases } from './fixtures/verify-cases.mjs';
-import { freePort, makeProject, run, typecheck } from './helpers.mjs';
+import { makeProject, run, startProjectWorker, typecheck } from './helpers.mjs';
 
 const BROWSER_CLIENT = ['TokenManager', 'ApiKeys', 'ApiKeyAuth', 'SessionClient', 'OAuthClient'];
 const VERIFY_API = ['JwtVerifier', 'decodeUnverified', 'ClientCredentials', 'createPkce', 'pkceChallenge', 'version'];
@@ -47,12 +46,7 @@ export default {
 };\n`,
   });
   cpSync(join(import.meta.dirname, 'fixtures', 'verify-evaluate.js'), join(project, 'verify-evaluate.js'));
-  const config = await bundleWorker({
-    entry: join(project, 'worker.js'),
-    outDir: join(project, 'dist'),
-    wasmFiles: [join(project, 'node_modules', 'wasm-auth', 'verify', 'wasm_auth_bg.wasm')],
-  });
-  worker = await startWorkerd(config, { port: await freePort() });
+  worker = await startProjectWorker(project, 'verify/wasm_auth_bg.wasm');
 });
 
 after(() => worker?.stop());

@@ -3,12 +3,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { bundleWorker, startWorkerd } from '../../scripts/workerd.mjs';
 import { cpSync } from 'node:fs';
 import { wrongDecisions } from './fixtures/verify-assert.mjs';
 import { attackCases, interopCases, reuseCases } from './fixtures/verify-cases.mjs';
 import { wrongWycheproof, wycheproofCases } from './fixtures/wycheproof-cases.mjs';
-import { assertProbe, freePort, makeProject } from './helpers.mjs';
+import { assertProbe, makeProject, startProjectWorker } from './helpers.mjs';
 
 let worker;
 
@@ -25,12 +24,7 @@ export default {
 };\n`,
   });
   cpSync(join(import.meta.dirname, 'fixtures', 'verify-evaluate.js'), join(project, 'verify-evaluate.js'));
-  const config = await bundleWorker({
-    entry: join(project, 'worker.js'),
-    outDir: join(project, 'dist'),
-    wasmFiles: [join(project, 'node_modules', 'wasm-auth', 'wasm_auth_bg.wasm')],
-  });
-  worker = await startWorkerd(config, { port: await freePort() });
+  worker = await startProjectWorker(project);
 });
 
 after(() => worker?.stop());
