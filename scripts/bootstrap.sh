@@ -35,7 +35,7 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 # 2. The wasm-bindgen CLI (and its test runner) at exactly the version Cargo.toml pins: any other
-#    version fails with "schema version must exactly match" (TOOLCHAIN.md pitfall 2).
+#    version fails with "schema version must exactly match".
 want_bindgen=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
 [ -n "$want_bindgen" ] || die "Cargo.toml must pin wasm-bindgen exactly (wasm-bindgen = \"=X.Y.Z\")"
 have_bindgen=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
@@ -78,7 +78,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
   echo "$lock_sum" > "$stamp"
 fi
 
-# 6. The wasm-opt that the build uses: npm binaryen >= 132, never Debian's (pitfall 1).
+# 6. The wasm-opt that the build uses: npm binaryen >= 132, never Debian's binaryen 108,
+#    which silently breaks the module.
 opt_version=$(node_modules/.bin/wasm-opt --version | sed -n 's/.*version \([0-9]*\).*/\1/p')
 [ "${opt_version:-0}" -ge 132 ] || die "node_modules/.bin/wasm-opt is binaryen ${opt_version:-?}; need >= 132"
 

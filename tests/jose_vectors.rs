@@ -1,6 +1,6 @@
 //! The Wycheproof JWS, JWK and raw signature vectors, run natively through the verification
 //! pipeline (`prepare` + `check_signature` with the pure-Rust asymmetric verifier). The vectors
-//! are read from ../shared/data/wycheproof (WYCHEPROOF_DIR overrides), never copied here.
+//! are the vendored copies in tests/data/wycheproof (upstream, commit and license there).
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::path::PathBuf;
@@ -18,11 +18,8 @@ fn ours(value: &Value) -> json::Value {
 }
 
 fn vectors(name: &str) -> Value {
-    let dir = std::env::var_os("WYCHEPROOF_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/wycheproof")));
-    let path = dir.join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (set WYCHEPROOF_DIR)", path.display()));
+    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/wycheproof")).join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("vector file is JSON")
 }
 

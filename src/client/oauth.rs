@@ -13,7 +13,8 @@ use super::secret::Secret;
 use crate::Error;
 use crate::pkce::{CodeVerifier, METHOD_S256};
 
-/// A PKCE transaction older than this is refused (DESIGN.md: 10 minutes).
+/// A PKCE transaction older than this is refused (10 minutes: long enough for a login
+/// page, short enough that a stolen transaction goes stale).
 pub const TRANSACTION_MAX_AGE_MS: f64 = 600_000.0;
 
 /// Parameters `authorize` sets itself: extra parameters may not replace them.

@@ -1,4 +1,5 @@
-//! When to refresh an access token: DESIGN.md's refresh policy as pure functions of the time.
+//! When to refresh an access token, as pure functions of the time: before it expires (by a
+//! margin), never with a stale token, and with backoff after failures.
 //!
 //! A token's expiry is measured from when its answer arrived plus `expires_in` (not from the
 //! `exp` claim, so a client clock that is off does not matter). Elapsed time is the larger of

@@ -1,7 +1,7 @@
 //! `JwtVerifier` and `decodeUnverified` for JavaScript.
 //!
-//! The boundary follows research/verify-fastpath.md: one `verify` call parses the token and
-//! picks the key in Rust, starts `crypto.subtle.verify` (asymmetric algorithms), validates the
+//! One `verify` call crosses the JS boundary once (each crossing costs more than the checks
+//! themselves): it parses the token and picks the key in Rust, starts `crypto.subtle.verify` (asymmetric algorithms), validates the
 //! claims while the signature job runs, and returns a promise chained in JS that releases the
 //! claims only if the signature is exactly `true`, reporting a bad signature before any claim
 //! error. HMAC runs in wasm and the promise is already settled. Imported CryptoKeys are cached

@@ -78,7 +78,8 @@ export function freePort() {
   });
 }
 
-/** Debian's headless Chromium, with the flags this closed network needs (TOOLCHAIN.md 4). */
+/** Debian's headless Chromium, with the flags a root user on a closed network needs
+ * (no sandbox as root; no background networking, whose connections are refused here). */
 export async function launchChromium() {
   const { chromium } = await import('playwright-core');
   return chromium.launch({

@@ -59,8 +59,8 @@ fn version_matches_the_crate() {
 
 /// The Wycheproof raw signature vectors (ECDSA P1363, Ed25519, RSA PKCS#1 v1.5 and PSS) through
 /// the signature path tokens take here: the Rust shape check, then node:crypto (this suite under
-/// Node) or crypto.subtle (under Chromium). The files are read from ../shared/data/wycheproof at
-/// build time, not copied into the repository.
+/// Node) or crypto.subtle (under Chromium). The files are the vendored copies in
+/// tests/data/wycheproof, compiled in.
 mod wycheproof_through_the_js_verifier {
     use serde_json::Value;
     use wasm_auth::jose::alg::Alg;
@@ -98,19 +98,19 @@ mod wycheproof_through_the_js_verifier {
 
     #[wasm_bindgen_test]
     async fn ecdsa_p256_p384_p521() {
-        assert!(run(include_str!("../../../shared/data/wycheproof/ecdsa_secp256r1_sha256_p1363_test.json"), Alg::Es256, "publicKeyJwk").await > 200);
-        assert!(run(include_str!("../../../shared/data/wycheproof/ecdsa_secp384r1_sha384_p1363_test.json"), Alg::Es384, "publicKeyJwk").await > 200);
-        assert!(run(include_str!("../../../shared/data/wycheproof/ecdsa_secp521r1_sha512_p1363_test.json"), Alg::Es512, "publicKeyJwk").await > 200);
+        assert!(run(include_str!("../data/wycheproof/ecdsa_secp256r1_sha256_p1363_test.json"), Alg::Es256, "publicKeyJwk").await > 200);
+        assert!(run(include_str!("../data/wycheproof/ecdsa_secp384r1_sha384_p1363_test.json"), Alg::Es384, "publicKeyJwk").await > 200);
+        assert!(run(include_str!("../data/wycheproof/ecdsa_secp521r1_sha512_p1363_test.json"), Alg::Es512, "publicKeyJwk").await > 200);
     }
 
     #[wasm_bindgen_test]
     async fn ed25519() {
-        assert_eq!(run(include_str!("../../../shared/data/wycheproof/ed25519_test.json"), Alg::EdDsa, "publicKeyJwk").await, 151);
+        assert_eq!(run(include_str!("../data/wycheproof/ed25519_test.json"), Alg::EdDsa, "publicKeyJwk").await, 151);
     }
 
     #[wasm_bindgen_test]
     async fn rsa_pkcs1_and_pss() {
-        assert_eq!(run(include_str!("../../../shared/data/wycheproof/rsa_signature_2048_sha256_test.json"), Alg::Rs256, "keyJwk").await, 259);
-        assert_eq!(run(include_str!("../../../shared/data/wycheproof/rsa_pss_2048_sha256_mgf1_32_test.json"), Alg::Ps256, "publicKeyJwk").await, 108);
+        assert_eq!(run(include_str!("../data/wycheproof/rsa_signature_2048_sha256_test.json"), Alg::Rs256, "keyJwk").await, 259);
+        assert_eq!(run(include_str!("../data/wycheproof/rsa_pss_2048_sha256_mgf1_32_test.json"), Alg::Ps256, "publicKeyJwk").await, 108);
     }
 }
