@@ -49,9 +49,7 @@ impl CodeVerifier {
         }
         let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
         if !verifier.bytes().all(unreserved) {
-            return Err(Error::InvalidCodeVerifier {
-                reason: "contains a character outside A-Z a-z 0-9 - . _ ~",
-            });
+            return Err(Error::InvalidCodeVerifier { reason: "contains a character outside A-Z a-z 0-9 - . _ ~" });
         }
         Ok(CodeVerifier(verifier.to_owned()))
     }
@@ -90,8 +88,8 @@ mod tests {
 
     // RFC 7636 appendix B.
     const RFC_ENTROPY: [u8; 32] = [
-        116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37,
-        77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
+        116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191,
+        240, 91, 88, 5, 88, 83, 132, 141, 121,
     ];
     const RFC_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     const RFC_CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";

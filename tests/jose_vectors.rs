@@ -49,7 +49,12 @@ fn accepts(token: &str, keys: &KeySet) -> bool {
 /// with the answer wasm-auth gives and why (shared with the JS runtimes' suite).
 fn contradictory() -> Vec<(u64, bool)> {
     let list: Value = serde_json::from_str(include_str!("data/wycheproof-contradictory.json")).expect("JSON");
-    list["cases"].as_array().expect("cases").iter().map(|c| (c["tcId"].as_u64().unwrap_or(0), c["accepted"] == true)).collect()
+    list["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| (c["tcId"].as_u64().unwrap_or(0), c["accepted"] == true))
+        .collect()
 }
 
 /// Runs every test of a JWS-style file; returns how many ran.
@@ -63,10 +68,14 @@ fn run_jws_file(name: &str) -> usize {
         for test in group["tests"].as_array().expect("tests") {
             let token = test["jws"].as_str().map(str::to_owned).unwrap_or_else(|| test["jws"].to_string());
             let accepted = keys.as_ref().is_some_and(|k| accepts(&token, k));
-            let exception = contradictory.iter().find(|(id, _)| name.starts_with("json_web_signature") && test["tcId"] == *id);
+            let exception =
+                contradictory.iter().find(|(id, _)| name.starts_with("json_web_signature") && test["tcId"] == *id);
             let expected = exception.map_or(test["result"] == "valid", |(_, ours)| *ours);
             if accepted != expected {
-                wrong.push(format!("tcId {} ({}, {}): expected {}, got {}", test["tcId"], group["comment"], test["comment"], expected, accepted));
+                wrong.push(format!(
+                    "tcId {} ({}, {}): expected {}, got {}",
+                    test["tcId"], group["comment"], test["comment"], expected, accepted
+                ));
             }
             ran += 1;
         }
@@ -96,7 +105,9 @@ fn run_raw_file(name: &str, alg: Alg, jwk_field: &str) -> usize {
         for test in group["tests"].as_array().expect("tests") {
             let (msg, sig) = (hex(test["msg"].as_str().unwrap_or("")), hex(test["sig"].as_str().unwrap_or("")));
             let accepted = key.as_ref().is_some_and(|key| {
-                key.supports(alg) && signature::check_shape(alg, &sig, key.rsa_modulus_len()).is_ok() && native::verify(alg, key, &msg, &sig).is_ok()
+                key.supports(alg)
+                    && signature::check_shape(alg, &sig, key.rsa_modulus_len()).is_ok()
+                    && native::verify(alg, key, &msg, &sig).is_ok()
             });
             let result = test["result"].as_str().unwrap_or("");
             if result != "acceptable" && accepted != (result == "valid") {
@@ -131,7 +142,12 @@ fn raw_group_jwk(group: &Value, jwk_field: &str) -> Value {
 #[test]
 fn the_contradictory_cases_are_the_ones_listed() {
     let file = vectors("json_web_signature_test.json");
-    let tests: Vec<&Value> = file["testGroups"].as_array().into_iter().flatten().flat_map(|g| g["tests"].as_array().into_iter().flatten()).collect();
+    let tests: Vec<&Value> = file["testGroups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|g| g["tests"].as_array().into_iter().flatten())
+        .collect();
     let by_id = |id: u64| tests.iter().find(|t| t["tcId"] == id).map(|t| t["jws"].as_str().unwrap_or(""));
     assert_eq!(by_id(367), by_id(357));
     assert_eq!(by_id(370), by_id(357));
@@ -186,7 +202,8 @@ fn wycheproof_rsa_pkcs1_and_pss_vectors() {
 #[test]
 fn rfc7515_appendix_a_examples() {
     use wasm_auth::jose::verify::verify;
-    const PAYLOAD: &str = "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+    const PAYLOAD: &str =
+        "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
     let cases = [
         (
             serde_json::json!({ "kty": "oct", "k": "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow" }),
@@ -194,19 +211,25 @@ fn rfc7515_appendix_a_examples() {
         ),
         (
             serde_json::json!({ "kty": "RSA", "e": "AQAB", "n": "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ" }),
-            format!("eyJhbGciOiJSUzI1NiJ9.{PAYLOAD}.cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw"),
+            format!(
+                "eyJhbGciOiJSUzI1NiJ9.{PAYLOAD}.cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw"
+            ),
         ),
         (
             serde_json::json!({ "kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" }),
-            format!("eyJhbGciOiJFUzI1NiJ9.{PAYLOAD}.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q"),
+            format!(
+                "eyJhbGciOiJFUzI1NiJ9.{PAYLOAD}.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q"
+            ),
         ),
     ];
     for (jwk, token) in cases {
         let keys = KeySet::single(Jwk::from_json(&ours(&jwk)).expect("RFC key"));
-        let verified = verify(&token, &keys, &VerifyOptions::default(), 1_300_819_000, native::verify).expect("RFC example verifies");
+        let verified = verify(&token, &keys, &VerifyOptions::default(), 1_300_819_000, native::verify)
+            .expect("RFC example verifies");
         assert_eq!(verified.payload.get("iss").and_then(json::Value::as_str), Some("joe"));
         assert_eq!(verified.payload.get("http://example.com/is_root"), Some(&json::Value::Bool(true)));
-        let late = verify(&token, &keys, &VerifyOptions::default(), 1_300_819_380, native::verify).expect_err("expired by then");
+        let late = verify(&token, &keys, &VerifyOptions::default(), 1_300_819_380, native::verify)
+            .expect_err("expired by then");
         assert_eq!(late.code(), "ERR_JWT_EXPIRED");
     }
 }

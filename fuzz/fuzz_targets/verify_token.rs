@@ -32,7 +32,12 @@ fn key_sets() -> [KeySet; 3] {
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let options = VerifyOptions {
-        rules: ClaimRules { issuer: vec!["i".into()], audience: vec!["a".into()], max_token_age: Some(60), ..Default::default() },
+        rules: ClaimRules {
+            issuer: vec!["i".into()],
+            audience: vec!["a".into()],
+            max_token_age: Some(60),
+            ..Default::default()
+        },
         ..Default::default()
     };
     for keys in key_sets() {

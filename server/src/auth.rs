@@ -74,7 +74,10 @@ fn bearer(state: &AppState, value: &str) -> ApiResult<Principal> {
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(ApiError::invalid_token("unsupported authorization scheme; use Bearer"));
     }
-    let claims = state.signer.verify_access(token.trim()).map_err(|_| ApiError::invalid_token("the access token is invalid or expired"))?;
+    let claims = state
+        .signer
+        .verify_access(token.trim())
+        .map_err(|_| ApiError::invalid_token("the access token is invalid or expired"))?;
     if keys::is_revoked(&state.db, &claims.jti)? {
         return Err(ApiError::invalid_token("the access token has been revoked"));
     }
@@ -82,23 +85,31 @@ fn bearer(state: &AppState, value: &str) -> ApiResult<Principal> {
 }
 
 fn api_key(state: &AppState, key: &str) -> ApiResult<Principal> {
-    let row: Option<(String, String)> = state.db.lock()?.query_row(
-        "SELECT user_id, scopes FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL",
-        [util::sha256_hex(key)],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    ).optional()?;
+    let row: Option<(String, String)> = state
+        .db
+        .lock()?
+        .query_row(
+            "SELECT user_id, scopes FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL",
+            [util::sha256_hex(key)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
     let (user_id, scopes) = row.ok_or_else(|| ApiError::invalid_token("the API key is invalid or revoked"))?;
     Ok(Principal { user_id, scopes: util::parse_scopes(&scopes), via: Via::ApiKey })
 }
 
 /// The user of a live session, if the id is one.
 pub fn session_user(state: &AppState, session_id: &str) -> ApiResult<Option<(String, String)>> {
-    Ok(state.db.lock()?.query_row(
-        "SELECT s.user_id, u.scopes FROM sessions s JOIN users u ON u.id = s.user_id
+    Ok(state
+        .db
+        .lock()?
+        .query_row(
+            "SELECT s.user_id, u.scopes FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.id_hash = ?1 AND s.expires_at > ?2",
-        rusqlite::params![util::sha256_hex(session_id), util::now()],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    ).optional()?)
+            rusqlite::params![util::sha256_hex(session_id), util::now()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
 }
 
 impl FromRequestParts<AppState> for Principal {

@@ -28,11 +28,15 @@ pub async fn verify(state: &AppState, client: IpAddr, email: &str, pass: &str) -
     if let Err(retry_after) = state.limiter.begin(client, util::now()) {
         return Err(ApiError::rate_limited(retry_after));
     }
-    let row: Option<(String, String, String, String)> = state.db.lock()?.query_row(
-        "SELECT id, email, password_hash, scopes FROM users WHERE email = ?1 COLLATE NOCASE",
-        [email.trim()],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    ).optional()?;
+    let row: Option<(String, String, String, String)> = state
+        .db
+        .lock()?
+        .query_row(
+            "SELECT id, email, password_hash, scopes FROM users WHERE email = ?1 COLLATE NOCASE",
+            [email.trim()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
     let stored_hash = row.as_ref().map(|r| r.2.clone());
     let pass = pass.to_owned();
     // Argon2 takes tens of milliseconds: off the async workers.

@@ -92,7 +92,14 @@ impl Db {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (client_id) DO UPDATE SET name = ?2, secret_hash = ?3, redirect_uris = ?4,
                    scopes = ?5, grant_types = ?6",
-                params![c.client_id, c.name, c.secret.map(crate::util::sha256_hex), c.redirect_uris.join(" "), c.scopes, c.grant_types],
+                params![
+                    c.client_id,
+                    c.name,
+                    c.secret.map(crate::util::sha256_hex),
+                    c.redirect_uris.join(" "),
+                    c.scopes,
+                    c.grant_types
+                ],
             )
             .map_err(|e| format!("clients: {e}"))?;
         }

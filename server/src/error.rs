@@ -38,7 +38,11 @@ impl ApiError {
     pub fn missing_credentials() -> Self {
         ApiError {
             www_authenticate: Some(format!("Bearer realm=\"{REALM}\"")),
-            ..Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "authentication required: send a Bearer token, an X-API-Key header, or the session cookie")
+            ..Self::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "authentication required: send a Bearer token, an X-API-Key header, or the session cookie",
+            )
         }
     }
 
@@ -57,7 +61,9 @@ impl ApiError {
     /// 403 insufficient_scope, naming the scope the request needs.
     pub fn insufficient_scope(scope: &str) -> Self {
         ApiError {
-            www_authenticate: Some(format!("Bearer realm=\"{REALM}\", error=\"insufficient_scope\", scope=\"{scope}\"")),
+            www_authenticate: Some(format!(
+                "Bearer realm=\"{REALM}\", error=\"insufficient_scope\", scope=\"{scope}\""
+            )),
             ..Self::new(StatusCode::FORBIDDEN, "insufficient_scope", format!("this request needs the scope {scope}"))
         }
     }
@@ -74,13 +80,21 @@ impl ApiError {
     pub fn rate_limited(retry_after: u64) -> Self {
         ApiError {
             retry_after: Some(retry_after),
-            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", format!("too many failed attempts; retry in {retry_after} s"))
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                format!("too many failed attempts; retry in {retry_after} s"),
+            )
         }
     }
 
     /// 403 for a cookie-authenticated state change from a foreign origin.
     pub fn csrf() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "invalid_request", "cross-origin request refused: the Origin is not allowed for cookie-authenticated changes")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "invalid_request",
+            "cross-origin request refused: the Origin is not allowed for cookie-authenticated changes",
+        )
     }
 
     pub fn not_found(description: impl Into<String>) -> Self {

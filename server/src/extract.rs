@@ -25,14 +25,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
 }
 
 fn too_large() -> ApiError {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request", format!("request body larger than {MAX_BODY_BYTES} bytes"))
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "invalid_request",
+        format!("request body larger than {MAX_BODY_BYTES} bytes"),
+    )
 }
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
     match rejection {
-        JsonRejection::MissingJsonContentType(_) => ApiError::invalid_request("expected Content-Type: application/json"),
-        JsonRejection::JsonSyntaxError(e) => ApiError::invalid_request(format!("malformed JSON: {}", e.body_text_cause())),
-        JsonRejection::JsonDataError(e) => ApiError::invalid_request(format!("invalid JSON body: {}", e.body_text_cause())),
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::invalid_request("expected Content-Type: application/json")
+        }
+        JsonRejection::JsonSyntaxError(e) => {
+            ApiError::invalid_request(format!("malformed JSON: {}", e.body_text_cause()))
+        }
+        JsonRejection::JsonDataError(e) => {
+            ApiError::invalid_request(format!("invalid JSON body: {}", e.body_text_cause()))
+        }
         JsonRejection::BytesRejection(_) => too_large(),
         other => ApiError::invalid_request(other.body_text()),
     }
@@ -49,7 +59,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
             Err(FormRejection::InvalidFormContentType(_)) => {
                 Err(ApiError::invalid_request("expected Content-Type: application/x-www-form-urlencoded"))
             }
-            Err(FormRejection::FailedToDeserializeForm(e)) => Err(ApiError::invalid_request(format!("invalid form: {}", e.body_text_cause()))),
+            Err(FormRejection::FailedToDeserializeForm(e)) => {
+                Err(ApiError::invalid_request(format!("invalid form: {}", e.body_text_cause())))
+            }
             Err(FormRejection::FailedToDeserializeFormBody(e)) => {
                 Err(ApiError::invalid_request(format!("invalid form body: {}", e.body_text_cause())))
             }

@@ -51,9 +51,11 @@ impl Signer {
     pub fn load_or_create(db: &Db, issuer: String, audience: String) -> Result<Signer, String> {
         let conn = db.lock().map_err(|e| e.description().to_owned())?;
         let stored: Option<(String, Vec<u8>)> = conn
-            .query_row("SELECT kid, private_key FROM signing_keys WHERE alg = 'ES256' ORDER BY created_at DESC LIMIT 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT kid, private_key FROM signing_keys WHERE alg = 'ES256' ORDER BY created_at DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()
             .map_err(|e| format!("signing key: {e}"))?;
         let (kid, key) = match stored {
@@ -94,8 +96,15 @@ impl Signer {
 
     /// Signs an access token for `subject` with `scopes`, valid `ttl` seconds; returns the
     /// token and its `jti` (the handle for revoking it).
-    pub fn sign_access(&self, subject: &str, scope: &str, client_id: Option<&str>, ttl: u64) -> Result<(String, String), String> {
-        let custom = TokenClaims { scope: scope.to_owned(), client_id: client_id.map(str::to_owned), ..Default::default() };
+    pub fn sign_access(
+        &self,
+        subject: &str,
+        scope: &str,
+        client_id: Option<&str>,
+        ttl: u64,
+    ) -> Result<(String, String), String> {
+        let custom =
+            TokenClaims { scope: scope.to_owned(), client_id: client_id.map(str::to_owned), ..Default::default() };
         let jti = util::random_id("at_").map_err(|e| e.description().to_owned())?;
         let claims = Claims::with_custom_claims(custom, Duration::from_secs(ttl))
             .with_issuer(&self.issuer)
@@ -107,7 +116,14 @@ impl Signer {
     }
 
     /// Signs an OpenID Connect ID token for `client_id`.
-    pub fn sign_id_token(&self, subject: &str, email: &str, client_id: &str, nonce: Option<String>, ttl: u64) -> Result<String, String> {
+    pub fn sign_id_token(
+        &self,
+        subject: &str,
+        email: &str,
+        client_id: &str,
+        nonce: Option<String>,
+        ttl: u64,
+    ) -> Result<String, String> {
         let custom = TokenClaims { nonce, email: Some(email.to_owned()), ..Default::default() };
         let claims = Claims::with_custom_claims(custom, Duration::from_secs(ttl))
             .with_issuer(&self.issuer)
@@ -129,15 +145,18 @@ impl Signer {
         let subject = claims.subject.ok_or("token has no sub")?;
         let jti = claims.jwt_id.ok_or("token has no jti")?;
         let expires_at = claims.expires_at.map(|t| t.as_secs() as i64).ok_or("token has no exp")?;
-        Ok(AccessToken { subject, scopes: util::parse_scopes(&claims.custom.scope), jti, expires_at, client_id: claims.custom.client_id })
+        Ok(AccessToken {
+            subject,
+            scopes: util::parse_scopes(&claims.custom.scope),
+            jti,
+            expires_at,
+            client_id: claims.custom.client_id,
+        })
     }
 }
 
 /// Whether an access token's `jti` was revoked (RFC 7009 on an access token).
 pub fn is_revoked(db: &Db, jti: &str) -> crate::error::ApiResult<bool> {
     let conn = db.lock()?;
-    Ok(conn
-        .query_row("SELECT 1 FROM revoked_access_tokens WHERE jti = ?1", [jti], |_| Ok(()))
-        .optional()?
-        .is_some())
+    Ok(conn.query_row("SELECT 1 FROM revoked_access_tokens WHERE jti = ?1", [jti], |_| Ok(())).optional()?.is_some())
 }

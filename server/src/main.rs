@@ -73,7 +73,8 @@ async fn run(config: Config) -> Result<(), String> {
         },
     ])?;
 
-    let mut allowed_origins = vec![issuer.clone(), format!("http://127.0.0.1:{port}"), format!("http://localhost:{port}")];
+    let mut allowed_origins =
+        vec![issuer.clone(), format!("http://127.0.0.1:{port}"), format!("http://localhost:{port}")];
     allowed_origins.extend(config.cors_origins.iter().map(|o| o.trim_end_matches('/').to_owned()));
     allowed_origins.dedup();
 
@@ -85,9 +86,16 @@ async fn run(config: Config) -> Result<(), String> {
         config: Arc::new(config.clone()),
         request_counts: Arc::default(),
     };
-    println!("wasm-auth-server listening on http://{}:{port} (issuer {issuer}, data in {})", config.bind, config.data_dir.display());
+    println!(
+        "wasm-auth-server listening on http://{}:{port} (issuer {issuer}, data in {})",
+        config.bind,
+        config.data_dir.display()
+    );
     // Seeded names only: passwords and secrets stay out of logs, even the documented demo ones.
-    println!("  seeded: user {}, public client demo-spa, confidential client demo-service (see README)", db::DEMO_EMAIL);
+    println!(
+        "  seeded: user {}, public client demo-spa, confidential client demo-service (see README)",
+        db::DEMO_EMAIL
+    );
     axum::serve(listener, routes::router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await

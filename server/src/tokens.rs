@@ -61,12 +61,26 @@ pub fn mint(state: &AppState, grant: &Grant<'_>) -> ApiResult<Minted> {
 }
 
 /// Stores `minted`'s refresh token in `family`.
-pub fn store(conn: &Connection, state: &AppState, grant: &Grant<'_>, minted: &Minted, family: &str) -> rusqlite::Result<()> {
+pub fn store(
+    conn: &Connection,
+    state: &AppState,
+    grant: &Grant<'_>,
+    minted: &Minted,
+    family: &str,
+) -> rusqlite::Result<()> {
     let now = util::now();
     conn.execute(
         "INSERT INTO refresh_tokens (token_hash, family_id, user_id, client_id, scope, expires_at, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![minted.refresh_hash, family, grant.user_id, grant.client_id, grant.scope, now + state.config.refresh_ttl as i64, now],
+        params![
+            minted.refresh_hash,
+            family,
+            grant.user_id,
+            grant.client_id,
+            grant.scope,
+            now + state.config.refresh_ttl as i64,
+            now
+        ],
     )?;
     Ok(())
 }
@@ -84,7 +98,13 @@ pub fn issue(state: &AppState, grant: &Grant<'_>) -> ApiResult<(Minted, String)>
 /// `narrower` (RFC 6749 6) limits the new access token to part of the original scope; the new
 /// refresh token keeps the original. `status` is the status of invalid_grant answers (401 for
 /// the guide's API, 400 for OAuth).
-pub fn rotate(state: &AppState, presented: &str, client_id: Option<&str>, narrower: Option<&[String]>, status: StatusCode) -> ApiResult<TokenResponse> {
+pub fn rotate(
+    state: &AppState,
+    presented: &str,
+    client_id: Option<&str>,
+    narrower: Option<&[String]>,
+    status: StatusCode,
+) -> ApiResult<TokenResponse> {
     let hash = util::sha256_hex(presented);
     let row: Option<(String, String, Option<String>, String, i64, bool, bool)> = state.db.lock()?.query_row(
         "SELECT family_id, user_id, client_id, scope, expires_at, rotated, revoked FROM refresh_tokens WHERE token_hash = ?1",
@@ -107,14 +127,23 @@ pub fn rotate(state: &AppState, presented: &str, client_id: Option<&str>, narrow
     let access_scope = match narrower {
         None => scope.clone(),
         Some(requested) if util::is_subset(requested, &util::parse_scopes(&scope)) => requested.join(" "),
-        Some(_) => return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_scope", "the requested scope exceeds the scope originally granted")),
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_scope",
+                "the requested scope exceeds the scope originally granted",
+            ));
+        }
     };
     let minted = mint(state, &Grant { scope: &access_scope, ..grant })?;
     let grant = Grant { user_id: &user_id, client_id, scope: &scope };
     let mut conn = state.db.lock()?;
     let tx = conn.transaction()?;
     // Only the first presenter of a live token wins; any other presentation is a reuse.
-    let claimed = tx.execute("UPDATE refresh_tokens SET rotated = 1 WHERE token_hash = ?1 AND rotated = 0 AND revoked = 0", [&hash])?;
+    let claimed = tx.execute(
+        "UPDATE refresh_tokens SET rotated = 1 WHERE token_hash = ?1 AND rotated = 0 AND revoked = 0",
+        [&hash],
+    )?;
     if claimed == 0 {
         tx.execute("UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?1", [&family])?;
         tx.commit()?;
@@ -134,11 +163,13 @@ pub fn revoke_family(conn: &Connection, family: &str) -> rusqlite::Result<()> {
 /// the guide's /v1/auth tokens, issued to no client). Returns whether it was revoked.
 pub fn revoke_refresh_token(state: &AppState, presented: &str, client_id: Option<&str>) -> ApiResult<bool> {
     let conn = state.db.lock()?;
-    let family: Option<(String, Option<String>)> = conn.query_row(
-        "SELECT family_id, client_id FROM refresh_tokens WHERE token_hash = ?1",
-        [util::sha256_hex(presented)],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    ).optional()?;
+    let family: Option<(String, Option<String>)> = conn
+        .query_row(
+            "SELECT family_id, client_id FROM refresh_tokens WHERE token_hash = ?1",
+            [util::sha256_hex(presented)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
     match family {
         Some((family, owner)) if owner.as_deref() == client_id => {
             revoke_family(&conn, &family)?;
@@ -150,6 +181,9 @@ pub fn revoke_refresh_token(state: &AppState, presented: &str, client_id: Option
 
 /// Puts an access token on the deny-list until it expires.
 pub fn revoke_access(conn: &Connection, jti: &str, expires_at: i64) -> rusqlite::Result<()> {
-    conn.execute("INSERT OR IGNORE INTO revoked_access_tokens (jti, expires_at) VALUES (?1, ?2)", params![jti, expires_at])?;
+    conn.execute(
+        "INSERT OR IGNORE INTO revoked_access_tokens (jti, expires_at) VALUES (?1, ?2)",
+        params![jti, expires_at],
+    )?;
     Ok(())
 }

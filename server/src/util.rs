@@ -40,10 +40,7 @@ pub fn now() -> i64 {
 /// RFC 3339 in UTC with whole seconds, as the guide's `created_at` ("2025-02-22T10:00:00Z").
 pub fn rfc3339(unix: i64) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_default()
+    time::OffsetDateTime::from_unix_timestamp(unix).ok().and_then(|t| t.format(&format).ok()).unwrap_or_default()
 }
 
 /// A space-separated scope string as a list, without duplicates, order kept.

@@ -10,7 +10,11 @@ fn api_key_lifecycle_create_list_use_by_header_and_query_revoke() {
     let dir = TempDir::new("keys");
     let server = Server::start(dir.path(), &[]);
     let auth = bearer(server.login()["access_token"].as_str().unwrap_or(""));
-    let created = server.post_json("/v1/api-keys", &json!({ "name": "Production API Key", "scopes": ["read:resources", "write:resources"] }), &[("authorization", &auth)]);
+    let created = server.post_json(
+        "/v1/api-keys",
+        &json!({ "name": "Production API Key", "scopes": ["read:resources", "write:resources"] }),
+        &[("authorization", &auth)],
+    );
     assert_eq!(created.status, 201, "{}", created.body);
     let key = created.json();
     let secret = key["key"].as_str().unwrap_or("");
@@ -45,11 +49,14 @@ fn api_key_scopes_are_a_subset_of_the_callers_and_only_bearer_tokens_manage_keys
     let create = |body: serde_json::Value, header: (&str, &str)| server.post_json("/v1/api-keys", &body, &[header]);
     create(json!({ "name": "k", "scopes": ["admin"] }), ("authorization", &auth)).expect_error(400, "invalid_scope");
     create(json!({ "name": "k", "scopes": [] }), ("authorization", &auth)).expect_error(400, "invalid_scope");
-    create(json!({ "name": "k", "scopes": ["bad\"scope"] }), ("authorization", &auth)).expect_error(400, "invalid_scope");
-    create(json!({ "name": "", "scopes": ["read:resources"] }), ("authorization", &auth)).expect_error(400, "invalid_request");
+    create(json!({ "name": "k", "scopes": ["bad\"scope"] }), ("authorization", &auth))
+        .expect_error(400, "invalid_scope");
+    create(json!({ "name": "", "scopes": ["read:resources"] }), ("authorization", &auth))
+        .expect_error(400, "invalid_request");
     let key = create(json!({ "name": "k", "scopes": ["read:resources"] }), ("authorization", &auth)).json();
     let secret = key["key"].as_str().unwrap_or("");
-    create(json!({ "name": "k2", "scopes": ["read:resources"] }), ("x-api-key", secret)).expect_error(403, "access_denied");
+    create(json!({ "name": "k2", "scopes": ["read:resources"] }), ("x-api-key", secret))
+        .expect_error(403, "access_denied");
     server.delete("/v1/api-keys/key_0000", &[("authorization", &auth)]).expect_error(404, "not_found");
 }
 
@@ -59,7 +66,9 @@ fn secrets_are_stored_hashed_never_in_plain_text() {
     let server = Server::start(dir.path(), &[]);
     let tokens = server.login();
     let auth = bearer(tokens["access_token"].as_str().unwrap_or(""));
-    let key = server.post_json("/v1/api-keys", &json!({ "name": "k", "scopes": ["read:resources"] }), &[("authorization", &auth)]).json();
+    let key = server
+        .post_json("/v1/api-keys", &json!({ "name": "k", "scopes": ["read:resources"] }), &[("authorization", &auth)])
+        .json();
     let session = server.post_json("/v1/session/login", &json!({ "email": EMAIL, "password": PASSWORD }), &[]);
     let cookie_value = session.cookie().split_once('=').map(|(_, v)| v.to_owned()).unwrap_or_default();
     server.stop(); // every file is read below, the WAL included
@@ -68,7 +77,9 @@ fn secrets_are_stored_hashed_never_in_plain_text() {
         stored.extend(std::fs::read(entry.path()).unwrap_or_default());
     }
     let stored = String::from_utf8_lossy(&stored);
-    for secret in [key["key"].as_str().unwrap_or("?"), tokens["refresh_token"].as_str().unwrap_or("?"), &cookie_value, PASSWORD] {
+    for secret in
+        [key["key"].as_str().unwrap_or("?"), tokens["refresh_token"].as_str().unwrap_or("?"), &cookie_value, PASSWORD]
+    {
         assert!(secret.len() > 8 && !stored.contains(secret), "a secret is stored in plain text");
     }
 }
@@ -123,7 +134,12 @@ fn cookie_authenticated_changes_are_protected_against_csrf_by_origin() {
     assert_eq!(create(&[("cookie", &cookie), ("origin", "http://127.0.0.1:5173")]).status, 201, "configured origin");
     assert_eq!(create(&[("cookie", &cookie)]).status, 201, "no Origin: not a browser, no ambient-cookie risk");
     // Login CSRF: a foreign page cannot log the browser in either.
-    server.post_json("/v1/session/login", &json!({ "email": EMAIL, "password": PASSWORD }), &[("origin", "https://evil.example")])
+    server
+        .post_json(
+            "/v1/session/login",
+            &json!({ "email": EMAIL, "password": PASSWORD }),
+            &[("origin", "https://evil.example")],
+        )
         .expect_error(403, "invalid_request");
     // GET is not a state change.
     assert_eq!(server.get("/v1/resources", &[("cookie", &cookie), ("origin", "https://evil.example")]).status, 200);

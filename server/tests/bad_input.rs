@@ -27,10 +27,16 @@ fn malformed_json_missing_fields_and_wrong_types_are_400_with_a_message() {
         assert!(description.contains(expected), "{path} {body}: {description}");
     }
     let auth = bearer(server.login()["access_token"].as_str().unwrap_or(""));
-    for body in ["{}", "{\"name\":5}", "{\"name\":\"k\",\"scopes\":\"read:resources\"}", "{\"name\":\"k\",\"scopes\":[1]}"] {
-        server.post_raw("/v1/api-keys", "application/json", body, &[("authorization", &auth)]).expect_error(400, "invalid_request");
+    for body in
+        ["{}", "{\"name\":5}", "{\"name\":\"k\",\"scopes\":\"read:resources\"}", "{\"name\":\"k\",\"scopes\":[1]}"]
+    {
+        server
+            .post_raw("/v1/api-keys", "application/json", body, &[("authorization", &auth)])
+            .expect_error(400, "invalid_request");
     }
-    server.post_raw("/v1/resources", "application/json", "{\"name\":{}}", &[("authorization", &auth)]).expect_error(400, "invalid_request");
+    server
+        .post_raw("/v1/resources", "application/json", "{\"name\":{}}", &[("authorization", &auth)])
+        .expect_error(400, "invalid_request");
 }
 
 #[test]
@@ -40,9 +46,13 @@ fn a_wrong_or_missing_content_type_is_400() {
     let body = json!({ "email": EMAIL, "password": PASSWORD }).to_string();
     for content_type in ["text/plain", "application/x-www-form-urlencoded", ""] {
         let r = server.post_raw("/v1/auth/login", content_type, &body, &[]);
-        assert!(r.expect_error(400, "invalid_request")["error_description"].as_str().unwrap_or("").contains("Content-Type"));
+        assert!(
+            r.expect_error(400, "invalid_request")["error_description"].as_str().unwrap_or("").contains("Content-Type")
+        );
     }
-    server.post_raw("/oauth/token", "application/json", "{\"grant_type\":\"client_credentials\"}", &[]).expect_error(400, "invalid_request");
+    server
+        .post_raw("/oauth/token", "application/json", "{\"grant_type\":\"client_credentials\"}", &[])
+        .expect_error(400, "invalid_request");
 }
 
 #[test]
@@ -52,7 +62,9 @@ fn an_oversized_body_is_413() {
     let big = json!({ "email": "a".repeat(100_000), "password": "x" }).to_string();
     server.post_raw("/v1/auth/login", "application/json", &big, &[]).expect_error(413, "invalid_request");
     let big_form = format!("grant_type=client_credentials&scope={}", "a".repeat(100_000));
-    server.post_raw("/oauth/token", "application/x-www-form-urlencoded", &big_form, &[]).expect_error(413, "invalid_request");
+    server
+        .post_raw("/oauth/token", "application/x-www-form-urlencoded", &big_form, &[])
+        .expect_error(413, "invalid_request");
 }
 
 #[test]
@@ -71,11 +83,17 @@ fn malformed_oauth_requests_are_clear_errors() {
     let token = |params: &[(&str, &str)], headers: &[(&str, &str)]| server.post_form("/oauth/token", params, headers);
     token(&[], &[]).expect_error(401, "invalid_client");
     token(&[("client_id", SPA)], &[]).expect_error(400, "invalid_request");
-    token(&[("grant_type", "client_credentials"), ("grant_type", "client_credentials")], &[("authorization", &basic_auth)]).expect_error(400, "invalid_request");
+    token(
+        &[("grant_type", "client_credentials"), ("grant_type", "client_credentials")],
+        &[("authorization", &basic_auth)],
+    )
+    .expect_error(400, "invalid_request");
     token(&[("grant_type", "authorization_code"), ("client_id", SPA)], &[]).expect_error(400, "invalid_request");
     token(&[("grant_type", "refresh_token"), ("client_id", SPA)], &[]).expect_error(400, "invalid_request");
-    token(&[("grant_type", "client_credentials")], &[("authorization", "Basic %%%not-base64")]).expect_error(401, "invalid_client");
-    token(&[("grant_type", "client_credentials")], &[("authorization", "Basic Zm9v")]).expect_error(401, "invalid_client");
+    token(&[("grant_type", "client_credentials")], &[("authorization", "Basic %%%not-base64")])
+        .expect_error(401, "invalid_client");
+    token(&[("grant_type", "client_credentials")], &[("authorization", "Basic Zm9v")])
+        .expect_error(401, "invalid_client");
     // The authorize endpoint: repeated parameters and garbage never redirect to an unchecked URI.
     let r = server.get("/oauth/authorize?client_id=demo-spa&client_id=demo-spa", &[]);
     assert_eq!((r.status, r.header("location")), (400, None));
@@ -103,13 +121,25 @@ fn no_secret_reaches_the_server_log() {
     let server = Server::start(dir.path(), &[]);
     let tokens = server.login();
     let auth = bearer(tokens["access_token"].as_str().unwrap_or(""));
-    let key = server.post_json("/v1/api-keys", &json!({ "name": "k", "scopes": ["read:resources"] }), &[("authorization", &auth)]).json();
+    let key = server
+        .post_json("/v1/api-keys", &json!({ "name": "k", "scopes": ["read:resources"] }), &[("authorization", &auth)])
+        .json();
     let key = key["key"].as_str().unwrap_or("?").to_owned();
     server.get(&format!("/v1/resources?api_key={key}"), &[]);
-    server.post_form("/oauth/token", &[("grant_type", "client_credentials"), ("client_id", SERVICE), ("client_secret", SERVICE_SECRET)], &[]);
+    server.post_form(
+        "/oauth/token",
+        &[("grant_type", "client_credentials"), ("client_id", SERVICE), ("client_secret", SERVICE_SECRET)],
+        &[],
+    );
     let log = server.log();
     assert!(log.contains("GET /v1/resources 200"), "request lines are logged: {log}");
-    for secret in [PASSWORD, SERVICE_SECRET, &key, tokens["access_token"].as_str().unwrap_or("?"), tokens["refresh_token"].as_str().unwrap_or("?")] {
+    for secret in [
+        PASSWORD,
+        SERVICE_SECRET,
+        &key,
+        tokens["access_token"].as_str().unwrap_or("?"),
+        tokens["refresh_token"].as_str().unwrap_or("?"),
+    ] {
         assert!(!log.contains(secret), "a secret reached the log");
     }
 }

@@ -32,7 +32,8 @@ fn wrong_credentials_get_the_same_401_whether_or_not_the_email_exists() {
     let dir = TempDir::new("wrong");
     let server = Server::start(dir.path(), &[]);
     let wrong = server.post_json("/v1/auth/login", &json!({ "email": EMAIL, "password": "nope" }), &[]);
-    let unknown = server.post_json("/v1/auth/login", &json!({ "email": "nobody@example.com", "password": "nope" }), &[]);
+    let unknown =
+        server.post_json("/v1/auth/login", &json!({ "email": "nobody@example.com", "password": "nope" }), &[]);
     assert_eq!(wrong.expect_error(401, "invalid_grant"), unknown.expect_error(401, "invalid_grant"));
 }
 
@@ -41,7 +42,9 @@ fn repeated_failures_from_one_client_are_rate_limited_with_retry_after() {
     let dir = TempDir::new("ratelimit");
     let server = Server::start(dir.path(), &["--login-max-failures", "3", "--login-window", "30"]);
     for _ in 0..3 {
-        server.post_json("/v1/auth/login", &json!({ "email": EMAIL, "password": "nope" }), &[]).expect_error(401, "invalid_grant");
+        server
+            .post_json("/v1/auth/login", &json!({ "email": EMAIL, "password": "nope" }), &[])
+            .expect_error(401, "invalid_grant");
     }
     let limited = server.post_json("/v1/auth/login", &json!({ "email": EMAIL, "password": PASSWORD }), &[]);
     limited.expect_error(429, "too_many_requests");
@@ -53,7 +56,9 @@ fn repeated_failures_from_one_client_are_rate_limited_with_retry_after() {
 fn a_successful_login_does_not_forgive_earlier_failures() {
     let dir = TempDir::new("forgive");
     let server = Server::start(dir.path(), &["--login-max-failures", "3", "--login-window", "30"]);
-    let attempt = |password: &str| server.post_json("/v1/auth/login", &json!({ "email": EMAIL, "password": password }), &[]).status;
+    let attempt = |password: &str| {
+        server.post_json("/v1/auth/login", &json!({ "email": EMAIL, "password": password }), &[]).status
+    };
     assert_eq!(attempt("nope"), 401);
     assert_eq!(attempt("nope"), 401);
     assert_eq!(attempt(PASSWORD), 200, "an account of one's own");
@@ -67,7 +72,11 @@ fn parallel_guesses_are_all_counted() {
     let server = Server::start(dir.path(), &["--login-max-failures", "3", "--login-window", "30"]);
     let statuses: Vec<u16> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..10)
-            .map(|_| scope.spawn(|| server.post_json("/v1/auth/login", &json!({ "email": EMAIL, "password": "nope" }), &[]).status))
+            .map(|_| {
+                scope.spawn(|| {
+                    server.post_json("/v1/auth/login", &json!({ "email": EMAIL, "password": "nope" }), &[]).status
+                })
+            })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or(0)).collect()
     });
@@ -91,7 +100,9 @@ fn a_refresh_token_presented_twice_at_once_leaves_no_live_token() {
         assert_eq!(winners.len(), 1, "exactly one presentation wins: {} / {}", a.body, b.body);
         // The other was a reuse, which revoked the family, including the winner's new token.
         let fresh = winners[0].json()["refresh_token"].clone();
-        server.post_json("/v1/auth/refresh", &json!({ "refresh_token": fresh }), &[]).expect_error(401, "invalid_grant");
+        server
+            .post_json("/v1/auth/refresh", &json!({ "refresh_token": fresh }), &[])
+            .expect_error(401, "invalid_grant");
     }
 }
 
@@ -100,7 +111,8 @@ fn refresh_rotates_and_reuse_of_a_rotated_token_revokes_the_family() {
     let dir = TempDir::new("refresh");
     let server = Server::start(dir.path(), &[]);
     let first = server.login();
-    let refresh = |token: &serde_json::Value| server.post_json("/v1/auth/refresh", &json!({ "refresh_token": token }), &[]);
+    let refresh =
+        |token: &serde_json::Value| server.post_json("/v1/auth/refresh", &json!({ "refresh_token": token }), &[]);
     let second = refresh(&first["refresh_token"]);
     assert_eq!(second.status, 200, "{}", second.body);
     let second = second.json();
@@ -150,12 +162,20 @@ fn resources_need_credentials_and_the_right_scope() {
     assert_eq!(list["authenticated_via"], "bearer");
 
     // A read-only API key may list but not create: 403 insufficient_scope naming the scope.
-    let key = server.post_json("/v1/api-keys", &json!({ "name": "ro", "scopes": ["read:resources"] }), &[("authorization", &auth)]).json();
+    let key = server
+        .post_json("/v1/api-keys", &json!({ "name": "ro", "scopes": ["read:resources"] }), &[("authorization", &auth)])
+        .json();
     let key = key["key"].as_str().unwrap_or("");
     let write = server.post_json("/v1/resources", &json!({ "name": "x" }), &[("x-api-key", key)]);
-    assert!(write.header("www-authenticate").is_some_and(|c| c.contains("error=\"insufficient_scope\", scope=\"write:resources\"")));
+    assert!(
+        write
+            .header("www-authenticate")
+            .is_some_and(|c| c.contains("error=\"insufficient_scope\", scope=\"write:resources\""))
+    );
     write.expect_error(403, "insufficient_scope");
-    server.post_json("/v1/resources", &json!({ "name": "" }), &[("authorization", &auth)]).expect_error(400, "invalid_request");
+    server
+        .post_json("/v1/resources", &json!({ "name": "" }), &[("authorization", &auth)])
+        .expect_error(400, "invalid_request");
 }
 
 #[test]

@@ -11,9 +11,14 @@ const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 fn authorize_params<'a>(redirect_uri: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut params = vec![
-        ("response_type", "code"), ("client_id", SPA), ("redirect_uri", redirect_uri),
-        ("scope", "openid read:resources"), ("state", "st4te"), ("code_challenge", CHALLENGE),
-        ("code_challenge_method", "S256"), ("nonce", "n0nce"),
+        ("response_type", "code"),
+        ("client_id", SPA),
+        ("redirect_uri", redirect_uri),
+        ("scope", "openid read:resources"),
+        ("state", "st4te"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+        ("nonce", "n0nce"),
     ];
     for (k, v) in extra {
         params.retain(|(key, _)| key != k);
@@ -40,7 +45,17 @@ fn param(url: &url::Url, name: &str) -> Option<String> {
 }
 
 fn exchange(server: &Server, code: &str, redirect_uri: &str, verifier: &str) -> common::Resp {
-    server.post_form("/oauth/token", &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect_uri), ("client_id", SPA), ("code_verifier", verifier)], &[])
+    server.post_form(
+        "/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+            ("client_id", SPA),
+            ("code_verifier", verifier),
+        ],
+        &[],
+    )
 }
 
 #[test]
@@ -54,7 +69,10 @@ fn the_authorize_page_is_a_plain_html_login_and_consent_form() {
     assert!(r.body.contains("<form method=\"post\" action=\"/oauth/authorize\">"));
     assert!(r.body.contains(&format!("name=\"code_challenge\" value=\"{CHALLENGE}\"")));
     assert!(!r.body.contains("<script"), "works without JavaScript");
-    let hostile = server.get(&format!("/oauth/authorize?{}", query(&authorize_params(&redirect, &[("state", "\"><script>x</script>")]))), &[]);
+    let hostile = server.get(
+        &format!("/oauth/authorize?{}", query(&authorize_params(&redirect, &[("state", "\"><script>x</script>")]))),
+        &[],
+    );
     assert!(!hostile.body.contains("<script>x"), "parameters are escaped");
 }
 
@@ -125,7 +143,12 @@ fn code_flow_with_pkce_issues_tokens_once_and_a_replayed_code_revokes_them() {
 
     exchange(&server, &code, &redirect, VERIFIER).expect_error(400, "invalid_grant");
     let refresh = tokens["refresh_token"].as_str().unwrap_or("");
-    server.post_form("/oauth/token", &[("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", SPA)], &[])
+    server
+        .post_form(
+            "/oauth/token",
+            &[("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", SPA)],
+            &[],
+        )
         .expect_error(400, "invalid_grant");
     // RFC 6749 4.1.2: the access token issued from the replayed code is revoked too.
     server.get("/v1/resources", &[("authorization", &auth)]).expect_error(401, "invalid_token");
@@ -140,9 +163,29 @@ fn wrong_verifier_redirect_uri_client_or_expired_code_fail_with_invalid_grant() 
     exchange(&server, &code(&[]), &redirect, &"x".repeat(43)).expect_error(400, "invalid_grant");
     exchange(&server, &code(&[]), &redirect, "not a verifier").expect_error(400, "invalid_grant");
     exchange(&server, &code(&[]), "http://127.0.0.1:9/cb", VERIFIER).expect_error(400, "invalid_grant");
-    server.post_form("/oauth/token", &[("grant_type", "authorization_code"), ("code", &code(&[])), ("redirect_uri", &redirect), ("code_verifier", VERIFIER)],
-        &[("authorization", &basic(SERVICE, SERVICE_SECRET))]).expect_error(400, "invalid_grant");
-    server.post_form("/oauth/token", &[("grant_type", "authorization_code"), ("code", &code(&[])), ("redirect_uri", &redirect), ("client_id", SPA)], &[])
+    server
+        .post_form(
+            "/oauth/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code(&[])),
+                ("redirect_uri", &redirect),
+                ("code_verifier", VERIFIER),
+            ],
+            &[("authorization", &basic(SERVICE, SERVICE_SECRET))],
+        )
+        .expect_error(400, "invalid_grant");
+    server
+        .post_form(
+            "/oauth/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code(&[])),
+                ("redirect_uri", &redirect),
+                ("client_id", SPA),
+            ],
+            &[],
+        )
         .expect_error(400, "invalid_request");
     let late = code(&[]);
     std::thread::sleep(std::time::Duration::from_millis(2100));
@@ -170,15 +213,39 @@ fn refresh_grant_rotates_and_revocation_ends_refresh_and_access_tokens() {
     let code = param(&consent(&server, &redirect, &[("scope", "read:resources")], "allow"), "code").expect("code");
     let tokens = exchange(&server, &code, &redirect, VERIFIER).json();
     assert!(tokens["id_token"].is_null(), "no openid scope, no ID token");
-    let refresh = |token: &str| server.post_form("/oauth/token", &[("grant_type", "refresh_token"), ("refresh_token", token), ("client_id", SPA)], &[]);
+    let refresh = |token: &str| {
+        server.post_form(
+            "/oauth/token",
+            &[("grant_type", "refresh_token"), ("refresh_token", token), ("client_id", SPA)],
+            &[],
+        )
+    };
     // RFC 6749 6: a narrower scope may be asked for; a broader one may not.
     let first_refresh = tokens["refresh_token"].as_str().unwrap_or("");
-    let narrowed = server.post_form("/oauth/token", &[("grant_type", "refresh_token"), ("refresh_token", first_refresh), ("client_id", SPA), ("scope", "write:resources")], &[]);
+    let narrowed = server.post_form(
+        "/oauth/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", first_refresh),
+            ("client_id", SPA),
+            ("scope", "write:resources"),
+        ],
+        &[],
+    );
     narrowed.expect_error(400, "invalid_scope");
     let next = refresh(first_refresh);
     assert_eq!(next.status, 200, "{}", next.body);
     let next = next.json();
-    let narrow = server.post_form("/oauth/token", &[("grant_type", "refresh_token"), ("refresh_token", next["refresh_token"].as_str().unwrap_or("")), ("client_id", SPA), ("scope", "read:resources")], &[]);
+    let narrow = server.post_form(
+        "/oauth/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", next["refresh_token"].as_str().unwrap_or("")),
+            ("client_id", SPA),
+            ("scope", "read:resources"),
+        ],
+        &[],
+    );
     assert_eq!(narrow.status, 200, "{}", narrow.body);
     let next = narrow.json();
     assert_eq!(next["scope"], "read:resources");
@@ -186,20 +253,43 @@ fn refresh_grant_rotates_and_revocation_ends_refresh_and_access_tokens() {
     let next_refresh = next["refresh_token"].as_str().unwrap_or("");
     let next_access = next["access_token"].as_str().unwrap_or("");
     // Another client cannot use or revoke it.
-    server.post_form("/oauth/token", &[("grant_type", "refresh_token"), ("refresh_token", next_refresh)], &[("authorization", &basic(SERVICE, SERVICE_SECRET))])
+    server
+        .post_form(
+            "/oauth/token",
+            &[("grant_type", "refresh_token"), ("refresh_token", next_refresh)],
+            &[("authorization", &basic(SERVICE, SERVICE_SECRET))],
+        )
         .expect_error(400, "invalid_grant");
 
     assert_eq!(server.post_form("/oauth/revoke", &[("token", next_refresh), ("client_id", SPA)], &[]).status, 200);
     refresh(next_refresh).expect_error(400, "invalid_grant");
-    assert_eq!(server.post_form("/oauth/revoke", &[("token", next_access), ("token_type_hint", "access_token"), ("client_id", SPA)], &[]).status, 200);
+    assert_eq!(
+        server
+            .post_form(
+                "/oauth/revoke",
+                &[("token", next_access), ("token_type_hint", "access_token"), ("client_id", SPA)],
+                &[]
+            )
+            .status,
+        200
+    );
     server.get("/v1/resources", &[("authorization", &bearer(next_access))]).expect_error(401, "invalid_token");
-    assert_eq!(server.post_form("/oauth/revoke", &[("token", "unknown"), ("client_id", SPA)], &[]).status, 200, "unknown tokens: 200");
+    assert_eq!(
+        server.post_form("/oauth/revoke", &[("token", "unknown"), ("client_id", SPA)], &[]).status,
+        200,
+        "unknown tokens: 200"
+    );
     server.post_form("/oauth/revoke", &[("client_id", SPA)], &[]).expect_error(400, "invalid_request");
 
     // The guide's /v1/auth tokens belong to no client: holding the refresh token is enough.
     let own = server.login();
-    assert_eq!(server.post_form("/oauth/revoke", &[("token", own["refresh_token"].as_str().unwrap_or(""))], &[]).status, 200);
-    server.post_json("/v1/auth/refresh", &serde_json::json!({ "refresh_token": own["refresh_token"] }), &[]).expect_error(401, "invalid_grant");
+    assert_eq!(
+        server.post_form("/oauth/revoke", &[("token", own["refresh_token"].as_str().unwrap_or(""))], &[]).status,
+        200
+    );
+    server
+        .post_json("/v1/auth/refresh", &serde_json::json!({ "refresh_token": own["refresh_token"] }), &[])
+        .expect_error(401, "invalid_grant");
 }
 
 #[test]
@@ -208,8 +298,19 @@ fn client_credentials_with_basic_and_post_authentication() {
     let server = Server::start(dir.path(), &[]);
     let basic_auth = basic(SERVICE, SERVICE_SECRET);
     for (params, headers) in [
-        (vec![("grant_type", "client_credentials"), ("scope", "read:resources")], vec![("authorization", basic_auth.as_str())]),
-        (vec![("grant_type", "client_credentials"), ("scope", "read:resources"), ("client_id", SERVICE), ("client_secret", SERVICE_SECRET)], vec![]),
+        (
+            vec![("grant_type", "client_credentials"), ("scope", "read:resources")],
+            vec![("authorization", basic_auth.as_str())],
+        ),
+        (
+            vec![
+                ("grant_type", "client_credentials"),
+                ("scope", "read:resources"),
+                ("client_id", SERVICE),
+                ("client_secret", SERVICE_SECRET),
+            ],
+            vec![],
+        ),
     ] {
         let r = server.post_form("/oauth/token", &params, &headers);
         assert_eq!(r.status, 200, "{}", r.body);
@@ -220,16 +321,43 @@ fn client_credentials_with_basic_and_post_authentication() {
         assert_eq!(jwt_payload(access)["sub"], SERVICE);
         assert_eq!(server.get("/v1/resources", &[("authorization", &bearer(access))]).status, 200);
     }
-    let wrong = server.post_form("/oauth/token", &[("grant_type", "client_credentials")], &[("authorization", &basic(SERVICE, "wrong"))]);
+    let wrong = server.post_form(
+        "/oauth/token",
+        &[("grant_type", "client_credentials")],
+        &[("authorization", &basic(SERVICE, "wrong"))],
+    );
     assert!(wrong.header("www-authenticate").is_some_and(|c| c.starts_with("Basic ")));
     wrong.expect_error(401, "invalid_client");
-    server.post_form("/oauth/token", &[("grant_type", "client_credentials"), ("client_id", SERVICE), ("client_secret", "wrong")], &[]).expect_error(401, "invalid_client");
-    server.post_form("/oauth/token", &[("grant_type", "client_credentials"), ("client_id", SERVICE)], &[]).expect_error(401, "invalid_client");
-    server.post_form("/oauth/token", &[("grant_type", "client_credentials"), ("client_id", SERVICE), ("client_secret", SERVICE_SECRET)], &[("authorization", &basic_auth)])
+    server
+        .post_form(
+            "/oauth/token",
+            &[("grant_type", "client_credentials"), ("client_id", SERVICE), ("client_secret", "wrong")],
+            &[],
+        )
+        .expect_error(401, "invalid_client");
+    server
+        .post_form("/oauth/token", &[("grant_type", "client_credentials"), ("client_id", SERVICE)], &[])
+        .expect_error(401, "invalid_client");
+    server
+        .post_form(
+            "/oauth/token",
+            &[("grant_type", "client_credentials"), ("client_id", SERVICE), ("client_secret", SERVICE_SECRET)],
+            &[("authorization", &basic_auth)],
+        )
         .expect_error(400, "invalid_request");
-    server.post_form("/oauth/token", &[("grant_type", "client_credentials"), ("scope", "admin")], &[("authorization", &basic_auth)]).expect_error(400, "invalid_scope");
-    server.post_form("/oauth/token", &[("grant_type", "client_credentials"), ("client_id", SPA)], &[]).expect_error(400, "unauthorized_client");
-    server.post_form("/oauth/token", &[("grant_type", "password"), ("client_id", SPA)], &[]).expect_error(400, "unsupported_grant_type");
+    server
+        .post_form(
+            "/oauth/token",
+            &[("grant_type", "client_credentials"), ("scope", "admin")],
+            &[("authorization", &basic_auth)],
+        )
+        .expect_error(400, "invalid_scope");
+    server
+        .post_form("/oauth/token", &[("grant_type", "client_credentials"), ("client_id", SPA)], &[])
+        .expect_error(400, "unauthorized_client");
+    server
+        .post_form("/oauth/token", &[("grant_type", "password"), ("client_id", SPA)], &[])
+        .expect_error(400, "unsupported_grant_type");
 }
 
 #[test]
@@ -247,13 +375,17 @@ fn discovery_documents_and_jwks() {
     }
     let jwks = server.get("/.well-known/jwks.json", &[]).json();
     let key = &jwks["keys"][0];
-    assert_eq!((key["kty"].as_str(), key["crv"].as_str(), key["alg"].as_str()), (Some("EC"), Some("P-256"), Some("ES256")));
+    assert_eq!(
+        (key["kty"].as_str(), key["crv"].as_str(), key["alg"].as_str()),
+        (Some("EC"), Some("P-256"), Some("ES256"))
+    );
     assert!(key["d"].is_null(), "no private part");
     let token = server.login();
     let header: Value = {
         use base64::Engine as _;
         let part = token["access_token"].as_str().unwrap_or("").split('.').next().unwrap_or("");
-        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).unwrap_or_default()).unwrap_or_default()
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).unwrap_or_default())
+            .unwrap_or_default()
     };
     assert_eq!(header["kid"], key["kid"], "tokens name the published key");
 }

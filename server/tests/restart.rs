@@ -15,7 +15,13 @@ fn users_keys_refresh_tokens_and_sessions_survive_a_restart() {
     let tokens = first.login();
     let access = tokens["access_token"].as_str().unwrap_or("").to_owned();
     let auth = bearer(&access);
-    let key = first.post_json("/v1/api-keys", &json!({ "name": "survivor", "scopes": ["read:resources"] }), &[("authorization", &auth)]).json();
+    let key = first
+        .post_json(
+            "/v1/api-keys",
+            &json!({ "name": "survivor", "scopes": ["read:resources"] }),
+            &[("authorization", &auth)],
+        )
+        .json();
     let created = first.post_json("/v1/resources", &json!({ "name": "kept" }), &[("authorization", &auth)]);
     assert_eq!(created.status, 201);
     let session = first.post_json("/v1/session/login", &json!({ "email": EMAIL, "password": PASSWORD }), &[]);

@@ -82,8 +82,18 @@ mod tests {
     #[test]
     fn http_errors_carry_status_and_the_servers_code() {
         let e = answer(403, r#"{"error":"insufficient_scope","error_description":"needs\nwrite"}"#);
-        assert_eq!(e, Error::Http { status: 403, error: Some("insufficient_scope".into()), description: Some("needswrite".into()) });
-        assert_eq!(answer(502, "<html>bad gateway</html>"), Error::Http { status: 502, error: None, description: None });
+        assert_eq!(
+            e,
+            Error::Http {
+                status: 403,
+                error: Some("insufficient_scope".into()),
+                description: Some("needswrite".into())
+            }
+        );
+        assert_eq!(
+            answer(502, "<html>bad gateway</html>"),
+            Error::Http { status: 502, error: None, description: None }
+        );
         let long = format!(r#"{{"error":"x","error_description":"{}"}}"#, "d".repeat(5000));
         let Error::Http { description: Some(d), .. } = answer(500, &long) else { panic!("expected Http") };
         assert_eq!(d.chars().count(), MAX_DESCRIPTION_CHARS);

@@ -76,14 +76,25 @@ fn text(object: &Map, name: &str) -> Option<String> {
 
 fn key_info(value: &Value) -> Option<KeyInfo> {
     let object = value.as_object()?;
-    let scopes = object.get("scopes")?.as_array()?.iter().map(|s| s.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>()?;
-    Some(KeyInfo { id: text(object, "id")?, name: text(object, "name")?, scopes, created_at: text(object, "created_at")? })
+    let scopes =
+        object.get("scopes")?.as_array()?.iter().map(|s| s.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>()?;
+    Some(KeyInfo {
+        id: text(object, "id")?,
+        name: text(object, "name")?,
+        scopes,
+        created_at: text(object, "created_at")?,
+    })
 }
 
 impl KeyInfo {
     /// As JSON, in the guide's field names.
     pub fn to_json(&self) -> Value {
-        crate::jose::json::object([("id", (&self.id).into()), ("name", (&self.name).into()), ("scopes", self.scopes.clone().into()), ("created_at", (&self.created_at).into())])
+        crate::jose::json::object([
+            ("id", (&self.id).into()),
+            ("name", (&self.name).into()),
+            ("scopes", self.scopes.clone().into()),
+            ("created_at", (&self.created_at).into()),
+        ])
     }
 }
 
@@ -103,7 +114,13 @@ pub fn parse_created(body: &[u8]) -> Result<CreatedKey, Error> {
 pub fn parse_list(body: &[u8]) -> Result<Vec<KeyInfo>, Error> {
     let shape = || Error::InvalidResponse(LIST_SHAPE.into());
     let value = crate::jose::json::parse_value(body).map_err(|_| shape())?;
-    value.get("api_keys").and_then(Value::as_array).ok_or_else(shape)?.iter().map(|k| key_info(k).ok_or_else(shape)).collect()
+    value
+        .get("api_keys")
+        .and_then(Value::as_array)
+        .ok_or_else(shape)?
+        .iter()
+        .map(|k| key_info(k).ok_or_else(shape))
+        .collect()
 }
 
 /// The path of one key, with the id percent-encoded so it stays one path segment.
@@ -139,7 +156,13 @@ mod tests {
 
     #[test]
     fn malformed_answers_are_invalid_responses() {
-        for body in [&b""[..], b"{}", br#"{"id":"k","name":"n","scopes":[],"created_at":"t"}"#, br#"{"id":"k","name":"n","key":"a b","scopes":[],"created_at":"t"}"#, br#"{"id":1,"name":"n","key":"k","scopes":[],"created_at":"t"}"#] {
+        for body in [
+            &b""[..],
+            b"{}",
+            br#"{"id":"k","name":"n","scopes":[],"created_at":"t"}"#,
+            br#"{"id":"k","name":"n","key":"a b","scopes":[],"created_at":"t"}"#,
+            br#"{"id":1,"name":"n","key":"k","scopes":[],"created_at":"t"}"#,
+        ] {
             assert_eq!(parse_created(body).expect_err("refused").code(), "ERR_AUTH_INVALID_RESPONSE");
         }
         assert_eq!(parse_list(br#"{"keys":[]}"#).expect_err("refused").code(), "ERR_AUTH_INVALID_RESPONSE");
@@ -149,7 +172,10 @@ mod tests {
     #[test]
     fn create_bodies_are_checked() {
         let scopes = vec!["read:resources".to_owned()];
-        assert_eq!(create_body(" CI key ", &scopes).expect("valid"), r#"{"name":"CI key","scopes":["read:resources"]}"#);
+        assert_eq!(
+            create_body(" CI key ", &scopes).expect("valid"),
+            r#"{"name":"CI key","scopes":["read:resources"]}"#
+        );
         assert!(create_body("", &scopes).is_err());
         assert!(create_body(&"n".repeat(101), &scopes).is_err());
         assert!(create_body("k", &[]).is_err());

@@ -45,12 +45,25 @@ mod tests {
     fn endpoints_join_under_the_base() {
         let base = BaseUrl::parse("https://api.example.com/v1/").expect("valid");
         assert_eq!(base.endpoint("/auth/login"), "https://api.example.com/v1/auth/login");
-        assert_eq!(BaseUrl::parse("http://127.0.0.1:8080/v1").expect("valid").endpoint("/resources"), "http://127.0.0.1:8080/v1/resources");
+        assert_eq!(
+            BaseUrl::parse("http://127.0.0.1:8080/v1").expect("valid").endpoint("/resources"),
+            "http://127.0.0.1:8080/v1/resources"
+        );
     }
 
     #[test]
     fn bad_base_urls_are_option_errors() {
-        for url in ["", "/v1", "api.example.com/v1", "ftp://x/v1", "https:///v1", "https://u:p@x/v1", "https://x/v1?a=1", "https://x/v1#f", "https://x/v 1"] {
+        for url in [
+            "",
+            "/v1",
+            "api.example.com/v1",
+            "ftp://x/v1",
+            "https:///v1",
+            "https://u:p@x/v1",
+            "https://x/v1?a=1",
+            "https://x/v1#f",
+            "https://x/v 1",
+        ] {
             assert_eq!(BaseUrl::parse(url).expect_err(url).code(), "ERR_AUTH_INVALID_OPTIONS", "{url}");
         }
     }

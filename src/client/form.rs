@@ -52,15 +52,13 @@ fn unescape(text: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(high), Some(low)) => {
-                        out.push(high << 4 | low);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(high), Some(low)) => {
+                    out.push(high << 4 | low);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             byte => out.push(byte),
         }
         i += 1;
@@ -82,14 +80,26 @@ mod tests {
         let encoded = encode(&pairs);
         let decoded = decode(&encoded);
         assert_eq!(decoded, pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect::<Vec<_>>());
-        assert_eq!(decode("a=%zz&b=%4&c=%&d&&=e"), [("a".into(), "%zz".into()), ("b".into(), "%4".into()), ("c".into(), "%".into()), ("d".into(), String::new()), (String::new(), "e".into())]);
+        assert_eq!(
+            decode("a=%zz&b=%4&c=%&d&&=e"),
+            [
+                ("a".into(), "%zz".into()),
+                ("b".into(), "%4".into()),
+                ("c".into(), "%".into()),
+                ("d".into(), String::new()),
+                (String::new(), "e".into())
+            ]
+        );
         assert_eq!(decode("x=%FF"), [("x".to_owned(), "\u{fffd}".to_owned())]);
         assert_eq!(decode(""), []);
     }
 
     #[test]
     fn encodes_like_url_search_params() {
-        assert_eq!(encode(&[("grant_type", "refresh_token"), ("refresh_token", "a+b/c=d")]), "grant_type=refresh_token&refresh_token=a%2Bb%2Fc%3Dd");
+        assert_eq!(
+            encode(&[("grant_type", "refresh_token"), ("refresh_token", "a+b/c=d")]),
+            "grant_type=refresh_token&refresh_token=a%2Bb%2Fc%3Dd"
+        );
         assert_eq!(encode(&[("scope", "read:resources write:resources")]), "scope=read%3Aresources+write%3Aresources");
         assert_eq!(encode(&[("x", "é&")]), "x=%C3%A9%26");
         assert_eq!(encode(&[]), "");

@@ -2,9 +2,9 @@
 //! credentials), as request builders and response processors: discovery metadata, the
 //! authorization URL, the transaction kept across the redirect, the callback, token requests.
 
+use crate::jose::json::{Map, Value};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use crate::jose::json::{Map, Value};
 
 use super::answer::{Answer, Purpose};
 use super::base_url::BaseUrl;
@@ -18,7 +18,8 @@ use crate::pkce::{CodeVerifier, METHOD_S256};
 pub const TRANSACTION_MAX_AGE_MS: f64 = 600_000.0;
 
 /// Parameters `authorize` sets itself: extra parameters may not replace them.
-const RESERVED: [&str; 7] = ["response_type", "client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method", "nonce"];
+const RESERVED: [&str; 7] =
+    ["response_type", "client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method", "nonce"];
 
 /// An authorization server's endpoints.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,24 +58,34 @@ fn same_issuer(a: &str, b: &str) -> bool {
 /// `{issuer}/.well-known/openid-configuration`, then RFC 8414's
 /// `{origin}/.well-known/oauth-authorization-server{path}`.
 pub fn discovery_urls(issuer: &str) -> Result<[String; 2], Error> {
-    let base = BaseUrl::parse(issuer).map_err(|_| Error::InvalidOptions("the issuer must be an http: or https: URL".into()))?;
+    let base = BaseUrl::parse(issuer)
+        .map_err(|_| Error::InvalidOptions("the issuer must be an http: or https: URL".into()))?;
     let text = base.as_str();
     let after_scheme = text.find("://").map_or(0, |i| i + 3);
     let (origin, path) = match text[after_scheme..].find('/') {
         Some(slash) => text.split_at(after_scheme + slash),
         None => (text, ""),
     };
-    Ok([format!("{text}/.well-known/openid-configuration"), format!("{origin}/.well-known/oauth-authorization-server{path}")])
+    Ok([
+        format!("{text}/.well-known/openid-configuration"),
+        format!("{origin}/.well-known/oauth-authorization-server{path}"),
+    ])
 }
 
 impl Metadata {
     /// Validates a discovery document fetched for `expected_issuer` (RFC 8414 3.3: its
     /// `issuer` must be the one asked for, or a server could impersonate another).
     pub fn from_discovery(body: &[u8], expected_issuer: &str) -> Result<Metadata, Error> {
-        let doc = crate::jose::json::parse_object(body).map_err(|_| Error::InvalidResponse("the discovery document is not a JSON object".into()))?;
-        let issuer = doc.get("issuer").and_then(Value::as_str).ok_or_else(|| Error::InvalidResponse("the discovery document has no issuer".into()))?;
+        let doc = crate::jose::json::parse_object(body)
+            .map_err(|_| Error::InvalidResponse("the discovery document is not a JSON object".into()))?;
+        let issuer = doc
+            .get("issuer")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Error::InvalidResponse("the discovery document has no issuer".into()))?;
         if !same_issuer(issuer, expected_issuer) {
-            return Err(Error::IssuerMismatch(format!("the discovery document names issuer {issuer:?}, not {expected_issuer:?}")));
+            return Err(Error::IssuerMismatch(format!(
+                "the discovery document names issuer {issuer:?}, not {expected_issuer:?}"
+            )));
         }
         // PKCE is never downgraded: a server that lists its methods must list S256.
         if let Some(methods) = doc.get("code_challenge_methods_supported").and_then(Value::as_array) {
@@ -82,14 +93,18 @@ impl Metadata {
                 return Err(Error::InvalidResponse("the server does not support PKCE with S256".into()));
             }
         }
-        let required = |name: &str| url(doc.get(name), name)?.ok_or_else(|| Error::InvalidResponse(format!("the discovery document has no {name}")));
+        let required = |name: &str| {
+            url(doc.get(name), name)?
+                .ok_or_else(|| Error::InvalidResponse(format!("the discovery document has no {name}")))
+        };
         Ok(Metadata {
             issuer: Some(issuer.to_owned()),
             authorization_endpoint: required("authorization_endpoint")?,
             token_endpoint: required("token_endpoint")?,
             revocation_endpoint: url(doc.get("revocation_endpoint"), "revocation_endpoint")?,
             jwks_uri: url(doc.get("jwks_uri"), "jwks_uri")?,
-            iss_parameter_supported: doc.get("authorization_response_iss_parameter_supported") == Some(&Value::Bool(true)),
+            iss_parameter_supported: doc.get("authorization_response_iss_parameter_supported")
+                == Some(&Value::Bool(true)),
         })
     }
 }
@@ -123,7 +138,12 @@ pub fn wants_openid(scope: Option<&str>) -> bool {
 
 impl Transaction {
     /// A new flow: a fresh verifier, state and (for `openid`) nonce.
-    pub fn start(redirect_uri: &str, scope: Option<&str>, app_state: Option<String>, now_ms: f64) -> Result<Transaction, Error> {
+    pub fn start(
+        redirect_uri: &str,
+        scope: Option<&str>,
+        app_state: Option<String>,
+        now_ms: f64,
+    ) -> Result<Transaction, Error> {
         Ok(Transaction {
             state: random_token()?,
             verifier: CodeVerifier::generate()?,
@@ -185,17 +205,23 @@ pub struct PublicClient {
 
 impl PublicClient {
     /// The authorization URL for `tx` (RFC 6749 4.1.1 + RFC 7636 4.3 + OpenID nonce).
-    pub fn authorization_url(&self, tx: &Transaction, scope: Option<&str>, extra: &[(String, String)]) -> Result<String, Error> {
+    pub fn authorization_url(
+        &self,
+        tx: &Transaction,
+        scope: Option<&str>,
+        extra: &[(String, String)],
+    ) -> Result<String, Error> {
         let challenge = tx.verifier.challenge();
-        let mut pairs: Vec<(&str, &str)> = vec![
-            ("response_type", "code"),
-            ("client_id", &self.client_id),
-            ("redirect_uri", &tx.redirect_uri),
-        ];
+        let mut pairs: Vec<(&str, &str)> =
+            vec![("response_type", "code"), ("client_id", &self.client_id), ("redirect_uri", &tx.redirect_uri)];
         if let Some(scope) = scope.or(self.scope.as_deref()) {
             pairs.push(("scope", scope));
         }
-        pairs.extend([("state", tx.state.as_str()), ("code_challenge", challenge.as_str()), ("code_challenge_method", METHOD_S256)]);
+        pairs.extend([
+            ("state", tx.state.as_str()),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", METHOD_S256),
+        ]);
         if let Some(nonce) = &tx.nonce {
             pairs.push(("nonce", nonce));
         }
@@ -248,7 +274,8 @@ pub enum Callback {
 }
 
 /// The parameters a callback URL may carry, removed from the address bar after handling.
-pub const CALLBACK_PARAMS: [&str; 7] = ["code", "state", "iss", "error", "error_description", "error_uri", "session_state"];
+pub const CALLBACK_PARAMS: [&str; 7] =
+    ["code", "state", "iss", "error", "error_description", "error_uri", "session_state"];
 
 /// Parses the redirect URI the server sent the browser to (parameters in the query).
 pub fn parse_callback(url: &str) -> Result<Callback, Error> {
@@ -263,9 +290,16 @@ pub fn parse_callback(url: &str) -> Result<Callback, Error> {
     }
     let get = |name: &str| params.get(name).and_then(Value::as_str).map(str::to_owned);
     if let Some(error) = get("error") {
-        return Ok(Callback::Refused { error, description: get("error_description"), state: get("state"), iss: get("iss") });
+        return Ok(Callback::Refused {
+            error,
+            description: get("error_description"),
+            state: get("state"),
+            iss: get("iss"),
+        });
     }
-    let code = get("code").filter(|c| !c.is_empty()).ok_or_else(|| Error::InvalidResponse("the URL is not an authorization callback: it has no code and no error".into()))?;
+    let code = get("code").filter(|c| !c.is_empty()).ok_or_else(|| {
+        Error::InvalidResponse("the URL is not an authorization callback: it has no code and no error".into())
+    })?;
     let state = get("state").ok_or(Error::StateMismatch)?;
     Ok(Callback::Code { code: Secret::new(code), state, iss: get("iss") })
 }
@@ -273,8 +307,12 @@ pub fn parse_callback(url: &str) -> Result<Callback, Error> {
 /// RFC 9207: an `iss` in the response must be the issuer; a server that promises `iss` must send it.
 pub fn check_iss(metadata: &Metadata, iss: Option<&str>) -> Result<(), Error> {
     match (iss, &metadata.issuer) {
-        (Some(got), Some(expected)) if !same_issuer(got, expected) => Err(Error::IssuerMismatch(format!("the authorization response comes from {got:?}, not {expected:?}"))),
-        (None, Some(_)) if metadata.iss_parameter_supported => Err(Error::IssuerMismatch("the authorization response lacks the iss parameter the server promises (RFC 9207)".into())),
+        (Some(got), Some(expected)) if !same_issuer(got, expected) => {
+            Err(Error::IssuerMismatch(format!("the authorization response comes from {got:?}, not {expected:?}")))
+        }
+        (None, Some(_)) if metadata.iss_parameter_supported => Err(Error::IssuerMismatch(
+            "the authorization response lacks the iss parameter the server promises (RFC 9207)".into(),
+        )),
         _ => Ok(()),
     }
 }
@@ -302,13 +340,20 @@ impl ClientAuth {
         match name {
             None | Some("client_secret_basic") => Ok(ClientAuth::Basic),
             Some("client_secret_post") => Ok(ClientAuth::Post),
-            Some(_) => Err(Error::InvalidOptions("authMethod must be \"client_secret_basic\" or \"client_secret_post\"".into())),
+            Some(_) => Err(Error::InvalidOptions(
+                "authMethod must be \"client_secret_basic\" or \"client_secret_post\"".into(),
+            )),
         }
     }
 }
 
 /// A client-credentials token request: `(Authorization header if any, form body)`.
-pub fn client_credentials_request(client_id: &str, secret: &Secret, scope: Option<&str>, auth: ClientAuth) -> (Option<Secret>, String) {
+pub fn client_credentials_request(
+    client_id: &str,
+    secret: &Secret,
+    scope: Option<&str>,
+    auth: ClientAuth,
+) -> (Option<Secret>, String) {
     let mut pairs = vec![("grant_type", "client_credentials")];
     if let Some(scope) = scope {
         pairs.push(("scope", scope));
@@ -316,7 +361,8 @@ pub fn client_credentials_request(client_id: &str, secret: &Secret, scope: Optio
     match auth {
         ClientAuth::Basic => {
             // RFC 6749 2.3.1: both parts are form-urlencoded before base64.
-            let credentials = format!("{}:{}", form::encode_component(client_id), form::encode_component(secret.expose()));
+            let credentials =
+                format!("{}:{}", form::encode_component(client_id), form::encode_component(secret.expose()));
             (Some(Secret::new(format!("Basic {}", STANDARD.encode(credentials)))), form::encode(&pairs))
         }
         ClientAuth::Post => {
@@ -342,7 +388,12 @@ mod tests {
     }
 
     fn client() -> PublicClient {
-        PublicClient { client_id: "demo-spa".into(), redirect_uri: "https://app.example/cb".into(), scope: Some("openid read:resources".into()), metadata: metadata() }
+        PublicClient {
+            client_id: "demo-spa".into(),
+            redirect_uri: "https://app.example/cb".into(),
+            scope: Some("openid read:resources".into()),
+            metadata: metadata(),
+        }
     }
 
     fn rfc7636_transaction(nonce: Option<&str>) -> Transaction {
@@ -358,7 +409,9 @@ mod tests {
 
     #[test]
     fn the_authorization_url_carries_pkce_s256_state_and_nonce() {
-        let url = client().authorization_url(&rfc7636_transaction(Some("n-0S6_WzA2Mj")), None, &[("prompt".into(), "login".into())]).expect("valid");
+        let url = client()
+            .authorization_url(&rfc7636_transaction(Some("n-0S6_WzA2Mj")), None, &[("prompt".into(), "login".into())])
+            .expect("valid");
         assert_eq!(
             url,
             "https://as.example/oauth/authorize?response_type=code&client_id=demo-spa&redirect_uri=https%3A%2F%2Fapp.example%2Fcb\
@@ -374,8 +427,19 @@ mod tests {
 
     #[test]
     fn extra_parameters_cannot_replace_the_protocol_ones() {
-        for name in ["state", "code_challenge_method", "redirect_uri", "client_id", "nonce", "response_type", "code_challenge", "scope"] {
-            let err = client().authorization_url(&rfc7636_transaction(None), None, &[(name.into(), "plain".into())]).expect_err(name);
+        for name in [
+            "state",
+            "code_challenge_method",
+            "redirect_uri",
+            "client_id",
+            "nonce",
+            "response_type",
+            "code_challenge",
+            "scope",
+        ] {
+            let err = client()
+                .authorization_url(&rfc7636_transaction(None), None, &[(name.into(), "plain".into())])
+                .expect_err(name);
             assert_eq!(err.code(), "ERR_AUTH_INVALID_OPTIONS");
         }
     }
@@ -383,35 +447,75 @@ mod tests {
     #[test]
     fn the_code_exchange_sends_the_verifier() {
         let body = client().code_exchange_body(&rfc7636_transaction(None), "SplxlOBeZQQYbYS6WxSbIA");
-        assert_eq!(body, "grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&client_id=demo-spa&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+        assert_eq!(
+            body,
+            "grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&client_id=demo-spa&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        );
     }
 
     #[test]
     fn transactions_round_trip_expire_and_never_print_the_verifier() {
-        let tx = Transaction::start("https://app.example/cb", Some("openid"), Some("{\"to\":\"/x\"}".into()), 5_000.0).expect("random");
+        let tx = Transaction::start("https://app.example/cb", Some("openid"), Some("{\"to\":\"/x\"}".into()), 5_000.0)
+            .expect("random");
         assert_eq!(tx.state.len(), 43);
         assert!(tx.nonce.as_ref().is_some_and(|n| n.len() == 43 && *n != tx.state));
         let back = Transaction::from_json(&tx.to_json()).expect("round trip");
-        assert_eq!((back.state.as_str(), back.verifier.secret(), back.nonce.as_deref()), (tx.state.as_str(), tx.verifier.secret(), tx.nonce.as_deref()));
+        assert_eq!(
+            (back.state.as_str(), back.verifier.secret(), back.nonce.as_deref()),
+            (tx.state.as_str(), tx.verifier.secret(), tx.nonce.as_deref())
+        );
         assert_eq!(back.app_state.as_deref(), Some("{\"to\":\"/x\"}"));
         assert!(tx.check_age(5_000.0 + TRANSACTION_MAX_AGE_MS).is_ok());
-        assert_eq!(tx.check_age(5_001.0 + TRANSACTION_MAX_AGE_MS).expect_err("old").code(), "ERR_OAUTH_TRANSACTION_EXPIRED");
+        assert_eq!(
+            tx.check_age(5_001.0 + TRANSACTION_MAX_AGE_MS).expect_err("old").code(),
+            "ERR_OAUTH_TRANSACTION_EXPIRED"
+        );
         assert_eq!(tx.check_age(4_000.0).expect_err("future").code(), "ERR_OAUTH_TRANSACTION_EXPIRED");
         assert!(Transaction::start("x", Some("read"), None, 0.0).expect("random").nonce.is_none());
         for bad in ["", "{}", "[]", r#"{"state":"s","code_verifier":"short","redirect_uri":"r","created_at":1}"#] {
-            assert_eq!(Transaction::from_json(bad).err().map(|e| e.code()), Some("ERR_OAUTH_TRANSACTION_MISSING"), "{bad}");
+            assert_eq!(
+                Transaction::from_json(bad).err().map(|e| e.code()),
+                Some("ERR_OAUTH_TRANSACTION_MISSING"),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn callbacks_parse_codes_errors_and_refuse_garbage() {
-        let ok = parse_callback("https://app.example/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=af0ifjsldkj&iss=https%3A%2F%2Fas.example#frag").expect("valid");
-        assert_eq!(ok, Callback::Code { code: Secret::new("SplxlOBeZQQYbYS6WxSbIA".into()), state: "af0ifjsldkj".into(), iss: Some("https://as.example".into()) });
-        let refused = parse_callback("https://app.example/cb?error=access_denied&error_description=The+user+said+no&state=xyz").expect("valid");
-        assert_eq!(refused, Callback::Refused { error: "access_denied".into(), description: Some("The user said no".into()), state: Some("xyz".into()), iss: None });
-        assert_eq!(parse_callback("https://app.example/cb?code=abc").expect_err("no state").code(), "ERR_OAUTH_STATE_MISMATCH");
+        let ok = parse_callback(
+            "https://app.example/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=af0ifjsldkj&iss=https%3A%2F%2Fas.example#frag",
+        )
+        .expect("valid");
+        assert_eq!(
+            ok,
+            Callback::Code {
+                code: Secret::new("SplxlOBeZQQYbYS6WxSbIA".into()),
+                state: "af0ifjsldkj".into(),
+                iss: Some("https://as.example".into())
+            }
+        );
+        let refused =
+            parse_callback("https://app.example/cb?error=access_denied&error_description=The+user+said+no&state=xyz")
+                .expect("valid");
+        assert_eq!(
+            refused,
+            Callback::Refused {
+                error: "access_denied".into(),
+                description: Some("The user said no".into()),
+                state: Some("xyz".into()),
+                iss: None
+            }
+        );
+        assert_eq!(
+            parse_callback("https://app.example/cb?code=abc").expect_err("no state").code(),
+            "ERR_OAUTH_STATE_MISMATCH"
+        );
         assert_eq!(parse_callback("https://app.example/cb").expect_err("nothing").code(), "ERR_AUTH_INVALID_RESPONSE");
-        assert_eq!(parse_callback("https://app.example/cb?code=a&code=b&state=s").expect_err("twice").code(), "ERR_AUTH_INVALID_RESPONSE");
+        assert_eq!(
+            parse_callback("https://app.example/cb?code=a&code=b&state=s").expect_err("twice").code(),
+            "ERR_AUTH_INVALID_RESPONSE"
+        );
         assert_eq!(parse_callback("not a url").expect_err("garbage").code(), "ERR_AUTH_INVALID_RESPONSE");
     }
 
@@ -420,7 +524,10 @@ mod tests {
         let m = metadata();
         assert!(check_iss(&m, Some("https://as.example")).is_ok());
         assert!(check_iss(&m, Some("https://as.example/")).is_ok());
-        assert_eq!(check_iss(&m, Some("https://evil.example")).expect_err("mix-up").code(), "ERR_OAUTH_ISSUER_MISMATCH");
+        assert_eq!(
+            check_iss(&m, Some("https://evil.example")).expect_err("mix-up").code(),
+            "ERR_OAUTH_ISSUER_MISMATCH"
+        );
         assert_eq!(check_iss(&m, None).expect_err("promised").code(), "ERR_OAUTH_ISSUER_MISMATCH");
         let quiet = Metadata { iss_parameter_supported: false, ..metadata() };
         assert!(check_iss(&quiet, None).is_ok());
@@ -435,24 +542,49 @@ mod tests {
         assert_eq!(m.token_endpoint, "https://as.example/t");
         assert_eq!(m.revocation_endpoint.as_deref(), Some("https://as.example/r"));
         assert!(m.iss_parameter_supported);
-        assert_eq!(Metadata::from_discovery(doc, "https://other.example").expect_err("impersonation").code(), "ERR_OAUTH_ISSUER_MISMATCH");
+        assert_eq!(
+            Metadata::from_discovery(doc, "https://other.example").expect_err("impersonation").code(),
+            "ERR_OAUTH_ISSUER_MISMATCH"
+        );
         let plain = br#"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a","token_endpoint":"https://as.example/t","code_challenge_methods_supported":["plain"]}"#;
-        assert_eq!(Metadata::from_discovery(plain, "https://as.example").expect_err("no S256").code(), "ERR_AUTH_INVALID_RESPONSE");
+        assert_eq!(
+            Metadata::from_discovery(plain, "https://as.example").expect_err("no S256").code(),
+            "ERR_AUTH_INVALID_RESPONSE"
+        );
         let partial = br#"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a"}"#;
-        assert_eq!(Metadata::from_discovery(partial, "https://as.example").expect_err("no token endpoint").code(), "ERR_AUTH_INVALID_RESPONSE");
+        assert_eq!(
+            Metadata::from_discovery(partial, "https://as.example").expect_err("no token endpoint").code(),
+            "ERR_AUTH_INVALID_RESPONSE"
+        );
         let bad_url = br#"{"issuer":"https://as.example","authorization_endpoint":"javascript:alert(1)","token_endpoint":"https://as.example/t"}"#;
-        assert_eq!(Metadata::from_discovery(bad_url, "https://as.example").expect_err("bad url").code(), "ERR_AUTH_INVALID_RESPONSE");
+        assert_eq!(
+            Metadata::from_discovery(bad_url, "https://as.example").expect_err("bad url").code(),
+            "ERR_AUTH_INVALID_RESPONSE"
+        );
         assert_eq!(
             discovery_urls("https://as.example/tenant/").expect("valid"),
-            ["https://as.example/tenant/.well-known/openid-configuration".to_owned(), "https://as.example/.well-known/oauth-authorization-server/tenant".to_owned()]
+            [
+                "https://as.example/tenant/.well-known/openid-configuration".to_owned(),
+                "https://as.example/.well-known/oauth-authorization-server/tenant".to_owned()
+            ]
         );
-        assert_eq!(discovery_urls("http://127.0.0.1:8080").expect("valid")[1], "http://127.0.0.1:8080/.well-known/oauth-authorization-server");
+        assert_eq!(
+            discovery_urls("http://127.0.0.1:8080").expect("valid")[1],
+            "http://127.0.0.1:8080/.well-known/oauth-authorization-server"
+        );
     }
 
     #[test]
     fn token_errors_carry_the_oauth_code() {
         let e = token_error(400, br#"{"error":"invalid_grant","error_description":"PKCE verification failed"}"#, None);
-        assert_eq!(e, Error::OAuth { status: 400, error: "invalid_grant".into(), description: Some("PKCE verification failed".into()) });
+        assert_eq!(
+            e,
+            Error::OAuth {
+                status: 400,
+                error: "invalid_grant".into(),
+                description: Some("PKCE verification failed".into())
+            }
+        );
         assert_eq!(e.code(), "ERR_OAUTH_TOKEN_ERROR");
         assert_eq!(token_error(502, b"<html>", None).code(), "ERR_AUTH_HTTP");
         assert_eq!(token_error(429, b"{}", Some("3")).code(), "ERR_AUTH_RATE_LIMITED");
@@ -468,6 +600,9 @@ mod tests {
         let (auth, body) = client_credentials_request("svc", &secret, None, ClientAuth::Post);
         assert_eq!(auth, None);
         assert_eq!(body, "grant_type=client_credentials&client_id=svc&client_secret=s3cr%3Dt%3Ax");
-        assert_eq!(ClientAuth::parse(Some("private_key_jwt")).expect_err("unsupported").code(), "ERR_AUTH_INVALID_OPTIONS");
+        assert_eq!(
+            ClientAuth::parse(Some("private_key_jwt")).expect_err("unsupported").code(),
+            "ERR_AUTH_INVALID_OPTIONS"
+        );
     }
 }

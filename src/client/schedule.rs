@@ -201,7 +201,18 @@ mod tests {
         let e = expiry(3600.0);
         let now = after(3_300_000.0);
         let delays: Vec<_> = (0..7).map(|n| e.retry_in_ms(&now, n, None)).collect();
-        assert_eq!(delays, [Some(1_000.0), Some(2_000.0), Some(4_000.0), Some(8_000.0), Some(16_000.0), Some(30_000.0), Some(30_000.0)]);
+        assert_eq!(
+            delays,
+            [
+                Some(1_000.0),
+                Some(2_000.0),
+                Some(4_000.0),
+                Some(8_000.0),
+                Some(16_000.0),
+                Some(30_000.0),
+                Some(30_000.0)
+            ]
+        );
         assert_eq!(e.retry_in_ms(&now, u32::MAX, None), Some(30_000.0));
         // 1.5 s left: the 1 s retry runs, the 2 s one would be too late.
         let late = after(3_598_500.0);

@@ -69,7 +69,9 @@ impl TokenSet {
         let expires_in = match object.get("expires_in") {
             None | Some(Value::Null) => None,
             // Some servers send it as a string; RFC 6749 says a number.
-            Some(Value::String(s)) => Some(s.trim().parse::<u64>().map_err(|_| invalid("has an expires_in that is not a number"))? as f64),
+            Some(Value::String(s)) => {
+                Some(s.trim().parse::<u64>().map_err(|_| invalid("has an expires_in that is not a number"))? as f64)
+            }
             Some(Value::Number(n)) => n.as_f64(),
             Some(_) => return Err(invalid("has an expires_in that is not a number")),
         };
@@ -80,7 +82,13 @@ impl TokenSet {
         };
         let id_token = optional_string(&object, "id_token")?.map(|t| Secret::new(t.to_owned()));
         let scope = optional_string(&object, "scope")?.map(str::to_owned);
-        Ok(TokenSet { access_token: Secret::new(access.to_owned()), refresh_token: refresh, expires_in, scope, id_token })
+        Ok(TokenSet {
+            access_token: Secret::new(access.to_owned()),
+            refresh_token: refresh,
+            expires_in,
+            scope,
+            id_token,
+        })
     }
 
     /// A refresh answer without a new refresh token leaves the current one valid (RFC 6749 6:
@@ -120,7 +128,8 @@ mod tests {
 
     #[test]
     fn the_guides_answer_parses() {
-        let set = parse(r#"{"access_token":"eyJ.a.b","refresh_token":"rt-1","token_type":"Bearer","expires_in":3600}"#).expect("valid");
+        let set = parse(r#"{"access_token":"eyJ.a.b","refresh_token":"rt-1","token_type":"Bearer","expires_in":3600}"#)
+            .expect("valid");
         assert_eq!(set.access_token.expose(), "eyJ.a.b");
         assert_eq!(set.refresh_token.as_ref().map(Secret::expose), Some("rt-1"));
         assert_eq!(set.expires_in, Some(3600.0));
@@ -131,7 +140,9 @@ mod tests {
 
     #[test]
     fn optional_fields_and_lenient_forms() {
-        let set = parse(r#"{"access_token":"at","token_type":"bearer","expires_in":"60","scope":"read","id_token":"x.y.z"}"#).expect("valid");
+        let set =
+            parse(r#"{"access_token":"at","token_type":"bearer","expires_in":"60","scope":"read","id_token":"x.y.z"}"#)
+                .expect("valid");
         assert_eq!(set.expires_in, Some(60.0));
         assert_eq!(set.scope.as_deref(), Some("read"));
         assert_eq!(set.id_token.as_ref().map(Secret::expose), Some("x.y.z"));
@@ -172,7 +183,8 @@ mod tests {
     #[test]
     fn a_refresh_without_rotation_keeps_the_refresh_token() {
         let old = Secret::new("rt-old".into());
-        let rotated = parse(r#"{"access_token":"a","refresh_token":"rt-new"}"#).expect("valid").keeping_refresh_token(Some(&old));
+        let rotated =
+            parse(r#"{"access_token":"a","refresh_token":"rt-new"}"#).expect("valid").keeping_refresh_token(Some(&old));
         assert_eq!(rotated.refresh_token.as_ref().map(Secret::expose), Some("rt-new"));
         let kept = parse(r#"{"access_token":"a"}"#).expect("valid").keeping_refresh_token(Some(&old));
         assert_eq!(kept.refresh_token, Some(old));

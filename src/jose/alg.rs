@@ -101,8 +101,19 @@ impl Curve {
 impl Alg {
     /// Every algorithm, in the order the docs list them.
     pub const ALL: [Alg; 13] = [
-        Alg::Hs256, Alg::Hs384, Alg::Hs512, Alg::Rs256, Alg::Rs384, Alg::Rs512, Alg::Ps256,
-        Alg::Ps384, Alg::Ps512, Alg::Es256, Alg::Es384, Alg::Es512, Alg::EdDsa,
+        Alg::Hs256,
+        Alg::Hs384,
+        Alg::Hs512,
+        Alg::Rs256,
+        Alg::Rs384,
+        Alg::Rs512,
+        Alg::Ps256,
+        Alg::Ps384,
+        Alg::Ps512,
+        Alg::Es256,
+        Alg::Es384,
+        Alg::Es512,
+        Alg::EdDsa,
     ];
 
     /// From a JWS `alg` header value. `none` and unknown names are `None`.

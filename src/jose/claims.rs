@@ -40,7 +40,9 @@ fn normalize_typ(typ: &str) -> String {
 fn number(claims: &Map, name: &str) -> Result<Option<f64>, Error> {
     match claims.get(name) {
         None => Ok(None),
-        Some(Value::Number(n)) => n.as_f64().map(Some).ok_or_else(|| failed(name, "invalid", format!("\"{name}\" claim must be a number"))),
+        Some(Value::Number(n)) => {
+            n.as_f64().map(Some).ok_or_else(|| failed(name, "invalid", format!("\"{name}\" claim must be a number")))
+        }
         Some(_) => Err(failed(name, "invalid", format!("\"{name}\" claim must be a number"))),
     }
 }
@@ -95,7 +97,9 @@ pub fn validate(header: &Header, payload: &[u8], rules: &ClaimRules, now: i64) -
     }
     check_types(&claims)?;
 
-    if !rules.issuer.is_empty() && !claims.get("iss").and_then(Value::as_str).is_some_and(|iss| rules.issuer.iter().any(|i| i == iss)) {
+    if !rules.issuer.is_empty()
+        && !claims.get("iss").and_then(Value::as_str).is_some_and(|iss| rules.issuer.iter().any(|i| i == iss))
+    {
         return Err(failed("iss", "check_failed", "unexpected \"iss\" claim value"));
     }
     if let Some(subject) = &rules.subject {
@@ -106,7 +110,9 @@ pub fn validate(header: &Header, payload: &[u8], rules: &ClaimRules, now: i64) -
     if !rules.audience.is_empty() {
         let present = match claims.get("aud") {
             Some(Value::String(aud)) => rules.audience.contains(aud),
-            Some(Value::Array(auds)) => auds.iter().filter_map(Value::as_str).any(|a| rules.audience.iter().any(|w| w == a)),
+            Some(Value::Array(auds)) => {
+                auds.iter().filter_map(Value::as_str).any(|a| rules.audience.iter().any(|w| w == a))
+            }
             _ => false,
         };
         if !present {
@@ -133,7 +139,11 @@ pub fn validate(header: &Header, payload: &[u8], rules: &ClaimRules, now: i64) -
             return Err(Error::JwtExpired { claim: "iat" });
         }
         if age < -tolerance {
-            return Err(failed("iat", "check_failed", "\"iat\" claim timestamp check failed (it should be in the past)"));
+            return Err(failed(
+                "iat",
+                "check_failed",
+                "\"iat\" claim timestamp check failed (it should be in the past)",
+            ));
         }
     }
     Ok(claims)
@@ -177,15 +187,25 @@ mod tests {
         let rules = ClaimRules::default();
         assert!(check(&format!(r#"{{"nbf":{NOW}}}"#), &rules).is_ok());
         assert_eq!(claim_error(&format!(r#"{{"nbf":{}}}"#, NOW + 1), &rules), ("nbf".into(), "check_failed"));
-        assert!(check(&format!(r#"{{"nbf":{}}}"#, NOW + 5), &ClaimRules { clock_tolerance: 5, ..Default::default() }).is_ok());
+        assert!(
+            check(&format!(r#"{{"nbf":{}}}"#, NOW + 5), &ClaimRules { clock_tolerance: 5, ..Default::default() })
+                .is_ok()
+        );
     }
 
     #[test]
     fn wrong_types_are_errors_never_absent() {
         let rules = ClaimRules::default();
         for (payload, claim) in [
-            (r#"{"exp":"1"}"#, "exp"), (r#"{"exp":null}"#, "exp"), (r#"{"nbf":true}"#, "nbf"), (r#"{"iat":[]}"#, "iat"),
-            (r#"{"iss":1}"#, "iss"), (r#"{"sub":{}}"#, "sub"), (r#"{"aud":5}"#, "aud"), (r#"{"aud":["a",1]}"#, "aud"), (r#"{"jti":2}"#, "jti"),
+            (r#"{"exp":"1"}"#, "exp"),
+            (r#"{"exp":null}"#, "exp"),
+            (r#"{"nbf":true}"#, "nbf"),
+            (r#"{"iat":[]}"#, "iat"),
+            (r#"{"iss":1}"#, "iss"),
+            (r#"{"sub":{}}"#, "sub"),
+            (r#"{"aud":5}"#, "aud"),
+            (r#"{"aud":["a",1]}"#, "aud"),
+            (r#"{"jti":2}"#, "jti"),
         ] {
             assert_eq!(claim_error(payload, &rules), (claim.into(), "invalid"), "{payload}");
         }
@@ -202,9 +222,18 @@ mod tests {
         };
         assert!(check(r#"{"iss":"https://b","aud":["x","api"],"sub":"u1","scope":"r"}"#, &rules).is_ok());
         assert!(check(r#"{"iss":"https://a","aud":"api","sub":"u1","scope":"r"}"#, &rules).is_ok());
-        assert_eq!(claim_error(r#"{"iss":"https://c","aud":"api","sub":"u1","scope":"r"}"#, &rules), ("iss".into(), "check_failed"));
-        assert_eq!(claim_error(r#"{"iss":"https://a","aud":["x"],"sub":"u1","scope":"r"}"#, &rules), ("aud".into(), "check_failed"));
-        assert_eq!(claim_error(r#"{"iss":"https://a","aud":"api","sub":"u2","scope":"r"}"#, &rules), ("sub".into(), "check_failed"));
+        assert_eq!(
+            claim_error(r#"{"iss":"https://c","aud":"api","sub":"u1","scope":"r"}"#, &rules),
+            ("iss".into(), "check_failed")
+        );
+        assert_eq!(
+            claim_error(r#"{"iss":"https://a","aud":["x"],"sub":"u1","scope":"r"}"#, &rules),
+            ("aud".into(), "check_failed")
+        );
+        assert_eq!(
+            claim_error(r#"{"iss":"https://a","aud":"api","sub":"u2","scope":"r"}"#, &rules),
+            ("sub".into(), "check_failed")
+        );
         // jose reports missing claims in the order iss, sub, aud, iat, then requiredClaims.
         assert_eq!(claim_error(r#"{}"#, &rules), ("iss".into(), "missing"));
         assert_eq!(claim_error(r#"{"iss":"https://a","aud":"api","sub":"u1"}"#, &rules), ("scope".into(), "missing"));
@@ -223,14 +252,21 @@ mod tests {
     fn typ_is_compared_like_jose() {
         let rules = ClaimRules { typ: Some("at+jwt".into()), ..Default::default() };
         assert!(validate(&header(Some("application/AT+JWT")), b"{}", &rules, NOW).is_ok());
-        assert_eq!(validate(&header(Some("JWT")), b"{}", &rules, NOW).map_err(|e| e.code()), Err("ERR_JWT_CLAIM_VALIDATION_FAILED"));
+        assert_eq!(
+            validate(&header(Some("JWT")), b"{}", &rules, NOW).map_err(|e| e.code()),
+            Err("ERR_JWT_CLAIM_VALIDATION_FAILED")
+        );
         assert!(validate(&header(None), b"{}", &rules, NOW).is_err());
     }
 
     #[test]
     fn the_claims_set_must_be_a_json_object() {
         for payload in ["[]", "\"x\"", "1", "foo", "", "{\"a\":1,\"a\":2}"] {
-            assert_eq!(check(payload, &ClaimRules::default()).map_err(|e| e.code()), Err("ERR_JWT_INVALID"), "{payload}");
+            assert_eq!(
+                check(payload, &ClaimRules::default()).map_err(|e| e.code()),
+                Err("ERR_JWT_INVALID"),
+                "{payload}"
+            );
         }
     }
 }

@@ -401,7 +401,11 @@ impl Parser<'_> {
         // Duplicates: pairwise for the usual handful of members, hashed beyond (a hostile
         // 10,000-member object must not cost 50 million comparisons).
         let duplicate = if members.len() <= 16 {
-            members.iter().enumerate().find(|(i, (name, _))| members[..*i].iter().any(|(other, _)| other == name)).map(|(_, (name, _))| name.clone())
+            members
+                .iter()
+                .enumerate()
+                .find(|(i, (name, _))| members[..*i].iter().any(|(other, _)| other == name))
+                .map(|(_, (name, _))| name.clone())
         } else {
             let mut seen = std::collections::HashSet::with_capacity(members.len());
             members.iter().find(|(name, _)| !seen.insert(name.as_str())).map(|(name, _)| name.clone())
@@ -602,7 +606,8 @@ fn exponent_of(text: &str) -> i64 {
 
 /// 10^0 ..= 10^22, each exact in a double.
 const POWERS_OF_TEN: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22,
 ];
 
 #[cfg(test)]
@@ -675,8 +680,12 @@ mod tests {
                 _ => false,
             },
             (Value::String(a), serde_json::Value::String(b)) => a == b,
-            (Value::Array(a), serde_json::Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y)),
-            (Value::Object(a), serde_json::Value::Object(b)) => a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| same(v, w))),
+            (Value::Array(a), serde_json::Value::Array(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+            }
+            (Value::Object(a), serde_json::Value::Object(b)) => {
+                a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| same(v, w)))
+            }
             _ => false,
         }
     }
@@ -686,9 +695,13 @@ mod tests {
     fn agrees(input: &[u8]) -> Result<(), String> {
         match (parse_value(input), reference(input)) {
             (Ok(ours), Some(theirs)) if same(&ours, &theirs) => Ok(()),
-            (Ok(ours), theirs) => Err(format!("{:?}: ours {ours:?}, serde_json {theirs:?}", String::from_utf8_lossy(input))),
+            (Ok(ours), theirs) => {
+                Err(format!("{:?}: ours {ours:?}, serde_json {theirs:?}", String::from_utf8_lossy(input)))
+            }
             (Err(why), Some(_)) if why.contains("duplicate") || why.contains("nested") => Ok(()),
-            (Err(why), Some(theirs)) => Err(format!("{:?}: ours refuses ({why}), serde_json {theirs:?}", String::from_utf8_lossy(input))),
+            (Err(why), Some(theirs)) => {
+                Err(format!("{:?}: ours refuses ({why}), serde_json {theirs:?}", String::from_utf8_lossy(input)))
+            }
             (Err(_), None) => Ok(()),
         }
     }
@@ -696,14 +709,77 @@ mod tests {
     #[test]
     fn agrees_with_serde_json_on_edge_cases() {
         let cases: &[&[u8]] = &[
-            b"0", b"-0", b"1", b"-1", b"01", b"-01", b"1.", b".1", b"1.5", b"1e5", b"1E+5", b"1e-5", b"1e", b"1e+", b"-", b"--1", b"+1",
-            b"1.5e308", b"1e309", b"-1e309", b"123456789012345678901234567890", b"9007199254740993", b"0.1", b"1e-400",
-            b"true", b"false", b"null", b"tru", b"nul", b"True", b"NaN", b"Infinity",
-            br#""""#, br#""a""#, br#""\"\\\/\b\f\n\r\t""#, br#""\u0041\u00e9\u20ac""#, br#""\ud83d\ude00""#, br#""\ud83d""#, br#""\ude00""#,
-            br#""\ud83d\u0041""#, br#""\u12""#, br#""\x""#, b"\"a\x01b\"", b"\"a\x7fb\"", "\"é€😀\"".as_bytes(), b"\"\xff\"", br#""unterminated"#,
-            b"[]", b"[1,2]", b"[1,]", b"[,1]", b"[1 2]", b" [ 1 , [ ] , { } ] ", b"[", b"]",
-            b"{}", br#"{"a":1}"#, br#"{"a":1,}"#, br#"{"a"}"#, br#"{"a":}"#, br#"{a:1}"#, br#"{"a" 1}"#, br#"{"a":1 "b":2}"#, br#"{1:2}"#,
-            b"\t{\"a\"\r\n:\n1 }\n", b"{\"a\":1}\x00", b"\xef\xbb\xbf{}", b"{} x", b"", b" ", b"/* c */ {}",
+            b"0",
+            b"-0",
+            b"1",
+            b"-1",
+            b"01",
+            b"-01",
+            b"1.",
+            b".1",
+            b"1.5",
+            b"1e5",
+            b"1E+5",
+            b"1e-5",
+            b"1e",
+            b"1e+",
+            b"-",
+            b"--1",
+            b"+1",
+            b"1.5e308",
+            b"1e309",
+            b"-1e309",
+            b"123456789012345678901234567890",
+            b"9007199254740993",
+            b"0.1",
+            b"1e-400",
+            b"true",
+            b"false",
+            b"null",
+            b"tru",
+            b"nul",
+            b"True",
+            b"NaN",
+            b"Infinity",
+            br#""""#,
+            br#""a""#,
+            br#""\"\\\/\b\f\n\r\t""#,
+            br#""\u0041\u00e9\u20ac""#,
+            br#""\ud83d\ude00""#,
+            br#""\ud83d""#,
+            br#""\ude00""#,
+            br#""\ud83d\u0041""#,
+            br#""\u12""#,
+            br#""\x""#,
+            b"\"a\x01b\"",
+            b"\"a\x7fb\"",
+            "\"é€😀\"".as_bytes(),
+            b"\"\xff\"",
+            br#""unterminated"#,
+            b"[]",
+            b"[1,2]",
+            b"[1,]",
+            b"[,1]",
+            b"[1 2]",
+            b" [ 1 , [ ] , { } ] ",
+            b"[",
+            b"]",
+            b"{}",
+            br#"{"a":1}"#,
+            br#"{"a":1,}"#,
+            br#"{"a"}"#,
+            br#"{"a":}"#,
+            br#"{a:1}"#,
+            br#"{"a" 1}"#,
+            br#"{"a":1 "b":2}"#,
+            br#"{1:2}"#,
+            b"\t{\"a\"\r\n:\n1 }\n",
+            b"{\"a\":1}\x00",
+            b"\xef\xbb\xbf{}",
+            b"{} x",
+            b"",
+            b" ",
+            b"/* c */ {}",
         ];
         let wrong: Vec<String> = cases.iter().filter_map(|c| agrees(c).err()).collect();
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
@@ -712,7 +788,26 @@ mod tests {
     #[test]
     fn agrees_with_serde_json_on_generated_inputs() {
         // A deterministic generator over JSON-ish tokens: many valid documents and many broken ones.
-        let pieces: &[&str] = &["{", "}", "[", "]", ",", ":", "\"a\"", "\"b\"", "\"\\u00e9\"", "\"\\ud800\"", "1", "-0.5e3", "01", "true", "null", " ", "\"x", "\\"];
+        let pieces: &[&str] = &[
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "\"a\"",
+            "\"b\"",
+            "\"\\u00e9\"",
+            "\"\\ud800\"",
+            "1",
+            "-0.5e3",
+            "01",
+            "true",
+            "null",
+            " ",
+            "\"x",
+            "\\",
+        ];
         let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut wrong = Vec::new();
         for _ in 0..20_000 {
@@ -730,19 +825,36 @@ mod tests {
                 wrong.push(e);
             }
         }
-        assert!(wrong.is_empty(), "{} disagreements, e.g.\n{}", wrong.len(), wrong.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
+        assert!(
+            wrong.is_empty(),
+            "{} disagreements, e.g.\n{}",
+            wrong.len(),
+            wrong.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+        );
     }
 
     #[test]
     fn numbers_are_exact_where_jose_objects_use_them() {
-        for (text, want) in [("1700000000", 1_700_000_000.0), ("1700000000.5", 1_700_000_000.5), ("-2.5e3", -2500.0), ("0.1", 0.1), ("1e22", 1e22),
-            ("9007199254740993", 9_007_199_254_740_992.0), ("123.456e-2", 1.23456), ("0e99999999999999999999", 0.0), ("1e-400", 0.0)] {
+        for (text, want) in [
+            ("1700000000", 1_700_000_000.0),
+            ("1700000000.5", 1_700_000_000.5),
+            ("-2.5e3", -2500.0),
+            ("0.1", 0.1),
+            ("1e22", 1e22),
+            ("9007199254740993", 9_007_199_254_740_992.0),
+            ("123.456e-2", 1.23456),
+            ("0e99999999999999999999", 0.0),
+            ("1e-400", 0.0),
+        ] {
             assert_eq!(decimal(text), Some(want), "{text}");
         }
         assert_eq!(decimal("1e400"), None);
         assert_eq!(decimal("-1e309"), None);
         // Integers print as integers, other numbers as they were written.
-        assert_eq!(parse_value(b"[1700000000,-0,0.50,1E3,123456789012345678901234567890]").map(|v| v.to_string()), Ok("[1700000000,0,0.50,1E3,123456789012345678901234567890]".to_owned()));
+        assert_eq!(
+            parse_value(b"[1700000000,-0,0.50,1E3,123456789012345678901234567890]").map(|v| v.to_string()),
+            Ok("[1700000000,0,0.50,1E3,123456789012345678901234567890]".to_owned())
+        );
     }
 
     #[test]
@@ -751,6 +863,9 @@ mod tests {
         let value = parse_value(text.as_bytes()).expect("valid");
         assert_eq!(value.to_string(), r#"{"a":[1,-2.5,true,null],"b":"q\"\\\n\u0001é","c":{}}"#);
         assert_eq!(parse_value(value.to_string().as_bytes()), Ok(value));
-        assert_eq!(object([("saltLength", 32usize.into()), ("name", "RSA-PSS".into())]).to_string(), r#"{"saltLength":32,"name":"RSA-PSS"}"#);
+        assert_eq!(
+            object([("saltLength", 32usize.into()), ("name", "RSA-PSS".into())]).to_string(),
+            r#"{"saltLength":32,"name":"RSA-PSS"}"#
+        );
     }
 }

@@ -126,7 +126,9 @@ impl Jwk {
         }
         let alg = match string(jwk, "alg")? {
             None => None,
-            Some(name) => Some(Alg::from_name(name).ok_or_else(|| Error::NotSupported(format!("JWK algorithm {name:?}")))?),
+            Some(name) => {
+                Some(Alg::from_name(name).ok_or_else(|| Error::NotSupported(format!("JWK algorithm {name:?}")))?)
+            }
         };
         let kid = string(jwk, "kid")?.map(str::to_owned);
         let private_members: &[&str] = match kty {
@@ -155,7 +157,9 @@ impl Jwk {
                     return Err(bad("RSA exponent must be odd, at least 3 and at most 64 bits"));
                 }
                 if has_roca_fingerprint(&n) {
-                    return Err(bad("RSA modulus has the ROCA fingerprint (CVE-2017-15361): its private key can be computed"));
+                    return Err(bad(
+                        "RSA modulus has the ROCA fingerprint (CVE-2017-15361): its private key can be computed",
+                    ));
                 }
                 Material::Rsa { n, e }
             }
@@ -238,13 +242,21 @@ mod tests {
     #[test]
     fn parses_each_key_type_and_ties_it_to_its_algorithms() {
         let rsa = Jwk::from_json(&json!({ "kty": "RSA", "n": RSA_N, "e": "AQAB", "kid": "r1" })).expect("RSA");
-        assert!(rsa.supports(Alg::Rs256) && rsa.supports(Alg::Ps512) && !rsa.supports(Alg::Hs256) && !rsa.supports(Alg::Es256));
+        assert!(
+            rsa.supports(Alg::Rs256)
+                && rsa.supports(Alg::Ps512)
+                && !rsa.supports(Alg::Hs256)
+                && !rsa.supports(Alg::Es256)
+        );
         assert_eq!(rsa.rsa_modulus_len(), Some(256));
         let pinned = Jwk::from_json(&json!({ "kty": "RSA", "n": RSA_N, "e": "AQAB", "alg": "PS256" })).expect("RSA");
         assert!(pinned.supports(Alg::Ps256) && !pinned.supports(Alg::Rs256));
         let ec = Jwk::from_json(&json!({ "kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" })).expect("EC");
         assert!(ec.supports(Alg::Es256) && !ec.supports(Alg::Es384));
-        let ed = Jwk::from_json(&json!({ "kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo" })).expect("OKP");
+        let ed = Jwk::from_json(
+            &json!({ "kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo" }),
+        )
+        .expect("OKP");
         assert!(ed.supports(Alg::EdDsa));
         let oct = Jwk::from_json(&json!({ "kty": "oct", "k": "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow" })).expect("oct");
         assert!(oct.supports(Alg::Hs256) && oct.supports(Alg::Hs512) && !oct.supports(Alg::Rs256));

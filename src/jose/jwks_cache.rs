@@ -30,7 +30,13 @@ pub enum Decision {
 
 /// `fetched_at`: when the cached set was fetched (None: nothing cached); `last_fetch`: when
 /// the latest fetch started; `unknown_kid`: the token names a kid the cached set lacks.
-pub fn decide(policy: &CachePolicy, now: f64, fetched_at: Option<f64>, last_fetch: Option<f64>, unknown_kid: bool) -> Decision {
+pub fn decide(
+    policy: &CachePolicy,
+    now: f64,
+    fetched_at: Option<f64>,
+    last_fetch: Option<f64>,
+    unknown_kid: bool,
+) -> Decision {
     let Some(fetched_at) = fetched_at else { return Decision::Fetch };
     if now - fetched_at >= policy.max_age_ms || now < fetched_at {
         return Decision::Fetch;

@@ -3,9 +3,9 @@
 //! `x5c`) are refused and never dereferenced; unknown `crit` extensions and `b64: false` are
 //! refused; `alg: none` is never accepted.
 
+use crate::jose::json::{Map, Value};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use crate::jose::json::{Map, Value};
 
 use super::alg::Alg;
 use super::json;
@@ -80,14 +80,17 @@ pub fn parse<'a>(token: &'a str, limits: &Limits) -> Result<Jws<'a>, Error> {
         return Err(invalid("JWS JSON serialization is not supported; use the compact form"));
     }
     let mut parts = token.split('.');
-    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(invalid("a compact JWS has three dot-separated parts"));
     };
     if header_b64.len() > limits.max_header_len {
         return Err(invalid(format!("header longer than {} bytes", limits.max_header_len)));
     }
     let header_json = b64_decode(header_b64, "header")?;
-    let members = json::parse_object(&header_json).map_err(|why| invalid(format!("header is not a valid JSON object: {why}")))?;
+    let members =
+        json::parse_object(&header_json).map_err(|why| invalid(format!("header is not a valid JSON object: {why}")))?;
     let header = check_header(members)?;
     let payload = b64_decode(payload_b64, "payload")?;
     let signature = b64_decode(signature_b64, "signature")?;
@@ -111,7 +114,9 @@ fn check_header(members: Map) -> Result<Header, Error> {
     };
     let alg = Alg::from_name(alg_name).ok_or_else(|| Error::AlgNotAllowed(alg_name.to_owned()))?;
     if let Some(name) = KEY_CARRYING.iter().find(|name| members.contains_key(name)) {
-        return Err(invalid(format!("header parameter {name:?} is refused: keys come only from the verifier's configuration")));
+        return Err(invalid(format!(
+            "header parameter {name:?} is refused: keys come only from the verifier's configuration"
+        )));
     }
     if members.contains_key("zip") {
         return Err(invalid("header parameter \"zip\" belongs to JWE, not JWS"));

@@ -47,7 +47,8 @@ impl KeySet {
         }
         // Duplicates count among every entry meant for signatures, usable or not: a malformed
         // twin still makes the kid ambiguous.
-        let signing_kids: Vec<&Value> = entries.iter().filter(|e| e.get("use") != Some(&Value::from("enc"))).filter_map(|e| e.get("kid")).collect();
+        let signing_kids: Vec<&Value> =
+            entries.iter().filter(|e| e.get("use") != Some(&Value::from("enc"))).filter_map(|e| e.get("kid")).collect();
         if signing_kids.iter().enumerate().any(|(i, kid)| signing_kids[..i].contains(kid)) {
             return Err(Error::JwksInvalid("two keys share one \"kid\"".into()));
         }
@@ -110,7 +111,8 @@ mod tests {
     #[test]
     fn unusable_keys_are_skipped_and_bad_documents_refused() {
         assert_eq!(jwks().keys().len(), 2);
-        let too_many = from_serde(&serde_json::json!({ "keys": vec![serde_json::json!({ "kty": "X25519" }); MAX_KEYS + 1] }));
+        let too_many =
+            from_serde(&serde_json::json!({ "keys": vec![serde_json::json!({ "kty": "X25519" }); MAX_KEYS + 1] }));
         for bad in [json!([]), json!({}), json!({ "keys": {} }), json!("x"), too_many] {
             assert_eq!(KeySet::from_jwks(&bad).expect_err("not a JWKS").code(), "ERR_JWKS_INVALID");
         }
@@ -131,7 +133,10 @@ mod tests {
         assert_eq!(mixed.code(), "ERR_JWKS_INVALID");
         let mut twin = public.clone();
         twin["x"] = serde_json::json!("fU0Of2FTpptiQrUiq77mhf2kQg-INLEIw72uNp71Sfo");
-        assert_eq!(KeySet::from_jwks(&json!({ "keys": [public, twin] })).expect_err("same kid").code(), "ERR_JWKS_INVALID");
+        assert_eq!(
+            KeySet::from_jwks(&json!({ "keys": [public, twin] })).expect_err("same kid").code(),
+            "ERR_JWKS_INVALID"
+        );
     }
 
     #[test]
@@ -148,11 +153,23 @@ mod tests {
     #[test]
     fn the_allow_list_and_the_keys_decide_the_algorithm() {
         let set = jwks();
-        assert_eq!(set.candidates(&header(Alg::Es256, None), &[Alg::Rs256]).expect_err("not allowed").code(), "ERR_JOSE_ALG_NOT_ALLOWED");
-        assert_eq!(set.candidates(&header(Alg::Rs256, None), &[]).expect_err("no RSA key").code(), "ERR_JOSE_ALG_NOT_ALLOWED");
-        assert_eq!(set.candidates(&header(Alg::Es384, None), &[]).expect_err("no P-384 key").code(), "ERR_JOSE_ALG_NOT_ALLOWED");
+        assert_eq!(
+            set.candidates(&header(Alg::Es256, None), &[Alg::Rs256]).expect_err("not allowed").code(),
+            "ERR_JOSE_ALG_NOT_ALLOWED"
+        );
+        assert_eq!(
+            set.candidates(&header(Alg::Rs256, None), &[]).expect_err("no RSA key").code(),
+            "ERR_JOSE_ALG_NOT_ALLOWED"
+        );
+        assert_eq!(
+            set.candidates(&header(Alg::Es384, None), &[]).expect_err("no P-384 key").code(),
+            "ERR_JOSE_ALG_NOT_ALLOWED"
+        );
         // HS256 against a set with only public keys: refused, never "verified" with key bytes.
         let public_only = KeySet::from_jwks(&json!({ "keys": [{ "kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo" }] })).expect("JWKS");
-        assert_eq!(public_only.candidates(&header(Alg::Hs256, None), &[]).expect_err("confusion").code(), "ERR_JOSE_ALG_NOT_ALLOWED");
+        assert_eq!(
+            public_only.candidates(&header(Alg::Hs256, None), &[]).expect_err("confusion").code(),
+            "ERR_JOSE_ALG_NOT_ALLOWED"
+        );
     }
 }

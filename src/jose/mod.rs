@@ -6,8 +6,8 @@ pub mod alg;
 pub mod claims;
 pub mod hmac;
 pub mod json;
-pub mod jwks_cache;
 pub mod jwk;
+pub mod jwks_cache;
 pub mod jws;
 pub mod keyset;
 #[cfg(any(not(target_arch = "wasm32"), feature = "pure-rust"))]

@@ -12,25 +12,32 @@ use crate::Error;
 /// [`super::signature::check_shape`] must have passed first.
 pub fn verify(alg: Alg, key: &Jwk, message: &[u8], signature: &[u8]) -> Result<(), Error> {
     let ok = match (&key.material, alg) {
-        (Material::Rsa { n, e }, Alg::Rs256 | Alg::Rs384 | Alg::Rs512 | Alg::Ps256 | Alg::Ps384 | Alg::Ps512) => rsa_verify(alg, n, e, message, signature),
+        (Material::Rsa { n, e }, Alg::Rs256 | Alg::Rs384 | Alg::Rs512 | Alg::Ps256 | Alg::Ps384 | Alg::Ps512) => {
+            rsa_verify(alg, n, e, message, signature)
+        }
         (Material::Ec { curve: Curve::P256, x, y }, Alg::Es256) => {
             let point = [&[4u8][..], x, y].concat();
-            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(|_| Error::JwkInvalid("not a P-256 point".into()))?;
+            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&point)
+                .map_err(|_| Error::JwkInvalid("not a P-256 point".into()))?;
             p256::ecdsa::Signature::from_slice(signature).is_ok_and(|sig| key.verify(message, &sig).is_ok())
         }
         (Material::Ec { curve: Curve::P384, x, y }, Alg::Es384) => {
             let point = [&[4u8][..], x, y].concat();
-            let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(|_| Error::JwkInvalid("not a P-384 point".into()))?;
+            let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(&point)
+                .map_err(|_| Error::JwkInvalid("not a P-384 point".into()))?;
             p384::ecdsa::Signature::from_slice(signature).is_ok_and(|sig| key.verify(message, &sig).is_ok())
         }
         (Material::Ec { curve: Curve::P521, x, y }, Alg::Es512) => {
             let point = [&[4u8][..], x, y].concat();
-            let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(|_| Error::JwkInvalid("not a P-521 point".into()))?;
+            let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(&point)
+                .map_err(|_| Error::JwkInvalid("not a P-521 point".into()))?;
             p521::ecdsa::Signature::from_slice(signature).is_ok_and(|sig| key.verify(message, &sig).is_ok())
         }
         (Material::Ed25519(x), Alg::EdDsa) => {
-            let bytes: [u8; 32] = x.as_slice().try_into().map_err(|_| Error::JwkInvalid("Ed25519 keys are 32 bytes".into()))?;
-            let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| Error::JwkInvalid("not an Ed25519 point".into()))?;
+            let bytes: [u8; 32] =
+                x.as_slice().try_into().map_err(|_| Error::JwkInvalid("Ed25519 keys are 32 bytes".into()))?;
+            let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+                .map_err(|_| Error::JwkInvalid("not an Ed25519 point".into()))?;
             let sig: Result<[u8; 64], _> = signature.try_into();
             sig.is_ok_and(|sig| key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(&sig)).is_ok())
         }
@@ -43,7 +50,9 @@ fn rsa_verify(alg: Alg, n: &[u8], e: &[u8], message: &[u8], signature: &[u8]) ->
     use rsa::{BigUint, RsaPublicKey};
     use sha2::{Sha256, Sha384, Sha512};
     // rsa's default cap is 4096 bits; WebCrypto verifies larger keys, so this path does too.
-    let Ok(key) = RsaPublicKey::new_with_max_size(BigUint::from_bytes_be(n), BigUint::from_bytes_be(e), 16384) else { return false };
+    let Ok(key) = RsaPublicKey::new_with_max_size(BigUint::from_bytes_be(n), BigUint::from_bytes_be(e), 16384) else {
+        return false;
+    };
     let Ok(pkcs1) = rsa::pkcs1v15::Signature::try_from(signature) else { return false };
     let Ok(pss) = rsa::pss::Signature::try_from(signature) else { return false };
     let salt = alg.hash().len();

@@ -19,7 +19,8 @@ pub enum Credential<'a> {
 /// unusable Authorization header is an error; the API key is looked at only without one.
 pub fn credential<'a>(authorization: Option<&'a str>, api_key: Option<&'a str>) -> Result<Credential<'a>, Error> {
     if let Some(value) = authorization {
-        let (scheme, token) = value.trim().split_once(' ').ok_or_else(|| Error::JwsInvalid("malformed Authorization header".into()))?;
+        let (scheme, token) =
+            value.trim().split_once(' ').ok_or_else(|| Error::JwsInvalid("malformed Authorization header".into()))?;
         if !scheme.eq_ignore_ascii_case("bearer") {
             return Err(Error::JwsInvalid("the Authorization scheme must be Bearer".into()));
         }
@@ -56,7 +57,9 @@ impl ApiKeyEntry {
         let mut sha256 = [0u8; 32];
         for (i, out) in sha256.iter_mut().enumerate() {
             let pair = std::str::from_utf8(&bytes[2 * i..2 * i + 2]).ok();
-            *out = pair.and_then(|p| u8::from_str_radix(p, 16).ok()).ok_or_else(|| Error::InvalidOptions("apiKeys[].sha256 must be hex".into()))?;
+            *out = pair
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+                .ok_or_else(|| Error::InvalidOptions("apiKeys[].sha256 must be hex".into()))?;
         }
         Ok(ApiKeyEntry { sha256, scopes, name })
     }
@@ -133,7 +136,10 @@ mod tests {
         let granted_a = granted_scopes(a.as_object().expect("object"));
         assert!(require_scopes(&granted_a, &["write:resources".into()]).is_ok());
         let granted_b = granted_scopes(b.as_object().expect("object"));
-        assert_eq!(require_scopes(&granted_b, &["write:resources".into()]), Err(Error::InsufficientScope("write:resources".into())));
+        assert_eq!(
+            require_scopes(&granted_b, &["write:resources".into()]),
+            Err(Error::InsufficientScope("write:resources".into()))
+        );
         assert!(require_scopes(&[], &[]).is_ok());
     }
 }

@@ -7,8 +7,11 @@ use super::alg::{Alg, Curve, Family};
 use crate::Error;
 
 const P256_ORDER: [u8; 32] = hex32("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
-const P384_ORDER: [u8; 48] = hex48("ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973");
-const P521_ORDER: [u8; 66] = hex66("01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409");
+const P384_ORDER: [u8; 48] =
+    hex48("ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973");
+const P521_ORDER: [u8; 66] = hex66(
+    "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409",
+);
 
 const fn hex_digit(c: u8) -> u8 {
     match c {

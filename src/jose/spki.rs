@@ -1,9 +1,9 @@
 //! PEM public keys (SubjectPublicKeyInfo, RFC 5280 4.1.2.7): RSA, EC P-256/384/521 and Ed25519,
 //! read with a minimal DER reader and turned into a JWK so that every JWK check applies.
 
+use crate::jose::json::object;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use crate::jose::json::object;
 
 use super::jwk::Jwk;
 use crate::Error;
@@ -61,7 +61,9 @@ pub fn jwk_from_pem(pem: &str) -> Result<Jwk, Error> {
         return Err(bad("this is a private key; give the public key"));
     }
     if pem.starts_with("-----BEGIN CERTIFICATE-----") {
-        return Err(Error::NotSupported("X.509 certificates: give the certificate's public key as a PUBLIC KEY PEM".into()));
+        return Err(Error::NotSupported(
+            "X.509 certificates: give the certificate's public key as a PUBLIC KEY PEM".into(),
+        ));
     }
     let body = pem
         .strip_prefix("-----BEGIN PUBLIC KEY-----")
@@ -97,7 +99,12 @@ pub fn jwk_from_pem(pem: &str) -> Result<Jwk, Error> {
                 _ => return Err(Error::NotSupported("this EC curve".into())),
             };
             match key.split_first() {
-                Some((4, point)) if point.len() == 2 * len => object([("kty", "EC".into()), ("crv", crv.into()), ("x", b64(&point[..len]).into()), ("y", b64(&point[len..]).into())]),
+                Some((4, point)) if point.len() == 2 * len => object([
+                    ("kty", "EC".into()),
+                    ("crv", crv.into()),
+                    ("x", b64(&point[..len]).into()),
+                    ("y", b64(&point[len..]).into()),
+                ]),
                 _ => return Err(bad("EC keys must be uncompressed points")),
             }
         }
@@ -123,10 +130,21 @@ mod tests {
 
     #[test]
     fn refuses_private_keys_certificates_and_garbage() {
-        assert_eq!(jwk_from_pem("-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----").expect_err("private").code(), "ERR_JWK_INVALID");
-        assert_eq!(jwk_from_pem("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----").expect_err("cert").code(), "ERR_JOSE_NOT_SUPPORTED");
-        for bad in ["", "hello", "-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----", "-----BEGIN PUBLIC KEY-----\nMAA=\n-----END PUBLIC KEY-----",
-            "-----BEGIN PUBLIC KEY-----\nMIIBIjAN\n-----END PUBLIC KEY-----"] {
+        assert_eq!(
+            jwk_from_pem("-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----").expect_err("private").code(),
+            "ERR_JWK_INVALID"
+        );
+        assert_eq!(
+            jwk_from_pem("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----").expect_err("cert").code(),
+            "ERR_JOSE_NOT_SUPPORTED"
+        );
+        for bad in [
+            "",
+            "hello",
+            "-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----",
+            "-----BEGIN PUBLIC KEY-----\nMAA=\n-----END PUBLIC KEY-----",
+            "-----BEGIN PUBLIC KEY-----\nMIIBIjAN\n-----END PUBLIC KEY-----",
+        ] {
             assert!(jwk_from_pem(bad).is_err(), "{bad}");
         }
     }

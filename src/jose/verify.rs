@@ -65,9 +65,11 @@ pub fn check_signature(
     let signature_bytes = &prepared.jws.signature;
     let mut last = Error::SignatureVerificationFailed;
     for key in &prepared.candidates {
-        let outcome = signature::check_shape(alg, signature_bytes, key.rsa_modulus_len()).and_then(|()| match (&key.material, alg.family()) {
-            (Material::Oct(secret), Family::Hmac) => hmac::verify(alg, secret, message, signature_bytes),
-            _ => asymmetric(alg, key, message, signature_bytes),
+        let outcome = signature::check_shape(alg, signature_bytes, key.rsa_modulus_len()).and_then(|()| {
+            match (&key.material, alg.family()) {
+                (Material::Oct(secret), Family::Hmac) => hmac::verify(alg, secret, message, signature_bytes),
+                _ => asymmetric(alg, key, message, signature_bytes),
+            }
         });
         match outcome {
             Ok(()) => return Ok(()),
@@ -93,15 +95,18 @@ pub fn verify(
 
 /// For when no asymmetric verifier is available (wasm without crypto.subtle nor `pure-rust`).
 pub fn no_asymmetric(alg: Alg, _: &Jwk, _: &[u8], _: &[u8]) -> Result<(), Error> {
-    Err(Error::NotSupported(format!("{} needs crypto.subtle, which this runtime lacks (or a build with the pure-rust feature)", alg.name())))
+    Err(Error::NotSupported(format!(
+        "{} needs crypto.subtle, which this runtime lacks (or a build with the pure-rust feature)",
+        alg.name()
+    )))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jose::json::json;
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use crate::jose::json::json;
 
     fn hs256(secret: &[u8], header: &str, payload: &str) -> String {
         use ::hmac::{Hmac, Mac};
@@ -129,17 +134,20 @@ mod tests {
     fn the_signature_is_checked_before_the_claims() {
         // An expired token with a bad signature reports the signature, never the claims.
         let token = hs256(b"another secret that is 32 bytes long", r#"{"alg":"HS256"}"#, r#"{"exp":1}"#);
-        let err = verify(&token, &keys(), &VerifyOptions::default(), 1_700_000_000, no_asymmetric).expect_err("bad signature");
+        let err = verify(&token, &keys(), &VerifyOptions::default(), 1_700_000_000, no_asymmetric)
+            .expect_err("bad signature");
         assert_eq!(err, Error::SignatureVerificationFailed);
         let expired = hs256(SECRET, r#"{"alg":"HS256"}"#, r#"{"exp":1}"#);
-        let err = verify(&expired, &keys(), &VerifyOptions::default(), 1_700_000_000, no_asymmetric).expect_err("expired");
+        let err =
+            verify(&expired, &keys(), &VerifyOptions::default(), 1_700_000_000, no_asymmetric).expect_err("expired");
         assert_eq!(err.code(), "ERR_JWT_EXPIRED");
     }
 
     #[test]
     fn asymmetric_tokens_need_a_verifier() {
         let set = KeySet::from_jwks(&json!({ "keys": [{ "kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" }] })).expect("JWKS");
-        let token = format!("{}.e30.{}", URL_SAFE_NO_PAD.encode(r#"{"alg":"ES256"}"#), URL_SAFE_NO_PAD.encode([1u8; 64]));
+        let token =
+            format!("{}.e30.{}", URL_SAFE_NO_PAD.encode(r#"{"alg":"ES256"}"#), URL_SAFE_NO_PAD.encode([1u8; 64]));
         let err = verify(&token, &set, &VerifyOptions::default(), 0, no_asymmetric).expect_err("no subtle");
         assert_eq!(err.code(), "ERR_JOSE_NOT_SUPPORTED");
     }

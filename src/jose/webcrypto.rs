@@ -1,9 +1,9 @@
 //! How a key and algorithm are described to WebCrypto (`importKey('jwk', ...)` and `verify`):
 //! pure data, so that it is tested natively; the web layer turns it into JS objects.
 
+use crate::jose::json::{Value, object};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use crate::jose::json::{Value, object};
 
 use super::alg::{Alg, Family};
 use super::jwk::{Jwk, Material};
@@ -37,7 +37,12 @@ pub fn describe(key: &Jwk, alg: Alg) -> Option<WebCryptoKey> {
             verify: object([("name", "RSA-PSS".into()), ("saltLength", alg.hash().len().into())]),
         },
         (Material::Ec { curve, x, y }, Family::Ecdsa(wanted)) if *curve == wanted => WebCryptoKey {
-            jwk: object([("kty", "EC".into()), ("crv", curve.name().into()), ("x", b64(x).into()), ("y", b64(y).into())]),
+            jwk: object([
+                ("kty", "EC".into()),
+                ("crv", curve.name().into()),
+                ("x", b64(x).into()),
+                ("y", b64(y).into()),
+            ]),
             import: object([("name", "ECDSA".into()), ("namedCurve", curve.name().into())]),
             verify: object([("name", "ECDSA".into()), ("hash", hash.into())]),
         },
@@ -59,7 +64,10 @@ mod tests {
     fn describes_each_family_and_never_a_secret() {
         let ec = Jwk::from_json(&json!({ "kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0", "kid": "k", "alg": "ES256", "use": "sig" })).expect("EC");
         let described = describe(&ec, Alg::Es256).expect("fits");
-        assert_eq!(described.jwk, json!({ "kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" }));
+        assert_eq!(
+            described.jwk,
+            json!({ "kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" })
+        );
         assert_eq!(described.verify, json!({ "name": "ECDSA", "hash": "SHA-256" }));
         assert_eq!(describe(&ec, Alg::Es384), None);
         let secret = Jwk::from_secret(&[1; 32]).expect("secret");

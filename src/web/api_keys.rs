@@ -71,7 +71,8 @@ fn info_js(info: &KeyInfo) -> Result<JsValue, Error> {
 
 fn created_js(created: &CreatedKey) -> Result<JsValue, Error> {
     let object = info_js(&created.info)?;
-    js_sys::Reflect::set(&object, &"key".into(), &JsValue::from_str(created.key.expose())).map_err(|_| Error::Internal("could not describe an API key"))?;
+    js_sys::Reflect::set(&object, &"key".into(), &JsValue::from_str(created.key.expose()))
+        .map_err(|_| Error::Internal("could not describe an API key"))?;
     Ok(object)
 }
 
@@ -82,7 +83,8 @@ fn new_key(spec: &JsValue) -> Result<String, Error> {
     if !js_sys::Array::is_array(&scopes) {
         return Err(bad());
     }
-    let scopes = js_sys::Array::from(&scopes).iter().map(|s| s.as_string().ok_or_else(bad)).collect::<Result<Vec<_>, _>>()?;
+    let scopes =
+        js_sys::Array::from(&scopes).iter().map(|s| s.as_string().ok_or_else(bad)).collect::<Result<Vec<_>, _>>()?;
     api_keys::create_body(&name, &scopes)
 }
 
@@ -130,8 +132,11 @@ impl ApiKeys {
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "ApiKeysOptions")] options: JsValue) -> Result<ApiKeys, JsValue> {
         let read = || -> Result<ApiKeys, Error> {
-            let field = |name: &str| js_sys::Reflect::get(&options, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined());
-            let manager = field("tokenManager").ok_or_else(|| Error::InvalidOptions("tokenManager is required".into()))?;
+            let field = |name: &str| {
+                js_sys::Reflect::get(&options, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined())
+            };
+            let manager =
+                field("tokenManager").ok_or_else(|| Error::InvalidOptions("tokenManager is required".into()))?;
             let fetch = js_sys::Reflect::get(&manager, &"fetch".into()).unwrap_or(JsValue::UNDEFINED);
             if !fetch.is_function() {
                 return Err(Error::InvalidOptions("tokenManager must be a TokenManager".into()));
@@ -213,10 +218,14 @@ pub struct ApiKeyAuth {
 impl ApiKeyAuth {
     /// `options.apiKey` for the API at `options.baseUrl`.
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "ApiKeyAuthOptions")] options: JsValue) -> Result<ApiKeyAuth, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ApiKeyAuthOptions")] options: JsValue,
+    ) -> Result<ApiKeyAuth, JsValue> {
         let read = || -> Result<ApiKeyAuth, Error> {
             let base = base_url(&options)?;
-            let key = js_sys::Reflect::get(&options, &"apiKey".into()).ok().and_then(|v| v.as_string())
+            let key = js_sys::Reflect::get(&options, &"apiKey".into())
+                .ok()
+                .and_then(|v| v.as_string())
                 .filter(|k| !k.is_empty() && k.bytes().all(|b| (0x21..=0x7e).contains(&b)))
                 .ok_or_else(|| Error::InvalidOptions("apiKey must be a non-empty string of visible ASCII".into()))?;
             let placement = js_sys::Reflect::get(&options, &"placement".into()).ok().filter(|v| !v.is_undefined());
@@ -224,7 +233,12 @@ impl ApiKeyAuth {
                 None => Placement::Header,
                 Some(v) => Placement::parse(Some(&v.as_string().unwrap_or_default()))?,
             };
-            Ok(ApiKeyAuth { trusted: trusted_origins(&base, &JsValue::UNDEFINED)?, base, key: Secret::new(key), placement })
+            Ok(ApiKeyAuth {
+                trusted: trusted_origins(&base, &JsValue::UNDEFINED)?,
+                base,
+                key: Secret::new(key),
+                placement,
+            })
         };
         read().map_err(|e| to_js_error(&e))
     }

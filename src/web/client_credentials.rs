@@ -65,7 +65,9 @@ fn field(options: &JsValue, name: &str) -> Option<JsValue> {
 }
 
 fn string(options: &JsValue, name: &str) -> Result<Option<String>, Error> {
-    field(options, name).map(|v| v.as_string().ok_or_else(|| Error::InvalidOptions(format!("{name} must be a string")))).transpose()
+    field(options, name)
+        .map(|v| v.as_string().ok_or_else(|| Error::InvalidOptions(format!("{name} must be a string"))))
+        .transpose()
 }
 
 impl Inner {
@@ -80,7 +82,8 @@ impl Inner {
     }
 
     async fn fetch_token(&self) -> Result<Secret, Error> {
-        let (authorization, body) = oauth::client_credentials_request(&self.client_id, &self.secret, self.scope.as_deref(), self.auth);
+        let (authorization, body) =
+            oauth::client_credentials_request(&self.client_id, &self.secret, self.scope.as_deref(), self.auth);
         let mut headers = vec![("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")];
         if let Some(value) = &authorization {
             headers.push(("authorization", value.expose()));
@@ -103,17 +106,26 @@ impl ClientCredentials {
     /// A client for `options.tokenEndpoint`. Throws ERR_OAUTH_SECRET_IN_BROWSER in a browser
     /// window: a secret shipped to browsers is public.
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "ClientCredentialsOptions")] options: JsValue) -> Result<ClientCredentials, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ClientCredentialsOptions")] options: JsValue,
+    ) -> Result<ClientCredentials, JsValue> {
         let read = || -> Result<Inner, Error> {
             if http::in_browser_window() {
                 return Err(Error::SecretInBrowser);
             }
-            let required = |name: &str| string(&options, name)?.filter(|s| !s.is_empty()).ok_or_else(|| Error::InvalidOptions(format!("{name} is required")));
+            let required = |name: &str| {
+                string(&options, name)?
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| Error::InvalidOptions(format!("{name} is required")))
+            };
             let token_endpoint = required("tokenEndpoint")?;
-            BaseUrl::parse(&token_endpoint).map_err(|_| Error::InvalidOptions("tokenEndpoint must be an http: or https: URL".into()))?;
+            BaseUrl::parse(&token_endpoint)
+                .map_err(|_| Error::InvalidOptions("tokenEndpoint must be an http: or https: URL".into()))?;
             let margin_s = match field(&options, "refreshMarginSeconds") {
                 None => 60.0,
-                Some(v) => v.as_f64().filter(|n| n.is_finite() && *n >= 0.0).ok_or_else(|| Error::InvalidOptions("refreshMarginSeconds must be a number of seconds, 0 or more".into()))?,
+                Some(v) => v.as_f64().filter(|n| n.is_finite() && *n >= 0.0).ok_or_else(|| {
+                    Error::InvalidOptions("refreshMarginSeconds must be a number of seconds, 0 or more".into())
+                })?,
             };
             Ok(Inner {
                 token_endpoint,

@@ -9,9 +9,9 @@ use wasm_bindgen_futures::JsFuture;
 use crate::Error;
 use crate::client::Stamp;
 #[cfg(feature = "browser-client")]
-use crate::client::base_url::BaseUrl;
-#[cfg(feature = "browser-client")]
 use crate::client::answer::{Answer, Purpose};
+#[cfg(feature = "browser-client")]
+use crate::client::base_url::BaseUrl;
 
 #[wasm_bindgen(module = "/src/web/shim.js")]
 extern "C" {
@@ -19,7 +19,12 @@ extern "C" {
     #[wasm_bindgen(js_name = sendThrough)]
     fn send_through(client: &JsValue, method: &str, url: &str, body: Option<String>) -> Promise;
     #[wasm_bindgen(catch)]
-    fn prepare(input: &JsValue, init: &JsValue, base: &str, trusted: &js_sys::Array) -> Result<web_request::Request, JsValue>;
+    fn prepare(
+        input: &JsValue,
+        init: &JsValue,
+        base: &str,
+        trusted: &js_sys::Array,
+    ) -> Result<web_request::Request, JsValue>;
     #[wasm_bindgen(js_name = originOf, catch)]
     pub fn origin_of(url: &str) -> Result<String, JsValue>;
     #[wasm_bindgen(js_name = sendWith)]
@@ -59,12 +64,18 @@ pub mod web_request {
 /// the origin checked against `trusted`. The error is ready to reject with: our coded
 /// ERR_AUTH_UNTRUSTED_ORIGIN, or the platform's TypeError (a bad URL or init) as an options error.
 #[cfg(feature = "browser-client")]
-pub fn request_for(input: &JsValue, init: Option<JsValue>, base: &BaseUrl, trusted: &js_sys::Array) -> Result<web_request::Request, JsValue> {
+pub fn request_for(
+    input: &JsValue,
+    init: Option<JsValue>,
+    base: &BaseUrl,
+    trusted: &js_sys::Array,
+) -> Result<web_request::Request, JsValue> {
     prepare(input, &init.unwrap_or(JsValue::UNDEFINED), base.as_str(), trusted).map_err(|error| {
         if js_sys::Reflect::get(&error, &"code".into()).ok().and_then(|c| c.as_string()).is_some() {
             return error;
         }
-        let message = js_sys::Reflect::get(&error, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
+        let message =
+            js_sys::Reflect::get(&error, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
         super::to_js_error(&Error::InvalidOptions(format!("the request could not be built: {message}")))
     })
 }
@@ -102,10 +113,14 @@ pub fn from_js(value: JsValue) -> Error {
     match get("code").as_deref() {
         Some("ERR_AUTH_UNTRUSTED_ORIGIN") => Error::UntrustedOrigin(message),
         Some("ERR_AUTH_HTTP") => {
-            let status = js_sys::Reflect::get(&value, &JsValue::from_str("status")).ok().and_then(|s| s.as_f64()).unwrap_or(0.0) as u16;
+            let status =
+                js_sys::Reflect::get(&value, &JsValue::from_str("status")).ok().and_then(|s| s.as_f64()).unwrap_or(0.0)
+                    as u16;
             Error::Http { status, error: None, description: Some(message) }
         }
-        Some("ERR_AUTH_NETWORK") | None => Error::Network(message.trim_start_matches("the server could not be reached: ").to_owned()),
+        Some("ERR_AUTH_NETWORK") | None => {
+            Error::Network(message.trim_start_matches("the server could not be reached: ").to_owned())
+        }
         Some(_) => Error::Network(message),
     }
 }
@@ -120,12 +135,23 @@ fn reply(value: &JsValue) -> Reply {
 /// A JSON API call through `client.fetch` (a TokenManager), read in full. Its coded errors
 /// (ERR_AUTH_NOT_AUTHENTICATED, ERR_AUTH_SESSION_EXPIRED, ...) come back as they are.
 #[cfg(feature = "browser-client")]
-pub async fn request_through(client: &JsValue, method: &str, url: &str, body: Option<String>) -> Result<Reply, JsValue> {
+pub async fn request_through(
+    client: &JsValue,
+    method: &str,
+    url: &str,
+    body: Option<String>,
+) -> Result<Reply, JsValue> {
     Ok(reply(&JsFuture::from(send_through(client, method, url, body)).await?))
 }
 
 /// Sends one request and reads the whole answer.
-pub async fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<String>, with_cookies: bool) -> Result<Reply, Error> {
+pub async fn request(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<String>,
+    with_cookies: bool,
+) -> Result<Reply, Error> {
     let list = js_sys::Array::new();
     for (name, value) in headers {
         list.push(&js_sys::Array::of2(&JsValue::from_str(name), &JsValue::from_str(value)));

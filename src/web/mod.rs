@@ -25,11 +25,11 @@ pub use client_credentials::ClientCredentials;
 pub use error::to_js_error;
 #[cfg(feature = "browser-client")]
 pub use oauth::OAuthClient;
+pub use pkce::{create_pkce, pkce_challenge};
 #[cfg(feature = "browser-client")]
 pub use session_client::SessionClient;
 #[cfg(feature = "browser-client")]
 pub use token_manager::TokenManager;
-pub use pkce::{create_pkce, pkce_challenge};
 pub use verifier::{JwtVerifier, decode_unverified, verify_signature_in_js};
 
 /// The package's version, e.g. `"0.1.0"`.

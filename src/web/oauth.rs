@@ -117,7 +117,9 @@ fn text(options: &JsValue, name: &str) -> Result<Option<String>, Error> {
 
 fn endpoint(options: &JsValue, name: &str) -> Result<Option<String>, Error> {
     match text(options, name)? {
-        Some(url) if crate::client::base_url::BaseUrl::parse(&url).is_err() => Err(Error::InvalidOptions(format!("{name} must be an http: or https: URL"))),
+        Some(url) if crate::client::base_url::BaseUrl::parse(&url).is_err() => {
+            Err(Error::InvalidOptions(format!("{name} must be an http: or https: URL")))
+        }
         other => Ok(other),
     }
 }
@@ -148,21 +150,29 @@ fn token_response(tokens: &TokenSet) -> JsValue {
 
 impl Inner {
     fn build(options: &JsValue, discovered: Option<Metadata>) -> Result<Inner, Error> {
-        let required = |name: &str| text(options, name)?.ok_or_else(|| Error::InvalidOptions(format!("{name} is required")));
+        let required =
+            |name: &str| text(options, name)?.ok_or_else(|| Error::InvalidOptions(format!("{name} is required")));
         let client_id = required("clientId")?;
         let redirect_uri = required("redirectUri")?;
         let metadata = match discovered {
             Some(m) => m,
             None => Metadata {
                 issuer: text(options, "issuer")?,
-                authorization_endpoint: endpoint(options, "authorizationEndpoint")?.ok_or_else(|| Error::InvalidOptions("authorizationEndpoint is required (or use OAuthClient.discover)".into()))?,
-                token_endpoint: endpoint(options, "tokenEndpoint")?.ok_or_else(|| Error::InvalidOptions("tokenEndpoint is required (or use OAuthClient.discover)".into()))?,
+                authorization_endpoint: endpoint(options, "authorizationEndpoint")?.ok_or_else(|| {
+                    Error::InvalidOptions("authorizationEndpoint is required (or use OAuthClient.discover)".into())
+                })?,
+                token_endpoint: endpoint(options, "tokenEndpoint")?.ok_or_else(|| {
+                    Error::InvalidOptions("tokenEndpoint is required (or use OAuthClient.discover)".into())
+                })?,
                 revocation_endpoint: endpoint(options, "revocationEndpoint")?,
                 jwks_uri: endpoint(options, "jwksUri")?,
                 iss_parameter_supported: false,
             },
         };
-        let token_manager = match (Reflect::get(options, &"tokenManager".into()).ok().filter(|v| !v.is_undefined()), text(options, "baseUrl")?) {
+        let token_manager = match (
+            Reflect::get(options, &"tokenManager".into()).ok().filter(|v| !v.is_undefined()),
+            text(options, "baseUrl")?,
+        ) {
             (Some(manager), _) => Some(manager),
             (None, Some(base_url)) => {
                 let settings = js_object(&[
@@ -171,7 +181,8 @@ impl Inner {
                     ("clientId", JsValue::from_str(&client_id)),
                     ("revocationEndpoint", optional(metadata.revocation_endpoint.as_deref())),
                 ]);
-                let manager = TokenManager::new(settings).map_err(|_| Error::InvalidOptions("baseUrl must be an http: or https: URL".into()))?;
+                let manager = TokenManager::new(settings)
+                    .map_err(|_| Error::InvalidOptions("baseUrl must be an http: or https: URL".into()))?;
                 Some(JsValue::from(manager))
             }
             (None, None) => None,
@@ -189,7 +200,10 @@ impl Inner {
         }
         let metadata = &self.client.metadata;
         let (Some(issuer), Some(jwks_uri)) = (&metadata.issuer, &metadata.jwks_uri) else {
-            return Err(Error::InvalidOptions("an ID token came back but cannot be validated: give issuer and jwksUri, or use OAuthClient.discover".into()));
+            return Err(Error::InvalidOptions(
+                "an ID token came back but cannot be validated: give issuer and jwksUri, or use OAuthClient.discover"
+                    .into(),
+            ));
         };
         let options = js_object(&[
             ("jwksUri", JsValue::from_str(jwks_uri)),
@@ -197,7 +211,10 @@ impl Inner {
             ("audience", JsValue::from_str(&self.client.client_id)),
             ("requiredClaims", js_sys::Array::of3(&"sub".into(), &"exp".into(), &"iat".into()).into()),
         ]);
-        let verifier = Rc::new(JwtVerifier::new(options).map_err(|_| Error::InvalidOptions("the jwksUri cannot be used to verify ID tokens".into()))?);
+        let verifier = Rc::new(
+            JwtVerifier::new(options)
+                .map_err(|_| Error::InvalidOptions("the jwksUri cannot be used to verify ID tokens".into()))?,
+        );
         *self.id_tokens.borrow_mut() = Some(verifier.clone());
         Ok(verifier)
     }
@@ -211,14 +228,29 @@ impl Inner {
         match (nonce, got.as_deref()) {
             (Some(sent), Some(got)) if sent == got => Ok(payload),
             (None, _) => Ok(payload),
-            (Some(_), None) => Err(to_js_error(&Error::ClaimValidationFailed { claim: "nonce".into(), reason: "missing", message: "the ID token has no nonce".into() })),
-            (Some(_), Some(_)) => Err(to_js_error(&Error::ClaimValidationFailed { claim: "nonce".into(), reason: "check_failed", message: "the ID token's nonce is not the one this sign-in sent".into() })),
+            (Some(_), None) => Err(to_js_error(&Error::ClaimValidationFailed {
+                claim: "nonce".into(),
+                reason: "missing",
+                message: "the ID token has no nonce".into(),
+            })),
+            (Some(_), Some(_)) => Err(to_js_error(&Error::ClaimValidationFailed {
+                claim: "nonce".into(),
+                reason: "check_failed",
+                message: "the ID token's nonce is not the one this sign-in sent".into(),
+            })),
         }
     }
 
     async fn token_request(&self, body: String) -> Result<TokenSet, Error> {
         let url = &self.client.metadata.token_endpoint;
-        let reply = http::request("POST", url, &[("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")], Some(body), false).await?;
+        let reply = http::request(
+            "POST",
+            url,
+            &[("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")],
+            Some(body),
+            false,
+        )
+        .await?;
         if !reply.ok() {
             return Err(oauth::token_error(reply.status, &reply.body, None));
         }
@@ -257,7 +289,12 @@ impl Inner {
             Some(manager) => (call_method(manager, "setTokens", &token_response(&tokens))?, JsValue::NULL),
             None => (JsValue::NULL, token_response(&tokens)),
         };
-        Ok(js_object(&[("info", info), ("tokenResponse", response), ("idTokenClaims", id_token_claims), ("appState", app_state)]))
+        Ok(js_object(&[
+            ("info", info),
+            ("tokenResponse", response),
+            ("idTokenClaims", id_token_claims),
+            ("appState", app_state),
+        ]))
     }
 }
 
@@ -270,7 +307,9 @@ impl OAuthClient {
     /// A client with explicit endpoints. Prefer `OAuthClient.discover(issuer, options)`, which
     /// also learns the issuer, the JWKS and RFC 9207 support.
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "OAuthClientOptions")] options: JsValue) -> Result<OAuthClient, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "OAuthClientOptions")] options: JsValue,
+    ) -> Result<OAuthClient, JsValue> {
         Ok(OAuthClient { inner: Rc::new(Inner::build(&options, None).map_err(|e| to_js_error(&e))?) })
     }
 
@@ -279,7 +318,10 @@ impl OAuthClient {
     /// supports S256, and makes a client from it. Rejects with ERR_OAUTH_ISSUER_MISMATCH,
     /// ERR_AUTH_INVALID_RESPONSE, ERR_AUTH_HTTP or ERR_AUTH_NETWORK.
     #[wasm_bindgen(unchecked_return_type = "Promise<OAuthClient>")]
-    pub fn discover(issuer: &str, #[wasm_bindgen(unchecked_param_type = "OAuthClientOptions")] options: JsValue) -> Promise {
+    pub fn discover(
+        issuer: &str,
+        #[wasm_bindgen(unchecked_param_type = "OAuthClientOptions")] options: JsValue,
+    ) -> Promise {
         let urls = match oauth::discovery_urls(issuer) {
             Ok(urls) => urls,
             Err(error) => return reject(error),
@@ -288,7 +330,9 @@ impl OAuthClient {
         future_to_promise(async move {
             let mut last = Error::InvalidResponse("no discovery document".into());
             for url in urls {
-                let reply = http::request("GET", &url, &[("accept", "application/json")], None, false).await.map_err(|e| to_js_error(&e))?;
+                let reply = http::request("GET", &url, &[("accept", "application/json")], None, false)
+                    .await
+                    .map_err(|e| to_js_error(&e))?;
                 if reply.status == 404 {
                     last = reply.error(crate::client::Purpose::Other);
                     continue;
@@ -307,10 +351,19 @@ impl OAuthClient {
     /// Starts a sign-in: a fresh PKCE verifier (S256), state and (for openid) nonce, kept in
     /// sessionStorage for 10 minutes, then navigates to the authorization endpoint. Returns the
     /// URL (with `redirect: false`, only returns it).
-    pub fn authorize(&self, #[wasm_bindgen(unchecked_optional_param_type = "AuthorizeOptions")] options: Option<JsValue>) -> Result<String, JsValue> {
+    pub fn authorize(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "AuthorizeOptions")] options: Option<JsValue>,
+    ) -> Result<String, JsValue> {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let run = || -> Result<(String, bool), Error> {
-            let field = |name: &str| if options.is_object() { Reflect::get(&options, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined()) } else { None };
+            let field = |name: &str| {
+                if options.is_object() {
+                    Reflect::get(&options, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined())
+                } else {
+                    None
+                }
+            };
             let scope = text(&options, "scope")?;
             let mut extra = Vec::new();
             if let Some(params) = field("extraParams").filter(|v| v.is_object()) {
@@ -321,12 +374,22 @@ impl OAuthClient {
                 }
             }
             let app_state = match field("appState") {
-                Some(v) => Some(js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()).ok_or_else(|| Error::InvalidOptions("appState must be JSON data".into()))?),
+                Some(v) => Some(
+                    js_sys::JSON::stringify(&v)
+                        .ok()
+                        .and_then(|s| s.as_string())
+                        .ok_or_else(|| Error::InvalidOptions("appState must be JSON data".into()))?,
+                ),
                 None => None,
             };
             let redirect = field("redirect").and_then(|v| v.as_bool()).unwrap_or(true);
             let client = &self.inner.client;
-            let tx = Transaction::start(&client.redirect_uri, scope.as_deref().or(client.scope.as_deref()), app_state, js_sys::Date::now())?;
+            let tx = Transaction::start(
+                &client.redirect_uri,
+                scope.as_deref().or(client.scope.as_deref()),
+                app_state,
+                js_sys::Date::now(),
+            )?;
             let url = client.authorization_url(&tx, scope.as_deref(), &extra)?;
             if !tx_save(&tx.to_json()) {
                 return Err(Error::InvalidOptions("authorize() needs a browser page with sessionStorage".into()));
@@ -349,7 +412,9 @@ impl OAuthClient {
     #[wasm_bindgen(js_name = handleRedirectCallback, unchecked_return_type = "Promise<RedirectResult>")]
     pub fn handle_redirect_callback(&self, url: Option<String>) -> Promise {
         let Some(url) = url.or_else(current_url) else {
-            return reject(Error::InvalidOptions("handleRedirectCallback needs the callback URL outside a browser page".into()));
+            return reject(Error::InvalidOptions(
+                "handleRedirectCallback needs the callback URL outside a browser page".into(),
+            ));
         };
         let callback = match oauth::parse_callback(&url) {
             Ok(callback) => callback,
@@ -374,7 +439,11 @@ impl OAuthClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<TokenResponse>")]
     pub fn refresh(&self, refresh_token: &str) -> Promise {
         let inner = self.inner.clone();
-        let body = form::encode(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token), ("client_id", &inner.client.client_id)]);
+        let body = form::encode(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", &inner.client.client_id),
+        ]);
         future_to_promise(async move {
             let tokens = inner.token_request(body).await.map_err(|e| to_js_error(&e))?;
             Ok(token_response(&tokens))
@@ -383,7 +452,11 @@ impl OAuthClient {
 
     /// Revokes a token at the revocation endpoint (RFC 7009); ERR_AUTH_INVALID_OPTIONS without one.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn revoke(&self, token: &str, #[wasm_bindgen(unchecked_optional_param_type = "\"access_token\" | \"refresh_token\"")] hint: Option<String>) -> Promise {
+    pub fn revoke(
+        &self,
+        token: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "\"access_token\" | \"refresh_token\"")] hint: Option<String>,
+    ) -> Promise {
         let Some(url) = self.inner.client.metadata.revocation_endpoint.clone() else {
             return reject(Error::InvalidOptions("the server has no revocation endpoint".into()));
         };
@@ -393,8 +466,20 @@ impl OAuthClient {
         }
         let body = form::encode(&pairs);
         future_to_promise(async move {
-            let reply = http::request("POST", &url, &[("content-type", "application/x-www-form-urlencoded")], Some(body), false).await.map_err(|e| to_js_error(&e))?;
-            if reply.ok() { Ok(JsValue::UNDEFINED) } else { Err(to_js_error(&oauth::token_error(reply.status, &reply.body, None))) }
+            let reply = http::request(
+                "POST",
+                &url,
+                &[("content-type", "application/x-www-form-urlencoded")],
+                Some(body),
+                false,
+            )
+            .await
+            .map_err(|e| to_js_error(&e))?;
+            if reply.ok() {
+                Ok(JsValue::UNDEFINED)
+            } else {
+                Err(to_js_error(&oauth::token_error(reply.status, &reply.body, None)))
+            }
         })
     }
 

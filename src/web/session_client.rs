@@ -38,16 +38,24 @@ pub struct SessionClient {
 }
 
 fn json(body: &[u8]) -> Result<JsValue, Error> {
-    let text = std::str::from_utf8(body).map_err(|_| Error::InvalidResponse("the session answer is not UTF-8".into()))?;
-    let value = js_sys::JSON::parse(text).map_err(|_| Error::InvalidResponse("the session answer is not JSON".into()))?;
-    if value.is_object() { Ok(value) } else { Err(Error::InvalidResponse("the session answer is not a JSON object".into())) }
+    let text =
+        std::str::from_utf8(body).map_err(|_| Error::InvalidResponse("the session answer is not UTF-8".into()))?;
+    let value =
+        js_sys::JSON::parse(text).map_err(|_| Error::InvalidResponse("the session answer is not JSON".into()))?;
+    if value.is_object() {
+        Ok(value)
+    } else {
+        Err(Error::InvalidResponse("the session answer is not a JSON object".into()))
+    }
 }
 
 #[wasm_bindgen]
 impl SessionClient {
     /// A client for the API at `options.baseUrl`.
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "SessionClientOptions")] options: JsValue) -> Result<SessionClient, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "SessionClientOptions")] options: JsValue,
+    ) -> Result<SessionClient, JsValue> {
         let read = || -> Result<SessionClient, Error> {
             let base = base_url(&options)?;
             Ok(SessionClient { trusted: trusted_origins(&base, &options)?, base })
@@ -67,7 +75,14 @@ impl SessionClient {
                 if http::cookies_disabled() {
                     return Err(Error::CookiesBlocked);
                 }
-                let reply = http::request("POST", &base.endpoint("/session/login"), &[("content-type", "application/json")], Some(body), true).await?;
+                let reply = http::request(
+                    "POST",
+                    &base.endpoint("/session/login"),
+                    &[("content-type", "application/json")],
+                    Some(body),
+                    true,
+                )
+                .await?;
                 if !reply.ok() {
                     return Err(reply.error(Purpose::Login));
                 }

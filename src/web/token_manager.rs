@@ -17,8 +17,8 @@ use super::http::{self, now, web_request::Request};
 use super::to_js_error;
 use crate::Error;
 use crate::client::answer::Purpose;
-use crate::client::schedule::must_refresh;
 use crate::client::base_url::BaseUrl;
+use crate::client::schedule::must_refresh;
 use crate::client::{Expiry, Secret, Stamp, Status, TokenSet, form};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -143,12 +143,18 @@ fn option(options: &JsValue, name: &str) -> Option<JsValue> {
 }
 
 fn string_option(options: &JsValue, name: &str) -> Result<Option<String>, Error> {
-    option(options, name).map(|v| v.as_string().ok_or_else(|| Error::InvalidOptions(format!("{name} must be a string")))).transpose()
+    option(options, name)
+        .map(|v| v.as_string().ok_or_else(|| Error::InvalidOptions(format!("{name} must be a string"))))
+        .transpose()
 }
 
 fn url_option(options: &JsValue, name: &str) -> Result<Option<String>, Error> {
     string_option(options, name)?
-        .map(|url| BaseUrl::parse(&url).map(|u| u.as_str().to_owned()).map_err(|_| Error::InvalidOptions(format!("{name} must be an http: or https: URL"))))
+        .map(|url| {
+            BaseUrl::parse(&url)
+                .map(|u| u.as_str().to_owned())
+                .map_err(|_| Error::InvalidOptions(format!("{name} must be an http: or https: URL")))
+        })
         .transpose()
 }
 
@@ -162,8 +168,12 @@ pub(crate) fn trusted_origins(base: &BaseUrl, options: &JsValue) -> Result<js_sy
             return Err(Error::InvalidOptions("allowedOrigins must be an array of origins".into()));
         }
         for entry in js_sys::Array::from(&extra).iter() {
-            let text = entry.as_string().ok_or_else(|| Error::InvalidOptions("allowedOrigins must be an array of origins".into()))?;
-            BaseUrl::parse(&text).map_err(|_| Error::InvalidOptions(format!("allowedOrigins: {text:?} is not an http: or https: origin")))?;
+            let text = entry
+                .as_string()
+                .ok_or_else(|| Error::InvalidOptions("allowedOrigins must be an array of origins".into()))?;
+            BaseUrl::parse(&text).map_err(|_| {
+                Error::InvalidOptions(format!("allowedOrigins: {text:?} is not an http: or https: origin"))
+            })?;
             list.push(&JsValue::from_str(&origin(&text)?));
         }
     }
@@ -183,7 +193,9 @@ impl Config {
         let base = base_url(options)?;
         let margin_s = match option(options, "refreshMarginSeconds") {
             None => 300.0,
-            Some(v) => v.as_f64().filter(|n| n.is_finite() && *n >= 0.0).ok_or_else(|| Error::InvalidOptions("refreshMarginSeconds must be a number of seconds, 0 or more".into()))?,
+            Some(v) => v.as_f64().filter(|n| n.is_finite() && *n >= 0.0).ok_or_else(|| {
+                Error::InvalidOptions("refreshMarginSeconds must be a number of seconds, 0 or more".into())
+            })?,
         };
         let refresh = match url_option(options, "tokenEndpoint")? {
             Some(url) => RefreshVia::OAuth(url),
@@ -218,7 +230,10 @@ impl Session {
         }
         let held = self.held.borrow();
         let held = held.as_ref().ok_or(Error::NotAuthenticated)?;
-        Ok(Current { access: held.tokens.access_token.clone(), status: held.expiry.status(&now(), self.config.margin_ms) })
+        Ok(Current {
+            access: held.tokens.access_token.clone(),
+            status: held.expiry.status(&now(), self.config.margin_ms),
+        })
     }
 
     fn info(&self) -> JsValue {
@@ -233,7 +248,9 @@ impl Session {
                 let lifetime = held.expiry.lifetime_ms;
                 (
                     lifetime.map_or(JsValue::NULL, at),
-                    lifetime.map_or(JsValue::NULL, |l| at(crate::client::schedule::refresh_point_ms(l, self.config.margin_ms))),
+                    lifetime.map_or(JsValue::NULL, |l| {
+                        at(crate::client::schedule::refresh_point_ms(l, self.config.margin_ms))
+                    }),
                     held.tokens.scope.as_deref().map_or(JsValue::NULL, JsValue::from_str),
                 )
             }
@@ -303,7 +320,9 @@ impl Session {
             (Status::Fresh { refresh_in_ms: Some(ms) }, _) => self.arm(ms),
             (Status::Fresh { refresh_in_ms: None }, _) => {}
             // A failed refresh is backing off: a page wake does not cut the wait short.
-            (_, true) if !must_refresh(status, &stamp, retry_at) => self.arm(retry_at.map_or(0.0, |at| at - stamp.mono_ms)),
+            (_, true) if !must_refresh(status, &stamp, retry_at) => {
+                self.arm(retry_at.map_or(0.0, |at| at - stamp.mono_ms))
+            }
             (_, true) => {
                 let session = self.clone();
                 spawn_local(async move {
@@ -365,7 +384,14 @@ impl Session {
                 if let Some(client_id) = &self.config.client_id {
                     pairs.push(("client_id", client_id));
                 }
-                http::request("POST", url, &[("content-type", "application/x-www-form-urlencoded")], Some(form::encode(&pairs)), false).await
+                http::request(
+                    "POST",
+                    url,
+                    &[("content-type", "application/x-www-form-urlencoded")],
+                    Some(form::encode(&pairs)),
+                    false,
+                )
+                .await
             }
         };
         let received = now();
@@ -397,7 +423,10 @@ impl Session {
                     _ => None,
                 };
                 let (retry, lifetime_left) = match self.held.borrow().as_ref() {
-                    Some(h) => (h.expiry.retry_in_ms(&received, attempt, retry_after), h.expiry.lifetime_ms.map(|l| l - received.since(&h.expiry.received))),
+                    Some(h) => (
+                        h.expiry.retry_in_ms(&received, attempt, retry_after),
+                        h.expiry.lifetime_ms.map(|l| l - received.since(&h.expiry.received)),
+                    ),
                     None => (None, None),
                 };
                 if let Some(ms) = retry {
@@ -405,7 +434,10 @@ impl Session {
                 }
                 // No retry before expiry: callers wait for expiry, then try on demand.
                 self.retry_at.set(retry.or(lifetime_left).map(|ms| received.mono_ms + ms));
-                self.emit("refresherror", &[("error", to_js_error(&error)), ("retryInMs", retry.map_or(JsValue::NULL, JsValue::from))]);
+                self.emit(
+                    "refresherror",
+                    &[("error", to_js_error(&error)), ("retryInMs", retry.map_or(JsValue::NULL, JsValue::from))],
+                );
                 Err(error)
             }
         }
@@ -444,7 +476,8 @@ impl Session {
     /// `fetch` with the Bearer token; on a 401, one refresh and one retry.
     async fn fetch(self: &Rc<Self>, request: Request) -> Result<JsValue, JsValue> {
         let token = self.token(None).await.map_err(|e| to_js_error(&e))?;
-        let first = JsFuture::from(http::send_with(&request, "authorization", &format!("Bearer {}", token.expose()))).await?;
+        let first =
+            JsFuture::from(http::send_with(&request, "authorization", &format!("Bearer {}", token.expose()))).await?;
         if http::response_status(&first) != 401 {
             return Ok(first);
         }
@@ -480,7 +513,9 @@ impl Session {
                 pairs.push(("client_id", client_id));
             }
             let body = Some(form::encode(&pairs));
-            let sent = http::request("POST", endpoint, &[("content-type", "application/x-www-form-urlencoded")], body, false).await;
+            let sent =
+                http::request("POST", endpoint, &[("content-type", "application/x-www-form-urlencoded")], body, false)
+                    .await;
             all &= sent.is_ok_and(|reply| reply.ok());
         }
         all
@@ -519,7 +554,9 @@ fn reject(error: Error) -> Promise {
 impl TokenManager {
     /// A manager for the API at `options.baseUrl`. Nobody is logged in until `login` or `setTokens`.
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "TokenManagerOptions")] options: JsValue) -> Result<TokenManager, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "TokenManagerOptions")] options: JsValue,
+    ) -> Result<TokenManager, JsValue> {
         let config = Config::read(&options).map_err(|e| to_js_error(&e))?;
         let session = Rc::new(Session {
             config,
@@ -599,7 +636,10 @@ impl TokenManager {
     /// Adopts tokens obtained elsewhere (the OAuth redirect flow). Throws
     /// ERR_AUTH_INVALID_RESPONSE if `tokens` has no usable Bearer access token.
     #[wasm_bindgen(js_name = setTokens, unchecked_return_type = "TokenInfo")]
-    pub fn set_tokens(&self, #[wasm_bindgen(unchecked_param_type = "TokenResponse")] tokens: JsValue) -> Result<JsValue, JsValue> {
+    pub fn set_tokens(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "TokenResponse")] tokens: JsValue,
+    ) -> Result<JsValue, JsValue> {
         if self.session.disposed.get() {
             return Err(to_js_error(&Error::Disposed));
         }
@@ -612,9 +652,14 @@ impl TokenManager {
     /// Forgets the tokens, cancels the timer, discards a refresh in flight, and (with a
     /// revocationEndpoint) revokes the tokens. Resolves once done; fires `logout`.
     #[wasm_bindgen(unchecked_return_type = "Promise<{ revoked: boolean }>")]
-    pub fn logout(&self, #[wasm_bindgen(unchecked_optional_param_type = "LogoutOptions")] options: Option<JsValue>) -> Promise {
+    pub fn logout(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "LogoutOptions")] options: Option<JsValue>,
+    ) -> Promise {
         let session = self.session.clone();
-        let revoke = option(&options.unwrap_or(JsValue::UNDEFINED), "revoke").and_then(|v| v.as_bool()).unwrap_or(session.config.revoke_on_logout);
+        let revoke = option(&options.unwrap_or(JsValue::UNDEFINED), "revoke")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(session.config.revoke_on_logout);
         let held = session.forget();
         future_to_promise(async move {
             let revoked = match &held {
@@ -677,7 +722,13 @@ impl TokenManager {
     }
 }
 
-fn call_target(target: &Object, method: &str, kind: &str, listener: &JsValue, options: &JsValue) -> Result<(), JsValue> {
+fn call_target(
+    target: &Object,
+    method: &str,
+    kind: &str,
+    listener: &JsValue,
+    options: &JsValue,
+) -> Result<(), JsValue> {
     let function: Function = Reflect::get(target, &JsValue::from_str(method))?.dyn_into()?;
     function.call3(target, &JsValue::from_str(kind), listener, options)?;
     Ok(())

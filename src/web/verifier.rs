@@ -24,9 +24,9 @@ use crate::jose::claims;
 use crate::jose::json::{Value, object};
 use crate::jose::jwk::Jwk;
 use crate::jose::jwks_cache::{self, CachePolicy, Decision};
-use crate::jose::request::{self, ApiKeyEntry, Credential};
 use crate::jose::jws::{self, Jws, Limits};
 use crate::jose::keyset::KeySet;
+use crate::jose::request::{self, ApiKeyEntry, Credential};
 use crate::jose::verify::{self, Prepared, VerifyOptions};
 use crate::jose::webcrypto;
 
@@ -154,7 +154,15 @@ export interface UnverifiedJwt {
 #[wasm_bindgen(module = "/src/web/shim.js")]
 extern "C" {
     #[wasm_bindgen(js_name = startVerify)]
-    fn start_verify(cache: &js_sys::Map, candidates: &Array, memory: &JsValue, signature_at: u32, signature_len: u32, data_at: u32, data_len: u32) -> Promise;
+    fn start_verify(
+        cache: &js_sys::Map,
+        candidates: &Array,
+        memory: &JsValue,
+        signature_at: u32,
+        signature_len: u32,
+        data_at: u32,
+        data_len: u32,
+    ) -> Promise;
     fn gate(pending: &Promise, result: &JsValue, claim_error: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = hasSubtle)]
     fn has_subtle() -> bool;
@@ -188,7 +196,12 @@ struct Described(Array);
 impl Described {
     fn new(key: &Jwk, alg: Alg, slot: u64) -> Result<Described, Error> {
         let web = webcrypto::describe(key, alg).ok_or(Error::AlgNotAllowed(alg.name().to_owned()))?;
-        Ok(Described(Array::of4(&JsValue::from(slot as f64), &js_json(&web.jwk)?, &js_json(&web.import)?, &js_json(&web.verify)?)))
+        Ok(Described(Array::of4(
+            &JsValue::from(slot as f64),
+            &js_json(&web.jwk)?,
+            &js_json(&web.import)?,
+            &js_json(&web.verify)?,
+        )))
     }
 }
 
@@ -235,7 +248,8 @@ fn js_json(value: &Value) -> Result<JsValue, Error> {
 fn to_json(value: &JsValue, what: &str) -> Result<Value, Error> {
     let text = js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string());
     let text = text.ok_or_else(|| Error::InvalidOptions(format!("{what} must be JSON data")))?;
-    crate::jose::json::parse_value(text.as_bytes()).map_err(|_| Error::InvalidOptions(format!("{what} must be JSON data")))
+    crate::jose::json::parse_value(text.as_bytes())
+        .map_err(|_| Error::InvalidOptions(format!("{what} must be JSON data")))
 }
 
 /// `options[name]`, unless undefined. Not an object (e.g. no options given): nothing, without
@@ -253,7 +267,12 @@ fn strings(value: JsValue, name: &str, single_allowed: bool) -> Result<Vec<Strin
             return Ok(vec![s]);
         }
     }
-    let bad = || Error::InvalidOptions(format!("{name} must be {}", if single_allowed { "a string or an array of strings" } else { "an array of strings" }));
+    let bad = || {
+        Error::InvalidOptions(format!(
+            "{name} must be {}",
+            if single_allowed { "a string or an array of strings" } else { "an array of strings" }
+        ))
+    };
     if !Array::is_array(&value) {
         return Err(bad());
     }
@@ -268,8 +287,25 @@ fn seconds(value: JsValue, name: &str) -> Result<u64, Error> {
 }
 
 const OPTION_NAMES: [&str; 20] = [
-    "secret", "jwk", "publicKey", "jwks", "keys", "jwksUri", "timeoutDuration", "cooldownDuration", "cacheMaxAge", "jwksCache", "issuer",
-    "audience", "subject", "typ", "algorithms", "clockTolerance", "requiredClaims", "maxTokenAge", "maxTokenLength",
+    "secret",
+    "jwk",
+    "publicKey",
+    "jwks",
+    "keys",
+    "jwksUri",
+    "timeoutDuration",
+    "cooldownDuration",
+    "cacheMaxAge",
+    "jwksCache",
+    "issuer",
+    "audience",
+    "subject",
+    "typ",
+    "algorithms",
+    "clockTolerance",
+    "requiredClaims",
+    "maxTokenAge",
+    "maxTokenLength",
     "apiKeys",
 ];
 
@@ -281,11 +317,16 @@ fn read_api_keys(options: &JsValue) -> Result<Vec<ApiKeyEntry>, Error> {
     Array::from(&list)
         .iter()
         .map(|entry| {
-            let sha256 = get(&entry, "sha256").and_then(|v| v.as_string()).ok_or_else(|| Error::InvalidOptions("apiKeys[].sha256 must be a string".into()))?;
-            let scopes = strings(get(&entry, "scopes").unwrap_or_else(|| Array::new().into()), "apiKeys[].scopes", false)?;
+            let sha256 = get(&entry, "sha256")
+                .and_then(|v| v.as_string())
+                .ok_or_else(|| Error::InvalidOptions("apiKeys[].sha256 must be a string".into()))?;
+            let scopes =
+                strings(get(&entry, "scopes").unwrap_or_else(|| Array::new().into()), "apiKeys[].scopes", false)?;
             let name = match get(&entry, "name") {
                 None => None,
-                Some(v) => Some(v.as_string().ok_or_else(|| Error::InvalidOptions("apiKeys[].name must be a string".into()))?),
+                Some(v) => {
+                    Some(v.as_string().ok_or_else(|| Error::InvalidOptions("apiKeys[].name must be a string".into()))?)
+                }
             };
             ApiKeyEntry::new(&sha256.to_ascii_lowercase(), scopes, name)
         })
@@ -313,10 +354,19 @@ fn read_remote(options: &JsValue, uri: String) -> Result<Remote, Error> {
         cooldown_ms: millis(options, "cooldownDuration", defaults.cooldown_ms)?,
         timeout_ms: millis(options, "timeoutDuration", defaults.timeout_ms)?,
     };
-    let remote = Remote { uri, policy, cached: RefCell::new(None), last_fetch: Cell::new(None), in_flight: js_sys::Object::new() };
+    let remote = Remote {
+        uri,
+        policy,
+        cached: RefCell::new(None),
+        last_fetch: Cell::new(None),
+        in_flight: js_sys::Object::new(),
+    };
     if let Some(seed) = get(options, "jwksCache") {
-        let document = get(&seed, "jwks").ok_or_else(|| Error::InvalidOptions("jwksCache needs jwks and uat".into()))?;
-        let uat = get(&seed, "uat").and_then(|v| v.as_f64()).filter(|t| t.is_finite())
+        let document =
+            get(&seed, "jwks").ok_or_else(|| Error::InvalidOptions("jwksCache needs jwks and uat".into()))?;
+        let uat = get(&seed, "uat")
+            .and_then(|v| v.as_f64())
+            .filter(|t| t.is_finite())
             .ok_or_else(|| Error::InvalidOptions("jwksCache.uat must be a time in milliseconds".into()))?;
         let keys = KeySet::from_jwks(&to_json(&document, "jwksCache.jwks")?)?;
         if keys.keys().iter().any(|k| matches!(k.material, crate::jose::jwk::Material::Oct(_))) {
@@ -328,7 +378,10 @@ fn read_remote(options: &JsValue, uri: String) -> Result<Remote, Error> {
 }
 
 fn read_keys(options: &JsValue) -> Result<KeySource, Error> {
-    let sources: Vec<&str> = ["secret", "jwk", "publicKey", "jwks", "keys", "jwksUri"].into_iter().filter(|name| get(options, name).is_some()).collect();
+    let sources: Vec<&str> = ["secret", "jwk", "publicKey", "jwks", "keys", "jwksUri"]
+        .into_iter()
+        .filter(|name| get(options, name).is_some())
+        .collect();
     if sources.as_slice() != ["jwksUri"] {
         for remote_only in ["timeoutDuration", "cooldownDuration", "cacheMaxAge", "jwksCache"] {
             if get(options, remote_only).is_some() {
@@ -348,12 +401,19 @@ fn read_keys(options: &JsValue) -> Result<KeySource, Error> {
             };
             Ok(KeySource::Static(KeySet::single(Jwk::from_secret(&bytes)?)))
         }
-        ["jwk"] => Ok(KeySource::Static(KeySet::single(Jwk::from_json(&to_json(&get(options, "jwk").unwrap_or_default(), "jwk")?)?))),
+        ["jwk"] => Ok(KeySource::Static(KeySet::single(Jwk::from_json(&to_json(
+            &get(options, "jwk").unwrap_or_default(),
+            "jwk",
+        )?)?))),
         ["publicKey"] => {
-            let pem = get(options, "publicKey").and_then(|v| v.as_string()).ok_or_else(|| Error::InvalidOptions("publicKey must be a PEM string".into()))?;
+            let pem = get(options, "publicKey")
+                .and_then(|v| v.as_string())
+                .ok_or_else(|| Error::InvalidOptions("publicKey must be a PEM string".into()))?;
             Ok(KeySource::Static(KeySet::single(crate::jose::spki::jwk_from_pem(&pem)?)))
         }
-        ["jwks"] => Ok(KeySource::Static(KeySet::from_jwks(&to_json(&get(options, "jwks").unwrap_or_default(), "jwks")?)?)),
+        ["jwks"] => {
+            Ok(KeySource::Static(KeySet::from_jwks(&to_json(&get(options, "jwks").unwrap_or_default(), "jwks")?)?))
+        }
         ["keys"] => {
             let keys = to_json(&get(options, "keys").unwrap_or_default(), "keys")?;
             if keys.as_array().is_none() {
@@ -362,14 +422,15 @@ fn read_keys(options: &JsValue) -> Result<KeySource, Error> {
             Ok(KeySource::Static(KeySet::from_jwks(&object([("keys", keys)]))?))
         }
         ["jwksUri"] => {
-            let uri = get(options, "jwksUri").and_then(|v| v.as_string()).ok_or_else(|| Error::InvalidOptions("jwksUri must be a string".into()))?;
+            let uri = get(options, "jwksUri")
+                .and_then(|v| v.as_string())
+                .ok_or_else(|| Error::InvalidOptions("jwksUri must be a string".into()))?;
             Ok(KeySource::Remote(read_remote(options, uri)?))
         }
         [] => Err(Error::InvalidOptions("give one key source: secret, jwk, publicKey, jwks, keys or jwksUri".into())),
         _ => Err(Error::InvalidOptions(format!("give one key source, not {}", sources.join(" and ")))),
     }
 }
-
 
 fn read_options(options: &JsValue) -> Result<VerifyOptions, Error> {
     if !options.is_object() {
@@ -405,7 +466,9 @@ fn read_options(options: &JsValue) -> Result<VerifyOptions, Error> {
     if let Some(v) = get(options, "algorithms") {
         verify.algorithms = strings(v, "algorithms", false)?
             .iter()
-            .map(|name| Alg::from_name(name).ok_or_else(|| Error::InvalidOptions(format!("unknown algorithm {name:?}"))))
+            .map(|name| {
+                Alg::from_name(name).ok_or_else(|| Error::InvalidOptions(format!("unknown algorithm {name:?}")))
+            })
             .collect::<Result<_, _>>()?;
     }
     if let Some(v) = get(options, "maxTokenLength") {
@@ -421,7 +484,8 @@ fn now(call_options: &JsValue) -> Result<i64, Error> {
         None => Ok((js_sys::Date::now() / 1000.0).floor() as i64),
         Some(date) => {
             let ms = date.dyn_ref::<js_sys::Date>().map(|d| d.get_time()).filter(|t| t.is_finite());
-            ms.map(|t| (t / 1000.0).floor() as i64).ok_or_else(|| Error::InvalidOptions("currentDate must be a valid Date".into()))
+            ms.map(|t| (t / 1000.0).floor() as i64)
+                .ok_or_else(|| Error::InvalidOptions("currentDate must be a valid Date".into()))
         }
     }
 }
@@ -456,7 +520,9 @@ impl JwtVerifier {
     /// rules. Throws `ERR_AUTH_INVALID_OPTIONS` for unusable options, `ERR_JWK_INVALID`,
     /// `ERR_JWKS_INVALID` or `ERR_JOSE_NOT_SUPPORTED` for unusable keys.
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "JwtVerifierOptions")] options: JsValue) -> Result<JwtVerifier, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "JwtVerifierOptions")] options: JsValue,
+    ) -> Result<JwtVerifier, JsValue> {
         let build = || -> Result<JwtVerifier, Error> {
             let verify_options = read_options(&options)?;
             let source = read_keys(&options)?;
@@ -477,7 +543,11 @@ impl JwtVerifier {
     /// Verifies `token`: resolves to `{ payload, protectedHeader }`, or rejects with a
     /// `WasmAuthError` whose `code` says why (jose's codes).
     #[wasm_bindgen(unchecked_return_type = "Promise<VerifyResult>")]
-    pub fn verify(&self, token: &str, #[wasm_bindgen(unchecked_optional_param_type = "VerifyCallOptions")] call_options: Option<JsValue>) -> Promise {
+    pub fn verify(
+        &self,
+        token: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "VerifyCallOptions")] call_options: Option<JsValue>,
+    ) -> Promise {
         let now_s = match now(&call_options.unwrap_or(JsValue::UNDEFINED)) {
             Ok(t) => t,
             Err(err) => return rejected(&err),
@@ -508,7 +578,8 @@ impl JwtVerifier {
             Ok(values) => values,
             Err(e) => return Promise::reject(&e),
         };
-        let headers = request_header(&request, "authorization").and_then(|auth| Ok((auth, request_header(&request, "x-api-key")?)));
+        let headers = request_header(&request, "authorization")
+            .and_then(|auth| Ok((auth, request_header(&request, "x-api-key")?)));
         let (authorization, api_key) = match headers {
             Ok(values) => values,
             Err(e) => return Promise::reject(&e),
@@ -516,7 +587,10 @@ impl JwtVerifier {
         let (pending, via) = match request::credential(authorization.as_deref(), api_key.as_deref()) {
             Err(err) => (rejected(&err), JsValue::UNDEFINED),
             Ok(Credential::Bearer(token)) => (self.verify_token(token, now_s, scopes), JsValue::from_str("bearer")),
-            Ok(Credential::ApiKey(key)) => (self.inner.api_key_result(key, &scopes).unwrap_or_else(|err| rejected(&err)), JsValue::from_str("api_key")),
+            Ok(Credential::ApiKey(key)) => (
+                self.inner.api_key_result(key, &scopes).unwrap_or_else(|err| rejected(&err)),
+                JsValue::from_str("api_key"),
+            ),
         };
         respond(&pending, &realm, &via)
     }
@@ -538,7 +612,9 @@ impl JwtVerifier {
 impl JwtVerifier {
     fn verify_token(&self, token: &str, now_s: i64, scopes: Vec<String>) -> Promise {
         match &self.inner.source {
-            KeySource::Static(keys) => self.inner.verify_with(keys, token, now_s, &scopes).unwrap_or_else(|err| rejected(&err)),
+            KeySource::Static(keys) => {
+                self.inner.verify_with(keys, token, now_s, &scopes).unwrap_or_else(|err| rejected(&err))
+            }
             KeySource::Remote(remote) => self.verify_remote(remote, token, now_s, scopes),
         }
     }
@@ -557,7 +633,13 @@ impl JwtVerifier {
                 (Some(kid), Some((keys, _, _))) => !keys.has_kid(kid),
                 _ => false,
             };
-            jwks_cache::decide(&remote.policy, now_ms, cached.as_ref().map(|c| c.2), remote.last_fetch.get(), unknown_kid)
+            jwks_cache::decide(
+                &remote.policy,
+                now_ms,
+                cached.as_ref().map(|c| c.2),
+                remote.last_fetch.get(),
+                unknown_kid,
+            )
         };
         if decision == Decision::UseCache {
             if let Some((keys, _, _)) = remote.cached.borrow().as_ref() {
@@ -571,10 +653,15 @@ impl JwtVerifier {
         wasm_bindgen_futures::future_to_promise(async move {
             let document = JsFuture::from(fetched).await?;
             inner.install(document).map_err(|e| to_js_error(&e))?;
-            let KeySource::Remote(remote) = &inner.source else { return Err(to_js_error(&Error::Internal("key source changed"))) };
+            let KeySource::Remote(remote) = &inner.source else {
+                return Err(to_js_error(&Error::Internal("key source changed")));
+            };
             let pending = {
                 let cached = remote.cached.borrow();
-                let keys = cached.as_ref().map(|c| &c.0).ok_or_else(|| to_js_error(&Error::Internal("no keys after a fetch")))?;
+                let keys = cached
+                    .as_ref()
+                    .map(|c| &c.0)
+                    .ok_or_else(|| to_js_error(&Error::Internal("no keys after a fetch")))?;
                 inner.verify_with(keys, &token, now_s, &scopes).map_err(|e| to_js_error(&e))?
             };
             JsFuture::from(pending).await
@@ -586,7 +673,9 @@ impl Inner {
     /// Installs a freshly fetched JWKS document (shared by every concurrent caller).
     fn install(&self, document: JsValue) -> Result<(), Error> {
         let KeySource::Remote(remote) = &self.source else { return Ok(()) };
-        let keys = KeySet::from_jwks(&to_json(&document, "the JWKS").map_err(|_| Error::JwksInvalid("not a JSON object".into()))?)?;
+        let keys = KeySet::from_jwks(
+            &to_json(&document, "the JWKS").map_err(|_| Error::JwksInvalid("not a JSON object".into()))?,
+        )?;
         // A published JWK Set is public: a shared secret in it would let anyone mint tokens.
         if keys.keys().iter().any(|k| matches!(k.material, crate::jose::jwk::Material::Oct(_))) {
             return Err(Error::JwksInvalid("a remote JWK Set must not contain shared secrets (kty oct)".into()));
@@ -610,9 +699,13 @@ impl Inner {
         let entry = request::find_api_key(&self.api_keys, key)?;
         let granted: Vec<&str> = entry.scopes.iter().map(String::as_str).collect();
         request::require_scopes(&granted, scopes)?;
-        let payload = object([("sub", entry.name.as_deref().unwrap_or("api-key").into()), ("scope", entry.scopes.join(" ").into())]);
+        let payload = object([
+            ("sub", entry.name.as_deref().unwrap_or("api-key").into()),
+            ("scope", entry.scopes.join(" ").into()),
+        ]);
         let out = js_sys::Object::new();
-        Reflect::set(&out, &JsValue::from_str("payload"), &js_json(&payload)?).map_err(|_| Error::Internal("could not build the result"))?;
+        Reflect::set(&out, &JsValue::from_str("payload"), &js_json(&payload)?)
+            .map_err(|_| Error::Internal("could not build the result"))?;
         Ok(Promise::resolve(&JsValue::from(out)))
     }
 
@@ -638,7 +731,12 @@ impl Inner {
         if candidates.length() == 0 {
             return Err(Error::SignatureVerificationFailed);
         }
-        let pending = verify_in_js(&self.crypto_keys, &candidates, &prepared.jws.signature, prepared.jws.signing_input.as_bytes());
+        let pending = verify_in_js(
+            &self.crypto_keys,
+            &candidates,
+            &prepared.jws.signature,
+            prepared.jws.signing_input.as_bytes(),
+        );
         let (value, claim_error) = match self.checked_claims(&prepared, now, scopes) {
             Ok(_) => (result(&prepared)?, JsValue::UNDEFINED),
             Err(err) => (JsValue::UNDEFINED, to_js_error(&err)),
@@ -648,7 +746,12 @@ impl Inner {
 
     /// Runtimes without crypto.subtle: the pure-Rust verifier when the package was built with
     /// the `pure-rust` feature, else a clear ERR_JOSE_NOT_SUPPORTED.
-    fn verify_without_subtle(&self, prepared: &Prepared<'_, '_>, now: i64, scopes: &[String]) -> Result<Promise, Error> {
+    fn verify_without_subtle(
+        &self,
+        prepared: &Prepared<'_, '_>,
+        now: i64,
+        scopes: &[String],
+    ) -> Result<Promise, Error> {
         #[cfg(feature = "pure-rust")]
         let asymmetric = crate::jose::native::verify;
         #[cfg(not(feature = "pure-rust"))]
@@ -704,7 +807,8 @@ pub fn verify_signature_in_js(key: &Jwk, alg: Alg, message: &[u8], signature: &[
 pub fn decode_unverified(token: &str) -> Result<JsValue, JsValue> {
     let decode = || -> Result<JsValue, Error> {
         let parsed = jws::parse(token, &Limits::default())?;
-        crate::jose::json::parse_object(&parsed.payload).map_err(|why| Error::JwtInvalid(format!("the payload is not a JSON object ({why})")))?;
+        crate::jose::json::parse_object(&parsed.payload)
+            .map_err(|why| Error::JwtInvalid(format!("the payload is not a JSON object ({why})")))?;
         result_object(&parsed.header_json, &parsed.payload, "header")
     };
     decode().map_err(|e| to_js_error(&e))

@@ -78,7 +78,11 @@ mod wycheproof_through_the_js_verifier {
         let mut ran = 0;
         for group in vectors["testGroups"].as_array().expect("groups") {
             // Groups without a JWK in the file are covered by the native run (tests/jose_vectors.rs).
-            let Some(key) = group.get(jwk_field).and_then(|jwk| Jwk::from_json(&wasm_auth::jose::json::parse_value(jwk.to_string().as_bytes()).ok()?).ok()) else { continue };
+            let Some(key) = group.get(jwk_field).and_then(|jwk| {
+                Jwk::from_json(&wasm_auth::jose::json::parse_value(jwk.to_string().as_bytes()).ok()?).ok()
+            }) else {
+                continue;
+            };
             for test in group["tests"].as_array().expect("tests") {
                 let result = test["result"].as_str().unwrap_or("");
                 let (msg, sig) = (hex(test["msg"].as_str().unwrap_or("")), hex(test["sig"].as_str().unwrap_or("")));
@@ -98,9 +102,21 @@ mod wycheproof_through_the_js_verifier {
 
     #[wasm_bindgen_test]
     async fn ecdsa_p256_p384_p521() {
-        assert!(run(include_str!("../data/wycheproof/ecdsa_secp256r1_sha256_p1363_test.json"), Alg::Es256, "publicKeyJwk").await > 200);
-        assert!(run(include_str!("../data/wycheproof/ecdsa_secp384r1_sha384_p1363_test.json"), Alg::Es384, "publicKeyJwk").await > 200);
-        assert!(run(include_str!("../data/wycheproof/ecdsa_secp521r1_sha512_p1363_test.json"), Alg::Es512, "publicKeyJwk").await > 200);
+        assert!(
+            run(include_str!("../data/wycheproof/ecdsa_secp256r1_sha256_p1363_test.json"), Alg::Es256, "publicKeyJwk")
+                .await
+                > 200
+        );
+        assert!(
+            run(include_str!("../data/wycheproof/ecdsa_secp384r1_sha384_p1363_test.json"), Alg::Es384, "publicKeyJwk")
+                .await
+                > 200
+        );
+        assert!(
+            run(include_str!("../data/wycheproof/ecdsa_secp521r1_sha512_p1363_test.json"), Alg::Es512, "publicKeyJwk")
+                .await
+                > 200
+        );
     }
 
     #[wasm_bindgen_test]
@@ -110,7 +126,14 @@ mod wycheproof_through_the_js_verifier {
 
     #[wasm_bindgen_test]
     async fn rsa_pkcs1_and_pss() {
-        assert_eq!(run(include_str!("../data/wycheproof/rsa_signature_2048_sha256_test.json"), Alg::Rs256, "keyJwk").await, 259);
-        assert_eq!(run(include_str!("../data/wycheproof/rsa_pss_2048_sha256_mgf1_32_test.json"), Alg::Ps256, "publicKeyJwk").await, 108);
+        assert_eq!(
+            run(include_str!("../data/wycheproof/rsa_signature_2048_sha256_test.json"), Alg::Rs256, "keyJwk").await,
+            259
+        );
+        assert_eq!(
+            run(include_str!("../data/wycheproof/rsa_pss_2048_sha256_mgf1_32_test.json"), Alg::Ps256, "publicKeyJwk")
+                .await,
+            108
+        );
     }
 }

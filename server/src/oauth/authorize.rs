@@ -17,8 +17,16 @@ use crate::state::AppState;
 use crate::util;
 
 /// The request parameters echoed into the login form and checked again on POST.
-const FLOW_PARAMS: [&str; 8] =
-    ["response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "nonce"];
+const FLOW_PARAMS: [&str; 8] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+    "nonce",
+];
 
 struct AuthRequest {
     client: Client,
@@ -59,7 +67,11 @@ pub fn redirect(redirect_uri: &str, params: &[(&str, Option<&str>)]) -> Response
     }
 }
 
-fn validate(state: &AppState, params: &HashMap<String, String>, repeated: Option<&str>) -> Result<AuthRequest, Response> {
+fn validate(
+    state: &AppState,
+    params: &HashMap<String, String>,
+    repeated: Option<&str>,
+) -> Result<AuthRequest, Response> {
     let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
     let page_error = |d: &str| error_page(StatusCode::BAD_REQUEST, "invalid_request", d);
     if let Some(k @ ("client_id" | "redirect_uri")) = repeated {
@@ -77,10 +89,15 @@ fn validate(state: &AppState, params: &HashMap<String, String>, repeated: Option
     }
     let oauth_state = get("state");
     let fail = |error: &str, description: &str| {
-        redirect(redirect_uri, &[
-            ("error", Some(error)), ("error_description", Some(description)),
-            ("state", oauth_state), ("iss", Some(state.signer.issuer())),
-        ])
+        redirect(
+            redirect_uri,
+            &[
+                ("error", Some(error)),
+                ("error_description", Some(description)),
+                ("state", oauth_state),
+                ("iss", Some(state.signer.issuer())),
+            ],
+        )
     };
     if let Some(k) = repeated {
         return Err(fail("invalid_request", &format!("the parameter {k} is repeated")));
@@ -93,8 +110,15 @@ fn validate(state: &AppState, params: &HashMap<String, String>, repeated: Option
     }
     let code_challenge = get("code_challenge");
     match (code_challenge, get("code_challenge_method")) {
-        (None, _) if client.is_public() => return Err(fail("invalid_request", "PKCE is required: send code_challenge with code_challenge_method=S256")),
-        (Some(_), method) if method != Some("S256") => return Err(fail("invalid_request", "code_challenge_method must be S256")),
+        (None, _) if client.is_public() => {
+            return Err(fail(
+                "invalid_request",
+                "PKCE is required: send code_challenge with code_challenge_method=S256",
+            ));
+        }
+        (Some(_), method) if method != Some("S256") => {
+            return Err(fail("invalid_request", "code_challenge_method must be S256"));
+        }
         (None, Some(_)) => return Err(fail("invalid_request", "code_challenge_method without code_challenge")),
         (Some(c), _) if c.len() != 43 || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
             return Err(fail("invalid_request", "code_challenge must be a base64url SHA-256 (43 characters)"));
@@ -105,7 +129,10 @@ fn validate(state: &AppState, params: &HashMap<String, String>, repeated: Option
         Some(scope) => util::parse_scopes(scope),
         None => client.scopes.clone(),
     };
-    if scopes.iter().any(|s| !util::valid_scope_token(s)) || !util::is_subset(&scopes, &client.scopes) || scopes.is_empty() {
+    if scopes.iter().any(|s| !util::valid_scope_token(s))
+        || !util::is_subset(&scopes, &client.scopes)
+        || scopes.is_empty()
+    {
         return Err(fail("invalid_scope", "the requested scope is not allowed for this client"));
     }
     Ok(AuthRequest {
@@ -123,7 +150,8 @@ fn flow_params(params: &HashMap<String, String>) -> Vec<(&'static str, &str)> {
 }
 
 pub async fn show(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
     let (params, repeated) = collect(pairs);
     match validate(&state, &params, repeated.as_deref()) {
         Ok(request) => login_page(StatusCode::OK, &request.client.name, &request.scopes, &flow_params(&params), None),
@@ -143,37 +171,68 @@ pub async fn submit(
     };
     let issuer = state.signer.issuer().to_owned();
     if params.get("decision").map(String::as_str) != Some("allow") {
-        return redirect(&request.redirect_uri, &[
-            ("error", Some("access_denied")), ("error_description", Some("the user denied the request")),
-            ("state", request.state.as_deref()), ("iss", Some(&issuer)),
-        ]);
+        return redirect(
+            &request.redirect_uri,
+            &[
+                ("error", Some("access_denied")),
+                ("error_description", Some("the user denied the request")),
+                ("state", request.state.as_deref()),
+                ("iss", Some(&issuer)),
+            ],
+        );
     }
     let email = params.get("email").map(String::as_str).unwrap_or("");
     let password = params.get("password").map(String::as_str).unwrap_or("");
     let user = match credentials::verify(&state, peer.ip(), email, password).await {
         Ok(user) => user,
         Err(e) => {
-            let message = if e.status() == StatusCode::TOO_MANY_REQUESTS { e.description().to_owned() } else { "Invalid email or password.".to_owned() };
-            return login_page(e.status(), &request.client.name, &request.scopes, &flow_params(&params), Some(&message));
+            let message = if e.status() == StatusCode::TOO_MANY_REQUESTS {
+                e.description().to_owned()
+            } else {
+                "Invalid email or password.".to_owned()
+            };
+            return login_page(
+                e.status(),
+                &request.client.name,
+                &request.scopes,
+                &flow_params(&params),
+                Some(&message),
+            );
         }
     };
     // The user can grant only what they hold; openid is about identity, always theirs.
     let user_scopes = util::parse_scopes(&user.scopes);
-    let granted: Vec<String> = request.scopes.iter().filter(|s| *s == "openid" || user_scopes.contains(s)).cloned().collect();
+    let granted: Vec<String> =
+        request.scopes.iter().filter(|s| *s == "openid" || user_scopes.contains(s)).cloned().collect();
     match store_code(&state, &request, &user.id, &granted) {
-        Ok(code) => redirect(&request.redirect_uri, &[("code", Some(&code)), ("state", request.state.as_deref()), ("iss", Some(&issuer))]),
+        Ok(code) => redirect(
+            &request.redirect_uri,
+            &[("code", Some(&code)), ("state", request.state.as_deref()), ("iss", Some(&issuer))],
+        ),
         Err(e) => e.into_response(),
     }
 }
 
-fn store_code(state: &AppState, request: &AuthRequest, user_id: &str, scopes: &[String]) -> crate::error::ApiResult<String> {
+fn store_code(
+    state: &AppState,
+    request: &AuthRequest,
+    user_id: &str,
+    scopes: &[String],
+) -> crate::error::ApiResult<String> {
     let code = util::random_token("ac_")?;
     state.db.lock()?.execute(
         "INSERT INTO auth_codes (code_hash, client_id, user_id, redirect_uri, scope, code_challenge, nonce, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        rusqlite::params![util::sha256_hex(&code), request.client.client_id, user_id, request.redirect_uri,
-            scopes.join(" "), request.code_challenge.as_deref().unwrap_or(""), request.nonce,
-            util::now() + state.config.code_ttl as i64],
+        rusqlite::params![
+            util::sha256_hex(&code),
+            request.client.client_id,
+            user_id,
+            request.redirect_uri,
+            scopes.join(" "),
+            request.code_challenge.as_deref().unwrap_or(""),
+            request.nonce,
+            util::now() + state.config.code_ttl as i64
+        ],
     )?;
     Ok(code)
 }

@@ -42,20 +42,29 @@ impl Client {
 }
 
 pub fn find_client(state: &AppState, client_id: &str) -> ApiResult<Option<Client>> {
-    Ok(state.db.lock()?.query_row(
-        "SELECT client_id, name, secret_hash, redirect_uris, scopes, grant_types FROM clients WHERE client_id = ?1",
-        [client_id],
-        |r| {
-            Ok(Client {
-                client_id: r.get(0)?,
-                name: r.get(1)?,
-                secret_hash: r.get(2)?,
-                redirect_uris: r.get::<_, String>(3)?.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-                scopes: util::parse_scopes(&r.get::<_, String>(4)?),
-                grant_types: util::parse_scopes(&r.get::<_, String>(5)?),
-            })
-        },
-    ).optional()?)
+    Ok(state
+        .db
+        .lock()?
+        .query_row(
+            "SELECT client_id, name, secret_hash, redirect_uris, scopes, grant_types FROM clients WHERE client_id = ?1",
+            [client_id],
+            |r| {
+                Ok(Client {
+                    client_id: r.get(0)?,
+                    name: r.get(1)?,
+                    secret_hash: r.get(2)?,
+                    redirect_uris: r
+                        .get::<_, String>(3)?
+                        .split(' ')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    scopes: util::parse_scopes(&r.get::<_, String>(4)?),
+                    grant_types: util::parse_scopes(&r.get::<_, String>(5)?),
+                })
+            },
+        )
+        .optional()?)
 }
 
 /// `client_id:client_secret` from an HTTP Basic header, each form-urlencoded (RFC 6749 2.3.1).
@@ -68,7 +77,8 @@ fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), ()>
     let decode = || -> Option<(String, String)> {
         let raw = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
         let (id, secret) = raw.split_once(':')?;
-        let unescape = |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
+        let unescape =
+            |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
         Some((unescape(id)?, unescape(secret)?))
     };
     Some(decode().ok_or(()))

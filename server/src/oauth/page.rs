@@ -35,7 +35,12 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let headers = response.headers_mut();
     // No framing (clickjacking of the consent button), no caching, no referrer leak of the query.
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'",
+        ),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     response
@@ -43,33 +48,46 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
 
 /// An error that must not redirect (unknown client or redirect URI).
 pub fn error_page(status: StatusCode, error: &str, description: &str) -> Response {
-    page(status, "Authorization error", &format!(
-        "<h1>Authorization error</h1><p class=\"error\" role=\"alert\"><code>{}</code>: {}</p>\
+    page(
+        status,
+        "Authorization error",
+        &format!(
+            "<h1>Authorization error</h1><p class=\"error\" role=\"alert\"><code>{}</code>: {}</p>\
 <p>The application that sent you here is misconfigured; you were not redirected back to it.</p>",
-        escape(error), escape(description)
-    ))
+            escape(error),
+            escape(description)
+        ),
+    )
 }
 
 /// The login + consent form; `params` go back as hidden fields.
-pub fn login_page(status: StatusCode, client_name: &str, scopes: &[String], params: &[(&str, &str)], message: Option<&str>) -> Response {
+pub fn login_page(
+    status: StatusCode,
+    client_name: &str,
+    scopes: &[String],
+    params: &[(&str, &str)],
+    message: Option<&str>,
+) -> Response {
     let hidden: String = params
         .iter()
         .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", escape(k), escape(v)))
         .collect();
     let scope_list: String = scopes.iter().map(|s| format!("<li><code>{}</code></li>", escape(s))).collect();
-    let message = message
-        .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m)))
-        .unwrap_or_default();
-    page(status, "Sign in", &format!(
-        "<h1>Sign in to continue</h1><p><strong>{client}</strong> asks for access to your account with these scopes:</p>\
+    let message = message.map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m))).unwrap_or_default();
+    page(
+        status,
+        "Sign in",
+        &format!(
+            "<h1>Sign in to continue</h1><p><strong>{client}</strong> asks for access to your account with these scopes:</p>\
 <ul>{scope_list}</ul>{message}\
 <form method=\"post\" action=\"/oauth/authorize\">{hidden}\
 <label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required>\
 <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\">\
 <div class=\"actions\"><button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\
 <button type=\"submit\" name=\"decision\" value=\"deny\" formnovalidate>Deny</button></div></form>",
-        client = escape(client_name)
-    ))
+            client = escape(client_name)
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -18,11 +18,13 @@ pub async fn revoke(
     headers: HeaderMap,
     Form(params): Form<HashMap<String, String>>,
 ) -> ApiResult<StatusCode> {
-    let token = params.get("token").filter(|t| !t.is_empty()).ok_or_else(|| ApiError::invalid_request("token is missing"))?;
+    let token =
+        params.get("token").filter(|t| !t.is_empty()).ok_or_else(|| ApiError::invalid_request("token is missing"))?;
     // Tokens of the guide's /v1/auth API belong to no client: holding one is the proof.
     // Tokens issued through OAuth may be revoked only by their client.
     let has_client_auth = params.contains_key("client_id") || headers.contains_key(axum::http::header::AUTHORIZATION);
-    let client_id = if has_client_auth { Some(authenticate_client(&state, &headers, &params)?.client_id) } else { None };
+    let client_id =
+        if has_client_auth { Some(authenticate_client(&state, &headers, &params)?.client_id) } else { None };
     if tokens::revoke_refresh_token(&state, token, client_id.as_deref())? {
         return Ok(StatusCode::OK);
     }

@@ -18,7 +18,10 @@ use crate::util;
 type Params = HashMap<String, String>;
 
 fn required<'a>(params: &'a Params, name: &str) -> ApiResult<&'a str> {
-    params.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    params
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
         .ok_or_else(|| ApiError::invalid_request(format!("{name} is missing")))
 }
 
@@ -40,10 +43,18 @@ pub async fn token(
     let client = authenticate_client(&state, &headers, &params)?;
     let grant_type = required(&params, "grant_type")?;
     if !matches!(grant_type, "authorization_code" | "refresh_token" | "client_credentials") {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", format!("grant_type {grant_type} is not supported")));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            format!("grant_type {grant_type} is not supported"),
+        ));
     }
     if !client.allows_grant(grant_type) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "unauthorized_client", format!("this client may not use {grant_type}")));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            format!("this client may not use {grant_type}"),
+        ));
     }
     let response = match grant_type {
         "authorization_code" => authorization_code(&state, &client, &params)?,
@@ -70,11 +81,13 @@ struct CodeRow {
 
 /// RFC 6749 4.1.2: a code redeemed twice revokes the tokens it produced.
 fn revoke_code_grant(conn: &rusqlite::Connection, code_hash: &str) -> ApiResult<()> {
-    let grant: Option<(String, String, i64)> = conn.query_row(
-        "SELECT family_id, access_jti, access_expires_at FROM code_grants WHERE code_hash = ?1",
-        [code_hash],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    ).optional()?;
+    let grant: Option<(String, String, i64)> = conn
+        .query_row(
+            "SELECT family_id, access_jti, access_expires_at FROM code_grants WHERE code_hash = ?1",
+            [code_hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
     if let Some((family, jti, expires_at)) = grant {
         tokens::revoke_family(conn, &family)?;
         tokens::revoke_access(conn, &jti, expires_at)?;
@@ -85,15 +98,27 @@ fn revoke_code_grant(conn: &rusqlite::Connection, code_hash: &str) -> ApiResult<
 fn authorization_code(state: &AppState, client: &Client, params: &Params) -> ApiResult<TokenResponse> {
     let code = required(params, "code")?;
     let code_hash = util::sha256_hex(code);
-    let row = state.db.lock()?.query_row(
-        "SELECT client_id, user_id, redirect_uri, scope, code_challenge, nonce, expires_at, used
+    let row = state
+        .db
+        .lock()?
+        .query_row(
+            "SELECT client_id, user_id, redirect_uri, scope, code_challenge, nonce, expires_at, used
          FROM auth_codes WHERE code_hash = ?1",
-        [&code_hash],
-        |r| Ok(CodeRow {
-            client_id: r.get(0)?, user_id: r.get(1)?, redirect_uri: r.get(2)?, scope: r.get(3)?,
-            code_challenge: r.get(4)?, nonce: r.get(5)?, expires_at: r.get(6)?, used: r.get(7)?,
-        }),
-    ).optional()?;
+            [&code_hash],
+            |r| {
+                Ok(CodeRow {
+                    client_id: r.get(0)?,
+                    user_id: r.get(1)?,
+                    redirect_uri: r.get(2)?,
+                    scope: r.get(3)?,
+                    code_challenge: r.get(4)?,
+                    nonce: r.get(5)?,
+                    expires_at: r.get(6)?,
+                    used: r.get(7)?,
+                })
+            },
+        )
+        .optional()?;
     let row = row.ok_or_else(|| invalid_grant("the authorization code is invalid"))?;
     if row.used {
         revoke_code_grant(&*state.db.lock()?, &code_hash)?;
@@ -110,7 +135,9 @@ fn authorization_code(state: &AppState, client: &Client, params: &Params) -> Api
     }
     match (row.code_challenge.as_str(), params.get("code_verifier")) {
         ("", None) => {}
-        ("", Some(_)) => return Err(invalid_grant("code_verifier sent but the authorization request had no code_challenge")),
+        ("", Some(_)) => {
+            return Err(invalid_grant("code_verifier sent but the authorization request had no code_challenge"));
+        }
         (_, None) => return Err(ApiError::invalid_request("code_verifier is missing")),
         (challenge, Some(verifier)) => {
             let ok = CodeVerifier::parse(verifier).is_ok_and(|v| util::ct_eq(v.challenge().as_str(), challenge));
@@ -142,8 +169,10 @@ fn authorization_code(state: &AppState, client: &Client, params: &Params) -> Api
     }
     let mut response = minted.response;
     if util::parse_scopes(&row.scope).iter().any(|s| s == "openid") {
-        let email: String = state.db.lock()?.query_row("SELECT email FROM users WHERE id = ?1", [&row.user_id], |r| r.get(0))?;
-        let id_token = state.signer
+        let email: String =
+            state.db.lock()?.query_row("SELECT email FROM users WHERE id = ?1", [&row.user_id], |r| r.get(0))?;
+        let id_token = state
+            .signer
             .sign_id_token(&row.user_id, &email, &client.client_id, row.nonce, state.config.access_ttl)
             .map_err(ApiError::internal)?;
         response.id_token = Some(id_token);
@@ -153,18 +182,34 @@ fn authorization_code(state: &AppState, client: &Client, params: &Params) -> Api
 
 fn client_credentials(state: &AppState, client: &Client, params: &Params) -> ApiResult<TokenResponse> {
     if client.is_public() {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "unauthorized_client", "public clients cannot use client_credentials"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            "public clients cannot use client_credentials",
+        ));
     }
     let scopes = match params.get("scope") {
         Some(scope) => util::parse_scopes(scope),
         None => client.scopes.clone(),
     };
     if scopes.iter().any(|s| !util::valid_scope_token(s)) || !util::is_subset(&scopes, &client.scopes) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_scope", "the requested scope is not allowed for this client"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            "the requested scope is not allowed for this client",
+        ));
     }
     let scope = scopes.join(" ");
-    let (access_token, _) = state.signer
+    let (access_token, _) = state
+        .signer
         .sign_access(&client.client_id, &scope, Some(&client.client_id), state.config.access_ttl)
         .map_err(ApiError::internal)?;
-    Ok(TokenResponse { access_token, refresh_token: None, token_type: "Bearer", expires_in: state.config.access_ttl, scope, id_token: None })
+    Ok(TokenResponse {
+        access_token,
+        refresh_token: None,
+        token_type: "Bearer",
+        expires_in: state.config.access_ttl,
+        scope,
+        id_token: None,
+    })
 }

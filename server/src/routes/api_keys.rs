@@ -54,7 +54,11 @@ pub async fn create(
     }
     let scopes = util::parse_scopes(&body.scopes.join(" "));
     if !util::is_subset(&scopes, &principal.scopes) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_scope", "an API key cannot have scopes its creator lacks"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            "an API key cannot have scopes its creator lacks",
+        ));
     }
     let id = util::random_id("key_")?;
     let key = util::random_token("sk_live_")?;
@@ -63,9 +67,12 @@ pub async fn create(
         "INSERT INTO api_keys (id, user_id, name, key_hash, scopes, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         rusqlite::params![id, principal.user_id, name, util::sha256_hex(&key), scopes.join(" "), now],
     )?;
-    Ok((StatusCode::CREATED, axum::Json(json!({
-        "id": id, "name": name, "key": key, "scopes": scopes, "created_at": util::rfc3339(now),
-    }))))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({
+            "id": id, "name": name, "key": key, "scopes": scopes, "created_at": util::rfc3339(now),
+        })),
+    ))
 }
 
 pub async fn list(State(state): State<AppState>, principal: Principal) -> ApiResult<axum::Json<Value>> {
@@ -87,7 +94,11 @@ pub async fn list(State(state): State<AppState>, principal: Principal) -> ApiRes
     Ok(axum::Json(json!({ "api_keys": keys })))
 }
 
-pub async fn revoke(State(state): State<AppState>, principal: Principal, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     require_bearer(&principal)?;
     let changed = state.db.lock()?.execute(
         "UPDATE api_keys SET revoked_at = ?1 WHERE id = ?2 AND user_id = ?3 AND revoked_at IS NULL",

@@ -33,6 +33,9 @@ pub struct RefreshBody {
     refresh_token: String,
 }
 
-pub async fn refresh(State(state): State<AppState>, Json(body): Json<RefreshBody>) -> ApiResult<axum::Json<TokenResponse>> {
+pub async fn refresh(
+    State(state): State<AppState>,
+    Json(body): Json<RefreshBody>,
+) -> ApiResult<axum::Json<TokenResponse>> {
     Ok(axum::Json(tokens::rotate(&state, &body.refresh_token, None, None, StatusCode::UNAUTHORIZED)?))
 }

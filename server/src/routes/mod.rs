@@ -46,8 +46,7 @@ pub fn router(state: AppState) -> Router {
     // Test instrumentation: how many requests each endpoint answered (e.g. that 20 concurrent
     // client calls across an expiry made exactly one refresh). Off unless --request-stats.
     let api = if state.config.request_stats {
-        api.route("/_stats", get(request_stats))
-            .layer(middleware::from_fn_with_state(state.clone(), count_request))
+        api.route("/_stats", get(request_stats)).layer(middleware::from_fn_with_state(state.clone(), count_request))
     } else {
         api
     };

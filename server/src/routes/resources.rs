@@ -30,7 +30,8 @@ fn via_name(via: Via) -> &'static str {
 pub async fn list(State(state): State<AppState>, principal: Principal) -> ApiResult<axum::Json<Value>> {
     principal.require("read:resources")?;
     let conn = state.db.lock()?;
-    let mut stmt = conn.prepare("SELECT id, name, created_at FROM resources WHERE owner = ?1 ORDER BY created_at, id")?;
+    let mut stmt =
+        conn.prepare("SELECT id, name, created_at FROM resources WHERE owner = ?1 ORDER BY created_at, id")?;
     let resources = stmt
         .query_map([&principal.user_id], |r| {
             Ok(Resource { id: r.get(0)?, name: r.get(1)?, created_at: util::rfc3339(r.get(2)?) })

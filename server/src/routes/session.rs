@@ -30,8 +30,10 @@ fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
 
 fn set_cookie(value: &str, max_age: u64, secure: bool) -> ApiResult<HeaderValue> {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
-        .map_err(ApiError::internal)
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .map_err(ApiError::internal)
 }
 
 pub async fn login(
