@@ -93,6 +93,17 @@ pub fn issue(state: &AppState, grant: &Grant<'_>) -> ApiResult<(Minted, String)>
     Ok((minted, family))
 }
 
+/// A refresh token's row, as `rotate` reads it.
+struct StoredRefresh {
+    family: String,
+    user_id: String,
+    /// The OAuth client it was issued to; `None` for /v1/auth/login tokens.
+    owner: Option<String>,
+    scope: String,
+    expires_at: i64,
+    revoked: bool,
+}
+
 /// Rotates `presented`: on success the old token stops working and a new pair is returned.
 /// `client_id` must match the client the token was issued to (None for /v1/auth/refresh).
 /// `narrower` (RFC 6749 6) limits the new access token to part of the original scope; the new
@@ -106,12 +117,25 @@ pub fn rotate(
     status: StatusCode,
 ) -> ApiResult<TokenResponse> {
     let hash = util::sha256_hex(presented);
-    let row: Option<(String, String, Option<String>, String, i64, bool, bool)> = state.db.lock()?.query_row(
-        "SELECT family_id, user_id, client_id, scope, expires_at, rotated, revoked FROM refresh_tokens WHERE token_hash = ?1",
-        [&hash],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
-    ).optional()?;
-    let Some((family, user_id, owner, scope, expires_at, _, revoked)) = row else {
+    let row = state
+        .db
+        .lock()?
+        .query_row(
+            "SELECT family_id, user_id, client_id, scope, expires_at, revoked FROM refresh_tokens WHERE token_hash = ?1",
+            [&hash],
+            |r| {
+                Ok(StoredRefresh {
+                    family: r.get(0)?,
+                    user_id: r.get(1)?,
+                    owner: r.get(2)?,
+                    scope: r.get(3)?,
+                    expires_at: r.get(4)?,
+                    revoked: r.get(5)?,
+                })
+            },
+        )
+        .optional()?;
+    let Some(StoredRefresh { family, user_id, owner, scope, expires_at, revoked }) = row else {
         return Err(ApiError::invalid_grant(status, "refresh token is invalid"));
     };
     if owner.as_deref() != client_id {

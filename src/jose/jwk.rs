@@ -210,7 +210,7 @@ impl Jwk {
     /// Whether the key material can verify `alg` (ignoring the JWK's own `alg`).
     fn fits(&self, alg: Alg) -> bool {
         match (&self.material, alg.family()) {
-            (Material::Oct(k), Family::Hmac) => k.len() >= alg.hash().len(),
+            (Material::Oct(k), Family::Hmac) => k.len() >= alg.hash().output_len(),
             (Material::Rsa { .. }, Family::RsaPkcs1 | Family::RsaPss) => true,
             (Material::Ec { curve, .. }, Family::Ecdsa(wanted)) => *curve == wanted,
             (Material::Ed25519(_), Family::Ed25519) => true,

@@ -55,7 +55,7 @@ fn rsa_verify(alg: Alg, n: &[u8], e: &[u8], message: &[u8], signature: &[u8]) ->
     };
     let Ok(pkcs1) = rsa::pkcs1v15::Signature::try_from(signature) else { return false };
     let Ok(pss) = rsa::pss::Signature::try_from(signature) else { return false };
-    let salt = alg.hash().len();
+    let salt = alg.hash().output_len();
     match alg {
         Alg::Rs256 => rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key).verify(message, &pkcs1).is_ok(),
         Alg::Rs384 => rsa::pkcs1v15::VerifyingKey::<Sha384>::new(key).verify(message, &pkcs1).is_ok(),

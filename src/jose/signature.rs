@@ -57,7 +57,7 @@ fn in_scalar_range(value: &[u8], n: &[u8]) -> bool {
 /// length in bytes (RSA signatures are exactly that long).
 pub fn check_shape(alg: Alg, signature: &[u8], rsa_modulus_len: Option<usize>) -> Result<(), Error> {
     let ok = match alg.family() {
-        Family::Hmac => signature.len() == alg.hash().len(),
+        Family::Hmac => signature.len() == alg.hash().output_len(),
         Family::RsaPkcs1 | Family::RsaPss => Some(signature.len()) == rsa_modulus_len,
         Family::Ed25519 => signature.len() == 64,
         Family::Ecdsa(curve) => {

@@ -34,7 +34,7 @@ pub fn describe(key: &Jwk, alg: Alg) -> Option<WebCryptoKey> {
             jwk: object([("kty", "RSA".into()), ("n", b64(n).into()), ("e", b64(e).into())]),
             import: object([("name", "RSA-PSS".into()), ("hash", hash.into())]),
             // RFC 7518 3.5: the salt is as long as the hash.
-            verify: object([("name", "RSA-PSS".into()), ("saltLength", alg.hash().len().into())]),
+            verify: object([("name", "RSA-PSS".into()), ("saltLength", alg.hash().output_len().into())]),
         },
         (Material::Ec { curve, x, y }, Family::Ecdsa(wanted)) if *curve == wanted => WebCryptoKey {
             jwk: object([

@@ -71,17 +71,17 @@ fn validate(
     state: &AppState,
     params: &HashMap<String, String>,
     repeated: Option<&str>,
-) -> Result<AuthRequest, Response> {
+) -> Result<AuthRequest, Box<Response>> {
     let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
-    let page_error = |d: &str| error_page(StatusCode::BAD_REQUEST, "invalid_request", d);
+    let page_error = |d: &str| Box::new(error_page(StatusCode::BAD_REQUEST, "invalid_request", d));
     if let Some(k @ ("client_id" | "redirect_uri")) = repeated {
         return Err(page_error(&format!("the parameter {k} is repeated")));
     }
     let client_id = get("client_id").ok_or_else(|| page_error("client_id is missing"))?;
     let client = match find_client(state, client_id) {
         Ok(Some(c)) => c,
-        Ok(None) => return Err(error_page(StatusCode::BAD_REQUEST, "invalid_client", "unknown client_id")),
-        Err(e) => return Err(e.into_response()),
+        Ok(None) => return Err(Box::new(error_page(StatusCode::BAD_REQUEST, "invalid_client", "unknown client_id"))),
+        Err(e) => return Err(Box::new(e.into_response())),
     };
     let redirect_uri = get("redirect_uri").ok_or_else(|| page_error("redirect_uri is missing"))?;
     if !client.redirect_uris.iter().any(|r| r == redirect_uri) {
@@ -89,7 +89,7 @@ fn validate(
     }
     let oauth_state = get("state");
     let fail = |error: &str, description: &str| {
-        redirect(
+        Box::new(redirect(
             redirect_uri,
             &[
                 ("error", Some(error)),
@@ -97,7 +97,7 @@ fn validate(
                 ("state", oauth_state),
                 ("iss", Some(state.signer.issuer())),
             ],
-        )
+        ))
     };
     if let Some(k) = repeated {
         return Err(fail("invalid_request", &format!("the parameter {k} is repeated")));
@@ -155,7 +155,7 @@ pub async fn show(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
     let (params, repeated) = collect(pairs);
     match validate(&state, &params, repeated.as_deref()) {
         Ok(request) => login_page(StatusCode::OK, &request.client.name, &request.scopes, &flow_params(&params), None),
-        Err(response) => response,
+        Err(response) => *response,
     }
 }
 
@@ -167,7 +167,7 @@ pub async fn submit(
     let (params, repeated) = collect(pairs);
     let request = match validate(&state, &params, repeated.as_deref()) {
         Ok(r) => r,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let issuer = state.signer.issuer().to_owned();
     if params.get("decision").map(String::as_str) != Some("allow") {
