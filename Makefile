@@ -9,7 +9,7 @@ export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 TARBALL_DIR := target/e2e
 PORT ?= 8080
 
-.PHONY: all bootstrap pkg pack server test test-native test-wasm test-e2e test-fuzz fuzz size bench demo clean
+.PHONY: all bootstrap lint pkg pack server test test-native test-wasm test-e2e test-fuzz fuzz size bench demo clean
 
 all: pkg
 
@@ -30,8 +30,18 @@ pack: pkg
 server: bootstrap
 	cargo build -p wasm-auth-server
 
-# Every test layer, then the shipped wasm's size.
-test: bootstrap test-native test-wasm test-e2e test-fuzz size
+# The gates first (formatting, lints), then every test layer, then the shipped wasm's size.
+test: bootstrap lint test-native test-wasm test-e2e test-fuzz size
+
+# rustfmt and clippy gate every change: the native workspace (crate, server, tests), and the
+# crate's wasm32 build both with the browser client (the full module) and without it
+# (`wasm-auth/verify`), since each feature set compiles code the other does not.
+lint: bootstrap
+	cargo fmt --all -- --check
+	cd fuzz && cargo fmt -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown -p wasm-auth --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown -p wasm-auth --lib --no-default-features -- -D warnings
 
 test-native: bootstrap
 	cargo test --workspace

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Makes a fresh machine ready to build, test and demo wasm-auth; every README command runs it.
 # Idempotent: each step checks what is there first, so a second run takes seconds.
-# Installs: the wasm32 target, the wasm-bindgen CLI at exactly the crate's version, wasm-pack,
-# cargo-fuzz, Debian's chromium + chromium-driver, and the npm dev dependencies of
-# package-lock.json.
+# Installs: rustfmt and clippy (if missing), the wasm32 target, the wasm-bindgen CLI at exactly
+# the crate's version, wasm-pack, cargo-fuzz, Debian's chromium + chromium-driver, and the npm
+# dev dependencies of package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -33,6 +33,14 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
+
+# 1b. rustfmt and clippy, which gate `make test` (`make lint`).
+for component in rustfmt clippy; do
+  if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+    log "adding the $component component"
+    rustup component add "$component" || die "cargo ${component/rustfmt/fmt} is missing and rustup could not add it"
+  fi
+done
 
 # 2. The wasm-bindgen CLI (and its test runner) at exactly the version Cargo.toml pins: any other
 #    version fails with "schema version must exactly match".
