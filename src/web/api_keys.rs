@@ -256,8 +256,8 @@ impl ApiKeyAuth {
             Err(error) => return Promise::reject(&error),
         };
         match self.placement {
-            Placement::Header => http::send_with(&request, "x-api-key", self.key.expose()),
-            Placement::Query => http::with_query(&request, "api_key", self.key.expose()),
+            Placement::Header => http::send_with(&request, &self.trusted, "x-api-key", self.key.expose()),
+            Placement::Query => http::with_query(&request, &self.trusted, "api_key", self.key.expose()),
         }
     }
 }

@@ -28,11 +28,11 @@ extern "C" {
     #[wasm_bindgen(js_name = originOf, catch)]
     pub fn origin_of(url: &str) -> Result<String, JsValue>;
     #[wasm_bindgen(js_name = sendWith)]
-    pub fn send_with(request: &web_request::Request, name: &str, value: &str) -> Promise;
+    pub fn send_with(request: &web_request::Request, trusted: &js_sys::Array, name: &str, value: &str) -> Promise;
     #[wasm_bindgen(js_name = withQuery)]
-    pub fn with_query(request: &web_request::Request, name: &str, value: &str) -> Promise;
+    pub fn with_query(request: &web_request::Request, trusted: &js_sys::Array, name: &str, value: &str) -> Promise;
     #[wasm_bindgen(js_name = sendWithCookies)]
-    pub fn send_with_cookies(request: &web_request::Request) -> Promise;
+    pub fn send_with_cookies(request: &web_request::Request, trusted: &js_sys::Array) -> Promise;
     #[wasm_bindgen(js_name = responseStatus)]
     pub fn response_status(response: &JsValue) -> u16;
     #[wasm_bindgen(js_name = monoNow)]

@@ -136,6 +136,6 @@ impl SessionClient {
             Ok(request) => request,
             Err(error) => return Promise::reject(&error),
         };
-        http::send_with_cookies(&request)
+        http::send_with_cookies(&request, &self.trusted)
     }
 }

@@ -75,29 +75,87 @@ export function prepare(input, init, base, trusted) {
 export function originOf(url) {
   return new URL(url).origin;
 }
-// Sends a copy of `request` with one header set (the original stays unsent, for a retry).
-export function sendWith(request, name, value) {
-  const copy = request.clone();
-  copy.headers.set(name, value);
-  return fetch(copy).catch((e) => {
-    if (e && e.name === 'AbortError') throw e;
-    throw coded('ERR_AUTH_NETWORK', `the server could not be reached: ${(e && e.message) || e}`);
+// Sends `request` with a credential that `decorate` adds to each hop's copy (the original
+// stays unsent, for a retry). A credential goes only where the caller trusted it, so a redirect
+// is followed only to a trusted origin, each hop checked before anything is sent, at most
+// MAX_REDIRECTS times; a redirect elsewhere is ERR_AUTH_HTTP. Browsers hide where a redirect
+// points ('opaqueredirect'), so there every redirect is ERR_AUTH_HTTP: the credential never
+// leaves for a place nobody checked. The caller's own `redirect: 'manual'` gets the redirect
+// answer itself, and `redirect: 'error'` any redirect as ERR_AUTH_HTTP.
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
+async function sendCredentialed(request, trusted, decorate) {
+  let current = request.clone();
+  for (let hops = 0; ; hops += 1) {
+    let response;
+    try {
+      response = await fetch(await decorate(new Request(current.clone(), { redirect: 'manual' })));
+    } catch (e) {
+      if (e && e.name === 'AbortError') throw e;
+      throw coded('ERR_AUTH_NETWORK', `the server could not be reached: ${(e && e.message) || e}`);
+    }
+    const hidden = response.type === 'opaqueredirect';
+    if (request.redirect === 'manual' || (!hidden && !REDIRECT_STATUSES.includes(response.status))) return response;
+    const location = hidden ? null : response.headers.get('location');
+    if (!hidden && location === null) return response;
+    const status = response.status;
+    if (hidden) throw redirectRefused(0, 'this runtime hides where it points, so no credential follows it');
+    if (request.redirect === 'error') throw redirectRefused(status, "the request's redirect mode is 'error'");
+    let target;
+    try {
+      target = new URL(location, current.url);
+    } catch {
+      throw redirectRefused(status, 'its Location is not a URL');
+    }
+    if (!trusted.includes(target.origin)) {
+      throw redirectRefused(status, `it points to ${target.origin}, which is not a trusted origin (allowedOrigins)`);
+    }
+    if (hops === MAX_REDIRECTS) throw redirectRefused(status, `more than ${MAX_REDIRECTS} redirects`);
+    current = await nextHop(current, target, status);
+  }
+}
+function redirectRefused(status, why) {
+  const error = coded('ERR_AUTH_HTTP', `the server answered with a redirect that wasm-auth does not follow: ${why}`);
+  error.status = status;
+  return error;
+}
+// The request a redirect leads to (the Fetch standard's rules): 303, and 301/302 after a POST,
+// become a GET without a body; the others keep the method and the body.
+async function nextHop(previous, target, status) {
+  const toGet = (status === 303 && previous.method !== 'HEAD') || ((status === 301 || status === 302) && previous.method === 'POST');
+  const method = toGet ? 'GET' : previous.method;
+  const headers = new Headers(previous.headers);
+  if (toGet) for (const name of ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']) headers.delete(name);
+  const body = method === 'GET' || method === 'HEAD' ? undefined : await previous.arrayBuffer();
+  return new Request(target, { method, headers, body, signal: previous.signal, redirect: 'manual' });
+}
+// TokenManager and ApiKeyAuth (placement "header"): the credential as one header.
+export function sendWith(request, trusted, name, value) {
+  return sendCredentialed(request, trusted, (hop) => {
+    hop.headers.set(name, value);
+    return hop;
   });
 }
 // ApiKeyAuth with placement "query": the key as ?api_key=, the request otherwise unchanged.
-export function withQuery(request, name, value) {
-  const url = new URL(request.url);
-  url.searchParams.set(name, value);
-  return fetch(new Request(url, request)).catch((e) => {
-    if (e && e.name === 'AbortError') throw e;
-    throw coded('ERR_AUTH_NETWORK', `the server could not be reached: ${(e && e.message) || e}`);
+export function withQuery(request, trusted, name, value) {
+  return sendCredentialed(request, trusted, (hop) => {
+    const url = new URL(hop.url);
+    url.searchParams.set(name, value);
+    return moved(hop, url);
   });
 }
-export function sendWithCookies(request) {
-  return fetch(new Request(request, { credentials: 'include' })).catch((e) => {
-    if (e && e.name === 'AbortError') throw e;
-    throw coded('ERR_AUTH_NETWORK', `the server could not be reached: ${(e && e.message) || e}`);
-  });
+// `request` sent to `url` instead. A body is read first: browsers refuse a streamed body from
+// one Request as another's (and would stream it only over HTTP/2).
+const REQUEST_FIELDS = ['method', 'headers', 'signal', 'redirect', 'credentials', 'cache', 'mode', 'referrer', 'referrerPolicy', 'integrity', 'keepalive'];
+async function moved(request, url) {
+  if (request.body === null) return new Request(url, request);
+  const init = { body: await request.arrayBuffer() };
+  for (const field of REQUEST_FIELDS) if (request[field] !== undefined) init[field] = request[field];
+  return new Request(url, init);
+}
+// SessionClient: the browser's cookies for the API's origin.
+export function sendWithCookies(request, trusted) {
+  return sendCredentialed(request, trusted, (hop) => new Request(hop, { credentials: 'include' }));
 }
 export function responseStatus(response) {
   return response.status;

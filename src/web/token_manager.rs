@@ -476,8 +476,13 @@ impl Session {
     /// `fetch` with the Bearer token; on a 401, one refresh and one retry.
     async fn fetch(self: &Rc<Self>, request: Request) -> Result<JsValue, JsValue> {
         let token = self.token(None).await.map_err(|e| to_js_error(&e))?;
-        let first =
-            JsFuture::from(http::send_with(&request, "authorization", &format!("Bearer {}", token.expose()))).await?;
+        let first = JsFuture::from(http::send_with(
+            &request,
+            &self.config.trusted,
+            "authorization",
+            &format!("Bearer {}", token.expose()),
+        ))
+        .await?;
         if http::response_status(&first) != 401 {
             return Ok(first);
         }
@@ -486,7 +491,13 @@ impl Session {
             // The session is over: the caller gets the server's 401 (the event says why).
             Err(_) => return Ok(first),
         };
-        JsFuture::from(http::send_with(&request, "authorization", &format!("Bearer {}", token.expose()))).await
+        JsFuture::from(http::send_with(
+            &request,
+            &self.config.trusted,
+            "authorization",
+            &format!("Bearer {}", token.expose()),
+        ))
+        .await
     }
 
     fn watch_wake(self: &Rc<Self>) {
