@@ -3,7 +3,9 @@
 //! One connection behind a mutex is plenty for a reference server; every statement is short
 //! (password hashing happens outside the lock).
 
-use std::path::Path;
+use std::fs::Permissions;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, params};
@@ -62,13 +64,82 @@ pub struct ClientSeed<'a> {
     pub grant_types: &'a str,
 }
 
+/// The database file; SQLite adds `-wal`, `-shm` and `-journal` files next to it.
+const DB_FILE: &str = "wasm-auth.sqlite3";
+const DB_FILE_SUFFIXES: [&str; 4] = ["", "-wal", "-shm", "-journal"];
+
+/// Refuses `path` if its mode lets group or others in (it holds the private signing key).
+fn check_private(path: &Path, what: &str, fix: &str) -> Result<(), String> {
+    let mode =
+        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?.permissions().mode();
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "{what} {} has mode {:04o}: it is readable or writable by group or others, and it holds the \
+             private signing key; refusing to start (run `chmod {fix} {}`, or choose another --data-dir)",
+            path.display(),
+            mode & 0o7777,
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Makes `data_dir` private, whatever the umask: created 0700 with a 0600 database file when
+/// new; refused when an existing directory or database file is open to group or others.
+/// SQLite gives its -wal, -shm and -journal files the database file's mode.
+fn prepare_data_dir(data_dir: &Path) -> Result<PathBuf, String> {
+    if data_dir.exists() {
+        check_private(data_dir, "the data directory", "700")?;
+    } else {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+        // The umask may have taken bits off the owner's; set exactly 0700.
+        std::fs::set_permissions(data_dir, Permissions::from_mode(0o700))
+            .map_err(|e| format!("cannot chmod {}: {e}", data_dir.display()))?;
+    }
+    for suffix in DB_FILE_SUFFIXES {
+        let file = data_dir.join(format!("{DB_FILE}{suffix}"));
+        if file.exists() {
+            check_private(&file, "the database file", "600")?;
+        }
+    }
+    let path = data_dir.join(DB_FILE);
+    if !path.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        std::fs::set_permissions(&path, Permissions::from_mode(0o600))
+            .map_err(|e| format!("cannot chmod {}: {e}", path.display()))?;
+    }
+    Ok(path)
+}
+
+/// After SQLite opened the database (and created its -wal and -shm files): every one 0600.
+fn restrict_db_files(data_dir: &Path) -> Result<(), String> {
+    for suffix in DB_FILE_SUFFIXES {
+        let file = data_dir.join(format!("{DB_FILE}{suffix}"));
+        if file.exists() {
+            std::fs::set_permissions(&file, Permissions::from_mode(0o600))
+                .map_err(|e| format!("cannot chmod {}: {e}", file.display()))?;
+        }
+    }
+    Ok(())
+}
+
 impl Db {
     /// Opens (creating on first start) `<data_dir>/wasm-auth.sqlite3` and seeds the demo user.
+    /// The directory and its files are private to the server's user (see `prepare_data_dir`).
     pub fn open(data_dir: &Path) -> Result<Db, String> {
-        std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
-        let path = data_dir.join("wasm-auth.sqlite3");
+        let path = prepare_data_dir(data_dir)?;
         let conn = Connection::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         conn.execute_batch(SCHEMA).map_err(|e| format!("schema: {e}"))?;
+        restrict_db_files(data_dir)?;
         let has_user: bool = conn
             .query_row("SELECT EXISTS(SELECT 1 FROM users WHERE email = ?1)", [DEMO_EMAIL], |r| r.get(0))
             .map_err(|e| format!("seed: {e}"))?;

@@ -2,7 +2,8 @@
 //! own data directory, and a small HTTP client that never follows redirects.
 #![allow(dead_code)] // each test binary uses a different part of it
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,7 +17,8 @@ pub const SPA: &str = "demo-spa";
 pub const SERVICE: &str = "demo-service";
 pub const SERVICE_SECRET: &str = "demo-service-secret";
 
-/// A directory under the system temp dir, removed on drop.
+/// A directory under the system temp dir, removed on drop; private (0700), as the server
+/// requires of its data directory.
 pub struct TempDir(PathBuf);
 
 impl TempDir {
@@ -26,6 +28,7 @@ impl TempDir {
         let path = std::env::temp_dir().join(format!("wasm-auth-it-{label}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).expect("temp dir");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).expect("chmod temp dir");
         TempDir(path)
     }
 
@@ -47,17 +50,57 @@ pub struct Server {
     log: Arc<Mutex<String>>,
 }
 
+/// The server binary with the harness's arguments (ephemeral port, `data_dir`, the demo page),
+/// then `args`; not started.
+pub fn command(data_dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wasm-auth-server"));
+    command.args(["--port", "0", "--data-dir"]).arg(data_dir);
+    if !args.contains(&"--www-dir") {
+        command.args(["--www-dir", concat!(env!("CARGO_MANIFEST_DIR"), "/../www")]);
+    }
+    command.args(args);
+    command
+}
+
+/// `command`, run through `sh` after `umask <umask>`.
+pub fn command_with_umask(umask: &str, data_dir: &Path, args: &[&str]) -> Command {
+    let plain = command(data_dir, args);
+    let mut wrapped = Command::new("sh");
+    wrapped.arg("-c").arg(format!("umask {umask} && exec \"$0\" \"$@\"")).arg(plain.get_program());
+    wrapped.args(plain.get_args());
+    wrapped
+}
+
+/// Runs `command` until it exits (killed after 20 s): whether it succeeded, and its stderr.
+pub fn run_to_exit(mut command: Command) -> (bool, String) {
+    let mut child = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("start the server binary");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    (status.is_some_and(|s| s.success()), if status.is_none() { format!("still running: {stderr}") } else { stderr })
+}
+
 impl Server {
     pub fn start(data_dir: &Path, args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wasm-auth-server"))
-            .args(["--port", "0", "--data-dir"])
-            .arg(data_dir)
-            .args(["--www-dir", concat!(env!("CARGO_MANIFEST_DIR"), "/../www")])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the server binary");
+        Server::spawn(command(data_dir, args))
+    }
+
+    pub fn spawn(mut command: Command) -> Server {
+        let mut child =
+            command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start the server binary");
         let stdout = child.stdout.take().expect("stdout");
         let mut reader = BufReader::new(stdout);
         let mut first = String::new();
@@ -116,6 +159,50 @@ impl Server {
 
     pub fn post_raw(&self, path: &str, content_type: &str, body: &str, headers: &[(&str, &str)]) -> Resp {
         send(agent().post(self.url(path)).header("content-type", content_type), headers, Some(body))
+    }
+
+    /// A request sent byte for byte as given (for request targets an HTTP library would
+    /// normalise, such as `//sub`); the connection is closed after the answer.
+    pub fn raw(&self, method: &str, target: &str) -> Resp {
+        let host = self.base.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(host).expect("connect");
+        write!(stream, "{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").expect("send");
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        let raw = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw.as_str(), ""));
+        let mut lines = head.split("\r\n");
+        let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        Resp { status, headers, body: body.to_owned() }
+    }
+
+    /// GETs the authorize page for `params`; returns the form token's cookie (`name=value`,
+    /// empty if none was set) and the form's hidden `csrf_token` (empty if none).
+    pub fn authorize_form(&self, params: &[(&str, &str)]) -> (String, String) {
+        let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
+        let page = self.get(&format!("/oauth/authorize?{query}"), &[]);
+        assert_eq!(page.status, 200, "{}", page.body);
+        let token = page
+            .body
+            .split("name=\"csrf_token\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or("")
+            .to_owned();
+        (page.cookie(), token)
+    }
+
+    /// Posts the login + consent form as the browser that loaded it would: the form token
+    /// from the page, its cookie, and the server's own Origin.
+    pub fn submit_authorize(&self, params: &[(&str, &str)], decision: &str) -> Resp {
+        let (cookie, token) = self.authorize_form(params);
+        let mut form = params.to_vec();
+        form.extend([("email", EMAIL), ("password", PASSWORD), ("decision", decision), ("csrf_token", &token)]);
+        self.post_form("/oauth/authorize", &form, &[("cookie", &cookie), ("origin", &self.base)])
     }
 
     /// Logs the demo user in through /v1/auth/login and returns the token answer.
