@@ -143,3 +143,24 @@ fn no_secret_reaches_the_server_log() {
         assert!(!log.contains(secret), "a secret reached the log");
     }
 }
+
+#[test]
+fn directory_redirects_never_leave_the_origin() {
+    let dir = TempDir::new("slashes");
+    let www = dir.path().join("www");
+    std::fs::create_dir_all(www.join("sub")).expect("www/sub");
+    std::fs::write(www.join("sub/index.html"), "<p>sub</p>").expect("index");
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &["--www-dir", www.to_str().unwrap_or("")]);
+    let plain = server.raw("GET", "/sub");
+    assert_eq!((plain.status, plain.header("location")), (307, Some("/sub/")), "an ordinary directory redirect");
+    for target in ["//sub", "///sub", "//sub?x=1", "/\\sub", "/%2F/sub", "//127.0.0.1/sub"] {
+        let r = server.raw("GET", target);
+        let location = r.header("location").unwrap_or("");
+        assert!(
+            !location.starts_with("//") && !location.starts_with("/\\") && !location.contains("://"),
+            "{target}: {} Location {location:?}",
+            r.status
+        );
+    }
+}

@@ -67,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors)
         .layer(CatchPanicLayer::custom(|_| ApiError::internal("a handler panicked").into_response()))
+        .layer(middleware::from_fn(same_origin_location))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
@@ -97,6 +98,24 @@ async fn no_store(request: Request, next: Next) -> Response {
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    }
+    response
+}
+
+/// A relative Location never names another host. ServeDir answers `GET //evil.example` (a
+/// directory) with `Location: //evil.example/`, which browsers read as a protocol-relative URL:
+/// an open redirect. Leading slashes and backslashes (browsers treat `\` as `/`, and drop tabs
+/// and newlines) collapse into one `/`, so the redirect stays on this origin.
+async fn same_origin_location(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let Some(location) = response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()) else {
+        return response;
+    };
+    let visible: String = location.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+    if visible.starts_with("//") || visible.starts_with("/\\") {
+        let path = visible.trim_start_matches(['/', '\\', ' ']);
+        let safe = HeaderValue::from_str(&format!("/{path}")).unwrap_or(HeaderValue::from_static("/"));
+        response.headers_mut().insert(header::LOCATION, safe);
     }
     response
 }
