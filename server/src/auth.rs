@@ -12,6 +12,8 @@ use crate::keys;
 use crate::state::AppState;
 use crate::util;
 
+/// The session cookie's name over http; `__Host-wasm_auth_session` behind https
+/// (see `AppState::cookie_name`).
 pub const SESSION_COOKIE: &str = "wasm_auth_session";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,7 +127,7 @@ impl FromRequestParts<AppState> for Principal {
         if let Some(key) = query_param(parts, "api_key") {
             return api_key(state, &key);
         }
-        if let Some(session_id) = cookie(&parts.headers, SESSION_COOKIE) {
+        if let Some(session_id) = cookie(&parts.headers, &state.cookie_name(SESSION_COOKIE)) {
             let (user_id, scopes) = session_user(state, &session_id)?
                 .ok_or_else(|| ApiError::invalid_token("the session has ended; log in again"))?;
             check_origin(state, &parts.method, &parts.headers)?;

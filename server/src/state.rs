@@ -25,4 +25,16 @@ impl AppState {
     pub fn origin_allowed(&self, origin: &str) -> bool {
         self.allowed_origins.iter().any(|o| o == origin)
     }
+
+    /// Whether the public URL (the issuer) is https: cookies are then Secure and `__Host-`.
+    pub fn https(&self) -> bool {
+        self.signer.issuer().starts_with("https://")
+    }
+
+    /// The name of the cookie `base` is: `__Host-<base>` behind https (a cookie only this host
+    /// can set: Secure, Path=/, no Domain), plain `<base>` over http, where browsers refuse
+    /// `__Host-` cookies (they need Secure).
+    pub fn cookie_name(&self, base: &str) -> String {
+        if self.https() { format!("__Host-{base}") } else { base.to_owned() }
+    }
 }

@@ -164,3 +164,24 @@ fn cors_allows_the_demo_origins_with_credentials_and_nothing_else() {
     assert_eq!(preflight(&server.base).as_deref(), Some(server.base.as_str()));
     assert_eq!(preflight("https://evil.example"), None);
 }
+
+#[test]
+fn behind_https_the_session_cookie_is_host_prefixed_and_only_that_name_is_accepted() {
+    let dir = TempDir::new("hostcookie");
+    let server = Server::start(dir.path(), &["--issuer", "https://auth.example.test"]);
+    let login = server.post_json("/v1/session/login", &json!({ "email": EMAIL, "password": PASSWORD }), &[]);
+    assert_eq!(login.status, 200, "{}", login.body);
+    let set_cookie = login.header("set-cookie").unwrap_or("").to_owned();
+    assert!(set_cookie.starts_with("__Host-wasm_auth_session="), "{set_cookie}");
+    assert!(set_cookie.contains("; Path=/;") && set_cookie.contains("; Secure"), "{set_cookie}");
+    assert!(!set_cookie.to_ascii_lowercase().contains("domain="), "{set_cookie}");
+    let cookie = login.cookie();
+    assert_eq!(server.get("/v1/session", &[("cookie", &cookie)]).status, 200, "the prefixed cookie is read back");
+    assert_eq!(server.get("/v1/resources", &[("cookie", &cookie)]).json()["authenticated_via"], "session");
+    // A cookie without the prefix could have been planted by a sibling host: not a session here.
+    let unprefixed = cookie.trim_start_matches("__Host-").to_owned();
+    server.get("/v1/session", &[("cookie", &unprefixed)]).expect_error(401, "unauthorized");
+    let logout = server.post_json("/v1/session/logout", &json!({}), &[("cookie", &cookie)]);
+    assert!(logout.header("set-cookie").is_some_and(|c| c.starts_with("__Host-wasm_auth_session=;")));
+    server.get("/v1/session", &[("cookie", &cookie)]).expect_error(401, "invalid_token");
+}

@@ -1,5 +1,6 @@
 //! Cookie sessions: POST /v1/session/login and POST /v1/session/logout. The cookie is HttpOnly
-//! and SameSite=Lax (Secure over https); only the SHA-256 of its value is stored.
+//! and SameSite=Lax (Secure and `__Host-` prefixed over https); only the SHA-256 of its value is
+//! stored.
 
 use std::net::SocketAddr;
 
@@ -24,16 +25,16 @@ pub struct LoginBody {
 }
 
 fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
-    state.signer.issuer().starts_with("https://")
-        || headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https")
+    state.https() || headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https")
 }
 
-fn set_cookie(value: &str, max_age: u64, secure: bool) -> ApiResult<HeaderValue> {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ))
-    .map_err(ApiError::internal)
+/// `__Host-wasm_auth_session` behind https (Secure, Path=/, no Domain: no other host can set
+/// or shadow it), `wasm_auth_session` over http.
+fn set_cookie(state: &AppState, headers: &HeaderMap, value: &str, max_age: u64) -> ApiResult<HeaderValue> {
+    let name = state.cookie_name(SESSION_COOKIE);
+    let secure = if is_https(state, headers) { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
+        .map_err(ApiError::internal)
 }
 
 pub async fn login(
@@ -51,7 +52,7 @@ pub async fn login(
         "INSERT INTO sessions (id_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
         rusqlite::params![util::sha256_hex(&session_id), user.id, util::now() + ttl as i64],
     )?;
-    let cookie = set_cookie(&session_id, ttl, is_https(&state, &headers))?;
+    let cookie = set_cookie(&state, &headers, &session_id, ttl)?;
     let body = json!({ "user": { "id": user.id, "email": user.email }, "expires_in": ttl });
     Ok(([(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
 }
@@ -59,7 +60,8 @@ pub async fn login(
 /// GET /v1/session: who the session cookie belongs to. Lets an SPA check after a reload (or
 /// right after login, to detect blocked cookies) without reading the HttpOnly cookie.
 pub async fn current(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<axum::Json<serde_json::Value>> {
-    let session_id = auth::cookie(&headers, SESSION_COOKIE).ok_or_else(ApiError::missing_credentials)?;
+    let session_id =
+        auth::cookie(&headers, &state.cookie_name(SESSION_COOKIE)).ok_or_else(ApiError::missing_credentials)?;
     let row: Option<(String, String, i64)> = state.db.lock()?.query_row(
         "SELECT u.id, u.email, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?1 AND s.expires_at > ?2",
         rusqlite::params![util::sha256_hex(&session_id), util::now()],
@@ -71,9 +73,9 @@ pub async fn current(State(state): State<AppState>, headers: HeaderMap) -> ApiRe
 
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     auth::check_origin(&state, &Method::POST, &headers)?;
-    if let Some(session_id) = auth::cookie(&headers, SESSION_COOKIE) {
+    if let Some(session_id) = auth::cookie(&headers, &state.cookie_name(SESSION_COOKIE)) {
         state.db.lock()?.execute("DELETE FROM sessions WHERE id_hash = ?1", [util::sha256_hex(&session_id)])?;
     }
-    let cookie = set_cookie("", 0, is_https(&state, &headers))?;
+    let cookie = set_cookie(&state, &headers, "", 0)?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
