@@ -56,8 +56,9 @@ pub struct Config {
     #[arg(long, env = "WASM_AUTH_PKG_DIR", default_value = "pkg")]
     pub pkg_dir: PathBuf,
 
-    /// Count requests per method and path and serve the counts at GET /_stats (for tests and
-    /// the demo, which show how many refreshes the client made; off by default).
+    /// Count requests per method and route template (e.g. DELETE /v1/api-keys/{id}) and serve
+    /// the counts at GET /_stats (for tests and the demo, which show how many refreshes the
+    /// client made; off by default).
     #[arg(long, env = "WASM_AUTH_REQUEST_STATS")]
     pub request_stats: bool,
 }

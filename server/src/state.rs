@@ -17,7 +17,8 @@ pub struct AppState {
     /// Origins trusted for CORS and for cookie-authenticated state changes: the server's own
     /// origin(s) plus `--cors-origin`.
     pub allowed_origins: Arc<Vec<String>>,
-    /// "METHOD /path" -> requests answered, kept only with `--request-stats`.
+    /// "METHOD /route/{template}" -> requests answered, kept only with `--request-stats`
+    /// (bounded: see `routes::count_request`).
     pub request_counts: Arc<Mutex<BTreeMap<String, u64>>>,
 }
 

@@ -203,3 +203,32 @@ fn request_stats_count_each_endpoint_only_when_enabled() {
     let plain = Server::start(dir.path(), &[]);
     assert_eq!(plain.get("/_stats", &[]).status, 404);
 }
+
+#[test]
+fn request_stats_count_route_templates_in_a_bounded_table() {
+    let dir = TempDir::new("statsbound");
+    let server = Server::start(dir.path(), &["--request-stats"]);
+    let auth = bearer(server.login()["access_token"].as_str().unwrap_or(""));
+    let key = server
+        .post_json("/v1/api-keys", &json!({ "name": "k", "scopes": ["read:resources"] }), &[("authorization", &auth)])
+        .json();
+    let id = key["id"].as_str().unwrap_or("key_missing").to_owned();
+    assert_eq!(server.delete(&format!("/v1/api-keys/{id}"), &[("authorization", &auth)]).status, 204);
+    let long = "a".repeat(2000);
+    for i in 0..300 {
+        server.get(&format!("/v1/{long}{i}"), &[]);
+        server.get(&format!("/static-{i}-{long}"), &[]);
+        server.delete(&format!("/v1/api-keys/key_{i:016x}"), &[("authorization", &auth)]);
+    }
+    for method in ["PURGE", "X-CUSTOM-1", "X-CUSTOM-2"] {
+        server.raw(method, "/v1/resources");
+    }
+    let stats = server.get("/_stats", &[]);
+    assert_eq!(stats.status, 200);
+    assert!(stats.body.len() < 2048, "{} bytes: {}", stats.body.len(), &stats.body[..stats.body.len().min(500)]);
+    assert!(!stats.body.contains(&id) && !stats.body.contains("key_0"), "no key id: {}", stats.body);
+    let requests = &stats.json()["requests"];
+    assert_eq!(requests["POST /v1/auth/login"], 1);
+    assert_eq!(requests["DELETE /v1/api-keys/{id}"], 301, "{}", stats.body);
+    assert!(!stats.body.contains("X-CUSTOM"), "methods are bounded too: {}", stats.body);
+}

@@ -9,7 +9,7 @@ mod session;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -72,9 +72,26 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Most keys the request counter holds; a full table counts the rest under one key.
+const MAX_STATS_KEYS: usize = 256;
+
+/// Counts a request under "METHOD /route/{template}" (axum's MatchedPath: never the raw path,
+/// which is the caller's to choose and may name other users' key ids). Methods beyond the
+/// standard ones count as OTHER, so the table is bounded by the routes.
 async fn count_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let key = format!("{} {}", request.method(), request.uri().path());
+    let method = request.method();
+    let method =
+        if [Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::DELETE, Method::PATCH, Method::OPTIONS]
+            .contains(method)
+        {
+            method.as_str()
+        } else {
+            "OTHER"
+        };
+    let route = request.extensions().get::<MatchedPath>().map_or("(no route)", MatchedPath::as_str);
+    let key = format!("{method} {route}");
     if let Ok(mut counts) = state.request_counts.lock() {
+        let key = if counts.len() < MAX_STATS_KEYS || counts.contains_key(&key) { key } else { "(other)".to_owned() };
         *counts.entry(key).or_default() += 1;
     }
     next.run(request).await
