@@ -108,6 +108,94 @@ fn has_roca_fingerprint(n: &[u8]) -> bool {
     })
 }
 
+/// The encodings (y, little-endian, sign bit cleared) of the 8 points of small order on
+/// edwards25519, non-canonical ones included: as in libsodium's `ge25519_has_small_order`.
+const SMALL_ORDER: [[u8; 32]; 7] = {
+    const fn filled(first: u8, fill: u8, last: u8) -> [u8; 32] {
+        let mut out = [fill; 32];
+        out[0] = first;
+        out[31] = last;
+        out
+    }
+    [
+        // y = 0: the two points of order 4.
+        filled(0x00, 0x00, 0x00),
+        // y = 1: the identity (order 1).
+        filled(0x01, 0x00, 0x00),
+        // The two y of the four points of order 8.
+        [
+            0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf,
+            0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05,
+        ],
+        [
+            0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f, 0x2a, 0x20,
+            0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a,
+        ],
+        // y = p - 1 = -1 (order 2).
+        filled(0xec, 0xff, 0x7f),
+        // y = p and p + 1: non-canonical encodings of 0 and 1.
+        filled(0xed, 0xff, 0x7f),
+        filled(0xee, 0xff, 0x7f),
+    ]
+};
+
+/// Whether an Ed25519 public key is a point of small order (RFC 8032 implementations that
+/// accept it verify a signature (R = that point, S = 0) for every message). The sign bit of x
+/// is ignored, so both signs of each point, and the "negative zero" encodings, are caught.
+fn has_small_order(encoded: &[u8]) -> bool {
+    let Ok(point) = <[u8; 32]>::try_from(encoded) else { return false };
+    SMALL_ORDER.iter().any(|bad| bad[..31] == point[..31] && bad[31] == point[31] & 0x7f)
+}
+
+/// Whether `bytes` are a DER public key or certificate (SubjectPublicKeyInfo, PKCS#1
+/// RSAPublicKey, X.509 Certificate): one SEQUENCE spanning the input whose elements have the
+/// shape of one of those. The full shape is required so that random secrets that happen to
+/// start with 0x30 are never taken for keys.
+fn is_der_public_key(bytes: &[u8]) -> bool {
+    let Ok((0x30, body, [])) = super::spki::tlv(bytes) else { return false };
+    let mut tags = Vec::new();
+    let mut first_child = &[][..];
+    let mut rest = body;
+    while !rest.is_empty() {
+        let Ok((tag, value, next)) = super::spki::tlv(rest) else { return false };
+        if tags.is_empty() {
+            first_child = value;
+        }
+        tags.push(tag);
+        rest = next;
+    }
+    let algorithm_identifier = || matches!(super::spki::tlv(first_child), Ok((0x06, _, _)));
+    match tags.as_slice() {
+        [0x30, 0x03] => algorithm_identifier(), // SubjectPublicKeyInfo
+        [0x02, 0x02] => true,                   // RSAPublicKey
+        [0x30, 0x30, 0x03] => true,             // Certificate
+        _ => false,
+    }
+}
+
+/// Why `secret` is a public key rather than a shared secret, if it is one: PEM text, a JWK as
+/// JSON text, or DER bytes (raw, or as base64 text). HMAC with a public key as its secret is the
+/// classic algorithm-confusion attack: anyone who has the public key can sign.
+fn public_key_as_secret(secret: &[u8]) -> Option<&'static str> {
+    if secret.windows(10).any(|w| w == b"-----BEGIN") {
+        return Some("a PEM key is not an HMAC secret; pass a public key as publicKey, not as secret");
+    }
+    if let Ok(value) = crate::jose::json::parse_value(secret) {
+        if value.get("kty").is_some() || value.get("keys").is_some() {
+            return Some("a JWK is not an HMAC secret; pass it as jwk (or a JWK Set as jwks), not as secret");
+        }
+    }
+    let base64_der = || {
+        let text: Vec<u8> = secret.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.decode(&text).is_ok_and(|der| is_der_public_key(&der))
+    };
+    if is_der_public_key(secret) || base64_der() {
+        return Some("DER public key bytes are not an HMAC secret; pass the key as publicKey (PEM) or jwk");
+    }
+    None
+}
+
 impl Jwk {
     /// Parses one JWK (a JSON object).
     pub fn from_json(value: &Value) -> Result<Jwk, Error> {
@@ -145,6 +233,9 @@ impl Jwk {
                 if k.is_empty() {
                     return Err(bad("empty \"k\""));
                 }
+                if let Some(why) = public_key_as_secret(&k) {
+                    return Err(bad(format!("\"k\" holds a public key: {why}")));
+                }
                 Material::Oct(k)
             }
             "RSA" => {
@@ -181,6 +272,11 @@ impl Jwk {
                 if x.len() != 32 {
                     return Err(bad("Ed25519 public keys are 32 bytes"));
                 }
+                if has_small_order(&x) {
+                    return Err(bad(
+                        "Ed25519 public key of small order: with it, a forged signature verifies for any token",
+                    ));
+                }
                 Material::Ed25519(x)
             }
             other => return Err(Error::NotSupported(format!("key type {other:?}"))),
@@ -195,11 +291,12 @@ impl Jwk {
     }
 
     /// A shared secret given directly (not as a JWK). RFC 7518 section 3.2 requires a key at
-    /// least as long as the hash, so HS256 needs 32 bytes; PEM text is refused, since using a
-    /// public key as an HMAC secret is the classic algorithm-confusion attack.
+    /// least as long as the hash, so HS256 needs 32 bytes; a public key (PEM, JWK JSON or DER)
+    /// is refused, since using a public key as an HMAC secret is the classic
+    /// algorithm-confusion attack.
     pub fn from_secret(secret: &[u8]) -> Result<Jwk, Error> {
-        if secret.windows(10).any(|w| w == b"-----BEGIN") {
-            return Err(bad("a PEM key is not an HMAC secret; pass public keys as keys, not as secrets"));
+        if let Some(why) = public_key_as_secret(secret) {
+            return Err(bad(why));
         }
         if secret.len() < 32 {
             return Err(bad("an HMAC secret must be at least 32 bytes (RFC 7518 section 3.2)"));
@@ -236,6 +333,11 @@ impl Jwk {
 mod tests {
     use super::*;
     use crate::jose::json::json;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+
+    /// An RSA-2048 SubjectPublicKeyInfo (the modulus RSA_N below), base64 DER as in a PEM body.
+    const RSA_SPKI: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd/wWJcyQoTbji9k0l8W26mPddxHmfHQp+Vaw+4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL+yRT+SFd2lZS+pCgNMsD1W/YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb/7OMg0LOL+bSf63kpaSHSXndS5z5rexMdbBYUsLA9e+KXBdQOS+UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6/I5IhlJH7aGhyxXFvUK+DWNmoudF8NAco9/h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQIDAQAB";
 
     const RSA_N: &str = "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
 
@@ -288,12 +390,97 @@ mod tests {
         }
     }
 
+    fn ed25519(x: &[u8]) -> Result<Jwk, Error> {
+        use base64::Engine as _;
+        let x = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(x);
+        Jwk::from_json(&json!({ "kty": "OKP", "crv": "Ed25519", "x": x }))
+    }
+
+    #[test]
+    fn ed25519_keys_of_small_order_are_refused_in_every_encoding() {
+        // With the identity point as the key, (R = identity, S = 0) is a valid signature of
+        // every message for a verifier that does not check the key's order (node:crypto,
+        // WebCrypto, jose): such keys must never be imported.
+        let identity = [&[1u8][..], &[0; 31]].concat();
+        assert_eq!(ed25519(&identity).expect_err("identity").code(), "ERR_JWK_INVALID");
+        for encoding in SMALL_ORDER {
+            for sign in [0u8, 0x80] {
+                let mut key = encoding;
+                key[31] |= sign;
+                assert_eq!(ed25519(&key).map(|_| ()).map_err(|e| e.code()), Err("ERR_JWK_INVALID"), "{key:02x?}");
+            }
+        }
+        // An ordinary key (RFC 8037 A.2) still imports.
+        assert!(ed25519(&b64_decode("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "x").expect("b64")).is_ok());
+    }
+
+    /// Cross-checks with ed25519-dalek (native, or wasm with `pure-rust`).
+    #[cfg(any(not(target_arch = "wasm32"), feature = "pure-rust"))]
+    #[test]
+    fn every_blocklisted_encoding_that_decodes_is_a_small_order_point() {
+        for encoding in SMALL_ORDER {
+            for sign in [0u8, 0x80] {
+                let mut key = encoding;
+                key[31] |= sign;
+                if let Ok(point) = ed25519_dalek::VerifyingKey::from_bytes(&key) {
+                    assert!(point.is_weak(), "{key:02x?} is not of small order");
+                }
+            }
+        }
+    }
+
+    #[cfg(any(not(target_arch = "wasm32"), feature = "pure-rust"))]
+    #[test]
+    fn ed25519_small_order_blocklist_covers_all_eight_torsion_points() {
+        // A point T of order 8 generates the 8 points of small order: T, 2T, ..., 8T = identity.
+        // Each must be blocklisted, in both signs of x.
+        let t = ed25519_dalek::VerifyingKey::from_bytes(&SMALL_ORDER[2]).expect("order-8 point").to_edwards();
+        let mut multiple = t;
+        let mut distinct = Vec::new();
+        for _ in 0..8 {
+            let mut encoding = multiple.compress().to_bytes();
+            if !distinct.contains(&encoding) {
+                distinct.push(encoding);
+            }
+            assert!(has_small_order(&encoding), "{encoding:02x?}");
+            encoding[31] ^= 0x80;
+            assert!(has_small_order(&encoding), "{encoding:02x?} (other sign)");
+            multiple += t;
+        }
+        assert_eq!(distinct.len(), 8);
+    }
+
     #[test]
     fn secrets_must_be_long_enough_and_not_pem() {
         assert!(Jwk::from_secret(&[7; 32]).is_ok());
         assert_eq!(Jwk::from_secret(&[7; 31]).expect_err("short").code(), "ERR_JWK_INVALID");
         let pem = b"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n";
         assert_eq!(Jwk::from_secret(pem).expect_err("pem").code(), "ERR_JWK_INVALID");
+        // A public key in any other form is not a secret either: JWK JSON (a JWK Set too) ...
+        let jwk = br#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}"#;
+        let jwks = br#" { "keys": [] } "#;
+        for json in [&jwk[..], &jwks[..]] {
+            let err = Jwk::from_secret(json).expect_err("JWK as a secret");
+            assert_eq!(err.code(), "ERR_JWK_INVALID");
+            assert!(err.to_string().contains("jwk"), "{err}");
+        }
+        // ... and DER: SubjectPublicKeyInfo (an RSA-2048 and an Ed25519 one), raw or base64.
+        let spki = STANDARD.decode(RSA_SPKI).expect("base64");
+        let ed_spki = STANDARD.decode("MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=").expect("b64");
+        for der in [&spki[..], &ed_spki[..], RSA_SPKI.as_bytes()] {
+            let err = Jwk::from_secret(der).expect_err("DER as a secret");
+            assert_eq!(err.code(), "ERR_JWK_INVALID");
+            assert!(err.to_string().contains("publicKey"), "{err}");
+        }
+        // The same bytes as an oct JWK's "k" are refused too.
+        let k = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&spki);
+        assert_eq!(Jwk::from_json(&json!({ "kty": "oct", "k": k })).expect_err("oct SPKI").code(), "ERR_JWK_INVALID");
+        // Secrets that merely start like DER, or are JSON without "kty", are still secrets.
+        let mut lookalike = vec![0x30, 0x1e];
+        lookalike.extend_from_slice(&[7; 30]);
+        assert!(Jwk::from_secret(&lookalike).is_ok());
+        assert!(Jwk::from_secret(br#"{"note":"a JSON text used as a long shared secret"}"#).is_ok());
+        assert!(Jwk::from_secret(b"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA").is_ok(), "base64 of a secret");
         // A 32-byte key cannot verify HS512, whose key must be 64 bytes.
         let key = Jwk::from_secret(&[7; 32]).expect("ok");
         assert!(key.supports(Alg::Hs256) && !key.supports(Alg::Hs512));

@@ -20,7 +20,7 @@ fn bad(why: &str) -> Error {
 }
 
 /// One DER element: (tag, contents, rest). Definite lengths of up to 3 bytes only.
-fn tlv(input: &[u8]) -> Result<(u8, &[u8], &[u8]), Error> {
+pub(crate) fn tlv(input: &[u8]) -> Result<(u8, &[u8], &[u8]), Error> {
     let (&tag, rest) = input.split_first().ok_or_else(|| bad("truncated DER"))?;
     let (&first, rest) = rest.split_first().ok_or_else(|| bad("truncated DER"))?;
     let (len, rest) = match first {
