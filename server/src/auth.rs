@@ -52,21 +52,45 @@ fn query_param(parts: &Parts, name: &str) -> Option<String> {
     url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
-/// CSRF defence for cookie-authenticated requests that change state: a browser always sends
-/// Origin on such requests, so a foreign or missing-but-cross-site Origin is refused. Clients
-/// that are not browsers (curl) send no Origin and carry no ambient cookie risk.
+/// The origin a browser says a request comes from: the Origin header, else the origin of the
+/// Referer (browsers that omit Origin still send Referer unless a policy strips it). `None`
+/// when neither is sent; an unparsable or opaque value is `"null"`, which no list allows.
+pub fn claimed_origin(headers: &HeaderMap) -> Option<String> {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        return Some(origin.to_str().unwrap_or("null").to_owned());
+    }
+    let referer = headers.get(header::REFERER)?;
+    let origin = referer
+        .to_str()
+        .ok()
+        .and_then(|r| url::Url::parse(r).ok())
+        .map_or_else(|| "null".to_owned(), |u| u.origin().ascii_serialization());
+    Some(origin)
+}
+
+/// Whether a state-changing request may come from where it says: its Origin (else its
+/// Referer's origin) must be one `allowed` accepts. A request with neither header is accepted
+/// unless `Sec-Fetch-Site` says cross-site or same-site: every browser that could be made to
+/// send one (an attacker's page) sends Origin on a POST, or `Origin: null` when a referrer
+/// policy hides it, so such a request comes from a client that is not a browser (curl, a
+/// server), which carries no ambient cookie.
+pub fn same_origin_request(headers: &HeaderMap, allowed: impl Fn(&str) -> bool) -> bool {
+    match claimed_origin(headers) {
+        Some(origin) => allowed(&origin),
+        None => !headers
+            .get("sec-fetch-site")
+            .is_some_and(|v| v.as_bytes() == b"cross-site" || v.as_bytes() == b"same-site"),
+    }
+}
+
+/// CSRF defence for cookie-authenticated requests that change state (and for the session
+/// login): see [`same_origin_request`], against the allowed origins (the server's own and
+/// `--cors-origin`).
 pub fn check_origin(state: &AppState, method: &Method, headers: &HeaderMap) -> ApiResult<()> {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }
-    match headers.get(header::ORIGIN).map(|v| v.to_str().unwrap_or("")) {
-        Some(origin) if state.origin_allowed(origin) => Ok(()),
-        Some(_) => Err(ApiError::csrf()),
-        None => {
-            let cross_site = headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site");
-            if cross_site { Err(ApiError::csrf()) } else { Ok(()) }
-        }
-    }
+    if same_origin_request(headers, |origin| state.origin_allowed(origin)) { Ok(()) } else { Err(ApiError::csrf()) }
 }
 
 fn bearer(state: &AppState, value: &str) -> ApiResult<Principal> {

@@ -93,7 +93,7 @@ impl ApiError {
         Self::new(
             StatusCode::FORBIDDEN,
             "invalid_request",
-            "cross-origin request refused: the Origin is not allowed for cookie-authenticated changes",
+            "cross-origin request refused: the Origin (or, without one, the Referer) is not allowed for cookie-authenticated changes",
         )
     }
 

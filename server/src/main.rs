@@ -73,8 +73,9 @@ async fn run(config: Config) -> Result<(), String> {
         },
     ])?;
 
-    let mut allowed_origins =
-        vec![issuer.clone(), format!("http://127.0.0.1:{port}"), format!("http://localhost:{port}")];
+    let own_origins =
+        vec![issuer_origin(&issuer), format!("http://127.0.0.1:{port}"), format!("http://localhost:{port}")];
+    let mut allowed_origins = own_origins.clone();
     allowed_origins.extend(config.cors_origins.iter().map(|o| o.trim_end_matches('/').to_owned()));
     allowed_origins.dedup();
 
@@ -83,6 +84,7 @@ async fn run(config: Config) -> Result<(), String> {
         signer: Arc::new(signer),
         limiter: Arc::new(LoginLimiter::new(config.login_max_failures, config.login_window)),
         allowed_origins: Arc::new(allowed_origins),
+        own_origins: Arc::new(own_origins),
         config: Arc::new(config.clone()),
         request_counts: Arc::default(),
     };
@@ -100,6 +102,12 @@ async fn run(config: Config) -> Result<(), String> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server: {e}"))
+}
+
+/// The origin of the issuer URL (an issuer with a path, e.g. https://host/auth, has the
+/// origin https://host); the URL itself if it does not parse.
+fn issuer_origin(issuer: &str) -> String {
+    url::Url::parse(issuer).map_or_else(|_| issuer.to_owned(), |u| u.origin().ascii_serialization())
 }
 
 async fn shutdown_signal() {

@@ -17,6 +17,9 @@ pub struct AppState {
     /// Origins trusted for CORS and for cookie-authenticated state changes: the server's own
     /// origin(s) plus `--cors-origin`.
     pub allowed_origins: Arc<Vec<String>>,
+    /// The server's own origins (the issuer's, and 127.0.0.1 / localhost on its port): where
+    /// the OAuth login form may be posted from.
+    pub own_origins: Arc<Vec<String>>,
     /// "METHOD /route/{template}" -> requests answered, kept only with `--request-stats`
     /// (bounded: see `routes::count_request`).
     pub request_counts: Arc<Mutex<BTreeMap<String, u64>>>,

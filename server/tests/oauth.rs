@@ -33,9 +33,7 @@ fn query(params: &[(&str, &str)]) -> String {
 
 /// Submits the login + consent form; returns the redirect Location.
 fn consent(server: &Server, redirect_uri: &str, extra: &[(&str, &str)], decision: &str) -> url::Url {
-    let mut params = authorize_params(redirect_uri, extra);
-    params.extend([("email", EMAIL), ("password", PASSWORD), ("decision", decision)]);
-    let r = server.post_form("/oauth/authorize", &params, &[]);
+    let r = server.submit_authorize(&authorize_params(redirect_uri, extra), decision);
     assert_eq!(r.status, 303, "{}", r.body);
     url::Url::parse(r.header("location").unwrap_or("")).expect("Location is a URL")
 }
@@ -198,8 +196,9 @@ fn wrong_password_on_the_login_page_shows_the_form_again_without_redirecting() {
     let server = Server::start(dir.path(), &[]);
     let redirect = server.url("/callback");
     let mut params = authorize_params(&redirect, &[]);
-    params.extend([("email", EMAIL), ("password", "wrong"), ("decision", "allow")]);
-    let r = server.post_form("/oauth/authorize", &params, &[]);
+    let (cookie, token) = server.authorize_form(&params);
+    params.extend([("email", EMAIL), ("password", "wrong"), ("decision", "allow"), ("csrf_token", &token)]);
+    let r = server.post_form("/oauth/authorize", &params, &[("cookie", &cookie), ("origin", &server.base)]);
     assert_eq!(r.status, 401);
     assert_eq!(r.header("location"), None);
     assert!(r.body.contains("Invalid email or password"));

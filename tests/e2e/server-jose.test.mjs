@@ -52,11 +52,17 @@ test('client-credentials tokens verify with jose', async () => {
 test('the ID token of the code flow verifies with jose (aud = client, nonce)', async () => {
   const verifier = 'a'.repeat(43);
   const redirectUri = `${server.url}/callback`;
-  const consent = await post('/oauth/authorize', {
+  const flow = {
     response_type: 'code', client_id: 'demo-spa', redirect_uri: redirectUri, scope: 'openid read:resources', state: 's',
     nonce: 'n-123', code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
-    email: 'user@example.com', password: 'securepassword', decision: 'allow',
-  }, 'form');
+  };
+  // The login form as a browser gets it: its form token, and the cookie that token is bound to.
+  const page = await fetch(`${server.url}/oauth/authorize?${new URLSearchParams(flow)}`);
+  const csrfToken = /name="csrf_token" value="([^"]+)"/.exec(await page.text())?.[1];
+  const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const consent = await post('/oauth/authorize', {
+    ...flow, email: 'user@example.com', password: 'securepassword', decision: 'allow', csrf_token: csrfToken,
+  }, 'form', { cookie, origin: server.url });
   assert.equal(consent.status, 303);
   const code = new URL(consent.headers.get('location')).searchParams.get('code');
   const tokens = await (await post('/oauth/token', {

@@ -6,15 +6,16 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::page::{error_page, login_page};
 use super::{Client, find_client};
-use crate::credentials;
+use crate::error::ApiError;
 use crate::extract::Form;
 use crate::state::AppState;
 use crate::util;
+use crate::{auth, credentials};
 
 /// The request parameters echoed into the login form and checked again on POST.
 const FLOW_PARAMS: [&str; 8] = [
@@ -149,12 +150,54 @@ fn flow_params(params: &HashMap<String, String>) -> Vec<(&'static str, &str)> {
     FLOW_PARAMS.iter().filter_map(|k| params.get(*k).map(|v| (*k, v.as_str()))).collect()
 }
 
-pub async fn show(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+/// The form token's cookie: `wasm_auth_csrf`, `__Host-wasm_auth_csrf` behind https.
+const CSRF_COOKIE: &str = "wasm_auth_csrf";
+
+/// The browser's form token: its cookie's value when it has a well-formed one (several tabs
+/// share it), else a fresh one (256 random bits).
+fn form_token(state: &AppState, headers: &HeaderMap) -> crate::error::ApiResult<String> {
+    match auth::cookie(headers, &state.cookie_name(CSRF_COOKIE)) {
+        Some(token)
+            if token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            Ok(token)
+        }
+        _ => util::random_token(""),
+    }
+}
+
+/// The login + consent page with the form token in a hidden field and in its cookie (a double
+/// submit: a page of another site can neither read the cookie nor, SameSite=Lax, send it).
+fn form_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    request: &AuthRequest,
+    params: &HashMap<String, String>,
+    message: Option<&str>,
+) -> Response {
+    let token = match form_token(state, headers) {
+        Ok(token) => token,
+        Err(e) => return e.into_response(),
+    };
+    let secure = if state.https() { "; Secure" } else { "" };
+    let cookie = format!("{}={token}; Path=/; HttpOnly; SameSite=Lax{secure}", state.cookie_name(CSRF_COOKIE));
+    let mut response = login_page(status, &request.client.name, &request.scopes, &flow_params(params), &token, message);
+    match HeaderValue::from_str(&cookie) {
+        Ok(cookie) => {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+            response
+        }
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+pub async fn show(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let pairs: Vec<(String, String)> =
         url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
     let (params, repeated) = collect(pairs);
     match validate(&state, &params, repeated.as_deref()) {
-        Ok(request) => login_page(StatusCode::OK, &request.client.name, &request.scopes, &flow_params(&params), None),
+        Ok(request) => form_page(&state, &headers, StatusCode::OK, &request, &params, None),
         Err(response) => *response,
     }
 }
@@ -162,6 +205,7 @@ pub async fn show(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
 pub async fn submit(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let (params, repeated) = collect(pairs);
@@ -169,6 +213,28 @@ pub async fn submit(
         Ok(r) => r,
         Err(response) => return *response,
     };
+    // Login and consent CSRF: the form must be posted from this server's own page, in the
+    // browser that loaded it. A foreign Origin (or Referer) is refused outright; a missing or
+    // wrong form token shows the form again, with a fresh token.
+    if !auth::same_origin_request(&headers, |origin| state.own_origins.iter().any(|o| o == origin)) {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "invalid_request",
+            "cross-site form submission refused: sign in on this server's own page",
+        );
+    }
+    let cookie_token = auth::cookie(&headers, &state.cookie_name(CSRF_COOKIE)).unwrap_or_default();
+    let form_token = params.get("csrf_token").map(String::as_str).unwrap_or("");
+    if cookie_token.is_empty() || !util::ct_eq(&cookie_token, form_token) {
+        return form_page(
+            &state,
+            &headers,
+            StatusCode::FORBIDDEN,
+            &request,
+            &params,
+            Some("This form expired or was opened in another browser. Please sign in again."),
+        );
+    }
     let issuer = state.signer.issuer().to_owned();
     if params.get("decision").map(String::as_str) != Some("allow") {
         return redirect(
@@ -191,13 +257,7 @@ pub async fn submit(
             } else {
                 "Invalid email or password.".to_owned()
             };
-            return login_page(
-                e.status(),
-                &request.client.name,
-                &request.scopes,
-                &flow_params(&params),
-                Some(&message),
-            );
+            return form_page(&state, &headers, e.status(), &request, &params, Some(&message));
         }
     };
     // The user can grant only what they hold; openid is about identity, always theirs.

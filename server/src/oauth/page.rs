@@ -33,7 +33,9 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
     );
     let mut response = (status, Html(html)).into_response();
     let headers = response.headers_mut();
-    // No framing (clickjacking of the consent button), no caching, no referrer leak of the query.
+    // No framing (clickjacking of the consent button), no caching, no referrer leak of the
+    // query to other origins. `same-origin`, not `no-referrer`: under no-referrer browsers send
+    // `Origin: null` with the form's POST, which the CSRF check must refuse.
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -42,7 +44,7 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
         ),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     response
 }
 
@@ -60,16 +62,19 @@ pub fn error_page(status: StatusCode, error: &str, description: &str) -> Respons
     )
 }
 
-/// The login + consent form; `params` go back as hidden fields.
+/// The login + consent form; `params` go back as hidden fields, with the form token
+/// `csrf_token` (the caller sets its cookie).
 pub fn login_page(
     status: StatusCode,
     client_name: &str,
     scopes: &[String],
     params: &[(&str, &str)],
+    csrf_token: &str,
     message: Option<&str>,
 ) -> Response {
     let hidden: String = params
         .iter()
+        .chain(std::iter::once(&("csrf_token", csrf_token)))
         .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", escape(k), escape(v)))
         .collect();
     let scope_list: String = scopes.iter().map(|s| format!("<li><code>{}</code></li>", escape(s))).collect();
