@@ -109,6 +109,14 @@ fn validate(
     if !client.allows_grant("authorization_code") {
         return Err(fail("unauthorized_client", "this client may not use the authorization code flow"));
     }
+    // The answer always comes back in the redirect URI's query (the error above too).
+    if get("response_mode").is_some_and(|mode| mode != "query") {
+        return Err(fail("invalid_request", "response_mode must be query, the only one supported"));
+    }
+    let prompt = get("prompt").map(util::parse_scopes).unwrap_or_default();
+    if prompt.iter().any(|p| p == "none") && prompt.len() > 1 {
+        return Err(fail("invalid_request", "prompt=none cannot be combined with other prompt values"));
+    }
     let code_challenge = get("code_challenge");
     match (code_challenge, get("code_challenge_method")) {
         (None, _) if client.is_public() => {
@@ -135,6 +143,15 @@ fn validate(
         || scopes.is_empty()
     {
         return Err(fail("invalid_scope", "the requested scope is not allowed for this client"));
+    }
+    // OpenID Connect prompt=none: answer without any page. This endpoint keeps no sign-in
+    // session (every authorization goes through the login form), so the user is never logged
+    // in here: login_required, always.
+    if prompt.iter().any(|p| p == "none") {
+        return Err(fail(
+            "login_required",
+            "prompt=none: this server keeps no sign-in session at the authorization endpoint; the user must sign in",
+        ));
     }
     Ok(AuthRequest {
         redirect_uri: redirect_uri.to_owned(),

@@ -17,6 +17,9 @@ use crate::util;
 
 type Params = HashMap<String, String>;
 
+/// Scopes that only a user can grant: never in a client_credentials token.
+const USER_ONLY_SCOPES: [&str; 1] = ["openid"];
+
 fn required<'a>(params: &'a Params, name: &str) -> ApiResult<&'a str> {
     params
         .get(name)
@@ -188,10 +191,19 @@ fn client_credentials(state: &AppState, client: &Client, params: &Params) -> Api
             "public clients cannot use client_credentials",
         ));
     }
+    // The token is the client's own (sub = client_id): scopes about a user make no sense in it.
+    let needs_user = |s: &String| USER_ONLY_SCOPES.contains(&s.as_str());
     let scopes = match params.get("scope") {
         Some(scope) => util::parse_scopes(scope),
-        None => client.scopes.clone(),
+        None => client.scopes.iter().filter(|s| !needs_user(s)).cloned().collect(),
     };
+    if let Some(scope) = scopes.iter().find(|s| needs_user(s)) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            format!("{scope} needs a user; a client_credentials token has none"),
+        ));
+    }
     if scopes.iter().any(|s| !util::valid_scope_token(s)) || !util::is_subset(&scopes, &client.scopes) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
