@@ -51,6 +51,11 @@ pub enum Error {
     JwksTimeout,
     /// The remote JWKS could not be fetched (network error).
     JwksFetchFailed(String),
+    /// The remote JWKS answer is larger than the verifier accepts (`jwksMaxBytes`).
+    JwksTooLarge {
+        /// The limit, in bytes.
+        max_bytes: u64,
+    },
     /// A request carried no credentials (verifyRequest).
     NotAuthenticated,
     /// An API key that is not one of the configured ones (verifyRequest).
@@ -136,6 +141,7 @@ impl Error {
         "ERR_JWKS_NO_MATCHING_KEY",
         "ERR_JWKS_TIMEOUT",
         "ERR_JWKS_FETCH_FAILED",
+        "ERR_JWKS_TOO_LARGE",
         "ERR_AUTH_NOT_AUTHENTICATED",
         "ERR_AUTH_INVALID_API_KEY",
         "ERR_AUTH_INSUFFICIENT_SCOPE",
@@ -176,6 +182,7 @@ impl Error {
             Error::JwksNoMatchingKey => "ERR_JWKS_NO_MATCHING_KEY",
             Error::JwksTimeout => "ERR_JWKS_TIMEOUT",
             Error::JwksFetchFailed(_) => "ERR_JWKS_FETCH_FAILED",
+            Error::JwksTooLarge { .. } => "ERR_JWKS_TOO_LARGE",
             Error::NotAuthenticated => "ERR_AUTH_NOT_AUTHENTICATED",
             Error::InvalidApiKey => "ERR_AUTH_INVALID_API_KEY",
             Error::InsufficientScope(_) => "ERR_AUTH_INSUFFICIENT_SCOPE",
@@ -221,6 +228,9 @@ impl fmt::Display for Error {
             Error::JwksNoMatchingKey => f.write_str("no key in the key set matches the token's kid and alg"),
             Error::JwksTimeout => f.write_str("the JWKS URI did not answer in time"),
             Error::JwksFetchFailed(why) => write!(f, "the JWKS could not be fetched: {why}"),
+            Error::JwksTooLarge { max_bytes } => {
+                write!(f, "the JWKS URI answered more than {max_bytes} bytes (jwksMaxBytes)")
+            }
             Error::NotAuthenticated => f.write_str("authentication required: no Bearer token or API key in the request"),
             Error::InvalidApiKey => f.write_str("the API key is not valid"),
             Error::InsufficientScope(scope) => write!(f, "the credentials lack the scope {scope}"),
@@ -280,6 +290,7 @@ mod tests {
             Error::JwksNoMatchingKey,
             Error::JwksTimeout,
             Error::JwksFetchFailed("x".into()),
+            Error::JwksTooLarge { max_bytes: 1 },
             Error::NotAuthenticated,
             Error::InvalidApiKey,
             Error::InsufficientScope("x".into()),

@@ -15,6 +15,7 @@ export const ERROR_MEANINGS = {
   ERR_JWKS_NO_MATCHING_KEY: 'No key of the server\'s JWKS has the token\'s kid: it was not signed by this server (or by a key it no longer publishes).',
   ERR_JWKS_TIMEOUT: 'The server\'s key set (JWKS) did not arrive in time.',
   ERR_JWKS_FETCH_FAILED: 'The server\'s key set (JWKS) could not be fetched: is the server running?',
+  ERR_JWKS_TOO_LARGE: 'The server\'s key set (JWKS) answer is larger than the verifier accepts (jwksMaxBytes).',
   ERR_AUTH_NOT_AUTHENTICATED: 'Nobody is logged in: log in first.',
   ERR_AUTH_INVALID_API_KEY: 'The API key is not one the verifier knows.',
   ERR_AUTH_INSUFFICIENT_SCOPE: 'The credentials are valid but lack a required scope.',

@@ -1,20 +1,29 @@
 //! When a remote JWKS must be (re)fetched: a pure function of the clock and the cache, with
 //! jose's defaults (cache max age 10 min, cooldown 30 s between refetches for an unknown kid).
+//! A failed fetch starts the cooldown too: until it has passed, verifications that need the
+//! remote set fail at once with the failure's code instead of fetching again (a JWKS endpoint
+//! that answers 500 must not be asked once per token).
 
-/// Timing rules of a remote key set, in milliseconds.
+/// Rules of a remote key set: timings in milliseconds, and the largest answer read.
 #[derive(Debug, Clone, Copy)]
 pub struct CachePolicy {
     /// A fetched set is used for this long.
     pub max_age_ms: f64,
-    /// At least this long between two fetches caused by an unknown `kid`.
+    /// At least this long between two fetches caused by an unknown `kid`, and after a failed
+    /// fetch before the next one.
     pub cooldown_ms: f64,
-    /// A fetch that takes longer fails with ERR_JWKS_TIMEOUT.
+    /// A fetch (headers and body) that takes longer fails with ERR_JWKS_TIMEOUT.
     pub timeout_ms: f64,
+    /// An answer larger than this fails with ERR_JWKS_TOO_LARGE, and is not read further.
+    pub max_bytes: usize,
 }
+
+/// The default `jwksMaxBytes`: 512 KiB, a hundred times a large real JWK Set.
+pub const DEFAULT_MAX_BYTES: usize = 512 * 1024;
 
 impl Default for CachePolicy {
     fn default() -> Self {
-        CachePolicy { max_age_ms: 600_000.0, cooldown_ms: 30_000.0, timeout_ms: 5_000.0 }
+        CachePolicy { max_age_ms: 600_000.0, cooldown_ms: 30_000.0, timeout_ms: 5_000.0, max_bytes: DEFAULT_MAX_BYTES }
     }
 }
 
@@ -26,47 +35,80 @@ pub enum Decision {
     /// Fetch first (nothing cached, the cache is too old, or the token's kid is unknown and
     /// the cooldown has passed).
     Fetch,
+    /// A fetch is needed but the last one failed less than a cooldown ago: fail with its
+    /// error, without fetching.
+    RepeatFailure,
 }
 
 /// `fetched_at`: when the cached set was fetched (None: nothing cached); `last_fetch`: when
-/// the latest fetch started; `unknown_kid`: the token names a kid the cached set lacks.
+/// the latest fetch started; `last_failure`: when the latest fetch failed, if it did (None once
+/// one succeeds); `unknown_kid`: the token names a kid the cached set lacks.
 pub fn decide(
     policy: &CachePolicy,
     now: f64,
     fetched_at: Option<f64>,
     last_fetch: Option<f64>,
+    last_failure: Option<f64>,
     unknown_kid: bool,
 ) -> Decision {
-    let Some(fetched_at) = fetched_at else { return Decision::Fetch };
-    if now - fetched_at >= policy.max_age_ms || now < fetched_at {
-        return Decision::Fetch;
+    // A time in the future means the clock jumped back: the wait it started is over.
+    let cooled = |at: Option<f64>| at.is_none_or(|at| now - at >= policy.cooldown_ms || now < at);
+    let needs_fetch = match fetched_at {
+        None => true,
+        Some(fetched_at) if now - fetched_at >= policy.max_age_ms || now < fetched_at => true,
+        Some(_) => unknown_kid && cooled(last_fetch),
+    };
+    if !needs_fetch {
+        Decision::UseCache
+    } else if cooled(last_failure) {
+        Decision::Fetch
+    } else {
+        Decision::RepeatFailure
     }
-    let cooled = last_fetch.is_none_or(|at| now - at >= policy.cooldown_ms || now < at);
-    if unknown_kid && cooled { Decision::Fetch } else { Decision::UseCache }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const P: CachePolicy = CachePolicy { max_age_ms: 600_000.0, cooldown_ms: 30_000.0, timeout_ms: 5_000.0 };
+    const P: CachePolicy =
+        CachePolicy { max_age_ms: 600_000.0, cooldown_ms: 30_000.0, timeout_ms: 5_000.0, max_bytes: DEFAULT_MAX_BYTES };
 
     #[test]
     fn fetches_when_empty_or_too_old() {
-        assert_eq!(decide(&P, 1000.0, None, None, false), Decision::Fetch);
-        assert_eq!(decide(&P, 600_999.0, Some(1000.0), Some(1000.0), false), Decision::UseCache);
-        assert_eq!(decide(&P, 601_000.0, Some(1000.0), Some(1000.0), false), Decision::Fetch);
+        assert_eq!(decide(&P, 1000.0, None, None, None, false), Decision::Fetch);
+        assert_eq!(decide(&P, 600_999.0, Some(1000.0), Some(1000.0), None, false), Decision::UseCache);
+        assert_eq!(decide(&P, 601_000.0, Some(1000.0), Some(1000.0), None, false), Decision::Fetch);
     }
 
     #[test]
     fn an_unknown_kid_refetches_at_most_once_per_cooldown() {
-        assert_eq!(decide(&P, 10_000.0, Some(0.0), Some(0.0), true), Decision::UseCache, "inside the cooldown");
-        assert_eq!(decide(&P, 30_000.0, Some(0.0), Some(0.0), true), Decision::Fetch);
-        assert_eq!(decide(&P, 30_000.0, Some(0.0), Some(0.0), false), Decision::UseCache, "known kid: no refetch");
+        assert_eq!(decide(&P, 10_000.0, Some(0.0), Some(0.0), None, true), Decision::UseCache, "inside the cooldown");
+        assert_eq!(decide(&P, 30_000.0, Some(0.0), Some(0.0), None, true), Decision::Fetch);
+        assert_eq!(decide(&P, 30_000.0, Some(0.0), Some(0.0), None, false), Decision::UseCache, "known kid");
     }
 
     #[test]
     fn a_clock_that_jumps_back_refetches_rather_than_trusting_the_cache_forever() {
-        assert_eq!(decide(&P, 500.0, Some(1000.0), Some(1000.0), false), Decision::Fetch);
+        assert_eq!(decide(&P, 500.0, Some(1000.0), Some(1000.0), None, false), Decision::Fetch);
+        assert_eq!(decide(&P, 500.0, None, Some(1000.0), Some(1000.0), false), Decision::Fetch);
+    }
+
+    #[test]
+    fn a_failed_fetch_starts_the_cooldown_before_any_other_fetch() {
+        // Nothing cached, the fetch at t=0 failed at t=1000: no new fetch until t=31000.
+        for now in [1000.0, 5000.0, 30_999.0] {
+            assert_eq!(decide(&P, now, None, Some(0.0), Some(1000.0), false), Decision::RepeatFailure, "{now}");
+        }
+        assert_eq!(decide(&P, 31_000.0, None, Some(0.0), Some(1000.0), false), Decision::Fetch);
+        // A cache too old to use, then a failed refetch: the same.
+        let old = Some(0.0);
+        assert_eq!(decide(&P, 700_000.0, old, Some(690_000.0), Some(695_000.0), false), Decision::RepeatFailure);
+        assert_eq!(decide(&P, 725_000.0, old, Some(690_000.0), Some(695_000.0), false), Decision::Fetch);
+        // An unknown kid after a failed refetch: the failure, not another fetch.
+        let fresh = Some(100_000.0);
+        assert_eq!(decide(&P, 150_000.0, fresh, Some(110_000.0), Some(140_000.0), true), Decision::RepeatFailure);
+        // A usable cache still answers tokens it has the key for.
+        assert_eq!(decide(&P, 150_000.0, fresh, Some(110_000.0), Some(140_000.0), false), Decision::UseCache);
     }
 }

@@ -12,6 +12,7 @@ pub mod jws;
 pub mod keyset;
 #[cfg(any(not(target_arch = "wasm32"), feature = "pure-rust"))]
 pub mod native;
+pub mod options;
 pub mod request;
 pub mod signature;
 pub mod spki;

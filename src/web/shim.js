@@ -348,32 +348,76 @@ export function gate(pending, result, claimError) {
     throw coded('ERR_JOSE_NOT_SUPPORTED', `this runtime cannot verify the signature: ${e && e.message}`);
   });
 }
-function fetchJwks(uri, timeoutMs) {
+// The media types a JWK Set may be served as (RFC 7517 section 8.5.1, and plain JSON); a
+// parameter such as charset may follow.
+const JWKS_TYPES = ['application/json', 'application/jwk-set+json'];
+function tooLarge(maxBytes) {
+  return coded('ERR_JWKS_TOO_LARGE', `the JWKS URI answered more than ${maxBytes} bytes (jwksMaxBytes)`);
+}
+// The body, read chunk by chunk (a ReadableStream reader: Node, workerd and browsers) and cut
+// off as soon as it passes maxBytes, so a huge answer costs at most maxBytes of memory.
+async function readCapped(response, maxBytes, onReader) {
+  const declared = response.headers.get('content-length');
+  if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  if (response.body === null) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  onReader(reader);
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(value);
+  }
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return body;
+}
+// The body's bytes of a 200 JSON answer (verifier.rs parses them); the timeout counts until
+// the last byte, and whatever ends the fetch early aborts it, so no stream is left open.
+function fetchJwks(uri, timeoutMs, maxBytes) {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  return fetch(uri, { headers: { accept: 'application/json' }, redirect: 'manual', signal: controller.signal })
+  let timedOut = false;
+  let reader;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+    // A runtime whose body stream ignores the abort still ends the read here.
+    if (reader !== undefined) reader.cancel().catch(() => {});
+  }, timeoutMs);
+  return fetch(uri, { headers: { accept: JWKS_TYPES.join(', ') }, redirect: 'manual', signal: controller.signal })
     .then(async (response) => {
       if (response.status !== 200) throw coded('ERR_JWKS_INVALID', `the JWKS URI answered HTTP ${response.status}, not 200`);
-      try {
-        return await response.json();
-      } catch (e) {
-        if (controller.signal.aborted) throw e;
-        throw coded('ERR_JWKS_INVALID', 'the JWKS URI did not answer JSON');
+      const type = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+      if (!JWKS_TYPES.includes(type)) {
+        throw coded('ERR_JWKS_INVALID', `the JWKS URI answered ${type === '' ? 'no Content-Type' : `Content-Type ${type}`}, not ${JWKS_TYPES.join(' or ')}`);
       }
+      const body = await readCapped(response, maxBytes, (r) => { reader = r; });
+      if (timedOut) throw new Error('timed out');
+      return body;
     })
     .catch((e) => {
-      if (controller.signal.aborted) throw coded('ERR_JWKS_TIMEOUT', `the JWKS URI did not answer within ${timeoutMs} ms`);
+      if (timedOut) throw coded('ERR_JWKS_TIMEOUT', `the JWKS URI did not answer within ${timeoutMs} ms`);
       if (e && e.name === 'WasmAuthError') throw e;
       throw coded('ERR_JWKS_FETCH_FAILED', `the JWKS could not be fetched: ${e && e.message}`);
     })
-    .finally(() => clearTimeout(timer));
+    .finally(() => {
+      clearTimeout(timer);
+      controller.abort();
+    });
 }
 // Concurrent verifications share one fetch, except on Workers, where a promise made while
 // serving one request must not be awaited by another (it can hang: jose issues 355 and 509).
 // There every caller fetches; the cached result is still shared.
-export function sharedFetch(holder, uri, timeoutMs) {
+export function sharedFetch(holder, uri, timeoutMs, maxBytes) {
   if (!onWorkers() && holder.pending !== undefined) return holder.pending;
-  const pending = fetchJwks(uri, timeoutMs).finally(() => {
+  const pending = fetchJwks(uri, timeoutMs, maxBytes).finally(() => {
     if (holder.pending === pending) holder.pending = undefined;
   });
   holder.pending = pending;
@@ -405,7 +449,7 @@ export function respond(pending, realm, via) {
         status = 403;
         headers['www-authenticate'] = `Bearer realm="${quoted(realm)}", error="insufficient_scope", scope="${quoted(error.scope)}"`;
         body = { error: 'insufficient_scope', error_description: error.message };
-      } else if (error.code === 'ERR_JWKS_TIMEOUT' || error.code === 'ERR_JWKS_FETCH_FAILED' || error.code === 'ERR_JWKS_INVALID') {
+      } else if (['ERR_JWKS_TIMEOUT', 'ERR_JWKS_FETCH_FAILED', 'ERR_JWKS_INVALID', 'ERR_JWKS_TOO_LARGE'].includes(error.code)) {
         status = 503;
         headers['retry-after'] = '5';
         body = { error: 'temporarily_unavailable', error_description: 'the signing keys could not be obtained' };

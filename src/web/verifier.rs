@@ -26,6 +26,7 @@ use crate::jose::jwk::Jwk;
 use crate::jose::jwks_cache::{self, CachePolicy, Decision};
 use crate::jose::jws::{self, Jws, Limits};
 use crate::jose::keyset::KeySet;
+use crate::jose::options;
 use crate::jose::request::{self, ApiKeyEntry, Credential};
 use crate::jose::verify::{self, Prepared, VerifyOptions};
 use crate::jose::webcrypto;
@@ -51,33 +52,35 @@ export interface JwtVerifierOptions {
   keys?: JsonWebKey[];
   /** A remote JWK Set (http: or https:), fetched on first use and cached. */
   jwksUri?: string;
-  /** Remote JWKS: milliseconds before a fetch fails with ERR_JWKS_TIMEOUT; default 5000. */
+  /** Remote JWKS: milliseconds (more than 0) before a fetch, body included, fails with ERR_JWKS_TIMEOUT; default 5000. */
   timeoutDuration?: number;
-  /** Remote JWKS: milliseconds between refetches for an unknown kid; default 30000. */
+  /** Remote JWKS: milliseconds (more than 0) between refetches for an unknown kid, and after a failed fetch; default 30000. */
   cooldownDuration?: number;
-  /** Remote JWKS: milliseconds a fetched set is used; default 600000. */
+  /** Remote JWKS: milliseconds (more than 0) a fetched set is used; default 600000. */
   cacheMaxAge?: number;
+  /** Remote JWKS: the largest answer read, in bytes; a larger one is ERR_JWKS_TOO_LARGE. Default 524288 (512 KiB). */
+  jwksMaxBytes?: number;
   /** Remote JWKS: a cache to start from, e.g. one kept in KV (see `exportJwksCache`). */
   jwksCache?: JwksCache;
   /** API keys `verifyRequest` accepts in `X-API-Key`, given by their SHA-256 (hex), never in clear. */
   apiKeys?: ApiKeyHash[];
-  /** Accepted `iss` values. */
+  /** Accepted `iss` values (not empty, no empty string). */
   issuer?: string | string[];
-  /** Accepted audiences: the `aud` claim (string or array) must contain one. */
+  /** Accepted audiences: the `aud` claim (string or array) must contain one (not empty, no empty string). */
   audience?: string | string[];
-  /** Required `sub`. */
+  /** Required `sub` (not empty). */
   subject?: string;
-  /** Required `typ` header (compared case-insensitively, `application/` optional). */
+  /** Required `typ` header (compared case-insensitively, `application/` optional; not empty). */
   typ?: string;
-  /** Allowed algorithms; by default, whatever the keys support. */
+  /** Allowed algorithms (at least one); by default, whatever the keys support. */
   algorithms?: JwtAlgorithm[];
-  /** Seconds of leeway for `exp`, `nbf` and `iat`; default 0. */
+  /** Seconds of leeway for `exp`, `nbf` and `iat`, 0 or more; default 0. */
   clockTolerance?: number;
-  /** Claims that must be present. */
+  /** Claims that must be present (not empty, no empty string). */
   requiredClaims?: string[];
-  /** Maximum age in seconds, from `iat`. */
+  /** Maximum age in seconds, from `iat`; 0: issued this second (within clockTolerance). */
   maxTokenAge?: number;
-  /** Longest token accepted, in bytes; default 65536. */
+  /** Longest token accepted, in bytes (1 or more); default 65536. */
   maxTokenLength?: number;
 }
 
@@ -125,7 +128,7 @@ export interface ApiKeyHash {
 
 /** Options of `verifyRequest`. */
 export interface VerifyRequestOptions {
-  /** Scopes the request needs (from `scope` or `scp`, or the API key's scopes). */
+  /** Scopes the request needs (from `scope` or `scp`, or the API key's scopes); not empty, no empty string. */
   scopes?: string[];
   /** The realm of the WWW-Authenticate challenge; default "wasm-auth". */
   realm?: string;
@@ -167,7 +170,7 @@ extern "C" {
     #[wasm_bindgen(js_name = hasSubtle)]
     fn has_subtle() -> bool;
     #[wasm_bindgen(js_name = sharedFetch)]
-    fn shared_fetch(holder: &js_sys::Object, uri: &str, timeout_ms: f64) -> Promise;
+    fn shared_fetch(holder: &js_sys::Object, uri: &str, timeout_ms: f64, max_bytes: f64) -> Promise;
     #[wasm_bindgen(js_name = requestHeader, catch)]
     fn request_header(request: &JsValue, name: &str) -> Result<Option<String>, JsValue>;
     fn respond(pending: &Promise, realm: &str, via: &JsValue) -> Promise;
@@ -212,6 +215,8 @@ struct Remote {
     /// The fetched set, its document (for `exportJwksCache`) and when it was fetched (ms).
     cached: RefCell<Option<(KeySet, JsValue, f64)>>,
     last_fetch: Cell<Option<f64>>,
+    /// When the latest fetch failed, and its error; None once a fetch succeeds.
+    last_failure: RefCell<Option<(f64, JsValue)>>,
     /// `{ pending }`: the fetch in flight, shared by concurrent verifications.
     in_flight: js_sys::Object,
 }
@@ -279,14 +284,7 @@ fn strings(value: JsValue, name: &str, single_allowed: bool) -> Result<Vec<Strin
     Array::from(&value).iter().map(|v| v.as_string().ok_or_else(bad)).collect()
 }
 
-fn seconds(value: JsValue, name: &str) -> Result<u64, Error> {
-    match value.as_f64() {
-        Some(n) if n.is_finite() && n >= 0.0 => Ok(n as u64),
-        _ => Err(Error::InvalidOptions(format!("{name} must be a number of seconds, 0 or more"))),
-    }
-}
-
-const OPTION_NAMES: [&str; 20] = [
+const OPTION_NAMES: [&str; 21] = [
     "secret",
     "jwk",
     "publicKey",
@@ -297,6 +295,7 @@ const OPTION_NAMES: [&str; 20] = [
     "cooldownDuration",
     "cacheMaxAge",
     "jwksCache",
+    "jwksMaxBytes",
     "issuer",
     "audience",
     "subject",
@@ -334,13 +333,7 @@ fn read_api_keys(options: &JsValue) -> Result<Vec<ApiKeyEntry>, Error> {
 }
 
 fn millis(options: &JsValue, name: &str, default: f64) -> Result<f64, Error> {
-    match get(options, name) {
-        None => Ok(default),
-        Some(v) => match v.as_f64() {
-            Some(n) if n.is_finite() && n >= 0.0 => Ok(n),
-            _ => Err(Error::InvalidOptions(format!("{name} must be a number of milliseconds, 0 or more"))),
-        },
-    }
+    get(options, name).map_or(Ok(default), |v| options::millis(name, v.as_f64()))
 }
 
 fn read_remote(options: &JsValue, uri: String) -> Result<Remote, Error> {
@@ -353,12 +346,17 @@ fn read_remote(options: &JsValue, uri: String) -> Result<Remote, Error> {
         max_age_ms: millis(options, "cacheMaxAge", defaults.max_age_ms)?,
         cooldown_ms: millis(options, "cooldownDuration", defaults.cooldown_ms)?,
         timeout_ms: millis(options, "timeoutDuration", defaults.timeout_ms)?,
+        max_bytes: match get(options, "jwksMaxBytes") {
+            None => defaults.max_bytes,
+            Some(v) => options::bytes("jwksMaxBytes", v.as_f64())?,
+        },
     };
     let remote = Remote {
         uri,
         policy,
         cached: RefCell::new(None),
         last_fetch: Cell::new(None),
+        last_failure: RefCell::new(None),
         in_flight: js_sys::Object::new(),
     };
     if let Some(seed) = get(options, "jwksCache") {
@@ -383,7 +381,7 @@ fn read_keys(options: &JsValue) -> Result<KeySource, Error> {
         .filter(|name| get(options, name).is_some())
         .collect();
     if sources.as_slice() != ["jwksUri"] {
-        for remote_only in ["timeoutDuration", "cooldownDuration", "cacheMaxAge", "jwksCache"] {
+        for remote_only in ["timeoutDuration", "cooldownDuration", "cacheMaxAge", "jwksCache", "jwksMaxBytes"] {
             if get(options, remote_only).is_some() {
                 return Err(Error::InvalidOptions(format!("{remote_only} applies to jwksUri only")));
             }
@@ -442,38 +440,36 @@ fn read_options(options: &JsValue) -> Result<VerifyOptions, Error> {
     }
     let mut verify = VerifyOptions::default();
     let rules = &mut verify.rules;
+    // A given option is a check: empty values that would turn it off are refused (options.rs).
     if let Some(v) = get(options, "issuer") {
-        rules.issuer = strings(v, "issuer", true)?;
+        rules.issuer = options::non_empty_list("issuer", strings(v, "issuer", true)?)?;
     }
     if let Some(v) = get(options, "audience") {
-        rules.audience = strings(v, "audience", true)?;
+        rules.audience = options::non_empty_list("audience", strings(v, "audience", true)?)?;
     }
     if let Some(v) = get(options, "subject") {
-        rules.subject = Some(v.as_string().ok_or_else(|| Error::InvalidOptions("subject must be a string".into()))?);
+        let subject = v.as_string().ok_or_else(|| Error::InvalidOptions("subject must be a string".into()))?;
+        rules.subject = Some(options::non_empty_text("subject", subject)?);
     }
     if let Some(v) = get(options, "typ") {
-        rules.typ = Some(v.as_string().ok_or_else(|| Error::InvalidOptions("typ must be a string".into()))?);
+        rules.typ =
+            Some(options::typ(v.as_string().ok_or_else(|| Error::InvalidOptions("typ must be a string".into()))?)?);
     }
     if let Some(v) = get(options, "requiredClaims") {
-        rules.required = strings(v, "requiredClaims", false)?;
+        rules.required = options::non_empty_list("requiredClaims", strings(v, "requiredClaims", false)?)?;
     }
     if let Some(v) = get(options, "clockTolerance") {
-        rules.clock_tolerance = seconds(v, "clockTolerance")?;
+        rules.clock_tolerance = options::seconds("clockTolerance", v.as_f64())?;
     }
     if let Some(v) = get(options, "maxTokenAge") {
-        rules.max_token_age = Some(seconds(v, "maxTokenAge")?);
+        rules.max_token_age = Some(options::seconds("maxTokenAge", v.as_f64())?);
     }
     if let Some(v) = get(options, "algorithms") {
-        verify.algorithms = strings(v, "algorithms", false)?
-            .iter()
-            .map(|name| {
-                Alg::from_name(name).ok_or_else(|| Error::InvalidOptions(format!("unknown algorithm {name:?}")))
-            })
-            .collect::<Result<_, _>>()?;
+        verify.algorithms = options::algorithms(strings(v, "algorithms", false)?)?;
     }
     if let Some(v) = get(options, "maxTokenLength") {
-        let bytes = seconds(v, "maxTokenLength")?;
-        verify.limits = Limits { max_token_len: usize::try_from(bytes).unwrap_or(usize::MAX), ..Limits::default() };
+        let max_token_len = options::bytes("maxTokenLength", v.as_f64())?;
+        verify.limits = Limits { max_token_len, ..Limits::default() };
     }
     Ok(verify)
 }
@@ -569,7 +565,9 @@ impl JwtVerifier {
         let read = || -> Result<(Vec<String>, String, i64), JsValue> {
             let scopes = match get(&options, "scopes") {
                 None => Vec::new(),
-                Some(v) => strings(v, "scopes", false).map_err(|e| to_js_error(&e))?,
+                Some(v) => strings(v, "scopes", false)
+                    .and_then(|list| options::non_empty_list("scopes", list))
+                    .map_err(|e| to_js_error(&e))?,
             };
             let realm = get(&options, "realm").and_then(|v| v.as_string()).unwrap_or_else(|| "wasm-auth".to_owned());
             Ok((scopes, realm, now(&options).map_err(|e| to_js_error(&e))?))
@@ -638,6 +636,7 @@ impl JwtVerifier {
                 now_ms,
                 cached.as_ref().map(|c| c.2),
                 remote.last_fetch.get(),
+                remote.last_failure.borrow().as_ref().map(|f| f.0),
                 unknown_kid,
             )
         };
@@ -646,16 +645,32 @@ impl JwtVerifier {
                 return self.inner.verify_parsed(keys, parsed, now_s, &scopes).unwrap_or_else(|err| rejected(&err));
             }
         }
+        // Nor does a token that no fetched set could accept.
+        if let Err(err) = refused_before_fetch(&parsed, &self.inner.options) {
+            return rejected(&err);
+        }
+        if decision == Decision::RepeatFailure {
+            if let Some((_, error)) = remote.last_failure.borrow().as_ref() {
+                return Promise::reject(&repeated(error));
+            }
+        }
         remote.last_fetch.set(Some(now_ms));
-        let fetched = shared_fetch(&remote.in_flight, &remote.uri, remote.policy.timeout_ms);
+        let fetched =
+            shared_fetch(&remote.in_flight, &remote.uri, remote.policy.timeout_ms, remote.policy.max_bytes as f64);
         let inner = Rc::clone(&self.inner);
         let token = token.to_owned();
         wasm_bindgen_futures::future_to_promise(async move {
-            let document = JsFuture::from(fetched).await?;
-            inner.install(document).map_err(|e| to_js_error(&e))?;
             let KeySource::Remote(remote) = &inner.source else {
                 return Err(to_js_error(&Error::Internal("key source changed")));
             };
+            let installed =
+                JsFuture::from(fetched).await.and_then(|body| inner.install(&body).map_err(|e| to_js_error(&e)));
+            if let Err(error) = installed {
+                // The failure starts the cooldown: no new fetch until it has passed.
+                *remote.last_failure.borrow_mut() = Some((js_sys::Date::now(), error.clone()));
+                return Err(error);
+            }
+            *remote.last_failure.borrow_mut() = None;
             let pending = {
                 let cached = remote.cached.borrow();
                 let keys = cached
@@ -669,13 +684,44 @@ impl JwtVerifier {
     }
 }
 
+/// What no remote JWK Set can make valid, refused without fetching one: an algorithm outside
+/// the allow-list or an HMAC one (remote sets never hold shared secrets), and a payload that
+/// is not a JSON object. (With a cached set, the usual order applies: signature first, as jose.)
+fn refused_before_fetch(parsed: &Jws<'_>, options: &VerifyOptions) -> Result<(), Error> {
+    let alg = parsed.header.alg;
+    if (!options.algorithms.is_empty() && !options.algorithms.contains(&alg)) || alg.family() == Family::Hmac {
+        return Err(Error::AlgNotAllowed(alg.name().to_owned()));
+    }
+    crate::jose::json::parse_object(&parsed.payload)
+        .map_err(|why| Error::JwtInvalid(format!("JWT Claims Set must be a top-level JSON object ({why})")))?;
+    Ok(())
+}
+
+/// A new error with the code and message of a failed fetch's `error`, for a verification that
+/// the cooldown keeps from fetching again.
+fn repeated(error: &JsValue) -> JsValue {
+    let read = |name: &str| Reflect::get(error, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
+    let message = read("message").unwrap_or_default();
+    let js = js_sys::Error::new(&format!("{message} (the JWKS fetch failed less than cooldownDuration ago)"));
+    js.set_name("WasmAuthError");
+    let code = read("code").unwrap_or_else(|| "ERR_JWKS_FETCH_FAILED".to_owned());
+    let _ = Reflect::set(&js, &JsValue::from_str("code"), &JsValue::from_str(&code));
+    js.into()
+}
+
 impl Inner {
-    /// Installs a freshly fetched JWKS document (shared by every concurrent caller).
-    fn install(&self, document: JsValue) -> Result<(), Error> {
+    /// Installs a freshly fetched JWKS answer, its body's bytes (shared by every concurrent
+    /// caller): read by the Rust JSON parser (strict, depth-limited), then handed to JS once
+    /// checked, for `exportJwksCache`.
+    fn install(&self, body: &JsValue) -> Result<(), Error> {
         let KeySource::Remote(remote) = &self.source else { return Ok(()) };
-        let keys = KeySet::from_jwks(
-            &to_json(&document, "the JWKS").map_err(|_| Error::JwksInvalid("not a JSON object".into()))?,
-        )?;
+        let body = body.dyn_ref::<Uint8Array>().ok_or(Error::Internal("the JWKS body is not bytes"))?.to_vec();
+        // A UTF-8 byte order mark is allowed before the JSON, as response.json() allows it.
+        let bytes = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&body);
+        let value = crate::jose::json::parse_value(bytes)
+            .map_err(|why| Error::JwksInvalid(format!("the JWKS URI did not answer JSON ({why})")))?;
+        let keys = KeySet::from_jwks(&value)?;
+        let document = parse_checked(bytes)?;
         // A published JWK Set is public: a shared secret in it would let anyone mint tokens.
         if keys.keys().iter().any(|k| matches!(k.material, crate::jose::jwk::Material::Oct(_))) {
             return Err(Error::JwksInvalid("a remote JWK Set must not contain shared secrets (kty oct)".into()));

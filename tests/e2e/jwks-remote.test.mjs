@@ -3,6 +3,7 @@
 // at most once per cooldown, timeout, non-200 and garbage answers, and an exported cache.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
+import { createHmac } from 'node:crypto';
 import { JwtVerifier } from '../../pkg/node.js';
 import { makeKey, startJwksServer } from './fixtures/jwks-server.mjs';
 import { freePort } from './helpers.mjs';
@@ -25,6 +26,7 @@ after(() => jwksServer.close());
 
 beforeEach(() => {
   server().fetches = 0;
+  server().bytesSent = 0;
   server().mode = 'ok';
   server().jwks = { keys: [keyA.jwk] };
 });
@@ -123,4 +125,94 @@ test('remote options are checked', () => {
   assert.throws(() => new JwtVerifier({ jwksUri: 'file:///etc/passwd' }), { code: 'ERR_AUTH_INVALID_OPTIONS' });
   assert.throws(() => new JwtVerifier({ jwksUri: base, timeoutDuration: -1 }), { code: 'ERR_AUTH_INVALID_OPTIONS' });
   assert.throws(() => new JwtVerifier({ jwks: server().jwks, cacheMaxAge: 5 }), { code: 'ERR_AUTH_INVALID_OPTIONS' });
+});
+
+// ---- the answer's size, type and timing ----
+
+test('an answer larger than jwksMaxBytes is ERR_JWKS_TOO_LARGE, read no further than the cap', async () => {
+  // 300 MB of whitespace before a valid set, no Content-Length: cut off past 512 KiB (default).
+  server().mode = 'huge';
+  const started = Date.now();
+  assert.equal(await code(new JwtVerifier({ jwksUri: base }).verify(await keyA.sign())), 'ERR_JWKS_TOO_LARGE');
+  assert.ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(server().bytesSent < 16 * 1024 * 1024, `the client stopped reading: ${server().bytesSent} bytes sent`);
+  // A Content-Length over the cap is refused before the body is read.
+  server().mode = 'huge-declared';
+  server().bytesSent = 0;
+  assert.equal(await code(new JwtVerifier({ jwksUri: base }).verify(await keyA.sign())), 'ERR_JWKS_TOO_LARGE');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(server().bytesSent < 16 * 1024 * 1024, `${server().bytesSent} bytes sent`);
+  // jwksMaxBytes sets the cap; the error names it.
+  server().mode = 'ok';
+  const small = new JwtVerifier({ jwksUri: base, jwksMaxBytes: 64 });
+  await assert.rejects(small.verify(await keyA.sign()), { code: 'ERR_JWKS_TOO_LARGE', message: /64 bytes \(jwksMaxBytes\)/ });
+  assert.equal((await new JwtVerifier({ jwksUri: base, jwksMaxBytes: 4096 }).verify(await keyA.sign())).payload.sub, 'u');
+});
+
+test('jwksMaxBytes is checked like the other options', () => {
+  for (const bad of [0, -1, 1.5, NaN, Infinity, '512']) {
+    assert.throws(() => new JwtVerifier({ jwksUri: base, jwksMaxBytes: bad }), { code: 'ERR_AUTH_INVALID_OPTIONS', message: /jwksMaxBytes/ }, String(bad));
+  }
+  assert.throws(() => new JwtVerifier({ jwks: server().jwks, jwksMaxBytes: 1024 }), { code: 'ERR_AUTH_INVALID_OPTIONS', message: /jwksUri only/ });
+});
+
+test('only a JSON Content-Type is accepted: application/json or application/jwk-set+json', async () => {
+  for (const [m, expected] of [['html', 'ERR_JWKS_INVALID'], ['no-type', 'ERR_JWKS_INVALID'], ['jwk-set-type', 'accepted'], ['ok', 'accepted']]) {
+    server().mode = m;
+    assert.equal(await code(new JwtVerifier({ jwksUri: base }).verify(await keyA.sign())), expected, m);
+  }
+});
+
+test('the timeout covers the body too, not just the headers', async () => {
+  server().mode = 'slow-body';
+  const started = Date.now();
+  assert.equal(await code(new JwtVerifier({ jwksUri: base, timeoutDuration: 300 }).verify(await keyA.sign())), 'ERR_JWKS_TIMEOUT');
+  assert.ok(Date.now() - started < 1500, `${Date.now() - started} ms`);
+});
+
+// ---- what never fetches, and failures under the cooldown ----
+
+const b64 = (text) => Buffer.from(text).toString('base64url');
+
+test('a token whose payload is not JSON, or that no remote set could verify, never causes a fetch', async () => {
+  const verifier = new JwtVerifier({ jwksUri: base, algorithms: ['ES256'] });
+  const notJson = `${b64('{"alg":"ES256","kid":"a"}')}.${b64('not json')}.${b64('x'.repeat(64))}`;
+  assert.equal(await code(verifier.verify(notJson)), 'ERR_JWT_INVALID');
+  const array = `${b64('{"alg":"ES256","kid":"a"}')}.${b64('[1]')}.${b64('x'.repeat(64))}`;
+  assert.equal(await code(verifier.verify(array)), 'ERR_JWT_INVALID');
+  const notAllowed = `${b64('{"alg":"ES384","kid":"a"}')}.${b64('{}')}.${b64('x'.repeat(96))}`;
+  assert.equal(await code(verifier.verify(notAllowed)), 'ERR_JOSE_ALG_NOT_ALLOWED');
+  // HS256: a remote set never holds shared secrets.
+  const input = `${b64('{"alg":"HS256"}')}.${b64('{"sub":"u"}')}`;
+  const hs = `${input}.${createHmac('sha256', 'x'.repeat(32)).update(input).digest('base64url')}`;
+  assert.equal(await code(new JwtVerifier({ jwksUri: base }).verify(hs)), 'ERR_JOSE_ALG_NOT_ALLOWED');
+  assert.equal(server().fetches, 0);
+});
+
+test('a failed fetch starts the cooldown: 50 verifications against a failing JWKS make one request', async () => {
+  server().mode = 'error';
+  const verifier = new JwtVerifier({ jwksUri: base, cooldownDuration: 400 });
+  const token = await keyA.sign();
+  assert.equal(await code(verifier.verify(token)), 'ERR_JWKS_INVALID');
+  for (let i = 0; i < 49; i++) assert.equal(await code(verifier.verify(token)), 'ERR_JWKS_INVALID', `verification ${i + 2}`);
+  assert.equal(server().fetches, 1, 'inside the cooldown: no new fetch, the last error again');
+  // verifyRequest turns the repeated failure into a 503 as well.
+  const answer = await verifier.verifyRequest(new Request('http://x/', { headers: { authorization: `Bearer ${token}` } }));
+  assert.equal(answer.response.status, 503);
+  server().mode = 'ok';
+  assert.equal(await code(verifier.verify(token)), 'ERR_JWKS_INVALID', 'still cooling down');
+  await new Promise((r) => setTimeout(r, 450));
+  assert.equal((await verifier.verify(token)).payload.sub, 'u', 'after the cooldown: one fetch, which succeeds');
+  assert.equal(server().fetches, 2);
+});
+
+test('a dropped connection is under the cooldown too, and concurrent verifications still share one fetch', async () => {
+  server().mode = 'drop';
+  const verifier = new JwtVerifier({ jwksUri: base });
+  const token = await keyA.sign();
+  const first = await Promise.all(Array.from({ length: 10 }, () => code(verifier.verify(token))));
+  assert.deepEqual(first, Array(10).fill('ERR_JWKS_FETCH_FAILED'));
+  for (let i = 0; i < 20; i++) assert.equal(await code(verifier.verify(token)), 'ERR_JWKS_FETCH_FAILED');
+  assert.equal(server().fetches, 1);
 });

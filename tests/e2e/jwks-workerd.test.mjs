@@ -101,3 +101,24 @@ test('a cache exported from one isolate seeds a verifier that does not fetch', a
   assert.deepEqual((await run([await keyA.sign()], { options: { jwksCache: cache } })).results, ['accepted']);
   assert.equal(jwks.state.fetches, 0);
 });
+
+test('in workerd too: the size cap (streamed and declared), the Content-Type, the body timeout and the failure cooldown', async () => {
+  for (const mode of ['huge', 'huge-declared']) {
+    Object.assign(jwks.state, { mode, bytesSent: 0 });
+    assert.deepEqual((await run([await keyA.sign()])).results, ['ERR_JWKS_TOO_LARGE'], mode);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(jwks.state.bytesSent < 16 * 1024 * 1024, `${mode}: ${jwks.state.bytesSent} bytes sent`);
+  }
+  jwks.state.mode = 'ok';
+  assert.deepEqual((await run([await keyA.sign()], { options: { jwksMaxBytes: 64 } })).results, ['ERR_JWKS_TOO_LARGE']);
+  for (const [mode, expected] of [['html', 'ERR_JWKS_INVALID'], ['no-type', 'ERR_JWKS_INVALID'], ['jwk-set-type', 'accepted']]) {
+    jwks.state.mode = mode;
+    assert.deepEqual((await run([await keyA.sign()])).results, [expected], mode);
+  }
+  jwks.state.mode = 'slow-body';
+  assert.deepEqual((await run([await keyA.sign()], { options: { timeoutDuration: 300 } })).results, ['ERR_JWKS_TIMEOUT']);
+  Object.assign(jwks.state, { mode: 'error', fetches: 0 });
+  const token = await keyA.sign();
+  assert.deepEqual((await run(Array(20).fill(token))).results, Array(20).fill('ERR_JWKS_INVALID'));
+  assert.equal(jwks.state.fetches, 1, 'one fetch, then the cooldown');
+});

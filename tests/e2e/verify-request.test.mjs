@@ -103,3 +103,11 @@ test('programming errors reject instead of answering', async () => {
   await assert.rejects(verifier.verifyRequest({}), { code: 'ERR_AUTH_INVALID_OPTIONS' });
   await assert.rejects(verifier.verifyRequest(request({}), { scopes: 'read' }), { code: 'ERR_AUTH_INVALID_OPTIONS' });
 });
+
+test('an empty scope list, or an empty scope, is refused: it would require nothing', async () => {
+  const token = await sign({ scope: 'read:resources' });
+  for (const scopes of [[], [''], ['read:resources', '']]) {
+    await assert.rejects(verifier.verifyRequest(request({ authorization: `Bearer ${token}` }), { scopes }),
+      { code: 'ERR_AUTH_INVALID_OPTIONS', message: /scopes/ }, JSON.stringify(scopes));
+  }
+});
