@@ -7,7 +7,8 @@ import { CLAIM_MEANINGS, claimValue, describeError, describeStatus } from './mea
 
 const $ = (id) => document.getElementById(id);
 const AUDIENCE = 'wasm-auth-api';
-const OAUTH_SCOPE = 'openid read:resources write:resources';
+// The key-management scopes too: section 3 manages API keys with whichever token is in use.
+const OAUTH_SCOPE = 'openid read:resources write:resources api_keys:read api_keys:write';
 
 const state = {
   pkg: null,

@@ -27,6 +27,10 @@ pub struct Principal {
     pub user_id: String,
     pub scopes: Vec<String>,
     pub via: Via,
+    /// Bearer tokens: the OAuth client they were issued to (None for /v1/auth tokens).
+    pub client_id: Option<String>,
+    /// Bearer tokens: the grant (refresh-token family) they belong to, if any.
+    pub grant: Option<String>,
 }
 
 impl Principal {
@@ -107,7 +111,13 @@ fn bearer(state: &AppState, value: &str) -> ApiResult<Principal> {
     if keys::is_revoked(&state.db, &claims.jti)? {
         return Err(ApiError::invalid_token("the access token has been revoked"));
     }
-    Ok(Principal { user_id: claims.subject, scopes: claims.scopes, via: Via::Bearer })
+    Ok(Principal {
+        user_id: claims.subject,
+        scopes: claims.scopes,
+        via: Via::Bearer,
+        client_id: claims.client_id,
+        grant: claims.grant,
+    })
 }
 
 fn api_key(state: &AppState, key: &str) -> ApiResult<Principal> {
@@ -115,13 +125,16 @@ fn api_key(state: &AppState, key: &str) -> ApiResult<Principal> {
         .db
         .lock()?
         .query_row(
-            "SELECT user_id, scopes FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL",
-            [util::sha256_hex(key)],
+            // A key made through an OAuth grant lives only as long as that grant.
+            "SELECT k.user_id, k.scopes FROM api_keys k WHERE k.key_hash = ?1 AND k.revoked_at IS NULL
+             AND (k.grant_family IS NULL OR EXISTS (SELECT 1 FROM refresh_tokens r
+                  WHERE r.family_id = k.grant_family AND r.revoked = 0 AND r.expires_at > ?2))",
+            rusqlite::params![util::sha256_hex(key), util::now()],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
     let (user_id, scopes) = row.ok_or_else(|| ApiError::invalid_token("the API key is invalid or revoked"))?;
-    Ok(Principal { user_id, scopes: util::parse_scopes(&scopes), via: Via::ApiKey })
+    Ok(Principal { user_id, scopes: util::parse_scopes(&scopes), via: Via::ApiKey, client_id: None, grant: None })
 }
 
 /// The user of a live session, if the id is one.
@@ -155,7 +168,13 @@ impl FromRequestParts<AppState> for Principal {
             let (user_id, scopes) = session_user(state, &session_id)?
                 .ok_or_else(|| ApiError::invalid_token("the session has ended; log in again"))?;
             check_origin(state, &parts.method, &parts.headers)?;
-            return Ok(Principal { user_id, scopes: util::parse_scopes(&scopes), via: Via::Session });
+            return Ok(Principal {
+                user_id,
+                scopes: util::parse_scopes(&scopes),
+                via: Via::Session,
+                client_id: None,
+                grant: None,
+            });
         }
         Err(ApiError::missing_credentials())
     }

@@ -34,9 +34,11 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
   revoked INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS refresh_tokens_family ON refresh_tokens (family_id);
 CREATE TABLE IF NOT EXISTS revoked_access_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+-- client_id and grant_family: the OAuth client and grant (refresh-token family) a key was made
+-- through; such a key works only while that grant lives. NULL for first-party keys.
 CREATE TABLE IF NOT EXISTS api_keys (
   id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE,
-  scopes TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER);
+  scopes TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER, client_id TEXT, grant_family TEXT);
 CREATE TABLE IF NOT EXISTS clients (
   client_id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_hash TEXT, redirect_uris TEXT NOT NULL,
   scopes TEXT NOT NULL, grant_types TEXT NOT NULL);
@@ -132,6 +134,22 @@ fn restrict_db_files(data_dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Brings a database made by an older version up to the schema: api_keys gained client_id and
+/// grant_family (existing keys are first-party: NULL).
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let has_grant_family: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM pragma_table_info('api_keys') WHERE name = 'grant_family')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_grant_family {
+        conn.execute_batch(
+            "ALTER TABLE api_keys ADD COLUMN client_id TEXT; ALTER TABLE api_keys ADD COLUMN grant_family TEXT;",
+        )?;
+    }
+    Ok(())
+}
+
 impl Db {
     /// Opens (creating on first start) `<data_dir>/wasm-auth.sqlite3` and seeds the demo user.
     /// The directory and its files are private to the server's user (see `prepare_data_dir`).
@@ -139,6 +157,7 @@ impl Db {
         let path = prepare_data_dir(data_dir)?;
         let conn = Connection::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         conn.execute_batch(SCHEMA).map_err(|e| format!("schema: {e}"))?;
+        migrate(&conn).map_err(|e| format!("schema migration: {e}"))?;
         restrict_db_files(data_dir)?;
         let has_user: bool = conn
             .query_row("SELECT EXISTS(SELECT 1 FROM users WHERE email = ?1)", [DEMO_EMAIL], |r| r.get(0))
@@ -179,5 +198,27 @@ impl Db {
 
     pub fn lock(&self) -> ApiResult<MutexGuard<'_, Connection>> {
         self.0.lock().map_err(|_| ApiError::internal("database lock poisoned"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_older_api_keys_table_gains_the_grant_columns_once() {
+        let conn = Connection::open_in_memory().expect("in-memory database");
+        conn.execute_batch(
+            "CREATE TABLE api_keys (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL,
+             key_hash TEXT NOT NULL UNIQUE, scopes TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER);
+             INSERT INTO api_keys VALUES ('key_1', 'u', 'old', 'h', 'read:resources', 0, NULL);",
+        )
+        .expect("old schema");
+        conn.execute_batch(SCHEMA).expect("schema over the old table");
+        migrate(&conn).expect("migrate");
+        migrate(&conn).expect("migrate again: nothing to do");
+        let grant: Option<String> =
+            conn.query_row("SELECT grant_family FROM api_keys WHERE id = 'key_1'", [], |r| r.get(0)).expect("row");
+        assert_eq!(grant, None, "an existing key is first-party");
     }
 }

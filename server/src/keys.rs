@@ -20,6 +20,9 @@ pub struct TokenClaims {
     /// The OAuth client the token was issued to, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// Access tokens: the grant (refresh-token family) the token belongs to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     /// ID tokens: the nonce of the authorization request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
@@ -44,6 +47,8 @@ pub struct AccessToken {
     pub expires_at: i64,
     /// The OAuth client it was issued to (None for the guide's /v1/auth tokens).
     pub client_id: Option<String>,
+    /// The grant (refresh-token family) it belongs to; None for client_credentials tokens.
+    pub grant: Option<String>,
 }
 
 impl Signer {
@@ -94,17 +99,23 @@ impl Signer {
         }]})
     }
 
-    /// Signs an access token for `subject` with `scopes`, valid `ttl` seconds; returns the
-    /// token and its `jti` (the handle for revoking it).
+    /// Signs an access token for `subject` with `scopes`, valid `ttl` seconds, belonging to the
+    /// grant `sid` (a refresh-token family) if any; returns the token and its `jti` (the handle
+    /// for revoking it).
     pub fn sign_access(
         &self,
         subject: &str,
         scope: &str,
         client_id: Option<&str>,
+        sid: Option<&str>,
         ttl: u64,
     ) -> Result<(String, String), String> {
-        let custom =
-            TokenClaims { scope: scope.to_owned(), client_id: client_id.map(str::to_owned), ..Default::default() };
+        let custom = TokenClaims {
+            scope: scope.to_owned(),
+            client_id: client_id.map(str::to_owned),
+            sid: sid.map(str::to_owned),
+            ..Default::default()
+        };
         let jti = util::random_id("at_").map_err(|e| e.description().to_owned())?;
         let claims = Claims::with_custom_claims(custom, Duration::from_secs(ttl))
             .with_issuer(&self.issuer)
@@ -151,6 +162,7 @@ impl Signer {
             jti,
             expires_at,
             client_id: claims.custom.client_id,
+            grant: claims.custom.sid,
         })
     }
 }

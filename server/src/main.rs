@@ -60,7 +60,7 @@ async fn run(config: Config) -> Result<(), String> {
             name: "wasm-auth demo SPA",
             secret: None,
             redirect_uris: spa_redirects,
-            scopes: "openid read:resources write:resources",
+            scopes: "openid read:resources write:resources api_keys:read api_keys:write",
             grant_types: "authorization_code refresh_token",
         },
         ClientSeed {
@@ -68,7 +68,7 @@ async fn run(config: Config) -> Result<(), String> {
             name: "wasm-auth demo service",
             secret: Some(SERVICE_CLIENT_SECRET),
             redirect_uris: vec![format!("{issuer}/callback")],
-            scopes: "openid read:resources write:resources",
+            scopes: "openid read:resources write:resources api_keys:read api_keys:write",
             grant_types: "client_credentials authorization_code refresh_token",
         },
     ])?;

@@ -41,11 +41,12 @@ pub struct Minted {
     refresh_hash: String,
 }
 
-/// Signs the access token and draws the refresh token: the slow part, done outside the lock.
-pub fn mint(state: &AppState, grant: &Grant<'_>) -> ApiResult<Minted> {
+/// Signs the access token (naming its grant, the refresh-token `family`) and draws the refresh
+/// token: the slow part, done outside the lock.
+pub fn mint(state: &AppState, grant: &Grant<'_>, family: &str) -> ApiResult<Minted> {
     let (access_token, access_jti) = state
         .signer
-        .sign_access(grant.user_id, grant.scope, grant.client_id, state.config.access_ttl)
+        .sign_access(grant.user_id, grant.scope, grant.client_id, Some(family), state.config.access_ttl)
         .map_err(ApiError::internal)?;
     let refresh_token = util::random_token("rt_")?;
     let refresh_hash = util::sha256_hex(&refresh_token);
@@ -87,8 +88,8 @@ pub fn store(
 
 /// A new access token and a refresh token in a new family.
 pub fn issue(state: &AppState, grant: &Grant<'_>) -> ApiResult<(Minted, String)> {
-    let minted = mint(state, grant)?;
     let family = util::random_id("fam_")?;
+    let minted = mint(state, grant, &family)?;
     store(&*state.db.lock()?, state, grant, &minted, &family)?;
     Ok((minted, family))
 }
@@ -159,7 +160,7 @@ pub fn rotate(
             ));
         }
     };
-    let minted = mint(state, &Grant { scope: &access_scope, ..grant })?;
+    let minted = mint(state, &Grant { scope: &access_scope, ..grant }, &family)?;
     let grant = Grant { user_id: &user_id, client_id, scope: &scope };
     let mut conn = state.db.lock()?;
     let tx = conn.transaction()?;
@@ -176,6 +177,16 @@ pub fn rotate(
     store(&tx, state, &grant, &minted, &family)?;
     tx.commit()?;
     Ok(minted.response)
+}
+
+/// Whether the grant `family` is live: one of its refresh tokens is neither revoked nor expired
+/// (revoking any token of a family, or reusing a rotated one, revokes all of them).
+pub fn grant_live(conn: &Connection, family: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM refresh_tokens WHERE family_id = ?1 AND revoked = 0 AND expires_at > ?2)",
+        params![family, util::now()],
+        |r| r.get(0),
+    )
 }
 
 pub fn revoke_family(conn: &Connection, family: &str) -> rusqlite::Result<()> {

@@ -43,6 +43,14 @@ pub fn rfc3339(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix).ok().and_then(|t| t.format(&format).ok()).unwrap_or_default()
 }
 
+/// Listing the user's API keys (names, scopes, dates; never a key).
+pub const API_KEYS_READ: &str = "api_keys:read";
+/// Creating and deleting the user's API keys.
+pub const API_KEYS_WRITE: &str = "api_keys:write";
+/// The key-management scopes: always in first-party /v1/auth/login tokens, in an OAuth
+/// client's only when it asks and the user consents, never in an API key.
+pub const API_KEY_SCOPES: [&str; 2] = [API_KEYS_READ, API_KEYS_WRITE];
+
 /// A space-separated scope string as a list, without duplicates, order kept.
 pub fn parse_scopes(scope: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();

@@ -21,7 +21,9 @@ fn login_answers_the_guide_shape_with_a_signed_jwt() {
     assert_eq!(claims["iss"], server.base.as_str());
     assert_eq!(claims["aud"], "wasm-auth-api");
     assert_eq!(claims["sub"], "user_demo");
-    assert_eq!(claims["scope"], "read:resources write:resources");
+    // The user's scopes, and (first-party tokens only) managing their API keys.
+    assert_eq!(claims["scope"], "read:resources write:resources api_keys:read api_keys:write");
+    assert_eq!(tokens["scope"], claims["scope"]);
     assert_eq!(claims["exp"].as_i64().unwrap_or(0) - claims["iat"].as_i64().unwrap_or(0), 3600);
     // The signature is checked by the server itself on the API, and by jose in tests/e2e.
     assert_eq!(server.get("/v1/resources", &[("authorization", &bearer(access))]).status, 200);

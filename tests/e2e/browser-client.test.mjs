@@ -101,7 +101,7 @@ test('login, authenticated fetch, wrong password, logout: coded errors, nothing 
   const expiresIn = (result.info.expiresAt - Date.now()) / 1000;
   assert.ok(expiresIn > 3500 && expiresIn <= 3601, `expiresAt is about an hour away: ${expiresIn}`);
   assert.ok(Math.abs(result.info.expiresAt - 300_000 - result.info.refreshAt) < 2, 'refresh 5 minutes before expiry');
-  assert.equal(result.info.scope, 'read:resources write:resources');
+  assert.equal(result.info.scope, 'read:resources write:resources api_keys:read api_keys:write');
   await assertNothingStored(page, 'login and fetch');
 
   const events = await page.evaluate(async () => {

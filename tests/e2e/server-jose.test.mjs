@@ -35,7 +35,7 @@ test('login and refresh tokens verify with jose (ES256, kid, iss, aud, exp, scop
   assert.equal(protectedHeader.alg, 'ES256');
   assert.ok(protectedHeader.kid);
   assert.equal(payload.sub, 'user_demo');
-  assert.equal(payload.scope, 'read:resources write:resources');
+  assert.equal(payload.scope, 'read:resources write:resources api_keys:read api_keys:write');
   assert.equal(payload.exp - payload.iat, tokens.expires_in);
   const refreshed = await (await post('/v1/auth/refresh', { refresh_token: tokens.refresh_token })).json();
   await verifyAccess(refreshed.access_token);

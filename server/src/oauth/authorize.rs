@@ -134,9 +134,10 @@ fn validate(
         }
         _ => {}
     }
+    // Without a scope: the client's scopes, but key management only when asked for by name.
     let scopes = match get("scope") {
         Some(scope) => util::parse_scopes(scope),
-        None => client.scopes.clone(),
+        None => client.scopes.iter().filter(|s| !util::API_KEY_SCOPES.contains(&s.as_str())).cloned().collect(),
     };
     if scopes.iter().any(|s| !util::valid_scope_token(s))
         || !util::is_subset(&scopes, &client.scopes)
@@ -277,10 +278,15 @@ pub async fn submit(
             return form_page(&state, &headers, e.status(), &request, &params, Some(&message));
         }
     };
-    // The user can grant only what they hold; openid is about identity, always theirs.
+    // The user can grant only what they hold; openid (their identity) and the management of
+    // their own API keys are always theirs to grant.
     let user_scopes = util::parse_scopes(&user.scopes);
-    let granted: Vec<String> =
-        request.scopes.iter().filter(|s| *s == "openid" || user_scopes.contains(s)).cloned().collect();
+    let granted: Vec<String> = request
+        .scopes
+        .iter()
+        .filter(|s| *s == "openid" || util::API_KEY_SCOPES.contains(&s.as_str()) || user_scopes.contains(s))
+        .cloned()
+        .collect();
     match store_code(&state, &request, &user.id, &granted) {
         Ok(code) => redirect(
             &request.redirect_uri,

@@ -62,6 +62,20 @@ pub fn error_page(status: StatusCode, error: &str, description: &str) -> Respons
     )
 }
 
+/// What a scope lets the application do, in the user's words.
+fn scope_meaning(scope: &str) -> Option<&'static str> {
+    Some(match scope {
+        "openid" => "know who you are (your user id and email)",
+        "read:resources" => "read your resources",
+        "write:resources" => "create resources in your name",
+        "api_keys:read" => "list your API keys (their names, scopes and dates, never the keys)",
+        "api_keys:write" => {
+            "create and delete API keys that act as you (keys it creates stop working when you revoke its access)"
+        }
+        _ => return None,
+    })
+}
+
 /// The login + consent form; `params` go back as hidden fields, with the form token
 /// `csrf_token` (the caller sets its cookie).
 pub fn login_page(
@@ -77,7 +91,13 @@ pub fn login_page(
         .chain(std::iter::once(&("csrf_token", csrf_token)))
         .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", escape(k), escape(v)))
         .collect();
-    let scope_list: String = scopes.iter().map(|s| format!("<li><code>{}</code></li>", escape(s))).collect();
+    let scope_list: String = scopes
+        .iter()
+        .map(|s| match scope_meaning(s) {
+            Some(meaning) => format!("<li><code>{}</code>: {}</li>", escape(s), escape(meaning)),
+            None => format!("<li><code>{}</code></li>", escape(s)),
+        })
+        .collect();
     let message = message.map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m))).unwrap_or_default();
     page(
         status,

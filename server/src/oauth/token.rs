@@ -18,7 +18,7 @@ use crate::util;
 type Params = HashMap<String, String>;
 
 /// Scopes that only a user can grant: never in a client_credentials token.
-const USER_ONLY_SCOPES: [&str; 1] = ["openid"];
+const USER_ONLY_SCOPES: [&str; 3] = ["openid", util::API_KEYS_READ, util::API_KEYS_WRITE];
 
 fn required<'a>(params: &'a Params, name: &str) -> ApiResult<&'a str> {
     params
@@ -150,8 +150,8 @@ fn authorization_code(state: &AppState, client: &Client, params: &Params) -> Api
         }
     }
     let grant = Grant { user_id: &row.user_id, client_id: Some(&client.client_id), scope: &row.scope };
-    let minted = tokens::mint(state, &grant)?;
     let family = util::random_id("fam_")?;
+    let minted = tokens::mint(state, &grant, &family)?;
     {
         // Marking the code used, storing its tokens and recording them for a later reuse are one
         // step: a concurrent second redemption sees either nothing or all of it.
@@ -214,7 +214,7 @@ fn client_credentials(state: &AppState, client: &Client, params: &Params) -> Api
     let scope = scopes.join(" ");
     let (access_token, _) = state
         .signer
-        .sign_access(&client.client_id, &scope, Some(&client.client_id), state.config.access_ttl)
+        .sign_access(&client.client_id, &scope, Some(&client.client_id), None, state.config.access_ttl)
         .map_err(ApiError::internal)?;
     Ok(TokenResponse {
         access_token,

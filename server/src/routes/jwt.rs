@@ -11,6 +11,7 @@ use crate::error::ApiResult;
 use crate::extract::Json;
 use crate::state::AppState;
 use crate::tokens::{self, Grant, TokenResponse};
+use crate::util;
 
 #[derive(Deserialize)]
 pub struct LoginBody {
@@ -24,7 +25,11 @@ pub async fn login(
     Json(body): Json<LoginBody>,
 ) -> ApiResult<axum::Json<TokenResponse>> {
     let user = credentials::verify(&state, peer.ip(), &body.email, &body.password).await?;
-    let grant = Grant { user_id: &user.id, client_id: None, scope: &user.scopes };
+    // First-party tokens: the user's scopes, and managing the user's own API keys.
+    let mut scopes = util::parse_scopes(&user.scopes);
+    scopes.extend(util::API_KEY_SCOPES.iter().map(|s| (*s).to_owned()));
+    let scope = util::parse_scopes(&scopes.join(" ")).join(" ");
+    let grant = Grant { user_id: &user.id, client_id: None, scope: &scope };
     Ok(axum::Json(tokens::issue(&state, &grant)?.0.response))
 }
 
