@@ -9,7 +9,7 @@ export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 TARBALL_DIR := target/e2e
 PORT ?= 8080
 
-.PHONY: all bootstrap lint pkg pack server test test-native test-wasm test-e2e test-fuzz fuzz size bench demo clean
+.PHONY: all bootstrap lint lint-pkg pkg pack server test test-native test-wasm test-e2e test-fuzz fuzz size bench demo clean
 
 all: pkg
 
@@ -31,7 +31,7 @@ server: bootstrap
 	cargo build -p wasm-auth-server
 
 # The gates first (formatting, lints), then every test layer, then the shipped wasm's size.
-test: bootstrap lint test-native test-wasm test-e2e test-fuzz size
+test: bootstrap lint test-native test-wasm test-e2e lint-pkg test-fuzz size
 
 # rustfmt and clippy gate every change: the native workspace (crate, server, tests), and the
 # crate's wasm32 build both with the browser client (the full module) and without it
@@ -57,6 +57,16 @@ test-wasm: bootstrap
 # the reference server over HTTP; the demo page in Chromium.
 test-e2e: pack server
 	WASM_AUTH_TARBALL=$$(ls $(TARBALL_DIR)/*.tgz) node --test --test-concurrency=1 tests/e2e/
+
+# The packed tarball as npm users and tools see it: publint (strict), @arethetypeswrong/cli, and
+# `npm publish --dry-run` (nothing is published). Two deliberate exceptions for attw: the .wasm
+# subpath exports are not JavaScript (no types to resolve), and `require()` of the ESM entries
+# works on the Node versions `engines` names (>= 20.19 loads ESM from require).
+lint-pkg: pack
+	publint run $$(ls $(TARBALL_DIR)/*.tgz) --strict
+	attw $$(ls $(TARBALL_DIR)/*.tgz) --format ascii --no-emoji --no-color \
+	  --exclude-entrypoints ./wasm_auth_bg.wasm ./verify/wasm_auth_bg.wasm --ignore-rules cjs-resolves-to-esm
+	cd pkg && npm publish --dry-run --loglevel=error
 
 # cargo-fuzz on token parsing and verification (fuzz/, scripts/fuzz.sh): `make fuzz` runs
 # FUZZ_SECONDS (300); `make test` runs a short pass.

@@ -68,8 +68,11 @@ for (const subdir of new Set(config.build.map((build) => build.pkg_subdir))) {
     if (entry !== 'package.json') cpSync(join(template, entry), join(pkg, subdir, entry), { recursive: true });
   }
 }
-// One README for the repository and the npm page.
-cpSync(join(root, 'README.md'), join(pkg, 'README.md'));
+// One README for the repository and the npm page; the changelog, the security policy and both
+// license texts (Apache-2.0 requires shipping its text) go along.
+for (const file of ['README.md', 'CHANGELOG.md', 'SECURITY.md', 'LICENSE-MIT', 'LICENSE-APACHE']) {
+  cpSync(join(root, file), join(pkg, file));
+}
 const manifest = JSON.parse(readFileSync(join(template, 'package.json'), 'utf8'));
 const crate = cargo.package;
 const license = crate.license?.workspace ? cargo.workspace.package.license : crate.license;
