@@ -25,8 +25,9 @@ impl Stamp {
     }
 }
 
-/// No scheduled refresh happens sooner than this after a token arrived, whatever its
-/// lifetime: a server handing out one-second tokens must not drive a tight refresh loop.
+/// No refresh starts sooner than this after a token arrived or a refresh failed, whatever
+/// the token's lifetime: a server handing out one-second (or already expired) tokens must not
+/// drive a tight refresh loop.
 pub const MIN_REFRESH_DELAY_MS: f64 = 1_000.0;
 
 /// Background retries after a failed refresh (network error, 5xx) wait 1 s, 2 s, 4 s, ...
@@ -61,12 +62,61 @@ pub enum Status {
 
 /// Milliseconds after receipt at which a token of `lifetime_ms` is refreshed: `margin_ms`
 /// before it expires, but never before half of its life has passed (a token living less than
-/// twice the margin is refreshed at mid-life), and never sooner than [`MIN_REFRESH_DELAY_MS`]
-/// (unless the token lives less than that, then at its expiry).
+/// twice the margin is refreshed at mid-life), and never sooner than [`MIN_REFRESH_DELAY_MS`],
+/// even when the token lives less than that (or arrived expired): then it is expired for a
+/// moment, and callers wait for the refresh.
 pub fn refresh_point_ms(lifetime_ms: f64, margin_ms: f64) -> f64 {
     let lifetime = lifetime_ms.max(0.0);
     let early = margin_ms.max(0.0).min(lifetime / 2.0);
-    (lifetime - early).max(MIN_REFRESH_DELAY_MS.min(lifetime))
+    (lifetime - early).max(MIN_REFRESH_DELAY_MS)
+}
+
+/// How long to wait before the next refresh after the `attempt`-th failed one (0 for the
+/// first): 1 s, 2 s, 4 s, ... up to [`MAX_RETRY_DELAY_MS`], and at least the server's
+/// Retry-After. Applies whether or not the token is still valid.
+pub fn backoff_ms(attempt: u32, retry_after_ms: Option<f64>) -> f64 {
+    let backoff = (MIN_REFRESH_DELAY_MS * 2f64.powi(attempt.min(16) as i32)).min(MAX_RETRY_DELAY_MS);
+    backoff.max(retry_after_ms.filter(|ms| ms.is_finite()).unwrap_or(0.0))
+}
+
+/// A refresh answer whose token has no life left (`expires_in: 0`, or no `expires_in` and a
+/// JWT `exp` in the past) renews nothing: it counts as a failed refresh, so that it backs off
+/// instead of being refreshed again at once.
+pub fn already_expired(lifetime_ms: Option<f64>) -> bool {
+    lifetime_ms.is_some_and(|ms| ms <= 0.0)
+}
+
+/// What a caller asking for the token (or the scheduler) does next.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Step {
+    /// Use the held token as it is.
+    Use,
+    /// Refresh now (or join the refresh in flight).
+    Refresh,
+    /// The token cannot be used and the next refresh may not start for this many
+    /// milliseconds (at most [`MIN_REFRESH_DELAY_MS`]): wait, then look again.
+    Wait(f64),
+    /// The token cannot be used and refreshes are backing off after failures: fail now with
+    /// the last refresh's error rather than send another request.
+    Refuse,
+}
+
+/// The one rule every refresh goes through, whoever asks (the timer, `getToken()`, a 401):
+/// no refresh starts before `not_before` (monotonic ms: [`MIN_REFRESH_DELAY_MS`] after the
+/// last token arrived, or the backoff after the last failure), so the server is asked at most
+/// once a second whatever its answers say. A usable token is used meanwhile; an unusable one
+/// (`Expired`, or refused by the API with a 401) is waited for when the wait is short, and
+/// refused when it is a backoff.
+pub fn next_step(status: Status, now: &Stamp, not_before: Option<f64>) -> Step {
+    let wait = not_before.map_or(0.0, |at| at - now.mono_ms);
+    match status {
+        Status::Fresh { .. } => Step::Use,
+        Status::Due { .. } if wait > 0.0 => Step::Use,
+        Status::Due { .. } => Step::Refresh,
+        Status::Expired if wait <= 0.0 => Step::Refresh,
+        Status::Expired if wait <= MIN_REFRESH_DELAY_MS => Step::Wait(wait),
+        Status::Expired => Step::Refuse,
+    }
 }
 
 impl Expiry {
@@ -90,23 +140,19 @@ impl Expiry {
     /// valid when the retry would run. `None`: no more retries in the background (once the
     /// token has expired, the next `getToken()` tries again).
     pub fn retry_in_ms(&self, now: &Stamp, attempt: u32, retry_after_ms: Option<f64>) -> Option<f64> {
-        let backoff = (1_000.0 * 2f64.powi(attempt.min(16) as i32)).min(MAX_RETRY_DELAY_MS);
-        let delay = backoff.max(retry_after_ms.unwrap_or(0.0));
+        let delay = backoff_ms(attempt, retry_after_ms);
         let left = self.lifetime_ms? - now.since(&self.received);
         (delay < left).then_some(delay)
     }
 }
 
-/// Whether a caller asking for the token must refresh first. An expired token always needs
-/// it; one inside the margin needs it unless a refresh failed recently (`retry_at`, on the
-/// monotonic clock): callers then keep using the still-valid token instead of sending one
-/// refresh request per API call while the server is down.
-pub fn must_refresh(status: Status, now: &Stamp, retry_at: Option<f64>) -> bool {
-    match status {
-        Status::Fresh { .. } => false,
-        Status::Expired => true,
-        Status::Due { .. } => retry_at.is_none_or(|at| now.mono_ms >= at),
-    }
+/// Whether a caller asking for the token must refresh first (see [`next_step`]): an expired
+/// token needs it unless refreshes are held back; one inside the margin needs it unless a
+/// refresh failed recently (`not_before`, on the monotonic clock): callers then keep using
+/// the still-valid token instead of sending one refresh request per API call while the
+/// server is down.
+pub fn must_refresh(status: Status, now: &Stamp, not_before: Option<f64>) -> bool {
+    next_step(status, now, not_before) == Step::Refresh
 }
 
 #[cfg(test)]
@@ -150,9 +196,9 @@ mod tests {
     #[test]
     fn tiny_lifetimes_never_make_a_tight_loop() {
         assert_eq!(refresh_point_ms(1_500.0, MARGIN), 1_000.0);
-        // Below the floor: at expiry, not at once.
-        assert_eq!(refresh_point_ms(500.0, MARGIN), 500.0);
-        assert_eq!(refresh_point_ms(0.0, MARGIN), 0.0);
+        // Below the floor, or expired on arrival: still no sooner than the floor.
+        assert_eq!(refresh_point_ms(500.0, MARGIN), 1_000.0);
+        assert_eq!(refresh_point_ms(0.0, MARGIN), 1_000.0);
         assert_eq!(expiry(0.0).status(&after(0.0), MARGIN), Status::Expired);
         // A zero or negative margin means "at expiry".
         assert_eq!(refresh_point_ms(10_000.0, 0.0), 10_000.0);
@@ -238,6 +284,58 @@ mod tests {
         assert!(must_refresh(due, &now, None));
         assert!(!must_refresh(due, &now, Some(12_000.0)), "a retry is pending: use the valid token");
         assert!(must_refresh(due, &now, Some(10_000.0)));
-        assert!(must_refresh(Status::Expired, &now, Some(99_000.0)), "an expired token cannot be used");
+        assert!(must_refresh(Status::Expired, &now, None));
+        assert!(must_refresh(Status::Expired, &now, Some(10_000.0)));
+    }
+
+    #[test]
+    fn an_expired_token_waits_for_the_floor_and_is_refused_during_a_backoff() {
+        let now = at(0.0, 10_000.0);
+        // Just arrived expired: the first refresh waits for the 1 s floor.
+        assert_eq!(next_step(Status::Expired, &now, Some(10_600.0)), Step::Wait(600.0));
+        assert_eq!(next_step(Status::Expired, &now, Some(11_000.0)), Step::Wait(1_000.0));
+        // Backing off after failures: no request, the caller gets the last error.
+        assert_eq!(next_step(Status::Expired, &now, Some(14_000.0)), Step::Refuse);
+        assert_eq!(next_step(Status::Expired, &now, Some(9_000.0)), Step::Refresh);
+        assert_eq!(next_step(Status::Fresh { refresh_in_ms: None }, &now, Some(99_000.0)), Step::Use);
+        assert_eq!(next_step(Status::Due { expires_in_ms: 5.0 }, &now, Some(10_001.0)), Step::Use);
+    }
+
+    #[test]
+    fn backoff_doubles_to_thirty_seconds_and_honours_retry_after() {
+        let delays: Vec<_> = (0..7).map(|n| backoff_ms(n, None)).collect();
+        assert_eq!(delays, [1_000.0, 2_000.0, 4_000.0, 8_000.0, 16_000.0, 30_000.0, 30_000.0]);
+        assert_eq!(backoff_ms(u32::MAX, None), 30_000.0);
+        assert_eq!(backoff_ms(0, Some(20_000.0)), 20_000.0);
+        assert_eq!(backoff_ms(0, Some(f64::NAN)), 1_000.0);
+    }
+
+    #[test]
+    fn an_answer_without_life_left_is_a_failed_refresh() {
+        assert!(already_expired(Some(0.0)));
+        assert!(!already_expired(Some(1_000.0)));
+        assert!(!already_expired(None), "no lifetime: only a 401 triggers a refresh");
+    }
+
+    /// A server answering every refresh with `expires_in: 0`, and a caller asking for the
+    /// token every 10 ms for 3 s: the rule lets through one refresh after the floor, then one
+    /// per backoff step (1 s, 2 s, ...), not one per call.
+    #[test]
+    fn a_server_of_expired_tokens_gets_a_handful_of_refreshes() {
+        let mut not_before = Some(MIN_REFRESH_DELAY_MS); // a token arrived at 0, expired
+        let mut attempt = 0;
+        let mut refreshes = 0;
+        let mut t = 0.0;
+        while t < 3_000.0 {
+            let now = at(t, t);
+            if next_step(Status::Expired, &now, not_before) == Step::Refresh {
+                refreshes += 1;
+                // The answer is expired again: a failed refresh.
+                not_before = Some(t + backoff_ms(attempt, None));
+                attempt += 1;
+            }
+            t += 10.0;
+        }
+        assert_eq!(refreshes, 2, "at 1 s and 2 s; the next is due at 4 s");
     }
 }

@@ -18,7 +18,7 @@ use super::to_js_error;
 use crate::Error;
 use crate::client::answer::Purpose;
 use crate::client::base_url::BaseUrl;
-use crate::client::schedule::must_refresh;
+use crate::client::schedule::{MIN_REFRESH_DELAY_MS, Step, already_expired, backoff_ms, next_step};
 use crate::client::{Expiry, Secret, Stamp, Status, TokenSet, form};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -128,8 +128,11 @@ struct Session {
     next_refresh_id: Cell<u64>,
     timer: RefCell<Option<Timeout>>,
     failed_attempts: Cell<u32>,
-    /// After a failed refresh: when (monotonic ms) callers may try again before expiry.
-    retry_at: Cell<Option<f64>>,
+    /// When (monotonic ms) the next refresh may start: 1 s after tokens arrived, or the
+    /// backoff after a failed refresh (`schedule::next_step`).
+    not_before: Cell<Option<f64>>,
+    /// The last failed refresh's error, for callers refused during its backoff.
+    last_failure: RefCell<Option<Error>>,
     events: Object,
     wake: RefCell<Option<WakeListener>>,
     disposed: Cell<bool>,
@@ -275,7 +278,8 @@ impl Session {
         self.in_flight.borrow_mut().take();
         self.timer.borrow_mut().take();
         self.failed_attempts.set(0);
-        self.retry_at.set(None);
+        self.not_before.set(None);
+        self.last_failure.borrow_mut().take();
         self.held.borrow_mut().take()
     }
 
@@ -284,6 +288,8 @@ impl Session {
         self.forget();
         let lifetime_ms = tokens.lifetime_ms(received.wall_ms);
         *self.held.borrow_mut() = Some(Held { tokens, expiry: Expiry { received, lifetime_ms } });
+        // Whatever the tokens' lifetime (0, or a JWT already past its exp), no refresh before 1 s.
+        self.not_before.set(Some(received.mono_ms + MIN_REFRESH_DELAY_MS));
         self.schedule();
         let detail = self.info();
         let _ = Reflect::set(&detail, &"reason".into(), &JsValue::from_str(reason));
@@ -315,13 +321,14 @@ impl Session {
             None => return,
             Some(held) => (held.expiry.status(&stamp, self.config.margin_ms), held.tokens.refresh_token.is_some()),
         };
-        let retry_at = self.retry_at.get();
+        let not_before = self.not_before.get();
         match (status, refreshable) {
             (Status::Fresh { refresh_in_ms: Some(ms) }, _) => self.arm(ms),
             (Status::Fresh { refresh_in_ms: None }, _) => {}
-            // A failed refresh is backing off: a page wake does not cut the wait short.
-            (_, true) if !must_refresh(status, &stamp, retry_at) => {
-                self.arm(retry_at.map_or(0.0, |at| at - stamp.mono_ms))
+            // Too soon after the last tokens, or a failed refresh is backing off: a page wake
+            // does not cut the wait short.
+            (_, true) if next_step(status, &stamp, not_before) != Step::Refresh => {
+                self.arm(not_before.map_or(0.0, |at| at - stamp.mono_ms))
             }
             (_, true) => {
                 let session = self.clone();
@@ -400,7 +407,13 @@ impl Session {
             return Err(Error::NotAuthenticated);
         }
         let outcome = match reply {
-            Ok(reply) if reply.ok() => TokenSet::from_json(&reply.body),
+            Ok(reply) if reply.ok() => TokenSet::from_json(&reply.body).and_then(|tokens| {
+                if already_expired(tokens.lifetime_ms(received.wall_ms)) {
+                    Err(Error::InvalidResponse("the refreshed token is already expired".into()))
+                } else {
+                    Ok(tokens)
+                }
+            }),
             Ok(reply) => Err(reply.error(Purpose::Refresh)),
             Err(error) => Err(error),
         };
@@ -413,8 +426,9 @@ impl Session {
                 self.end_session(Error::SessionExpired);
                 Err(Error::SessionExpired)
             }
-            // Anything else (network, 5xx, 429, a malformed answer) leaves the session: retry
-            // with backoff while the token is valid, and let callers use it meanwhile.
+            // Anything else (network, 5xx, 429, a malformed or already expired answer) leaves
+            // the session: no refresh before the backoff (1, 2, 4 ... 30 s) has passed; retry in
+            // the background while the token is valid, and let callers use it meanwhile.
             Err(error) => {
                 let attempt = self.failed_attempts.get();
                 self.failed_attempts.set(attempt.saturating_add(1));
@@ -432,8 +446,11 @@ impl Session {
                 if let Some(ms) = retry {
                     self.arm(ms);
                 }
-                // No retry before expiry: callers wait for expiry, then try on demand.
-                self.retry_at.set(retry.or(lifetime_left).map(|ms| received.mono_ms + ms));
+                // No background retry before expiry: callers wait for expiry, then try on
+                // demand, but never before the backoff has passed.
+                let wait = backoff_ms(attempt, retry_after).max(retry.or(lifetime_left).unwrap_or(0.0));
+                self.not_before.set(Some(received.mono_ms + wait));
+                *self.last_failure.borrow_mut() = Some(error.clone());
                 self.emit(
                     "refresherror",
                     &[("error", to_js_error(&error)), ("retryInMs", retry.map_or(JsValue::NULL, JsValue::from))],
@@ -445,16 +462,31 @@ impl Session {
 
     /// The access token to send: the held one while fresh, else after a (shared) refresh.
     /// `replacing`: the token the API just refused with 401, which forces a refresh unless
-    /// another caller already replaced it.
+    /// another caller already replaced it. Every refresh waits for `schedule::next_step`.
     async fn token(self: &Rc<Self>, replacing: Option<&Secret>) -> Result<Secret, Error> {
-        let before = self.current()?;
-        let needed = match replacing {
-            Some(refused) => before.access == *refused,
-            None => must_refresh(before.status, &now(), self.retry_at.get()),
-        };
-        if !needed {
-            return Ok(before.access);
+        // A wait is at most 1 s and happens at most twice: the tokens or the backoff changed.
+        for _ in 0..3 {
+            let before = self.current()?;
+            let status = match replacing {
+                // Refused by the API: as unusable as an expired one.
+                Some(refused) if before.access == *refused => Status::Expired,
+                // Someone else got a new token meanwhile.
+                Some(_) => return Ok(before.access),
+                None => before.status,
+            };
+            match next_step(status, &now(), self.not_before.get()) {
+                Step::Use => return Ok(before.access),
+                Step::Wait(ms) => sleep(ms).await,
+                Step::Refuse => return Err(self.last_failure.borrow().clone().unwrap_or(Error::SessionExpired)),
+                Step::Refresh => return self.refreshed(before.access, replacing.is_some()).await,
+            }
         }
+        Err(self.last_failure.borrow().clone().unwrap_or(Error::SessionExpired))
+    }
+
+    /// Refreshes (or joins the refresh in flight) for a caller holding `before`, and says
+    /// which token to use.
+    async fn refreshed(self: &Rc<Self>, before: Secret, refused: bool) -> Result<Secret, Error> {
         let outcome = self.refresh().await;
         let after = match self.current() {
             Ok(after) => after,
@@ -465,10 +497,10 @@ impl Session {
         match outcome {
             Ok(()) => Ok(after.access),
             // Someone else got a new token meanwhile.
-            Err(_) if after.access != before.access && usable => Ok(after.access),
+            Err(_) if after.access != before && usable => Ok(after.access),
             // The refresh failed for now but the token is still valid: use it (the background
             // retry continues), unless the API already refused it.
-            Err(_) if usable && replacing.is_none() => Ok(after.access),
+            Err(_) if usable && !refused => Ok(after.access),
             Err(error) => Err(error),
         }
     }
@@ -533,6 +565,18 @@ impl Session {
     }
 }
 
+/// Resolves after `ms` milliseconds (at most a second here: `Step::Wait`).
+async fn sleep(ms: f64) {
+    let mut timer = None;
+    let promise = Promise::new(&mut |resolve, _reject| {
+        timer = Some(Timeout::new(ms.clamp(0.0, MAX_TIMER_MS) as u32, move || {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }));
+    });
+    let _ = JsFuture::from(promise).await;
+    drop(timer);
+}
+
 impl Session {
     fn stop_watching(&self) {
         if let Some((_callback, remove)) = self.wake.borrow_mut().take() {
@@ -578,7 +622,8 @@ impl TokenManager {
             next_refresh_id: Cell::new(0),
             timer: RefCell::new(None),
             failed_attempts: Cell::new(0),
-            retry_at: Cell::new(None),
+            not_before: Cell::new(None),
+            last_failure: RefCell::new(None),
             events: http::new_event_target(),
             wake: RefCell::new(None),
             disposed: Cell::new(false),
