@@ -239,15 +239,9 @@ impl fmt::Display for Error {
             Error::SessionExpired => f.write_str("the session has expired or was revoked: log in again"),
             Error::RateLimited { retry_after: Some(s) } => write!(f, "too many requests: retry in {s} s"),
             Error::RateLimited { retry_after: None } => f.write_str("too many requests: retry later"),
-            Error::Http { status, error, description } => {
-                write!(f, "the server answered HTTP {status}")?;
-                match (error, description) {
-                    (Some(e), Some(d)) => write!(f, " ({e}: {d})"),
-                    (Some(e), None) => write!(f, " ({e})"),
-                    (None, Some(d)) => write!(f, " ({d})"),
-                    (None, None) => Ok(()),
-                }
-            }
+            // The server's error and description are the server's words (or an attacker's):
+            // they go on `.error` and `.description`, never into the message.
+            Error::Http { status, .. } => write!(f, "the server answered HTTP {status}"),
             Error::Network(why) => write!(f, "the server could not be reached: {why}"),
             Error::InvalidResponse(why) => write!(f, "the server's answer is not valid: {why}"),
             Error::UntrustedOrigin(origin) => write!(f, "no token is sent to {origin}: add it to allowedOrigins to trust it"),
@@ -256,10 +250,8 @@ impl fmt::Display for Error {
             Error::StateMismatch => f.write_str("the OAuth callback's state does not match the one this tab sent"),
             Error::TransactionMissing => f.write_str("no OAuth sign-in is in progress in this tab (it was already handled, or started elsewhere)"),
             Error::TransactionExpired => f.write_str("the OAuth sign-in started more than 10 minutes ago: start it again"),
-            Error::CallbackError { error, description: Some(d) } => write!(f, "the authorization server refused: {error} ({d})"),
-            Error::CallbackError { error, description: None } => write!(f, "the authorization server refused: {error}"),
-            Error::OAuth { status, error, description: Some(d) } => write!(f, "the token endpoint answered HTTP {status} {error} ({d})"),
-            Error::OAuth { status, error, description: None } => write!(f, "the token endpoint answered HTTP {status} {error}"),
+            Error::CallbackError { .. } => f.write_str("the authorization server refused the sign-in (its reason is in .error and .description)"),
+            Error::OAuth { status, .. } => write!(f, "the token endpoint refused the request with HTTP {status} (its reason is in .error and .description)"),
             Error::IssuerMismatch(why) => write!(f, "issuer mismatch: {why}"),
             Error::SecretInBrowser => f.write_str("client secrets do not belong in browser pages: use ClientCredentials on a server or worker, and OAuthClient (PKCE) in the browser"),
             Error::Internal(what) => write!(f, "internal error in wasm-auth: {what}"),

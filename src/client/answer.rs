@@ -26,18 +26,46 @@ pub struct Answer<'a> {
     pub retry_after: Option<&'a str>,
 }
 
-/// Longest `error_description` carried into an error message.
-const MAX_DESCRIPTION_CHARS: usize = 200;
+/// Longest `error_description` kept (as the error's `description`, never in its message).
+pub const MAX_DESCRIPTION_CHARS: usize = 200;
+
+/// Longest `error` code kept: RFC 6749's codes are short words.
+const MAX_ERROR_CODE_CHARS: usize = 64;
+
+/// RFC 6749 (5.2, 4.1.2.1) `error` and `error_description` characters: %x20-21 / %x23-5B / %x5D-7E.
+fn rfc6749_char(c: char) -> bool {
+    matches!(c, '\x20'..='\x21' | '\x23'..='\x5b' | '\x5d'..='\x7e')
+}
+
+/// A server's `error` code, kept only when it is one RFC 6749 allows (non-empty, its
+/// characters, short); anything else is not a code and is dropped.
+pub fn error_code(text: &str) -> Option<String> {
+    let valid = !text.is_empty() && text.len() <= MAX_ERROR_CODE_CHARS && text.chars().all(rfc6749_char);
+    valid.then(|| text.to_owned())
+}
+
+/// A server's `error_description`, bounded and sanitised: control characters dropped, any
+/// other character RFC 6749 does not allow (quotes, backslashes, non-ASCII) as `?`, at most
+/// [`MAX_DESCRIPTION_CHARS`]. It is the server's text all the same: shown to users only as such.
+pub fn description(text: &str) -> Option<String> {
+    let clean: String = text
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| if rfc6749_char(c) { c } else { '?' })
+        .take(MAX_DESCRIPTION_CHARS)
+        .collect();
+    (!clean.is_empty()).then_some(clean)
+}
 
 impl Answer<'_> {
     /// `(error, error_description)` of an RFC 6749 5.2 error body, when the body is one.
     fn oauth_error(&self) -> (Option<String>, Option<String>) {
         let Ok(body) = crate::jose::json::parse_object(self.body) else { return (None, None) };
         let text = |name: &str| match body.get(name) {
-            Some(Value::String(s)) => Some(s.chars().filter(|c| !c.is_control()).take(MAX_DESCRIPTION_CHARS).collect()),
+            Some(Value::String(s)) => Some(s.as_str()),
             _ => None,
         };
-        (text("error"), text("error_description"))
+        (text("error").and_then(error_code), text("error_description").and_then(description))
     }
 
     /// The error this answer means for `purpose`.
@@ -97,6 +125,28 @@ mod tests {
         let long = format!(r#"{{"error":"x","error_description":"{}"}}"#, "d".repeat(5000));
         let Error::Http { description: Some(d), .. } = answer(500, &long) else { panic!("expected Http") };
         assert_eq!(d.chars().count(), MAX_DESCRIPTION_CHARS);
+    }
+
+    #[test]
+    fn the_servers_words_stay_out_of_messages_and_are_checked() {
+        let markup = r#"{"error":"<img src=x onerror=alert(1)>","error_description":"<b>\"caf\u00e9\"</b>\u202e"}"#;
+        let e = answer(400, markup);
+        assert_eq!(
+            e,
+            Error::Http {
+                status: 400,
+                error: Some("<img src=x onerror=alert(1)>".into()),
+                description: Some("<b>?caf??</b>?".into())
+            }
+        );
+        assert_eq!(e.to_string(), "the server answered HTTP 400");
+        // Not an RFC 6749 error code: dropped.
+        for bad in [r#""""#, r#""a\"b""#, r#""caf\u00e9""#, r#""line\nbreak""#] {
+            let body = format!(r#"{{"error":{bad}}}"#);
+            assert_eq!(answer(400, &body), Error::Http { status: 400, error: None, description: None }, "{bad}");
+        }
+        let long = format!(r#"{{"error":"{}"}}"#, "e".repeat(MAX_ERROR_CODE_CHARS + 1));
+        assert_eq!(answer(400, &long), Error::Http { status: 400, error: None, description: None });
     }
 
     #[test]

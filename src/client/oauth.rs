@@ -48,11 +48,14 @@ fn url(value: Option<&Value>, name: &str) -> Result<Option<String>, Error> {
     }
 }
 
-/// `https://as.example` -> `https://as.example` (issuers compare as given, but a trailing slash
-/// on one side only is the commonest configuration slip, not an attack).
+/// Issuers compare as strings, exactly (RFC 8414 3.3, RFC 9207 2.4): `https://as.example/`
+/// is another issuer than `https://as.example`.
 fn same_issuer(a: &str, b: &str) -> bool {
-    a.trim_end_matches('/') == b.trim_end_matches('/')
+    a == b
 }
+
+/// Seconds an ID token's `iat` may lie in the future (the server's clock ahead of ours).
+pub const ID_TOKEN_CLOCK_TOLERANCE_S: f64 = 60.0;
 
 /// The discovery URLs to try for `issuer`, in order: OpenID Connect Discovery's
 /// `{issuer}/.well-known/openid-configuration`, then RFC 8414's
@@ -83,9 +86,10 @@ impl Metadata {
             .and_then(Value::as_str)
             .ok_or_else(|| Error::InvalidResponse("the discovery document has no issuer".into()))?;
         if !same_issuer(issuer, expected_issuer) {
-            return Err(Error::IssuerMismatch(format!(
-                "the discovery document names issuer {issuer:?}, not {expected_issuer:?}"
-            )));
+            // Not quoted: it is the server's text, of any size.
+            return Err(Error::IssuerMismatch(
+                "the discovery document names another issuer than the one asked for (compared exactly)".into(),
+            ));
         }
         // PKCE is never downgraded: a server that lists its methods must list S256.
         if let Some(methods) = doc.get("code_challenge_methods_supported").and_then(Value::as_array) {
@@ -109,8 +113,15 @@ impl Metadata {
     }
 }
 
-/// What is kept in sessionStorage between `authorize` and the callback: one flow per tab.
+/// What is kept in sessionStorage between `authorize` and the callback: one flow per tab and
+/// client, bound to the client that started it.
 pub struct Transaction {
+    /// The issuer of the client that started it (empty when the client has none configured).
+    pub issuer: String,
+    /// The client that started it.
+    pub client_id: String,
+    /// The scope asked for (`None`: none), which says whether an ID token must come back.
+    pub scope: Option<String>,
     /// The `state` sent, compared with the callback's.
     pub state: String,
     /// The PKCE verifier (one-use, not `Clone`).
@@ -137,26 +148,37 @@ pub fn wants_openid(scope: Option<&str>) -> bool {
 }
 
 impl Transaction {
-    /// A new flow: a fresh verifier, state and (for `openid`) nonce.
+    /// A new flow of `client` asking for `scope`: a fresh verifier, state and (for `openid`) nonce.
     pub fn start(
-        redirect_uri: &str,
+        client: &PublicClient,
         scope: Option<&str>,
         app_state: Option<String>,
         now_ms: f64,
     ) -> Result<Transaction, Error> {
         Ok(Transaction {
+            issuer: client.metadata.issuer.clone().unwrap_or_default(),
+            client_id: client.client_id.clone(),
+            scope: scope.map(str::to_owned),
             state: random_token()?,
             verifier: CodeVerifier::generate()?,
             nonce: if wants_openid(scope) { Some(random_token()?) } else { None },
-            redirect_uri: redirect_uri.to_owned(),
+            redirect_uri: client.redirect_uri.clone(),
             created_at_ms: now_ms,
             app_state,
         })
     }
 
+    /// Whether this flow asked for OpenID Connect (then an ID token must come back).
+    pub fn wants_openid(&self) -> bool {
+        wants_openid(self.scope.as_deref())
+    }
+
     /// The JSON kept in sessionStorage.
     pub fn to_json(&self) -> String {
         crate::jose::json::object([
+            ("issuer", (&self.issuer).into()),
+            ("client_id", (&self.client_id).into()),
+            ("scope", self.scope.clone().into()),
             ("state", (&self.state).into()),
             ("code_verifier", self.verifier.secret().into()),
             ("nonce", self.nonce.clone().into()),
@@ -168,12 +190,35 @@ impl Transaction {
         .to_string()
     }
 
-    /// Reads it back; anything malformed (edited storage) is "no transaction".
-    pub fn from_json(text: &str) -> Result<Transaction, Error> {
+    /// Reads back the record `client` stored; anything malformed (edited storage), made by
+    /// another client (issuer, client id, redirect URI), or asking for `openid` without a
+    /// nonce is "no transaction".
+    pub fn load(text: &str, client: &PublicClient) -> Result<Transaction, Error> {
+        let tx = Transaction::from_json(text)?;
+        let ours = tx.issuer == client.metadata.issuer.as_deref().unwrap_or_default()
+            && tx.client_id == client.client_id
+            && tx.redirect_uri == client.redirect_uri;
+        if !ours || (tx.wants_openid() && tx.nonce.is_none()) {
+            return Err(Error::TransactionMissing);
+        }
+        Ok(tx)
+    }
+
+    /// Parses a stored record; anything malformed is "no transaction".
+    fn from_json(text: &str) -> Result<Transaction, Error> {
         let missing = || Error::TransactionMissing;
         let doc = crate::jose::json::parse_object(text.as_bytes()).map_err(|_| missing())?;
         let text_of = |name: &str| doc.get(name).and_then(Value::as_str).map(str::to_owned);
+        // `scope` must be there (null for none): a record stripped of it is not ours.
+        let scope = match doc.get("scope") {
+            Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => return Err(missing()),
+        };
         Ok(Transaction {
+            issuer: text_of("issuer").ok_or_else(missing)?,
+            client_id: text_of("client_id").ok_or_else(missing)?,
+            scope,
             state: text_of("state").ok_or_else(missing)?,
             verifier: CodeVerifier::parse(&text_of("code_verifier").ok_or_else(missing)?).map_err(|_| missing())?,
             nonce: text_of("nonce"),
@@ -204,6 +249,17 @@ pub struct PublicClient {
 }
 
 impl PublicClient {
+    /// What tells this client's sign-ins from another's in the same page: its issuer, client
+    /// id and redirect URI. It names the sessionStorage record and keys the callback memo.
+    pub fn key(&self) -> String {
+        crate::jose::json::object([
+            ("issuer", self.metadata.issuer.clone().into()),
+            ("client_id", (&self.client_id).into()),
+            ("redirect_uri", (&self.redirect_uri).into()),
+        ])
+        .to_string()
+    }
+
     /// The authorization URL for `tx` (RFC 6749 4.1.1 + RFC 7636 4.3 + OpenID nonce).
     pub fn authorization_url(
         &self,
@@ -236,12 +292,13 @@ impl PublicClient {
         Ok(format!("{endpoint}{joiner}{}", form::encode(&pairs)))
     }
 
-    /// The token request body for a code (RFC 6749 4.1.3 + RFC 7636 4.5).
+    /// The token request body for a code (RFC 6749 4.1.3 + RFC 7636 4.5), with this
+    /// client's redirect URI (never one read back from storage).
     pub fn code_exchange_body(&self, tx: &Transaction, code: &str) -> String {
         form::encode(&[
             ("grant_type", "authorization_code"),
             ("code", code),
-            ("redirect_uri", &tx.redirect_uri),
+            ("redirect_uri", &self.redirect_uri),
             ("client_id", &self.client_id),
             ("code_verifier", tx.verifier.secret()),
         ])
@@ -262,9 +319,9 @@ pub enum Callback {
     },
     /// The server refused (access_denied, invalid_scope, ...).
     Refused {
-        /// RFC 6749 4.1.2.1 `error`.
-        error: String,
-        /// `error_description`.
+        /// RFC 6749 4.1.2.1 `error`; `None` when it is not an RFC 6749 error code.
+        error: Option<String>,
+        /// `error_description`, bounded and sanitised (`answer::description`).
         description: Option<String>,
         /// The state, if echoed.
         state: Option<String>,
@@ -291,8 +348,8 @@ pub fn parse_callback(url: &str) -> Result<Callback, Error> {
     let get = |name: &str| params.get(name).and_then(Value::as_str).map(str::to_owned);
     if let Some(error) = get("error") {
         return Ok(Callback::Refused {
-            error,
-            description: get("error_description"),
+            error: super::answer::error_code(&error),
+            description: get("error_description").as_deref().and_then(super::answer::description),
             state: get("state"),
             iss: get("iss"),
         });
@@ -307,12 +364,76 @@ pub fn parse_callback(url: &str) -> Result<Callback, Error> {
 /// RFC 9207: an `iss` in the response must be the issuer; a server that promises `iss` must send it.
 pub fn check_iss(metadata: &Metadata, iss: Option<&str>) -> Result<(), Error> {
     match (iss, &metadata.issuer) {
-        (Some(got), Some(expected)) if !same_issuer(got, expected) => {
-            Err(Error::IssuerMismatch(format!("the authorization response comes from {got:?}, not {expected:?}")))
-        }
+        // Neither is quoted: `got` is the server's (or an attacker's) text, of any size.
+        (Some(got), Some(expected)) if !same_issuer(got, expected) => Err(Error::IssuerMismatch(
+            "the authorization response names another issuer than the configured one (compared exactly)".into(),
+        )),
         (None, Some(_)) if metadata.iss_parameter_supported => Err(Error::IssuerMismatch(
             "the authorization response lacks the iss parameter the server promises (RFC 9207)".into(),
         )),
+        _ => Ok(()),
+    }
+}
+
+/// The callback's refusal as the error to report: [`Error::CallbackError`] with the server's
+/// code, or [`Error::InvalidResponse`] when its `error` is not an RFC 6749 code.
+pub fn callback_error(error: Option<String>, description: Option<String>) -> Error {
+    match error {
+        Some(error) => Error::CallbackError { error, description },
+        None => Error::InvalidResponse("the callback's error parameter is not an RFC 6749 error code".into()),
+    }
+}
+
+/// A token answer to a code exchange: when the flow asked for `openid`, it must carry an ID
+/// token (OpenID Connect Core 3.1.3.3); one without is refused, not taken as plain OAuth.
+pub fn require_id_token(tx: &Transaction, has_id_token: bool) -> Result<(), Error> {
+    if tx.wants_openid() && !has_id_token {
+        return Err(Error::InvalidResponse(
+            "the token answer has no id_token, though the sign-in asked for openid".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn claim_failed(claim: &str, reason: &'static str, message: &str) -> Error {
+    Error::ClaimValidationFailed { claim: claim.into(), reason, message: message.into() }
+}
+
+/// The ID token checks the signature verifier does not make (it has checked the signature,
+/// `iss`, `aud` containing the client, `exp`, and that `sub`, `exp`, `iat` exist): the nonce
+/// this sign-in sent (a record without one accepts no ID token), `azp` (OpenID Connect Core
+/// 3.1.3.7: required with several audiences, and then, or whenever present, the client id),
+/// and an `iat` no further in the future than [`ID_TOKEN_CLOCK_TOLERANCE_S`].
+pub fn check_id_token_claims(claims: &Map, client_id: &str, nonce: Option<&str>, now_s: f64) -> Result<(), Error> {
+    let Some(sent) = nonce else {
+        return Err(claim_failed("nonce", "check_failed", "an ID token came back for a sign-in that sent no nonce"));
+    };
+    match claims.get("nonce") {
+        None => return Err(claim_failed("nonce", "missing", "the ID token has no nonce")),
+        Some(Value::String(got)) if got == sent => {}
+        Some(_) => {
+            return Err(claim_failed("nonce", "check_failed", "the ID token's nonce is not the one this sign-in sent"));
+        }
+    }
+    let audiences = match claims.get("aud") {
+        Some(Value::Array(list)) => list.len(),
+        _ => 1,
+    };
+    match claims.get("azp") {
+        None if audiences > 1 => {
+            return Err(claim_failed("azp", "missing", "an ID token with several audiences must name its azp"));
+        }
+        None => {}
+        Some(Value::String(azp)) if azp == client_id => {}
+        Some(Value::String(_)) => {
+            return Err(claim_failed("azp", "check_failed", "the ID token's azp is not this client"));
+        }
+        Some(_) => return Err(claim_failed("azp", "invalid", "the ID token's azp is not a string")),
+    }
+    match claims.get("iat").and_then(Value::as_f64) {
+        Some(iat) if iat > now_s + ID_TOKEN_CLOCK_TOLERANCE_S => {
+            Err(claim_failed("iat", "check_failed", "the ID token's iat is in the future"))
+        }
         _ => Ok(()),
     }
 }
@@ -398,6 +519,9 @@ mod tests {
 
     fn rfc7636_transaction(nonce: Option<&str>) -> Transaction {
         Transaction {
+            issuer: "https://as.example".into(),
+            client_id: "demo-spa".into(),
+            scope: nonce.map(|_| "openid".into()),
             state: "af0ifjsldkj".into(),
             verifier: CodeVerifier::parse("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").expect("RFC 7636 B"),
             nonce: nonce.map(str::to_owned),
@@ -455,30 +579,120 @@ mod tests {
 
     #[test]
     fn transactions_round_trip_expire_and_never_print_the_verifier() {
-        let tx = Transaction::start("https://app.example/cb", Some("openid"), Some("{\"to\":\"/x\"}".into()), 5_000.0)
-            .expect("random");
+        let tx =
+            Transaction::start(&client(), Some("openid"), Some("{\"to\":\"/x\"}".into()), 5_000.0).expect("random");
         assert_eq!(tx.state.len(), 43);
         assert!(tx.nonce.as_ref().is_some_and(|n| n.len() == 43 && *n != tx.state));
-        let back = Transaction::from_json(&tx.to_json()).expect("round trip");
+        let back = Transaction::load(&tx.to_json(), &client()).expect("round trip");
         assert_eq!(
             (back.state.as_str(), back.verifier.secret(), back.nonce.as_deref()),
             (tx.state.as_str(), tx.verifier.secret(), tx.nonce.as_deref())
         );
         assert_eq!(back.app_state.as_deref(), Some("{\"to\":\"/x\"}"));
+        assert!(back.wants_openid());
         assert!(tx.check_age(5_000.0 + TRANSACTION_MAX_AGE_MS).is_ok());
         assert_eq!(
             tx.check_age(5_001.0 + TRANSACTION_MAX_AGE_MS).expect_err("old").code(),
             "ERR_OAUTH_TRANSACTION_EXPIRED"
         );
         assert_eq!(tx.check_age(4_000.0).expect_err("future").code(), "ERR_OAUTH_TRANSACTION_EXPIRED");
-        assert!(Transaction::start("x", Some("read"), None, 0.0).expect("random").nonce.is_none());
+        assert!(Transaction::start(&client(), Some("read"), None, 0.0).expect("random").nonce.is_none());
         for bad in ["", "{}", "[]", r#"{"state":"s","code_verifier":"short","redirect_uri":"r","created_at":1}"#] {
             assert_eq!(
-                Transaction::from_json(bad).err().map(|e| e.code()),
+                Transaction::load(bad, &client()).err().map(|e| e.code()),
                 Some("ERR_OAUTH_TRANSACTION_MISSING"),
                 "{bad}"
             );
         }
+    }
+
+    /// Edits `tx`'s stored JSON: `name` set to `value` (JSON), or removed when `None`.
+    fn edited(tx: &Transaction, name: &str, value: Option<&str>) -> String {
+        let stored = crate::jose::json::parse_object(tx.to_json().as_bytes()).expect("object");
+        let mut doc = Map::new();
+        for (key, kept) in stored.iter().filter(|(key, _)| key.as_str() != name) {
+            doc.insert(key.clone(), kept.clone());
+        }
+        if let Some(value) = value {
+            doc.insert(name.into(), crate::jose::json::parse_value(value.as_bytes()).expect("json"));
+        }
+        Value::Object(doc).to_string()
+    }
+
+    #[test]
+    fn a_transaction_belongs_to_the_client_that_started_it() {
+        let tx = Transaction::start(&client(), Some("openid"), None, 0.0).expect("random");
+        let missing = |text: &str, who: &PublicClient| Transaction::load(text, who).err().map(|e| e.code());
+        let gone = Some("ERR_OAUTH_TRANSACTION_MISSING");
+        // Another client of the page, told apart by issuer, client id or redirect URI.
+        let mut other = client();
+        other.metadata.issuer = Some("https://as.example/".into());
+        assert_eq!(missing(&tx.to_json(), &other), gone);
+        let mut other = client();
+        other.client_id = "other-spa".into();
+        assert_eq!(missing(&tx.to_json(), &other), gone);
+        let mut other = client();
+        other.redirect_uri = "https://app.example/elsewhere".into();
+        assert_eq!(missing(&tx.to_json(), &other), gone);
+        assert_ne!(client().key(), other.key());
+        // An edited record: binding, redirect URI, nonce or scope removed or changed.
+        for (name, value) in [
+            ("issuer", None),
+            ("client_id", Some(r#""other-spa""#)),
+            ("redirect_uri", Some(r#""https://evil.example/cb""#)),
+            ("nonce", None),
+            ("nonce", Some("null")),
+            ("scope", None),
+        ] {
+            assert_eq!(missing(&edited(&tx, name, value), &client()), gone, "{name} {value:?}");
+        }
+        // The exchange sends the client's redirect URI, whatever the record says.
+        let body = client().code_exchange_body(&tx, "c");
+        assert!(body.contains("redirect_uri=https%3A%2F%2Fapp.example%2Fcb&"), "{body}");
+        // Without openid, no nonce is needed.
+        let plain = Transaction::start(&client(), Some("read"), None, 0.0).expect("random");
+        assert!(Transaction::load(&plain.to_json(), &client()).is_ok());
+        assert_eq!(require_id_token(&plain, false), Ok(()));
+        assert_eq!(require_id_token(&tx, true), Ok(()));
+        assert_eq!(require_id_token(&tx, false).expect_err("openid").code(), "ERR_AUTH_INVALID_RESPONSE");
+    }
+
+    fn claims(json: &str) -> Map {
+        crate::jose::json::parse_object(json.as_bytes()).expect("object")
+    }
+
+    fn id_token_error(json: &str, nonce: Option<&str>) -> Option<(String, &'static str)> {
+        match check_id_token_claims(&claims(json), "demo-spa", nonce, 1_000_000.0) {
+            Ok(()) => None,
+            Err(Error::ClaimValidationFailed { claim, reason, .. }) => Some((claim, reason)),
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn id_tokens_need_the_nonce_a_fitting_azp_and_a_past_iat() {
+        let n = Some("n1");
+        assert_eq!(id_token_error(r#"{"nonce":"n1","aud":"demo-spa","iat":1000000}"#, n), None);
+        assert_eq!(id_token_error(r#"{"nonce":"n1","aud":["demo-spa"],"iat":1000060}"#, n), None);
+        assert_eq!(id_token_error(r#"{"nonce":"n1","aud":["demo-spa","api"],"azp":"demo-spa"}"#, n), None);
+        let failed = |claim: &str, reason| Some((claim.to_owned(), reason));
+        assert_eq!(id_token_error(r#"{"aud":"demo-spa"}"#, n), failed("nonce", "missing"));
+        assert_eq!(id_token_error(r#"{"nonce":"n2"}"#, n), failed("nonce", "check_failed"));
+        assert_eq!(id_token_error(r#"{"nonce":7}"#, n), failed("nonce", "check_failed"));
+        // A record without a nonce accepts no ID token (the check cannot be switched off).
+        assert_eq!(id_token_error(r#"{"aud":"demo-spa"}"#, None), failed("nonce", "check_failed"));
+        assert_eq!(id_token_error(r#"{"nonce":"n1","aud":["demo-spa","api"]}"#, n), failed("azp", "missing"));
+        assert_eq!(
+            id_token_error(r#"{"nonce":"n1","aud":["demo-spa","api"],"azp":"api"}"#, n),
+            failed("azp", "check_failed")
+        );
+        assert_eq!(
+            id_token_error(r#"{"nonce":"n1","aud":"demo-spa","azp":"other"}"#, n),
+            failed("azp", "check_failed")
+        );
+        assert_eq!(id_token_error(r#"{"nonce":"n1","azp":["demo-spa"]}"#, n), failed("azp", "invalid"));
+        assert_eq!(id_token_error(r#"{"nonce":"n1","iat":1000061}"#, n), failed("iat", "check_failed"));
+        assert_eq!(id_token_error(r#"{"nonce":"n1","iat":1086400}"#, n), failed("iat", "check_failed"));
     }
 
     #[test]
@@ -501,12 +715,33 @@ mod tests {
         assert_eq!(
             refused,
             Callback::Refused {
-                error: "access_denied".into(),
+                error: Some("access_denied".into()),
                 description: Some("The user said no".into()),
                 state: Some("xyz".into()),
                 iss: None
             }
         );
+        // The server's (or an attacker's) text: the code only if RFC 6749 allows it, the
+        // description bounded and sanitised, and neither ever in a message.
+        let Callback::Refused { error, description, .. } = parse_callback(&format!(
+            "https://app.example/cb?error=%3Cimg+src%3Dx+onerror%3Dalert(1)%3E&error_description=%22%0A{}&state=s",
+            "d".repeat(1000)
+        ))
+        .expect("valid") else {
+            panic!("a refusal")
+        };
+        assert_eq!(error.as_deref(), Some("<img src=x onerror=alert(1)>"));
+        let description = description.expect("kept");
+        assert!(description.starts_with("?ddd") && description.chars().count() == 200, "{description}");
+        let shown = callback_error(error, Some(description)).to_string();
+        assert!(!shown.contains('<') && !shown.contains("ddd"), "{shown}");
+        let Callback::Refused { error, .. } =
+            parse_callback("https://app.example/cb?error=caf%C3%A9%22&state=s").expect("valid")
+        else {
+            panic!("a refusal")
+        };
+        assert_eq!(error, None);
+        assert_eq!(callback_error(None, None).code(), "ERR_AUTH_INVALID_RESPONSE");
         assert_eq!(
             parse_callback("https://app.example/cb?code=abc").expect_err("no state").code(),
             "ERR_OAUTH_STATE_MISMATCH"
@@ -523,7 +758,13 @@ mod tests {
     fn rfc9207_iss_checks() {
         let m = metadata();
         assert!(check_iss(&m, Some("https://as.example")).is_ok());
-        assert!(check_iss(&m, Some("https://as.example/")).is_ok());
+        // RFC 9207: exact string comparison.
+        for near in ["https://as.example/", "https://as.example//", "HTTPS://as.example", "https://as.example:443"] {
+            assert_eq!(check_iss(&m, Some(near)).expect_err(near).code(), "ERR_OAUTH_ISSUER_MISMATCH");
+        }
+        let huge = "x".repeat(1 << 20);
+        let message = check_iss(&m, Some(&huge)).expect_err("huge").to_string();
+        assert!(message.len() < 200, "the rejected iss is not quoted");
         assert_eq!(
             check_iss(&m, Some("https://evil.example")).expect_err("mix-up").code(),
             "ERR_OAUTH_ISSUER_MISMATCH"
@@ -538,7 +779,17 @@ mod tests {
         let doc = br#"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a","token_endpoint":"https://as.example/t",
             "revocation_endpoint":"https://as.example/r","jwks_uri":"https://as.example/k","code_challenge_methods_supported":["S256"],
             "authorization_response_iss_parameter_supported":true}"#;
-        let m = Metadata::from_discovery(doc, "https://as.example/").expect("valid");
+        let m = Metadata::from_discovery(doc, "https://as.example").expect("valid");
+        // RFC 8414 3.3: exact comparison, a trailing slash on either side is another issuer.
+        assert_eq!(
+            Metadata::from_discovery(doc, "https://as.example/").expect_err("slash").code(),
+            "ERR_OAUTH_ISSUER_MISMATCH"
+        );
+        let slashed = br#"{"issuer":"https://as.example/","authorization_endpoint":"https://as.example/a","token_endpoint":"https://as.example/t"}"#;
+        assert_eq!(
+            Metadata::from_discovery(slashed, "https://as.example").expect_err("slash").code(),
+            "ERR_OAUTH_ISSUER_MISMATCH"
+        );
         assert_eq!(m.token_endpoint, "https://as.example/t");
         assert_eq!(m.revocation_endpoint.as_deref(), Some("https://as.example/r"));
         assert!(m.iss_parameter_supported);

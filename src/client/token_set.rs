@@ -58,7 +58,8 @@ impl TokenSet {
         // clients do, but any other type (DPoP, MAC) cannot be used as a Bearer token.
         if let Some(kind) = optional_string(&object, "token_type")? {
             if !kind.eq_ignore_ascii_case("bearer") {
-                return Err(Error::InvalidResponse(format!("token_type {kind:?} is not supported (only Bearer)")));
+                // Not quoted: the server's text, of any size.
+                return Err(invalid("has a token_type other than Bearer, which is not supported"));
             }
         }
         let refresh = match optional_string(&object, "refresh_token")? {
@@ -178,6 +179,8 @@ mod tests {
         }
         let huge = format!(r#"{{"access_token":"{}"}}"#, "a".repeat(MAX_TOKEN_BYTES + 1));
         assert_eq!(code(&huge), "ERR_AUTH_INVALID_RESPONSE");
+        let markup = parse(r#"{"access_token":"at","token_type":"<img src=x onerror=alert(1)>"}"#).expect_err("type");
+        assert!(!markup.to_string().contains('<'), "{markup}");
     }
 
     #[test]

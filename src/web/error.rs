@@ -58,9 +58,9 @@ export interface WasmAuthError extends Error {
   readonly scope?: string;
   /** ERR_AUTH_HTTP and ERR_OAUTH_TOKEN_ERROR: the HTTP status the server answered. */
   readonly status?: number;
-  /** ERR_AUTH_HTTP, ERR_OAUTH_TOKEN_ERROR, ERR_OAUTH_CALLBACK_ERROR: the server's RFC 6749 `error` code (`invalid_grant`, `access_denied`, ...). */
+  /** ERR_AUTH_HTTP, ERR_OAUTH_TOKEN_ERROR, ERR_OAUTH_CALLBACK_ERROR: the server's RFC 6749 `error` code (`invalid_grant`, `access_denied`, ...), kept only when made of RFC 6749's characters; still the server's text, never in `message`. */
   readonly error?: string;
-  /** ERR_AUTH_HTTP, ERR_OAUTH_TOKEN_ERROR, ERR_OAUTH_CALLBACK_ERROR: the server's `error_description` (control characters removed, at most 200 characters). */
+  /** ERR_AUTH_HTTP, ERR_OAUTH_TOKEN_ERROR, ERR_OAUTH_CALLBACK_ERROR: the server's `error_description`, never in `message` (control characters removed, other characters outside RFC 6749's set as "?", at most 200 characters). */
   readonly description?: string;
   /** ERR_AUTH_RATE_LIMITED: seconds the server asked to wait (Retry-After). */
   readonly retryAfter?: number;

@@ -70,11 +70,11 @@ export interface RedirectResult {
 #[wasm_bindgen(module = "/src/web/shim.js")]
 extern "C" {
     #[wasm_bindgen(js_name = txSave)]
-    fn tx_save(json: &str) -> bool;
+    fn tx_save(key: &str, json: &str) -> bool;
     #[wasm_bindgen(js_name = txLoad)]
-    fn tx_load() -> Option<String>;
+    fn tx_load(key: &str) -> Option<String>;
     #[wasm_bindgen(js_name = txClear)]
-    fn tx_clear();
+    fn tx_clear(key: &str);
     #[wasm_bindgen(js_name = currentUrl)]
     fn current_url() -> Option<String>;
     #[wasm_bindgen(catch)]
@@ -86,13 +86,17 @@ extern "C" {
 }
 
 thread_local! {
-    /// Callbacks being or already handled in this page, by state: a second call with the same
-    /// URL (React StrictMode runs effects twice) gets the same promise, never a second exchange.
-    static HANDLED: RefCell<HashMap<String, Promise>> = RefCell::new(HashMap::new());
+    /// Callbacks being or already handled in this page, by client (`PublicClient::key`: issuer,
+    /// client id, redirect URI) and state: the same client called again with the same URL (React
+    /// StrictMode runs effects twice) gets the same promise, never a second exchange; another
+    /// client gets nothing from it.
+    static HANDLED: RefCell<HashMap<(String, String), Promise>> = RefCell::new(HashMap::new());
 }
 
 struct Inner {
     client: PublicClient,
+    /// The sessionStorage key of this client's sign-in record.
+    storage_key: String,
     /// The TokenManager (JS object) the tokens go to, if any.
     token_manager: Option<JsValue>,
     /// Verifies ID tokens against the issuer's JWKS (made on first use).
@@ -187,8 +191,10 @@ impl Inner {
             }
             (None, None) => None,
         };
+        let client = PublicClient { client_id, redirect_uri, scope: text(options, "scope")?, metadata };
         Ok(Inner {
-            client: PublicClient { client_id, redirect_uri, scope: text(options, "scope")?, metadata },
+            storage_key: format!("wasm-auth:oauth-transaction {}", client.key()),
+            client,
             token_manager,
             id_tokens: RefCell::new(None),
         })
@@ -219,26 +225,18 @@ impl Inner {
         Ok(verifier)
     }
 
-    /// Verifies the ID token (signature, iss, aud, exp, iat) and its nonce; its claims.
+    /// Verifies the ID token (signature, iss, aud, exp, iat) and then `client::oauth`'s
+    /// checks (nonce, azp, iat not in the future); its claims.
     async fn validate_id_token(&self, id_token: &str, nonce: Option<&str>) -> Result<JsValue, JsValue> {
         let verifier = self.id_token_verifier().map_err(|e| to_js_error(&e))?;
         let verified = JsFuture::from(verifier.verify(id_token, None)).await?;
         let payload = Reflect::get(&verified, &"payload".into())?;
-        let got = Reflect::get(&payload, &"nonce".into()).ok().and_then(|n| n.as_string());
-        match (nonce, got.as_deref()) {
-            (Some(sent), Some(got)) if sent == got => Ok(payload),
-            (None, _) => Ok(payload),
-            (Some(_), None) => Err(to_js_error(&Error::ClaimValidationFailed {
-                claim: "nonce".into(),
-                reason: "missing",
-                message: "the ID token has no nonce".into(),
-            })),
-            (Some(_), Some(_)) => Err(to_js_error(&Error::ClaimValidationFailed {
-                claim: "nonce".into(),
-                reason: "check_failed",
-                message: "the ID token's nonce is not the one this sign-in sent".into(),
-            })),
-        }
+        let text = js_sys::JSON::stringify(&payload).ok().and_then(|t| t.as_string()).unwrap_or_default();
+        let claims = crate::jose::json::parse_object(text.as_bytes())
+            .map_err(|_| to_js_error(&Error::Internal("verified ID token claims")))?;
+        oauth::check_id_token_claims(&claims, &self.client.client_id, nonce, js_sys::Date::now() / 1000.0)
+            .map_err(|e| to_js_error(&e))?;
+        Ok(payload)
     }
 
     async fn token_request(&self, body: String) -> Result<TokenSet, Error> {
@@ -260,25 +258,32 @@ impl Inner {
     /// The callback, from the transaction to the tokens.
     async fn complete(self: Rc<Self>, url: String, callback: Callback) -> Result<JsValue, JsValue> {
         let fail = |e: Error| to_js_error(&e);
-        let tx = Transaction::from_json(&tx_load().ok_or(Error::TransactionMissing).map_err(fail)?).map_err(fail)?;
+        let key = &self.storage_key;
+        let stored = tx_load(key).ok_or(Error::TransactionMissing).map_err(fail)?;
+        let tx = Transaction::load(&stored, &self.client).map_err(|e| {
+            // Edited or not this client's: spent either way.
+            tx_clear(key);
+            fail(e)
+        })?;
         let (code, iss) = match callback {
             Callback::Refused { error, description, state, iss } => {
                 if state.as_deref() != Some(tx.state.as_str()) {
                     return Err(fail(Error::StateMismatch));
                 }
-                tx_clear();
+                tx_clear(key);
                 oauth::check_iss(&self.client.metadata, iss.as_deref()).map_err(fail)?;
-                return Err(fail(Error::CallbackError { error, description }));
+                return Err(fail(oauth::callback_error(error, description)));
             }
             // A state that is not ours leaves the transaction for the real callback.
             Callback::Code { state, .. } if state != tx.state => return Err(fail(Error::StateMismatch)),
             Callback::Code { code, iss, .. } => (code, iss),
         };
         // One use: whatever happens next, this transaction is spent.
-        tx_clear();
+        tx_clear(key);
         tx.check_age(js_sys::Date::now()).map_err(fail)?;
         oauth::check_iss(&self.client.metadata, iss.as_deref()).map_err(fail)?;
         let tokens = self.token_request(self.client.code_exchange_body(&tx, code.expose())).await.map_err(fail)?;
+        oauth::require_id_token(&tx, tokens.id_token.is_some()).map_err(fail)?;
         let id_token_claims = match &tokens.id_token {
             Some(id_token) => self.validate_id_token(id_token.expose(), tx.nonce.as_deref()).await?,
             None => JsValue::NULL,
@@ -385,13 +390,13 @@ impl OAuthClient {
             let redirect = field("redirect").and_then(|v| v.as_bool()).unwrap_or(true);
             let client = &self.inner.client;
             let tx = Transaction::start(
-                &client.redirect_uri,
+                client,
                 scope.as_deref().or(client.scope.as_deref()),
                 app_state,
                 js_sys::Date::now(),
             )?;
             let url = client.authorization_url(&tx, scope.as_deref(), &extra)?;
-            if !tx_save(&tx.to_json()) {
+            if !tx_save(&self.inner.storage_key, &tx.to_json()) {
                 return Err(Error::InvalidOptions("authorize() needs a browser page with sessionStorage".into()));
             }
             Ok((url, redirect))
@@ -424,12 +429,13 @@ impl OAuthClient {
             Callback::Code { state, .. } => Some(state.clone()),
             Callback::Refused { state, .. } => state.clone(),
         };
-        if let Some(done) = state.as_ref().and_then(|s| HANDLED.with(|h| h.borrow().get(s).cloned())) {
+        let memo = state.map(|state| (self.inner.client.key(), state));
+        if let Some(done) = memo.as_ref().and_then(|key| HANDLED.with(|h| h.borrow().get(key).cloned())) {
             return done;
         }
         let promise = future_to_promise(self.inner.clone().complete(url, callback));
-        if let Some(state) = state {
-            HANDLED.with(|h| h.borrow_mut().insert(state, promise.clone()));
+        if let Some(key) = memo {
+            HANDLED.with(|h| h.borrow_mut().insert(key, promise.clone()));
         }
         promise
     }

@@ -193,7 +193,8 @@ export function inBrowserWindow() {
 
 // ---- OAuth transaction and redirects (oauth.rs) ----
 
-const KEY = 'wasm-auth:oauth-transaction';
+// Each client's sign-in record is under its own key ('wasm-auth:oauth-transaction ' followed by
+// the client's issuer, client id and redirect URI), so two clients of one page never share one.
 function storage() {
   try {
     return typeof sessionStorage === 'object' && sessionStorage !== null ? sessionStorage : undefined;
@@ -201,17 +202,17 @@ function storage() {
     return undefined; // sandboxed frames throw on access
   }
 }
-export function txSave(json) {
+export function txSave(key, json) {
   const s = storage();
   if (!s) return false;
-  s.setItem(KEY, json);
+  s.setItem(key, json);
   return true;
 }
-export function txLoad() {
-  return storage()?.getItem(KEY) ?? undefined;
+export function txLoad(key) {
+  return storage()?.getItem(key) ?? undefined;
 }
-export function txClear() {
-  storage()?.removeItem(KEY);
+export function txClear(key) {
+  storage()?.removeItem(key);
 }
 export function currentUrl() {
   return typeof location === 'object' && location !== null ? location.href : undefined;
