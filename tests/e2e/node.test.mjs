@@ -103,9 +103,10 @@ test('the TypeScript error-code union lists exactly the Rust error codes', () =>
   assert.deepEqual(tsCodes, rustCodes);
 });
 
-test('the package ships two wasm modules (full and verify/), their glue, the entries, types and README', async () => {
+test('the package ships two wasm modules (full and verify/), their glue, the entries, types, README, changelog, security policy and both licenses', async () => {
   const { stdout } = await run('tar', ['-tzf', process.env.WASM_AUTH_TARBALL]);
   const files = stdout.trim().split('\n').map((f) => f.replace(/^package\//, '').replace(/^(verify\/)?snippets\/.*$/, '$1snippets/*')).sort();
   const module = ['browser.js', 'index.d.ts', 'node.js', 'snippets/*', 'wasm_auth.d.ts', 'wasm_auth.js', 'wasm_auth_bg.wasm', 'workerd.js'];
-  assert.deepEqual([...new Set(files)], ['README.md', 'package.json', ...module, ...module.map((f) => `verify/${f}`)].sort());
+  const docs = ['README.md', 'CHANGELOG.md', 'SECURITY.md', 'LICENSE-MIT', 'LICENSE-APACHE'];
+  assert.deepEqual([...new Set(files)], [...docs, 'package.json', ...module, ...module.map((f) => `verify/${f}`)].sort());
 });
