@@ -124,7 +124,7 @@ fn a_key_made_through_an_oauth_grant_dies_with_the_grant() {
         .json();
     let mine = mine["key"].as_str().unwrap_or("").to_owned();
 
-    // The user (or the app) revokes the grant: its refresh token family.
+    // The app revokes the grant (RFC 7009 on its refresh token: the whole family).
     let refresh = tokens["refresh_token"].as_str().unwrap_or("");
     assert_eq!(server.post_form("/oauth/revoke", &[("token", refresh), ("client_id", SPA)], &[]).status, 200);
     server.get("/v1/resources", &[("x-api-key", &key)]).expect_error(401, "invalid_token");

@@ -162,5 +162,12 @@ fn directory_redirects_never_leave_the_origin() {
             "{target}: {} Location {location:?}",
             r.status
         );
+        if (300..400).contains(&r.status) {
+            assert!(location.starts_with('/'), "{target}: a redirect stays on the origin, got {location:?}");
+        }
     }
+    // The case the review reproduced still redirects (to a path of this origin), it does not 404.
+    let r = server.raw("GET", "//sub");
+    assert_eq!(r.status, 307, "//sub");
+    assert!(r.header("location").is_some_and(|l| l.starts_with('/') && !l.starts_with("//")), "//sub");
 }

@@ -70,7 +70,7 @@ fn scope_meaning(scope: &str) -> Option<&'static str> {
         "write:resources" => "create resources in your name",
         "api_keys:read" => "list your API keys (their names, scopes and dates, never the keys)",
         "api_keys:write" => {
-            "create and delete API keys that act as you (keys it creates stop working when you revoke its access)"
+            "create and delete API keys that act as you (keys it creates stop working when its access ends, and you can delete them under your API keys)"
         }
         _ => return None,
     })
