@@ -99,6 +99,8 @@ async function sendCredentialed(request, trusted, decorate) {
     const location = hidden ? null : response.headers.get('location');
     if (!hidden && location === null) return response;
     const status = response.status;
+    // Nobody reads a redirect's body: release it now rather than hold a connection until GC.
+    response.body?.cancel().catch(() => {});
     if (hidden) throw redirectRefused(0, 'this runtime hides where it points, so no credential follows it');
     if (request.redirect === 'error') throw redirectRefused(status, "the request's redirect mode is 'error'");
     let target;
@@ -111,7 +113,12 @@ async function sendCredentialed(request, trusted, decorate) {
       throw redirectRefused(status, `it points to ${target.origin}, which is not a trusted origin (allowedOrigins)`);
     }
     if (hops === MAX_REDIRECTS) throw redirectRefused(status, `more than ${MAX_REDIRECTS} redirects`);
-    current = await nextHop(current, target, status);
+    try {
+      current = await nextHop(current, target, status);
+    } catch {
+      // e.g. a Location with user:password@, which fetch refuses to request.
+      throw redirectRefused(status, 'its Location cannot be requested');
+    }
   }
 }
 function redirectRefused(status, why) {
