@@ -121,6 +121,7 @@ describe('Node', () => {
       carried(kept);
       const other = await (await client.fetch('see-other', { method: 'POST', body: 'payload' })).json();
       assert.deepEqual([other.method, other.body], ['GET', ''], name);
+      carried(other);
     }
   });
 
