@@ -53,10 +53,14 @@ test-wasm: bootstrap
 	# The pure-Rust fallback for runtimes without crypto.subtle must keep building for wasm.
 	cargo build --target wasm32-unknown-unknown -p wasm-auth --features pure-rust
 
+# A hang fails its file after this long instead of running into CI's limit (the slowest file
+# takes about a minute warm).
+E2E_FILE_TIMEOUT_MS ?= 600000
+
 # The packed tarball used from Node, a plain-ESM page, a Vite-built page and a workerd worker;
 # the reference server over HTTP; the demo page in Chromium.
 test-e2e: pack server
-	WASM_AUTH_TARBALL=$$(ls $(TARBALL_DIR)/*.tgz) node --test --test-concurrency=1 tests/e2e/
+	WASM_AUTH_TARBALL=$$(ls $(TARBALL_DIR)/*.tgz) node --test --test-concurrency=1 --test-timeout=$(E2E_FILE_TIMEOUT_MS) tests/e2e/
 
 # The packed tarball as npm users and tools see it: publint (strict), @arethetypeswrong/cli, and
 # `npm publish --dry-run` (nothing is published). Two deliberate exceptions for attw: the .wasm
