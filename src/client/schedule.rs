@@ -86,6 +86,25 @@ pub fn already_expired(lifetime_ms: Option<f64>) -> bool {
     lifetime_ms.is_some_and(|ms| ms <= 0.0)
 }
 
+/// "No refresh before `wait_ms` have passed since `from`": set when tokens arrive (the 1 s
+/// floor) and after a failed refresh (the backoff). Time passes on both clocks, as for
+/// [`Stamp::since`]: a page whose timers were frozen while the wall clock moved on (a background
+/// tab, a laptop asleep) is not held back longer than the time that really passed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hold {
+    /// When the hold started.
+    pub from: Stamp,
+    /// How long it lasts, in milliseconds.
+    pub wait_ms: f64,
+}
+
+impl Hold {
+    /// Milliseconds left at `now` (0 or less: over).
+    pub fn left_ms(&self, now: &Stamp) -> f64 {
+        self.wait_ms - now.since(&self.from)
+    }
+}
+
 /// What a caller asking for the token (or the scheduler) does next.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Step {
@@ -102,13 +121,13 @@ pub enum Step {
 }
 
 /// The one rule every refresh goes through, whoever asks (the timer, `getToken()`, a 401):
-/// no refresh starts before `not_before` (monotonic ms: [`MIN_REFRESH_DELAY_MS`] after the
-/// last token arrived, or the backoff after the last failure), so the server is asked at most
-/// once a second whatever its answers say. A usable token is used meanwhile; an unusable one
+/// no refresh starts while `hold` lasts ([`MIN_REFRESH_DELAY_MS`] after the last token
+/// arrived, or the backoff after the last failure), so the server is asked at most once a
+/// second whatever its answers say. A usable token is used meanwhile; an unusable one
 /// (`Expired`, or refused by the API with a 401) is waited for when the wait is short, and
 /// refused when it is a backoff.
-pub fn next_step(status: Status, now: &Stamp, not_before: Option<f64>) -> Step {
-    let wait = not_before.map_or(0.0, |at| at - now.mono_ms);
+pub fn next_step(status: Status, now: &Stamp, hold: Option<Hold>) -> Step {
+    let wait = hold.map_or(0.0, |h| h.left_ms(now));
     match status {
         Status::Fresh { .. } => Step::Use,
         Status::Due { .. } if wait > 0.0 => Step::Use,
@@ -148,11 +167,10 @@ impl Expiry {
 
 /// Whether a caller asking for the token must refresh first (see [`next_step`]): an expired
 /// token needs it unless refreshes are held back; one inside the margin needs it unless a
-/// refresh failed recently (`not_before`, on the monotonic clock): callers then keep using
-/// the still-valid token instead of sending one refresh request per API call while the
-/// server is down.
-pub fn must_refresh(status: Status, now: &Stamp, not_before: Option<f64>) -> bool {
-    next_step(status, now, not_before) == Step::Refresh
+/// refresh failed recently (`hold`): callers then keep using the still-valid token instead of
+/// sending one refresh request per API call while the server is down.
+pub fn must_refresh(status: Status, now: &Stamp, hold: Option<Hold>) -> bool {
+    next_step(status, now, hold) == Step::Refresh
 }
 
 #[cfg(test)]
@@ -276,29 +294,46 @@ mod tests {
         assert_eq!(e.retry_in_ms(&now, 0, Some(400_000.0)), None, "beyond expiry");
     }
 
+    /// A hold of `ms` that started at `now`.
+    fn hold(now: Stamp, wait_ms: f64) -> Option<Hold> {
+        Some(Hold { from: now, wait_ms })
+    }
+
     #[test]
     fn callers_refresh_when_expired_or_due_but_not_during_a_retry_backoff() {
         let now = at(0.0, 10_000.0);
         let due = Status::Due { expires_in_ms: 60_000.0 };
         assert!(!must_refresh(Status::Fresh { refresh_in_ms: Some(5.0) }, &now, None));
         assert!(must_refresh(due, &now, None));
-        assert!(!must_refresh(due, &now, Some(12_000.0)), "a retry is pending: use the valid token");
-        assert!(must_refresh(due, &now, Some(10_000.0)));
+        assert!(!must_refresh(due, &now, hold(now, 2_000.0)), "a retry is pending: use the valid token");
+        assert!(must_refresh(due, &now, hold(now, 0.0)));
         assert!(must_refresh(Status::Expired, &now, None));
-        assert!(must_refresh(Status::Expired, &now, Some(10_000.0)));
+        assert!(must_refresh(Status::Expired, &now, hold(at(0.0, 9_000.0), 1_000.0)));
     }
 
     #[test]
     fn an_expired_token_waits_for_the_floor_and_is_refused_during_a_backoff() {
         let now = at(0.0, 10_000.0);
         // Just arrived expired: the first refresh waits for the 1 s floor.
-        assert_eq!(next_step(Status::Expired, &now, Some(10_600.0)), Step::Wait(600.0));
-        assert_eq!(next_step(Status::Expired, &now, Some(11_000.0)), Step::Wait(1_000.0));
+        assert_eq!(next_step(Status::Expired, &now, hold(at(0.0, 9_600.0), 1_000.0)), Step::Wait(600.0));
+        assert_eq!(next_step(Status::Expired, &now, hold(now, 1_000.0)), Step::Wait(1_000.0));
         // Backing off after failures: no request, the caller gets the last error.
-        assert_eq!(next_step(Status::Expired, &now, Some(14_000.0)), Step::Refuse);
-        assert_eq!(next_step(Status::Expired, &now, Some(9_000.0)), Step::Refresh);
-        assert_eq!(next_step(Status::Fresh { refresh_in_ms: None }, &now, Some(99_000.0)), Step::Use);
-        assert_eq!(next_step(Status::Due { expires_in_ms: 5.0 }, &now, Some(10_001.0)), Step::Use);
+        assert_eq!(next_step(Status::Expired, &now, hold(now, 4_000.0)), Step::Refuse);
+        assert_eq!(next_step(Status::Expired, &now, hold(at(0.0, 5_000.0), 4_000.0)), Step::Refresh);
+        assert_eq!(next_step(Status::Fresh { refresh_in_ms: None }, &now, hold(now, 99_000.0)), Step::Use);
+        assert_eq!(next_step(Status::Due { expires_in_ms: 5.0 }, &now, hold(now, 1.0)), Step::Use);
+    }
+
+    #[test]
+    fn a_hold_ends_with_the_wall_clock_when_timers_were_frozen() {
+        // A background tab: the monotonic clock (and every timer) stood still while a minute
+        // passed on the wall clock. The 1 s hold is over; the expired token is refreshed.
+        let set = at(1_000_000.0, 50.0);
+        let woke = at(1_060_000.0, 50.0);
+        assert_eq!(next_step(Status::Expired, &woke, hold(set, 1_000.0)), Step::Refresh);
+        // A wall clock set back does not prolong it either.
+        let later = at(0.0, 1_050.0);
+        assert_eq!(next_step(Status::Expired, &later, hold(set, 1_000.0)), Step::Refresh);
     }
 
     #[test]
@@ -322,16 +357,16 @@ mod tests {
     /// per backoff step (1 s, 2 s, ...), not one per call.
     #[test]
     fn a_server_of_expired_tokens_gets_a_handful_of_refreshes() {
-        let mut not_before = Some(MIN_REFRESH_DELAY_MS); // a token arrived at 0, expired
+        let mut held = hold(at(0.0, 0.0), MIN_REFRESH_DELAY_MS); // a token arrived at 0, expired
         let mut attempt = 0;
         let mut refreshes = 0;
         let mut t = 0.0;
         while t < 3_000.0 {
             let now = at(t, t);
-            if next_step(Status::Expired, &now, not_before) == Step::Refresh {
+            if next_step(Status::Expired, &now, held) == Step::Refresh {
                 refreshes += 1;
                 // The answer is expired again: a failed refresh.
-                not_before = Some(t + backoff_ms(attempt, None));
+                held = hold(now, backoff_ms(attempt, None));
                 attempt += 1;
             }
             t += 10.0;

@@ -18,7 +18,7 @@ use super::to_js_error;
 use crate::Error;
 use crate::client::answer::Purpose;
 use crate::client::base_url::BaseUrl;
-use crate::client::schedule::{MIN_REFRESH_DELAY_MS, Step, already_expired, backoff_ms, next_step};
+use crate::client::schedule::{Hold, MIN_REFRESH_DELAY_MS, Step, already_expired, backoff_ms, next_step};
 use crate::client::{Expiry, Secret, Stamp, Status, TokenSet, form};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -128,9 +128,9 @@ struct Session {
     next_refresh_id: Cell<u64>,
     timer: RefCell<Option<Timeout>>,
     failed_attempts: Cell<u32>,
-    /// When (monotonic ms) the next refresh may start: 1 s after tokens arrived, or the
-    /// backoff after a failed refresh (`schedule::next_step`).
-    not_before: Cell<Option<f64>>,
+    /// No refresh before this: 1 s after tokens arrived, or the backoff after a failed
+    /// refresh (`schedule::next_step`).
+    hold: Cell<Option<Hold>>,
     /// The last failed refresh's error, for callers refused during its backoff.
     last_failure: RefCell<Option<Error>>,
     events: Object,
@@ -278,7 +278,7 @@ impl Session {
         self.in_flight.borrow_mut().take();
         self.timer.borrow_mut().take();
         self.failed_attempts.set(0);
-        self.not_before.set(None);
+        self.hold.set(None);
         self.last_failure.borrow_mut().take();
         self.held.borrow_mut().take()
     }
@@ -289,7 +289,7 @@ impl Session {
         let lifetime_ms = tokens.lifetime_ms(received.wall_ms);
         *self.held.borrow_mut() = Some(Held { tokens, expiry: Expiry { received, lifetime_ms } });
         // Whatever the tokens' lifetime (0, or a JWT already past its exp), no refresh before 1 s.
-        self.not_before.set(Some(received.mono_ms + MIN_REFRESH_DELAY_MS));
+        self.hold.set(Some(Hold { from: received, wait_ms: MIN_REFRESH_DELAY_MS }));
         self.schedule();
         let detail = self.info();
         let _ = Reflect::set(&detail, &"reason".into(), &JsValue::from_str(reason));
@@ -321,14 +321,14 @@ impl Session {
             None => return,
             Some(held) => (held.expiry.status(&stamp, self.config.margin_ms), held.tokens.refresh_token.is_some()),
         };
-        let not_before = self.not_before.get();
+        let hold = self.hold.get();
         match (status, refreshable) {
             (Status::Fresh { refresh_in_ms: Some(ms) }, _) => self.arm(ms),
             (Status::Fresh { refresh_in_ms: None }, _) => {}
             // Too soon after the last tokens, or a failed refresh is backing off: a page wake
             // does not cut the wait short.
-            (_, true) if next_step(status, &stamp, not_before) != Step::Refresh => {
-                self.arm(not_before.map_or(0.0, |at| at - stamp.mono_ms))
+            (_, true) if next_step(status, &stamp, hold) != Step::Refresh => {
+                self.arm(hold.map_or(0.0, |h| h.left_ms(&stamp)))
             }
             (_, true) => {
                 let session = self.clone();
@@ -448,8 +448,8 @@ impl Session {
                 }
                 // No background retry before expiry: callers wait for expiry, then try on
                 // demand, but never before the backoff has passed.
-                let wait = backoff_ms(attempt, retry_after).max(retry.or(lifetime_left).unwrap_or(0.0));
-                self.not_before.set(Some(received.mono_ms + wait));
+                let wait_ms = backoff_ms(attempt, retry_after).max(retry.or(lifetime_left).unwrap_or(0.0));
+                self.hold.set(Some(Hold { from: received, wait_ms }));
                 *self.last_failure.borrow_mut() = Some(error.clone());
                 self.emit(
                     "refresherror",
@@ -474,7 +474,7 @@ impl Session {
                 Some(_) => return Ok(before.access),
                 None => before.status,
             };
-            match next_step(status, &now(), self.not_before.get()) {
+            match next_step(status, &now(), self.hold.get()) {
                 Step::Use => return Ok(before.access),
                 Step::Wait(ms) => sleep(ms).await,
                 Step::Refuse => return Err(self.last_failure.borrow().clone().unwrap_or(Error::SessionExpired)),
@@ -622,7 +622,7 @@ impl TokenManager {
             next_refresh_id: Cell::new(0),
             timer: RefCell::new(None),
             failed_attempts: Cell::new(0),
-            not_before: Cell::new(None),
+            hold: Cell::new(None),
             last_failure: RefCell::new(None),
             events: http::new_event_target(),
             wake: RefCell::new(None),
