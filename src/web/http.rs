@@ -15,7 +15,14 @@ use crate::client::base_url::BaseUrl;
 
 #[wasm_bindgen(module = "/src/web/shim.js")]
 extern "C" {
-    fn send(method: &str, url: &str, headers: &js_sys::Array, body: Option<String>, with_cookies: bool) -> Promise;
+    fn send(
+        method: &str,
+        url: &str,
+        headers: &js_sys::Array,
+        body: Option<String>,
+        with_cookies: bool,
+        max_bytes: f64,
+    ) -> Promise;
     #[wasm_bindgen(js_name = sendThrough)]
     fn send_through(client: &JsValue, method: &str, url: &str, body: Option<String>) -> Promise;
     #[wasm_bindgen(catch)]
@@ -118,6 +125,9 @@ pub fn from_js(value: JsValue) -> Error {
                     as u16;
             Error::Http { status, error: None, description: Some(message) }
         }
+        Some("ERR_AUTH_INVALID_RESPONSE") => {
+            Error::InvalidResponse(message.trim_start_matches("the server's answer is not valid: ").to_owned())
+        }
         Some("ERR_AUTH_NETWORK") | None => {
             Error::Network(message.trim_start_matches("the server could not be reached: ").to_owned())
         }
@@ -144,7 +154,11 @@ pub async fn request_through(
     Ok(reply(&JsFuture::from(send_through(client, method, url, body)).await?))
 }
 
-/// Sends one request and reads the whole answer.
+/// The largest answer a request reads by default (512 KiB, decompressed): a token answer, a
+/// discovery document or an error page is a few KiB; more is refused (ERR_AUTH_INVALID_RESPONSE).
+pub const DEFAULT_MAX_RESPONSE_BYTES: f64 = 512.0 * 1024.0;
+
+/// Sends one request and reads the whole answer, up to [`DEFAULT_MAX_RESPONSE_BYTES`].
 pub async fn request(
     method: &str,
     url: &str,
@@ -152,9 +166,21 @@ pub async fn request(
     body: Option<String>,
     with_cookies: bool,
 ) -> Result<Reply, Error> {
+    request_limited(method, url, headers, body, with_cookies, DEFAULT_MAX_RESPONSE_BYTES).await
+}
+
+/// Sends one request and reads the whole answer, refusing one larger than `max_bytes`.
+pub async fn request_limited(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<String>,
+    with_cookies: bool,
+    max_bytes: f64,
+) -> Result<Reply, Error> {
     let list = js_sys::Array::new();
     for (name, value) in headers {
         list.push(&js_sys::Array::of2(&JsValue::from_str(name), &JsValue::from_str(value)));
     }
-    Ok(reply(&JsFuture::from(send(method, url, &list, body, with_cookies)).await.map_err(from_js)?))
+    Ok(reply(&JsFuture::from(send(method, url, &list, body, with_cookies, max_bytes)).await.map_err(from_js)?))
 }

@@ -40,6 +40,9 @@ export interface OAuthClientOptions {
   /** A TokenManager to receive the tokens (instead of `baseUrl`); configure it with this client's
    * tokenEndpoint and clientId so that it refreshes through the token endpoint. */
   tokenManager?: TokenManager;
+  /** The largest discovery document or token-endpoint answer read, in bytes (decompressed);
+   * a larger one is cut off and refused with ERR_AUTH_INVALID_RESPONSE. Default 524288 (512 KiB). */
+  maxResponseBytes?: number;
 }
 
 /** Options of `authorize`. */
@@ -97,6 +100,8 @@ struct Inner {
     client: PublicClient,
     /// The sessionStorage key of this client's sign-in record.
     storage_key: String,
+    /// The largest token-endpoint answer read (`maxResponseBytes`).
+    max_response_bytes: f64,
     /// The TokenManager (JS object) the tokens go to, if any.
     token_manager: Option<JsValue>,
     /// Verifies ID tokens against the issuer's JWKS (made on first use).
@@ -125,6 +130,20 @@ fn endpoint(options: &JsValue, name: &str) -> Result<Option<String>, Error> {
             Err(Error::InvalidOptions(format!("{name} must be an http: or https: URL")))
         }
         other => Ok(other),
+    }
+}
+
+/// `maxResponseBytes`: a whole number of bytes, 1 or more; default 512 KiB.
+fn max_response_bytes(options: &JsValue) -> Result<f64, Error> {
+    if !options.is_object() {
+        return Ok(http::DEFAULT_MAX_RESPONSE_BYTES);
+    }
+    match Reflect::get(options, &"maxResponseBytes".into()).ok().filter(|v| !v.is_undefined() && !v.is_null()) {
+        None => Ok(http::DEFAULT_MAX_RESPONSE_BYTES),
+        Some(v) => v
+            .as_f64()
+            .filter(|n| n.is_finite() && *n >= 1.0 && n.fract() == 0.0)
+            .ok_or_else(|| Error::InvalidOptions("maxResponseBytes must be a whole number of bytes, 1 or more".into())),
     }
 }
 
@@ -193,6 +212,7 @@ impl Inner {
         };
         let client = PublicClient { client_id, redirect_uri, scope: text(options, "scope")?, metadata };
         Ok(Inner {
+            max_response_bytes: max_response_bytes(options)?,
             storage_key: format!("wasm-auth:oauth-transaction {}", client.key()),
             client,
             token_manager,
@@ -241,12 +261,13 @@ impl Inner {
 
     async fn token_request(&self, body: String) -> Result<TokenSet, Error> {
         let url = &self.client.metadata.token_endpoint;
-        let reply = http::request(
+        let reply = http::request_limited(
             "POST",
             url,
             &[("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")],
             Some(body),
             false,
+            self.max_response_bytes,
         )
         .await?;
         if !reply.ok() {
@@ -331,13 +352,18 @@ impl OAuthClient {
             Ok(urls) => urls,
             Err(error) => return reject(error),
         };
+        let max_bytes = match max_response_bytes(&options) {
+            Ok(max) => max,
+            Err(error) => return reject(error),
+        };
         let issuer = issuer.to_owned();
         future_to_promise(async move {
             let mut last = Error::InvalidResponse("no discovery document".into());
             for url in urls {
-                let reply = http::request("GET", &url, &[("accept", "application/json")], None, false)
-                    .await
-                    .map_err(|e| to_js_error(&e))?;
+                let reply =
+                    http::request_limited("GET", &url, &[("accept", "application/json")], None, false, max_bytes)
+                        .await
+                        .map_err(|e| to_js_error(&e))?;
                 if reply.status == 404 {
                     last = reply.error(crate::client::Purpose::Other);
                     continue;

@@ -21,11 +21,18 @@ export function onWorkers() {
 
 // ---- HTTP for the browser client (http.rs) ----
 
+function answerTooLarge(maxBytes) {
+  return coded('ERR_AUTH_INVALID_RESPONSE', `the server's answer is not valid: it is larger than ${maxBytes} bytes`);
+}
 // One request whose whole answer is read: { status, body, retryAfter }. A failure to reach
-// the server (or to read its answer) is ERR_AUTH_NETWORK, with the platform's reason only.
-export async function send(method, url, headers, body, withCookies) {
+// the server (or to read its answer) is ERR_AUTH_NETWORK, with the platform's reason only. The
+// answer is read through readCapped (the JWKS fetch's reader): past maxBytes (decompressed) the
+// stream is cancelled and the answer refused with ERR_AUTH_INVALID_RESPONSE, so a huge or
+// gzip-bomb answer costs at most maxBytes.
+export async function send(method, url, headers, body, withCookies, maxBytes) {
   let response;
   let bytes;
+  let reader;
   try {
     response = await fetch(url, {
       method,
@@ -37,8 +44,12 @@ export async function send(method, url, headers, body, withCookies) {
       // has no 'error' mode; browsers then give an opaque redirect).
       redirect: 'manual',
     });
-    bytes = new Uint8Array(await response.arrayBuffer());
+    bytes = await readCapped(response, maxBytes, (r) => { reader = r; }, answerTooLarge);
   } catch (e) {
+    if (e && e.code === 'ERR_AUTH_INVALID_RESPONSE') {
+      (reader ?? response.body)?.cancel().catch(() => {});
+      throw e;
+    }
     throw coded('ERR_AUTH_NETWORK', `the server could not be reached: ${(e && e.message) || e}`);
   }
   if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
@@ -363,10 +374,11 @@ function tooLarge(maxBytes) {
   return coded('ERR_JWKS_TOO_LARGE', `the JWKS URI answered more than ${maxBytes} bytes (jwksMaxBytes)`);
 }
 // The body, read chunk by chunk (a ReadableStream reader: Node, workerd and browsers) and cut
-// off as soon as it passes maxBytes, so a huge answer costs at most maxBytes of memory.
-async function readCapped(response, maxBytes, onReader) {
+// off as soon as it passes maxBytes, so a huge answer costs at most maxBytes of memory. The
+// error is `tooBig(maxBytes)` (the JWKS one unless the caller says otherwise).
+async function readCapped(response, maxBytes, onReader, tooBig = tooLarge) {
   const declared = response.headers.get('content-length');
-  if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  if (declared !== null && Number(declared) > maxBytes) throw tooBig(maxBytes);
   if (response.body === null) return new Uint8Array(0);
   const reader = response.body.getReader();
   onReader(reader);
@@ -376,7 +388,7 @@ async function readCapped(response, maxBytes, onReader) {
     const { done, value } = await reader.read();
     if (done) break;
     total += value.byteLength;
-    if (total > maxBytes) throw tooLarge(maxBytes);
+    if (total > maxBytes) throw tooBig(maxBytes);
     chunks.push(value);
   }
   const body = new Uint8Array(total);
