@@ -83,10 +83,12 @@ test-fuzz: bootstrap
 
 # The shipped wasm modules' sizes; fails above their budgets (gzip -9 bytes). Issue 7's goal is
 # 100,000 B. `wasm-auth/verify` (verifier, client credentials, PKCE) meets it and is held to it.
-# The full module does NOT: the browser client, OAuth and client credentials add 39 KB to the
-# verifier's 80 KB (119 KB), mostly the async state machines of the client's methods; its budget
+# The full module does NOT: the browser client, OAuth and client credentials add 41 KB to the
+# verifier's 82 KB (123 KB), mostly the async state machines of the client's methods; its budget
 # is the measured size plus 2%, so that nothing grows unnoticed while the client is slimmed down.
-WASM_GZIP_BUDGET ?= 121300
+# (118.6 KB before the two security reviews' fixes: option checks, JWKS and answer caps, the
+# OAuth client's stricter checks added 4.5 KB; one f64 in a format! had cost 9 KB more.)
+WASM_GZIP_BUDGET ?= 125600
 VERIFY_WASM_GZIP_BUDGET ?= 100000
 size: pkg
 	node scripts/size.mjs --max-gzip $(WASM_GZIP_BUDGET) pkg/wasm_auth_bg.wasm pkg/wasm_auth.js

@@ -67,7 +67,9 @@ pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 pub fn millis(name: &str, value: Option<f64>) -> Result<f64, Error> {
     match value {
         Some(n) if n.is_finite() && n > 0.0 && n <= MAX_TIMER_MS => Ok(n),
-        _ => Err(invalid(format!("{name} must be a number of milliseconds, more than 0 and at most {MAX_TIMER_MS}"))),
+        _ => Err(invalid(format!(
+            "{name} must be a number of milliseconds, more than 0 and at most 2147483647 (2^31 - 1, the largest JS timer)"
+        ))),
     }
 }
 
