@@ -7,10 +7,11 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { serveStatic } from '../../scripts/static-server.mjs';
 
 export const root = resolve(import.meta.dirname, '../..');
 export const run = promisify(execFile);
-export { serveStatic } from '../../scripts/static-server.mjs';
+export { serveStatic };
 
 /** The tarball `make test-e2e` packed from pkg/ (WASM_AUTH_TARBALL). */
 export function tarball() {
@@ -64,6 +65,24 @@ export async function startProjectWorker(project, wasm = 'wasm_auth_bg.wasm') {
     wasmFiles: [join(project, 'node_modules', 'wasm-auth', wasm)],
   });
   return startWorkerd(config, { port: await freePort() });
+}
+
+/**
+ * The browser client's test page (fixtures/client-page: `window.wa` is the package installed
+ * into target/e2e/<name>) served from an origin of its own and open in headless Chromium.
+ * Resolves to { page, site, close() }.
+ */
+export async function openClientPage(name) {
+  const project = await makeProject(name, {});
+  const site = await serveStatic({
+    '/': join(import.meta.dirname, 'fixtures', 'client-page'),
+    '/pkg/': join(project, 'node_modules', 'wasm-auth'),
+  });
+  const browser = await launchChromium();
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${site.url}/index.html`);
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 15_000 });
+  return { page, site, close: async () => { await browser.close(); await site.close(); } };
 }
 
 /** A TCP port that was free a moment ago, for servers that cannot be told to pick one. */

@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { createGzip } from 'node:zlib';
-import { launchChromium, makeProject, serveStatic } from './helpers.mjs';
+import { makeProject, openClientPage } from './helpers.mjs';
 
 const CLIENT = 'hostile-spa';
 const STORM_MS = 3_000;
@@ -214,28 +214,18 @@ describe('Node', () => {
 });
 
 describe('Chromium', () => {
-  let browser;
+  let opened;
   let site;
   let page;
   let redirectUri;
 
   before(async () => {
-    const project = await makeProject('hostile-browser', {});
-    site = await serveStatic({
-      '/': join(import.meta.dirname, 'fixtures', 'client-page'),
-      '/pkg/': join(project, 'node_modules', 'wasm-auth'),
-    });
+    opened = await openClientPage('hostile-browser');
+    ({ page, site } = opened);
     redirectUri = `${site.url}/index.html`;
-    browser = await launchChromium();
-    page = await (await browser.newContext()).newPage();
-    await page.goto(`${site.url}/index.html`);
-    await page.waitForFunction(() => window.ready === true, null, { timeout: 15_000 });
   });
 
-  after(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  after(() => opened?.close());
 
   beforeEach(() => page.evaluate(() => sessionStorage.clear()));
 

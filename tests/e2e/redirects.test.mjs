@@ -8,10 +8,9 @@
 // as an attacker's server would).
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { ApiKeyAuth, SessionClient, TokenManager } from '../../pkg/node.js';
-import { launchChromium, makeProject, serveStatic, startProjectWorker } from './helpers.mjs';
+import { makeProject, openClientPage, startProjectWorker } from './helpers.mjs';
 
 const KEY = 'sk_test_redirect_key_0123456789';
 const TOKEN = 'access-token-under-test';
@@ -160,26 +159,15 @@ describe('Node', () => {
 });
 
 describe('Chromium', () => {
-  let browser;
-  let site;
+  let opened;
   let page;
 
   before(async () => {
-    const project = await makeProject('redirects-browser', {});
-    site = await serveStatic({
-      '/': join(import.meta.dirname, 'fixtures', 'client-page'),
-      '/pkg/': join(project, 'node_modules', 'wasm-auth'),
-    });
-    browser = await launchChromium();
-    page = await (await browser.newContext()).newPage();
-    await page.goto(`${site.url}/index.html`);
-    await page.waitForFunction(() => window.ready === true, null, { timeout: 15_000 });
+    opened = await openClientPage('redirects-browser');
+    page = opened.page;
   });
 
-  after(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  after(() => opened?.close());
 
   test('every redirect of a credentialed fetch is ERR_AUTH_HTTP (the browser hides its target), nothing reaches elsewhere', async () => {
     const results = await page.evaluate(async ([base, key, token, elsewhereOrigin]) => {
