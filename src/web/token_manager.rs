@@ -464,8 +464,10 @@ impl Session {
     /// `replacing`: the token the API just refused with 401, which forces a refresh unless
     /// another caller already replaced it. Every refresh waits for `schedule::next_step`.
     async fn token(self: &Rc<Self>, replacing: Option<&Secret>) -> Result<Secret, Error> {
-        // A wait is at most 1 s and happens at most twice: the tokens or the backoff changed.
-        for _ in 0..3 {
+        // A wait is at most 1 s (`Step::Wait`); it repeats only while new tokens keep arriving,
+        // and after a few seconds of that the caller refreshes (or joins the refresh) anyway.
+        let started = now();
+        loop {
             let before = self.current()?;
             let status = match replacing {
                 // Refused by the API: as unusable as an expired one.
@@ -476,12 +478,11 @@ impl Session {
             };
             match next_step(status, &now(), self.hold.get()) {
                 Step::Use => return Ok(before.access),
-                Step::Wait(ms) => sleep(ms).await,
+                Step::Wait(ms) if now().since(&started) < MAX_WAIT_MS => sleep(ms).await,
                 Step::Refuse => return Err(self.last_failure.borrow().clone().unwrap_or(Error::SessionExpired)),
-                Step::Refresh => return self.refreshed(before.access, replacing.is_some()).await,
+                Step::Wait(_) | Step::Refresh => return self.refreshed(before.access, replacing.is_some()).await,
             }
         }
-        Err(self.last_failure.borrow().clone().unwrap_or(Error::SessionExpired))
     }
 
     /// Refreshes (or joins the refresh in flight) for a caller holding `before`, and says
@@ -565,11 +566,17 @@ impl Session {
     }
 }
 
-/// Resolves after `ms` milliseconds (at most a second here: `Step::Wait`).
+/// How long a caller waits for the refresh floor (`Step::Wait`, at most 1 s at a time) before it
+/// refreshes anyway: only tokens arriving again and again would keep it waiting that long.
+const MAX_WAIT_MS: f64 = 3_000.0;
+
+/// Resolves after at least `ms` milliseconds (at most a second here: `Step::Wait`). Rounded up,
+/// plus one: a timer may fire up to a millisecond early, and a wait that ends before the hold
+/// would only wait again.
 async fn sleep(ms: f64) {
     let mut timer = None;
     let promise = Promise::new(&mut |resolve, _reject| {
-        timer = Some(Timeout::new(ms.clamp(0.0, MAX_TIMER_MS) as u32, move || {
+        timer = Some(Timeout::new((ms.ceil() + 1.0).clamp(0.0, MAX_TIMER_MS) as u32, move || {
             let _ = resolve.call0(&JsValue::UNDEFINED);
         }));
     });

@@ -145,6 +145,8 @@ async function listen() {
         case '/token': return answer(as.onToken, defaultToken);
         case '/v1/auth/login': return answer(as.onLogin, () => ({ access_token: 'at-login', token_type: 'Bearer', expires_in: 0, refresh_token: 'rt-1' }));
         case '/v1/auth/refresh': return answer(as.onRefresh, () => ({ access_token: 'at-refreshed', token_type: 'Bearer', expires_in: 0 }));
+        // The API: only a refreshed token is good enough (the first one is refused with 401).
+        case '/v1/resources': return json({}, req.headers.authorization === 'Bearer at-refreshed' ? 200 : 401);
         default: return res.writeHead(404).end();
       }
     });
@@ -200,6 +202,23 @@ describe('Node', () => {
     const project = await makeProject('hostile-node', {});
     wa = await import(join(project, 'node_modules', 'wasm-auth', 'node.js'));
     globalThis.wa = wa;
+  });
+
+  test('a 401 right after login: the refresh waits for the 1 s floor, then the retry succeeds', async () => {
+    as.onLogin = () => ({ access_token: 'at-login', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt-1' });
+    as.onRefresh = () => ({ access_token: 'at-refreshed', token_type: 'Bearer', expires_in: 3600 });
+    const tm = new wa.TokenManager({ baseUrl: `${as.url}/v1` });
+    try {
+      await tm.login('user@example.com', 'password');
+      const started = Date.now();
+      const response = await tm.fetch('resources');
+      assert.equal(response.status, 200, 'retried with the refreshed token');
+      assert.equal(as.count('/v1/auth/refresh'), 1);
+      assert.ok(Date.now() - started >= 900, 'no refresh within 1 s of the login');
+      assert.equal(await tm.getToken(), 'at-refreshed');
+    } finally {
+      tm.dispose();
+    }
   });
 
   for (const [name, arrange] of Object.entries(stormScenarios)) {
