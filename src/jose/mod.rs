@@ -13,6 +13,7 @@ pub mod keyset;
 #[cfg(any(not(target_arch = "wasm32"), feature = "pure-rust"))]
 pub mod native;
 pub mod options;
+pub mod remote_keyset;
 pub mod request;
 pub mod signature;
 pub mod spki;

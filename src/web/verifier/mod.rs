@@ -1,0 +1,372 @@
+//! `JwtVerifier` and `decodeUnverified` for JavaScript.
+//!
+//! One `verify` call crosses the JS boundary once (each crossing costs more than the checks
+//! themselves): it parses the token and picks the key in Rust, starts `crypto.subtle.verify` (asymmetric algorithms), validates the
+//! claims while the signature job runs, and returns a promise chained in JS that releases the
+//! claims only if the signature is exactly `true`, reporting a bad signature before any claim
+//! error. HMAC runs in wasm and the promise is already settled. Imported CryptoKeys are cached
+//! per (key, algorithm); concurrent first uses share one import. In Node the same descriptions
+//! go to node:crypto's synchronous verify instead (shim.js says why).
+//!
+//! Here: the class and the verification glue; `remote` fetches a `jwksUri` set for the core's
+//! [`RemoteKeySet`](crate::jose::remote_keyset::RemoteKeySet); `options` reads the options;
+//! `types` is the TypeScript declarations.
+
+mod options;
+mod remote;
+mod types;
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::rc::Rc;
+
+use js_sys::{Array, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+
+use self::options::{get, now, read_api_keys, read_keys, read_options, strings};
+use self::remote::Remote;
+use super::to_js_error;
+use crate::Error;
+use crate::jose::alg::{Alg, Family};
+use crate::jose::claims;
+use crate::jose::json::{Value, object};
+use crate::jose::jwk::Jwk;
+use crate::jose::jws::{self, Jws, Limits};
+use crate::jose::keyset::KeySet;
+use crate::jose::request::{self, ApiKeyEntry, Credential};
+use crate::jose::verify::{self, Prepared, VerifyOptions};
+use crate::jose::webcrypto;
+
+#[wasm_bindgen(module = "/src/web/shim.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = startVerify)]
+    fn start_verify(
+        cache: &js_sys::Map,
+        candidates: &Array,
+        memory: &JsValue,
+        signature_at: u32,
+        signature_len: u32,
+        data_at: u32,
+        data_len: u32,
+    ) -> Promise;
+    fn gate(pending: &Promise, result: &JsValue, claim_error: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = hasSubtle)]
+    fn has_subtle() -> bool;
+    #[wasm_bindgen(js_name = requestHeader, catch)]
+    fn request_header(request: &JsValue, name: &str) -> Result<Option<String>, JsValue>;
+    fn respond(pending: &Promise, realm: &str, via: &JsValue) -> Promise;
+}
+
+/// Where `bytes` sit in the wasm memory (address, length: wasm32's are 32-bit), for shim.js to
+/// view them without a copy. It reads them during the `start_verify` call only (WebCrypto and
+/// node:crypto copy their inputs when called) and copies them before anything that runs later;
+/// they belong to the token being verified, so they outlive that call.
+fn span(bytes: &[u8]) -> (u32, u32) {
+    (bytes.as_ptr() as usize as u32, bytes.len() as u32)
+}
+
+/// shim.js's `startVerify` on `signature` and `data`, viewed in place.
+fn verify_in_js(cache: &js_sys::Map, candidates: &Array, signature: &[u8], data: &[u8]) -> Promise {
+    thread_local!(static MEMORY: JsValue = wasm_bindgen::memory());
+    let (signature_at, signature_len) = span(signature);
+    let (data_at, data_len) = span(data);
+    MEMORY.with(|memory| start_verify(cache, candidates, memory, signature_at, signature_len, data_at, data_len))
+}
+
+/// One (key, algorithm) pair described to WebCrypto, made once per slot and reused by every
+/// verification: `[slot, jwk, importAlg, verifyAlg]`, what shim.js's `startVerify` takes.
+struct Described(Array);
+
+impl Described {
+    fn new(key: &Jwk, alg: Alg, slot: u64) -> Result<Described, Error> {
+        let web = webcrypto::describe(key, alg).ok_or(Error::AlgNotAllowed(alg.name().to_owned()))?;
+        Ok(Described(Array::of4(
+            &JsValue::from(slot as f64),
+            &js_json(&web.jwk)?,
+            &js_json(&web.import)?,
+            &js_json(&web.verify)?,
+        )))
+    }
+}
+
+enum KeySource {
+    Static(KeySet),
+    Remote(Remote),
+}
+
+struct Inner {
+    source: KeySource,
+    options: VerifyOptions,
+    api_keys: Vec<ApiKeyEntry>,
+    /// slot -> CryptoKey, or the Promise of its import. Cleared when a remote set changes.
+    crypto_keys: js_sys::Map,
+    described: RefCell<HashMap<u64, Described>>,
+    /// Bumped each time a remote set is installed and part of every slot: an import still in
+    /// flight for the previous set can never fill a slot of the new one, where another key
+    /// may sit at the same position.
+    generation: Cell<u64>,
+}
+
+/// Verifies JWTs: HMAC (HS256/384/512) in wasm; RSA, RSA-PSS, ECDSA and EdDSA through `crypto.subtle`.
+#[wasm_bindgen]
+pub struct JwtVerifier {
+    inner: Rc<Inner>,
+}
+
+fn js_json(value: &Value) -> Result<JsValue, Error> {
+    js_sys::JSON::parse(&value.to_string()).map_err(|_| Error::Internal("could not build a WebCrypto parameter"))
+}
+
+/// Parses a JSON text already checked by the Rust parser into a JS value.
+fn parse_checked(bytes: &[u8]) -> Result<JsValue, Error> {
+    let text = std::str::from_utf8(bytes).map_err(|_| Error::Internal("checked JSON is not UTF-8"))?;
+    js_sys::JSON::parse(text).map_err(|_| Error::Internal("checked JSON did not parse in JS"))
+}
+
+/// `{ payload, <header_key>: header }` from the two JSON texts the Rust parser checked, put
+/// together and handed to one JSON.parse: one boundary crossing instead of four.
+fn result_object(header_json: &[u8], payload_json: &[u8], header_key: &str) -> Result<JsValue, Error> {
+    let mut text = Vec::with_capacity(header_json.len() + payload_json.len() + header_key.len() + 16);
+    text.extend_from_slice(b"{\"payload\":");
+    text.extend_from_slice(payload_json);
+    text.extend_from_slice(b",\"");
+    text.extend_from_slice(header_key.as_bytes());
+    text.extend_from_slice(b"\":");
+    text.extend_from_slice(header_json);
+    text.push(b'}');
+    parse_checked(&text)
+}
+
+fn rejected(err: &Error) -> Promise {
+    Promise::reject(&to_js_error(err))
+}
+
+#[wasm_bindgen]
+impl JwtVerifier {
+    /// A verifier for one key source (`secret`, `jwk`, `jwks` or `jwksUri`) and a set of claim
+    /// rules. Throws `ERR_AUTH_INVALID_OPTIONS` for unusable options, `ERR_JWK_INVALID`,
+    /// `ERR_JWKS_INVALID` or `ERR_JOSE_NOT_SUPPORTED` for unusable keys.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "JwtVerifierOptions")] options: JsValue,
+    ) -> Result<JwtVerifier, JsValue> {
+        let build = || -> Result<JwtVerifier, Error> {
+            let verify_options = read_options(&options)?;
+            let source = read_keys(&options)?;
+            let api_keys = read_api_keys(&options)?;
+            let inner = Inner {
+                source,
+                options: verify_options,
+                api_keys,
+                crypto_keys: js_sys::Map::new(),
+                described: RefCell::new(HashMap::new()),
+                generation: Cell::new(0),
+            };
+            Ok(JwtVerifier { inner: Rc::new(inner) })
+        };
+        build().map_err(|e| to_js_error(&e))
+    }
+
+    /// Verifies `token`: resolves to `{ payload, protectedHeader }`, or rejects with a
+    /// `WasmAuthError` whose `code` says why (jose's codes).
+    #[wasm_bindgen(unchecked_return_type = "Promise<VerifyResult>")]
+    pub fn verify(
+        &self,
+        token: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "VerifyCallOptions")] call_options: Option<JsValue>,
+    ) -> Promise {
+        let now_s = match now(&call_options.unwrap_or(JsValue::UNDEFINED)) {
+            Ok(t) => t,
+            Err(err) => return rejected(&err),
+        };
+        self.verify_token(token, now_s, Vec::new())
+    }
+
+    /// Checks the credentials of an HTTP request (a Bearer token, or an `X-API-Key` among the
+    /// `apiKeys` hashes) and the scopes it needs. Resolves to `{ ok: true, via, payload }`, or to
+    /// `{ ok: false, error, response }` with a ready RFC 6750 answer (401 + WWW-Authenticate,
+    /// 403 insufficient_scope, 503 when the keys cannot be fetched) to return as it is.
+    #[wasm_bindgen(js_name = verifyRequest, unchecked_return_type = "Promise<VerifyRequestResult>")]
+    pub fn verify_request(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "VerifyRequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
+        let read = || -> Result<(Vec<String>, String, i64), JsValue> {
+            let scopes = match get(&options, "scopes") {
+                None => Vec::new(),
+                Some(v) => strings(v, "scopes", false)
+                    .and_then(|list| crate::jose::options::non_empty_list("scopes", list))
+                    .map_err(|e| to_js_error(&e))?,
+            };
+            let realm = get(&options, "realm").and_then(|v| v.as_string()).unwrap_or_else(|| "wasm-auth".to_owned());
+            Ok((scopes, realm, now(&options).map_err(|e| to_js_error(&e))?))
+        };
+        let (scopes, realm, now_s) = match read() {
+            Ok(values) => values,
+            Err(e) => return Promise::reject(&e),
+        };
+        let headers = request_header(&request, "authorization")
+            .and_then(|auth| Ok((auth, request_header(&request, "x-api-key")?)));
+        let (authorization, api_key) = match headers {
+            Ok(values) => values,
+            Err(e) => return Promise::reject(&e),
+        };
+        let (pending, via) = match request::credential(authorization.as_deref(), api_key.as_deref()) {
+            Err(err) => (rejected(&err), JsValue::UNDEFINED),
+            Ok(Credential::Bearer(token)) => (self.verify_token(token, now_s, scopes), JsValue::from_str("bearer")),
+            Ok(Credential::ApiKey(key)) => (
+                self.inner.api_key_result(key, &scopes).unwrap_or_else(|err| rejected(&err)),
+                JsValue::from_str("api_key"),
+            ),
+        };
+        respond(&pending, &realm, &via)
+    }
+
+    /// The remote JWKS as cached now (`undefined` before the first fetch), to keep in KV and
+    /// pass back as the `jwksCache` option of a later verifier.
+    #[wasm_bindgen(js_name = exportJwksCache, unchecked_return_type = "JwksCache | undefined")]
+    pub fn export_jwks_cache(&self) -> Result<JsValue, JsValue> {
+        let KeySource::Remote(remote) = &self.inner.source else { return Ok(JsValue::UNDEFINED) };
+        remote.export().map_err(|e| to_js_error(&e))
+    }
+}
+
+impl JwtVerifier {
+    fn verify_token(&self, token: &str, now_s: i64, scopes: Vec<String>) -> Promise {
+        match &self.inner.source {
+            KeySource::Static(keys) => {
+                self.inner.verify_with(keys, token, now_s, &scopes).unwrap_or_else(|err| rejected(&err))
+            }
+            KeySource::Remote(remote) => self.verify_remote(remote, token, now_s, scopes),
+        }
+    }
+}
+impl Inner {
+    /// The claims, checked against the rules and the `scopes` a request needs.
+    fn checked_claims(&self, prepared: &Prepared<'_, '_>, now: i64, scopes: &[String]) -> Result<(), Error> {
+        let claims = claims::validate(&prepared.jws.header, &prepared.jws.payload, &self.options.rules, now)?;
+        request::require_scopes(&request::granted_scopes(&claims), scopes)
+    }
+
+    /// `{ payload }` for a request authenticated by one of the configured API keys.
+    fn api_key_result(&self, key: &str, scopes: &[String]) -> Result<Promise, Error> {
+        let entry = request::find_api_key(&self.api_keys, key)?;
+        let granted: Vec<&str> = entry.scopes.iter().map(String::as_str).collect();
+        request::require_scopes(&granted, scopes)?;
+        let payload = object([
+            ("sub", entry.name.as_deref().unwrap_or("api-key").into()),
+            ("scope", entry.scopes.join(" ").into()),
+        ]);
+        let out = js_sys::Object::new();
+        Reflect::set(&out, &JsValue::from_str("payload"), &js_json(&payload)?)
+            .map_err(|_| Error::Internal("could not build the result"))?;
+        Ok(Promise::resolve(&JsValue::from(out)))
+    }
+
+    fn verify_with(&self, keys: &KeySet, token: &str, now: i64, scopes: &[String]) -> Result<Promise, Error> {
+        self.verify_parsed(keys, jws::parse(token, &self.options.limits)?, now, scopes)
+    }
+
+    fn verify_parsed(&self, keys: &KeySet, parsed: Jws<'_>, now: i64, scopes: &[String]) -> Result<Promise, Error> {
+        let prepared = verify::select(parsed, keys, &self.options)?;
+        let alg = prepared.jws.header.alg;
+        if alg.family() == Family::Hmac {
+            verify::check_signature(&prepared, verify::no_asymmetric)?;
+            self.checked_claims(&prepared, now, scopes)?;
+            return Ok(Promise::resolve(&result(&prepared)?));
+        }
+        // The runtime does not change under us: asked once, not on every verification.
+        thread_local!(static HAS_SUBTLE: bool = has_subtle());
+        if !HAS_SUBTLE.with(|has| *has) {
+            return self.verify_without_subtle(&prepared, now, scopes);
+        }
+        // Start the signature check first, then validate the claims while it runs.
+        let candidates = self.candidates(keys, &prepared)?;
+        if candidates.length() == 0 {
+            return Err(Error::SignatureVerificationFailed);
+        }
+        let pending = verify_in_js(
+            &self.crypto_keys,
+            &candidates,
+            &prepared.jws.signature,
+            prepared.jws.signing_input.as_bytes(),
+        );
+        let (value, claim_error) = match self.checked_claims(&prepared, now, scopes) {
+            Ok(_) => (result(&prepared)?, JsValue::UNDEFINED),
+            Err(err) => (JsValue::UNDEFINED, to_js_error(&err)),
+        };
+        Ok(gate(&pending, &value, &claim_error))
+    }
+
+    /// Runtimes without crypto.subtle: the pure-Rust verifier when the package was built with
+    /// the `pure-rust` feature, else a clear ERR_JOSE_NOT_SUPPORTED.
+    fn verify_without_subtle(
+        &self,
+        prepared: &Prepared<'_, '_>,
+        now: i64,
+        scopes: &[String],
+    ) -> Result<Promise, Error> {
+        #[cfg(feature = "pure-rust")]
+        let asymmetric = crate::jose::native::verify;
+        #[cfg(not(feature = "pure-rust"))]
+        let asymmetric = verify::no_asymmetric;
+        verify::check_signature(prepared, asymmetric)?;
+        self.checked_claims(prepared, now, scopes)?;
+        Ok(Promise::resolve(&result(prepared)?))
+    }
+
+    /// `[slot, jwk, importAlg, verifyAlg]` for each candidate whose signature has the right shape.
+    fn candidates(&self, keys: &KeySet, prepared: &Prepared<'_, '_>) -> Result<Array, Error> {
+        let alg = prepared.jws.header.alg;
+        let list = Array::new();
+        let mut described = self.described.borrow_mut();
+        for key in &prepared.candidates {
+            if crate::jose::signature::check_shape(alg, &prepared.jws.signature, key.rsa_modulus_len()).is_err() {
+                continue;
+            }
+            let index = keys.keys().iter().position(|k| std::ptr::eq(k, *key)).unwrap_or(0) as u64;
+            let alg_index = Alg::ALL.iter().position(|a| *a == alg).unwrap_or(0) as u64;
+            // Exact as a JS number for 2^37 generations; index < MAX_KEYS (256) fits its 12 bits.
+            let slot = (self.generation.get() << 16) | (index << 4) | alg_index;
+            let d = match described.entry(slot) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(new) => new.insert(Described::new(key, alg, slot)?),
+            };
+            list.push(&d.0);
+        }
+        Ok(list)
+    }
+}
+
+/// `{ payload, protectedHeader }` of a token whose checks passed.
+fn result(prepared: &Prepared<'_, '_>) -> Result<JsValue, Error> {
+    result_object(&prepared.jws.header_json, &prepared.jws.payload, "protectedHeader")
+}
+
+/// One raw signature check through the same path tokens take in JS runtimes: the shape check
+/// in Rust, then, with the parameters [`webcrypto::describe`] gives, node:crypto in Node and
+/// `crypto.subtle` elsewhere. Resolves to `true` or `false`. Not exported to JS: the wasm tests
+/// run the Wycheproof signature vectors through it.
+pub fn verify_signature_in_js(key: &Jwk, alg: Alg, message: &[u8], signature: &[u8]) -> Result<Promise, Error> {
+    if crate::jose::signature::check_shape(alg, signature, key.rsa_modulus_len()).is_err() {
+        return Ok(Promise::resolve(&JsValue::FALSE));
+    }
+    let candidates = Array::of1(&Described::new(key, alg, 0)?.0);
+    Ok(verify_in_js(&js_sys::Map::new(), &candidates, signature, message))
+}
+
+/// Decodes a JWT's header and payload WITHOUT verifying anything: for display and debugging
+/// only. Throws `ERR_JWS_INVALID` or `ERR_JWT_INVALID` when it is not a well-formed JWT.
+#[wasm_bindgen(js_name = decodeUnverified, unchecked_return_type = "UnverifiedJwt")]
+pub fn decode_unverified(token: &str) -> Result<JsValue, JsValue> {
+    let decode = || -> Result<JsValue, Error> {
+        let parsed = jws::parse(token, &Limits::default())?;
+        crate::jose::json::parse_object(&parsed.payload)
+            .map_err(|why| Error::JwtInvalid(format!("the payload is not a JSON object ({why})")))?;
+        result_object(&parsed.header_json, &parsed.payload, "header")
+    };
+    decode().map_err(|e| to_js_error(&e))
+}

@@ -1,0 +1,126 @@
+//! The TypeScript declarations of `JwtVerifier`, its options and results.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_VERIFIER: &str = r#"
+/** A JWS algorithm name JwtVerifier knows. ("Ed25519" is RFC 9864's name for EdDSA.) */
+export type JwtAlgorithm =
+  | "HS256" | "HS384" | "HS512" | "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512"
+  | "ES256" | "ES384" | "ES512" | "EdDSA" | "Ed25519";
+
+/** Options of `new JwtVerifier(options)`: exactly one key source, then the claim rules. */
+export interface JwtVerifierOptions {
+  /** A shared secret for HS256/384/512, at least as long as the hash (32 bytes for HS256). */
+  secret?: string | Uint8Array;
+  /** One public key (or an `oct` key) as a JWK. */
+  jwk?: JsonWebKey;
+  /** One public key as a PEM SubjectPublicKeyInfo (`-----BEGIN PUBLIC KEY-----`). */
+  publicKey?: string;
+  /** A JWK Set; keys the verifier cannot use (encryption keys, unknown curves) are skipped. */
+  jwks?: { keys: JsonWebKey[] };
+  /** The same as `jwks: { keys }`. */
+  keys?: JsonWebKey[];
+  /** A remote JWK Set (http: or https:), fetched on first use and cached. */
+  jwksUri?: string;
+  /** Remote JWKS: milliseconds (more than 0) before a fetch, body included, fails with ERR_JWKS_TIMEOUT; default 5000. */
+  timeoutDuration?: number;
+  /** Remote JWKS: milliseconds (more than 0) between refetches for an unknown kid, and after a failed fetch; default 30000. */
+  cooldownDuration?: number;
+  /** Remote JWKS: milliseconds (more than 0) a fetched set is used; default 600000. */
+  cacheMaxAge?: number;
+  /** Remote JWKS: the largest answer read, in bytes; a larger one is ERR_JWKS_TOO_LARGE. Default 524288 (512 KiB). */
+  jwksMaxBytes?: number;
+  /** Remote JWKS: a cache to start from, e.g. one kept in KV (see `exportJwksCache`). */
+  jwksCache?: JwksCache;
+  /** API keys `verifyRequest` accepts in `X-API-Key`, given by their SHA-256 (hex), never in clear. */
+  apiKeys?: ApiKeyHash[];
+  /** Accepted `iss` values (not empty, no empty string). */
+  issuer?: string | string[];
+  /** Accepted audiences: the `aud` claim (string or array) must contain one (not empty, no empty string). */
+  audience?: string | string[];
+  /** Required `sub` (not empty). */
+  subject?: string;
+  /** Required `typ` header (compared case-insensitively, `application/` optional; not empty). */
+  typ?: string;
+  /** Allowed algorithms (at least one); by default, whatever the keys support. */
+  algorithms?: JwtAlgorithm[];
+  /** Seconds of leeway for `exp`, `nbf` and `iat`, 0 or more; default 0. */
+  clockTolerance?: number;
+  /** Claims that must be present (not empty, no empty string). */
+  requiredClaims?: string[];
+  /** Maximum age in seconds, from `iat`; 0: issued this second (within clockTolerance). */
+  maxTokenAge?: number;
+  /** Longest token accepted, in bytes (1 or more); default 65536. */
+  maxTokenLength?: number;
+}
+
+/** The registered claims, typed; any other claim is `unknown` until checked. */
+export interface JwtPayload {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  exp?: number;
+  nbf?: number;
+  iat?: number;
+  jti?: string;
+  [claim: string]: unknown;
+}
+
+/** A JWS protected header. */
+export interface JwtHeader {
+  alg: string;
+  kid?: string;
+  typ?: string;
+  [parameter: string]: unknown;
+}
+
+/** What `verify` resolves to. */
+export interface VerifyResult {
+  payload: JwtPayload;
+  protectedHeader: JwtHeader;
+}
+
+/** Per-call options of `verify`. */
+export interface VerifyCallOptions {
+  /** The time to check `exp`/`nbf`/`iat` against; default now. */
+  currentDate?: Date;
+}
+
+/** An API key as `verifyRequest` knows it. */
+export interface ApiKeyHash {
+  /** Hex SHA-256 of the key. */
+  sha256: string;
+  /** Scopes the key grants. */
+  scopes: string[];
+  /** Reported as `payload.sub`; default "api-key". */
+  name?: string;
+}
+
+/** Options of `verifyRequest`. */
+export interface VerifyRequestOptions {
+  /** Scopes the request needs (from `scope` or `scp`, or the API key's scopes); not empty, no empty string. */
+  scopes?: string[];
+  /** The realm of the WWW-Authenticate challenge; default "wasm-auth". */
+  realm?: string;
+  /** As in `verify`. */
+  currentDate?: Date;
+}
+
+/** What `verifyRequest` resolves to: the claims, or a ready 401/403/503 Response. */
+export type VerifyRequestResult =
+  | { ok: true; via: "bearer" | "api_key"; payload: JwtPayload; protectedHeader?: JwtHeader }
+  | { ok: false; error: WasmAuthError; response: Response };
+
+/** A remote JWKS as cached: the document and when it was fetched (ms since the epoch). */
+export interface JwksCache {
+  jwks: { keys: JsonWebKey[] };
+  uat: number;
+}
+
+/** What `decodeUnverified` returns: NOT verified, never use it to make a decision. */
+export interface UnverifiedJwt {
+  header: JwtHeader;
+  payload: JwtPayload;
+}
+"#;
