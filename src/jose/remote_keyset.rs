@@ -64,9 +64,7 @@ impl<F> RemoteKeySet<F> {
         }
         let value = json::parse_value(document.as_bytes())
             .map_err(|_| Error::InvalidOptions("jwksCache.jwks must be JSON data".into()))?;
-        let keys = remote_keys(&value)?;
-        self.cached = Some(Cached { keys, document, fetched_at });
-        Ok(())
+        self.keep(&value, document, fetched_at)
     }
 
     /// What to do with `jws` at `now_ms`. A fetch is needed when nothing is cached, the cache
@@ -87,18 +85,15 @@ impl<F> RemoteKeySet<F> {
             self.failure.as_ref().map(|f| f.0),
             unknown_kid,
         );
-        match (decision, &self.cached, &self.failure) {
-            (Decision::UseCache, Some(cached), _) => Ok(Plan::Use(&cached.keys)),
-            (Decision::RepeatFailure, _, Some((_, failure))) => {
-                refused_before_fetch(jws, options)?;
-                Ok(Plan::RepeatFailure(failure))
-            }
-            _ => {
-                refused_before_fetch(jws, options)?;
-                self.last_fetch = Some(now_ms);
-                Ok(Plan::Fetch)
-            }
+        if let (Decision::UseCache, Some(cached)) = (decision, &self.cached) {
+            return Ok(Plan::Use(&cached.keys));
         }
+        refused_before_fetch(jws, options)?;
+        if let (Decision::RepeatFailure, Some((_, failure))) = (decision, &self.failure) {
+            return Ok(Plan::RepeatFailure(failure));
+        }
+        self.last_fetch = Some(now_ms);
+        Ok(Plan::Fetch)
     }
 
     /// Installs a fetched answer, its body's bytes, fetched at `now_ms`: parsed strictly (a
@@ -108,9 +103,20 @@ impl<F> RemoteKeySet<F> {
         let bytes = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
         let value = json::parse_value(bytes)
             .map_err(|why| Error::JwksInvalid(format!("the JWKS URI did not answer JSON ({why})")))?;
-        let keys = remote_keys(&value)?;
         let document = String::from_utf8(bytes.to_vec()).map_err(|_| Error::Internal("checked JSON is not UTF-8"))?;
-        self.cached = Some(Cached { keys, document, fetched_at: now_ms });
+        self.keep(&value, document, now_ms)
+    }
+
+    /// Replaces the set with the keys of `value`, a remote JWK Set document whose text is
+    /// `document`. A published JWK Set is public: a shared secret in it would let anyone mint
+    /// tokens, so a set with one is refused whole. A usable set ends the cooldown a failure
+    /// started.
+    fn keep(&mut self, value: &json::Value, document: String, fetched_at: f64) -> Result<(), Error> {
+        let keys = KeySet::from_jwks(value)?;
+        if keys.keys().iter().any(|k| matches!(k.material, Material::Oct(_))) {
+            return Err(Error::JwksInvalid("a remote JWK Set must not contain shared secrets (kty oct)".into()));
+        }
+        self.cached = Some(Cached { keys, document, fetched_at });
         self.failure = None;
         Ok(())
     }
@@ -131,16 +137,6 @@ impl<F> RemoteKeySet<F> {
     pub fn export(&self) -> Option<(&str, f64)> {
         self.cached.as_ref().map(|c| (c.document.as_str(), c.fetched_at))
     }
-}
-
-/// The keys of a remote JWK Set document. A published JWK Set is public: a shared secret in it
-/// would let anyone mint tokens, so a set with one is refused whole.
-fn remote_keys(document: &json::Value) -> Result<KeySet, Error> {
-    let keys = KeySet::from_jwks(document)?;
-    if keys.keys().iter().any(|k| matches!(k.material, Material::Oct(_))) {
-        return Err(Error::JwksInvalid("a remote JWK Set must not contain shared secrets (kty oct)".into()));
-    }
-    Ok(keys)
 }
 
 /// What no remote JWK Set can make valid, refused without fetching one: an algorithm outside

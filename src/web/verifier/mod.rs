@@ -228,9 +228,9 @@ impl JwtVerifier {
     /// The remote JWKS as cached now (`undefined` before the first fetch), to keep in KV and
     /// pass back as the `jwksCache` option of a later verifier.
     #[wasm_bindgen(js_name = exportJwksCache, unchecked_return_type = "JwksCache | undefined")]
-    pub fn export_jwks_cache(&self) -> Result<JsValue, JsValue> {
-        let KeySource::Remote(remote) = &self.inner.source else { return Ok(JsValue::UNDEFINED) };
-        remote.export().map_err(|e| to_js_error(&e))
+    pub fn export_jwks_cache(&self) -> JsValue {
+        let KeySource::Remote(remote) = &self.inner.source else { return JsValue::UNDEFINED };
+        remote.export()
     }
 }
 

@@ -19,14 +19,16 @@ use crate::jose::verify::VerifyOptions;
 
 /// A JS value as JSON text, for the JWK and JWKS options.
 fn json_text(value: &JsValue, what: &str) -> Result<String, Error> {
-    let text = js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string());
-    text.ok_or_else(|| Error::InvalidOptions(format!("{what} must be JSON data")))
+    js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string()).ok_or_else(|| not_json(what))
+}
+
+fn not_json(what: &str) -> Error {
+    Error::InvalidOptions(format!("{what} must be JSON data"))
 }
 
 /// A JS value as JSON, for the JWK and JWKS options.
 fn to_json(value: &JsValue, what: &str) -> Result<Value, Error> {
-    crate::jose::json::parse_value(json_text(value, what)?.as_bytes())
-        .map_err(|_| Error::InvalidOptions(format!("{what} must be JSON data")))
+    crate::jose::json::parse_value(json_text(value, what)?.as_bytes()).map_err(|_| not_json(what))
 }
 
 /// `options[name]`, unless undefined. Not an object (e.g. no options given): nothing, without
