@@ -71,7 +71,7 @@ impl<F> RemoteKeySet<F> {
     /// is older than `cacheMaxAge`, or the token names a kid the set lacks and no fetch started
     /// within the cooldown; Plan::Fetch records that one starts now. Before any fetch (or a
     /// repeated failure), a token no remote set could accept is refused
-    /// ([`refused_before_fetch`]), so it never causes network I/O.
+    /// (`refused_before_fetch`), so it never causes network I/O.
     pub fn plan(&mut self, jws: &Jws<'_>, options: &VerifyOptions, now_ms: f64) -> Result<Plan<'_, F>, Error> {
         let unknown_kid = match (&jws.header.kid, &self.cached) {
             (Some(kid), Some(cached)) => !cached.keys.has_kid(kid),
