@@ -13,6 +13,7 @@ use super::to_js_error;
 use crate::Error;
 use crate::client::base_url::BaseUrl;
 use crate::client::oauth::{self, ClientAuth};
+use crate::client::schedule::DEFAULT_CLIENT_CREDENTIALS_MARGIN_MS;
 use crate::client::{Expiry, Secret, Status, TokenSet};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -122,7 +123,7 @@ impl ClientCredentials {
             BaseUrl::parse(&token_endpoint)
                 .map_err(|_| Error::InvalidOptions("tokenEndpoint must be an http: or https: URL".into()))?;
             let margin_s = match field(&options, "refreshMarginSeconds") {
-                None => 60.0,
+                None => DEFAULT_CLIENT_CREDENTIALS_MARGIN_MS / 1000.0,
                 Some(v) => v.as_f64().filter(|n| n.is_finite() && *n >= 0.0).ok_or_else(|| {
                     Error::InvalidOptions("refreshMarginSeconds must be a number of seconds, 0 or more".into())
                 })?,

@@ -13,11 +13,14 @@ use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use super::http;
 use super::to_js_error;
-use super::token_manager::TokenManager;
+use super::token_manager::{TokenManager, send_post};
 use super::verifier::JwtVerifier;
 use crate::Error;
-use crate::client::oauth::{self, CALLBACK_PARAMS, Callback, Metadata, PublicClient, Transaction};
-use crate::client::{TokenSet, form};
+use crate::client::oauth::{
+    self, CALLBACK_PARAMS, Callback, CallbackVerdict, Metadata, Post, PublicClient, RefreshVia, TokenPurpose,
+    Transaction,
+};
+use crate::client::{Secret, TokenSet};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_OAUTH: &str = r#"
@@ -259,21 +262,10 @@ impl Inner {
         Ok(payload)
     }
 
-    async fn token_request(&self, body: String) -> Result<TokenSet, Error> {
-        let url = &self.client.metadata.token_endpoint;
-        let reply = http::request_limited(
-            "POST",
-            url,
-            &[("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")],
-            Some(body),
-            false,
-            self.max_response_bytes,
-        )
-        .await?;
-        if !reply.ok() {
-            return Err(oauth::token_error(reply.status, &reply.body, None));
-        }
-        TokenSet::from_json(&reply.body)
+    /// Sends a token request the core built; the tokens, or the error the answer means for `purpose`.
+    async fn token_request(&self, request: &Post, purpose: TokenPurpose) -> Result<TokenSet, Error> {
+        let reply = send_post(request, &[("accept", "application/json")], self.max_response_bytes).await?;
+        oauth::process_token_response(purpose, reply.answer())
     }
 
     /// The callback, from the transaction to the tokens.
@@ -286,25 +278,18 @@ impl Inner {
             tx_clear(key);
             fail(e)
         })?;
-        let (code, iss) = match callback {
-            Callback::Refused { error, description, state, iss } => {
-                if state.as_deref() != Some(tx.state.as_str()) {
-                    return Err(fail(Error::StateMismatch));
-                }
-                tx_clear(key);
-                oauth::check_iss(&self.client.metadata, iss.as_deref()).map_err(fail)?;
-                return Err(fail(oauth::callback_error(error, description)));
-            }
+        let code = match tx.validate_callback(callback, &self.client.metadata, js_sys::Date::now()) {
             // A state that is not ours leaves the transaction for the real callback.
-            Callback::Code { state, .. } if state != tx.state => return Err(fail(Error::StateMismatch)),
-            Callback::Code { code, iss, .. } => (code, iss),
+            CallbackVerdict::Foreign => return Err(fail(Error::StateMismatch)),
+            // One use: whatever happens next, this transaction is spent.
+            CallbackVerdict::Ours(code) => {
+                tx_clear(key);
+                code.map_err(fail)?
+            }
         };
-        // One use: whatever happens next, this transaction is spent.
-        tx_clear(key);
-        tx.check_age(js_sys::Date::now()).map_err(fail)?;
-        oauth::check_iss(&self.client.metadata, iss.as_deref()).map_err(fail)?;
-        let tokens = self.token_request(self.client.code_exchange_body(&tx, code.expose())).await.map_err(fail)?;
-        oauth::require_id_token(&tx, tokens.id_token.is_some()).map_err(fail)?;
+        let request = self.client.code_exchange_request(&tx, code.expose());
+        let purpose = TokenPurpose::CodeExchange { openid: tx.wants_openid() };
+        let tokens = self.token_request(&request, purpose).await.map_err(fail)?;
         let id_token_claims = match &tokens.id_token {
             Some(id_token) => self.validate_id_token(id_token.expose(), tx.nonce.as_deref()).await?,
             None => JsValue::NULL,
@@ -471,13 +456,11 @@ impl OAuthClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<TokenResponse>")]
     pub fn refresh(&self, refresh_token: &str) -> Promise {
         let inner = self.inner.clone();
-        let body = form::encode(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-            ("client_id", &inner.client.client_id),
-        ]);
+        let client = &inner.client;
+        let via = RefreshVia::OAuth(client.metadata.token_endpoint.clone());
+        let request = oauth::refresh_request(&via, &Secret::new(refresh_token.to_owned()), Some(&client.client_id));
         future_to_promise(async move {
-            let tokens = inner.token_request(body).await.map_err(|e| to_js_error(&e))?;
+            let tokens = inner.token_request(&request, TokenPurpose::Grant).await.map_err(|e| to_js_error(&e))?;
             Ok(token_response(&tokens))
         })
     }
@@ -492,26 +475,13 @@ impl OAuthClient {
         let Some(url) = self.inner.client.metadata.revocation_endpoint.clone() else {
             return reject(Error::InvalidOptions("the server has no revocation endpoint".into()));
         };
-        let mut pairs = vec![("token", token), ("client_id", self.inner.client.client_id.as_str())];
-        if let Some(hint) = hint.as_deref() {
-            pairs.push(("token_type_hint", hint));
-        }
-        let body = form::encode(&pairs);
+        let client_id = Some(self.inner.client.client_id.as_str());
+        let request = oauth::revocation_request(&url, token, hint.as_deref(), client_id);
         future_to_promise(async move {
-            let reply = http::request(
-                "POST",
-                &url,
-                &[("content-type", "application/x-www-form-urlencoded")],
-                Some(body),
-                false,
-            )
-            .await
-            .map_err(|e| to_js_error(&e))?;
-            if reply.ok() {
-                Ok(JsValue::UNDEFINED)
-            } else {
-                Err(to_js_error(&oauth::token_error(reply.status, &reply.body, None)))
-            }
+            let reply =
+                send_post(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await.map_err(|e| to_js_error(&e))?;
+            oauth::process_revocation_response(reply.answer()).map_err(|e| to_js_error(&e))?;
+            Ok(JsValue::UNDEFINED)
         })
     }
 
