@@ -238,7 +238,9 @@ impl Session {
             Err(error) => error,
         };
         let expiry = self.held.borrow().as_ref().map(|h| h.expiry);
-        match self.refreshes.borrow_mut().failed(&error, expiry.as_ref(), received) {
+        // Bound first: ending the session or a listener of the event borrows `refreshes` again.
+        let after = self.refreshes.borrow_mut().failed(&error, expiry.as_ref(), received);
+        match after {
             AfterFailure::EndSession(error) => self.end_session(error),
             AfterFailure::Retry { retry_in_ms } => {
                 if let Some(ms) = retry_in_ms {
