@@ -12,6 +12,8 @@ use super::form;
 use super::secret::Secret;
 use super::token_set::TokenSet;
 use crate::Error;
+use crate::jose::claims::ClaimRules;
+use crate::jose::verify::VerifyOptions;
 use crate::pkce::{CodeVerifier, METHOD_S256};
 
 /// A PKCE transaction older than this is refused (10 minutes: long enough for a login
@@ -440,21 +442,29 @@ fn claim_failed(claim: &str, reason: &'static str, message: &str) -> Error {
     Error::ClaimValidationFailed { claim: claim.into(), reason, message: message.into() }
 }
 
-/// The ID token checks the signature verifier does not make (it has checked the signature,
-/// `iss`, `aud` containing the client, `exp`, and that `sub`, `exp`, `iat` exist): the nonce
-/// this sign-in sent (a record without one accepts no ID token), `azp` (OpenID Connect Core
-/// 3.1.3.7: required with several audiences, and then, or whenever present, the client id),
-/// and an `iat` no further in the future than [`ID_TOKEN_CLOCK_TOLERANCE_S`].
-pub fn check_id_token_claims(claims: &Map, client_id: &str, nonce: Option<&str>, now_s: f64) -> Result<(), Error> {
-    let Some(sent) = nonce else {
+/// What an ID token is verified with (OpenID Connect Core 3.1.3.7): issued by `issuer`, for
+/// `client_id` among its audiences, with `sub`, `exp` and `iat`, unexpired, and carrying the
+/// `nonce` this sign-in sent. The rest is [`check_id_token_claims`]'s, after verification.
+pub fn id_token_options(issuer: &str, client_id: &str, nonce: Option<&str>) -> VerifyOptions {
+    VerifyOptions {
+        rules: ClaimRules {
+            issuer: vec![issuer.to_owned()],
+            audience: vec![client_id.to_owned()],
+            required: ["sub", "exp", "iat"].map(str::to_owned).to_vec(),
+            nonce: nonce.map(str::to_owned),
+            ..ClaimRules::default()
+        },
+        ..VerifyOptions::default()
+    }
+}
+
+/// The ID token checks the verifier ([`id_token_options`]) does not make: a sign-in that sent no
+/// nonce accepts no ID token, `azp` (OpenID Connect Core 3.1.3.7: required with several
+/// audiences, and then, or whenever present, the client id), and an `iat` no further in the
+/// future than [`ID_TOKEN_CLOCK_TOLERANCE_S`].
+pub fn check_id_token_claims(claims: &Map, client_id: &str, nonce_sent: bool, now_s: f64) -> Result<(), Error> {
+    if !nonce_sent {
         return Err(claim_failed("nonce", "check_failed", "an ID token came back for a sign-in that sent no nonce"));
-    };
-    match claims.get("nonce") {
-        None => return Err(claim_failed("nonce", "missing", "the ID token has no nonce")),
-        Some(Value::String(got)) if got == sent => {}
-        Some(_) => {
-            return Err(claim_failed("nonce", "check_failed", "the ID token's nonce is not the one this sign-in sent"));
-        }
     }
     let audiences = match claims.get("aud") {
         Some(Value::Array(list)) => list.len(),
@@ -805,8 +815,20 @@ mod tests {
         crate::jose::json::parse_object(json.as_bytes()).expect("object")
     }
 
+    /// `json`'s claims (with a valid iss, aud, sub, exp and iat unless it sets them) through the
+    /// whole ID-token policy: the verifier's rules, then `check_id_token_claims`.
     fn id_token_error(json: &str, nonce: Option<&str>) -> Option<(String, &'static str)> {
-        match check_id_token_claims(&claims(json), "demo-spa", nonce, 1_000_000.0) {
+        let mut all = claims(r#"{"iss":"https://as.example","aud":"demo-spa","sub":"u","exp":2000000,"iat":1000000}"#);
+        for (name, value) in claims(json).iter() {
+            all.insert(name.clone(), value.clone());
+        }
+        let header =
+            crate::jose::jws::Header { alg: crate::jose::alg::Alg::Hs256, kid: None, typ: None, members: Map::new() };
+        let rules = id_token_options("https://as.example", "demo-spa", nonce).rules;
+        let checked =
+            crate::jose::claims::validate(&header, Value::Object(all).to_string().as_bytes(), &rules, 1_000_000)
+                .and_then(|claims| check_id_token_claims(&claims, "demo-spa", nonce.is_some(), 1_000_000.0));
+        match checked {
             Ok(()) => None,
             Err(Error::ClaimValidationFailed { claim, reason, .. }) => Some((claim, reason)),
             Err(other) => panic!("unexpected {other:?}"),
@@ -837,6 +859,12 @@ mod tests {
         assert_eq!(id_token_error(r#"{"nonce":"n1","azp":["demo-spa"]}"#, n), failed("azp", "invalid"));
         assert_eq!(id_token_error(r#"{"nonce":"n1","iat":1000061}"#, n), failed("iat", "check_failed"));
         assert_eq!(id_token_error(r#"{"nonce":"n1","iat":1086400}"#, n), failed("iat", "check_failed"));
+        // The verifier's rules: the issuer, this client among the audiences, sub, exp and iat.
+        assert_eq!(id_token_error(r#"{"nonce":"n1","iss":"https://evil.example"}"#, n), failed("iss", "check_failed"));
+        assert_eq!(id_token_error(r#"{"nonce":"n1","aud":"api"}"#, n), failed("aud", "check_failed"));
+        let policy = id_token_options("https://as.example", "demo-spa", n).rules;
+        assert_eq!(policy.required, ["sub", "exp", "iat"]);
+        assert_eq!(policy.nonce.as_deref(), Some("n1"));
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! `OAuthClient`: the authorization code flow with PKCE for browser apps (RFC 6749 4.1,
 //! RFC 7636, RFC 9207, OpenID Connect's nonce and ID token), discovery (RFC 8414 / OpenID),
 //! refresh and revocation (RFC 7009). Every decision is `client::oauth`'s; this file moves
-//! values between it, sessionStorage, the address bar, fetch and JwtVerifier.
+//! values between it, sessionStorage, the address bar, fetch and JwtVerifier. The TypeScript
+//! declarations are in `oauth.d.ts`.
+
+mod convert;
+mod options;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -21,57 +25,11 @@ use crate::client::oauth::{
     Transaction,
 };
 use crate::client::{Secret, TokenSet};
+use convert::{js_object, optional, token_response};
+use options::{endpoint, max_response_bytes, text};
 
 #[wasm_bindgen(typescript_custom_section)]
-const TS_OAUTH: &str = r#"
-/** Options of `new OAuthClient(options)` (or, without the endpoints, of `OAuthClient.discover`). */
-export interface OAuthClientOptions {
-  clientId: string;
-  /** The registered redirect URI: the page that calls `handleRedirectCallback`. */
-  redirectUri: string;
-  /** Default scope, e.g. "openid read:resources"; "openid" adds a nonce and ID token validation. */
-  scope?: string;
-  authorizationEndpoint?: string;
-  tokenEndpoint?: string;
-  revocationEndpoint?: string;
-  /** The issuer: ID tokens and RFC 9207 `iss` must match it. */
-  issuer?: string;
-  /** The issuer's JWK Set, to verify ID tokens. */
-  jwksUri?: string;
-  /** The API the tokens are for: an OAuthClient then makes its own `tokenManager` for it. */
-  baseUrl?: string;
-  /** A TokenManager to receive the tokens (instead of `baseUrl`); configure it with this client's
-   * tokenEndpoint and clientId so that it refreshes through the token endpoint. */
-  tokenManager?: TokenManager;
-  /** The largest discovery document or token-endpoint answer read, in bytes (decompressed);
-   * a larger one is cut off and refused with ERR_AUTH_INVALID_RESPONSE. Default 524288 (512 KiB). */
-  maxResponseBytes?: number;
-}
-
-/** Options of `authorize`. */
-export interface AuthorizeOptions {
-  /** Instead of the default scope. */
-  scope?: string;
-  /** More authorization parameters (prompt, login_hint, ui_locales, ...); the protocol ones cannot be replaced. */
-  extraParams?: Record<string, string>;
-  /** Any JSON value, given back by `handleRedirectCallback` (e.g. the route to return to). */
-  appState?: unknown;
-  /** `false`: return the URL without navigating; default true. */
-  redirect?: boolean;
-}
-
-/** What `handleRedirectCallback` resolves to. */
-export interface RedirectResult {
-  /** The TokenManager's state, when the client has one (the tokens went there). */
-  info: TokenInfo | null;
-  /** The token answer itself, only when the client has no TokenManager. */
-  tokenResponse: TokenResponse | null;
-  /** The ID token's claims, verified (signature, iss, aud, exp, nonce), or null without one. */
-  idTokenClaims: JwtPayload | null;
-  /** What `authorize({ appState })` stored. */
-  appState: unknown;
-}
-"#;
+const TS_OAUTH: &str = include_str!("oauth.d.ts");
 
 #[wasm_bindgen(module = "/src/web/shim.js")]
 extern "C" {
@@ -107,71 +65,12 @@ struct Inner {
     max_response_bytes: f64,
     /// The TokenManager (JS object) the tokens go to, if any.
     token_manager: Option<JsValue>,
-    /// Verifies ID tokens against the issuer's JWKS (made on first use).
-    id_tokens: RefCell<Option<Rc<JwtVerifier>>>,
 }
 
 /// The authorization code flow with PKCE, for browser apps.
 #[wasm_bindgen]
 pub struct OAuthClient {
     inner: Rc<Inner>,
-}
-
-fn text(options: &JsValue, name: &str) -> Result<Option<String>, Error> {
-    if !options.is_object() {
-        return Ok(None);
-    }
-    match Reflect::get(options, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined() && !v.is_null()) {
-        None => Ok(None),
-        Some(v) => v.as_string().map(Some).ok_or_else(|| Error::InvalidOptions(format!("{name} must be a string"))),
-    }
-}
-
-fn endpoint(options: &JsValue, name: &str) -> Result<Option<String>, Error> {
-    match text(options, name)? {
-        Some(url) if crate::client::base_url::BaseUrl::parse(&url).is_err() => {
-            Err(Error::InvalidOptions(format!("{name} must be an http: or https: URL")))
-        }
-        other => Ok(other),
-    }
-}
-
-/// `maxResponseBytes`: a whole number of bytes, 1 or more; default 512 KiB.
-fn max_response_bytes(options: &JsValue) -> Result<f64, Error> {
-    if !options.is_object() {
-        return Ok(http::DEFAULT_MAX_RESPONSE_BYTES);
-    }
-    match Reflect::get(options, &"maxResponseBytes".into()).ok().filter(|v| !v.is_undefined() && !v.is_null()) {
-        None => Ok(http::DEFAULT_MAX_RESPONSE_BYTES),
-        Some(v) => v
-            .as_f64()
-            .filter(|n| n.is_finite() && *n >= 1.0 && n.fract() == 0.0)
-            .ok_or_else(|| Error::InvalidOptions("maxResponseBytes must be a whole number of bytes, 1 or more".into())),
-    }
-}
-
-fn js_object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let object = Object::new();
-    for (key, value) in pairs {
-        let _ = Reflect::set(&object, &JsValue::from_str(key), value);
-    }
-    object.into()
-}
-
-fn optional(value: Option<&str>) -> JsValue {
-    value.map_or(JsValue::UNDEFINED, JsValue::from_str)
-}
-
-/// A validated token answer as a plain `TokenResponse` object.
-fn token_response(tokens: &TokenSet) -> JsValue {
-    js_object(&[
-        ("access_token", JsValue::from_str(tokens.access_token.expose())),
-        ("token_type", JsValue::from_str("Bearer")),
-        ("refresh_token", optional(tokens.refresh_token.as_ref().map(|t| t.expose()))),
-        ("expires_in", tokens.expires_in.map_or(JsValue::UNDEFINED, JsValue::from)),
-        ("scope", optional(tokens.scope.as_deref())),
-        ("id_token", optional(tokens.id_token.as_ref().map(|t| t.expose()))),
-    ])
 }
 
 impl Inner {
@@ -219,14 +118,12 @@ impl Inner {
             storage_key: format!("wasm-auth:oauth-transaction {}", client.key()),
             client,
             token_manager,
-            id_tokens: RefCell::new(None),
         })
     }
 
-    fn id_token_verifier(&self) -> Result<Rc<JwtVerifier>, Error> {
-        if let Some(verifier) = self.id_tokens.borrow().as_ref() {
-            return Ok(verifier.clone());
-        }
+    /// A verifier of this sign-in's ID token: the issuer's JWKS, and `client::oauth`'s policy
+    /// (issuer, audience, sub/exp/iat, the `nonce` it sent).
+    fn id_token_verifier(&self, nonce: Option<&str>) -> Result<JwtVerifier, Error> {
         let metadata = &self.client.metadata;
         let (Some(issuer), Some(jwks_uri)) = (&metadata.issuer, &metadata.jwks_uri) else {
             return Err(Error::InvalidOptions(
@@ -234,30 +131,21 @@ impl Inner {
                     .into(),
             ));
         };
-        let options = js_object(&[
-            ("jwksUri", JsValue::from_str(jwks_uri)),
-            ("issuer", JsValue::from_str(issuer)),
-            ("audience", JsValue::from_str(&self.client.client_id)),
-            ("requiredClaims", js_sys::Array::of3(&"sub".into(), &"exp".into(), &"iat".into()).into()),
-        ]);
-        let verifier = Rc::new(
-            JwtVerifier::new(options)
-                .map_err(|_| Error::InvalidOptions("the jwksUri cannot be used to verify ID tokens".into()))?,
-        );
-        *self.id_tokens.borrow_mut() = Some(verifier.clone());
-        Ok(verifier)
+        let keys = js_object(&[("jwksUri", JsValue::from_str(jwks_uri))]);
+        JwtVerifier::with_options(&keys, oauth::id_token_options(issuer, &self.client.client_id, nonce))
+            .map_err(|_| Error::InvalidOptions("the jwksUri cannot be used to verify ID tokens".into()))
     }
 
-    /// Verifies the ID token (signature, iss, aud, exp, iat) and then `client::oauth`'s
-    /// checks (nonce, azp, iat not in the future); its claims.
+    /// Verifies the ID token (signature and the claim rules) and then `client::oauth`'s
+    /// remaining checks (a nonce was sent, azp, iat not in the future); its claims.
     async fn validate_id_token(&self, id_token: &str, nonce: Option<&str>) -> Result<JsValue, JsValue> {
-        let verifier = self.id_token_verifier().map_err(|e| to_js_error(&e))?;
+        let verifier = self.id_token_verifier(nonce).map_err(|e| to_js_error(&e))?;
         let verified = JsFuture::from(verifier.verify(id_token, None)).await?;
         let payload = Reflect::get(&verified, &"payload".into())?;
         let text = js_sys::JSON::stringify(&payload).ok().and_then(|t| t.as_string()).unwrap_or_default();
         let claims = crate::jose::json::parse_object(text.as_bytes())
             .map_err(|_| to_js_error(&Error::Internal("verified ID token claims")))?;
-        oauth::check_id_token_claims(&claims, &self.client.client_id, nonce, js_sys::Date::now() / 1000.0)
+        oauth::check_id_token_claims(&claims, &self.client.client_id, nonce.is_some(), js_sys::Date::now() / 1000.0)
             .map_err(|e| to_js_error(&e))?;
         Ok(payload)
     }
