@@ -78,7 +78,26 @@ pub fn discovery_urls(issuer: &str) -> Result<[String; 2], Error> {
     ])
 }
 
+/// What a discovery URL's answer means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Discovered {
+    /// The server's validated metadata.
+    Found(Metadata),
+    /// Not at this URL (404): try the next; the error, should none be left.
+    NotHere(Error),
+}
+
 impl Metadata {
+    /// A discovery URL's answer ([`discovery_urls`]): the metadata, "try the next URL" for a
+    /// 404, or the error any other failure means.
+    pub fn process_discovery_response(answer: Answer<'_>, expected_issuer: &str) -> Result<Discovered, Error> {
+        match answer.status {
+            404 => Ok(Discovered::NotHere(answer.error(Purpose::Other))),
+            200..=299 => Metadata::from_discovery(answer.body, expected_issuer).map(Discovered::Found),
+            _ => Err(answer.error(Purpose::Other)),
+        }
+    }
+
     /// Validates a discovery document fetched for `expected_issuer` (RFC 8414 3.3: its
     /// `issuer` must be the one asked for, or a server could impersonate another).
     pub fn from_discovery(body: &[u8], expected_issuer: &str) -> Result<Metadata, Error> {
@@ -234,11 +253,7 @@ impl Transaction {
     /// Checks the callback against this flow (the state it sent), and then, for its own
     /// callback, the flow's age, RFC 9207 `iss` and the server's `error`: the code to exchange.
     pub fn validate_callback(&self, callback: Callback, metadata: &Metadata, now_ms: f64) -> CallbackVerdict {
-        let state = match &callback {
-            Callback::Code { state, .. } => Some(state.as_str()),
-            Callback::Refused { state, .. } => state.as_deref(),
-        };
-        if state != Some(self.state.as_str()) {
+        if callback.state() != Some(self.state.as_str()) {
             return CallbackVerdict::Foreign;
         }
         CallbackVerdict::Ours(match callback {
@@ -361,6 +376,16 @@ pub enum Callback {
         /// RFC 9207 `iss`, when present.
         iss: Option<String>,
     },
+}
+
+impl Callback {
+    /// The state it carries, if any: it names the flow (and keys the page's callback memo).
+    pub fn state(&self) -> Option<&str> {
+        match self {
+            Callback::Code { state, .. } => Some(state),
+            Callback::Refused { state, .. } => state.as_deref(),
+        }
+    }
 }
 
 /// A callback judged against the stored flow ([`Transaction::validate_callback`]).
@@ -555,6 +580,24 @@ pub fn revocation_request(endpoint: &str, token: &str, hint: Option<&str>, clien
         pairs.push(("client_id", client_id));
     }
     Post { url: endpoint.to_owned(), content_type: FORM, body: Secret::new(form::encode(&pairs)) }
+}
+
+/// The guide's login request: `POST {baseUrl}/auth/login` with `{"email", "password"}`.
+pub fn login_request(base: &BaseUrl, email: &str, password: &str) -> Post {
+    let body = crate::jose::json::object([("email", email.into()), ("password", password.into())]).to_string();
+    Post { url: base.endpoint("/auth/login"), content_type: JSON, body: Secret::new(body) }
+}
+
+/// The revocations a logout sends: the refresh token first (revoking it may revoke the access
+/// token too, and it is the one that lives long), then the access token, each with its hint.
+pub fn logout_revocations(endpoint: &str, tokens: &TokenSet, client_id: Option<&str>) -> Vec<Post> {
+    let refresh = tokens.refresh_token.as_ref().map(|t| (t.expose(), "refresh_token"));
+    let access = Some((tokens.access_token.expose(), "access_token"));
+    [refresh, access]
+        .into_iter()
+        .flatten()
+        .map(|(token, hint)| revocation_request(endpoint, token, Some(hint), client_id))
+        .collect()
 }
 
 /// What a token request was for: it decides what an error answer means, and what a success
@@ -1119,6 +1162,46 @@ mod tests {
             verdict(refused(Some("af0ifjsldkj"), Some("https://evil.example")), now),
             Err("ERR_OAUTH_ISSUER_MISMATCH"),
             "a refusal from another server is not this one's"
+        );
+    }
+
+    #[test]
+    fn login_logout_and_discovery_answers() {
+        let base = BaseUrl::parse("https://api.example/v1").expect("url");
+        let login = login_request(&base, "a@example.com", "p\"w");
+        assert_eq!(login.url, "https://api.example/v1/auth/login");
+        assert_eq!((login.content_type, login.body.expose()), (JSON, r#"{"email":"a@example.com","password":"p\"w"}"#));
+        let both = TokenSet::from_json(br#"{"access_token":"at","refresh_token":"rt"}"#).expect("valid");
+        let bodies: Vec<_> = logout_revocations("https://as.example/revoke", &both, Some("spa"))
+            .into_iter()
+            .map(|post| post.body.expose().to_owned())
+            .collect();
+        assert_eq!(
+            bodies,
+            [
+                "token=rt&token_type_hint=refresh_token&client_id=spa",
+                "token=at&token_type_hint=access_token&client_id=spa"
+            ]
+        );
+        let access_only = TokenSet::from_json(br#"{"access_token":"at"}"#).expect("valid");
+        assert_eq!(logout_revocations("https://as.example/revoke", &access_only, None).len(), 1);
+        let doc = br#"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a","token_endpoint":"https://as.example/t"}"#;
+        let answer = |status, body: &'static [u8]| Answer { status, body, retry_after: None };
+        assert!(matches!(
+            Metadata::process_discovery_response(answer(200, doc), "https://as.example"),
+            Ok(Discovered::Found(_))
+        ));
+        assert!(matches!(
+            Metadata::process_discovery_response(answer(404, b""), "https://as.example"),
+            Ok(Discovered::NotHere(Error::Http { status: 404, .. }))
+        ));
+        assert_eq!(
+            Metadata::process_discovery_response(answer(500, b""), "https://as.example").map_err(|e| e.code()),
+            Err("ERR_AUTH_HTTP")
+        );
+        assert_eq!(
+            Metadata::process_discovery_response(answer(200, doc), "https://other.example").map_err(|e| e.code()),
+            Err("ERR_OAUTH_ISSUER_MISMATCH")
         );
     }
 }

@@ -261,9 +261,17 @@ impl RefreshState {
         }
     }
 
-    /// A caller's next step for a token of `status` ([`next_step`]), having waited `waited_ms`
-    /// so far: a wait longer than [`MAX_CALLER_WAIT_MS`] in all becomes a refresh.
-    pub fn caller_step(&self, status: Status, now: &Stamp, waited_ms: f64) -> Step {
+    /// A caller's next step for the held token of `status` ([`next_step`]), having waited
+    /// `waited_ms` so far: a wait longer than [`MAX_CALLER_WAIT_MS`] in all becomes a refresh.
+    /// `refused`: the caller's token was refused by the API (401): `Some(true)` when it is still
+    /// the held one (then as unusable as an expired one), `Some(false)` when another caller has
+    /// replaced it meanwhile (then the held one is used).
+    pub fn caller_step(&self, status: Status, refused: Option<bool>, now: &Stamp, waited_ms: f64) -> Step {
+        let status = match refused {
+            Some(true) => Status::Expired,
+            Some(false) => return Step::Use,
+            None => status,
+        };
         match next_step(status, now, self.hold) {
             Step::Wait(_) if waited_ms >= MAX_CALLER_WAIT_MS => Step::Refresh,
             step => step,
@@ -590,10 +598,16 @@ mod tests {
         let mut state = RefreshState::default();
         let now = at(0.0, 10_000.0);
         state.tokens_arrived(at(0.0, 9_600.0));
-        assert_eq!(state.caller_step(Status::Expired, &now, 0.0), Step::Wait(600.0));
-        assert_eq!(state.caller_step(Status::Expired, &now, 2_999.0), Step::Wait(600.0));
-        assert_eq!(state.caller_step(Status::Expired, &now, MAX_CALLER_WAIT_MS), Step::Refresh);
-        assert_eq!(state.caller_step(Status::Due { expires_in_ms: 9.0 }, &now, 0.0), Step::Use);
+        assert_eq!(state.caller_step(Status::Expired, None, &now, 0.0), Step::Wait(600.0));
+        assert_eq!(state.caller_step(Status::Expired, None, &now, 2_999.0), Step::Wait(600.0));
+        assert_eq!(state.caller_step(Status::Expired, None, &now, MAX_CALLER_WAIT_MS), Step::Refresh);
+        let valid = Status::Due { expires_in_ms: 9.0 };
+        assert_eq!(state.caller_step(valid, None, &now, 0.0), Step::Use);
+        // Refused by the API (401): waits for the floor like an expired token, then refreshes;
+        // already replaced by another caller: the new one is used.
+        assert_eq!(state.caller_step(valid, Some(true), &now, 0.0), Step::Wait(600.0));
+        assert_eq!(state.caller_step(valid, Some(true), &at(0.0, 10_600.0), 0.0), Step::Refresh);
+        assert_eq!(state.caller_step(Status::Expired, Some(false), &now, 0.0), Step::Use);
     }
 
     #[test]

@@ -21,8 +21,8 @@ use super::token_manager::{TokenManager, send_post};
 use super::verifier::JwtVerifier;
 use crate::Error;
 use crate::client::oauth::{
-    self, CALLBACK_PARAMS, Callback, CallbackVerdict, Metadata, Post, PublicClient, RefreshVia, TokenPurpose,
-    Transaction,
+    self, CALLBACK_PARAMS, Callback, CallbackVerdict, Discovered, Metadata, Post, PublicClient, RefreshVia,
+    TokenPurpose, Transaction,
 };
 use crate::client::{Secret, TokenSet};
 use convert::{js_object, optional, token_response};
@@ -237,14 +237,14 @@ impl OAuthClient {
                     http::request_limited("GET", &url, &[("accept", "application/json")], None, false, max_bytes)
                         .await
                         .map_err(|e| to_js_error(&e))?;
-                if reply.status == 404 {
-                    last = reply.error(crate::client::Purpose::Other);
-                    continue;
-                }
-                if !reply.ok() {
-                    return Err(to_js_error(&reply.error(crate::client::Purpose::Other)));
-                }
-                let metadata = Metadata::from_discovery(&reply.body, &issuer).map_err(|e| to_js_error(&e))?;
+                let metadata = match Metadata::process_discovery_response(reply.answer(), &issuer) {
+                    Ok(Discovered::Found(metadata)) => metadata,
+                    Ok(Discovered::NotHere(error)) => {
+                        last = error;
+                        continue;
+                    }
+                    Err(error) => return Err(to_js_error(&error)),
+                };
                 let inner = Inner::build(&options, Some(metadata)).map_err(|e| to_js_error(&e))?;
                 return Ok(JsValue::from(OAuthClient { inner: Rc::new(inner) }));
             }
@@ -324,11 +324,7 @@ impl OAuthClient {
             Ok(callback) => callback,
             Err(error) => return reject(error),
         };
-        let state = match &callback {
-            Callback::Code { state, .. } => Some(state.clone()),
-            Callback::Refused { state, .. } => state.clone(),
-        };
-        let memo = state.map(|state| (self.inner.client.key(), state));
+        let memo = callback.state().map(|state| (self.inner.client.key(), state.to_owned()));
         if let Some(done) = memo.as_ref().and_then(|key| HANDLED.with(|h| h.borrow().get(key).cloned())) {
             return done;
         }

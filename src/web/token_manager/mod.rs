@@ -16,8 +16,8 @@ use wasm_bindgen_futures::future_to_promise;
 use super::http::{self, now};
 use super::to_js_error;
 use crate::Error;
-use crate::client::oauth::{self, Post, TokenPurpose};
-use crate::client::{Secret, TokenSet};
+use crate::client::TokenSet;
+use crate::client::oauth::{self, TokenPurpose};
 use config::{Config, option};
 pub(crate) use config::{base_url, trusted_origins};
 use session::Session;
@@ -58,12 +58,7 @@ impl TokenManager {
         if session.disposed.get() {
             return reject(Error::Disposed);
         }
-        let body = crate::jose::json::object([("email", email.into()), ("password", password.into())]).to_string();
-        let request = Post {
-            url: session.config.base.endpoint("/auth/login"),
-            content_type: oauth::JSON,
-            body: Secret::new(body),
-        };
+        let request = oauth::login_request(&session.config.base, email, password);
         future_to_promise(async move {
             let reply = send_post(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await;
             let received = now();

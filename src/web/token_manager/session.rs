@@ -262,15 +262,9 @@ impl Session {
         let started = now();
         loop {
             let before = self.current()?;
-            let status = match replacing {
-                // Refused by the API: as unusable as an expired one.
-                Some(refused) if before.access == *refused => Status::Expired,
-                // Someone else got a new token meanwhile.
-                Some(_) => return Ok(before.access),
-                None => before.status,
-            };
+            let refused = replacing.map(|refused| before.access == *refused);
             let stamp = now();
-            let step = self.refreshes.borrow().caller_step(status, &stamp, stamp.since(&started));
+            let step = self.refreshes.borrow().caller_step(before.status, refused, &stamp, stamp.since(&started));
             match step {
                 Step::Use => return Ok(before.access),
                 Step::Wait(ms) => sleep(ms).await,
@@ -326,16 +320,11 @@ impl Session {
         *self.wake.borrow_mut() = Some((callback, remove));
     }
 
-    /// Revokes the refresh token, then the access token; whether the server confirmed both.
+    /// Sends `client::oauth::logout_revocations`; whether the server confirmed them all.
     pub(super) async fn revoke(&self, held: &Held) -> bool {
         let Some(endpoint) = &self.config.revocation else { return false };
-        let mut tokens = vec![(held.tokens.access_token.expose(), "access_token")];
-        if let Some(refresh) = &held.tokens.refresh_token {
-            tokens.insert(0, (refresh.expose(), "refresh_token"));
-        }
         let mut all = true;
-        for (token, hint) in tokens {
-            let request = oauth::revocation_request(endpoint, token, Some(hint), self.config.client_id.as_deref());
+        for request in oauth::logout_revocations(endpoint, &held.tokens, self.config.client_id.as_deref()) {
             let sent = send(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await;
             all &= sent.is_ok_and(|reply| oauth::process_revocation_response(reply.answer()).is_ok());
         }
