@@ -37,6 +37,8 @@ pub enum Expected {
     Bytes,
     /// `true` or `false`.
     Boolean,
+    /// A JSON Web Key, as an object.
+    Jwk,
     /// A function.
     Function,
     /// A plain object.
@@ -66,6 +68,7 @@ impl Expected {
             Expected::Seconds => "a number of seconds, 0 or more".into(),
             Expected::Bytes => "a whole number of bytes, 1 or more".into(),
             Expected::Boolean => "a boolean".into(),
+            Expected::Jwk => "a JWK object".into(),
             Expected::Function => "a function".into(),
             Expected::Object => "an object".into(),
             Expected::Instance(class) => format!("a {class}"),
@@ -77,6 +80,15 @@ impl Expected {
 pub fn wrong_kind(name: &str, expected: Expected, was_null: bool) -> Error {
     let null = if was_null { " (null is not one)" } else { "" };
     Error::InvalidOptions(format!("{name} must be {}{null}", expected.describe()))
+}
+
+/// Entry `index` of the list option `name` is not `expected`; `text`: the entry, when it was a
+/// string. A PEM where a JWK belongs is a likely mix-up (`keys: [pem]`): the message says where
+/// a PEM goes instead of leaving every token to fail later.
+pub fn wrong_entry(name: &str, index: usize, expected: Expected, text: Option<&str>) -> Error {
+    let pem = expected == Expected::Jwk && text.is_some_and(|t| t.trim_start().starts_with("-----BEGIN"));
+    let hint = if pem { "; a PEM goes in publicKey" } else { "" };
+    Error::InvalidOptions(format!("{name}[{index}] must be {}{hint}", expected.describe()))
 }
 
 /// A required option that was not given.
@@ -229,6 +241,24 @@ mod tests {
             "tokenManager must be a TokenManager"
         );
         assert_eq!(message::<()>(Err(required("baseUrl"))), "baseUrl is required");
+    }
+
+    #[test]
+    fn a_wrong_list_entry_is_named_by_its_index_and_a_pem_among_jwks_says_where_it_goes() {
+        let pem = "-----BEGIN PUBLIC KEY-----\nMFkw...\n-----END PUBLIC KEY-----\n";
+        assert_eq!(
+            message::<()>(Err(wrong_entry("keys", 0, Expected::Jwk, Some(pem)))),
+            "keys[0] must be a JWK object; a PEM goes in publicKey"
+        );
+        assert_eq!(
+            message::<()>(Err(wrong_entry("keys", 2, Expected::Jwk, Some("x")))),
+            "keys[2] must be a JWK object"
+        );
+        assert_eq!(message::<()>(Err(wrong_entry("keys", 1, Expected::Jwk, None))), "keys[1] must be a JWK object");
+        assert_eq!(
+            message::<()>(Err(wrong_entry("scopes", 0, Expected::NonEmptyString, Some(pem)))),
+            "scopes[0] must be a non-empty string"
+        );
     }
 
     #[test]

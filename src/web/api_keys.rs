@@ -78,15 +78,12 @@ fn created_js(created: &CreatedKey) -> Result<JsValue, Error> {
 }
 
 fn new_key(spec: &JsValue) -> Result<String, Error> {
-    let bad = || Error::InvalidOptions("create needs { name: string, scopes: string[] }".into());
-    let name = js_sys::Reflect::get(spec, &"name".into()).ok().and_then(|v| v.as_string()).ok_or_else(bad)?;
-    let scopes = js_sys::Reflect::get(spec, &"scopes".into()).map_err(|_| bad())?;
-    if !js_sys::Array::is_array(&scopes) {
-        return Err(bad());
-    }
-    let scopes =
-        js_sys::Array::from(&scopes).iter().map(|s| s.as_string().ok_or_else(bad)).collect::<Result<Vec<_>, _>>()?;
-    api_keys::create_body(&name, &scopes)
+    let spec = Options::new(spec)
+        .map_err(|_| Error::InvalidOptions("create needs { name: string, scopes: string[] }".into()))?;
+    let name = spec.string("name", Expected::String);
+    let scopes = spec.strings("scopes", false);
+    spec.finish()?;
+    api_keys::create_body(&required("name", name)?, &required("scopes", scopes)?)
 }
 
 /// Errors from the TokenManager's fetch are already coded JS errors: passed on as they are.

@@ -121,6 +121,27 @@ impl Options {
         Array::from(&value).iter().map(|v| v.as_string().ok_or_else(bad)).collect::<Result<_, _>>().map(Some)
     }
 
+    /// An array of JWK objects (`keys`): an entry that is not an object is named by its index,
+    /// and a PEM string among them says where a PEM goes.
+    pub(crate) fn jwks(&self, name: &'static str) -> Result<Option<Vec<JsValue>>, Error> {
+        let Some(value) = self.value(name, Expected::Jwk)? else { return Ok(None) };
+        if !Array::is_array(&value) {
+            return Err(Error::InvalidOptions(format!("{name} must be an array of JWK objects")));
+        }
+        Array::from(&value)
+            .iter()
+            .enumerate()
+            .map(|(index, entry)| {
+                if entry.is_object() && !Array::is_array(&entry) && !entry.is_function() {
+                    Ok(entry)
+                } else {
+                    Err(rules::wrong_entry(name, index, Expected::Jwk, entry.as_string().as_deref()))
+                }
+            })
+            .collect::<Result<_, _>>()
+            .map(Some)
+    }
+
     fn number(&self, name: &'static str, expected: Expected) -> Result<Option<f64>, Error> {
         let Some(value) = self.value(name, expected)? else { return Ok(None) };
         rules::number(name, expected, value.as_f64()).map(Some)
