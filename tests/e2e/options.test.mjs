@@ -213,3 +213,20 @@ for (const className of TABLE) {
   'JwtVerifier: a PEM in keys says where a PEM goes',
   () => refused((o) => new api.JwtVerifier(o), { keys: [PEM] }, /keys\[0\] must be a JWK object; a PEM goes in publicKey/, 'keys: [PEM]'),
 );
+
+test('ApiKeys.create: the new key spec follows the same rules (null, wrong types, misspelt keys)', async () => {
+  const keys = new api.ApiKeys({ tokenManager: new api.TokenManager({ baseUrl: URL_ }) });
+  const cases = [
+    [{ name: null, scopes: ['read'] }, /name must be a string \(null is not one\)/],
+    [{ name: 42, scopes: ['read'] }, /name must be a string/],
+    [{ name: 'ci', scopes: null }, /scopes must be an array of strings \(null is not one\)/],
+    [{ name: 'ci', scopes: 'read' }, /scopes must be an array of strings/],
+    [{ name: 'ci', scopes: [42] }, /scopes must be an array of strings/],
+    [{ name: 'ci' }, /scopes is required/],
+    [{ name: 'ci', scope: ['read'] }, /unknown option `scope`: did you mean `scopes`\?/],
+    ['ci', /create needs/],
+  ];
+  for (const [spec, message] of cases) {
+    await assert.rejects(keys.create(spec), { code: 'ERR_AUTH_INVALID_OPTIONS', message }, show(spec));
+  }
+});
