@@ -19,7 +19,6 @@ use crate::Error;
 use crate::client::TokenSet;
 use crate::client::oauth::{self, TokenPurpose};
 use config::{Config, option};
-pub(crate) use config::{base_url, trusted_origins};
 use session::Session;
 pub(crate) use session::send as send_post;
 
