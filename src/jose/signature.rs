@@ -3,7 +3,7 @@
 //! ("psychic signatures", r = s = 0 accepted by Java 15-18) lacked; WebCrypto implementations
 //! check it too, but the verifier does not rely on that.
 
-use super::alg::{Alg, Curve, Family};
+use super::alg::{Alg, Curve, SignatureShape};
 use crate::Error;
 
 const P256_ORDER: [u8; 32] = hex32("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
@@ -56,11 +56,10 @@ fn in_scalar_range(value: &[u8], n: &[u8]) -> bool {
 /// Rejects a signature that cannot be valid for `alg`; `rsa_modulus_len` is the key's modulus
 /// length in bytes (RSA signatures are exactly that long).
 pub fn check_shape(alg: Alg, signature: &[u8], rsa_modulus_len: Option<usize>) -> Result<(), Error> {
-    let ok = match alg.family() {
-        Family::Hmac => signature.len() == alg.hash().output_len(),
-        Family::RsaPkcs1 | Family::RsaPss => Some(signature.len()) == rsa_modulus_len,
-        Family::Ed25519 => signature.len() == 64,
-        Family::Ecdsa(curve) => {
+    let ok = match alg.row().signature {
+        SignatureShape::Bytes(len) => signature.len() == len,
+        SignatureShape::RsaModulus => Some(signature.len()) == rsa_modulus_len,
+        SignatureShape::EcdsaScalars(curve) => {
             let len = curve.coordinate_len();
             signature.len() == 2 * len && {
                 let (r, s) = signature.split_at(len);
