@@ -1,8 +1,8 @@
-//! The JWS algorithms wasm-auth verifies: one table, [`ALGORITHMS`], with one row per algorithm
-//! (as jose's `lib/jws_algorithms.ts`). Every other module reads the row: its names, the key it
-//! needs, its hash, the shape of its signatures, and how WebCrypto and node:crypto verify it.
-//! Adding an algorithm is one line in [`algorithms!`]'s invocation below (plus, for a new curve or
-//! key type, the code that parses and verifies that key).
+//! The JWS algorithms wasm-auth verifies: one table, [`ALGORITHMS`], with one row per algorithm,
+//! as jose keeps them. Every other module reads the row: its names, the key it needs, its hash,
+//! the shape of its signatures, and how WebCrypto and node:crypto verify it. Adding an
+//! algorithm of a known kind is one line in the `algorithms!` list below; a new curve or key
+//! type also needs the code that parses and verifies that key.
 
 /// The SHA-2 hash an algorithm uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,42 +52,49 @@ pub enum SignatureShape {
     EcdsaScalars(Curve),
 }
 
-/// A value in a JS algorithm object.
+/// A member of a WebCrypto algorithm object besides `name`; its value comes from the row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Param {
-    /// A string.
-    Str(&'static str),
-    /// A (small, exact) number.
-    Int(u32),
+pub enum WebCryptoParam {
+    /// No other member.
+    None,
+    /// `hash`: the row's hash (`"SHA-256"`).
+    Hash,
+    /// `namedCurve`: the row's curve (`"P-256"`).
+    NamedCurve,
+    /// `saltLength`: the row's hash length (RFC 7518 3.5: the PSS salt is as long as the hash).
+    SaltLength,
 }
 
-/// Members of a JS object besides those every algorithm has: at most two, unused ones `None`
-/// (a fixed array, so that the row builders below stay `const fn`).
-pub type Members = [Option<(&'static str, Param)>; 2];
-
-const NONE: Members = [None, None];
+/// What node:crypto's `verify` gets as its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKey {
+    /// The KeyObject itself.
+    KeyObject,
+    /// `{ key, padding: RSA_PKCS1_PSS_PADDING, saltLength }`, the salt as long as the hash.
+    Pss,
+    /// `{ key, dsaEncoding: 'ieee-p1363' }`: JWS signatures are r || s, not node's default DER.
+    P1363,
+}
 
 /// How the platform verifies an algorithm in JS runtimes; [`super::webcrypto::describe`] turns
-/// it into the JS objects shim.js passes on as they are.
+/// it into the JS objects shim.js passes on as they are. (Small enums rather than strings:
+/// the table is in the wasm's data, and verify-only builds count every byte.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Platform {
     /// WebCrypto's algorithm `name`, in `importKey` and `verify`.
     pub webcrypto: &'static str,
-    /// `importKey`'s algorithm members besides `name`.
-    pub import: Members,
-    /// `verify`'s algorithm members besides `name`.
-    pub verify: Members,
-    /// node:crypto `verify`'s digest; `None` where the algorithm fixes it (Ed25519).
-    pub node_digest: Option<&'static str>,
-    /// Members of node:crypto's key object besides `key`; a `padding` names a member of
-    /// `crypto.constants`.
-    pub node_key: Members,
+    /// `importKey`'s algorithm member besides `name`.
+    pub import: WebCryptoParam,
+    /// `verify`'s algorithm member besides `name`.
+    pub verify: WebCryptoParam,
+    /// Whether node:crypto's `verify` is given the row's hash as its digest (not for Ed25519,
+    /// which fixes its own).
+    pub node_digest: bool,
+    /// What node:crypto's `verify` gets as its key.
+    pub node_key: NodeKey,
 }
 
 /// Where an algorithm's signatures are checked.
-// Rows live in the one static table and are read by reference, never moved: the size of the
-// `Platform` variant costs nothing per verification.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     /// In Rust everywhere ([`super::hmac`]): synchronous, no platform call, nothing to import.
@@ -121,49 +128,61 @@ const fn hmac(alg: Alg, name: &'static str, aliases: &'static [&'static str], ha
     AlgRow { alg, name, aliases, family: Family::Hmac, hash, signature, backend: Backend::Rust }
 }
 
-const fn rsa_pkcs1(alg: Alg, name: &'static str, aliases: &'static [&'static str], hash: Hash) -> AlgRow {
-    let platform = Platform {
-        webcrypto: "RSASSA-PKCS1-v1_5",
-        import: [Some(("hash", Param::Str(hash.webcrypto_name()))), None],
-        verify: NONE,
-        node_digest: Some(hash.node_name()),
-        node_key: NONE,
-    };
-    let (family, signature) = (Family::RsaPkcs1, SignatureShape::RsaModulus);
+const fn platform(
+    alg: Alg,
+    name: &'static str,
+    aliases: &'static [&'static str],
+    family: Family,
+    hash: Hash,
+    signature: SignatureShape,
+    platform: Platform,
+) -> AlgRow {
     AlgRow { alg, name, aliases, family, hash, signature, backend: Backend::Platform(platform) }
+}
+
+const fn rsa_pkcs1(alg: Alg, name: &'static str, aliases: &'static [&'static str], hash: Hash) -> AlgRow {
+    let web = Platform {
+        webcrypto: "RSASSA-PKCS1-v1_5",
+        import: WebCryptoParam::Hash,
+        verify: WebCryptoParam::None,
+        node_digest: true,
+        node_key: NodeKey::KeyObject,
+    };
+    platform(alg, name, aliases, Family::RsaPkcs1, hash, SignatureShape::RsaModulus, web)
 }
 
 const fn rsa_pss(alg: Alg, name: &'static str, aliases: &'static [&'static str], hash: Hash) -> AlgRow {
     // RFC 7518 3.5: MGF1 with the same hash, and the salt is as long as the hash.
-    let salt = Param::Int(hash.output_len() as u32);
-    let platform = Platform {
+    let web = Platform {
         webcrypto: "RSA-PSS",
-        import: [Some(("hash", Param::Str(hash.webcrypto_name()))), None],
-        verify: [Some(("saltLength", salt)), None],
-        node_digest: Some(hash.node_name()),
-        node_key: [Some(("padding", Param::Str("RSA_PKCS1_PSS_PADDING"))), Some(("saltLength", salt))],
+        import: WebCryptoParam::Hash,
+        verify: WebCryptoParam::SaltLength,
+        node_digest: true,
+        node_key: NodeKey::Pss,
     };
-    let (family, signature) = (Family::RsaPss, SignatureShape::RsaModulus);
-    AlgRow { alg, name, aliases, family, hash, signature, backend: Backend::Platform(platform) }
+    platform(alg, name, aliases, Family::RsaPss, hash, SignatureShape::RsaModulus, web)
 }
 
 const fn ecdsa(alg: Alg, name: &'static str, aliases: &'static [&'static str], curve: Curve, hash: Hash) -> AlgRow {
-    let platform = Platform {
+    let web = Platform {
         webcrypto: "ECDSA",
-        import: [Some(("namedCurve", Param::Str(curve.name()))), None],
-        verify: [Some(("hash", Param::Str(hash.webcrypto_name()))), None],
-        node_digest: Some(hash.node_name()),
-        // JWS signatures are r || s, not node's default DER.
-        node_key: [Some(("dsaEncoding", Param::Str("ieee-p1363"))), None],
+        import: WebCryptoParam::NamedCurve,
+        verify: WebCryptoParam::Hash,
+        node_digest: true,
+        node_key: NodeKey::P1363,
     };
-    let (family, signature) = (Family::Ecdsa(curve), SignatureShape::EcdsaScalars(curve));
-    AlgRow { alg, name, aliases, family, hash, signature, backend: Backend::Platform(platform) }
+    platform(alg, name, aliases, Family::Ecdsa(curve), hash, SignatureShape::EcdsaScalars(curve), web)
 }
 
 const fn ed25519(alg: Alg, name: &'static str, aliases: &'static [&'static str]) -> AlgRow {
-    let platform = Platform { webcrypto: "Ed25519", import: NONE, verify: NONE, node_digest: None, node_key: NONE };
-    let (family, hash, signature) = (Family::Ed25519, Hash::Sha512, SignatureShape::Bytes(64));
-    AlgRow { alg, name, aliases, family, hash, signature, backend: Backend::Platform(platform) }
+    let web = Platform {
+        webcrypto: "Ed25519",
+        import: WebCryptoParam::None,
+        verify: WebCryptoParam::None,
+        node_digest: false,
+        node_key: NodeKey::KeyObject,
+    };
+    platform(alg, name, aliases, Family::Ed25519, Hash::Sha512, SignatureShape::Bytes(64), web)
 }
 
 /// Declares [`Alg`], [`ALGORITHMS`], [`Alg::ALL`] and [`JWT_ALGORITHM_TS`] from one list, so
@@ -239,6 +258,40 @@ const _: () = {
     }
 };
 
+const P256_ORDER: [u8; 32] = hex32("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+const P384_ORDER: [u8; 48] =
+    hex48("ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973");
+const P521_ORDER: [u8; 66] = hex66(
+    "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409",
+);
+
+const fn hex_digit(c: u8) -> u8 {
+    match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        _ => panic!("not a lowercase hex digit"),
+    }
+}
+
+macro_rules! hex_fn {
+    ($name:ident, $n:literal) => {
+        const fn $name(hex: &str) -> [u8; $n] {
+            let bytes = hex.as_bytes();
+            assert!(bytes.len() == 2 * $n);
+            let mut out = [0u8; $n];
+            let mut i = 0;
+            while i < $n {
+                out[i] = hex_digit(bytes[2 * i]) * 16 + hex_digit(bytes[2 * i + 1]);
+                i += 1;
+            }
+            out
+        }
+    };
+}
+hex_fn!(hex32, 32);
+hex_fn!(hex48, 48);
+hex_fn!(hex66, 66);
+
 impl Curve {
     /// The JWK `crv` name (and WebCrypto's `namedCurve`).
     pub const fn name(self) -> &'static str {
@@ -255,6 +308,16 @@ impl Curve {
             Curve::P256 => 32,
             Curve::P384 => 48,
             Curve::P521 => 66,
+        }
+    }
+
+    /// The order n of its group, big-endian, as long as a coordinate: ECDSA's r and s lie in
+    /// [1, n-1] ([`super::signature::check_shape`]).
+    pub fn order(self) -> &'static [u8] {
+        match self {
+            Curve::P256 => &P256_ORDER,
+            Curve::P384 => &P384_ORDER,
+            Curve::P521 => &P521_ORDER,
         }
     }
 
@@ -374,7 +437,7 @@ mod tests {
                 (Family::RsaPkcs1 | Family::RsaPss, SignatureShape::RsaModulus, Backend::Platform(_)) => {}
                 (Family::Ecdsa(a), SignatureShape::EcdsaScalars(b), Backend::Platform(p)) => {
                     assert_eq!(a, b);
-                    assert_eq!(p.import[0], Some(("namedCurve", Param::Str(a.name()))));
+                    assert_eq!(p.import, WebCryptoParam::NamedCurve);
                 }
                 (Family::Ed25519, SignatureShape::Bytes(64), Backend::Platform(_)) => {}
                 other => panic!("{}: {other:?}", row.name),

@@ -5,11 +5,11 @@
 //! under which the web layer caches the imported key.
 
 use crate::Error;
-use crate::jose::json::{Map, Value, object};
+use crate::jose::json::{Value, object};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::alg::{Alg, Backend, Members, Param};
+use super::alg::{Alg, Backend, Family, NodeKey, WebCryptoParam};
 use super::jwk::{Jwk, Material};
 use super::keyset::MAX_KEYS;
 
@@ -29,20 +29,18 @@ pub struct WebCryptoKey {
     pub node_key: Value,
 }
 
-/// `{ name, ...members }`, or the members alone when `name` is `None`.
-fn js_object(name: Option<&'static str>, members: &Members) -> Value {
-    let mut map = Map::new();
-    if let Some(name) = name {
-        map.insert("name".to_owned(), name.into());
-    }
-    for (key, value) in members.iter().flatten() {
-        let value = match value {
-            Param::Str(s) => Value::from(*s),
-            Param::Int(n) => Value::from(*n as usize),
-        };
-        map.insert((*key).to_owned(), value);
-    }
-    Value::Object(map)
+/// `{ name }`, with `param` from `alg`'s row when there is one.
+fn algorithm(name: &'static str, param: WebCryptoParam, alg: Alg) -> Value {
+    let value = match param {
+        WebCryptoParam::None => return object([("name", name.into())]),
+        WebCryptoParam::Hash => ("hash", alg.hash().webcrypto_name().into()),
+        WebCryptoParam::NamedCurve => match alg.family() {
+            Family::Ecdsa(curve) => ("namedCurve", curve.name().into()),
+            _ => return object([("name", name.into())]),
+        },
+        WebCryptoParam::SaltLength => ("saltLength", alg.hash().output_len().into()),
+    };
+    object([("name", name.into()), value])
 }
 
 /// The public JWK WebCrypto imports; `None` for a shared secret.
@@ -65,13 +63,18 @@ pub fn describe(key: &Jwk, alg: Alg) -> Option<WebCryptoKey> {
     if !key.fits(alg) {
         return None;
     }
-    let node_key =
-        if platform.node_key.iter().all(Option::is_none) { Value::Null } else { js_object(None, &platform.node_key) };
+    let node_key = match platform.node_key {
+        NodeKey::KeyObject => Value::Null,
+        NodeKey::Pss => {
+            object([("padding", "RSA_PKCS1_PSS_PADDING".into()), ("saltLength", alg.hash().output_len().into())])
+        }
+        NodeKey::P1363 => object([("dsaEncoding", "ieee-p1363".into())]),
+    };
     Some(WebCryptoKey {
         jwk: public_jwk(key)?,
-        import: js_object(Some(platform.webcrypto), &platform.import),
-        verify: js_object(Some(platform.webcrypto), &platform.verify),
-        node_digest: platform.node_digest.map_or(Value::Null, Value::from),
+        import: algorithm(platform.webcrypto, platform.import, alg),
+        verify: algorithm(platform.webcrypto, platform.verify, alg),
+        node_digest: if platform.node_digest { alg.hash().node_name().into() } else { Value::Null },
         node_key,
     })
 }
@@ -134,7 +137,7 @@ impl Slot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jose::alg::{Curve, Family};
+    use crate::jose::alg::Curve;
     use crate::jose::json::json;
 
     #[test]
