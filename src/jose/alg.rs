@@ -293,6 +293,9 @@ hex_fn!(hex48, 48);
 hex_fn!(hex66, 66);
 
 impl Curve {
+    /// Every curve.
+    pub const ALL: [Curve; 3] = [Curve::P256, Curve::P384, Curve::P521];
+
     /// The JWK `crv` name (and WebCrypto's `namedCurve`).
     pub const fn name(self) -> &'static str {
         match self {
@@ -321,14 +324,23 @@ impl Curve {
         }
     }
 
+    /// The DER contents of its namedCurve OID (RFC 5480 2.1.1.1), for PEM public keys.
+    pub const fn oid(self) -> &'static [u8] {
+        match self {
+            Curve::P256 => &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07],
+            Curve::P384 => &[0x2b, 0x81, 0x04, 0x00, 0x22],
+            Curve::P521 => &[0x2b, 0x81, 0x04, 0x00, 0x23],
+        }
+    }
+
     /// From a JWK `crv`.
     pub fn from_name(name: &str) -> Option<Curve> {
-        match name {
-            "P-256" => Some(Curve::P256),
-            "P-384" => Some(Curve::P384),
-            "P-521" => Some(Curve::P521),
-            _ => None,
-        }
+        Curve::ALL.into_iter().find(|curve| curve.name() == name)
+    }
+
+    /// From a namedCurve OID's DER contents.
+    pub fn from_oid(oid: &[u8]) -> Option<Curve> {
+        Curve::ALL.into_iter().find(|curve| curve.oid() == oid)
     }
 }
 
@@ -446,6 +458,17 @@ mod tests {
         assert_eq!(Alg::Ps384.hash(), Hash::Sha384);
         assert_eq!(Alg::Es512.family(), Family::Ecdsa(Curve::P521));
         assert_eq!(Alg::EdDsa.hash(), Hash::Sha512);
+    }
+
+    #[test]
+    fn curves_round_trip_their_names_and_oids() {
+        for curve in Curve::ALL {
+            assert_eq!(Curve::from_name(curve.name()), Some(curve));
+            assert_eq!(Curve::from_oid(curve.oid()), Some(curve));
+            assert_eq!(curve.order().len(), curve.coordinate_len());
+        }
+        assert_eq!(Curve::from_name("secp256k1"), None);
+        assert_eq!(Curve::from_oid(&[0x2b, 0x81, 0x04, 0x00, 0x0a]), None);
     }
 
     #[test]
