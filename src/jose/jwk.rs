@@ -305,7 +305,7 @@ impl Jwk {
     }
 
     /// Whether the key material can verify `alg` (ignoring the JWK's own `alg`).
-    fn fits(&self, alg: Alg) -> bool {
+    pub fn fits(&self, alg: Alg) -> bool {
         match (&self.material, alg.family()) {
             (Material::Oct(k), Family::Hmac) => k.len() >= alg.hash().output_len(),
             (Material::Rsa { .. }, Family::RsaPkcs1 | Family::RsaPss) => true,

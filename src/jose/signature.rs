@@ -3,50 +3,8 @@
 //! ("psychic signatures", r = s = 0 accepted by Java 15-18) lacked; WebCrypto implementations
 //! check it too, but the verifier does not rely on that.
 
-use super::alg::{Alg, Curve, Family};
+use super::alg::{Alg, SignatureShape};
 use crate::Error;
-
-const P256_ORDER: [u8; 32] = hex32("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
-const P384_ORDER: [u8; 48] =
-    hex48("ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973");
-const P521_ORDER: [u8; 66] = hex66(
-    "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409",
-);
-
-const fn hex_digit(c: u8) -> u8 {
-    match c {
-        b'0'..=b'9' => c - b'0',
-        b'a'..=b'f' => c - b'a' + 10,
-        _ => panic!("not a lowercase hex digit"),
-    }
-}
-
-macro_rules! hex_fn {
-    ($name:ident, $n:literal) => {
-        const fn $name(hex: &str) -> [u8; $n] {
-            let bytes = hex.as_bytes();
-            assert!(bytes.len() == 2 * $n);
-            let mut out = [0u8; $n];
-            let mut i = 0;
-            while i < $n {
-                out[i] = hex_digit(bytes[2 * i]) * 16 + hex_digit(bytes[2 * i + 1]);
-                i += 1;
-            }
-            out
-        }
-    };
-}
-hex_fn!(hex32, 32);
-hex_fn!(hex48, 48);
-hex_fn!(hex66, 66);
-
-fn order(curve: Curve) -> &'static [u8] {
-    match curve {
-        Curve::P256 => &P256_ORDER,
-        Curve::P384 => &P384_ORDER,
-        Curve::P521 => &P521_ORDER,
-    }
-}
 
 /// 1 <= value <= n - 1, for a big-endian value as long as n.
 fn in_scalar_range(value: &[u8], n: &[u8]) -> bool {
@@ -56,15 +14,14 @@ fn in_scalar_range(value: &[u8], n: &[u8]) -> bool {
 /// Rejects a signature that cannot be valid for `alg`; `rsa_modulus_len` is the key's modulus
 /// length in bytes (RSA signatures are exactly that long).
 pub fn check_shape(alg: Alg, signature: &[u8], rsa_modulus_len: Option<usize>) -> Result<(), Error> {
-    let ok = match alg.family() {
-        Family::Hmac => signature.len() == alg.hash().output_len(),
-        Family::RsaPkcs1 | Family::RsaPss => Some(signature.len()) == rsa_modulus_len,
-        Family::Ed25519 => signature.len() == 64,
-        Family::Ecdsa(curve) => {
+    let ok = match alg.row().signature {
+        SignatureShape::Bytes(len) => signature.len() == len,
+        SignatureShape::RsaModulus => Some(signature.len()) == rsa_modulus_len,
+        SignatureShape::EcdsaScalars(curve) => {
             let len = curve.coordinate_len();
             signature.len() == 2 * len && {
                 let (r, s) = signature.split_at(len);
-                in_scalar_range(r, order(curve)) && in_scalar_range(s, order(curve))
+                in_scalar_range(r, curve.order()) && in_scalar_range(s, curve.order())
             }
         }
     };
@@ -74,6 +31,7 @@ pub fn check_shape(alg: Alg, signature: &[u8], rsa_modulus_len: Option<usize>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jose::alg::Curve;
 
     #[test]
     fn psychic_signatures_and_out_of_range_scalars_are_refused() {
@@ -81,7 +39,7 @@ mod tests {
             let len = curve.coordinate_len();
             let zero = vec![0u8; 2 * len];
             assert!(check_shape(alg, &zero, None).is_err(), "r = s = 0");
-            let n = order(curve);
+            let n = curve.order();
             let mut r_is_n = n.to_vec();
             r_is_n.extend(std::iter::repeat_n(1u8, len));
             assert!(check_shape(alg, &r_is_n, None).is_err(), "r = n");

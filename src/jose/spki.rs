@@ -5,14 +5,12 @@ use crate::jose::json::object;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
+use super::alg::Curve;
 use super::jwk::Jwk;
 use crate::Error;
 
 const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
 const EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
-const P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
-const P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
-const P521: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x23];
 const ED25519: &[u8] = &[0x2b, 0x65, 0x70];
 
 fn bad(why: &str) -> Error {
@@ -92,12 +90,8 @@ pub fn jwk_from_pem(pem: &str) -> Result<Jwk, Error> {
         }
         EC_PUBLIC_KEY => {
             let (curve_oid, _) = expect(params, 0x06, "a named curve")?;
-            let (crv, len) = match curve_oid {
-                P256 => ("P-256", 32),
-                P384 => ("P-384", 48),
-                P521 => ("P-521", 66),
-                _ => return Err(Error::NotSupported("this EC curve".into())),
-            };
+            let curve = Curve::from_oid(curve_oid).ok_or_else(|| Error::NotSupported("this EC curve".into()))?;
+            let (crv, len) = (curve.name(), curve.coordinate_len());
             match key.split_first() {
                 Some((4, point)) if point.len() == 2 * len => object([
                     ("kty", "EC".into()),

@@ -282,30 +282,28 @@ function findNodeCrypto() {
     return undefined;
   }
 }
-// The WebCrypto description of a (key, algorithm) pair turned into crypto.verify's arguments:
-// [digest or null, key object with the padding or signature encoding the JWS algorithm uses].
-function nodeVerifier(jwk, importAlg, verifyAlg) {
+// crypto.verify's arguments for a (key, algorithm) pair: [digest or null, the KeyObject, or a key
+// object with the padding or signature encoding the JWS algorithm uses]. Rust gives the digest
+// and the key object's members from the algorithm's row (webcrypto.rs), so nothing here knows an
+// algorithm; only `padding` is named, since node:crypto numbers it in crypto.constants.
+function nodeVerifier(jwk, digest, keyMembers) {
   let key;
   try {
     key = nodeCrypto.createPublicKey({ key: jwk, format: 'jwk' });
   } catch (e) {
     throw coded('ERR_JWK_INVALID', `the key could not be imported: ${e && e.message}`);
   }
-  const digest = (name) => (typeof name === 'string' ? name.replace('SHA-', 'sha') : null);
-  switch (verifyAlg.name) {
-    case 'RSASSA-PKCS1-v1_5': return [digest(importAlg.hash), key];
-    case 'RSA-PSS': return [digest(importAlg.hash), { key, padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: verifyAlg.saltLength }];
-    case 'ECDSA': return [digest(verifyAlg.hash), { key, dsaEncoding: 'ieee-p1363' }];
-    case 'Ed25519': return [null, key];
-    default: throw coded('ERR_JOSE_NOT_SUPPORTED', `node:crypto cannot verify ${verifyAlg.name}`);
-  }
+  if (keyMembers === null) return [digest, key];
+  const options = { ...keyMembers, key };
+  if (options.padding !== undefined) options.padding = nodeCrypto.constants[options.padding];
+  return [digest, options];
 }
 function verifyInNode(cache, candidate, signature, data) {
-  const [slot, jwk, importAlg, verifyAlg] = candidate;
+  const [slot, jwk, , , digest, keyMembers] = candidate;
   try {
     let verifier = cache.get(slot);
     if (verifier === undefined) {
-      verifier = nodeVerifier(jwk, importAlg, verifyAlg);
+      verifier = nodeVerifier(jwk, digest, keyMembers);
       cache.set(slot, verifier);
     }
     let ok;

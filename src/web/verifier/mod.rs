@@ -36,7 +36,7 @@ use crate::jose::jws::{self, Jws, Limits};
 use crate::jose::keyset::KeySet;
 use crate::jose::request::{self, ApiKeyEntry, Credential};
 use crate::jose::verify::{self, Prepared, VerifyOptions};
-use crate::jose::webcrypto;
+use crate::jose::webcrypto::{self, Slot};
 
 #[wasm_bindgen(module = "/src/web/shim.js")]
 extern "C" {
@@ -74,19 +74,23 @@ fn verify_in_js(cache: &js_sys::Map, candidates: &Array, signature: &[u8], data:
     MEMORY.with(|memory| start_verify(cache, candidates, memory, signature_at, signature_len, data_at, data_len))
 }
 
-/// One (key, algorithm) pair described to WebCrypto, made once per slot and reused by every
-/// verification: `[slot, jwk, importAlg, verifyAlg]`, what shim.js's `startVerify` takes.
+/// One (key, algorithm) pair described to WebCrypto and node:crypto, made once per slot and
+/// reused by every verification: `[slot, jwk, importAlg, verifyAlg, nodeDigest, nodeKey]`, what
+/// shim.js's `startVerify` takes (all from the algorithm's row, see [`webcrypto::describe`]).
 struct Described(Array);
 
 impl Described {
     fn new(key: &Jwk, alg: Alg, slot: u64) -> Result<Described, Error> {
         let web = webcrypto::describe(key, alg).ok_or(Error::AlgNotAllowed(alg.name().to_owned()))?;
-        Ok(Described(Array::of4(
+        let list = Array::of4(
             &JsValue::from(slot as f64),
             &js_json(&web.jwk)?,
             &js_json(&web.import)?,
             &js_json(&web.verify)?,
-        )))
+        );
+        list.push(&js_json(&web.node_digest)?);
+        list.push(&js_json(&web.node_key)?);
+        Ok(Described(list))
     }
 }
 
@@ -335,7 +339,7 @@ impl Inner {
         Ok(Promise::resolve(&result(prepared)?))
     }
 
-    /// `[slot, jwk, importAlg, verifyAlg]` for each candidate whose signature has the right shape.
+    /// A [`Described`] for each candidate whose signature has the right shape.
     fn candidates(&self, keys: &KeySet, prepared: &Prepared<'_, '_>) -> Result<Array, Error> {
         let alg = prepared.jws.header.alg;
         let list = Array::new();
@@ -344,10 +348,12 @@ impl Inner {
             if crate::jose::signature::check_shape(alg, &prepared.jws.signature, key.rsa_modulus_len()).is_err() {
                 continue;
             }
-            let index = keys.keys().iter().position(|k| std::ptr::eq(k, *key)).unwrap_or(0) as u64;
-            let alg_index = Alg::ALL.iter().position(|a| *a == alg).unwrap_or(0) as u64;
-            // Exact as a JS number for 2^37 generations; index < MAX_KEYS (256) fits its 12 bits.
-            let slot = (self.generation.get() << 16) | (index << 4) | alg_index;
+            let key_index = keys
+                .keys()
+                .iter()
+                .position(|k| std::ptr::eq(k, *key))
+                .ok_or(Error::Internal("a candidate key is not in its key set"))?;
+            let slot = Slot { generation: self.generation.get(), key_index, alg }.pack()?;
             let d = match described.entry(slot) {
                 Entry::Occupied(known) => known.into_mut(),
                 Entry::Vacant(new) => new.insert(Described::new(key, alg, slot)?),

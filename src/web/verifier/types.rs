@@ -2,12 +2,12 @@
 
 use wasm_bindgen::prelude::*;
 
+/// `JwtAlgorithm`, written from the algorithm table.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_ALGORITHMS: &str = crate::jose::alg::JWT_ALGORITHM_TS;
+
 #[wasm_bindgen(typescript_custom_section)]
 const TS_VERIFIER: &str = r#"
-/** A JWS algorithm name JwtVerifier knows. ("Ed25519" is RFC 9864's name for EdDSA.) */
-export type JwtAlgorithm =
-  | "HS256" | "HS384" | "HS512" | "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512"
-  | "ES256" | "ES384" | "ES512" | "EdDSA" | "Ed25519";
 
 /** Options of `new JwtVerifier(options)`: exactly one key source, then the claim rules. */
 export interface JwtVerifierOptions {
