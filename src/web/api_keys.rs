@@ -6,7 +6,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::http;
-use super::to_js_error;
 use super::token_manager::{base_url, trusted_origins};
 use crate::Error;
 use crate::client::api_keys::{self, CreatedKey, KeyInfo, Placement};
@@ -120,7 +119,7 @@ async fn revoke(manager: &JsValue, base: &BaseUrl, id: &str) -> Result<(), Failu
 fn promise(future: impl std::future::Future<Output = Result<JsValue, Failure>> + 'static) -> Promise {
     future_to_promise(async move {
         future.await.map_err(|failure| match failure {
-            Failure::Core(error) => to_js_error(&error),
+            Failure::Core(error) => error.into(),
             Failure::Js(value) => value,
         })
     })
@@ -150,7 +149,7 @@ impl ApiKeys {
             };
             Ok(ApiKeys { manager, base })
         };
-        read().map_err(|e| to_js_error(&e))
+        Ok(read()?)
     }
 
     /// Creates a key (`POST {baseUrl}/api-keys`). The answer holds the key: show it once, store
@@ -240,7 +239,7 @@ impl ApiKeyAuth {
                 placement,
             })
         };
-        read().map_err(|e| to_js_error(&e))
+        Ok(read()?)
     }
 
     /// `fetch(input, init)` with the key: `X-API-Key` by default, `?api_key=` with placement

@@ -9,7 +9,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::http::{self, now};
-use super::to_js_error;
 use crate::Error;
 use crate::client::base_url::BaseUrl;
 use crate::client::oauth::{self, ClientAuth};
@@ -138,7 +137,7 @@ impl ClientCredentials {
                 in_flight: RefCell::new(None),
             })
         };
-        Ok(ClientCredentials { inner: Rc::new(read().map_err(|e| to_js_error(&e))?) })
+        Ok(ClientCredentials { inner: Rc::new(read()?) })
     }
 
     /// An access token: the cached one until it is near expiry, else a new one (one request
@@ -161,7 +160,7 @@ impl ClientCredentials {
                 Ok(token) => Ok(JsValue::from_str(token.expose())),
                 Err(error) => match inner.cached_token(true) {
                     Some(still_valid) => Ok(JsValue::from_str(still_valid.expose())),
-                    None => Err(to_js_error(&error)),
+                    None => Err(error.into()),
                 },
             }
         });
