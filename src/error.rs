@@ -3,7 +3,7 @@
 //! The table below ([`error_table!`]) is the only place where a code is written: the enum, its
 //! [`ErrorKind`], [`Error::code`], [`Error::CODES`], the TypeScript union `WasmAuthErrorCode`
 //! (src/web/error.rs puts [`ErrorKind::TYPESCRIPT_UNION`] into the .d.ts) and the codes that
-//! src/web/shim.js raises (handed to it at start-up as [`ErrorKind::NAMED_CODES`]) are all
+//! src/web/shim.js raises (handed to it at start-up as [`ErrorKind::named_codes`]) are all
 //! made from it. Adding a variant is one row here, its message in `Display`, its line in the
 //! README's table of codes, and its RFC 6750 answer in [`bearer`].
 
@@ -52,9 +52,27 @@ macro_rules! error_table {
                 ";\n"
             );
 
+            /// This kind's variant name (`JwksTimeout`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$variant => stringify!($variant),)*
+                }
+            }
+
             /// `Variant=CODE` pairs separated by spaces, for src/web/shim.js, which names the
-            /// codes it raises by variant (`CODE.JwksTimeout`) and never spells one.
-            pub const NAMED_CODES: &'static str = concat!($(stringify!($variant), "=", $code, " ",)*);
+            /// codes it raises by variant (`CODE.JwksTimeout`) and never spells one. Built from
+            /// `name` and `code` rather than as one more literal, which would be a second copy of
+            /// every code in the wasm.
+            pub fn named_codes() -> String {
+                let mut pairs = String::new();
+                for kind in ErrorKind::ALL {
+                    pairs.push_str(kind.name());
+                    pairs.push('=');
+                    pairs.push_str(kind.code());
+                    pairs.push(' ');
+                }
+                pairs
+            }
 
             /// The stable machine-readable code of this kind.
             pub fn code(self) -> &'static str {
@@ -352,13 +370,13 @@ mod tests {
 
     #[test]
     fn the_named_codes_pair_every_variant_with_its_code() {
-        let pairs: Vec<_> =
-            ErrorKind::NAMED_CODES.split_whitespace().map(|pair| pair.split_once('=').expect("Variant=CODE")).collect();
+        let named = ErrorKind::named_codes();
+        let pairs: Vec<_> = named.split_whitespace().map(|pair| pair.split_once('=').expect("Variant=CODE")).collect();
         let expected: Vec<_> = ErrorKind::ALL.iter().map(|kind| (format!("{kind:?}"), kind.code())).collect();
         assert_eq!(pairs.iter().map(|(n, c)| ((*n).to_owned(), *c)).collect::<Vec<_>>(), expected);
     }
 
-    /// shim.js names the codes it raises by variant (`CODE.Network`), from [`ErrorKind::NAMED_CODES`]:
+    /// shim.js names the codes it raises by variant (`CODE.Network`), from [`ErrorKind::named_codes`]:
     /// each name must be a variant, and no code may be spelt there.
     #[test]
     fn shim_js_spells_no_code_and_names_only_existing_variants() {
@@ -366,7 +384,7 @@ mod tests {
         for quote in ['\'', '"', '`'] {
             assert!(!shim.contains(&format!("{quote}ERR_")), "shim.js spells an error code: use CODE.<Variant>");
         }
-        let names: Vec<String> = ErrorKind::ALL.iter().map(|kind| format!("{kind:?}")).collect();
+        let names: Vec<String> = ErrorKind::ALL.iter().map(|kind| kind.name().to_owned()).collect();
         let mut used = 0;
         for (at, _) in shim.match_indices("CODE.") {
             let name: String = shim[at + 5..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();

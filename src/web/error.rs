@@ -44,7 +44,7 @@ export interface WasmAuthError extends Error {
 #[wasm_bindgen(start)]
 fn start() {
     let refusal = Closure::<dyn Fn(JsValue, String) -> JsValue>::new(bearer_refusal);
-    install_errors(ErrorKind::NAMED_CODES, &refusal.into_js_value());
+    install_errors(&ErrorKind::named_codes(), &refusal.into_js_value());
 }
 
 /// verifyRequest's answer to a request refused with `error` (a thrown WasmAuthError), for shim.js's
