@@ -10,6 +10,7 @@ pub mod api_keys;
 pub mod base_url;
 pub mod form;
 pub mod oauth;
+pub mod options;
 pub mod schedule;
 pub mod secret;
 pub mod token_set;

@@ -10,7 +10,10 @@ use super::answer::{Answer, Purpose};
 use super::base_url::BaseUrl;
 use super::form;
 use super::secret::Secret;
+use super::token_set::TokenSet;
 use crate::Error;
+use crate::jose::claims::ClaimRules;
+use crate::jose::verify::VerifyOptions;
 use crate::pkce::{CodeVerifier, METHOD_S256};
 
 /// A PKCE transaction older than this is refused (10 minutes: long enough for a login
@@ -75,7 +78,26 @@ pub fn discovery_urls(issuer: &str) -> Result<[String; 2], Error> {
     ])
 }
 
+/// What a discovery URL's answer means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Discovered {
+    /// The server's validated metadata.
+    Found(Metadata),
+    /// Not at this URL (404): try the next; the error, should none be left.
+    NotHere(Error),
+}
+
 impl Metadata {
+    /// A discovery URL's answer ([`discovery_urls`]): the metadata, "try the next URL" for a
+    /// 404, or the error any other failure means.
+    pub fn process_discovery_response(answer: Answer<'_>, expected_issuer: &str) -> Result<Discovered, Error> {
+        match answer.status {
+            404 => Ok(Discovered::NotHere(answer.error(Purpose::Other))),
+            200..=299 => Metadata::from_discovery(answer.body, expected_issuer).map(Discovered::Found),
+            _ => Err(answer.error(Purpose::Other)),
+        }
+    }
+
     /// Validates a discovery document fetched for `expected_issuer` (RFC 8414 3.3: its
     /// `issuer` must be the one asked for, or a server could impersonate another).
     pub fn from_discovery(body: &[u8], expected_issuer: &str) -> Result<Metadata, Error> {
@@ -228,6 +250,23 @@ impl Transaction {
         })
     }
 
+    /// Checks the callback against this flow (the state it sent), and then, for its own
+    /// callback, the flow's age, RFC 9207 `iss` and the server's `error`: the code to exchange.
+    pub fn validate_callback(&self, callback: Callback, metadata: &Metadata, now_ms: f64) -> CallbackVerdict {
+        if callback.state() != Some(self.state.as_str()) {
+            return CallbackVerdict::Foreign;
+        }
+        CallbackVerdict::Ours(match callback {
+            // The server's refusal counts only from the server this flow went to.
+            Callback::Refused { error, description, iss, .. } => {
+                check_iss(metadata, iss.as_deref()).and(Err(callback_error(error, description)))
+            }
+            Callback::Code { code, iss, .. } => {
+                self.check_age(now_ms).and_then(|()| check_iss(metadata, iss.as_deref())).map(|()| code)
+            }
+        })
+    }
+
     /// Refuses a flow older than 10 minutes (or from the future: a clock set back).
     pub fn check_age(&self, now_ms: f64) -> Result<(), Error> {
         let age = now_ms - self.created_at_ms;
@@ -292,6 +331,15 @@ impl PublicClient {
         Ok(format!("{endpoint}{joiner}{}", form::encode(&pairs)))
     }
 
+    /// The token request for a code, to the token endpoint ([`PublicClient::code_exchange_body`]).
+    pub fn code_exchange_request(&self, tx: &Transaction, code: &str) -> Post {
+        Post {
+            url: self.metadata.token_endpoint.clone(),
+            content_type: FORM,
+            body: Secret::new(self.code_exchange_body(tx, code)),
+        }
+    }
+
     /// The token request body for a code (RFC 6749 4.1.3 + RFC 7636 4.5), with this
     /// client's redirect URI (never one read back from storage).
     pub fn code_exchange_body(&self, tx: &Transaction, code: &str) -> String {
@@ -328,6 +376,26 @@ pub enum Callback {
         /// RFC 9207 `iss`, when present.
         iss: Option<String>,
     },
+}
+
+impl Callback {
+    /// The state it carries, if any: it names the flow (and keys the page's callback memo).
+    pub fn state(&self) -> Option<&str> {
+        match self {
+            Callback::Code { state, .. } => Some(state),
+            Callback::Refused { state, .. } => state.as_deref(),
+        }
+    }
+}
+
+/// A callback judged against the stored flow ([`Transaction::validate_callback`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallbackVerdict {
+    /// Another state than this flow's: [`Error::StateMismatch`], and the stored flow stays for
+    /// its real callback.
+    Foreign,
+    /// This flow's callback: the flow is spent, whatever follows; the code, or why there is none.
+    Ours(Result<Secret, Error>),
 }
 
 /// The parameters a callback URL may carry, removed from the address bar after handling.
@@ -384,10 +452,10 @@ pub fn callback_error(error: Option<String>, description: Option<String>) -> Err
     }
 }
 
-/// A token answer to a code exchange: when the flow asked for `openid`, it must carry an ID
+/// A token answer to a code exchange: when the sign-in asked for `openid`, it must carry an ID
 /// token (OpenID Connect Core 3.1.3.3); one without is refused, not taken as plain OAuth.
-pub fn require_id_token(tx: &Transaction, has_id_token: bool) -> Result<(), Error> {
-    if tx.wants_openid() && !has_id_token {
+fn require_id_token(openid: bool, has_id_token: bool) -> Result<(), Error> {
+    if openid && !has_id_token {
         return Err(Error::InvalidResponse(
             "the token answer has no id_token, though the sign-in asked for openid".into(),
         ));
@@ -399,21 +467,29 @@ fn claim_failed(claim: &str, reason: &'static str, message: &str) -> Error {
     Error::ClaimValidationFailed { claim: claim.into(), reason, message: message.into() }
 }
 
-/// The ID token checks the signature verifier does not make (it has checked the signature,
-/// `iss`, `aud` containing the client, `exp`, and that `sub`, `exp`, `iat` exist): the nonce
-/// this sign-in sent (a record without one accepts no ID token), `azp` (OpenID Connect Core
-/// 3.1.3.7: required with several audiences, and then, or whenever present, the client id),
-/// and an `iat` no further in the future than [`ID_TOKEN_CLOCK_TOLERANCE_S`].
-pub fn check_id_token_claims(claims: &Map, client_id: &str, nonce: Option<&str>, now_s: f64) -> Result<(), Error> {
-    let Some(sent) = nonce else {
+/// What an ID token is verified with (OpenID Connect Core 3.1.3.7): issued by `issuer`, for
+/// `client_id` among its audiences, with `sub`, `exp` and `iat`, unexpired, and carrying the
+/// `nonce` this sign-in sent. The rest is [`check_id_token_claims`]'s, after verification.
+pub fn id_token_options(issuer: &str, client_id: &str, nonce: Option<&str>) -> VerifyOptions {
+    VerifyOptions {
+        rules: ClaimRules {
+            issuer: vec![issuer.to_owned()],
+            audience: vec![client_id.to_owned()],
+            required: ["sub", "exp", "iat"].map(str::to_owned).to_vec(),
+            nonce: nonce.map(str::to_owned),
+            ..ClaimRules::default()
+        },
+        ..VerifyOptions::default()
+    }
+}
+
+/// The ID token checks the verifier ([`id_token_options`]) does not make: a sign-in that sent no
+/// nonce accepts no ID token, `azp` (OpenID Connect Core 3.1.3.7: required with several
+/// audiences, and then, or whenever present, the client id), and an `iat` no further in the
+/// future than [`ID_TOKEN_CLOCK_TOLERANCE_S`].
+pub fn check_id_token_claims(claims: &Map, client_id: &str, nonce_sent: bool, now_s: f64) -> Result<(), Error> {
+    if !nonce_sent {
         return Err(claim_failed("nonce", "check_failed", "an ID token came back for a sign-in that sent no nonce"));
-    };
-    match claims.get("nonce") {
-        None => return Err(claim_failed("nonce", "missing", "the ID token has no nonce")),
-        Some(Value::String(got)) if got == sent => {}
-        Some(_) => {
-            return Err(claim_failed("nonce", "check_failed", "the ID token's nonce is not the one this sign-in sent"));
-        }
     }
     let audiences = match claims.get("aud") {
         Some(Value::Array(list)) => list.len(),
@@ -444,6 +520,125 @@ pub fn token_error(status: u16, body: &[u8], retry_after: Option<&str>) -> Error
         Error::Http { status, error: Some(error), description } => Error::OAuth { status, error, description },
         other => other,
     }
+}
+
+/// `Content-Type` of OAuth token and revocation requests.
+pub const FORM: &str = "application/x-www-form-urlencoded";
+
+/// `Content-Type` of the guide's JSON endpoints (`/auth/login`, `/auth/refresh`).
+pub const JSON: &str = "application/json";
+
+/// A request for the web layer to send: `POST url` with `body` (which may hold a credential,
+/// hence a [`Secret`]) of type `content_type`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Post {
+    /// Where to send it.
+    pub url: String,
+    /// [`FORM`] or [`JSON`].
+    pub content_type: &'static str,
+    /// The body.
+    pub body: Secret,
+}
+
+/// Where a session's refreshes go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshVia {
+    /// The guide's `POST {baseUrl}/auth/refresh` with `{"refresh_token": ...}`.
+    Json(String),
+    /// An OAuth token endpoint's refresh_token grant (RFC 6749 6).
+    OAuth(String),
+}
+
+/// The refresh request for `refresh_token` (with `client_id`, when the client has one, on the
+/// OAuth grant).
+pub fn refresh_request(via: &RefreshVia, refresh_token: &Secret, client_id: Option<&str>) -> Post {
+    match via {
+        RefreshVia::Json(url) => Post {
+            url: url.clone(),
+            content_type: JSON,
+            body: Secret::new(
+                crate::jose::json::object([("refresh_token", refresh_token.expose().into())]).to_string(),
+            ),
+        },
+        RefreshVia::OAuth(url) => {
+            let mut pairs = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose())];
+            if let Some(client_id) = client_id {
+                pairs.push(("client_id", client_id));
+            }
+            Post { url: url.clone(), content_type: FORM, body: Secret::new(form::encode(&pairs)) }
+        }
+    }
+}
+
+/// An RFC 7009 revocation request for `token` (`hint`: "access_token" or "refresh_token").
+pub fn revocation_request(endpoint: &str, token: &str, hint: Option<&str>, client_id: Option<&str>) -> Post {
+    let mut pairs = vec![("token", token)];
+    if let Some(hint) = hint {
+        pairs.push(("token_type_hint", hint));
+    }
+    if let Some(client_id) = client_id {
+        pairs.push(("client_id", client_id));
+    }
+    Post { url: endpoint.to_owned(), content_type: FORM, body: Secret::new(form::encode(&pairs)) }
+}
+
+/// The guide's login request: `POST {baseUrl}/auth/login` with `{"email", "password"}`.
+pub fn login_request(base: &BaseUrl, email: &str, password: &str) -> Post {
+    let body = crate::jose::json::object([("email", email.into()), ("password", password.into())]).to_string();
+    Post { url: base.endpoint("/auth/login"), content_type: JSON, body: Secret::new(body) }
+}
+
+/// The revocations a logout sends: the refresh token first (revoking it may revoke the access
+/// token too, and it is the one that lives long), then the access token, each with its hint.
+pub fn logout_revocations(endpoint: &str, tokens: &TokenSet, client_id: Option<&str>) -> Vec<Post> {
+    let refresh = tokens.refresh_token.as_ref().map(|t| (t.expose(), "refresh_token"));
+    let access = Some((tokens.access_token.expose(), "access_token"));
+    [refresh, access]
+        .into_iter()
+        .flatten()
+        .map(|(token, hint)| revocation_request(endpoint, token, Some(hint), client_id))
+        .collect()
+}
+
+/// What a token request was for: it decides what an error answer means, and what a success
+/// must carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    /// `POST /auth/login`: a 401 (or 400 `invalid_grant`) means wrong credentials.
+    Login,
+    /// A session's own refresh: a 401 (or 400 `invalid_grant`) means the session is over; a
+    /// 429 keeps its Retry-After for the backoff.
+    SessionRefresh,
+    /// A code exchange; `openid`: the sign-in asked for it, so an ID token must come back.
+    CodeExchange {
+        /// Whether the sign-in asked for `openid`.
+        openid: bool,
+    },
+    /// A refresh or client-credentials grant the app asked for itself: an error answer is the
+    /// server's [`Error::OAuth`].
+    Grant,
+}
+
+/// A token endpoint's answer (`answer.status` any) as the tokens, or the coded error it means
+/// for `purpose`.
+pub fn process_token_response(purpose: TokenPurpose, answer: Answer<'_>) -> Result<TokenSet, Error> {
+    if !(200..300).contains(&answer.status) {
+        return Err(match purpose {
+            TokenPurpose::Login => answer.error(Purpose::Login),
+            TokenPurpose::SessionRefresh => answer.error(Purpose::Refresh),
+            TokenPurpose::CodeExchange { .. } | TokenPurpose::Grant => token_error(answer.status, answer.body, None),
+        });
+    }
+    let tokens = TokenSet::from_json(answer.body)?;
+    if let TokenPurpose::CodeExchange { openid } = purpose {
+        require_id_token(openid, tokens.id_token.is_some())?;
+    }
+    Ok(tokens)
+}
+
+/// A revocation endpoint's answer: 2xx is done (RFC 7009 2.2), anything else the server's error.
+pub fn process_revocation_response(answer: Answer<'_>) -> Result<(), Error> {
+    if (200..300).contains(&answer.status) { Ok(()) } else { Err(token_error(answer.status, answer.body, None)) }
 }
 
 /// How a confidential client authenticates (RFC 6749 2.3.1).
@@ -570,7 +765,9 @@ mod tests {
 
     #[test]
     fn the_code_exchange_sends_the_verifier() {
-        let body = client().code_exchange_body(&rfc7636_transaction(None), "SplxlOBeZQQYbYS6WxSbIA");
+        let request = client().code_exchange_request(&rfc7636_transaction(None), "SplxlOBeZQQYbYS6WxSbIA");
+        assert_eq!((request.url.as_str(), request.content_type), ("https://as.example/oauth/token", FORM));
+        let body = request.body.expose();
         assert_eq!(
             body,
             "grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&client_id=demo-spa&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
@@ -652,17 +849,29 @@ mod tests {
         // Without openid, no nonce is needed.
         let plain = Transaction::start(&client(), Some("read"), None, 0.0).expect("random");
         assert!(Transaction::load(&plain.to_json(), &client()).is_ok());
-        assert_eq!(require_id_token(&plain, false), Ok(()));
-        assert_eq!(require_id_token(&tx, true), Ok(()));
-        assert_eq!(require_id_token(&tx, false).expect_err("openid").code(), "ERR_AUTH_INVALID_RESPONSE");
+        assert_eq!(require_id_token(plain.wants_openid(), false), Ok(()));
+        assert_eq!(require_id_token(tx.wants_openid(), true), Ok(()));
+        assert_eq!(require_id_token(tx.wants_openid(), false).expect_err("openid").code(), "ERR_AUTH_INVALID_RESPONSE");
     }
 
     fn claims(json: &str) -> Map {
         crate::jose::json::parse_object(json.as_bytes()).expect("object")
     }
 
+    /// `json`'s claims (with a valid iss, aud, sub, exp and iat unless it sets them) through the
+    /// whole ID-token policy: the verifier's rules, then `check_id_token_claims`.
     fn id_token_error(json: &str, nonce: Option<&str>) -> Option<(String, &'static str)> {
-        match check_id_token_claims(&claims(json), "demo-spa", nonce, 1_000_000.0) {
+        let mut all = claims(r#"{"iss":"https://as.example","aud":"demo-spa","sub":"u","exp":2000000,"iat":1000000}"#);
+        for (name, value) in claims(json).iter() {
+            all.insert(name.clone(), value.clone());
+        }
+        let header =
+            crate::jose::jws::Header { alg: crate::jose::alg::Alg::Hs256, kid: None, typ: None, members: Map::new() };
+        let rules = id_token_options("https://as.example", "demo-spa", nonce).rules;
+        let checked =
+            crate::jose::claims::validate(&header, Value::Object(all).to_string().as_bytes(), &rules, 1_000_000)
+                .and_then(|claims| check_id_token_claims(&claims, "demo-spa", nonce.is_some(), 1_000_000.0));
+        match checked {
             Ok(()) => None,
             Err(Error::ClaimValidationFailed { claim, reason, .. }) => Some((claim, reason)),
             Err(other) => panic!("unexpected {other:?}"),
@@ -693,6 +902,12 @@ mod tests {
         assert_eq!(id_token_error(r#"{"nonce":"n1","azp":["demo-spa"]}"#, n), failed("azp", "invalid"));
         assert_eq!(id_token_error(r#"{"nonce":"n1","iat":1000061}"#, n), failed("iat", "check_failed"));
         assert_eq!(id_token_error(r#"{"nonce":"n1","iat":1086400}"#, n), failed("iat", "check_failed"));
+        // The verifier's rules: the issuer, this client among the audiences, sub, exp and iat.
+        assert_eq!(id_token_error(r#"{"nonce":"n1","iss":"https://evil.example"}"#, n), failed("iss", "check_failed"));
+        assert_eq!(id_token_error(r#"{"nonce":"n1","aud":"api"}"#, n), failed("aud", "check_failed"));
+        let policy = id_token_options("https://as.example", "demo-spa", n).rules;
+        assert_eq!(policy.required, ["sub", "exp", "iat"]);
+        assert_eq!(policy.nonce.as_deref(), Some("n1"));
     }
 
     #[test]
@@ -854,6 +1069,139 @@ mod tests {
         assert_eq!(
             ClientAuth::parse(Some("private_key_jwt")).expect_err("unsupported").code(),
             "ERR_AUTH_INVALID_OPTIONS"
+        );
+    }
+
+    fn code(status: u16, body: &str, purpose: TokenPurpose) -> Result<TokenSet, &'static str> {
+        process_token_response(purpose, Answer { status, body: body.as_bytes(), retry_after: Some("7") })
+            .map_err(|e| e.code())
+    }
+
+    #[test]
+    fn token_answers_mean_what_their_purpose_says() {
+        let grant = r#"{"error":"invalid_grant"}"#;
+        assert_eq!(code(400, grant, TokenPurpose::Login).err(), Some("ERR_AUTH_INVALID_CREDENTIALS"));
+        assert_eq!(code(400, grant, TokenPurpose::SessionRefresh).err(), Some("ERR_AUTH_SESSION_EXPIRED"));
+        assert_eq!(code(401, "", TokenPurpose::SessionRefresh).err(), Some("ERR_AUTH_SESSION_EXPIRED"));
+        assert_eq!(code(400, grant, TokenPurpose::Grant).err(), Some("ERR_OAUTH_TOKEN_ERROR"));
+        assert_eq!(code(400, grant, TokenPurpose::CodeExchange { openid: false }).err(), Some("ERR_OAUTH_TOKEN_ERROR"));
+        assert_eq!(code(503, "", TokenPurpose::Grant).err(), Some("ERR_AUTH_HTTP"));
+        // Only the session's refresh backs off by the server's Retry-After.
+        let limited =
+            |purpose| process_token_response(purpose, Answer { status: 429, body: b"", retry_after: Some("7") });
+        assert_eq!(limited(TokenPurpose::SessionRefresh), Err(Error::RateLimited { retry_after: Some(7) }));
+        assert_eq!(limited(TokenPurpose::Grant), Err(Error::RateLimited { retry_after: None }));
+        let ok = r#"{"access_token":"at","expires_in":60}"#;
+        assert_eq!(code(200, ok, TokenPurpose::Grant).map(|t| t.expires_in), Ok(Some(60.0)));
+        assert_eq!(code(200, "{}", TokenPurpose::Login).err(), Some("ERR_AUTH_INVALID_RESPONSE"));
+        // A sign-in that asked for openid needs an ID token.
+        assert_eq!(code(200, ok, TokenPurpose::CodeExchange { openid: true }).err(), Some("ERR_AUTH_INVALID_RESPONSE"));
+        assert!(code(200, ok, TokenPurpose::CodeExchange { openid: false }).is_ok());
+        let with_id = r#"{"access_token":"at","id_token":"h.p.s"}"#;
+        assert!(code(200, with_id, TokenPurpose::CodeExchange { openid: true }).is_ok());
+        let revoked =
+            |status| process_revocation_response(Answer { status, body: grant.as_bytes(), retry_after: None });
+        assert_eq!(revoked(200), Ok(()));
+        assert_eq!(revoked(400).map_err(|e| e.code()), Err("ERR_OAUTH_TOKEN_ERROR"));
+    }
+
+    #[test]
+    fn refresh_and_revocation_requests_have_one_shape() {
+        let rt = Secret::new("rt/1+x".into());
+        let json = refresh_request(&RefreshVia::Json("https://api.example/auth/refresh".into()), &rt, Some("spa"));
+        assert_eq!((json.content_type, json.body.expose()), (JSON, r#"{"refresh_token":"rt/1+x"}"#));
+        let oauth = refresh_request(&RefreshVia::OAuth("https://as.example/token".into()), &rt, Some("spa"));
+        assert_eq!(oauth.url, "https://as.example/token");
+        assert_eq!(
+            (oauth.content_type, oauth.body.expose()),
+            (FORM, "grant_type=refresh_token&refresh_token=rt%2F1%2Bx&client_id=spa")
+        );
+        let anonymous = refresh_request(&RefreshVia::OAuth("https://as.example/token".into()), &rt, None);
+        assert_eq!(anonymous.body.expose(), "grant_type=refresh_token&refresh_token=rt%2F1%2Bx");
+        assert!(!format!("{oauth:?}").contains("rt%2F1"), "the body is a secret");
+        let revoke = revocation_request("https://as.example/revoke", "at", Some("access_token"), Some("spa"));
+        assert_eq!(revoke.body.expose(), "token=at&token_type_hint=access_token&client_id=spa");
+        assert_eq!(revocation_request("https://as.example/revoke", "t", None, None).body.expose(), "token=t");
+    }
+
+    #[test]
+    fn a_callback_is_judged_against_its_flow() {
+        let tx = rfc7636_transaction(None);
+        let m = metadata();
+        let now = 2_000.0;
+        let code = |state: &str, iss: Option<&str>| Callback::Code {
+            code: Secret::new("c".into()),
+            state: state.into(),
+            iss: iss.map(str::to_owned),
+        };
+        let refused = |state: Option<&str>, iss: Option<&str>| Callback::Refused {
+            error: Some("access_denied".into()),
+            description: None,
+            state: state.map(str::to_owned),
+            iss: iss.map(str::to_owned),
+        };
+        let verdict = |callback, now| match tx.validate_callback(callback, &m, now) {
+            CallbackVerdict::Foreign => Err("foreign"),
+            CallbackVerdict::Ours(result) => result.map(|c| c.expose().len()).map_err(|e| e.code()),
+        };
+        assert_eq!(verdict(code("af0ifjsldkj", Some("https://as.example")), now), Ok(1));
+        assert_eq!(verdict(code("other", Some("https://as.example")), now), Err("foreign"));
+        assert_eq!(verdict(refused(None, None), now), Err("foreign"));
+        assert_eq!(verdict(refused(Some("x"), None), now), Err("foreign"));
+        assert_eq!(verdict(code("af0ifjsldkj", None), now), Err("ERR_OAUTH_ISSUER_MISMATCH"), "iss promised");
+        assert_eq!(verdict(code("af0ifjsldkj", Some("https://evil.example")), now), Err("ERR_OAUTH_ISSUER_MISMATCH"));
+        assert_eq!(
+            verdict(code("af0ifjsldkj", Some("https://as.example")), 1_001.0 + TRANSACTION_MAX_AGE_MS),
+            Err("ERR_OAUTH_TRANSACTION_EXPIRED")
+        );
+        assert_eq!(
+            verdict(refused(Some("af0ifjsldkj"), Some("https://as.example")), now),
+            Err("ERR_OAUTH_CALLBACK_ERROR")
+        );
+        assert_eq!(
+            verdict(refused(Some("af0ifjsldkj"), Some("https://evil.example")), now),
+            Err("ERR_OAUTH_ISSUER_MISMATCH"),
+            "a refusal from another server is not this one's"
+        );
+    }
+
+    #[test]
+    fn login_logout_and_discovery_answers() {
+        let base = BaseUrl::parse("https://api.example/v1").expect("url");
+        let login = login_request(&base, "a@example.com", "p\"w");
+        assert_eq!(login.url, "https://api.example/v1/auth/login");
+        assert_eq!((login.content_type, login.body.expose()), (JSON, r#"{"email":"a@example.com","password":"p\"w"}"#));
+        let both = TokenSet::from_json(br#"{"access_token":"at","refresh_token":"rt"}"#).expect("valid");
+        let bodies: Vec<_> = logout_revocations("https://as.example/revoke", &both, Some("spa"))
+            .into_iter()
+            .map(|post| post.body.expose().to_owned())
+            .collect();
+        assert_eq!(
+            bodies,
+            [
+                "token=rt&token_type_hint=refresh_token&client_id=spa",
+                "token=at&token_type_hint=access_token&client_id=spa"
+            ]
+        );
+        let access_only = TokenSet::from_json(br#"{"access_token":"at"}"#).expect("valid");
+        assert_eq!(logout_revocations("https://as.example/revoke", &access_only, None).len(), 1);
+        let doc = br#"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a","token_endpoint":"https://as.example/t"}"#;
+        let answer = |status, body: &'static [u8]| Answer { status, body, retry_after: None };
+        assert!(matches!(
+            Metadata::process_discovery_response(answer(200, doc), "https://as.example"),
+            Ok(Discovered::Found(_))
+        ));
+        assert!(matches!(
+            Metadata::process_discovery_response(answer(404, b""), "https://as.example"),
+            Ok(Discovered::NotHere(Error::Http { status: 404, .. }))
+        ));
+        assert_eq!(
+            Metadata::process_discovery_response(answer(500, b""), "https://as.example").map_err(|e| e.code()),
+            Err("ERR_AUTH_HTTP")
+        );
+        assert_eq!(
+            Metadata::process_discovery_response(answer(200, doc), "https://other.example").map_err(|e| e.code()),
+            Err("ERR_OAUTH_ISSUER_MISMATCH")
         );
     }
 }

@@ -7,6 +7,10 @@
 //! laptop sleeps (when monotonic timers may stop), and the monotonic clock keeps running when
 //! the user sets the wall clock back. Either way the token is never believed younger than it is.
 
+use super::secret::Secret;
+use super::token_set::TokenSet;
+use crate::Error;
+
 /// A moment, read from both clocks (milliseconds): `Date.now()` and `performance.now()`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stamp {
@@ -171,6 +175,166 @@ impl Expiry {
 /// sending one refresh request per API call while the server is down.
 pub fn must_refresh(status: Status, now: &Stamp, hold: Option<Hold>) -> bool {
     next_step(status, now, hold) == Step::Refresh
+}
+
+/// A `TokenManager`'s default refresh margin (`refreshMarginSeconds`: 300).
+pub const DEFAULT_SESSION_MARGIN_MS: f64 = 300_000.0;
+
+/// A `ClientCredentials` client's default refresh margin (`refreshMarginSeconds`: 60): its
+/// tokens are short-lived and cheap to fetch again.
+pub const DEFAULT_CLIENT_CREDENTIALS_MARGIN_MS: f64 = 60_000.0;
+
+/// How long a caller waits for the refresh floor ([`Step::Wait`], at most 1 s at a time) before
+/// it refreshes anyway: only tokens arriving again and again would keep it waiting that long.
+pub const MAX_CALLER_WAIT_MS: f64 = 3_000.0;
+
+/// What the scheduler does next about the held token (after new tokens, when its timer fires,
+/// when the page wakes up).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Next {
+    /// Look again in this many milliseconds.
+    Arm(f64),
+    /// Refresh now (or join the refresh in flight).
+    RefreshNow,
+    /// The session is over (expired with no refresh token): drop the tokens, report this.
+    EndSession(Error),
+    /// Nothing to schedule (no known expiry: only a 401 triggers a refresh).
+    Idle,
+}
+
+/// What to do after a refresh failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AfterFailure {
+    /// The refresh token was refused: the session is over.
+    EndSession(Error),
+    /// Keep the session and back off: retry in the background in `retry_in_ms` (`None`: not
+    /// before the token expires; then the next caller tries, after the backoff).
+    Retry {
+        /// When to retry in the background, if at all.
+        retry_in_ms: Option<f64>,
+    },
+}
+
+/// One session's refresh bookkeeping: failures so far, the hold (the 1 s floor after tokens
+/// arrived, or the backoff after a failure) and the last failure, for callers refused while it
+/// lasts. The web layer keeps one, tells it what happened, and does what it answers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RefreshState {
+    failed_attempts: u32,
+    hold: Option<Hold>,
+    last_failure: Option<Error>,
+}
+
+impl RefreshState {
+    /// Tokens dropped: nothing held back any more.
+    pub fn reset(&mut self) {
+        *self = RefreshState::default();
+    }
+
+    /// New tokens arrived at `received`: whatever their lifetime (0, or a JWT already past its
+    /// `exp`), no refresh before [`MIN_REFRESH_DELAY_MS`].
+    pub fn tokens_arrived(&mut self, received: Stamp) {
+        *self =
+            RefreshState { hold: Some(Hold { from: received, wait_ms: MIN_REFRESH_DELAY_MS }), ..Default::default() };
+    }
+
+    /// The hold in force, if any.
+    pub fn hold(&self) -> Option<Hold> {
+        self.hold
+    }
+
+    /// The scheduler's decision for a token of `expiry` (`refreshable`: a refresh token is
+    /// held) at `now`: arm the timer for the next refresh, refresh at once if it is due or
+    /// expired, or end the session if it expired with no way to refresh. Too soon after the last
+    /// tokens, or while a failed refresh backs off, it waits (a page wake does not cut it short).
+    pub fn next(&self, expiry: &Expiry, refreshable: bool, margin_ms: f64, now: &Stamp) -> Next {
+        let status = expiry.status(now, margin_ms);
+        match (status, refreshable) {
+            (Status::Fresh { refresh_in_ms: Some(ms) }, _) => Next::Arm(ms),
+            (Status::Fresh { refresh_in_ms: None }, _) => Next::Idle,
+            (_, true) if next_step(status, now, self.hold) != Step::Refresh => {
+                Next::Arm(self.hold.map_or(0.0, |h| h.left_ms(now)))
+            }
+            (_, true) => Next::RefreshNow,
+            (Status::Due { expires_in_ms }, false) => Next::Arm(expires_in_ms),
+            (Status::Expired, false) => Next::EndSession(Error::SessionExpired),
+        }
+    }
+
+    /// A caller's next step for the held token of `status` ([`next_step`]), having waited
+    /// `waited_ms` so far: a wait longer than [`MAX_CALLER_WAIT_MS`] in all becomes a refresh.
+    /// `refused`: the caller's token was refused by the API (401): `Some(true)` when it is still
+    /// the held one (then as unusable as an expired one), `Some(false)` when another caller has
+    /// replaced it meanwhile (then the held one is used).
+    pub fn caller_step(&self, status: Status, refused: Option<bool>, now: &Stamp, waited_ms: f64) -> Step {
+        let status = match refused {
+            Some(true) => Status::Expired,
+            Some(false) => return Step::Use,
+            None => status,
+        };
+        match next_step(status, now, self.hold) {
+            Step::Wait(_) if waited_ms >= MAX_CALLER_WAIT_MS => Step::Refresh,
+            step => step,
+        }
+    }
+
+    /// The error a caller refused during a backoff ([`Step::Refuse`]) gets: the last refresh's.
+    pub fn refusal(&self) -> Error {
+        self.last_failure.clone().unwrap_or(Error::SessionExpired)
+    }
+
+    /// A refresh answered at `received` failed with `error`; `expiry` is the held token's.
+    /// A refused refresh token ends the session. Anything else (network, 5xx, 429, a malformed
+    /// or already expired answer) leaves it: no refresh before the backoff (1, 2, 4 ... 30 s,
+    /// at least Retry-After) has passed; retry in the background while the token is valid, and
+    /// let callers use it meanwhile; with no retry before expiry, callers wait for expiry and
+    /// then try on demand, but never before the backoff has passed.
+    pub fn failed(&mut self, error: &Error, expiry: Option<&Expiry>, received: Stamp) -> AfterFailure {
+        if *error == Error::SessionExpired {
+            return AfterFailure::EndSession(Error::SessionExpired);
+        }
+        let attempt = self.failed_attempts;
+        self.failed_attempts = attempt.saturating_add(1);
+        let retry_after = match error {
+            Error::RateLimited { retry_after } => retry_after.map(|s| s as f64 * 1000.0),
+            _ => None,
+        };
+        let retry = expiry.and_then(|e| e.retry_in_ms(&received, attempt, retry_after));
+        let lifetime_left = expiry.and_then(|e| e.lifetime_ms.map(|l| l - received.since(&e.received)));
+        let wait_ms = backoff_ms(attempt, retry_after).max(retry.or(lifetime_left).unwrap_or(0.0));
+        self.hold = Some(Hold { from: received, wait_ms });
+        self.last_failure = Some(error.clone());
+        AfterFailure::Retry { retry_in_ms: retry }
+    }
+}
+
+/// A refresh's answer, as the tokens to hold: one without life left renews nothing and counts as
+/// a failed refresh ([`already_expired`]); one without a new refresh token keeps `previous`.
+pub fn renewal(tokens: TokenSet, previous: &Secret, received_wall_ms: f64) -> Result<TokenSet, Error> {
+    if already_expired(tokens.lifetime_ms(received_wall_ms)) {
+        return Err(Error::InvalidResponse("the refreshed token is already expired".into()));
+    }
+    Ok(tokens.keeping_refresh_token(Some(previous)))
+}
+
+/// Whether a caller whose refresh (or the one it joined) finished uses the token now held
+/// (`held`; `replaced`: another than the one it had), rather than fail with the refresh's
+/// error. A failed refresh leaves a still valid token usable (the background retry continues),
+/// unless the API already refused that very token (`refused_by_api`).
+pub fn use_after_refresh(refresh_ok: bool, held: Status, replaced: bool, refused_by_api: bool) -> bool {
+    let usable = !matches!(held, Status::Expired);
+    refresh_ok || (usable && (replaced || !refused_by_api))
+}
+
+impl Expiry {
+    /// `(expires_at, refresh_at)` on the wall clock (ms since the epoch, whole), seen at `now`;
+    /// `None` without a known lifetime. Times already past read as `now`.
+    pub fn wall_times(&self, now: &Stamp, margin_ms: f64) -> Option<(f64, f64)> {
+        let lifetime = self.lifetime_ms?;
+        let elapsed = now.since(&self.received);
+        let at = |offset_ms: f64| (now.wall_ms + (offset_ms - elapsed).max(0.0)).round();
+        Some((at(lifetime), at(refresh_point_ms(lifetime, margin_ms))))
+    }
 }
 
 #[cfg(test)]
@@ -372,5 +536,105 @@ mod tests {
             t += 10.0;
         }
         assert_eq!(refreshes, 2, "at 1 s and 2 s; the next is due at 4 s");
+    }
+
+    #[test]
+    fn the_scheduler_arms_refreshes_waits_or_ends_the_session() {
+        let e = expiry(3600.0);
+        let mut state = RefreshState::default();
+        state.tokens_arrived(after(0.0));
+        assert_eq!(state.next(&e, true, MARGIN, &after(0.0)), Next::Arm(3_300_000.0));
+        assert_eq!(state.next(&e, true, MARGIN, &after(3_300_000.0)), Next::RefreshNow);
+        assert_eq!(state.next(&e, false, MARGIN, &after(3_300_000.0)), Next::Arm(300_000.0), "wait for expiry");
+        assert_eq!(state.next(&e, false, MARGIN, &after(3_600_000.0)), Next::EndSession(Error::SessionExpired));
+        assert_eq!(state.next(&e, true, MARGIN, &after(3_600_000.0)), Next::RefreshNow);
+        let opaque = Expiry { received: after(0.0), lifetime_ms: None };
+        assert_eq!(state.next(&opaque, true, MARGIN, &after(99.0)), Next::Idle);
+        // Arrived expired: the 1 s floor first, also after a page wake.
+        let dead = expiry(0.0);
+        state.tokens_arrived(after(0.0));
+        assert_eq!(state.next(&dead, true, MARGIN, &after(400.0)), Next::Arm(600.0));
+        assert_eq!(state.next(&dead, true, MARGIN, &after(1_000.0)), Next::RefreshNow);
+    }
+
+    #[test]
+    fn failures_back_off_end_the_session_or_reset() {
+        let e = expiry(3600.0);
+        let mut state = RefreshState::default();
+        state.tokens_arrived(after(0.0));
+        let t = after(3_300_000.0);
+        assert_eq!(
+            state.failed(&Error::Network("down".into()), Some(&e), t),
+            AfterFailure::Retry { retry_in_ms: Some(1_000.0) }
+        );
+        assert_eq!(state.hold(), hold(t, 1_000.0));
+        assert_eq!(state.refusal(), Error::Network("down".into()));
+        assert_eq!(state.next(&e, true, MARGIN, &t), Next::Arm(1_000.0), "a page wake waits for the backoff");
+        assert_eq!(
+            state.failed(&Error::RateLimited { retry_after: Some(20) }, Some(&e), t),
+            AfterFailure::Retry { retry_in_ms: Some(20_000.0) }
+        );
+        // Too late for a background retry: hold until expiry (here 2 s left), at least the backoff.
+        let late = after(3_598_000.0);
+        assert_eq!(
+            state.failed(&Error::Network("down".into()), Some(&e), late),
+            AfterFailure::Retry { retry_in_ms: None }
+        );
+        assert_eq!(state.hold(), hold(late, 4_000.0));
+        assert_eq!(
+            state.failed(&Error::SessionExpired, Some(&e), late),
+            AfterFailure::EndSession(Error::SessionExpired)
+        );
+        state.reset();
+        assert_eq!(state, RefreshState::default());
+        assert_eq!(state.refusal(), Error::SessionExpired);
+        // No lifetime: no background retry, the backoff alone holds.
+        assert_eq!(state.failed(&Error::Network("x".into()), None, t), AfterFailure::Retry { retry_in_ms: None });
+        assert_eq!(state.hold(), hold(t, 1_000.0));
+    }
+
+    #[test]
+    fn callers_wait_for_the_floor_at_most_three_seconds() {
+        let mut state = RefreshState::default();
+        let now = at(0.0, 10_000.0);
+        state.tokens_arrived(at(0.0, 9_600.0));
+        assert_eq!(state.caller_step(Status::Expired, None, &now, 0.0), Step::Wait(600.0));
+        assert_eq!(state.caller_step(Status::Expired, None, &now, 2_999.0), Step::Wait(600.0));
+        assert_eq!(state.caller_step(Status::Expired, None, &now, MAX_CALLER_WAIT_MS), Step::Refresh);
+        let valid = Status::Due { expires_in_ms: 9.0 };
+        assert_eq!(state.caller_step(valid, None, &now, 0.0), Step::Use);
+        // Refused by the API (401): waits for the floor like an expired token, then refreshes;
+        // already replaced by another caller: the new one is used.
+        assert_eq!(state.caller_step(valid, Some(true), &now, 0.0), Step::Wait(600.0));
+        assert_eq!(state.caller_step(valid, Some(true), &at(0.0, 10_600.0), 0.0), Step::Refresh);
+        assert_eq!(state.caller_step(Status::Expired, Some(false), &now, 0.0), Step::Use);
+    }
+
+    #[test]
+    fn a_renewal_must_have_life_left_and_keeps_the_refresh_token() {
+        let old = Secret::new("rt-old".into());
+        let fresh = TokenSet::from_json(br#"{"access_token":"a","expires_in":60}"#).expect("valid");
+        let kept = renewal(fresh, &old, 0.0).expect("renews");
+        assert_eq!(kept.refresh_token, Some(old.clone()));
+        let dead = TokenSet::from_json(br#"{"access_token":"a","expires_in":0}"#).expect("valid");
+        assert_eq!(renewal(dead, &old, 0.0).expect_err("expired").code(), "ERR_AUTH_INVALID_RESPONSE");
+    }
+
+    #[test]
+    fn after_a_refresh_a_caller_uses_a_valid_token_unless_the_api_refused_it() {
+        let valid = Status::Due { expires_in_ms: 1.0 };
+        assert!(use_after_refresh(true, Status::Expired, false, true));
+        assert!(use_after_refresh(false, valid, true, true), "someone else replaced it");
+        assert!(use_after_refresh(false, valid, false, false), "still valid: the retry continues");
+        assert!(!use_after_refresh(false, valid, false, true), "the API refused this very token");
+        assert!(!use_after_refresh(false, Status::Expired, true, false));
+    }
+
+    #[test]
+    fn wall_times_count_from_receipt() {
+        let e = expiry(3600.0);
+        assert_eq!(e.wall_times(&after(600_000.0), MARGIN), Some((4_600_000.0, 4_300_000.0)));
+        assert_eq!(e.wall_times(&after(4_000_000.0), MARGIN), Some((5_000_000.0, 5_000_000.0)), "past: now");
+        assert_eq!(Expiry { received: after(0.0), lifetime_ms: None }.wall_times(&after(0.0), MARGIN), None);
     }
 }

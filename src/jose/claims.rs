@@ -1,6 +1,6 @@
 //! JWT claims validation (RFC 7519 section 4.1), with jose's semantics and error codes:
 //! `exp` and `nbf` with a clock tolerance, `iat` with `maxTokenAge`, issuer, audience, subject,
-//! required claims and the header's `typ`. A registered claim of the wrong JSON type is an
+//! required claims, the header's `typ` and an OpenID Connect `nonce`. A registered claim of the wrong JSON type is an
 //! error even when no option asks about it: a string `exp` is never "no expiry".
 
 use crate::jose::json::{Map, Value};
@@ -26,6 +26,9 @@ pub struct ClaimRules {
     pub clock_tolerance: u64,
     /// Required `typ` header, compared as jose does (case-insensitive, `application/` optional).
     pub typ: Option<String>,
+    /// Required `nonce` (OpenID Connect Core 3.1.3.7, jwt-simple's `required_nonce`): the claim
+    /// must be there and be exactly this string. Checked last, after the time claims.
+    pub nonce: Option<String>,
 }
 
 fn failed(claim: &str, reason: &'static str, message: impl Into<String>) -> Error {
@@ -146,6 +149,13 @@ pub fn validate(header: &Header, payload: &[u8], rules: &ClaimRules, now: i64) -
             ));
         }
     }
+    if let Some(nonce) = &rules.nonce {
+        match claims.get("nonce") {
+            None => return Err(failed("nonce", "missing", "missing required \"nonce\" claim")),
+            Some(Value::String(got)) if got == nonce => {}
+            Some(_) => return Err(failed("nonce", "check_failed", "unexpected \"nonce\" claim value")),
+        }
+    }
     Ok(claims)
 }
 
@@ -246,6 +256,19 @@ mod tests {
         assert_eq!(check(&format!(r#"{{"iat":{}}}"#, NOW - 61), &rules), Err(Error::JwtExpired { claim: "iat" }));
         assert_eq!(claim_error(&format!(r#"{{"iat":{}}}"#, NOW + 1), &rules), ("iat".into(), "check_failed"));
         assert_eq!(claim_error("{}", &rules), ("iat".into(), "missing"));
+    }
+
+    #[test]
+    fn a_required_nonce_must_be_there_and_equal() {
+        let rules = ClaimRules { nonce: Some("n-1".into()), ..Default::default() };
+        assert!(check(r#"{"nonce":"n-1"}"#, &rules).is_ok());
+        assert_eq!(claim_error("{}", &rules), ("nonce".into(), "missing"));
+        assert_eq!(claim_error(r#"{"nonce":"n-2"}"#, &rules), ("nonce".into(), "check_failed"));
+        assert_eq!(claim_error(r#"{"nonce":7}"#, &rules), ("nonce".into(), "check_failed"));
+        assert_eq!(claim_error(r#"{"nonce":"N-1"}"#, &rules), ("nonce".into(), "check_failed"), "exact");
+        // The time claims are judged first: an expired token is expired, whatever its nonce.
+        assert_eq!(check(&format!(r#"{{"exp":{NOW}}}"#), &rules), Err(Error::JwtExpired { claim: "exp" }));
+        assert!(check(r#"{"nonce":5}"#, &ClaimRules::default()).is_ok(), "no rule, no check");
     }
 
     #[test]

@@ -6,10 +6,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::http;
-use super::token_manager::{base_url, trusted_origins};
+use super::options::{Options, required, trusted_origins};
 use crate::Error;
 use crate::client::api_keys::{self, CreatedKey, KeyInfo, Placement};
 use crate::client::base_url::BaseUrl;
+use crate::client::options::Expected;
 use crate::client::{Purpose, Secret};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -76,15 +77,12 @@ fn created_js(created: &CreatedKey) -> Result<JsValue, Error> {
 }
 
 fn new_key(spec: &JsValue) -> Result<String, Error> {
-    let bad = || Error::InvalidOptions("create needs { name: string, scopes: string[] }".into());
-    let name = js_sys::Reflect::get(spec, &"name".into()).ok().and_then(|v| v.as_string()).ok_or_else(bad)?;
-    let scopes = js_sys::Reflect::get(spec, &"scopes".into()).map_err(|_| bad())?;
-    if !js_sys::Array::is_array(&scopes) {
-        return Err(bad());
-    }
-    let scopes =
-        js_sys::Array::from(&scopes).iter().map(|s| s.as_string().ok_or_else(bad)).collect::<Result<Vec<_>, _>>()?;
-    api_keys::create_body(&name, &scopes)
+    let spec = Options::new(spec)
+        .map_err(|_| Error::InvalidOptions("create needs { name: string, scopes: string[] }".into()))?;
+    let name = spec.string("name", Expected::String);
+    let scopes = spec.strings("scopes", false);
+    spec.finish()?;
+    api_keys::create_body(&required("name", name)?, &required("scopes", scopes)?)
 }
 
 /// Errors from the TokenManager's fetch are already coded JS errors: passed on as they are.
@@ -131,17 +129,13 @@ impl ApiKeys {
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "ApiKeysOptions")] options: JsValue) -> Result<ApiKeys, JsValue> {
         let read = || -> Result<ApiKeys, Error> {
-            let field = |name: &str| {
-                js_sys::Reflect::get(&options, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined())
-            };
-            let manager =
-                field("tokenManager").ok_or_else(|| Error::InvalidOptions("tokenManager is required".into()))?;
-            let fetch = js_sys::Reflect::get(&manager, &"fetch".into()).unwrap_or(JsValue::UNDEFINED);
-            if !fetch.is_function() {
-                return Err(Error::InvalidOptions("tokenManager must be a TokenManager".into()));
-            }
-            let base = match field("baseUrl") {
-                Some(_) => base_url(&options)?,
+            let options = Options::new(&options)?;
+            let manager = options.instance("tokenManager", "TokenManager", "fetch");
+            let base = options.base_url();
+            options.finish()?;
+            let manager = required("tokenManager", manager)?;
+            let base = match base? {
+                Some(base) => base,
                 None => {
                     let url = js_sys::Reflect::get(&manager, &"baseUrl".into()).ok().and_then(|v| v.as_string());
                     BaseUrl::parse(&url.ok_or_else(|| Error::InvalidOptions("baseUrl is required".into()))?)?
@@ -221,22 +215,17 @@ impl ApiKeyAuth {
         #[wasm_bindgen(unchecked_param_type = "ApiKeyAuthOptions")] options: JsValue,
     ) -> Result<ApiKeyAuth, JsValue> {
         let read = || -> Result<ApiKeyAuth, Error> {
-            let base = base_url(&options)?;
-            let key = js_sys::Reflect::get(&options, &"apiKey".into())
-                .ok()
-                .and_then(|v| v.as_string())
-                .filter(|k| !k.is_empty() && k.bytes().all(|b| (0x21..=0x7e).contains(&b)))
-                .ok_or_else(|| Error::InvalidOptions("apiKey must be a non-empty string of visible ASCII".into()))?;
-            let placement = js_sys::Reflect::get(&options, &"placement".into()).ok().filter(|v| !v.is_undefined());
-            let placement = match placement {
-                None => Placement::Header,
-                Some(v) => Placement::parse(Some(&v.as_string().unwrap_or_default()))?,
-            };
+            let options = Options::new(&options)?;
+            let base = options.base_url();
+            let key = options.string("apiKey", Expected::VisibleAscii);
+            let placement = options.string("placement", Expected::OneOf(&["header", "query"]));
+            options.finish()?;
+            let base = required("baseUrl", base)?;
             Ok(ApiKeyAuth {
-                trusted: trusted_origins(&base, &JsValue::UNDEFINED)?,
+                trusted: trusted_origins(&base, None)?,
                 base,
-                key: Secret::new(key),
-                placement,
+                key: Secret::new(required("apiKey", key)?),
+                placement: Placement::parse(placement?.as_deref())?,
             })
         };
         Ok(read()?)

@@ -4,14 +4,16 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Promise, Reflect};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::http::{self, now};
+use super::options::{Options, required};
 use crate::Error;
-use crate::client::base_url::BaseUrl;
 use crate::client::oauth::{self, ClientAuth};
+use crate::client::options::Expected;
+use crate::client::schedule::DEFAULT_CLIENT_CREDENTIALS_MARGIN_MS;
 use crate::client::{Expiry, Secret, Status, TokenSet};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -54,19 +56,6 @@ struct Inner {
 #[wasm_bindgen]
 pub struct ClientCredentials {
     inner: Rc<Inner>,
-}
-
-fn field(options: &JsValue, name: &str) -> Option<JsValue> {
-    if !options.is_object() {
-        return None;
-    }
-    Reflect::get(options, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined() && !v.is_null())
-}
-
-fn string(options: &JsValue, name: &str) -> Result<Option<String>, Error> {
-    field(options, name)
-        .map(|v| v.as_string().ok_or_else(|| Error::InvalidOptions(format!("{name} must be a string"))))
-        .transpose()
 }
 
 impl Inner {
@@ -112,27 +101,21 @@ impl ClientCredentials {
             if http::in_browser_window() {
                 return Err(Error::SecretInBrowser);
             }
-            let required = |name: &str| {
-                string(&options, name)?
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(|| Error::InvalidOptions(format!("{name} is required")))
-            };
-            let token_endpoint = required("tokenEndpoint")?;
-            BaseUrl::parse(&token_endpoint)
-                .map_err(|_| Error::InvalidOptions("tokenEndpoint must be an http: or https: URL".into()))?;
-            let margin_s = match field(&options, "refreshMarginSeconds") {
-                None => 60.0,
-                Some(v) => v.as_f64().filter(|n| n.is_finite() && *n >= 0.0).ok_or_else(|| {
-                    Error::InvalidOptions("refreshMarginSeconds must be a number of seconds, 0 or more".into())
-                })?,
-            };
+            let options = Options::new(&options)?;
+            let token_endpoint = options.url("tokenEndpoint");
+            let client_id = options.non_empty_string("clientId");
+            let secret = options.non_empty_string("clientSecret");
+            let scope = options.non_empty_string("scope");
+            let auth = options.string("authMethod", Expected::OneOf(&["client_secret_basic", "client_secret_post"]));
+            let margin_s = options.seconds("refreshMarginSeconds");
+            options.finish()?;
             Ok(Inner {
-                token_endpoint,
-                client_id: required("clientId")?,
-                secret: Secret::new(required("clientSecret")?),
-                scope: string(&options, "scope")?,
-                auth: ClientAuth::parse(string(&options, "authMethod")?.as_deref())?,
-                margin_ms: margin_s * 1000.0,
+                token_endpoint: required("tokenEndpoint", token_endpoint)?,
+                client_id: required("clientId", client_id)?,
+                secret: Secret::new(required("clientSecret", secret)?),
+                scope: scope?,
+                auth: ClientAuth::parse(auth?.as_deref())?,
+                margin_ms: margin_s?.map_or(DEFAULT_CLIENT_CREDENTIALS_MARGIN_MS, |s| s * 1000.0),
                 cached: RefCell::new(None),
                 in_flight: RefCell::new(None),
             })

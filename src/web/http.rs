@@ -105,6 +105,12 @@ impl Reply {
         (200..300).contains(&self.status)
     }
 
+    /// The answer, for the core's response processors (`client::oauth::process_*`).
+    #[cfg(feature = "browser-client")]
+    pub fn answer(&self) -> Answer<'_> {
+        Answer { status: self.status, body: &self.body, retry_after: self.retry_after.as_deref() }
+    }
+
     /// The coded error a non-2xx answer means for `purpose`.
     #[cfg(feature = "browser-client")]
     pub fn error(&self, purpose: Purpose) -> Error {

@@ -11,6 +11,7 @@ mod error;
 mod http;
 #[cfg(feature = "browser-client")]
 mod oauth;
+mod options;
 mod pkce;
 #[cfg(feature = "browser-client")]
 mod session_client;

@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::http;
-use super::token_manager::{base_url, trusted_origins};
+use super::options::{Options, required, trusted_origins};
 use crate::Error;
 use crate::client::Purpose;
 use crate::client::base_url::BaseUrl;
@@ -56,8 +56,12 @@ impl SessionClient {
         #[wasm_bindgen(unchecked_param_type = "SessionClientOptions")] options: JsValue,
     ) -> Result<SessionClient, JsValue> {
         let read = || -> Result<SessionClient, Error> {
-            let base = base_url(&options)?;
-            Ok(SessionClient { trusted: trusted_origins(&base, &options)?, base })
+            let options = Options::new(&options)?;
+            let base = options.base_url();
+            let allowed = options.origins("allowedOrigins");
+            options.finish()?;
+            let base = required("baseUrl", base)?;
+            Ok(SessionClient { trusted: trusted_origins(&base, allowed?)?, base })
         };
         Ok(read()?)
     }

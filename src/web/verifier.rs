@@ -510,6 +510,23 @@ fn rejected(err: &Error) -> Promise {
     Promise::reject(&to_js_error(err))
 }
 
+impl JwtVerifier {
+    /// A verifier for the key source in `keys` (e.g. `{ jwksUri }`) with the claim rules the
+    /// core decided (the OAuth client's ID-token policy), not read from a JS options object.
+    #[cfg(feature = "browser-client")]
+    pub(crate) fn with_options(keys: &JsValue, options: VerifyOptions) -> Result<JwtVerifier, Error> {
+        let inner = Inner {
+            source: read_keys(keys)?,
+            options,
+            api_keys: Vec::new(),
+            crypto_keys: js_sys::Map::new(),
+            described: RefCell::new(HashMap::new()),
+            generation: Cell::new(0),
+        };
+        Ok(JwtVerifier { inner: Rc::new(inner) })
+    }
+}
+
 #[wasm_bindgen]
 impl JwtVerifier {
     /// A verifier for one key source (`secret`, `jwk`, `jwks` or `jwksUri`) and a set of claim

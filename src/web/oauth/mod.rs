@@ -1,7 +1,11 @@
 //! `OAuthClient`: the authorization code flow with PKCE for browser apps (RFC 6749 4.1,
 //! RFC 7636, RFC 9207, OpenID Connect's nonce and ID token), discovery (RFC 8414 / OpenID),
 //! refresh and revocation (RFC 7009). Every decision is `client::oauth`'s; this file moves
-//! values between it, sessionStorage, the address bar, fetch and JwtVerifier.
+//! values between it, sessionStorage, the address bar, fetch and JwtVerifier. The TypeScript
+//! declarations are in `oauth.d.ts`.
+
+mod convert;
+mod options;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -13,62 +17,19 @@ use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use super::http;
 use super::to_js_error;
-use super::token_manager::TokenManager;
+use super::token_manager::{TokenManager, send_post};
 use super::verifier::JwtVerifier;
 use crate::Error;
-use crate::client::oauth::{self, CALLBACK_PARAMS, Callback, Metadata, PublicClient, Transaction};
-use crate::client::{TokenSet, form};
+use crate::client::oauth::{
+    self, CALLBACK_PARAMS, Callback, CallbackVerdict, Discovered, Metadata, Post, PublicClient, RefreshVia,
+    TokenPurpose, Transaction,
+};
+use crate::client::{Secret, TokenSet};
+use convert::{js_object, optional, token_response};
+use options::{endpoint, max_response_bytes, text};
 
 #[wasm_bindgen(typescript_custom_section)]
-const TS_OAUTH: &str = r#"
-/** Options of `new OAuthClient(options)` (or, without the endpoints, of `OAuthClient.discover`). */
-export interface OAuthClientOptions {
-  clientId: string;
-  /** The registered redirect URI: the page that calls `handleRedirectCallback`. */
-  redirectUri: string;
-  /** Default scope, e.g. "openid read:resources"; "openid" adds a nonce and ID token validation. */
-  scope?: string;
-  authorizationEndpoint?: string;
-  tokenEndpoint?: string;
-  revocationEndpoint?: string;
-  /** The issuer: ID tokens and RFC 9207 `iss` must match it. */
-  issuer?: string;
-  /** The issuer's JWK Set, to verify ID tokens. */
-  jwksUri?: string;
-  /** The API the tokens are for: an OAuthClient then makes its own `tokenManager` for it. */
-  baseUrl?: string;
-  /** A TokenManager to receive the tokens (instead of `baseUrl`); configure it with this client's
-   * tokenEndpoint and clientId so that it refreshes through the token endpoint. */
-  tokenManager?: TokenManager;
-  /** The largest discovery document or token-endpoint answer read, in bytes (decompressed);
-   * a larger one is cut off and refused with ERR_AUTH_INVALID_RESPONSE. Default 524288 (512 KiB). */
-  maxResponseBytes?: number;
-}
-
-/** Options of `authorize`. */
-export interface AuthorizeOptions {
-  /** Instead of the default scope. */
-  scope?: string;
-  /** More authorization parameters (prompt, login_hint, ui_locales, ...); the protocol ones cannot be replaced. */
-  extraParams?: Record<string, string>;
-  /** Any JSON value, given back by `handleRedirectCallback` (e.g. the route to return to). */
-  appState?: unknown;
-  /** `false`: return the URL without navigating; default true. */
-  redirect?: boolean;
-}
-
-/** What `handleRedirectCallback` resolves to. */
-export interface RedirectResult {
-  /** The TokenManager's state, when the client has one (the tokens went there). */
-  info: TokenInfo | null;
-  /** The token answer itself, only when the client has no TokenManager. */
-  tokenResponse: TokenResponse | null;
-  /** The ID token's claims, verified (signature, iss, aud, exp, nonce), or null without one. */
-  idTokenClaims: JwtPayload | null;
-  /** What `authorize({ appState })` stored. */
-  appState: unknown;
-}
-"#;
+const TS_OAUTH: &str = include_str!("oauth.d.ts");
 
 #[wasm_bindgen(module = "/src/web/shim.js")]
 extern "C" {
@@ -104,71 +65,12 @@ struct Inner {
     max_response_bytes: f64,
     /// The TokenManager (JS object) the tokens go to, if any.
     token_manager: Option<JsValue>,
-    /// Verifies ID tokens against the issuer's JWKS (made on first use).
-    id_tokens: RefCell<Option<Rc<JwtVerifier>>>,
 }
 
 /// The authorization code flow with PKCE, for browser apps.
 #[wasm_bindgen]
 pub struct OAuthClient {
     inner: Rc<Inner>,
-}
-
-fn text(options: &JsValue, name: &str) -> Result<Option<String>, Error> {
-    if !options.is_object() {
-        return Ok(None);
-    }
-    match Reflect::get(options, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined() && !v.is_null()) {
-        None => Ok(None),
-        Some(v) => v.as_string().map(Some).ok_or_else(|| Error::InvalidOptions(format!("{name} must be a string"))),
-    }
-}
-
-fn endpoint(options: &JsValue, name: &str) -> Result<Option<String>, Error> {
-    match text(options, name)? {
-        Some(url) if crate::client::base_url::BaseUrl::parse(&url).is_err() => {
-            Err(Error::InvalidOptions(format!("{name} must be an http: or https: URL")))
-        }
-        other => Ok(other),
-    }
-}
-
-/// `maxResponseBytes`: a whole number of bytes, 1 or more; default 512 KiB.
-fn max_response_bytes(options: &JsValue) -> Result<f64, Error> {
-    if !options.is_object() {
-        return Ok(http::DEFAULT_MAX_RESPONSE_BYTES);
-    }
-    match Reflect::get(options, &"maxResponseBytes".into()).ok().filter(|v| !v.is_undefined() && !v.is_null()) {
-        None => Ok(http::DEFAULT_MAX_RESPONSE_BYTES),
-        Some(v) => v
-            .as_f64()
-            .filter(|n| n.is_finite() && *n >= 1.0 && n.fract() == 0.0)
-            .ok_or_else(|| Error::InvalidOptions("maxResponseBytes must be a whole number of bytes, 1 or more".into())),
-    }
-}
-
-fn js_object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let object = Object::new();
-    for (key, value) in pairs {
-        let _ = Reflect::set(&object, &JsValue::from_str(key), value);
-    }
-    object.into()
-}
-
-fn optional(value: Option<&str>) -> JsValue {
-    value.map_or(JsValue::UNDEFINED, JsValue::from_str)
-}
-
-/// A validated token answer as a plain `TokenResponse` object.
-fn token_response(tokens: &TokenSet) -> JsValue {
-    js_object(&[
-        ("access_token", JsValue::from_str(tokens.access_token.expose())),
-        ("token_type", JsValue::from_str("Bearer")),
-        ("refresh_token", optional(tokens.refresh_token.as_ref().map(|t| t.expose()))),
-        ("expires_in", tokens.expires_in.map_or(JsValue::UNDEFINED, JsValue::from)),
-        ("scope", optional(tokens.scope.as_deref())),
-        ("id_token", optional(tokens.id_token.as_ref().map(|t| t.expose()))),
-    ])
 }
 
 impl Inner {
@@ -216,14 +118,12 @@ impl Inner {
             storage_key: format!("wasm-auth:oauth-transaction {}", client.key()),
             client,
             token_manager,
-            id_tokens: RefCell::new(None),
         })
     }
 
-    fn id_token_verifier(&self) -> Result<Rc<JwtVerifier>, Error> {
-        if let Some(verifier) = self.id_tokens.borrow().as_ref() {
-            return Ok(verifier.clone());
-        }
+    /// A verifier of this sign-in's ID token: the issuer's JWKS, and `client::oauth`'s policy
+    /// (issuer, audience, sub/exp/iat, the `nonce` it sent).
+    fn id_token_verifier(&self, nonce: Option<&str>) -> Result<JwtVerifier, Error> {
         let metadata = &self.client.metadata;
         let (Some(issuer), Some(jwks_uri)) = (&metadata.issuer, &metadata.jwks_uri) else {
             return Err(Error::InvalidOptions(
@@ -231,49 +131,29 @@ impl Inner {
                     .into(),
             ));
         };
-        let options = js_object(&[
-            ("jwksUri", JsValue::from_str(jwks_uri)),
-            ("issuer", JsValue::from_str(issuer)),
-            ("audience", JsValue::from_str(&self.client.client_id)),
-            ("requiredClaims", js_sys::Array::of3(&"sub".into(), &"exp".into(), &"iat".into()).into()),
-        ]);
-        let verifier = Rc::new(
-            JwtVerifier::new(options)
-                .map_err(|_| Error::InvalidOptions("the jwksUri cannot be used to verify ID tokens".into()))?,
-        );
-        *self.id_tokens.borrow_mut() = Some(verifier.clone());
-        Ok(verifier)
+        let keys = js_object(&[("jwksUri", JsValue::from_str(jwks_uri))]);
+        JwtVerifier::with_options(&keys, oauth::id_token_options(issuer, &self.client.client_id, nonce))
+            .map_err(|_| Error::InvalidOptions("the jwksUri cannot be used to verify ID tokens".into()))
     }
 
-    /// Verifies the ID token (signature, iss, aud, exp, iat) and then `client::oauth`'s
-    /// checks (nonce, azp, iat not in the future); its claims.
+    /// Verifies the ID token (signature and the claim rules) and then `client::oauth`'s
+    /// remaining checks (a nonce was sent, azp, iat not in the future); its claims.
     async fn validate_id_token(&self, id_token: &str, nonce: Option<&str>) -> Result<JsValue, JsValue> {
-        let verifier = self.id_token_verifier().map_err(|e| to_js_error(&e))?;
+        let verifier = self.id_token_verifier(nonce).map_err(|e| to_js_error(&e))?;
         let verified = JsFuture::from(verifier.verify(id_token, None)).await?;
         let payload = Reflect::get(&verified, &"payload".into())?;
         let text = js_sys::JSON::stringify(&payload).ok().and_then(|t| t.as_string()).unwrap_or_default();
         let claims = crate::jose::json::parse_object(text.as_bytes())
             .map_err(|_| to_js_error(&Error::Internal("verified ID token claims")))?;
-        oauth::check_id_token_claims(&claims, &self.client.client_id, nonce, js_sys::Date::now() / 1000.0)
+        oauth::check_id_token_claims(&claims, &self.client.client_id, nonce.is_some(), js_sys::Date::now() / 1000.0)
             .map_err(|e| to_js_error(&e))?;
         Ok(payload)
     }
 
-    async fn token_request(&self, body: String) -> Result<TokenSet, Error> {
-        let url = &self.client.metadata.token_endpoint;
-        let reply = http::request_limited(
-            "POST",
-            url,
-            &[("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")],
-            Some(body),
-            false,
-            self.max_response_bytes,
-        )
-        .await?;
-        if !reply.ok() {
-            return Err(oauth::token_error(reply.status, &reply.body, None));
-        }
-        TokenSet::from_json(&reply.body)
+    /// Sends a token request the core built; the tokens, or the error the answer means for `purpose`.
+    async fn token_request(&self, request: &Post, purpose: TokenPurpose) -> Result<TokenSet, Error> {
+        let reply = send_post(request, &[("accept", "application/json")], self.max_response_bytes).await?;
+        oauth::process_token_response(purpose, reply.answer())
     }
 
     /// The callback, from the transaction to the tokens.
@@ -286,25 +166,18 @@ impl Inner {
             tx_clear(key);
             fail(e)
         })?;
-        let (code, iss) = match callback {
-            Callback::Refused { error, description, state, iss } => {
-                if state.as_deref() != Some(tx.state.as_str()) {
-                    return Err(fail(Error::StateMismatch));
-                }
-                tx_clear(key);
-                oauth::check_iss(&self.client.metadata, iss.as_deref()).map_err(fail)?;
-                return Err(fail(oauth::callback_error(error, description)));
-            }
+        let code = match tx.validate_callback(callback, &self.client.metadata, js_sys::Date::now()) {
             // A state that is not ours leaves the transaction for the real callback.
-            Callback::Code { state, .. } if state != tx.state => return Err(fail(Error::StateMismatch)),
-            Callback::Code { code, iss, .. } => (code, iss),
+            CallbackVerdict::Foreign => return Err(fail(Error::StateMismatch)),
+            // One use: whatever happens next, this transaction is spent.
+            CallbackVerdict::Ours(code) => {
+                tx_clear(key);
+                code.map_err(fail)?
+            }
         };
-        // One use: whatever happens next, this transaction is spent.
-        tx_clear(key);
-        tx.check_age(js_sys::Date::now()).map_err(fail)?;
-        oauth::check_iss(&self.client.metadata, iss.as_deref()).map_err(fail)?;
-        let tokens = self.token_request(self.client.code_exchange_body(&tx, code.expose())).await.map_err(fail)?;
-        oauth::require_id_token(&tx, tokens.id_token.is_some()).map_err(fail)?;
+        let request = self.client.code_exchange_request(&tx, code.expose());
+        let purpose = TokenPurpose::CodeExchange { openid: tx.wants_openid() };
+        let tokens = self.token_request(&request, purpose).await.map_err(fail)?;
         let id_token_claims = match &tokens.id_token {
             Some(id_token) => self.validate_id_token(id_token.expose(), tx.nonce.as_deref()).await?,
             None => JsValue::NULL,
@@ -364,14 +237,14 @@ impl OAuthClient {
                     http::request_limited("GET", &url, &[("accept", "application/json")], None, false, max_bytes)
                         .await
                         .map_err(|e| to_js_error(&e))?;
-                if reply.status == 404 {
-                    last = reply.error(crate::client::Purpose::Other);
-                    continue;
-                }
-                if !reply.ok() {
-                    return Err(to_js_error(&reply.error(crate::client::Purpose::Other)));
-                }
-                let metadata = Metadata::from_discovery(&reply.body, &issuer).map_err(|e| to_js_error(&e))?;
+                let metadata = match Metadata::process_discovery_response(reply.answer(), &issuer) {
+                    Ok(Discovered::Found(metadata)) => metadata,
+                    Ok(Discovered::NotHere(error)) => {
+                        last = error;
+                        continue;
+                    }
+                    Err(error) => return Err(to_js_error(&error)),
+                };
                 let inner = Inner::build(&options, Some(metadata)).map_err(|e| to_js_error(&e))?;
                 return Ok(JsValue::from(OAuthClient { inner: Rc::new(inner) }));
             }
@@ -451,11 +324,7 @@ impl OAuthClient {
             Ok(callback) => callback,
             Err(error) => return reject(error),
         };
-        let state = match &callback {
-            Callback::Code { state, .. } => Some(state.clone()),
-            Callback::Refused { state, .. } => state.clone(),
-        };
-        let memo = state.map(|state| (self.inner.client.key(), state));
+        let memo = callback.state().map(|state| (self.inner.client.key(), state.to_owned()));
         if let Some(done) = memo.as_ref().and_then(|key| HANDLED.with(|h| h.borrow().get(key).cloned())) {
             return done;
         }
@@ -471,13 +340,11 @@ impl OAuthClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<TokenResponse>")]
     pub fn refresh(&self, refresh_token: &str) -> Promise {
         let inner = self.inner.clone();
-        let body = form::encode(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-            ("client_id", &inner.client.client_id),
-        ]);
+        let client = &inner.client;
+        let via = RefreshVia::OAuth(client.metadata.token_endpoint.clone());
+        let request = oauth::refresh_request(&via, &Secret::new(refresh_token.to_owned()), Some(&client.client_id));
         future_to_promise(async move {
-            let tokens = inner.token_request(body).await.map_err(|e| to_js_error(&e))?;
+            let tokens = inner.token_request(&request, TokenPurpose::Grant).await.map_err(|e| to_js_error(&e))?;
             Ok(token_response(&tokens))
         })
     }
@@ -492,26 +359,13 @@ impl OAuthClient {
         let Some(url) = self.inner.client.metadata.revocation_endpoint.clone() else {
             return reject(Error::InvalidOptions("the server has no revocation endpoint".into()));
         };
-        let mut pairs = vec![("token", token), ("client_id", self.inner.client.client_id.as_str())];
-        if let Some(hint) = hint.as_deref() {
-            pairs.push(("token_type_hint", hint));
-        }
-        let body = form::encode(&pairs);
+        let client_id = Some(self.inner.client.client_id.as_str());
+        let request = oauth::revocation_request(&url, token, hint.as_deref(), client_id);
         future_to_promise(async move {
-            let reply = http::request(
-                "POST",
-                &url,
-                &[("content-type", "application/x-www-form-urlencoded")],
-                Some(body),
-                false,
-            )
-            .await
-            .map_err(|e| to_js_error(&e))?;
-            if reply.ok() {
-                Ok(JsValue::UNDEFINED)
-            } else {
-                Err(to_js_error(&oauth::token_error(reply.status, &reply.body, None)))
-            }
+            let reply =
+                send_post(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await.map_err(|e| to_js_error(&e))?;
+            oauth::process_revocation_response(reply.answer()).map_err(|e| to_js_error(&e))?;
+            Ok(JsValue::UNDEFINED)
         })
     }
 

@@ -1,0 +1,307 @@
+//! The decisions of the options layer (`web::options` only reads JS values): what each kind of
+//! option must be and how that is said, the one `null` rule, the range of every number, and
+//! the nearest valid name for a misspelt key.
+//!
+//! The `null` rule: `undefined` (or a missing key) means "not given"; `null` is never a value
+//! of any option, so it is refused like any other value of the wrong kind, and the message says
+//! so (`"issuer must be a string (null is not one)"`). One rule for every class: `null` cannot
+//! mean "absent" in one class and "wrong" in another.
+
+use crate::Error;
+use crate::jose::options as checks;
+
+/// What an option must be. `describe` is the second half of "`name` must be ...".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// Any string.
+    String,
+    /// A string of at least one character.
+    NonEmptyString,
+    /// A string of at least one visible ASCII character and nothing else (an API key).
+    VisibleAscii,
+    /// A string, or an array of strings.
+    StringOrStrings,
+    /// An array of strings.
+    Strings,
+    /// An absolute http: or https: URL.
+    Url,
+    /// An array of http: or https: origins.
+    Origins,
+    /// One of a closed set of strings.
+    OneOf(&'static [&'static str]),
+    /// Milliseconds, more than 0 and within a JS timer's range.
+    Milliseconds,
+    /// Seconds, 0 or more (fractions kept).
+    Seconds,
+    /// A whole number of bytes, 1 or more.
+    Bytes,
+    /// `true` or `false`.
+    Boolean,
+    /// A JSON Web Key, as an object.
+    Jwk,
+    /// A function.
+    Function,
+    /// A plain object.
+    Object,
+    /// An object with the methods of the named class.
+    Instance(&'static str),
+}
+
+impl Expected {
+    /// What the option must be, in words.
+    pub fn describe(self) -> String {
+        match self {
+            Expected::String => "a string".into(),
+            Expected::NonEmptyString => "a non-empty string".into(),
+            Expected::VisibleAscii => "a non-empty string of visible ASCII".into(),
+            Expected::StringOrStrings => "a string or an array of strings".into(),
+            Expected::Strings => "an array of strings".into(),
+            Expected::Url => "an http: or https: URL".into(),
+            Expected::Origins => "an array of http: or https: origins".into(),
+            Expected::OneOf(values) => {
+                let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+                quoted.join(" or ")
+            }
+            Expected::Milliseconds => {
+                "a number of milliseconds, more than 0 and at most 2147483647 (2^31 - 1, the largest JS timer)".into()
+            }
+            Expected::Seconds => "a number of seconds, 0 or more".into(),
+            Expected::Bytes => "a whole number of bytes, 1 or more".into(),
+            Expected::Boolean => "a boolean".into(),
+            Expected::Jwk => "a JWK object".into(),
+            Expected::Function => "a function".into(),
+            Expected::Object => "an object".into(),
+            Expected::Instance(class) => format!("a {class}"),
+        }
+    }
+}
+
+/// `name` got a value that is not what it expects (`was_null`: the value was `null`).
+pub fn wrong_kind(name: &str, expected: Expected, was_null: bool) -> Error {
+    let null = if was_null { " (null is not one)" } else { "" };
+    Error::InvalidOptions(format!("{name} must be {}{null}", expected.describe()))
+}
+
+/// Entry `index` of the list option `name` is not `expected`; `text`: the entry, when it was a
+/// string. A PEM where a JWK belongs is a likely mix-up (`keys: [pem]`): the message says where
+/// a PEM goes instead of leaving every token to fail later.
+pub fn wrong_entry(name: &str, index: usize, expected: Expected, text: Option<&str>) -> Error {
+    let pem = expected == Expected::Jwk && text.is_some_and(|t| t.trim_start().starts_with("-----BEGIN"));
+    let hint = if pem { "; a PEM goes in publicKey" } else { "" };
+    Error::InvalidOptions(format!("{name}[{index}] must be {}{hint}", expected.describe()))
+}
+
+/// A required option that was not given.
+pub fn required(name: &str) -> Error {
+    Error::InvalidOptions(format!("{name} is required"))
+}
+
+/// A string option: `NonEmptyString` refuses `""`, `VisibleAscii` also spaces, controls and
+/// non-ASCII (a header value must not carry them), `OneOf` anything outside its set.
+pub fn text(name: &str, expected: Expected, value: String) -> Result<String, Error> {
+    let fits = match expected {
+        Expected::NonEmptyString => !value.is_empty(),
+        Expected::VisibleAscii => !value.is_empty() && value.bytes().all(|b| (0x21..=0x7e).contains(&b)),
+        Expected::OneOf(values) => values.contains(&value.as_str()),
+        _ => true,
+    };
+    if fits { Ok(value) } else { Err(wrong_kind(name, expected, false)) }
+}
+
+/// A number option (`None`: not a number at all), checked against its unit's range.
+/// Seconds keep their fraction (`refreshMarginSeconds: 0.5` is half a second).
+pub fn number(name: &str, expected: Expected, value: Option<f64>) -> Result<f64, Error> {
+    let fits = match (expected, value) {
+        (Expected::Seconds, Some(n)) => n.is_finite() && n >= 0.0,
+        (Expected::Milliseconds, Some(n)) => checks::millis(name, Some(n)).is_ok(),
+        (Expected::Bytes, Some(n)) => checks::bytes(name, Some(n)).is_ok(),
+        _ => false,
+    };
+    match value {
+        Some(n) if fits => Ok(n),
+        _ => Err(wrong_kind(name, expected, false)),
+    }
+}
+
+/// The Damerau (optimal string alignment) distance between `a` and `b`, ignoring ASCII case:
+/// the insertions, deletions, substitutions and swaps of neighbours that turn one into the other.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<u8> = a.bytes().map(|c| c.to_ascii_lowercase()).collect();
+    let b: Vec<u8> = b.bytes().map(|c| c.to_ascii_lowercase()).collect();
+    // rows[i][j]: distance between a[..i] and b[..j]; three rows are enough for the swap.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut current = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            current[j] = (previous[j] + 1).min(current[j - 1] + 1).min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                current[j] = current[j].min(before[j - 2] + 1);
+            }
+        }
+        before = std::mem::replace(&mut previous, current);
+    }
+    previous[b.len()]
+}
+
+/// The valid name `unknown` was most likely meant to be: the nearest one, if it is near enough
+/// to be a slip (up to 1 edit per 4 characters, at least 1, at most 3), the first on a tie.
+pub fn nearest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
+    let mut best: Option<(usize, &'a str)> = None;
+    for &name in known {
+        let distance = edit_distance(unknown, name);
+        let allowed = (1 + name.len() / 4).min(3);
+        if distance <= allowed && best.is_none_or(|(d, _)| distance < d) {
+            best = Some((distance, name));
+        }
+    }
+    best.map(|(_, name)| name)
+}
+
+/// Refuses the first key of `given` that is not in `known`, naming the nearest valid one.
+pub fn only_known<S: AsRef<str>>(given: &[S], known: &[&str]) -> Result<(), Error> {
+    let Some(unknown) = given.iter().map(AsRef::as_ref).find(|key| !known.contains(key)) else {
+        return Ok(());
+    };
+    Err(Error::InvalidOptions(match nearest(unknown, known) {
+        Some(meant) => format!("unknown option `{unknown}`: did you mean `{meant}`?"),
+        None => format!("unknown option `{unknown}`: the options are {}", known.join(", ")),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message<T: core::fmt::Debug>(result: Result<T, Error>) -> String {
+        match result.expect_err("refused") {
+            Error::InvalidOptions(why) => why,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn edit_distance_counts_insertions_deletions_substitutions_and_swaps() {
+        assert_eq!(edit_distance("issuer", "issuer"), 0);
+        assert_eq!(edit_distance("isuer", "issuer"), 1);
+        assert_eq!(edit_distance("issuerr", "issuer"), 1);
+        assert_eq!(edit_distance("issuar", "issuer"), 1);
+        assert_eq!(edit_distance("isseur", "issuer"), 1, "a swap of neighbours is one edit");
+        assert_eq!(edit_distance("apikey", "apiKey"), 0, "case is ignored");
+        assert_eq!(edit_distance("", "typ"), 3);
+        assert_eq!(edit_distance("abc", ""), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn nearest_names_a_slip_and_nothing_far() {
+        let known = ["issuer", "audience", "subject", "typ", "refreshMarginSeconds", "baseUrl"];
+        assert_eq!(nearest("isuer", &known), Some("issuer"));
+        assert_eq!(nearest("audiance", &known), Some("audience"));
+        assert_eq!(nearest("type", &known), Some("typ"));
+        assert_eq!(nearest("baseURL", &known), Some("baseUrl"));
+        assert_eq!(nearest("refreshMarginSecs", &known), Some("refreshMarginSeconds"));
+        assert_eq!(nearest("refreshMargin", &known), None, "seven letters away");
+        assert_eq!(nearest("x", &known), None);
+        assert_eq!(nearest("secret", &known), None);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_the_nearest_name_or_the_list() {
+        let known = ["baseUrl", "apiKey", "placement"];
+        assert_eq!(only_known(&["baseUrl", "apiKey"], &known), Ok(()));
+        assert_eq!(only_known::<&str>(&[], &known), Ok(()));
+        assert_eq!(
+            message(only_known(&["baseUrl", "apikey"], &known)),
+            "unknown option `apikey`: did you mean `apiKey`?"
+        );
+        assert_eq!(
+            message(only_known(&["token"], &known)),
+            "unknown option `token`: the options are baseUrl, apiKey, placement"
+        );
+    }
+
+    #[test]
+    fn wrong_kinds_name_the_option_what_it_expects_and_null() {
+        assert_eq!(
+            message::<()>(Err(wrong_kind("issuer", Expected::String, true))),
+            "issuer must be a string (null is not one)"
+        );
+        assert_eq!(
+            message::<()>(Err(wrong_kind("revokeOnLogout", Expected::Boolean, false))),
+            "revokeOnLogout must be a boolean"
+        );
+        assert_eq!(
+            message::<()>(Err(wrong_kind("placement", Expected::OneOf(&["header", "query"]), false))),
+            "placement must be \"header\" or \"query\""
+        );
+        assert_eq!(
+            message::<()>(Err(wrong_kind("tokenManager", Expected::Instance("TokenManager"), false))),
+            "tokenManager must be a TokenManager"
+        );
+        assert_eq!(message::<()>(Err(required("baseUrl"))), "baseUrl is required");
+    }
+
+    #[test]
+    fn a_wrong_list_entry_is_named_by_its_index_and_a_pem_among_jwks_says_where_it_goes() {
+        let pem = "-----BEGIN PUBLIC KEY-----\nMFkw...\n-----END PUBLIC KEY-----\n";
+        assert_eq!(
+            message::<()>(Err(wrong_entry("keys", 0, Expected::Jwk, Some(pem)))),
+            "keys[0] must be a JWK object; a PEM goes in publicKey"
+        );
+        assert_eq!(
+            message::<()>(Err(wrong_entry("keys", 2, Expected::Jwk, Some("x")))),
+            "keys[2] must be a JWK object"
+        );
+        assert_eq!(message::<()>(Err(wrong_entry("keys", 1, Expected::Jwk, None))), "keys[1] must be a JWK object");
+        assert_eq!(
+            message::<()>(Err(wrong_entry("scopes", 0, Expected::NonEmptyString, Some(pem)))),
+            "scopes[0] must be a non-empty string"
+        );
+    }
+
+    #[test]
+    fn texts_must_fit_their_kind() {
+        assert_eq!(text("scope", Expected::String, String::new()), Ok(String::new()));
+        assert_eq!(
+            message(text("clientId", Expected::NonEmptyString, String::new())),
+            "clientId must be a non-empty string"
+        );
+        assert_eq!(text("apiKey", Expected::VisibleAscii, "sk_live_x".into()), Ok("sk_live_x".to_owned()));
+        for bad in ["", "sk live", "sk\u{e9}", "sk\n"] {
+            assert_eq!(
+                message(text("apiKey", Expected::VisibleAscii, bad.into())),
+                "apiKey must be a non-empty string of visible ASCII"
+            );
+        }
+        let placement = Expected::OneOf(&["header", "query"]);
+        assert_eq!(text("placement", placement, "query".into()), Ok("query".to_owned()));
+        assert!(message(text("placement", placement, "cookie".into())).starts_with("placement must be"));
+    }
+
+    #[test]
+    fn numbers_must_be_in_their_units_range() {
+        assert_eq!(number("refreshMarginSeconds", Expected::Seconds, Some(0.0)), Ok(0.0));
+        assert_eq!(number("refreshMarginSeconds", Expected::Seconds, Some(0.5)), Ok(0.5), "fractions kept");
+        for bad in [None, Some(-1.0), Some(f64::NAN), Some(f64::INFINITY)] {
+            assert_eq!(
+                message(number("refreshMarginSeconds", Expected::Seconds, bad)),
+                "refreshMarginSeconds must be a number of seconds, 0 or more",
+                "{bad:?}"
+            );
+        }
+        assert_eq!(number("timeoutDuration", Expected::Milliseconds, Some(5000.0)), Ok(5000.0));
+        for bad in [None, Some(0.0), Some(-1.0), Some(f64::NAN), Some(3e9)] {
+            assert!(
+                message(number("timeoutDuration", Expected::Milliseconds, bad)).contains("milliseconds"),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(number("maxResponseBytes", Expected::Bytes, Some(1024.0)), Ok(1024.0));
+        for bad in [None, Some(0.0), Some(1.5), Some(-1.0), Some(f64::NAN)] {
+            assert!(message(number("maxResponseBytes", Expected::Bytes, bad)).contains("bytes"), "{bad:?}");
+        }
+        assert!(message(number("x", Expected::Boolean, Some(1.0))).contains("boolean"), "not a number kind");
+    }
+}

@@ -1,0 +1,47 @@
+/** Options of `new OAuthClient(options)` (or, without the endpoints, of `OAuthClient.discover`). */
+export interface OAuthClientOptions {
+  clientId: string;
+  /** The registered redirect URI: the page that calls `handleRedirectCallback`. */
+  redirectUri: string;
+  /** Default scope, e.g. "openid read:resources"; "openid" adds a nonce and ID token validation. */
+  scope?: string;
+  authorizationEndpoint?: string;
+  tokenEndpoint?: string;
+  revocationEndpoint?: string;
+  /** The issuer: ID tokens and RFC 9207 `iss` must match it. */
+  issuer?: string;
+  /** The issuer's JWK Set, to verify ID tokens. */
+  jwksUri?: string;
+  /** The API the tokens are for: an OAuthClient then makes its own `tokenManager` for it. */
+  baseUrl?: string;
+  /** A TokenManager to receive the tokens (instead of `baseUrl`); configure it with this client's
+   * tokenEndpoint and clientId so that it refreshes through the token endpoint. */
+  tokenManager?: TokenManager;
+  /** The largest discovery document or token-endpoint answer read, in bytes (decompressed);
+   * a larger one is cut off and refused with ERR_AUTH_INVALID_RESPONSE. Default 524288 (512 KiB). */
+  maxResponseBytes?: number;
+}
+
+/** Options of `authorize`. */
+export interface AuthorizeOptions {
+  /** Instead of the default scope. */
+  scope?: string;
+  /** More authorization parameters (prompt, login_hint, ui_locales, ...); the protocol ones cannot be replaced. */
+  extraParams?: Record<string, string>;
+  /** Any JSON value, given back by `handleRedirectCallback` (e.g. the route to return to). */
+  appState?: unknown;
+  /** `false`: return the URL without navigating; default true. */
+  redirect?: boolean;
+}
+
+/** What `handleRedirectCallback` resolves to. */
+export interface RedirectResult {
+  /** The TokenManager's state, when the client has one (the tokens went there). */
+  info: TokenInfo | null;
+  /** The token answer itself, only when the client has no TokenManager. */
+  tokenResponse: TokenResponse | null;
+  /** The ID token's claims, verified (signature, iss, aud, exp, nonce), or null without one. */
+  idTokenClaims: JwtPayload | null;
+  /** What `authorize({ appState })` stored. */
+  appState: unknown;
+}

@@ -1,0 +1,204 @@
+//! `TokenManager`: JWT login and refresh for SPAs, tokens in wasm memory only.
+//!
+//! The schedule is `client::schedule`'s, the requests and answers `client::oauth`'s; this
+//! module only wires them to timers, fetch and events (`session`), reads the options (`config`)
+//! and converts to and from JS. The TypeScript declarations are in `token_manager.d.ts`.
+
+mod config;
+mod session;
+
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::http::{self, now};
+use super::to_js_error;
+use crate::Error;
+use crate::client::TokenSet;
+use crate::client::oauth::{self, TokenPurpose};
+use config::{Config, option};
+use session::Session;
+pub(crate) use session::send as send_post;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TOKEN_MANAGER: &str = include_str!("token_manager.d.ts");
+
+/// JWT login and refresh with the tokens in memory only: scheduled refresh before expiry,
+/// one shared refresh for concurrent callers, an authenticated `fetch` that retries once
+/// after a 401, and events.
+#[wasm_bindgen]
+pub struct TokenManager {
+    session: Rc<Session>,
+}
+
+fn reject(error: Error) -> Promise {
+    Promise::reject(&to_js_error(&error))
+}
+
+#[wasm_bindgen]
+impl TokenManager {
+    /// A manager for the API at `options.baseUrl`. Nobody is logged in until `login` or `setTokens`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "TokenManagerOptions")] options: JsValue,
+    ) -> Result<TokenManager, JsValue> {
+        let config = Config::read(&options).map_err(|e| to_js_error(&e))?;
+        let session = Session::new(config);
+        Ok(TokenManager { session })
+    }
+
+    /// Logs in with `POST {baseUrl}/auth/login`; resolves to the session's `TokenInfo`.
+    /// Wrong credentials reject with ERR_AUTH_INVALID_CREDENTIALS, a 429 with ERR_AUTH_RATE_LIMITED.
+    #[wasm_bindgen(unchecked_return_type = "Promise<TokenInfo>")]
+    pub fn login(&self, email: &str, password: &str) -> Promise {
+        let session = self.session.clone();
+        if session.disposed.get() {
+            return reject(Error::Disposed);
+        }
+        let request = oauth::login_request(&session.config.base, email, password);
+        future_to_promise(async move {
+            let reply = send_post(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await;
+            let received = now();
+            let tokens = reply
+                .and_then(|reply| oauth::process_token_response(TokenPurpose::Login, reply.answer()))
+                .map_err(|e| to_js_error(&e))?;
+            if session.disposed.get() {
+                return Err(to_js_error(&Error::Disposed));
+            }
+            session.install(tokens, received, "login");
+            Ok(session.info())
+        })
+    }
+
+    /// The access token, refreshed first if it is expired or inside the refresh margin.
+    /// Rejects with ERR_AUTH_NOT_AUTHENTICATED before login, ERR_AUTH_SESSION_EXPIRED when the
+    /// refresh token was refused, ERR_AUTH_NETWORK when it is expired and the server unreachable.
+    #[wasm_bindgen(js_name = getToken, unchecked_return_type = "Promise<string>")]
+    pub fn get_token(&self) -> Promise {
+        let session = self.session.clone();
+        future_to_promise(async move {
+            let token = session.token(None).await.map_err(|e| to_js_error(&e))?;
+            Ok(JsValue::from_str(token.expose()))
+        })
+    }
+
+    /// `fetch(input, init)` with `Authorization: Bearer`. A string or URL input is resolved
+    /// against baseUrl ("resources" is `{baseUrl}/resources`); the token goes only to baseUrl's
+    /// origin and `allowedOrigins` (else ERR_AUTH_UNTRUSTED_ORIGIN, and nothing is sent).
+    /// On a 401 it refreshes once and retries once.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
+    pub fn fetch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
+    ) -> Promise {
+        let session = self.session.clone();
+        let request = match http::request_for(&input, init, &session.config.base, &session.config.trusted) {
+            Ok(request) => request,
+            Err(error) => return Promise::reject(&error),
+        };
+        future_to_promise(async move { session.fetch(request).await })
+    }
+
+    /// Adopts tokens obtained elsewhere (the OAuth redirect flow). Throws
+    /// ERR_AUTH_INVALID_RESPONSE if `tokens` has no usable Bearer access token.
+    #[wasm_bindgen(js_name = setTokens, unchecked_return_type = "TokenInfo")]
+    pub fn set_tokens(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "TokenResponse")] tokens: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        if self.session.disposed.get() {
+            return Err(to_js_error(&Error::Disposed));
+        }
+        let text = js_sys::JSON::stringify(&tokens).ok().and_then(|s| s.as_string()).unwrap_or_default();
+        let tokens = TokenSet::from_json(text.as_bytes()).map_err(|e| to_js_error(&e))?;
+        self.session.install(tokens, now(), "setTokens");
+        Ok(self.session.info())
+    }
+
+    /// Forgets the tokens, cancels the timer, discards a refresh in flight, and (with a
+    /// revocationEndpoint) revokes the tokens. Resolves once done; fires `logout`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<{ revoked: boolean }>")]
+    pub fn logout(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "LogoutOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let session = self.session.clone();
+        let revoke = option(&options.unwrap_or(JsValue::UNDEFINED), "revoke")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(session.config.revoke_on_logout);
+        let held = session.forget();
+        future_to_promise(async move {
+            let revoked = match &held {
+                Some(held) if revoke => session.revoke(held).await,
+                _ => false,
+            };
+            session.emit("logout", &[("revoked", JsValue::from_bool(revoked))]);
+            let result = Object::new();
+            let _ = Reflect::set(&result, &"revoked".into(), &JsValue::from_bool(revoked));
+            Ok(result.into())
+        })
+    }
+
+    /// Stops everything for good (hot module reload, React StrictMode unmount): forgets the
+    /// tokens, cancels timers and removes page listeners. Later calls reject with ERR_AUTH_DISPOSED.
+    pub fn dispose(&self) {
+        self.session.disposed.set(true);
+        self.session.forget();
+        self.session.stop_watching();
+    }
+
+    /// The API's base URL, as configured (without a trailing slash).
+    #[wasm_bindgen(getter, js_name = baseUrl)]
+    pub fn base_url(&self) -> String {
+        self.session.config.base.as_str().to_owned()
+    }
+
+    /// Whether tokens are held (they may still need a refresh).
+    #[wasm_bindgen(getter, js_name = isAuthenticated)]
+    pub fn is_authenticated(&self) -> bool {
+        self.session.is_authenticated()
+    }
+
+    /// The session's state, without any token.
+    #[wasm_bindgen(getter, unchecked_return_type = "TokenInfo")]
+    pub fn info(&self) -> JsValue {
+        self.session.info()
+    }
+
+    /// Listens for `tokenchange`, `refresherror`, `sessionexpired` or `logout`.
+    #[wasm_bindgen(js_name = addEventListener)]
+    pub fn add_event_listener(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "keyof TokenManagerEventMap")] kind: &str,
+        #[wasm_bindgen(unchecked_param_type = "(event: CustomEvent) => void")] listener: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "boolean | AddEventListenerOptions")] options: Option<JsValue>,
+    ) -> Result<(), JsValue> {
+        call_target(&self.session.events, "addEventListener", kind, listener, &options.unwrap_or(JsValue::UNDEFINED))
+    }
+
+    /// Stops listening.
+    #[wasm_bindgen(js_name = removeEventListener)]
+    pub fn remove_event_listener(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "keyof TokenManagerEventMap")] kind: &str,
+        #[wasm_bindgen(unchecked_param_type = "(event: CustomEvent) => void")] listener: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "boolean | EventListenerOptions")] options: Option<JsValue>,
+    ) -> Result<(), JsValue> {
+        call_target(&self.session.events, "removeEventListener", kind, listener, &options.unwrap_or(JsValue::UNDEFINED))
+    }
+}
+
+fn call_target(
+    target: &Object,
+    method: &str,
+    kind: &str,
+    listener: &JsValue,
+    options: &JsValue,
+) -> Result<(), JsValue> {
+    let function: Function = Reflect::get(target, &JsValue::from_str(method))?.dyn_into()?;
+    function.call3(target, &JsValue::from_str(kind), listener, options)?;
+    Ok(())
+}
