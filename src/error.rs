@@ -1,7 +1,114 @@
 //! The one error type of the core, with the stable codes that JavaScript sees as `.code`.
+//!
+//! The table below ([`error_table!`]) is the only place where a code is written: the enum, its
+//! [`ErrorKind`], [`Error::code`], [`Error::CODES`], the TypeScript union `WasmAuthErrorCode`
+//! (src/web/error.rs puts [`ErrorKind::TYPESCRIPT_UNION`] into the .d.ts) and the codes that
+//! src/web/shim.js raises (handed to it at start-up as [`ErrorKind::named_codes`]) are all
+//! made from it. Adding a variant is one row here, its message in `Display`, its line in the
+//! README's table of codes, and its RFC 6750 answer in [`bearer`].
 
 use core::fmt;
 
+pub mod bearer;
+
+/// Builds, from one list of `Variant(fields) => "ERR_CODE"` rows, the [`Error`] enum, the
+/// field-less [`ErrorKind`] with the same variant names, and every list of codes.
+///
+/// `Error::Variant { .. }` matches unit, tuple and struct variants alike, so one pattern serves
+/// every row. The tests below refuse a code written twice.
+macro_rules! error_table {
+    (
+        $(#[$enum_meta:meta])*
+        pub enum Error {
+            $(
+                $(#[$meta:meta])*
+                $variant:ident $( ( $($tuple:tt)* ) )? $( { $($fields:tt)* } )? => $code:literal,
+            )*
+        }
+    ) => {
+        $(#[$enum_meta])*
+        pub enum Error {
+            $( $(#[$meta])* $variant $( ( $($tuple)* ) )? $( { $($fields)* } )?, )*
+        }
+
+        /// What kind of [`Error`] a value is, without its details: one per variant, named alike.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorKind {
+            $(
+                #[doc = concat!("[`Error::", stringify!($variant), "`], `", $code, "`.")]
+                $variant,
+            )*
+        }
+
+        impl ErrorKind {
+            /// Every kind, in the table's order.
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$variant),*];
+
+            /// The TypeScript declaration of `WasmAuthErrorCode`, the union of every code, as the
+            /// package's .d.ts carries it.
+            pub const TYPESCRIPT_UNION: &'static str = concat!(
+                "\n/** Every stable `.code` a wasm-auth error can carry. */\nexport type WasmAuthErrorCode =",
+                $("\n  | \"", $code, "\"",)*
+                ";\n"
+            );
+
+            /// This kind's variant name (`JwksTimeout`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$variant => stringify!($variant),)*
+                }
+            }
+
+            /// `Variant=CODE` pairs separated by spaces, for src/web/shim.js, which names the
+            /// codes it raises by variant (`CODE.JwksTimeout`) and never spells one. Built from
+            /// `name` and `code` rather than as one more literal, which would be a second copy of
+            /// every code in the wasm.
+            pub fn named_codes() -> String {
+                let mut pairs = String::new();
+                for kind in ErrorKind::ALL {
+                    pairs.push_str(kind.name());
+                    pairs.push('=');
+                    pairs.push_str(kind.code());
+                    pairs.push(' ');
+                }
+                pairs
+            }
+
+            /// The stable machine-readable code of this kind.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$variant => $code,)*
+                }
+            }
+
+            /// The kind whose code is `code`, if any (for errors that come back from JavaScript).
+            /// A scan of [`ErrorKind::ALL`] rather than a `match` on the strings: it reuses
+            /// `code`'s table, where a match would add a second one to the wasm.
+            pub fn from_code(code: &str) -> Option<ErrorKind> {
+                ErrorKind::ALL.iter().copied().find(|kind| kind.code() == code)
+            }
+        }
+
+        impl Error {
+            /// Every code [`Error::code`] can return, in the table's order.
+            pub const CODES: &'static [&'static str] = &[$($code),*];
+
+            /// This error's kind.
+            pub fn kind(&self) -> ErrorKind {
+                match self {
+                    $(Error::$variant { .. } => ErrorKind::$variant,)*
+                }
+            }
+
+            /// The stable machine-readable code of this error.
+            pub fn code(&self) -> &'static str {
+                self.kind().code()
+            }
+        }
+    };
+}
+
+error_table! {
 /// Everything that can go wrong in wasm-auth.
 ///
 /// Each variant has a stable [`code`](Error::code) (`ERR_...`) that the JS layer puts on the
@@ -10,23 +117,23 @@ use core::fmt;
 #[non_exhaustive]
 pub enum Error {
     /// The platform offers no secure random source (no `crypto.getRandomValues`).
-    CryptoUnavailable,
+    CryptoUnavailable => "ERR_AUTH_CRYPTO_UNAVAILABLE",
     /// A PKCE `code_verifier` that RFC 7636 section 4.1 does not allow.
     InvalidCodeVerifier {
         /// What is wrong with it, without repeating the value.
         reason: &'static str,
-    },
+    } => "ERR_OAUTH_INVALID_CODE_VERIFIER",
     /// A JWS that is not well formed (compact serialization, base64url, header JSON).
-    JwsInvalid(String),
+    JwsInvalid(String) => "ERR_JWS_INVALID",
     /// A JWT whose claims set is not a JSON object, or that uses a JWS feature JWTs forbid.
-    JwtInvalid(String),
+    JwtInvalid(String) => "ERR_JWT_INVALID",
     /// The signature does not verify with the selected key.
-    SignatureVerificationFailed,
+    SignatureVerificationFailed => "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
     /// `exp` has passed (or `iat` is older than `maxTokenAge`).
     JwtExpired {
         /// `exp`, or `iat` for maxTokenAge.
         claim: &'static str,
-    },
+    } => "ERR_JWT_EXPIRED",
     /// A claim failed a check: `reason` is `missing`, `invalid` (wrong JSON type) or
     /// `check_failed`, as jose names them.
     ClaimValidationFailed {
@@ -36,43 +143,43 @@ pub enum Error {
         reason: &'static str,
         /// Human-readable detail.
         message: String,
-    },
+    } => "ERR_JWT_CLAIM_VALIDATION_FAILED",
     /// The token's `alg` is not allowed by the options or by the key.
-    AlgNotAllowed(String),
+    AlgNotAllowed(String) => "ERR_JOSE_ALG_NOT_ALLOWED",
     /// A feature wasm-auth does not implement (an unknown `crit` extension, an unknown curve).
-    NotSupported(String),
+    NotSupported(String) => "ERR_JOSE_NOT_SUPPORTED",
     /// A JWK that cannot be used for verification.
-    JwkInvalid(String),
+    JwkInvalid(String) => "ERR_JWK_INVALID",
     /// A JWKS document that is not a JWK Set.
-    JwksInvalid(String),
+    JwksInvalid(String) => "ERR_JWKS_INVALID",
     /// No key of the key set matches the token's `kid` and `alg`.
-    JwksNoMatchingKey,
+    JwksNoMatchingKey => "ERR_JWKS_NO_MATCHING_KEY",
     /// The remote JWKS did not answer within the timeout.
-    JwksTimeout,
+    JwksTimeout => "ERR_JWKS_TIMEOUT",
     /// The remote JWKS could not be fetched (network error).
-    JwksFetchFailed(String),
+    JwksFetchFailed(String) => "ERR_JWKS_FETCH_FAILED",
     /// The remote JWKS answer is larger than the verifier accepts (`jwksMaxBytes`).
     JwksTooLarge {
         /// The limit, in bytes.
         max_bytes: u64,
-    },
+    } => "ERR_JWKS_TOO_LARGE",
     /// A request carried no credentials (verifyRequest).
-    NotAuthenticated,
+    NotAuthenticated => "ERR_AUTH_NOT_AUTHENTICATED",
     /// An API key that is not one of the configured ones (verifyRequest).
-    InvalidApiKey,
+    InvalidApiKey => "ERR_AUTH_INVALID_API_KEY",
     /// Valid credentials without a required scope (verifyRequest).
-    InsufficientScope(String),
+    InsufficientScope(String) => "ERR_AUTH_INSUFFICIENT_SCOPE",
     /// Options given to a constructor or function that cannot work (a programming error).
-    InvalidOptions(String),
+    InvalidOptions(String) => "ERR_AUTH_INVALID_OPTIONS",
     /// Wrong email or password (login), or a refused grant of the login kind.
-    InvalidCredentials,
+    InvalidCredentials => "ERR_AUTH_INVALID_CREDENTIALS",
     /// The refresh token was refused (expired, revoked, reused): the user must log in again.
-    SessionExpired,
+    SessionExpired => "ERR_AUTH_SESSION_EXPIRED",
     /// The server answered 429; `retry_after` is its Retry-After in seconds, when given.
     RateLimited {
         /// Seconds to wait, from the Retry-After header.
         retry_after: Option<u64>,
-    },
+    } => "ERR_AUTH_RATE_LIMITED",
     /// The server answered an unexpected HTTP status; `error` and `description` are its
     /// RFC 6749 `error` and `error_description`, when the body had them.
     Http {
@@ -82,31 +189,31 @@ pub enum Error {
         error: Option<String>,
         /// The server's description, control characters removed, at most 200 characters.
         description: Option<String>,
-    },
+    } => "ERR_AUTH_HTTP",
     /// The request did not reach the server or got no answer (offline, DNS, CORS, reset).
-    Network(String),
+    Network(String) => "ERR_AUTH_NETWORK",
     /// The server answered 2xx with a body that is not what the API defines.
-    InvalidResponse(String),
+    InvalidResponse(String) => "ERR_AUTH_INVALID_RESPONSE",
     /// `fetch` was asked to send a token to an origin it was not configured for.
-    UntrustedOrigin(String),
+    UntrustedOrigin(String) => "ERR_AUTH_UNTRUSTED_ORIGIN",
     /// The browser did not keep the session cookie (third-party cookies blocked, or the page
     /// and the API are on different sites without CORS credentials).
-    CookiesBlocked,
+    CookiesBlocked => "ERR_AUTH_COOKIES_BLOCKED",
     /// The object was disposed of (`dispose()`); make a new one.
-    Disposed,
+    Disposed => "ERR_AUTH_DISPOSED",
     /// The OAuth callback's `state` is not the one this tab sent (a forged or crossed callback).
-    StateMismatch,
+    StateMismatch => "ERR_OAUTH_STATE_MISMATCH",
     /// No OAuth flow is in progress in this tab (already handled, or never started here).
-    TransactionMissing,
+    TransactionMissing => "ERR_OAUTH_TRANSACTION_MISSING",
     /// The OAuth flow started more than 10 minutes ago.
-    TransactionExpired,
+    TransactionExpired => "ERR_OAUTH_TRANSACTION_EXPIRED",
     /// The authorization server sent the user back with an error (`access_denied`, ...).
     CallbackError {
         /// RFC 6749 `error`.
         error: String,
         /// `error_description`.
         description: Option<String>,
-    },
+    } => "ERR_OAUTH_CALLBACK_ERROR",
     /// The token endpoint refused a request with an OAuth error (`invalid_grant`, `invalid_client`, ...).
     OAuth {
         /// The HTTP status.
@@ -115,97 +222,14 @@ pub enum Error {
         error: String,
         /// `error_description`.
         description: Option<String>,
-    },
+    } => "ERR_OAUTH_TOKEN_ERROR",
     /// A response or document names another issuer than the one configured (mix-up attack).
-    IssuerMismatch(String),
+    IssuerMismatch(String) => "ERR_OAUTH_ISSUER_MISMATCH",
     /// A client secret in a browser page: confidential clients belong on servers and workers.
-    SecretInBrowser,
+    SecretInBrowser => "ERR_OAUTH_SECRET_IN_BROWSER",
     /// A value could not be handed to JavaScript; a bug in wasm-auth, never caused by input.
-    Internal(&'static str),
+    Internal(&'static str) => "ERR_INTERNAL",
 }
-
-impl Error {
-    /// Every code [`Error::code`] can return, for documentation and the TypeScript union.
-    pub const CODES: &'static [&'static str] = &[
-        "ERR_AUTH_CRYPTO_UNAVAILABLE",
-        "ERR_OAUTH_INVALID_CODE_VERIFIER",
-        "ERR_JWS_INVALID",
-        "ERR_JWT_INVALID",
-        "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
-        "ERR_JWT_EXPIRED",
-        "ERR_JWT_CLAIM_VALIDATION_FAILED",
-        "ERR_JOSE_ALG_NOT_ALLOWED",
-        "ERR_JOSE_NOT_SUPPORTED",
-        "ERR_JWK_INVALID",
-        "ERR_JWKS_INVALID",
-        "ERR_JWKS_NO_MATCHING_KEY",
-        "ERR_JWKS_TIMEOUT",
-        "ERR_JWKS_FETCH_FAILED",
-        "ERR_JWKS_TOO_LARGE",
-        "ERR_AUTH_NOT_AUTHENTICATED",
-        "ERR_AUTH_INVALID_API_KEY",
-        "ERR_AUTH_INSUFFICIENT_SCOPE",
-        "ERR_AUTH_INVALID_OPTIONS",
-        "ERR_AUTH_INVALID_CREDENTIALS",
-        "ERR_AUTH_SESSION_EXPIRED",
-        "ERR_AUTH_RATE_LIMITED",
-        "ERR_AUTH_HTTP",
-        "ERR_AUTH_NETWORK",
-        "ERR_AUTH_INVALID_RESPONSE",
-        "ERR_AUTH_UNTRUSTED_ORIGIN",
-        "ERR_AUTH_COOKIES_BLOCKED",
-        "ERR_AUTH_DISPOSED",
-        "ERR_OAUTH_STATE_MISMATCH",
-        "ERR_OAUTH_TRANSACTION_MISSING",
-        "ERR_OAUTH_TRANSACTION_EXPIRED",
-        "ERR_OAUTH_CALLBACK_ERROR",
-        "ERR_OAUTH_TOKEN_ERROR",
-        "ERR_OAUTH_ISSUER_MISMATCH",
-        "ERR_OAUTH_SECRET_IN_BROWSER",
-        "ERR_INTERNAL",
-    ];
-
-    /// The stable machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Error::CryptoUnavailable => "ERR_AUTH_CRYPTO_UNAVAILABLE",
-            Error::InvalidCodeVerifier { .. } => "ERR_OAUTH_INVALID_CODE_VERIFIER",
-            Error::JwsInvalid(_) => "ERR_JWS_INVALID",
-            Error::JwtInvalid(_) => "ERR_JWT_INVALID",
-            Error::SignatureVerificationFailed => "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
-            Error::JwtExpired { .. } => "ERR_JWT_EXPIRED",
-            Error::ClaimValidationFailed { .. } => "ERR_JWT_CLAIM_VALIDATION_FAILED",
-            Error::AlgNotAllowed(_) => "ERR_JOSE_ALG_NOT_ALLOWED",
-            Error::NotSupported(_) => "ERR_JOSE_NOT_SUPPORTED",
-            Error::JwkInvalid(_) => "ERR_JWK_INVALID",
-            Error::JwksInvalid(_) => "ERR_JWKS_INVALID",
-            Error::JwksNoMatchingKey => "ERR_JWKS_NO_MATCHING_KEY",
-            Error::JwksTimeout => "ERR_JWKS_TIMEOUT",
-            Error::JwksFetchFailed(_) => "ERR_JWKS_FETCH_FAILED",
-            Error::JwksTooLarge { .. } => "ERR_JWKS_TOO_LARGE",
-            Error::NotAuthenticated => "ERR_AUTH_NOT_AUTHENTICATED",
-            Error::InvalidApiKey => "ERR_AUTH_INVALID_API_KEY",
-            Error::InsufficientScope(_) => "ERR_AUTH_INSUFFICIENT_SCOPE",
-            Error::InvalidOptions(_) => "ERR_AUTH_INVALID_OPTIONS",
-            Error::InvalidCredentials => "ERR_AUTH_INVALID_CREDENTIALS",
-            Error::SessionExpired => "ERR_AUTH_SESSION_EXPIRED",
-            Error::RateLimited { .. } => "ERR_AUTH_RATE_LIMITED",
-            Error::Http { .. } => "ERR_AUTH_HTTP",
-            Error::Network(_) => "ERR_AUTH_NETWORK",
-            Error::InvalidResponse(_) => "ERR_AUTH_INVALID_RESPONSE",
-            Error::UntrustedOrigin(_) => "ERR_AUTH_UNTRUSTED_ORIGIN",
-            Error::CookiesBlocked => "ERR_AUTH_COOKIES_BLOCKED",
-            Error::Disposed => "ERR_AUTH_DISPOSED",
-            Error::StateMismatch => "ERR_OAUTH_STATE_MISMATCH",
-            Error::TransactionMissing => "ERR_OAUTH_TRANSACTION_MISSING",
-            Error::TransactionExpired => "ERR_OAUTH_TRANSACTION_EXPIRED",
-            Error::CallbackError { .. } => "ERR_OAUTH_CALLBACK_ERROR",
-            Error::OAuth { .. } => "ERR_OAUTH_TOKEN_ERROR",
-            Error::IssuerMismatch(_) => "ERR_OAUTH_ISSUER_MISMATCH",
-            Error::SecretInBrowser => "ERR_OAUTH_SECRET_IN_BROWSER",
-            Error::Internal(_) => "ERR_INTERNAL",
-        }
-    }
 }
 
 impl fmt::Display for Error {
@@ -305,11 +329,68 @@ mod tests {
             Error::SecretInBrowser,
             Error::Internal("x"),
         ];
+        // Every variant has a sample, in the table's order.
+        let kinds: Vec<_> = samples.iter().map(Error::kind).collect();
+        assert_eq!(kinds, ErrorKind::ALL);
         let codes: Vec<_> = samples.iter().map(Error::code).collect();
         assert_eq!(codes, Error::CODES);
         let mut unique = codes.clone();
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), codes.len());
+    }
+
+    #[test]
+    fn codes_are_stable_names_and_map_back_to_their_kind() {
+        for kind in ErrorKind::ALL {
+            let code = kind.code();
+            assert!(
+                code.starts_with("ERR_")
+                    && code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'),
+                "{code}"
+            );
+            assert_eq!(ErrorKind::from_code(code), Some(*kind));
+        }
+        assert_eq!(ErrorKind::from_code("ERR_NOT_A_CODE"), None);
+        assert_eq!(ErrorKind::from_code(""), None);
+    }
+
+    /// The codes of a `| "ERR_..."` union, in order.
+    fn union_members(declaration: &str) -> Vec<&str> {
+        let (_, union) = declaration.split_once("export type WasmAuthErrorCode =").expect("the union is declared");
+        let (union, _) = union.split_once(';').expect("the union ends with ;");
+        union.split('|').map(|member| member.trim().trim_matches('"')).filter(|m| !m.is_empty()).collect()
+    }
+
+    #[test]
+    fn the_typescript_union_lists_every_code_once() {
+        assert_eq!(union_members(ErrorKind::TYPESCRIPT_UNION), Error::CODES);
+        assert!(ErrorKind::TYPESCRIPT_UNION.contains("  | \"ERR_JWKS_TIMEOUT\"\n"));
+    }
+
+    #[test]
+    fn the_named_codes_pair_every_variant_with_its_code() {
+        let named = ErrorKind::named_codes();
+        let pairs: Vec<_> = named.split_whitespace().map(|pair| pair.split_once('=').expect("Variant=CODE")).collect();
+        let expected: Vec<_> = ErrorKind::ALL.iter().map(|kind| (format!("{kind:?}"), kind.code())).collect();
+        assert_eq!(pairs.iter().map(|(n, c)| ((*n).to_owned(), *c)).collect::<Vec<_>>(), expected);
+    }
+
+    /// shim.js names the codes it raises by variant (`CODE.Network`), from [`ErrorKind::named_codes`]:
+    /// each name must be a variant, and no code may be spelt there.
+    #[test]
+    fn shim_js_spells_no_code_and_names_only_existing_variants() {
+        let shim = include_str!("web/shim.js");
+        for quote in ['\'', '"', '`'] {
+            assert!(!shim.contains(&format!("{quote}ERR_")), "shim.js spells an error code: use CODE.<Variant>");
+        }
+        let names: Vec<String> = ErrorKind::ALL.iter().map(|kind| kind.name().to_owned()).collect();
+        let mut used = 0;
+        for (at, _) in shim.match_indices("CODE.") {
+            let name: String = shim[at + 5..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            assert!(names.contains(&name), "shim.js uses CODE.{name}, which is no Error variant");
+            used += 1;
+        }
+        assert!(used > 0, "shim.js raises no coded error: has the CODE table been renamed?");
     }
 }

@@ -15,7 +15,8 @@ mod error;
 pub mod jose;
 pub mod pkce;
 
-pub use error::Error;
+pub use error::bearer::BearerRefusal;
+pub use error::{Error, ErrorKind};
 
 /// This crate's version, which is also the npm package's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -7,7 +7,6 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::http;
 use super::options::{Options, required, trusted_origins};
-use super::to_js_error;
 use crate::Error;
 use crate::client::api_keys::{self, CreatedKey, KeyInfo, Placement};
 use crate::client::base_url::BaseUrl;
@@ -118,7 +117,7 @@ async fn revoke(manager: &JsValue, base: &BaseUrl, id: &str) -> Result<(), Failu
 fn promise(future: impl std::future::Future<Output = Result<JsValue, Failure>> + 'static) -> Promise {
     future_to_promise(async move {
         future.await.map_err(|failure| match failure {
-            Failure::Core(error) => to_js_error(&error),
+            Failure::Core(error) => error.into(),
             Failure::Js(value) => value,
         })
     })
@@ -144,7 +143,7 @@ impl ApiKeys {
             };
             Ok(ApiKeys { manager, base })
         };
-        read().map_err(|e| to_js_error(&e))
+        Ok(read()?)
     }
 
     /// Creates a key (`POST {baseUrl}/api-keys`). The answer holds the key: show it once, store
@@ -229,7 +228,7 @@ impl ApiKeyAuth {
                 placement: Placement::parse(placement?.as_deref())?,
             })
         };
-        read().map_err(|e| to_js_error(&e))
+        Ok(read()?)
     }
 
     /// `fetch(input, init)` with the key: `X-API-Key` by default, `?api_key=` with placement

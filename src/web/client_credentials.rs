@@ -10,7 +10,6 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::http::{self, now};
 use super::options::{Options, required};
-use super::to_js_error;
 use crate::Error;
 use crate::client::oauth::{self, ClientAuth};
 use crate::client::options::Expected;
@@ -121,7 +120,7 @@ impl ClientCredentials {
                 in_flight: RefCell::new(None),
             })
         };
-        Ok(ClientCredentials { inner: Rc::new(read().map_err(|e| to_js_error(&e))?) })
+        Ok(ClientCredentials { inner: Rc::new(read()?) })
     }
 
     /// An access token: the cached one until it is near expiry, else a new one (one request
@@ -144,7 +143,7 @@ impl ClientCredentials {
                 Ok(token) => Ok(JsValue::from_str(token.expose())),
                 Err(error) => match inner.cached_token(true) {
                     Some(still_valid) => Ok(JsValue::from_str(still_valid.expose())),
-                    None => Err(to_js_error(&error)),
+                    None => Err(error.into()),
                 },
             }
         });

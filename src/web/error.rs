@@ -2,50 +2,21 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::Error;
+use crate::{Error, ErrorKind};
 
-// The union must list exactly `Error::CODES`; tests/e2e checks the shipped .d.ts against it.
+#[wasm_bindgen(module = "/src/web/shim.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = installErrors)]
+    fn install_errors(named_codes: &str, bearer_refusal: &JsValue);
+}
+
+// `WasmAuthErrorCode`, generated from the one error table (src/error.rs), so no code is written
+// here; src/error.rs's tests check the union, tests/e2e/node.test.mjs the shipped .d.ts.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_ERROR_CODES: &str = ErrorKind::TYPESCRIPT_UNION;
+
 #[wasm_bindgen(typescript_custom_section)]
 const TS_ERRORS: &str = r#"
-/** Every stable `.code` a wasm-auth error can carry. */
-export type WasmAuthErrorCode =
-  | "ERR_AUTH_CRYPTO_UNAVAILABLE"
-  | "ERR_OAUTH_INVALID_CODE_VERIFIER"
-  | "ERR_JWS_INVALID"
-  | "ERR_JWT_INVALID"
-  | "ERR_JWS_SIGNATURE_VERIFICATION_FAILED"
-  | "ERR_JWT_EXPIRED"
-  | "ERR_JWT_CLAIM_VALIDATION_FAILED"
-  | "ERR_JOSE_ALG_NOT_ALLOWED"
-  | "ERR_JOSE_NOT_SUPPORTED"
-  | "ERR_JWK_INVALID"
-  | "ERR_JWKS_INVALID"
-  | "ERR_JWKS_NO_MATCHING_KEY"
-  | "ERR_JWKS_TIMEOUT"
-  | "ERR_JWKS_FETCH_FAILED"
-  | "ERR_JWKS_TOO_LARGE"
-  | "ERR_AUTH_NOT_AUTHENTICATED"
-  | "ERR_AUTH_INVALID_API_KEY"
-  | "ERR_AUTH_INSUFFICIENT_SCOPE"
-  | "ERR_AUTH_INVALID_OPTIONS"
-  | "ERR_AUTH_INVALID_CREDENTIALS"
-  | "ERR_AUTH_SESSION_EXPIRED"
-  | "ERR_AUTH_RATE_LIMITED"
-  | "ERR_AUTH_HTTP"
-  | "ERR_AUTH_NETWORK"
-  | "ERR_AUTH_INVALID_RESPONSE"
-  | "ERR_AUTH_UNTRUSTED_ORIGIN"
-  | "ERR_AUTH_COOKIES_BLOCKED"
-  | "ERR_AUTH_DISPOSED"
-  | "ERR_OAUTH_STATE_MISMATCH"
-  | "ERR_OAUTH_TRANSACTION_MISSING"
-  | "ERR_OAUTH_TRANSACTION_EXPIRED"
-  | "ERR_OAUTH_CALLBACK_ERROR"
-  | "ERR_OAUTH_TOKEN_ERROR"
-  | "ERR_OAUTH_ISSUER_MISMATCH"
-  | "ERR_OAUTH_SECRET_IN_BROWSER"
-  | "ERR_INTERNAL";
-
 /** What every function of wasm-auth throws (or rejects with): an `Error` with a stable `code`. */
 export interface WasmAuthError extends Error {
   readonly name: "WasmAuthError";
@@ -67,53 +38,103 @@ export interface WasmAuthError extends Error {
 }
 "#;
 
-/// The JS value to throw for `err`: an `Error` named `WasmAuthError` with `.code` set, and
-/// `.claim` / `.reason` for claim errors.
-pub fn to_js_error(err: &Error) -> JsValue {
-    let js = js_sys::Error::new(&err.to_string());
-    js.set_name("WasmAuthError");
-    // Setting a property on a fresh plain Error cannot fail; if it ever did, the error still
-    // carries its message, which is better than replacing it with another one.
-    let set = |key: &str, value: &str| {
-        let _ = js_sys::Reflect::set(&js, &JsValue::from_str(key), &JsValue::from_str(value));
-    };
-    set("code", err.code());
-    match err {
-        Error::ClaimValidationFailed { claim, reason, .. } => {
-            set("claim", claim);
-            set("reason", reason);
-        }
-        Error::JwtExpired { claim } => {
-            set("claim", claim);
-            set("reason", "check_failed");
-        }
-        Error::InsufficientScope(scope) => set("scope", scope),
-        Error::Http { status, error, description } => {
-            let _ = js_sys::Reflect::set(&js, &JsValue::from_str("status"), &JsValue::from(*status));
-            if let Some(error) = error {
-                set("error", error);
-            }
-            if let Some(description) = description {
-                set("description", description);
-            }
-        }
-        Error::OAuth { status, error, description } => {
-            let _ = js_sys::Reflect::set(&js, &JsValue::from_str("status"), &JsValue::from(*status));
-            set("error", error);
-            if let Some(description) = description {
-                set("description", description);
-            }
-        }
-        Error::CallbackError { error, description } => {
-            set("error", error);
-            if let Some(description) = description {
-                set("description", description);
-            }
-        }
-        Error::RateLimited { retry_after: Some(seconds) } => {
-            let _ = js_sys::Reflect::set(&js, &JsValue::from_str("retryAfter"), &JsValue::from(*seconds as f64));
-        }
-        _ => {}
+/// Hands shim.js, once when the module is instantiated, what it needs of the error table: the
+/// codes it raises, by variant name, and verifyRequest's RFC 6750 decision. (The wasm-bindgen
+/// test runner does not run start functions; nothing of the wasm tests reaches those paths.)
+#[wasm_bindgen(start)]
+fn start() {
+    let refusal = Closure::<dyn Fn(JsValue, String) -> JsValue>::new(bearer_refusal);
+    install_errors(&ErrorKind::named_codes(), &refusal.into_js_value());
+}
+
+/// verifyRequest's answer to a request refused with `error` (a thrown WasmAuthError), for shim.js's
+/// `respond`: `[status, WWW-Authenticate, Retry-After, error, error_description]`, `undefined`
+/// meaning "throw it". The decision is the core's ([`crate::BearerRefusal`]); the error is read
+/// by its `.code`, and its message and scope only copied.
+fn bearer_refusal(error: JsValue, realm: String) -> JsValue {
+    let text = |key: &str| js_sys::Reflect::get(&error, &JsValue::from_str(key)).ok().and_then(|v| v.as_string());
+    if text("name").as_deref() != Some("WasmAuthError") {
+        return JsValue::UNDEFINED;
     }
-    js.into()
+    let Some(refusal) = text("code").as_deref().and_then(ErrorKind::from_code).and_then(ErrorKind::bearer_refusal)
+    else {
+        return JsValue::UNDEFINED;
+    };
+    let message = text("message").unwrap_or_default();
+    let optional = |value: Option<&str>| value.map_or(JsValue::UNDEFINED, JsValue::from_str);
+    let challenge = refusal.www_authenticate(&realm, &message, &text("scope").unwrap_or_default());
+    let answer = js_sys::Array::of4(
+        &JsValue::from(refusal.status),
+        &optional(challenge.as_deref()),
+        &optional(refusal.retry_after),
+        &JsValue::from_str(refusal.error),
+    );
+    answer.push(&JsValue::from_str(refusal.description.unwrap_or(&message)));
+    answer.into()
+}
+
+/// The JS value to throw for `err` (see `From<&Error> for JsValue`); kept for the files not yet
+/// converted to `?` / `.into()`.
+pub fn to_js_error(err: &Error) -> JsValue {
+    err.into()
+}
+
+/// An `Error` named `WasmAuthError` with `.code` set, and the details some codes carry
+/// (`.claim` / `.reason`, `.scope`, `.status` / `.error` / `.description`, `.retryAfter`), as
+/// gloo turns its errors into `JsValue`s: so `?` and `.into()` throw core errors.
+impl From<&Error> for JsValue {
+    fn from(err: &Error) -> JsValue {
+        let js = js_sys::Error::new(&err.to_string());
+        js.set_name("WasmAuthError");
+        // Setting a property on a fresh plain Error cannot fail; if it ever did, the error still
+        // carries its message, which is better than replacing it with another one.
+        let set = |key: &str, value: &str| {
+            let _ = js_sys::Reflect::set(&js, &JsValue::from_str(key), &JsValue::from_str(value));
+        };
+        set("code", err.code());
+        match err {
+            Error::ClaimValidationFailed { claim, reason, .. } => {
+                set("claim", claim);
+                set("reason", reason);
+            }
+            Error::JwtExpired { claim } => {
+                set("claim", claim);
+                set("reason", "check_failed");
+            }
+            Error::InsufficientScope(scope) => set("scope", scope),
+            Error::Http { status, error, description } => {
+                let _ = js_sys::Reflect::set(&js, &JsValue::from_str("status"), &JsValue::from(*status));
+                if let Some(error) = error {
+                    set("error", error);
+                }
+                if let Some(description) = description {
+                    set("description", description);
+                }
+            }
+            Error::OAuth { status, error, description } => {
+                let _ = js_sys::Reflect::set(&js, &JsValue::from_str("status"), &JsValue::from(*status));
+                set("error", error);
+                if let Some(description) = description {
+                    set("description", description);
+                }
+            }
+            Error::CallbackError { error, description } => {
+                set("error", error);
+                if let Some(description) = description {
+                    set("description", description);
+                }
+            }
+            Error::RateLimited { retry_after: Some(seconds) } => {
+                let _ = js_sys::Reflect::set(&js, &JsValue::from_str("retryAfter"), &JsValue::from(*seconds as f64));
+            }
+            _ => {}
+        }
+        js.into()
+    }
+}
+
+impl From<Error> for JsValue {
+    fn from(err: Error) -> JsValue {
+        JsValue::from(&err)
+    }
 }

@@ -6,12 +6,12 @@ use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::Error;
 use crate::client::Stamp;
 #[cfg(feature = "browser-client")]
 use crate::client::answer::{Answer, Purpose};
 #[cfg(feature = "browser-client")]
 use crate::client::base_url::BaseUrl;
+use crate::{Error, ErrorKind};
 
 #[wasm_bindgen(module = "/src/web/shim.js")]
 extern "C" {
@@ -83,7 +83,7 @@ pub fn request_for(
         }
         let message =
             js_sys::Reflect::get(&error, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
-        super::to_js_error(&Error::InvalidOptions(format!("the request could not be built: {message}")))
+        Error::InvalidOptions(format!("the request could not be built: {message}")).into()
     })
 }
 
@@ -118,26 +118,19 @@ impl Reply {
     }
 }
 
-/// A JS rejection as a core error: coded errors of ours keep their code (network failures),
-/// anything else is a network failure with the platform's message.
-pub fn from_js(value: JsValue) -> Error {
-    let get = |key: &str| js_sys::Reflect::get(&value, &JsValue::from_str(key)).ok().and_then(|v| v.as_string());
-    let message = get("message").unwrap_or_else(|| "unknown failure".to_owned());
-    match get("code").as_deref() {
-        Some("ERR_AUTH_UNTRUSTED_ORIGIN") => Error::UntrustedOrigin(message),
-        Some("ERR_AUTH_HTTP") => {
-            let status =
-                js_sys::Reflect::get(&value, &JsValue::from_str("status")).ok().and_then(|s| s.as_f64()).unwrap_or(0.0)
-                    as u16;
-            Error::Http { status, error: None, description: Some(message) }
+/// What shim.js's `send` rejects with, as a core error: a failure record whose `code` says which
+/// error and whose `reason` (and `status`) are its details, made into the same Error it names.
+/// Anything else (not expected) is a network failure with the platform's message.
+fn failure(value: JsValue) -> Error {
+    let field = |key: &str| js_sys::Reflect::get(&value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    let reason = field("reason").as_string();
+    match field("code").as_string().as_deref().and_then(ErrorKind::from_code) {
+        Some(ErrorKind::Http) => {
+            Error::Http { status: field("status").as_f64().unwrap_or(0.0) as u16, error: None, description: reason }
         }
-        Some("ERR_AUTH_INVALID_RESPONSE") => {
-            Error::InvalidResponse(message.trim_start_matches("the server's answer is not valid: ").to_owned())
-        }
-        Some("ERR_AUTH_NETWORK") | None => {
-            Error::Network(message.trim_start_matches("the server could not be reached: ").to_owned())
-        }
-        Some(_) => Error::Network(message),
+        Some(ErrorKind::InvalidResponse) => Error::InvalidResponse(reason.unwrap_or_default()),
+        Some(ErrorKind::Network) => Error::Network(reason.unwrap_or_default()),
+        _ => Error::Network(field("message").as_string().unwrap_or_else(|| "unknown failure".to_owned())),
     }
 }
 
@@ -188,5 +181,5 @@ pub async fn request_limited(
     for (name, value) in headers {
         list.push(&js_sys::Array::of2(&JsValue::from_str(name), &JsValue::from_str(value)));
     }
-    Ok(reply(&JsFuture::from(send(method, url, &list, body, with_cookies, max_bytes)).await.map_err(from_js)?))
+    Ok(reply(&JsFuture::from(send(method, url, &list, body, with_cookies, max_bytes)).await.map_err(failure)?))
 }

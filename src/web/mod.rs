@@ -1,7 +1,8 @@
 //! The JavaScript bindings: the only `#[wasm_bindgen]` code of the crate.
 //!
 //! Each export converts its arguments, calls the core, and turns an [`Error`](crate::Error)
-//! into a thrown JS `Error` carrying the stable `.code` (see [`error`]).
+//! into a thrown JS `Error` carrying the stable `.code` with `?` or `.into()` (`impl
+//! From<Error> for JsValue`, see [`error`]).
 
 #[cfg(feature = "browser-client")]
 mod api_keys;

@@ -3,7 +3,6 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::to_js_error;
 use crate::Error;
 use crate::pkce::{CodeVerifier, METHOD_S256};
 
@@ -31,15 +30,14 @@ struct PkcePairJs<'a> {
 /// Throws `ERR_AUTH_CRYPTO_UNAVAILABLE` where the platform has no secure random source.
 #[wasm_bindgen(js_name = createPkce, unchecked_return_type = "PkcePair")]
 pub fn create_pkce() -> Result<JsValue, JsValue> {
-    let verifier = CodeVerifier::generate().map_err(|e| to_js_error(&e))?;
+    let verifier = CodeVerifier::generate()?;
     let challenge = verifier.challenge();
     let pair = PkcePairJs {
         code_verifier: verifier.secret(),
         code_challenge: challenge.as_str(),
         code_challenge_method: METHOD_S256,
     };
-    serde_wasm_bindgen::to_value(&pair)
-        .map_err(|_| to_js_error(&Error::Internal("could not build the PKCE result object")))
+    serde_wasm_bindgen::to_value(&pair).map_err(|_| Error::Internal("could not build the PKCE result object").into())
 }
 
 /// The S256 `code_challenge` of an existing verifier.
@@ -47,6 +45,6 @@ pub fn create_pkce() -> Result<JsValue, JsValue> {
 /// Throws `ERR_OAUTH_INVALID_CODE_VERIFIER` when the verifier breaks RFC 7636 section 4.1.
 #[wasm_bindgen(js_name = pkceChallenge)]
 pub fn pkce_challenge(#[wasm_bindgen(js_name = "codeVerifier")] code_verifier: &str) -> Result<String, JsValue> {
-    let verifier = CodeVerifier::parse(code_verifier).map_err(|e| to_js_error(&e))?;
+    let verifier = CodeVerifier::parse(code_verifier)?;
     Ok(verifier.challenge().as_str().to_owned())
 }

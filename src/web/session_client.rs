@@ -7,7 +7,6 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::http;
 use super::options::{Options, required, trusted_origins};
-use super::to_js_error;
 use crate::Error;
 use crate::client::Purpose;
 use crate::client::base_url::BaseUrl;
@@ -64,7 +63,7 @@ impl SessionClient {
             let base = required("baseUrl", base)?;
             Ok(SessionClient { trusted: trusted_origins(&base, allowed?)?, base })
         };
-        read().map_err(|e| to_js_error(&e))
+        Ok(read()?)
     }
 
     /// Logs in (`POST {baseUrl}/session/login`), then checks with `GET {baseUrl}/session` that
@@ -100,7 +99,7 @@ impl SessionClient {
                     _ => Err(check.error(Purpose::Other)),
                 }
             };
-            run.await.map_err(|e| to_js_error(&e))
+            Ok(run.await?)
         })
     }
 
@@ -109,11 +108,11 @@ impl SessionClient {
     pub fn current(&self) -> Promise {
         let url = self.base.endpoint("/session");
         future_to_promise(async move {
-            let reply = http::request("GET", &url, &[], None, true).await.map_err(|e| to_js_error(&e))?;
+            let reply = http::request("GET", &url, &[], None, true).await?;
             match reply.status {
-                200..=299 => json(&reply.body).map_err(|e| to_js_error(&e)),
+                200..=299 => Ok(json(&reply.body)?),
                 401 => Ok(JsValue::NULL),
-                _ => Err(to_js_error(&reply.error(Purpose::Other))),
+                _ => Err(reply.error(Purpose::Other).into()),
             }
         })
     }
@@ -123,8 +122,8 @@ impl SessionClient {
     pub fn logout(&self) -> Promise {
         let url = self.base.endpoint("/session/logout");
         future_to_promise(async move {
-            let reply = http::request("POST", &url, &[], None, true).await.map_err(|e| to_js_error(&e))?;
-            if reply.ok() { Ok(JsValue::UNDEFINED) } else { Err(to_js_error(&reply.error(Purpose::Other))) }
+            let reply = http::request("POST", &url, &[], None, true).await?;
+            if reply.ok() { Ok(JsValue::UNDEFINED) } else { Err(reply.error(Purpose::Other).into()) }
         })
     }
 

@@ -5,6 +5,21 @@
 
 // ---- shared ----
 
+// Error codes are never spelt here. The one table of them is src/error.rs (`error_table!`);
+// at start-up (web/error.rs, `#[wasm_bindgen(start)]`) Rust hands this module the codes, named
+// by their Error variant, and the function that decides verifyRequest's answer to a refused
+// request. So a failure raised here reads `coded(CODE.JwksTimeout, ...)`, and a native test
+// (src/error.rs) checks that every name read from CODE here is a variant of the table.
+const CODE = {};
+let bearerRefusal;
+export function installErrors(namedCodes, refusal) {
+  for (const pair of namedCodes.trim().split(' ')) {
+    const [variant, code] = pair.split('=');
+    CODE[variant] = code;
+  }
+  bearerRefusal = refusal;
+}
+
 /** An Error with the stable `.code` every wasm-auth failure carries. */
 function coded(code, message) {
   const error = new Error(message);
@@ -21,14 +36,23 @@ export function onWorkers() {
 
 // ---- HTTP for the browser client (http.rs) ----
 
+// What send() rejects with: not an Error for users but the parts of one for Rust (http.rs),
+// which makes the Error of `code` with `reason` as its detail, so no message is parsed there.
+class Failure {
+  constructor(code, reason, status) {
+    this.code = code;
+    this.reason = reason;
+    this.status = status;
+  }
+}
 function answerTooLarge(maxBytes) {
-  return coded('ERR_AUTH_INVALID_RESPONSE', `the server's answer is not valid: it is larger than ${maxBytes} bytes`);
+  return new Failure(CODE.InvalidResponse, `it is larger than ${maxBytes} bytes`);
 }
 // One request whose whole answer is read: { status, body, retryAfter }. A failure to reach
 // the server (or to read its answer) is ERR_AUTH_NETWORK, with the platform's reason only. The
 // answer is read through readCapped (the JWKS fetch's reader): past maxBytes (decompressed) the
 // stream is cancelled and the answer refused with ERR_AUTH_INVALID_RESPONSE, so a huge or
-// gzip-bomb answer costs at most maxBytes.
+// gzip-bomb answer costs at most maxBytes. Rejects with a Failure.
 export async function send(method, url, headers, body, withCookies, maxBytes) {
   let response;
   let bytes;
@@ -46,16 +70,14 @@ export async function send(method, url, headers, body, withCookies, maxBytes) {
     });
     bytes = await readCapped(response, maxBytes, (r) => { reader = r; }, answerTooLarge);
   } catch (e) {
-    if (e && e.code === 'ERR_AUTH_INVALID_RESPONSE') {
+    if (e instanceof Failure) {
       (reader ?? response.body)?.cancel().catch(() => {});
       throw e;
     }
-    throw coded('ERR_AUTH_NETWORK', `the server could not be reached: ${(e && e.message) || e}`);
+    throw new Failure(CODE.Network, `${(e && e.message) || e}`);
   }
   if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
-    const error = coded('ERR_AUTH_HTTP', 'the server answered with a redirect, which wasm-auth does not follow with credentials');
-    error.status = response.status || 302;
-    throw error;
+    throw new Failure(CODE.Http, 'the server answered with a redirect, which wasm-auth does not follow with credentials', response.status || 302);
   }
   return { status: response.status, body: bytes, retryAfter: response.headers.get('retry-after') ?? undefined };
 }
@@ -68,7 +90,7 @@ export async function sendThrough(client, method, url, body) {
   try {
     bytes = new Uint8Array(await response.arrayBuffer());
   } catch (e) {
-    throw coded('ERR_AUTH_NETWORK', `the server could not be reached: ${(e && e.message) || e}`);
+    throw coded(CODE.Network, `the server could not be reached: ${(e && e.message) || e}`);
   }
   return { status: response.status, body: bytes, retryAfter: response.headers.get('retry-after') ?? undefined };
 }
@@ -79,7 +101,7 @@ export function prepare(input, init, base, trusted) {
   const request = new Request(target, init);
   const origin = new URL(request.url).origin;
   if (!trusted.includes(origin)) {
-    throw coded('ERR_AUTH_UNTRUSTED_ORIGIN', `no credential is sent to ${origin}: add it to allowedOrigins to trust it`);
+    throw coded(CODE.UntrustedOrigin, `no credential is sent to ${origin}: add it to allowedOrigins to trust it`);
   }
   return request;
 }
@@ -103,7 +125,7 @@ async function sendCredentialed(request, trusted, decorate) {
       response = await fetch(await decorate(new Request(current.clone(), { redirect: 'manual' })));
     } catch (e) {
       if (e && e.name === 'AbortError') throw e;
-      throw coded('ERR_AUTH_NETWORK', `the server could not be reached: ${(e && e.message) || e}`);
+      throw coded(CODE.Network, `the server could not be reached: ${(e && e.message) || e}`);
     }
     const hidden = response.type === 'opaqueredirect';
     if (request.redirect === 'manual' || (!hidden && !REDIRECT_STATUSES.includes(response.status))) return response;
@@ -133,7 +155,7 @@ async function sendCredentialed(request, trusted, decorate) {
   }
 }
 function redirectRefused(status, why) {
-  const error = coded('ERR_AUTH_HTTP', `the server answered with a redirect that wasm-auth does not follow: ${why}`);
+  const error = coded(CODE.Http, `the server answered with a redirect that wasm-auth does not follow: ${why}`);
   error.status = status;
   return error;
 }
@@ -258,7 +280,7 @@ function importKey(cache, slot, jwk, importAlg) {
   if (key === undefined) {
     key = crypto.subtle.importKey('jwk', jwk, importAlg, false, ['verify']).then(
       (imported) => { cache.set(slot, imported); return imported; },
-      (e) => { throw coded('ERR_JWK_INVALID', `the key could not be imported: ${e && e.message}`); });
+      (e) => { throw coded(CODE.JwkInvalid, `the key could not be imported: ${e && e.message}`); });
     cache.set(slot, key);
   }
   return key;
@@ -291,7 +313,7 @@ function nodeVerifier(jwk, digest, keyMembers) {
   try {
     key = nodeCrypto.createPublicKey({ key: jwk, format: 'jwk' });
   } catch (e) {
-    throw coded('ERR_JWK_INVALID', `the key could not be imported: ${e && e.message}`);
+    throw coded(CODE.JwkInvalid, `the key could not be imported: ${e && e.message}`);
   }
   if (keyMembers === null) return [digest, key];
   const options = { ...keyMembers, key };
@@ -357,19 +379,19 @@ export function startVerify(cache, candidates, memory, signatureAt, signatureLen
 }
 export function gate(pending, result, claimError) {
   return pending.then((ok) => {
-    if (ok !== true) throw coded('ERR_JWS_SIGNATURE_VERIFICATION_FAILED', 'signature verification failed');
+    if (ok !== true) throw coded(CODE.SignatureVerificationFailed, 'signature verification failed');
     if (claimError !== undefined) throw claimError;
     return result;
   }, (e) => {
     if (e && e.name === 'WasmAuthError') throw e;
-    throw coded('ERR_JOSE_NOT_SUPPORTED', `this runtime cannot verify the signature: ${e && e.message}`);
+    throw coded(CODE.NotSupported, `this runtime cannot verify the signature: ${e && e.message}`);
   });
 }
 // The media types a JWK Set may be served as (RFC 7517 section 8.5.1, and plain JSON); a
 // parameter such as charset may follow.
 const JWKS_TYPES = ['application/json', 'application/jwk-set+json'];
 function tooLarge(maxBytes) {
-  return coded('ERR_JWKS_TOO_LARGE', `the JWKS URI answered more than ${maxBytes} bytes (jwksMaxBytes)`);
+  return coded(CODE.JwksTooLarge, `the JWKS URI answered more than ${maxBytes} bytes (jwksMaxBytes)`);
 }
 // The body, read chunk by chunk (a ReadableStream reader: Node, workerd and browsers) and cut
 // off as soon as it passes maxBytes, so a huge answer costs at most maxBytes of memory. The
@@ -411,19 +433,19 @@ function fetchJwks(uri, timeoutMs, maxBytes) {
   }, timeoutMs);
   return fetch(uri, { headers: { accept: JWKS_TYPES.join(', ') }, redirect: 'manual', signal: controller.signal })
     .then(async (response) => {
-      if (response.status !== 200) throw coded('ERR_JWKS_INVALID', `the JWKS URI answered HTTP ${response.status}, not 200`);
+      if (response.status !== 200) throw coded(CODE.JwksInvalid, `the JWKS URI answered HTTP ${response.status}, not 200`);
       const type = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
       if (!JWKS_TYPES.includes(type)) {
-        throw coded('ERR_JWKS_INVALID', `the JWKS URI answered ${type === '' ? 'no Content-Type' : `Content-Type ${type}`}, not ${JWKS_TYPES.join(' or ')}`);
+        throw coded(CODE.JwksInvalid, `the JWKS URI answered ${type === '' ? 'no Content-Type' : `Content-Type ${type}`}, not ${JWKS_TYPES.join(' or ')}`);
       }
       const body = await readCapped(response, maxBytes, (r) => { reader = r; });
       if (timedOut) throw new Error('timed out');
       return body;
     })
     .catch((e) => {
-      if (timedOut) throw coded('ERR_JWKS_TIMEOUT', `the JWKS URI did not answer within ${timeoutMs} ms`);
+      if (timedOut) throw coded(CODE.JwksTimeout, `the JWKS URI did not answer within ${timeoutMs} ms`);
       if (e && e.name === 'WasmAuthError') throw e;
-      throw coded('ERR_JWKS_FETCH_FAILED', `the JWKS could not be fetched: ${e && e.message}`);
+      throw coded(CODE.JwksFetchFailed, `the JWKS could not be fetched: ${e && e.message}`);
     })
     .finally(() => {
       clearTimeout(timer);
@@ -443,39 +465,26 @@ export function sharedFetch(holder, uri, timeoutMs, maxBytes) {
 }
 export function requestHeader(request, name) {
   if (request === null || typeof request !== 'object' || typeof request.headers?.get !== 'function') {
-    throw coded('ERR_AUTH_INVALID_OPTIONS', 'verifyRequest needs a Request (an object with headers.get)');
+    throw coded(CODE.InvalidOptions, 'verifyRequest needs a Request (an object with headers.get)');
   }
   return request.headers.get(name) ?? undefined;
 }
-// RFC 6750 answers for a failed verification: 401 with a Bearer challenge, 403 for a missing
-// scope, 503 (retry) when the keys could not be fetched, so clients do not log users out.
+// RFC 6750 answers for a failed verification: which status, challenge and body a refusal gets
+// is decided in Rust (src/error/bearer.rs, through the function installErrors received):
+// [status, WWW-Authenticate or undefined, Retry-After or undefined, error, error_description],
+// or undefined for an error that is thrown rather than answered. Only the Response is built here.
 export function respond(pending, realm, via) {
-  // RFC 6750 3: quoted values are %x20-21 / %x23-5B / %x5D-7E; anything else (quotes,
-  // backslashes, controls, non-ASCII from a hostile token) becomes '?', so Response never throws.
-  const quoted = (text) => String(text).replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
   return pending.then(
     (result) => ({ ok: true, via, payload: result.payload, protectedHeader: result.protectedHeader }),
     (error) => {
-      if (!error || error.name !== 'WasmAuthError' || error.code === 'ERR_AUTH_INVALID_OPTIONS' || error.code === 'ERR_INTERNAL') throw error;
+      const answer = bearerRefusal(error, String(realm));
+      if (answer === undefined) throw error;
+      const [status, challenge, retryAfter, code, description] = answer;
       const headers = { 'content-type': 'application/json', 'cache-control': 'no-store' };
-      let status = 401;
-      let body;
-      if (error.code === 'ERR_AUTH_NOT_AUTHENTICATED') {
-        headers['www-authenticate'] = `Bearer realm="${quoted(realm)}"`;
-        body = { error: 'unauthorized', error_description: error.message };
-      } else if (error.code === 'ERR_AUTH_INSUFFICIENT_SCOPE') {
-        status = 403;
-        headers['www-authenticate'] = `Bearer realm="${quoted(realm)}", error="insufficient_scope", scope="${quoted(error.scope)}"`;
-        body = { error: 'insufficient_scope', error_description: error.message };
-      } else if (['ERR_JWKS_TIMEOUT', 'ERR_JWKS_FETCH_FAILED', 'ERR_JWKS_INVALID', 'ERR_JWKS_TOO_LARGE'].includes(error.code)) {
-        status = 503;
-        headers['retry-after'] = '5';
-        body = { error: 'temporarily_unavailable', error_description: 'the signing keys could not be obtained' };
-      } else {
-        headers['www-authenticate'] = `Bearer realm="${quoted(realm)}", error="invalid_token", error_description="${quoted(error.message)}"`;
-        body = { error: 'invalid_token', error_description: error.message };
-      }
-      return { ok: false, error, response: new Response(JSON.stringify(body), { status, headers }) };
+      if (challenge !== undefined) headers['www-authenticate'] = challenge;
+      if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
+      const body = JSON.stringify({ error: code, error_description: description });
+      return { ok: false, error, response: new Response(body, { status, headers }) };
     });
 }
 export function hasSubtle() {
