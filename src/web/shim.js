@@ -273,7 +273,7 @@ export function callMethod(target, name, arg) {
   return target[name](arg);
 }
 
-// ---- JWT verification (verifier.rs) ----
+// ---- JWT verification (web/verifier/) ----
 
 function importKey(cache, slot, jwk, importAlg) {
   let key = cache.get(slot);
@@ -419,7 +419,7 @@ async function readCapped(response, maxBytes, onReader, tooBig = tooLarge) {
   }
   return body;
 }
-// The body's bytes of a 200 JSON answer (verifier.rs parses them); the timeout counts until
+// The body's bytes of a 200 JSON answer (web/verifier/ parses them); the timeout counts until
 // the last byte, and whatever ends the fetch early aborts it, so no stream is left open.
 function fetchJwks(uri, timeoutMs, maxBytes) {
   const controller = new AbortController();
