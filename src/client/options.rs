@@ -8,6 +8,7 @@
 //! mean "absent" in one class and "wrong" in another.
 
 use crate::Error;
+use crate::client::base_url::BaseUrl;
 use crate::jose::options as checks;
 
 /// What an option must be. `describe` is the second half of "`name` must be ...".
@@ -25,6 +26,8 @@ pub enum Expected {
     Strings,
     /// An absolute http: or https: URL.
     Url,
+    /// An absolute http: or https: URL that may have a query (a redirect URI).
+    UrlWithQuery,
     /// An array of http: or https: origins.
     Origins,
     /// One of a closed set of strings.
@@ -43,6 +46,10 @@ pub enum Expected {
     Function,
     /// A plain object.
     Object,
+    /// An object whose values are strings (extra URL parameters).
+    StringRecord,
+    /// Anything `JSON.stringify` can write.
+    Json,
     /// An object with the methods of the named class.
     Instance(&'static str),
 }
@@ -56,7 +63,7 @@ impl Expected {
             Expected::VisibleAscii => "a non-empty string of visible ASCII".into(),
             Expected::StringOrStrings => "a string or an array of strings".into(),
             Expected::Strings => "an array of strings".into(),
-            Expected::Url => "an http: or https: URL".into(),
+            Expected::Url | Expected::UrlWithQuery => "an http: or https: URL".into(),
             Expected::Origins => "an array of http: or https: origins".into(),
             Expected::OneOf(values) => {
                 let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
@@ -71,6 +78,8 @@ impl Expected {
             Expected::Jwk => "a JWK object".into(),
             Expected::Function => "a function".into(),
             Expected::Object => "an object".into(),
+            Expected::StringRecord => "an object of strings".into(),
+            Expected::Json => "JSON data".into(),
             Expected::Instance(class) => format!("a {class}"),
         }
     }
@@ -89,6 +98,19 @@ pub fn wrong_entry(name: &str, index: usize, expected: Expected, text: Option<&s
     let pem = expected == Expected::Jwk && text.is_some_and(|t| t.trim_start().starts_with("-----BEGIN"));
     let hint = if pem { "; a PEM goes in publicKey" } else { "" };
     Error::InvalidOptions(format!("{name}[{index}] must be {}{hint}", expected.describe()))
+}
+
+/// Member `key` of the object option `name` is not `expected` (`was_null`: it was `null`).
+pub fn wrong_member(name: &str, key: &str, expected: Expected, was_null: bool) -> Error {
+    let null = if was_null { " (null is not one)" } else { "" };
+    Error::InvalidOptions(format!("{name}.{key} must be {}{null}", expected.describe()))
+}
+
+/// Whether `url` is an absolute http: or https: URL with a host, a query allowed (RFC 6749
+/// 3.1.2: a redirect URI may have one) but no fragment, user, password or spaces.
+pub fn is_url_with_query(url: &str) -> bool {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    BaseUrl::parse(base).is_ok() && !query.contains('#') && !query.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// A required option that was not given.
@@ -258,6 +280,42 @@ mod tests {
         assert_eq!(
             message::<()>(Err(wrong_entry("scopes", 0, Expected::NonEmptyString, Some(pem)))),
             "scopes[0] must be a non-empty string"
+        );
+    }
+
+    #[test]
+    fn a_redirect_uri_may_have_a_query_but_no_fragment() {
+        for good in ["https://app.example/cb", "https://app.example/cb?b", "http://127.0.0.1:8080/?x=1&y=2"] {
+            assert!(is_url_with_query(good), "{good}");
+        }
+        for bad in [
+            "",
+            "not a url",
+            "/cb",
+            "ftp://files.example/x",
+            "https://",
+            "https://app.example/cb#f",
+            "https://app.example/?a#f",
+        ] {
+            assert!(!is_url_with_query(bad), "{bad}");
+        }
+        assert!(!is_url_with_query("https://u:p@app.example/cb?x"));
+        assert!(!is_url_with_query("https://app.example/cb?a b"));
+    }
+
+    #[test]
+    fn a_wrong_member_is_named_by_its_key() {
+        assert_eq!(
+            message::<()>(Err(wrong_member("extraParams", "prompt", Expected::String, true))),
+            "extraParams.prompt must be a string (null is not one)"
+        );
+        assert_eq!(
+            message::<()>(Err(wrong_kind("extraParams", Expected::StringRecord, false))),
+            "extraParams must be an object of strings"
+        );
+        assert_eq!(
+            message::<()>(Err(wrong_kind("appState", Expected::Json, true))),
+            "appState must be JSON data (null is not one)"
         );
     }
 

@@ -30,9 +30,8 @@ pub(crate) fn required<T>(name: &str, result: Result<Option<T>, Error>) -> Resul
     result?.ok_or_else(|| rules::required(name))
 }
 
-// Some readers have no caller yet (TokenManager, OAuthClient and JwtVerifier move here next,
-// issue 15), and the `verify` build has no browser client: remove once every class reads here.
-#[allow(dead_code, reason = "readers for the classes converted next and for the browser client")]
+// The `verify` build has no browser client, whose classes use most of these readers.
+#[cfg_attr(not(feature = "browser-client"), allow(dead_code, reason = "the browser client's readers"))]
 impl Options {
     /// `value` as an options object; anything but a plain object (or an array) is refused.
     pub(crate) fn new(value: &JsValue) -> Result<Options, Error> {
@@ -40,6 +39,14 @@ impl Options {
             return Err(Error::InvalidOptions("options must be an object".into()));
         }
         Ok(Options { object: value.clone(), known: RefCell::new(Vec::new()) })
+    }
+
+    /// The optional options object of a method (`logout(options?)`): `undefined` is none given.
+    pub(crate) fn optional(value: Option<JsValue>) -> Result<Options, Error> {
+        match value {
+            Some(value) if !value.is_undefined() => Options::new(&value),
+            _ => Ok(Options { object: Object::new().into(), known: RefCell::new(Vec::new()) }),
+        }
     }
 
     /// Refuses a key that no reader asked for, naming the nearest valid one.
@@ -84,6 +91,16 @@ impl Options {
         Ok(Some(url))
     }
 
+    /// An absolute http: or https: URL that may have a query but no fragment (a redirect URI).
+    pub(crate) fn url_with_query(&self, name: &'static str) -> Result<Option<String>, Error> {
+        let Some(url) = self.string(name, Expected::UrlWithQuery)? else { return Ok(None) };
+        if rules::is_url_with_query(&url) {
+            Ok(Some(url))
+        } else {
+            Err(rules::wrong_kind(name, Expected::UrlWithQuery, false))
+        }
+    }
+
     /// `baseUrl`, with `BaseUrl::parse`'s reason when it is not a usable base.
     pub(crate) fn base_url(&self) -> Result<Option<BaseUrl>, Error> {
         self.string("baseUrl", Expected::Url)?.map(|url| BaseUrl::parse(&url)).transpose()
@@ -121,8 +138,37 @@ impl Options {
         Array::from(&value).iter().map(|v| v.as_string().ok_or_else(bad)).collect::<Result<_, _>>().map(Some)
     }
 
+    /// An object whose values are strings (`extraParams`), as its pairs; an `undefined` value
+    /// is a pair not given.
+    pub(crate) fn string_record(&self, name: &'static str) -> Result<Option<Vec<(String, String)>>, Error> {
+        let Some(value) = self.value(name, Expected::StringRecord)? else { return Ok(None) };
+        if !value.is_object() || Array::is_array(&value) || value.is_function() {
+            return Err(rules::wrong_kind(name, Expected::StringRecord, false));
+        }
+        let mut pairs = Vec::new();
+        for key in Object::keys(value.unchecked_ref::<Object>()).iter().filter_map(|k| k.as_string()) {
+            let member = Reflect::get(&value, &JsValue::from_str(&key)).unwrap_or(JsValue::UNDEFINED);
+            if member.is_undefined() {
+                continue;
+            }
+            let Some(text) = member.as_string() else {
+                return Err(rules::wrong_member(name, &key, Expected::String, member.is_null()));
+            };
+            pairs.push((key, text));
+        }
+        Ok(Some(pairs))
+    }
+
+    /// Any value `JSON.stringify` can write, as that JSON text.
+    pub(crate) fn json(&self, name: &'static str) -> Result<Option<String>, Error> {
+        let Some(value) = self.value(name, Expected::Json)? else { return Ok(None) };
+        let text = js_sys::JSON::stringify(&value).ok().and_then(|text| text.as_string());
+        text.map(Some).ok_or_else(|| rules::wrong_kind(name, Expected::Json, false))
+    }
+
     /// An array of JWK objects (`keys`): an entry that is not an object is named by its index,
     /// and a PEM string among them says where a PEM goes.
+    #[allow(dead_code, reason = "JwtVerifier's, which reads here next (issue 15)")]
     pub(crate) fn jwks(&self, name: &'static str) -> Result<Option<Vec<JsValue>>, Error> {
         let Some(value) = self.value(name, Expected::Jwk)? else { return Ok(None) };
         if !Array::is_array(&value) {
@@ -153,6 +199,7 @@ impl Options {
     }
 
     /// Milliseconds, more than 0, within a JS timer's range.
+    #[allow(dead_code, reason = "JwtVerifier's, which reads here next (issue 15)")]
     pub(crate) fn positive_milliseconds(&self, name: &'static str) -> Result<Option<f64>, Error> {
         self.number(name, Expected::Milliseconds)
     }
@@ -169,12 +216,14 @@ impl Options {
     }
 
     /// A function.
+    #[allow(dead_code, reason = "JwtVerifier's, which reads here next (issue 15)")]
     pub(crate) fn function(&self, name: &'static str) -> Result<Option<js_sys::Function>, Error> {
         let Some(value) = self.value(name, Expected::Function)? else { return Ok(None) };
         value.dyn_into().map(Some).map_err(|_| rules::wrong_kind(name, Expected::Function, false))
     }
 
     /// A plain object (not an array, not a function).
+    #[allow(dead_code, reason = "JwtVerifier's, which reads here next (issue 15)")]
     pub(crate) fn object(&self, name: &'static str) -> Result<Option<JsValue>, Error> {
         let Some(value) = self.value(name, Expected::Object)? else { return Ok(None) };
         if value.is_object() && !Array::is_array(&value) && !value.is_function() {
@@ -209,4 +258,23 @@ pub(crate) fn trusted_origins(base: &BaseUrl, allowed: Option<Vec<String>>) -> R
         list.push(&JsValue::from_str(&origin));
     }
     Ok(list)
+}
+
+#[cfg_attr(not(feature = "browser-client"), allow(dead_code, reason = "the browser client's"))]
+/// An optional string argument of a method (`revoke(token, hint?)`), checked as a string option
+/// is. wasm-bindgen hands an omitted, `undefined` or `null` argument over as `None`: a positional
+/// argument keeps JS's usual "null or undefined is omitted" (the null rule is for options).
+pub(crate) fn string_argument(
+    name: &'static str,
+    value: Option<JsValue>,
+    expected: Expected,
+) -> Result<Option<String>, Error> {
+    match value {
+        None => Ok(None),
+        Some(value) if value.is_undefined() || value.is_null() => Ok(None),
+        Some(value) => {
+            let text = value.as_string().ok_or_else(|| rules::wrong_kind(name, expected, false))?;
+            rules::text(name, expected, text).map(Some)
+        }
+    }
 }

@@ -12,7 +12,7 @@ import { makeProject } from './helpers.mjs';
 
 // Classes whose options are still read by their own code; their rows run as test.todo until
 // they read through web/options.rs too (issue 15, item 3, second stage).
-const STAGE2_PENDING = ['TokenManager', 'OAuthClient', 'JwtVerifier'];
+const STAGE2_PENDING = ['JwtVerifier'];
 
 let api;
 
@@ -229,4 +229,57 @@ test('ApiKeys.create: the new key spec follows the same rules (null, wrong types
   for (const [spec, message] of cases) {
     await assert.rejects(keys.create(spec), { code: 'ERR_AUTH_INVALID_OPTIONS', message }, show(spec));
   }
+});
+
+test('the options of TokenManager.logout, OAuthClient.discover, authorize and revoke follow the same rules', async () => {
+  const invalid = (message) => ({ code: 'ERR_AUTH_INVALID_OPTIONS', message });
+  const tm = new api.TokenManager({ baseUrl: URL_ });
+  for (const [options, message] of [
+    [{ revoke: null }, /revoke must be a boolean \(null is not one\)/],
+    [{ revoke: 'yes' }, /revoke must be a boolean/],
+    [{ revoked: false }, /unknown option `revoked`: did you mean `revoke`\?/],
+    ['no', /options must be an object/],
+  ]) {
+    await assert.rejects(tm.logout(options), invalid(message), show(options));
+  }
+  assert.deepEqual(await tm.logout(), { revoked: false });
+  assert.deepEqual(await tm.logout({ revoke: false }), { revoked: false });
+
+  // discover reads its options before any request: nothing is listening at as.invalid.
+  const client = { clientId: 'spa', redirectUri: 'https://app.example/cb' };
+  for (const [options, message] of [
+    [{ ...client, clientId: null }, /clientId must be a non-empty string \(null is not one\)/],
+    [{ ...client, maxResponseBytes: 1.5 }, /maxResponseBytes must be a whole number of bytes/],
+    [{ ...client, scop: 'openid' }, /unknown option `scop`: did you mean `scope`\?/],
+    [{ ...client, tokenEndpoint: 'https://as.invalid/token' }, /tokenEndpoint is discovered/],
+    [{ redirectUri: client.redirectUri }, /clientId is required/],
+  ]) {
+    await assert.rejects(api.OAuthClient.discover('https://as.invalid', options), invalid(message), show(options));
+  }
+
+  // authorize reads its options before it needs a page (Node has none).
+  const oauth = new api.OAuthClient({
+    ...client, authorizationEndpoint: 'https://as.invalid/authorize', tokenEndpoint: 'https://as.invalid/token',
+  });
+  for (const [options, message] of [
+    [{ scope: '' }, /scope must be a non-empty string/],
+    [{ redirect: 'no' }, /redirect must be a boolean/],
+    [{ redirect: null }, /redirect must be a boolean \(null is not one\)/],
+    [{ extraParams: 'prompt=login' }, /extraParams must be an object of strings/],
+    [{ extraParams: { prompt: 42 } }, /extraParams\.prompt must be a string/],
+    [{ extraParams: { prompt: null } }, /extraParams\.prompt must be a string \(null is not one\)/],
+    [{ appState: () => 1 }, /appState must be JSON data/],
+    [{ appState: null }, /appState must be JSON data \(null is not one\)/],
+    [{ redirct: false }, /unknown option `redirct`: did you mean `redirect`\?/],
+  ]) {
+    assert.throws(() => oauth.authorize(options), invalid(message), show(options));
+  }
+  assert.throws(() => oauth.authorize({ redirect: false, extraParams: { prompt: 'login' }, appState: { to: '/' } }),
+    invalid(/needs a browser page/));
+
+  // A positional argument keeps JS's "null or undefined is omitted".
+  for (const hint of [42, 'id_token']) {
+    await assert.rejects(oauth.revoke('t', hint), invalid(/hint must be "access_token" or "refresh_token"/), show(hint));
+  }
+  await assert.rejects(oauth.revoke('t', null), invalid(/no revocation endpoint/));
 });

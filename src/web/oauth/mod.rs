@@ -11,22 +11,24 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use super::http;
+use super::options::{Options, string_argument};
 use super::to_js_error;
-use super::token_manager::{TokenManager, send_post};
+use super::token_manager::{Config, TokenManager, send_post};
 use super::verifier::JwtVerifier;
 use crate::Error;
 use crate::client::oauth::{
     self, CALLBACK_PARAMS, Callback, CallbackVerdict, Discovered, Metadata, Post, PublicClient, RefreshVia,
     TokenPurpose, Transaction,
 };
+use crate::client::options::Expected;
 use crate::client::{Secret, TokenSet};
-use convert::{js_object, optional, token_response};
-use options::{endpoint, max_response_bytes, text};
+use convert::{js_object, token_response};
+use options::Settings;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_OAUTH: &str = include_str!("oauth.d.ts");
@@ -74,47 +76,27 @@ pub struct OAuthClient {
 }
 
 impl Inner {
-    fn build(options: &JsValue, discovered: Option<Metadata>) -> Result<Inner, Error> {
-        let required =
-            |name: &str| text(options, name)?.ok_or_else(|| Error::InvalidOptions(format!("{name} is required")));
-        let client_id = required("clientId")?;
-        let redirect_uri = required("redirectUri")?;
-        let metadata = match discovered {
-            Some(m) => m,
-            None => Metadata {
-                issuer: text(options, "issuer")?,
-                authorization_endpoint: endpoint(options, "authorizationEndpoint")?.ok_or_else(|| {
-                    Error::InvalidOptions("authorizationEndpoint is required (or use OAuthClient.discover)".into())
-                })?,
-                token_endpoint: endpoint(options, "tokenEndpoint")?.ok_or_else(|| {
-                    Error::InvalidOptions("tokenEndpoint is required (or use OAuthClient.discover)".into())
-                })?,
-                revocation_endpoint: endpoint(options, "revocationEndpoint")?,
-                jwks_uri: endpoint(options, "jwksUri")?,
-                iss_parameter_supported: false,
-            },
-        };
-        let token_manager = match (
-            Reflect::get(options, &"tokenManager".into()).ok().filter(|v| !v.is_undefined()),
-            text(options, "baseUrl")?,
-        ) {
+    /// A client from its options and its server (`settings.metadata`, or discovered).
+    fn build(settings: Settings, discovered: Option<Metadata>) -> Result<Inner, Error> {
+        let Settings { client_id, redirect_uri, scope, metadata, base_url, token_manager, max_response_bytes } =
+            settings;
+        let metadata = discovered.or(metadata).ok_or(Error::Internal("an OAuthClient without its server"))?;
+        let token_manager = match (token_manager, base_url) {
             (Some(manager), _) => Some(manager),
-            (None, Some(base_url)) => {
-                let settings = js_object(&[
-                    ("baseUrl", JsValue::from_str(&base_url)),
-                    ("tokenEndpoint", JsValue::from_str(&metadata.token_endpoint)),
-                    ("clientId", JsValue::from_str(&client_id)),
-                    ("revocationEndpoint", optional(metadata.revocation_endpoint.as_deref())),
-                ]);
-                let manager = TokenManager::new(settings)
-                    .map_err(|_| Error::InvalidOptions("baseUrl must be an http: or https: URL".into()))?;
-                Some(JsValue::from(manager))
+            (None, Some(base)) => {
+                let config = Config::for_oauth_client(
+                    base,
+                    &metadata.token_endpoint,
+                    &client_id,
+                    metadata.revocation_endpoint.as_deref(),
+                )?;
+                Some(JsValue::from(TokenManager::from_config(config)))
             }
             (None, None) => None,
         };
-        let client = PublicClient { client_id, redirect_uri, scope: text(options, "scope")?, metadata };
+        let client = PublicClient { client_id, redirect_uri, scope, metadata };
         Ok(Inner {
-            max_response_bytes: max_response_bytes(options)?,
+            max_response_bytes,
             storage_key: format!("wasm-auth:oauth-transaction {}", client.key()),
             client,
             token_manager,
@@ -209,7 +191,8 @@ impl OAuthClient {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "OAuthClientOptions")] options: JsValue,
     ) -> Result<OAuthClient, JsValue> {
-        Ok(OAuthClient { inner: Rc::new(Inner::build(&options, None).map_err(|e| to_js_error(&e))?) })
+        let inner = Settings::read(&options, false).and_then(|settings| Inner::build(settings, None));
+        Ok(OAuthClient { inner: Rc::new(inner.map_err(|e| to_js_error(&e))?) })
     }
 
     /// Reads the issuer's discovery document (`/.well-known/openid-configuration`, then RFC
@@ -225,10 +208,11 @@ impl OAuthClient {
             Ok(urls) => urls,
             Err(error) => return reject(error),
         };
-        let max_bytes = match max_response_bytes(&options) {
-            Ok(max) => max,
+        let settings = match Settings::read(&options, true) {
+            Ok(settings) => settings,
             Err(error) => return reject(error),
         };
+        let max_bytes = settings.max_response_bytes;
         let issuer = issuer.to_owned();
         future_to_promise(async move {
             let mut last = Error::InvalidResponse("no discovery document".into());
@@ -245,7 +229,7 @@ impl OAuthClient {
                     }
                     Err(error) => return Err(to_js_error(&error)),
                 };
-                let inner = Inner::build(&options, Some(metadata)).map_err(|e| to_js_error(&e))?;
+                let inner = Inner::build(settings, Some(metadata)).map_err(|e| to_js_error(&e))?;
                 return Ok(JsValue::from(OAuthClient { inner: Rc::new(inner) }));
             }
             Err(to_js_error(&last))
@@ -259,34 +243,15 @@ impl OAuthClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "AuthorizeOptions")] options: Option<JsValue>,
     ) -> Result<String, JsValue> {
-        let options = options.unwrap_or(JsValue::UNDEFINED);
         let run = || -> Result<(String, bool), Error> {
-            let field = |name: &str| {
-                if options.is_object() {
-                    Reflect::get(&options, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined())
-                } else {
-                    None
-                }
-            };
-            let scope = text(&options, "scope")?;
-            let mut extra = Vec::new();
-            if let Some(params) = field("extraParams").filter(|v| v.is_object()) {
-                for key in Object::keys(params.unchecked_ref::<Object>()).iter() {
-                    let name = key.as_string().unwrap_or_default();
-                    let value = text(&params, &name)?.unwrap_or_default();
-                    extra.push((name, value));
-                }
-            }
-            let app_state = match field("appState") {
-                Some(v) => Some(
-                    js_sys::JSON::stringify(&v)
-                        .ok()
-                        .and_then(|s| s.as_string())
-                        .ok_or_else(|| Error::InvalidOptions("appState must be JSON data".into()))?,
-                ),
-                None => None,
-            };
-            let redirect = field("redirect").and_then(|v| v.as_bool()).unwrap_or(true);
+            let options = Options::optional(options)?;
+            let scope = options.non_empty_string("scope");
+            let extra = options.string_record("extraParams");
+            let app_state = options.json("appState");
+            let redirect = options.boolean("redirect");
+            options.finish()?;
+            let (scope, extra, app_state) = (scope?, extra?.unwrap_or_default(), app_state?);
+            let redirect = redirect?.unwrap_or(true);
             let client = &self.inner.client;
             let tx = Transaction::start(
                 client,
@@ -354,8 +319,12 @@ impl OAuthClient {
     pub fn revoke(
         &self,
         token: &str,
-        #[wasm_bindgen(unchecked_optional_param_type = "\"access_token\" | \"refresh_token\"")] hint: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "\"access_token\" | \"refresh_token\"")] hint: Option<JsValue>,
     ) -> Promise {
+        let hint = match string_argument("hint", hint, Expected::OneOf(&["access_token", "refresh_token"])) {
+            Ok(hint) => hint,
+            Err(error) => return reject(error),
+        };
         let Some(url) = self.inner.client.metadata.revocation_endpoint.clone() else {
             return reject(Error::InvalidOptions("the server has no revocation endpoint".into()));
         };

@@ -1,7 +1,9 @@
-/** Options of `new OAuthClient(options)` (or, without the endpoints, of `OAuthClient.discover`). */
+/** Options of `new OAuthClient(options)` (or, without the issuer and the endpoints, which it
+ * learns and refuses, of `OAuthClient.discover`). */
 export interface OAuthClientOptions {
   clientId: string;
-  /** The registered redirect URI: the page that calls `handleRedirectCallback`. */
+  /** The registered redirect URI: the page that calls `handleRedirectCallback` (http: or https:,
+   * a query allowed, no fragment). */
   redirectUri: string;
   /** Default scope, e.g. "openid read:resources"; "openid" adds a nonce and ID token validation. */
   scope?: string;

@@ -1,40 +1,78 @@
-//! `OAuthClient`'s option readers.
+//! `OAuthClient`'s options, read through `web::options` before anything is fetched: a
+//! `discover` call with options it cannot use rejects without a request.
 
-use js_sys::Reflect;
-use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsValue;
 
 use crate::Error;
+use crate::client::base_url::BaseUrl;
+use crate::client::oauth::Metadata;
 use crate::web::http;
+use crate::web::options::{Options, required};
 
-pub(super) fn text(options: &JsValue, name: &str) -> Result<Option<String>, Error> {
-    if !options.is_object() {
-        return Ok(None);
-    }
-    match Reflect::get(options, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined() && !v.is_null()) {
-        None => Ok(None),
-        Some(v) => v.as_string().map(Some).ok_or_else(|| Error::InvalidOptions(format!("{name} must be a string"))),
-    }
+/// The options of `new OAuthClient(options)` or `OAuthClient.discover(issuer, options)`.
+pub(super) struct Settings {
+    pub(super) client_id: String,
+    pub(super) redirect_uri: String,
+    pub(super) scope: Option<String>,
+    /// The server as given (`new`); `None` for `discover`, which learns it.
+    pub(super) metadata: Option<Metadata>,
+    /// The API an own TokenManager is made for (unless `token_manager` is given).
+    pub(super) base_url: Option<BaseUrl>,
+    pub(super) token_manager: Option<JsValue>,
+    pub(super) max_response_bytes: f64,
 }
 
-pub(super) fn endpoint(options: &JsValue, name: &str) -> Result<Option<String>, Error> {
-    match text(options, name)? {
-        Some(url) if crate::client::base_url::BaseUrl::parse(&url).is_err() => {
-            Err(Error::InvalidOptions(format!("{name} must be an http: or https: URL")))
-        }
-        other => Ok(other),
-    }
-}
+/// The options that name the server: `discover` learns them, so it takes none of them.
+const SERVER_OPTIONS: [&str; 5] = ["issuer", "authorizationEndpoint", "tokenEndpoint", "revocationEndpoint", "jwksUri"];
 
-/// `maxResponseBytes`: a whole number of bytes, 1 or more; default 512 KiB.
-pub(super) fn max_response_bytes(options: &JsValue) -> Result<f64, Error> {
-    if !options.is_object() {
-        return Ok(http::DEFAULT_MAX_RESPONSE_BYTES);
-    }
-    match Reflect::get(options, &"maxResponseBytes".into()).ok().filter(|v| !v.is_undefined() && !v.is_null()) {
-        None => Ok(http::DEFAULT_MAX_RESPONSE_BYTES),
-        Some(v) => v
-            .as_f64()
-            .filter(|n| n.is_finite() && *n >= 1.0 && n.fract() == 0.0)
-            .ok_or_else(|| Error::InvalidOptions("maxResponseBytes must be a whole number of bytes, 1 or more".into())),
+impl Settings {
+    /// Reads `options`; `discovering`: for `discover`, where the server options are refused.
+    pub(super) fn read(options: &JsValue, discovering: bool) -> Result<Settings, Error> {
+        let options = Options::new(options)?;
+        let client_id = options.non_empty_string("clientId");
+        let redirect_uri = options.url_with_query("redirectUri");
+        let scope = options.non_empty_string("scope");
+        let [issuer, authorization_endpoint, token_endpoint, revocation_endpoint, jwks_uri] =
+            SERVER_OPTIONS.map(|name| options.url(name));
+        let base_url = options.base_url();
+        let token_manager = options.instance("tokenManager", "TokenManager", "setTokens");
+        let max_response_bytes = options.bytes("maxResponseBytes");
+        options.finish()?;
+        let (issuer, authorization_endpoint, token_endpoint, revocation_endpoint, jwks_uri) =
+            (issuer?, authorization_endpoint?, token_endpoint?, revocation_endpoint?, jwks_uri?);
+        let (scope, base_url, token_manager, max_response_bytes) =
+            (scope?, base_url?, token_manager?, max_response_bytes?);
+        let client_id = required("clientId", client_id)?;
+        let redirect_uri = required("redirectUri", redirect_uri)?;
+        let metadata = if discovering {
+            let given = [&issuer, &authorization_endpoint, &token_endpoint, &revocation_endpoint, &jwks_uri];
+            if let Some((name, _)) = SERVER_OPTIONS.iter().zip(given).find(|(_, value)| value.is_some()) {
+                return Err(Error::InvalidOptions(format!(
+                    "{name} is discovered: OAuthClient.discover takes no issuer or endpoints (new OAuthClient does)"
+                )));
+            }
+            None
+        } else {
+            let needed = |name: &str, value: Option<String>| {
+                value.ok_or_else(|| Error::InvalidOptions(format!("{name} is required (or use OAuthClient.discover)")))
+            };
+            Some(Metadata {
+                issuer,
+                authorization_endpoint: needed("authorizationEndpoint", authorization_endpoint)?,
+                token_endpoint: needed("tokenEndpoint", token_endpoint)?,
+                revocation_endpoint,
+                jwks_uri,
+                iss_parameter_supported: false,
+            })
+        };
+        Ok(Settings {
+            client_id,
+            redirect_uri,
+            scope,
+            metadata,
+            base_url,
+            token_manager,
+            max_response_bytes: max_response_bytes.unwrap_or(http::DEFAULT_MAX_RESPONSE_BYTES),
+        })
     }
 }

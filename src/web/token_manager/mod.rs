@@ -14,11 +14,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::http::{self, now};
+use super::options::Options;
 use super::to_js_error;
 use crate::Error;
 use crate::client::TokenSet;
 use crate::client::oauth::{self, TokenPurpose};
-use config::{Config, option};
+pub(crate) use config::Config;
 use session::Session;
 pub(crate) use session::send as send_post;
 
@@ -37,6 +38,13 @@ fn reject(error: Error) -> Promise {
     Promise::reject(&to_js_error(&error))
 }
 
+impl TokenManager {
+    /// A manager with options already read (an `OAuthClient`'s, `Config::for_oauth_client`).
+    pub(crate) fn from_config(config: Config) -> TokenManager {
+        TokenManager { session: Session::new(config) }
+    }
+}
+
 #[wasm_bindgen]
 impl TokenManager {
     /// A manager for the API at `options.baseUrl`. Nobody is logged in until `login` or `setTokens`.
@@ -44,9 +52,8 @@ impl TokenManager {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "TokenManagerOptions")] options: JsValue,
     ) -> Result<TokenManager, JsValue> {
-        let config = Config::read(&options).map_err(|e| to_js_error(&e))?;
-        let session = Session::new(config);
-        Ok(TokenManager { session })
+        let config = Options::new(&options).and_then(|options| Config::read(&options)).map_err(|e| to_js_error(&e))?;
+        Ok(TokenManager::from_config(config))
     }
 
     /// Logs in with `POST {baseUrl}/auth/login`; resolves to the session's `TokenInfo`.
@@ -119,23 +126,30 @@ impl TokenManager {
     }
 
     /// Forgets the tokens, cancels the timer, discards a refresh in flight, and (with a
-    /// revocationEndpoint) revokes the tokens. Resolves once done; fires `logout`.
+    /// revocationEndpoint) revokes the tokens. Resolves once done; fires `logout`. Options it
+    /// cannot read reject with ERR_AUTH_INVALID_OPTIONS, the tokens forgotten all the same (a
+    /// logout never leaves a session behind) but not revoked.
     #[wasm_bindgen(unchecked_return_type = "Promise<{ revoked: boolean }>")]
     pub fn logout(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "LogoutOptions")] options: Option<JsValue>,
     ) -> Promise {
         let session = self.session.clone();
-        let revoke = option(&options.unwrap_or(JsValue::UNDEFINED), "revoke")
-            .and_then(|v| v.as_bool())
-            .unwrap_or(session.config.revoke_on_logout);
+        let revoke = Options::optional(options).and_then(|options| {
+            let revoke = options.boolean("revoke");
+            options.finish()?;
+            revoke
+        });
         let held = session.forget();
         future_to_promise(async move {
-            let revoked = match &held {
-                Some(held) if revoke => session.revoke(held).await,
+            let revoked = match (&held, &revoke) {
+                (Some(held), Ok(revoke)) if revoke.unwrap_or(session.config.revoke_on_logout) => {
+                    session.revoke(held).await
+                }
                 _ => false,
             };
             session.emit("logout", &[("revoked", JsValue::from_bool(revoked))]);
+            revoke.map_err(|e| to_js_error(&e))?;
             let result = Object::new();
             let _ = Reflect::set(&result, &"revoked".into(), &JsValue::from_bool(revoked));
             Ok(result.into())
