@@ -79,6 +79,12 @@ pub fn to_js_error(err: &Error) -> JsValue {
     err.into()
 }
 
+/// A promise already rejected with `error`, for methods that fail before any I/O starts.
+#[cfg(feature = "browser-client")]
+pub(crate) fn reject(error: Error) -> js_sys::Promise {
+    js_sys::Promise::reject(&JsValue::from(error))
+}
+
 /// An `Error` named `WasmAuthError` with `.code` set, and the details some codes carry
 /// (`.claim` / `.reason`, `.scope`, `.status` / `.error` / `.description`, `.retryAfter`), as
 /// gloo turns its errors into `JsValue`s: so `?` and `.into()` throw core errors.

@@ -17,7 +17,7 @@ use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use super::http;
 use super::options::{Options, string_argument};
-use super::to_js_error;
+use super::reject;
 use super::token_manager::{Config, TokenManager, send_post};
 use super::verifier::JwtVerifier;
 use crate::Error;
@@ -121,14 +121,13 @@ impl Inner {
     /// Verifies the ID token (signature and the claim rules) and then `client::oauth`'s
     /// remaining checks (a nonce was sent, azp, iat not in the future); its claims.
     async fn validate_id_token(&self, id_token: &str, nonce: Option<&str>) -> Result<JsValue, JsValue> {
-        let verifier = self.id_token_verifier(nonce).map_err(|e| to_js_error(&e))?;
+        let verifier = self.id_token_verifier(nonce)?;
         let verified = JsFuture::from(verifier.verify(id_token, None)).await?;
         let payload = Reflect::get(&verified, &"payload".into())?;
         let text = js_sys::JSON::stringify(&payload).ok().and_then(|t| t.as_string()).unwrap_or_default();
         let claims = crate::jose::json::parse_object(text.as_bytes())
-            .map_err(|_| to_js_error(&Error::Internal("verified ID token claims")))?;
-        oauth::check_id_token_claims(&claims, &self.client.client_id, nonce.is_some(), js_sys::Date::now() / 1000.0)
-            .map_err(|e| to_js_error(&e))?;
+            .map_err(|_| JsValue::from(Error::Internal("verified ID token claims")))?;
+        oauth::check_id_token_claims(&claims, &self.client.client_id, nonce.is_some(), js_sys::Date::now() / 1000.0)?;
         Ok(payload)
     }
 
@@ -140,7 +139,7 @@ impl Inner {
 
     /// The callback, from the transaction to the tokens.
     async fn complete(self: Rc<Self>, url: String, callback: Callback) -> Result<JsValue, JsValue> {
-        let fail = |e: Error| to_js_error(&e);
+        let fail = |e: Error| JsValue::from(&e);
         let key = &self.storage_key;
         let stored = tx_load(key).ok_or(Error::TransactionMissing).map_err(fail)?;
         let tx = Transaction::load(&stored, &self.client).map_err(|e| {
@@ -179,10 +178,6 @@ impl Inner {
     }
 }
 
-fn reject(error: Error) -> Promise {
-    Promise::reject(&to_js_error(&error))
-}
-
 #[wasm_bindgen]
 impl OAuthClient {
     /// A client with explicit endpoints. Prefer `OAuthClient.discover(issuer, options)`, which
@@ -192,7 +187,7 @@ impl OAuthClient {
         #[wasm_bindgen(unchecked_param_type = "OAuthClientOptions")] options: JsValue,
     ) -> Result<OAuthClient, JsValue> {
         let inner = Settings::read(&options, false).and_then(|settings| Inner::build(settings, None));
-        Ok(OAuthClient { inner: Rc::new(inner.map_err(|e| to_js_error(&e))?) })
+        Ok(OAuthClient { inner: Rc::new(inner?) })
     }
 
     /// Reads the issuer's discovery document (`/.well-known/openid-configuration`, then RFC
@@ -219,20 +214,19 @@ impl OAuthClient {
             for url in urls {
                 let reply =
                     http::request_limited("GET", &url, &[("accept", "application/json")], None, false, max_bytes)
-                        .await
-                        .map_err(|e| to_js_error(&e))?;
+                        .await?;
                 let metadata = match Metadata::process_discovery_response(reply.answer(), &issuer) {
                     Ok(Discovered::Found(metadata)) => metadata,
                     Ok(Discovered::NotHere(error)) => {
                         last = error;
                         continue;
                     }
-                    Err(error) => return Err(to_js_error(&error)),
+                    Err(error) => return Err(JsValue::from(&error)),
                 };
-                let inner = Inner::build(settings, Some(metadata)).map_err(|e| to_js_error(&e))?;
+                let inner = Inner::build(settings, Some(metadata))?;
                 return Ok(JsValue::from(OAuthClient { inner: Rc::new(inner) }));
             }
-            Err(to_js_error(&last))
+            Err(JsValue::from(&last))
         })
     }
 
@@ -265,7 +259,7 @@ impl OAuthClient {
             }
             Ok((url, redirect))
         };
-        let (url, redirect) = run().map_err(|e| to_js_error(&e))?;
+        let (url, redirect) = run()?;
         if redirect {
             navigate(&url)?;
         }
@@ -309,7 +303,7 @@ impl OAuthClient {
         let via = RefreshVia::OAuth(client.metadata.token_endpoint.clone());
         let request = oauth::refresh_request(&via, &Secret::new(refresh_token.to_owned()), Some(&client.client_id));
         future_to_promise(async move {
-            let tokens = inner.token_request(&request, TokenPurpose::Grant).await.map_err(|e| to_js_error(&e))?;
+            let tokens = inner.token_request(&request, TokenPurpose::Grant).await?;
             Ok(token_response(&tokens))
         })
     }
@@ -331,9 +325,8 @@ impl OAuthClient {
         let client_id = Some(self.inner.client.client_id.as_str());
         let request = oauth::revocation_request(&url, token, hint.as_deref(), client_id);
         future_to_promise(async move {
-            let reply =
-                send_post(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await.map_err(|e| to_js_error(&e))?;
-            oauth::process_revocation_response(reply.answer()).map_err(|e| to_js_error(&e))?;
+            let reply = send_post(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await?;
+            oauth::process_revocation_response(reply.answer())?;
             Ok(JsValue::UNDEFINED)
         })
     }

@@ -15,7 +15,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::http::{self, now};
 use super::options::Options;
-use super::to_js_error;
+use super::reject;
 use crate::Error;
 use crate::client::TokenSet;
 use crate::client::oauth::{self, TokenPurpose};
@@ -34,10 +34,6 @@ pub struct TokenManager {
     session: Rc<Session>,
 }
 
-fn reject(error: Error) -> Promise {
-    Promise::reject(&to_js_error(&error))
-}
-
 impl TokenManager {
     /// A manager with options already read (an `OAuthClient`'s, `Config::for_oauth_client`).
     pub(crate) fn from_config(config: Config) -> TokenManager {
@@ -52,7 +48,7 @@ impl TokenManager {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "TokenManagerOptions")] options: JsValue,
     ) -> Result<TokenManager, JsValue> {
-        let config = Options::new(&options).and_then(|options| Config::read(&options)).map_err(|e| to_js_error(&e))?;
+        let config = Options::new(&options).and_then(|options| Config::read(&options))?;
         Ok(TokenManager::from_config(config))
     }
 
@@ -68,11 +64,9 @@ impl TokenManager {
         future_to_promise(async move {
             let reply = send_post(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await;
             let received = now();
-            let tokens = reply
-                .and_then(|reply| oauth::process_token_response(TokenPurpose::Login, reply.answer()))
-                .map_err(|e| to_js_error(&e))?;
+            let tokens = reply.and_then(|reply| oauth::process_token_response(TokenPurpose::Login, reply.answer()))?;
             if session.disposed.get() {
-                return Err(to_js_error(&Error::Disposed));
+                return Err(JsValue::from(Error::Disposed));
             }
             session.install(tokens, received, "login");
             Ok(session.info())
@@ -86,7 +80,7 @@ impl TokenManager {
     pub fn get_token(&self) -> Promise {
         let session = self.session.clone();
         future_to_promise(async move {
-            let token = session.token(None).await.map_err(|e| to_js_error(&e))?;
+            let token = session.token(None).await?;
             Ok(JsValue::from_str(token.expose()))
         })
     }
@@ -117,10 +111,10 @@ impl TokenManager {
         #[wasm_bindgen(unchecked_param_type = "TokenResponse")] tokens: JsValue,
     ) -> Result<JsValue, JsValue> {
         if self.session.disposed.get() {
-            return Err(to_js_error(&Error::Disposed));
+            return Err(JsValue::from(Error::Disposed));
         }
         let text = js_sys::JSON::stringify(&tokens).ok().and_then(|s| s.as_string()).unwrap_or_default();
-        let tokens = TokenSet::from_json(text.as_bytes()).map_err(|e| to_js_error(&e))?;
+        let tokens = TokenSet::from_json(text.as_bytes())?;
         self.session.install(tokens, now(), "setTokens");
         Ok(self.session.info())
     }
@@ -149,7 +143,7 @@ impl TokenManager {
                 _ => false,
             };
             session.emit("logout", &[("revoked", JsValue::from_bool(revoked))]);
-            revoke.map_err(|e| to_js_error(&e))?;
+            revoke?;
             let result = Object::new();
             let _ = Reflect::set(&result, &"revoked".into(), &JsValue::from_bool(revoked));
             Ok(result.into())

@@ -18,7 +18,6 @@ use crate::client::oauth::{self, Post, TokenPurpose};
 use crate::client::schedule::{self, AfterFailure, Next, RefreshState, Step};
 use crate::client::{Expiry, Secret, Stamp, Status, TokenSet};
 use crate::web::http::{self, now, web_request::Request};
-use crate::web::to_js_error;
 
 /// setTimeout's largest delay; longer ones fire at once, so longer waits are re-armed.
 const MAX_TIMER_MS: f64 = 2_147_483_647.0;
@@ -140,7 +139,7 @@ impl Session {
 
     fn end_session(&self, error: Error) {
         self.forget();
-        self.emit("sessionexpired", &[("error", to_js_error(&error))]);
+        self.emit("sessionexpired", &[("error", JsValue::from(&error))]);
     }
 
     fn arm(self: &Rc<Self>, delay_ms: f64) {
@@ -248,7 +247,10 @@ impl Session {
                 }
                 self.emit(
                     "refresherror",
-                    &[("error", to_js_error(&error)), ("retryInMs", retry_in_ms.map_or(JsValue::NULL, JsValue::from))],
+                    &[
+                        ("error", JsValue::from(&error)),
+                        ("retryInMs", retry_in_ms.map_or(JsValue::NULL, JsValue::from)),
+                    ],
                 );
             }
         }
@@ -292,7 +294,7 @@ impl Session {
 
     /// `fetch` with the Bearer token; on a 401, one refresh and one retry.
     pub(super) async fn fetch(self: &Rc<Self>, request: Request) -> Result<JsValue, JsValue> {
-        let token = self.token(None).await.map_err(|e| to_js_error(&e))?;
+        let token = self.token(None).await?;
         let first = JsFuture::from(self.send_with_token(&request, &token)).await?;
         if http::response_status(&first) != 401 {
             return Ok(first);
