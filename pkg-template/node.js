@@ -1,9 +1,13 @@
 // Node.js entry: the module is compiled synchronously from the file next to this one, so
 // `import { ... } from 'wasm-auth'` is ready at once, with no init call and no top-level await
 // (which also lets `require('wasm-auth')` work on Node >= 20.19).
-import { readFileSync } from 'node:fs';
+// node:fs through process.getBuiltinModule, not `import ... from 'node:fs'`: an ES import of a
+// builtin builds its ES facade, which reads every export, and node:fs's lazy `ReadStream`
+// getter then loads all of node:stream (~4 ms of cold start; measured in issue 15).
+// `make pkg` bundles this file with the glue and shim.js into one file (scripts/build-pkg.mjs).
 import { initSync } from './wasm_auth.js';
 
+const { readFileSync } = process.getBuiltinModule('node:fs');
 initSync({ module: readFileSync(new URL('./wasm_auth_bg.wasm', import.meta.url)) });
 
 export * from './wasm_auth.js';

@@ -1,10 +1,9 @@
 // One cold start, in a fresh `node` process (V8 caches compiled wasm per process): imports the
 // library, builds a verifier and verifies one token; prints the phases in ms as JSON.
-// argv: <library: wasm-auth | wasm-auth/verify | jose> <pkgDir> <alg> ; env BENCH_COLD = JSON { token, jwk, issuer, audience }
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-
-const [lib, pkgDir, alg] = process.argv.slice(2);
+// Both libraries are imported by package name, from the node_modules next to this file (cold.mjs
+// copies it into a throwaway project), so that each import costs what a user's does.
+// argv: <library: wasm-auth | wasm-auth/verify | jose> <alg> ; env BENCH_COLD = JSON { token, jwk, issuer, audience }
+const [lib, alg] = process.argv.slice(2);
 const { token, jwk, issuer, audience } = JSON.parse(process.env.BENCH_COLD);
 const claims = { issuer, audience, algorithms: [alg] };
 const secret = () => Buffer.from(jwk.k, 'base64url');
@@ -12,9 +11,9 @@ const secret = () => Buffer.from(jwk.k, 'base64url');
 const t0 = performance.now();
 let verify;
 if (lib.startsWith('wasm-auth')) {
-  // The package's Node entry: read the .wasm, compile and instantiate it synchronously.
-  const entry = lib === 'wasm-auth/verify' ? resolve(pkgDir, 'verify', 'node.js') : resolve(pkgDir, 'node.js');
-  const { JwtVerifier } = await import(pathToFileURL(entry).href);
+  // The package's Node entry (export condition "node"): read the .wasm, compile and instantiate
+  // it synchronously.
+  const { JwtVerifier } = await import(lib);
   var t1 = performance.now();
   const verifier = new JwtVerifier(alg === 'HS256' ? { secret: secret(), ...claims } : { jwk, ...claims });
   verify = () => verifier.verify(token);

@@ -3,15 +3,32 @@
 // the first verification, each run in a fresh `node` process; medians of `runs` runs.
 // `node scripts/bench/cold.mjs [pkgDir]` runs it alone.
 import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pkgDirFromArgs } from './common.mjs';
+import { pkgDirFromArgs, root } from './common.mjs';
 import { makeFixtures } from './fixtures.mjs';
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
+/**
+ * A throwaway project whose node_modules links `wasm-auth` to pkgDir and `jose` to the
+ * repository's copy, with the child script in it: the child imports both libraries by package
+ * name, so each import pays what a user's does (node_modules lookup, package.json, exports map).
+ */
+function coldProject(pkgDir) {
+  const dir = mkdtempSync(join(tmpdir(), 'wasm-auth-cold-'));
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(resolve(pkgDir), join(dir, 'node_modules', 'wasm-auth'), 'dir');
+  symlinkSync(join(root, 'node_modules', 'jose'), join(dir, 'node_modules', 'jose'), 'dir');
+  copyFileSync(join(import.meta.dirname, 'cold-child.mjs'), join(dir, 'cold-child.mjs'));
+  return dir;
+}
+
 /** Returns [{ lib, alg, load, firstVerify, total, wall }] (medians, ms). */
 export function benchCold({ pkgDir, fixtures, runs = 9, cases = [['wasm-auth', 'HS256'], ['wasm-auth', 'ES256'], ['wasm-auth/verify', 'HS256'], ['wasm-auth/verify', 'ES256'], ['jose', 'HS256'], ['jose', 'ES256']] }) {
-  const child = join(import.meta.dirname, 'cold-child.mjs');
+  const project = coldProject(pkgDir);
+  const child = join(project, 'cold-child.mjs');
   const samples = new Map(cases.map((c) => [c.join(' '), []]));
   // Interleaved, so that a burst of load on the machine does not land on one case only.
   for (let r = 0; r < runs; r++) {
@@ -19,11 +36,13 @@ export function benchCold({ pkgDir, fixtures, runs = 9, cases = [['wasm-auth', '
       const { jwk, tokens } = fixtures.algs[alg];
       const env = { ...process.env, BENCH_COLD: JSON.stringify({ token: tokens[r], jwk, issuer: fixtures.issuer, audience: fixtures.audience }) };
       const w0 = performance.now();
-      const out = execFileSync(process.execPath, [child, lib, pkgDir, alg], { env, encoding: 'utf8' });
+      const out = execFileSync(process.execPath, [child, lib, alg], { env, encoding: 'utf8' });
       const wall = performance.now() - w0;
       samples.get(`${lib} ${alg}`).push({ ...JSON.parse(out), wall });
     }
   }
+  // The links only: rm does not follow them into pkgDir or jose.
+  rmSync(project, { recursive: true, force: true });
   return cases.map(([lib, alg]) => {
     const s = samples.get(`${lib} ${alg}`);
     const pick = (k) => median(s.map((x) => x[k]));
