@@ -663,13 +663,14 @@ impl ClientAuth {
     }
 }
 
-/// A client-credentials token request: `(Authorization header if any, form body)`.
+/// A client-credentials token request: `(Authorization header if any, form body)`, both secret
+/// (with `client_secret_post` the body holds the client secret).
 pub fn client_credentials_request(
     client_id: &str,
     secret: &Secret,
     scope: Option<&str>,
     auth: ClientAuth,
-) -> (Option<Secret>, String) {
+) -> (Option<Secret>, Secret) {
     let mut pairs = vec![("grant_type", "client_credentials")];
     if let Some(scope) = scope {
         pairs.push(("scope", scope));
@@ -679,11 +680,11 @@ pub fn client_credentials_request(
             // RFC 6749 2.3.1: both parts are form-urlencoded before base64.
             let credentials =
                 format!("{}:{}", form::encode_component(client_id), form::encode_component(secret.expose()));
-            (Some(Secret::new(format!("Basic {}", STANDARD.encode(credentials)))), form::encode(&pairs))
+            (Some(Secret::new(format!("Basic {}", STANDARD.encode(credentials)))), Secret::new(form::encode(&pairs)))
         }
         ClientAuth::Post => {
             pairs.extend([("client_id", client_id), ("client_secret", secret.expose())]);
-            (None, form::encode(&pairs))
+            (None, Secret::new(form::encode(&pairs)))
         }
     }
 }
@@ -1062,10 +1063,10 @@ mod tests {
         let (auth, body) = client_credentials_request("my client", &secret, Some("read:resources"), ClientAuth::Basic);
         // base64("my+client:s3cr%3Dt%3Ax")
         assert_eq!(auth.as_ref().map(Secret::expose), Some("Basic bXkrY2xpZW50OnMzY3IlM0R0JTNBeA=="));
-        assert_eq!(body, "grant_type=client_credentials&scope=read%3Aresources");
+        assert_eq!(body.expose(), "grant_type=client_credentials&scope=read%3Aresources");
         let (auth, body) = client_credentials_request("svc", &secret, None, ClientAuth::Post);
         assert_eq!(auth, None);
-        assert_eq!(body, "grant_type=client_credentials&client_id=svc&client_secret=s3cr%3Dt%3Ax");
+        assert_eq!(body.expose(), "grant_type=client_credentials&client_id=svc&client_secret=s3cr%3Dt%3Ax");
         assert_eq!(
             ClientAuth::parse(Some("private_key_jwt")).expect_err("unsupported").code(),
             "ERR_AUTH_INVALID_OPTIONS"

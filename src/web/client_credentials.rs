@@ -11,10 +11,10 @@ use wasm_bindgen_futures::future_to_promise;
 use super::http::{self, now};
 use super::options::{Options, required};
 use crate::Error;
-use crate::client::oauth::{self, ClientAuth};
+use crate::client::oauth::{self, ClientAuth, TokenPurpose};
 use crate::client::options::Expected;
 use crate::client::schedule::DEFAULT_CLIENT_CREDENTIALS_MARGIN_MS;
-use crate::client::{Expiry, Secret, Status, TokenSet};
+use crate::client::{Expiry, Secret, Status};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_CLIENT_CREDENTIALS: &str = r#"
@@ -72,17 +72,14 @@ impl Inner {
     async fn fetch_token(&self) -> Result<Secret, Error> {
         let (authorization, body) =
             oauth::client_credentials_request(&self.client_id, &self.secret, self.scope.as_deref(), self.auth);
-        let mut headers = vec![("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")];
+        let mut headers = vec![("content-type", oauth::FORM), ("accept", oauth::JSON)];
         if let Some(value) = &authorization {
             headers.push(("authorization", value.expose()));
         }
-        let reply = http::request("POST", &self.token_endpoint, &headers, Some(body), false).await;
+        let reply =
+            http::request("POST", &self.token_endpoint, &headers, Some(body.expose().to_owned()), false).await?;
         let received = now();
-        let tokens = match reply {
-            Ok(reply) if reply.ok() => TokenSet::from_json(&reply.body)?,
-            Ok(reply) => return Err(oauth::token_error(reply.status, &reply.body, None)),
-            Err(error) => return Err(error),
-        };
+        let tokens = oauth::process_token_response(TokenPurpose::Grant, reply.answer())?;
         let lifetime_ms = tokens.lifetime_ms(received.wall_ms);
         *self.cached.borrow_mut() = Some((tokens.access_token.clone(), Expiry { received, lifetime_ms }));
         Ok(tokens.access_token)

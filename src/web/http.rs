@@ -7,8 +7,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::client::Stamp;
+use crate::client::answer::Answer;
 #[cfg(feature = "browser-client")]
-use crate::client::answer::{Answer, Purpose};
+use crate::client::answer::Purpose;
 #[cfg(feature = "browser-client")]
 use crate::client::base_url::BaseUrl;
 use crate::{Error, ErrorKind};
@@ -101,12 +102,12 @@ pub struct Reply {
 }
 
 impl Reply {
+    #[cfg(feature = "browser-client")]
     pub fn ok(&self) -> bool {
         (200..300).contains(&self.status)
     }
 
     /// The answer, for the core's response processors (`client::oauth::process_*`).
-    #[cfg(feature = "browser-client")]
     pub fn answer(&self) -> Answer<'_> {
         Answer { status: self.status, body: &self.body, retry_after: self.retry_after.as_deref() }
     }
