@@ -45,6 +45,8 @@ pub enum Expected {
     Object,
     /// An object with the methods of the named class.
     Instance(&'static str),
+    /// A kind only one class has, in words (`"a non-empty string or a Uint8Array"`).
+    Words(&'static str),
 }
 
 impl Expected {
@@ -72,6 +74,7 @@ impl Expected {
             Expected::Function => "a function".into(),
             Expected::Object => "an object".into(),
             Expected::Instance(class) => format!("a {class}"),
+            Expected::Words(words) => words.into(),
         }
     }
 }

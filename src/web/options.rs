@@ -49,8 +49,9 @@ impl Options {
         rules::only_known(&given, &self.known.borrow())
     }
 
-    /// `options[name]`: `None` when undefined; `null` is refused as not `expected`.
-    fn value(&self, name: &'static str, expected: Expected) -> Result<Option<JsValue>, Error> {
+    /// `options[name]`: `None` when undefined; `null` is refused as not `expected`. For a kind
+    /// only one class reads (e.g. JwtVerifier's `secret`), which then checks the value itself.
+    pub(crate) fn value(&self, name: &'static str, expected: Expected) -> Result<Option<JsValue>, Error> {
         let mut known = self.known.borrow_mut();
         if !known.contains(&name) {
             known.push(name);
