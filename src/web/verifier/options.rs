@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 use super::KeySource;
 use super::remote::Remote;
 use crate::Error;
+use crate::client::base_url::BaseUrl;
 use crate::client::options::{Expected, wrong_entry, wrong_kind};
 use crate::jose::json::{Value, object};
 use crate::jose::jwk::Jwk;
@@ -168,7 +169,12 @@ impl Given {
         given.public_key = options.non_empty_string("publicKey")?;
         given.jwks = options.object("jwks")?;
         given.keys = options.jwks("keys")?;
-        given.jwks_uri = options.string("jwksUri", Expected::Url)?.map(checks::jwks_uri).transpose()?;
+        if let Some(uri) = options.string("jwksUri", Expected::Url)? {
+            // A query is allowed (the set is fetched from the URL as it is), unlike in a baseUrl.
+            let without_query = uri.split_once('?').map_or(uri.as_str(), |(url, _)| url);
+            BaseUrl::parse(without_query).map_err(|_| wrong_kind("jwksUri", Expected::Url, false))?;
+            given.jwks_uri = Some(uri);
+        }
         given.timeout_ms = options.positive_milliseconds("timeoutDuration")?;
         given.cooldown_ms = options.positive_milliseconds("cooldownDuration")?;
         given.max_age_ms = options.positive_milliseconds("cacheMaxAge")?;
