@@ -20,7 +20,7 @@ use crate::jose::options as checks;
 use crate::jose::remote_keyset::RemoteKeySet;
 use crate::jose::request::ApiKeyEntry;
 use crate::jose::verify::VerifyOptions;
-use crate::web::options::Options;
+use crate::web::options::{Options, required};
 
 const SECRET: Expected = Expected::Words("a non-empty string or a Uint8Array");
 const API_KEYS: Expected = Expected::Words("an array of { sha256, scopes, name? }");
@@ -103,29 +103,22 @@ fn rules(options: &Options) -> Result<VerifyOptions, Error> {
     Ok(verify)
 }
 
-/// `apiKeys`: each entry's SHA-256 (hex), scopes and name.
+/// `apiKeys`: each entry's SHA-256 (hex), scopes and name. An entry is read as an options
+/// object of its own, without `finish`: a stored record may carry more fields.
 fn api_keys(options: &Options) -> Result<Vec<ApiKeyEntry>, Error> {
     let Some(list) = options.value("apiKeys", API_KEYS)? else { return Ok(Vec::new()) };
     if !Array::is_array(&list) {
         return Err(wrong_kind("apiKeys", API_KEYS, false));
     }
-    let entries = Array::from(&list);
-    let mut keys = Vec::with_capacity(entries.length() as usize);
-    for (index, entry) in entries.iter().enumerate() {
-        let bad = || wrong_entry("apiKeys", index, API_KEY, None);
-        let text = |value: JsValue| value.as_string().ok_or_else(bad);
-        let sha256 = field(&entry, "sha256").ok_or_else(bad).and_then(text)?;
-        let mut scopes = Vec::new();
-        if let Some(list) = field(&entry, "scopes") {
-            if !Array::is_array(&list) {
-                return Err(bad());
-            }
-            for scope in Array::from(&list).iter() {
-                scopes.push(text(scope)?);
-            }
-        }
-        let name = field(&entry, "name").map(text).transpose()?;
-        keys.push(ApiKeyEntry::new(&sha256.to_ascii_lowercase(), scopes, name)?);
+    let read = |entry: &JsValue| -> Result<_, Error> {
+        let entry = Options::new(entry)?;
+        let sha256 = required("sha256", entry.string("sha256", Expected::String))?;
+        Ok((sha256, entry.strings("scopes", false)?, entry.string("name", Expected::String)?))
+    };
+    let mut keys = Vec::new();
+    for (index, entry) in Array::from(&list).iter().enumerate() {
+        let (sha256, scopes, name) = read(&entry).map_err(|_| wrong_entry("apiKeys", index, API_KEY, None))?;
+        keys.push(ApiKeyEntry::new(&sha256.to_ascii_lowercase(), scopes.unwrap_or_default(), name)?);
     }
     Ok(keys)
 }
