@@ -52,6 +52,8 @@ pub enum Expected {
     Json,
     /// An object with the methods of the named class.
     Instance(&'static str),
+    /// A kind only one class has, in words (`"a non-empty string or a Uint8Array"`).
+    Words(&'static str),
 }
 
 impl Expected {
@@ -81,6 +83,7 @@ impl Expected {
             Expected::StringRecord => "an object of strings".into(),
             Expected::Json => "JSON data".into(),
             Expected::Instance(class) => format!("a {class}"),
+            Expected::Words(words) => words.into(),
         }
     }
 }

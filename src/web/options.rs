@@ -56,8 +56,9 @@ impl Options {
         rules::only_known(&given, &self.known.borrow())
     }
 
-    /// `options[name]`: `None` when undefined; `null` is refused as not `expected`.
-    fn value(&self, name: &'static str, expected: Expected) -> Result<Option<JsValue>, Error> {
+    /// `options[name]`: `None` when undefined; `null` is refused as not `expected`. For a kind
+    /// only one class reads (e.g. JwtVerifier's `secret`), which then checks the value itself.
+    pub(crate) fn value(&self, name: &'static str, expected: Expected) -> Result<Option<JsValue>, Error> {
         let mut known = self.known.borrow_mut();
         if !known.contains(&name) {
             known.push(name);
@@ -168,7 +169,6 @@ impl Options {
 
     /// An array of JWK objects (`keys`): an entry that is not an object is named by its index,
     /// and a PEM string among them says where a PEM goes.
-    #[allow(dead_code, reason = "JwtVerifier's, which reads here next (issue 15)")]
     pub(crate) fn jwks(&self, name: &'static str) -> Result<Option<Vec<JsValue>>, Error> {
         let Some(value) = self.value(name, Expected::Jwk)? else { return Ok(None) };
         if !Array::is_array(&value) {
@@ -199,7 +199,6 @@ impl Options {
     }
 
     /// Milliseconds, more than 0, within a JS timer's range.
-    #[allow(dead_code, reason = "JwtVerifier's, which reads here next (issue 15)")]
     pub(crate) fn positive_milliseconds(&self, name: &'static str) -> Result<Option<f64>, Error> {
         self.number(name, Expected::Milliseconds)
     }
@@ -215,15 +214,7 @@ impl Options {
         value.as_bool().map(Some).ok_or_else(|| rules::wrong_kind(name, Expected::Boolean, false))
     }
 
-    /// A function.
-    #[allow(dead_code, reason = "JwtVerifier's, which reads here next (issue 15)")]
-    pub(crate) fn function(&self, name: &'static str) -> Result<Option<js_sys::Function>, Error> {
-        let Some(value) = self.value(name, Expected::Function)? else { return Ok(None) };
-        value.dyn_into().map(Some).map_err(|_| rules::wrong_kind(name, Expected::Function, false))
-    }
-
     /// A plain object (not an array, not a function).
-    #[allow(dead_code, reason = "JwtVerifier's, which reads here next (issue 15)")]
     pub(crate) fn object(&self, name: &'static str) -> Result<Option<JsValue>, Error> {
         let Some(value) = self.value(name, Expected::Object)? else { return Ok(None) };
         if value.is_object() && !Array::is_array(&value) && !value.is_function() {

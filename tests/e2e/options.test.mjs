@@ -10,10 +10,6 @@ import { pathToFileURL } from 'node:url';
 import { before, test } from 'node:test';
 import { makeProject } from './helpers.mjs';
 
-// Classes whose options are still read by their own code; their rows run as test.todo until
-// they read through web/options.rs too (issue 15, item 3, second stage).
-const STAGE2_PENDING = ['JwtVerifier'];
-
 let api;
 
 before(async () => {
@@ -174,9 +170,7 @@ const resolve = (value) => (typeof value === 'function' ? value() : value);
 const TABLE = ['ApiKeyAuth', 'ApiKeys', 'SessionClient', 'ClientCredentials', 'TokenManager', 'OAuthClient', 'JwtVerifier'];
 
 for (const className of TABLE) {
-  const run = STAGE2_PENDING.includes(className) ? test.todo : test;
-
-  run(`${className}: the table's base options are valid, and anything but an options object is refused`, () => {
+  test(`${className}: the table's base options are valid, and anything but an options object is refused`, () => {
     const { make, base } = classes()[className];
     make(resolve(base));
     for (const bad of [undefined, null, 'options', 42, [resolve(base)]]) {
@@ -185,7 +179,7 @@ for (const className of TABLE) {
   });
 
   for (const [name, [kind]] of Object.entries(classes()[className].options)) {
-    run(`${className} ${name} (${kind}): a wrong value, null, '' and NaN are refused naming the option`, () => {
+    test(`${className} ${name} (${kind}): a wrong value, null, '' and NaN are refused naming the option`, () => {
       const { make, base, options } = classes()[className];
       const [, valid, own] = options[name];
       const start = { ...resolve(own ?? base) };
@@ -197,7 +191,7 @@ for (const className of TABLE) {
       }
     });
 
-    run(`${className} ${name}: a misspelt key is refused with the name it was meant to be`, () => {
+    test(`${className} ${name}: a misspelt key is refused with the name it was meant to be`, () => {
       const { make, base, options } = classes()[className];
       const [, valid, own] = options[name];
       const start = { ...resolve(own ?? base) };
@@ -209,7 +203,7 @@ for (const className of TABLE) {
   }
 }
 
-(STAGE2_PENDING.includes('JwtVerifier') ? test.todo : test)(
+test(
   'JwtVerifier: a PEM in keys says where a PEM goes',
   () => refused((o) => new api.JwtVerifier(o), { keys: [PEM] }, /keys\[0\] must be a JWK object; a PEM goes in publicKey/, 'keys: [PEM]'),
 );

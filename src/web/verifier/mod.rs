@@ -24,9 +24,8 @@ use std::rc::Rc;
 use js_sys::{Array, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
-use self::options::{get, now, read_api_keys, read_keys, read_options, strings};
+use self::options::Call;
 use self::remote::Remote;
-use super::to_js_error;
 use crate::Error;
 use crate::jose::alg::{Alg, Family};
 use crate::jose::claims;
@@ -142,17 +141,13 @@ fn result_object(header_json: &[u8], payload_json: &[u8], header_key: &str) -> R
     parse_checked(&text)
 }
 
-fn rejected(err: &Error) -> Promise {
-    Promise::reject(&to_js_error(err))
-}
-
 impl JwtVerifier {
     /// A verifier for the key source in `keys` (e.g. `{ jwksUri }`) with the claim rules the
     /// core decided (the OAuth client's ID-token policy), not read from a JS options object.
     #[cfg(feature = "browser-client")]
     pub(crate) fn with_options(keys: &JsValue, options: VerifyOptions) -> Result<JwtVerifier, Error> {
         let inner = Inner {
-            source: read_keys(keys)?,
+            source: options::key_source(keys)?,
             options,
             api_keys: Vec::new(),
             crypto_keys: js_sys::Map::new(),
@@ -172,21 +167,16 @@ impl JwtVerifier {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "JwtVerifierOptions")] options: JsValue,
     ) -> Result<JwtVerifier, JsValue> {
-        let build = || -> Result<JwtVerifier, Error> {
-            let verify_options = read_options(&options)?;
-            let source = read_keys(&options)?;
-            let api_keys = read_api_keys(&options)?;
-            let inner = Inner {
-                source,
-                options: verify_options,
-                api_keys,
-                crypto_keys: js_sys::Map::new(),
-                described: RefCell::new(HashMap::new()),
-                generation: Cell::new(0),
-            };
-            Ok(JwtVerifier { inner: Rc::new(inner) })
+        let (source, options, api_keys) = options::read(&options)?;
+        let inner = Inner {
+            source,
+            options,
+            api_keys,
+            crypto_keys: js_sys::Map::new(),
+            described: RefCell::new(HashMap::new()),
+            generation: Cell::new(0),
         };
-        build().map_err(|e| to_js_error(&e))
+        Ok(JwtVerifier { inner: Rc::new(inner) })
     }
 
     /// Verifies `token`: resolves to `{ payload, protectedHeader }`, or rejects with a
@@ -197,11 +187,10 @@ impl JwtVerifier {
         token: &str,
         #[wasm_bindgen(unchecked_optional_param_type = "VerifyCallOptions")] call_options: Option<JsValue>,
     ) -> Promise {
-        let now_s = match now(&call_options.unwrap_or(JsValue::UNDEFINED)) {
-            Ok(t) => t,
-            Err(err) => return rejected(&err),
-        };
-        self.verify_token(token, now_s, Vec::new())
+        match Call::read(call_options.as_ref(), false) {
+            Ok(call) => self.verify_token(token, call.now, call.scopes),
+            Err(err) => Promise::reject(&err.into()),
+        }
     }
 
     /// Checks the credentials of an HTTP request (a Bearer token, or an `X-API-Key` among the
@@ -214,20 +203,9 @@ impl JwtVerifier {
         #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "VerifyRequestOptions")] options: Option<JsValue>,
     ) -> Promise {
-        let options = options.unwrap_or(JsValue::UNDEFINED);
-        let read = || -> Result<(Vec<String>, String, i64), JsValue> {
-            let scopes = match get(&options, "scopes") {
-                None => Vec::new(),
-                Some(v) => strings(v, "scopes", false)
-                    .and_then(|list| crate::jose::options::non_empty_list("scopes", list))
-                    .map_err(|e| to_js_error(&e))?,
-            };
-            let realm = get(&options, "realm").and_then(|v| v.as_string()).unwrap_or_else(|| "wasm-auth".to_owned());
-            Ok((scopes, realm, now(&options).map_err(|e| to_js_error(&e))?))
-        };
-        let (scopes, realm, now_s) = match read() {
-            Ok(values) => values,
-            Err(e) => return Promise::reject(&e),
+        let Call { now, scopes, realm } = match Call::read(options.as_ref(), true) {
+            Ok(call) => call,
+            Err(err) => return Promise::reject(&err.into()),
         };
         let headers = request_header(&request, "authorization")
             .and_then(|auth| Ok((auth, request_header(&request, "x-api-key")?)));
@@ -236,14 +214,14 @@ impl JwtVerifier {
             Err(e) => return Promise::reject(&e),
         };
         let (pending, via) = match request::credential(authorization.as_deref(), api_key.as_deref()) {
-            Err(err) => (rejected(&err), JsValue::UNDEFINED),
-            Ok(Credential::Bearer(token)) => (self.verify_token(token, now_s, scopes), JsValue::from_str("bearer")),
+            Err(err) => (Promise::reject(&err.into()), JsValue::UNDEFINED),
+            Ok(Credential::Bearer(token)) => (self.verify_token(token, now, scopes), JsValue::from_str("bearer")),
             Ok(Credential::ApiKey(key)) => (
-                self.inner.api_key_result(key, &scopes).unwrap_or_else(|err| rejected(&err)),
+                self.inner.api_key_result(key, &scopes).unwrap_or_else(|err| Promise::reject(&err.into())),
                 JsValue::from_str("api_key"),
             ),
         };
-        respond(&pending, &realm, &via)
+        respond(&pending, realm.as_deref().unwrap_or("wasm-auth"), &via)
     }
 
     /// The remote JWKS as cached now (`undefined` before the first fetch), to keep in KV and
@@ -259,7 +237,7 @@ impl JwtVerifier {
     fn verify_token(&self, token: &str, now_s: i64, scopes: Vec<String>) -> Promise {
         match &self.inner.source {
             KeySource::Static(keys) => {
-                self.inner.verify_with(keys, token, now_s, &scopes).unwrap_or_else(|err| rejected(&err))
+                self.inner.verify_with(keys, token, now_s, &scopes).unwrap_or_else(|err| Promise::reject(&err.into()))
             }
             KeySource::Remote(remote) => self.verify_remote(remote, token, now_s, scopes),
         }
@@ -317,7 +295,7 @@ impl Inner {
         );
         let (value, claim_error) = match self.checked_claims(&prepared, now, scopes) {
             Ok(_) => (result(&prepared)?, JsValue::UNDEFINED),
-            Err(err) => (JsValue::UNDEFINED, to_js_error(&err)),
+            Err(err) => (JsValue::UNDEFINED, err.into()),
         };
         Ok(gate(&pending, &value, &claim_error))
     }
@@ -385,11 +363,8 @@ pub fn verify_signature_in_js(key: &Jwk, alg: Alg, message: &[u8], signature: &[
 /// only. Throws `ERR_JWS_INVALID` or `ERR_JWT_INVALID` when it is not a well-formed JWT.
 #[wasm_bindgen(js_name = decodeUnverified, unchecked_return_type = "UnverifiedJwt")]
 pub fn decode_unverified(token: &str) -> Result<JsValue, JsValue> {
-    let decode = || -> Result<JsValue, Error> {
-        let parsed = jws::parse(token, &Limits::default())?;
-        crate::jose::json::parse_object(&parsed.payload)
-            .map_err(|why| Error::JwtInvalid(format!("the payload is not a JSON object ({why})")))?;
-        result_object(&parsed.header_json, &parsed.payload, "header")
-    };
-    decode().map_err(|e| to_js_error(&e))
+    let parsed = jws::parse(token, &Limits::default())?;
+    crate::jose::json::parse_object(&parsed.payload)
+        .map_err(|why| Error::JwtInvalid(format!("the payload is not a JSON object ({why})")))?;
+    Ok(result_object(&parsed.header_json, &parsed.payload, "header")?)
 }

@@ -1,5 +1,7 @@
-//! The constructor's and the calls' option readers, as they were in verifier.rs (one options
-//! layer for every class is a later change).
+//! `JwtVerifier`'s options, read through the options layer ([`Options`]): the constructor's
+//! (claim rules, one key source, API keys) and the calls' (`currentDate`, `scopes`, `realm`).
+//! Every option is read before [`Options::finish`] and before any decision between them, so a
+//! misspelt key is reported as such rather than as the "give one key source" it causes.
 
 use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -7,243 +9,265 @@ use wasm_bindgen::prelude::*;
 use super::KeySource;
 use super::remote::Remote;
 use crate::Error;
+use crate::client::base_url::BaseUrl;
+use crate::client::options::{Expected, wrong_entry, wrong_kind};
 use crate::jose::json::{Value, object};
 use crate::jose::jwk::Jwk;
 use crate::jose::jwks_cache::CachePolicy;
 use crate::jose::jws::Limits;
 use crate::jose::keyset::KeySet;
-use crate::jose::options;
+use crate::jose::options as checks;
 use crate::jose::remote_keyset::RemoteKeySet;
 use crate::jose::request::ApiKeyEntry;
 use crate::jose::verify::VerifyOptions;
+use crate::web::options::{Options, required};
 
-/// A JS value as JSON text, for the JWK and JWKS options.
-fn json_text(value: &JsValue, what: &str) -> Result<String, Error> {
-    js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string()).ok_or_else(|| not_json(what))
+const SECRET: Expected = Expected::Words("a non-empty string or a Uint8Array");
+const API_KEYS: Expected = Expected::Words("an array of { sha256, scopes, name? }");
+const API_KEY: Expected = Expected::Words("{ sha256: string, scopes?: string[], name?: string }");
+const JWKS_CACHE: Expected = Expected::Words("{ jwks, uat } (as exportJwksCache gives it)");
+const DATE: Expected = Expected::Words("a valid Date");
+
+/// `new JwtVerifier(options)`'s options: the key source, the claim rules, the API keys.
+pub(super) fn read(value: &JsValue) -> Result<(KeySource, VerifyOptions, Vec<ApiKeyEntry>), Error> {
+    let options = Options::new(value)?;
+    let verify = rules(&options)?;
+    let api_keys = api_keys(&options)?;
+    let keys = Given::read(&options)?;
+    options.finish()?;
+    Ok((keys.source()?, verify, api_keys))
 }
 
-fn not_json(what: &str) -> Error {
-    Error::InvalidOptions(format!("{what} must be JSON data"))
+/// An options object holding only a key source (the OAuth client's `{ jwksUri }`).
+#[cfg(feature = "browser-client")]
+pub(super) fn key_source(value: &JsValue) -> Result<KeySource, Error> {
+    let options = Options::new(value)?;
+    let keys = Given::read(&options)?;
+    options.finish()?;
+    keys.source()
+}
+
+/// `object[name]` of a nested object (`apiKeys` entries, `jwksCache`), unless undefined.
+fn field(object: &JsValue, name: &str) -> Option<JsValue> {
+    Reflect::get(object, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined())
 }
 
 /// A JS value as JSON, for the JWK and JWKS options.
 fn to_json(value: &JsValue, what: &str) -> Result<Value, Error> {
-    crate::jose::json::parse_value(json_text(value, what)?.as_bytes()).map_err(|_| not_json(what))
+    json_text(value, what).and_then(|text| {
+        crate::jose::json::parse_value(text.as_bytes())
+            .map_err(|_| Error::InvalidOptions(format!("{what} must be JSON data")))
+    })
 }
 
-/// `options[name]`, unless undefined. Not an object (e.g. no options given): nothing, without
-/// asking JS (Reflect.get on undefined throws, which costs ~10 us and a table slot per call).
-pub(super) fn get(options: &JsValue, name: &str) -> Option<JsValue> {
-    if !options.is_object() {
-        return None;
-    }
-    Reflect::get(options, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined())
+fn json_text(value: &JsValue, what: &str) -> Result<String, Error> {
+    js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| Error::InvalidOptions(format!("{what} must be JSON data")))
 }
 
-pub(super) fn strings(value: JsValue, name: &str, single_allowed: bool) -> Result<Vec<String>, Error> {
-    if single_allowed {
-        if let Some(s) = value.as_string() {
-            return Ok(vec![s]);
-        }
-    }
-    let bad = || {
-        Error::InvalidOptions(format!(
-            "{name} must be {}",
-            if single_allowed { "a string or an array of strings" } else { "an array of strings" }
-        ))
-    };
-    if !Array::is_array(&value) {
-        return Err(bad());
-    }
-    Array::from(&value).iter().map(|v| v.as_string().ok_or_else(bad)).collect()
-}
-
-const OPTION_NAMES: [&str; 21] = [
-    "secret",
-    "jwk",
-    "publicKey",
-    "jwks",
-    "keys",
-    "jwksUri",
-    "timeoutDuration",
-    "cooldownDuration",
-    "cacheMaxAge",
-    "jwksCache",
-    "jwksMaxBytes",
-    "issuer",
-    "audience",
-    "subject",
-    "typ",
-    "algorithms",
-    "clockTolerance",
-    "requiredClaims",
-    "maxTokenAge",
-    "maxTokenLength",
-    "apiKeys",
-];
-
-pub(super) fn read_api_keys(options: &JsValue) -> Result<Vec<ApiKeyEntry>, Error> {
-    let Some(list) = get(options, "apiKeys") else { return Ok(Vec::new()) };
-    if !Array::is_array(&list) {
-        return Err(Error::InvalidOptions("apiKeys must be an array of { sha256, scopes, name? }".into()));
-    }
-    Array::from(&list)
-        .iter()
-        .map(|entry| {
-            let sha256 = get(&entry, "sha256")
-                .and_then(|v| v.as_string())
-                .ok_or_else(|| Error::InvalidOptions("apiKeys[].sha256 must be a string".into()))?;
-            let scopes =
-                strings(get(&entry, "scopes").unwrap_or_else(|| Array::new().into()), "apiKeys[].scopes", false)?;
-            let name = match get(&entry, "name") {
-                None => None,
-                Some(v) => {
-                    Some(v.as_string().ok_or_else(|| Error::InvalidOptions("apiKeys[].name must be a string".into()))?)
-                }
-            };
-            ApiKeyEntry::new(&sha256.to_ascii_lowercase(), scopes, name)
-        })
-        .collect()
-}
-
-fn millis(options: &JsValue, name: &str, default: f64) -> Result<f64, Error> {
-    get(options, name).map_or(Ok(default), |v| options::millis(name, v.as_f64()))
-}
-
-fn read_remote(options: &JsValue, uri: String) -> Result<Remote, Error> {
-    let parsed = uri.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
-    if !matches!(parsed.as_deref(), Some("https" | "http")) {
-        return Err(Error::InvalidOptions("jwksUri must be an http: or https: URL".into()));
-    }
-    let defaults = CachePolicy::default();
-    let policy = CachePolicy {
-        max_age_ms: millis(options, "cacheMaxAge", defaults.max_age_ms)?,
-        cooldown_ms: millis(options, "cooldownDuration", defaults.cooldown_ms)?,
-        timeout_ms: millis(options, "timeoutDuration", defaults.timeout_ms)?,
-        max_bytes: match get(options, "jwksMaxBytes") {
-            None => defaults.max_bytes,
-            Some(v) => options::bytes("jwksMaxBytes", v.as_f64())?,
-        },
-    };
-    let mut keys = RemoteKeySet::new(policy);
-    if let Some(seed) = get(options, "jwksCache") {
-        let document =
-            get(&seed, "jwks").ok_or_else(|| Error::InvalidOptions("jwksCache needs jwks and uat".into()))?;
-        let uat = get(&seed, "uat")
-            .and_then(|v| v.as_f64())
-            .ok_or_else(|| Error::InvalidOptions("jwksCache.uat must be a time in milliseconds".into()))?;
-        keys.seed(json_text(&document, "jwksCache.jwks")?, uat)?;
-    }
-    Ok(Remote::new(uri, keys))
-}
-
-pub(super) fn read_keys(options: &JsValue) -> Result<KeySource, Error> {
-    let sources: Vec<&str> = ["secret", "jwk", "publicKey", "jwks", "keys", "jwksUri"]
-        .into_iter()
-        .filter(|name| get(options, name).is_some())
-        .collect();
-    if sources.as_slice() != ["jwksUri"] {
-        for remote_only in ["timeoutDuration", "cooldownDuration", "cacheMaxAge", "jwksCache", "jwksMaxBytes"] {
-            if get(options, remote_only).is_some() {
-                return Err(Error::InvalidOptions(format!("{remote_only} applies to jwksUri only")));
-            }
-        }
-    }
-    match sources.as_slice() {
-        ["secret"] => {
-            let secret = get(options, "secret").unwrap_or_default();
-            let bytes = if let Some(text) = secret.as_string() {
-                text.into_bytes()
-            } else if secret.is_instance_of::<Uint8Array>() {
-                Uint8Array::from(secret).to_vec()
-            } else {
-                return Err(Error::InvalidOptions("secret must be a string or a Uint8Array".into()));
-            };
-            Ok(KeySource::Static(KeySet::single(Jwk::from_secret(&bytes)?)))
-        }
-        ["jwk"] => Ok(KeySource::Static(KeySet::single(Jwk::from_json(&to_json(
-            &get(options, "jwk").unwrap_or_default(),
-            "jwk",
-        )?)?))),
-        ["publicKey"] => {
-            let pem = get(options, "publicKey")
-                .and_then(|v| v.as_string())
-                .ok_or_else(|| Error::InvalidOptions("publicKey must be a PEM string".into()))?;
-            Ok(KeySource::Static(KeySet::single(crate::jose::spki::jwk_from_pem(&pem)?)))
-        }
-        ["jwks"] => {
-            Ok(KeySource::Static(KeySet::from_jwks(&to_json(&get(options, "jwks").unwrap_or_default(), "jwks")?)?))
-        }
-        ["keys"] => {
-            let keys = to_json(&get(options, "keys").unwrap_or_default(), "keys")?;
-            if keys.as_array().is_none() {
-                return Err(Error::InvalidOptions("keys must be an array of JWKs".into()));
-            }
-            Ok(KeySource::Static(KeySet::from_jwks(&object([("keys", keys)]))?))
-        }
-        ["jwksUri"] => {
-            let uri = get(options, "jwksUri")
-                .and_then(|v| v.as_string())
-                .ok_or_else(|| Error::InvalidOptions("jwksUri must be a string".into()))?;
-            Ok(KeySource::Remote(read_remote(options, uri)?))
-        }
-        [] => Err(Error::InvalidOptions("give one key source: secret, jwk, publicKey, jwks, keys or jwksUri".into())),
-        _ => Err(Error::InvalidOptions(format!("give one key source, not {}", sources.join(" and ")))),
-    }
-}
-
-pub(super) fn read_options(options: &JsValue) -> Result<VerifyOptions, Error> {
-    if !options.is_object() {
-        return Err(Error::InvalidOptions("options must be an object".into()));
-    }
-    let names = js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>());
-    if let Some(unknown) = names.iter().filter_map(|n| n.as_string()).find(|n| !OPTION_NAMES.contains(&n.as_str())) {
-        return Err(Error::InvalidOptions(format!("unknown option {unknown:?}")));
-    }
+/// The claim rules and limits. A given option is a check: empty values that would turn it off
+/// are refused (`jose::options`).
+fn rules(options: &Options) -> Result<VerifyOptions, Error> {
     let mut verify = VerifyOptions::default();
     let rules = &mut verify.rules;
-    // A given option is a check: empty values that would turn it off are refused (options.rs).
-    if let Some(v) = get(options, "issuer") {
-        rules.issuer = options::non_empty_list("issuer", strings(v, "issuer", true)?)?;
+    if let Some(list) = options.strings("issuer", true)? {
+        rules.issuer = checks::non_empty_list("issuer", list)?;
     }
-    if let Some(v) = get(options, "audience") {
-        rules.audience = options::non_empty_list("audience", strings(v, "audience", true)?)?;
+    if let Some(list) = options.strings("audience", true)? {
+        rules.audience = checks::non_empty_list("audience", list)?;
     }
-    if let Some(v) = get(options, "subject") {
-        let subject = v.as_string().ok_or_else(|| Error::InvalidOptions("subject must be a string".into()))?;
-        rules.subject = Some(options::non_empty_text("subject", subject)?);
+    if let Some(subject) = options.string("subject", Expected::String)? {
+        rules.subject = Some(checks::non_empty_text("subject", subject)?);
     }
-    if let Some(v) = get(options, "typ") {
-        rules.typ =
-            Some(options::typ(v.as_string().ok_or_else(|| Error::InvalidOptions("typ must be a string".into()))?)?);
+    if let Some(typ) = options.string("typ", Expected::String)? {
+        rules.typ = Some(checks::typ(typ)?);
     }
-    if let Some(v) = get(options, "requiredClaims") {
-        rules.required = options::non_empty_list("requiredClaims", strings(v, "requiredClaims", false)?)?;
+    if let Some(list) = options.strings("requiredClaims", false)? {
+        rules.required = checks::non_empty_list("requiredClaims", list)?;
     }
-    if let Some(v) = get(options, "clockTolerance") {
-        rules.clock_tolerance = options::seconds("clockTolerance", v.as_f64())?;
+    // Whole seconds, rounded down: towards the stricter check.
+    if let Some(seconds) = options.seconds("clockTolerance")? {
+        rules.clock_tolerance = seconds as u64;
     }
-    if let Some(v) = get(options, "maxTokenAge") {
-        rules.max_token_age = Some(options::seconds("maxTokenAge", v.as_f64())?);
+    if let Some(seconds) = options.seconds("maxTokenAge")? {
+        rules.max_token_age = Some(seconds as u64);
     }
-    if let Some(v) = get(options, "algorithms") {
-        verify.algorithms = options::algorithms(strings(v, "algorithms", false)?)?;
+    if let Some(list) = options.strings("algorithms", false)? {
+        verify.algorithms = checks::algorithms(list)?;
     }
-    if let Some(v) = get(options, "maxTokenLength") {
-        let max_token_len = options::bytes("maxTokenLength", v.as_f64())?;
-        verify.limits = Limits { max_token_len, ..Limits::default() };
+    if let Some(bytes) = options.bytes("maxTokenLength")? {
+        verify.limits = Limits { max_token_len: bytes as usize, ..Limits::default() };
     }
     Ok(verify)
 }
 
-/// Now, or the `currentDate` of the per-call options, in Unix seconds.
-pub(super) fn now(call_options: &JsValue) -> Result<i64, Error> {
-    match get(call_options, "currentDate") {
-        None => Ok((js_sys::Date::now() / 1000.0).floor() as i64),
-        Some(date) => {
-            let ms = date.dyn_ref::<js_sys::Date>().map(|d| d.get_time()).filter(|t| t.is_finite());
-            ms.map(|t| (t / 1000.0).floor() as i64)
-                .ok_or_else(|| Error::InvalidOptions("currentDate must be a valid Date".into()))
+/// `apiKeys`: each entry's SHA-256 (hex), scopes and name. An entry is read as an options
+/// object of its own, without `finish`: a stored record may carry more fields.
+fn api_keys(options: &Options) -> Result<Vec<ApiKeyEntry>, Error> {
+    let Some(list) = options.value("apiKeys", API_KEYS)? else { return Ok(Vec::new()) };
+    if !Array::is_array(&list) {
+        return Err(wrong_kind("apiKeys", API_KEYS, false));
+    }
+    let read = |entry: &JsValue| -> Result<_, Error> {
+        let entry = Options::new(entry)?;
+        let sha256 = required("sha256", entry.string("sha256", Expected::String))?;
+        Ok((sha256, entry.strings("scopes", false)?, entry.string("name", Expected::String)?))
+    };
+    let mut keys = Vec::new();
+    for (index, entry) in Array::from(&list).iter().enumerate() {
+        let (sha256, scopes, name) = read(&entry).map_err(|_| wrong_entry("apiKeys", index, API_KEY, None))?;
+        keys.push(ApiKeyEntry::new(&sha256.to_ascii_lowercase(), scopes.unwrap_or_default(), name)?);
+    }
+    Ok(keys)
+}
+
+/// The key-source options as given, each of its kind; which one is used is decided after
+/// `finish` ([`Given::source`]).
+#[derive(Default)]
+struct Given {
+    secret: Option<Vec<u8>>,
+    jwk: Option<JsValue>,
+    public_key: Option<String>,
+    jwks: Option<JsValue>,
+    keys: Option<Vec<JsValue>>,
+    jwks_uri: Option<String>,
+    timeout_ms: Option<f64>,
+    cooldown_ms: Option<f64>,
+    max_age_ms: Option<f64>,
+    max_bytes: Option<f64>,
+    /// `jwksCache`: the JWK Set as JSON text, and when it was fetched.
+    cache: Option<(String, f64)>,
+}
+
+impl Given {
+    #[allow(
+        clippy::field_reassign_with_default,
+        reason = "filled field by field, not as one struct literal: an early return then drops one \
+                  `Given` instead of each field read so far, which keeps the wasm smaller"
+    )]
+    fn read(options: &Options) -> Result<Given, Error> {
+        let mut given = Given::default();
+        given.secret = match options.value("secret", SECRET)? {
+            None => None,
+            Some(text) if text.is_string() => text.as_string().map(String::into_bytes),
+            Some(bytes) if bytes.is_instance_of::<Uint8Array>() => Some(Uint8Array::from(bytes).to_vec()),
+            Some(_) => return Err(wrong_kind("secret", SECRET, false)),
+        };
+        if given.secret.as_ref().is_some_and(Vec::is_empty) {
+            return Err(wrong_kind("secret", SECRET, false));
         }
+        given.jwk = options.object("jwk")?;
+        given.public_key = options.non_empty_string("publicKey")?;
+        given.jwks = options.object("jwks")?;
+        given.keys = options.jwks("keys")?;
+        if let Some(uri) = options.string("jwksUri", Expected::Url)? {
+            // A query is allowed (the set is fetched from the URL as it is), unlike in a baseUrl.
+            let without_query = uri.split_once('?').map_or(uri.as_str(), |(url, _)| url);
+            BaseUrl::parse(without_query).map_err(|_| wrong_kind("jwksUri", Expected::Url, false))?;
+            given.jwks_uri = Some(uri);
+        }
+        given.timeout_ms = options.positive_milliseconds("timeoutDuration")?;
+        given.cooldown_ms = options.positive_milliseconds("cooldownDuration")?;
+        given.max_age_ms = options.positive_milliseconds("cacheMaxAge")?;
+        given.max_bytes = options.bytes("jwksMaxBytes")?;
+        if let Some(seed) = options.value("jwksCache", JWKS_CACHE)? {
+            let bad = || wrong_kind("jwksCache", JWKS_CACHE, false);
+            let jwks = field(&seed, "jwks").filter(JsValue::is_object).ok_or_else(bad)?;
+            let uat = field(&seed, "uat").and_then(|v| v.as_f64()).ok_or_else(bad)?;
+            given.cache = Some((json_text(&jwks, "jwksCache.jwks")?, uat));
+        }
+        Ok(given)
+    }
+
+    /// The one key source given.
+    fn source(mut self) -> Result<KeySource, Error> {
+        let sources = [
+            ("secret", self.secret.is_some()),
+            ("jwk", self.jwk.is_some()),
+            ("publicKey", self.public_key.is_some()),
+            ("jwks", self.jwks.is_some()),
+            ("keys", self.keys.is_some()),
+            ("jwksUri", self.jwks_uri.is_some()),
+        ];
+        let mut given = sources.iter().filter(|(_, given)| *given).map(|(name, _)| name);
+        let Some(first) = given.next() else {
+            return Err(Error::InvalidOptions(
+                "give one key source: secret, jwk, publicKey, jwks, keys or jwksUri".into(),
+            ));
+        };
+        if let Some(second) = given.next() {
+            return Err(Error::InvalidOptions(format!("give one key source, not {first} and {second}")));
+        }
+        if let Some(uri) = self.jwks_uri.take() {
+            let defaults = CachePolicy::default();
+            let policy = CachePolicy {
+                max_age_ms: self.max_age_ms.unwrap_or(defaults.max_age_ms),
+                cooldown_ms: self.cooldown_ms.unwrap_or(defaults.cooldown_ms),
+                timeout_ms: self.timeout_ms.unwrap_or(defaults.timeout_ms),
+                max_bytes: self.max_bytes.map_or(defaults.max_bytes, |n| n as usize),
+            };
+            let mut keys = RemoteKeySet::new(policy);
+            if let Some((document, uat)) = self.cache.take() {
+                keys.seed(document, uat)?;
+            }
+            return Ok(KeySource::Remote(Remote::new(uri, keys)));
+        }
+        let remote_only = [
+            ("timeoutDuration", self.timeout_ms.is_some()),
+            ("cooldownDuration", self.cooldown_ms.is_some()),
+            ("cacheMaxAge", self.max_age_ms.is_some()),
+            ("jwksCache", self.cache.is_some()),
+            ("jwksMaxBytes", self.max_bytes.is_some()),
+        ];
+        if let Some((name, _)) = remote_only.iter().find(|(_, given)| *given) {
+            return Err(Error::InvalidOptions(format!("{name} applies to jwksUri only")));
+        }
+        let set = if let Some(secret) = &self.secret {
+            KeySet::single(Jwk::from_secret(secret)?)
+        } else if let Some(jwk) = &self.jwk {
+            KeySet::single(Jwk::from_json(&to_json(jwk, "jwk")?)?)
+        } else if let Some(pem) = &self.public_key {
+            KeySet::single(crate::jose::spki::jwk_from_pem(pem)?)
+        } else if let Some(jwks) = &self.jwks {
+            KeySet::from_jwks(&to_json(jwks, "jwks")?)?
+        } else {
+            let keys: Array = self.keys.iter().flatten().collect();
+            KeySet::from_jwks(&object([("keys", to_json(&keys, "keys")?)]))?
+        };
+        Ok(KeySource::Static(set))
+    }
+}
+
+/// The options of one `verify` or `verifyRequest` call: `scopes` (verifyRequest only), `realm`
+/// and `currentDate`. Read only when given: a call without them asks JS nothing.
+pub(super) struct Call {
+    /// Now, or `currentDate`, in Unix seconds.
+    pub now: i64,
+    pub scopes: Vec<String>,
+    pub realm: Option<String>,
+}
+
+impl Call {
+    pub(super) fn read(value: Option<&JsValue>, request: bool) -> Result<Call, Error> {
+        let mut call = Call { now: 0, scopes: Vec::new(), realm: None };
+        let mut now_ms = None;
+        if let Some(value) = value {
+            let options = Options::new(value)?;
+            if request {
+                if let Some(list) = options.strings("scopes", false)? {
+                    call.scopes = checks::non_empty_list("scopes", list)?;
+                }
+                call.realm = options.string("realm", Expected::String)?;
+            }
+            if let Some(date) = options.value("currentDate", DATE)? {
+                let ms = date.dyn_ref::<js_sys::Date>().map(|d| d.get_time()).filter(|t| t.is_finite());
+                now_ms = Some(ms.ok_or_else(|| wrong_kind("currentDate", DATE, false))?);
+            }
+            options.finish()?;
+        }
+        call.now = (now_ms.unwrap_or_else(js_sys::Date::now) / 1000.0).floor() as i64;
+        Ok(call)
     }
 }

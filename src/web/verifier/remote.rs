@@ -9,11 +9,10 @@ use js_sys::{Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{Inner, JwtVerifier, KeySource, rejected};
-use crate::Error;
+use super::{Inner, JwtVerifier, KeySource};
 use crate::jose::jws;
 use crate::jose::remote_keyset::{Plan, RemoteKeySet};
-use crate::web::to_js_error;
+use crate::{Error, ErrorKind};
 
 #[wasm_bindgen(module = "/src/web/shim.js")]
 extern "C" {
@@ -54,17 +53,18 @@ impl JwtVerifier {
         // The header is checked before any fetch: a malformed token never causes network I/O.
         let parsed = match jws::parse(token, &self.inner.options.limits) {
             Ok(parsed) => parsed,
-            Err(err) => return rejected(&err),
+            Err(err) => return Promise::reject(&err.into()),
         };
         let policy = {
             let mut keys = remote.keys.borrow_mut();
             let policy = *keys.policy();
             match keys.plan(&parsed, &self.inner.options, js_sys::Date::now()) {
                 Ok(Plan::Use(keys)) => {
-                    return self.inner.verify_parsed(keys, parsed, now_s, &scopes).unwrap_or_else(|err| rejected(&err));
+                    let verified = self.inner.verify_parsed(keys, parsed, now_s, &scopes);
+                    return verified.unwrap_or_else(|err| Promise::reject(&err.into()));
                 }
                 Ok(Plan::RepeatFailure(error)) => return Promise::reject(&repeated(error)),
-                Err(err) => return rejected(&err),
+                Err(err) => return Promise::reject(&err.into()),
                 Ok(Plan::Fetch) => policy,
             }
         };
@@ -73,11 +73,10 @@ impl JwtVerifier {
         let token = token.to_owned();
         wasm_bindgen_futures::future_to_promise(async move {
             let KeySource::Remote(remote) = &inner.source else {
-                return Err(to_js_error(&Error::Internal("key source changed")));
+                return Err(Error::Internal("key source changed").into());
             };
-            let installed = JsFuture::from(fetched)
-                .await
-                .and_then(|body| inner.install(remote, &body).map_err(|e| to_js_error(&e)));
+            let installed =
+                JsFuture::from(fetched).await.and_then(|body| inner.install(remote, &body).map_err(JsValue::from));
             if let Err(error) = installed {
                 // The failure starts the cooldown: no new fetch until it has passed.
                 remote.keys.borrow_mut().fetch_failed(js_sys::Date::now(), error.clone());
@@ -85,8 +84,8 @@ impl JwtVerifier {
             }
             let pending = {
                 let keys = remote.keys.borrow();
-                let keys = keys.keys().ok_or_else(|| to_js_error(&Error::Internal("no keys after a fetch")))?;
-                inner.verify_with(keys, &token, now_s, &scopes).map_err(|e| to_js_error(&e))?
+                let keys = keys.keys().ok_or(Error::Internal("no keys after a fetch"))?;
+                inner.verify_with(keys, &token, now_s, &scopes)?
             };
             JsFuture::from(pending).await
         })
@@ -100,8 +99,9 @@ fn repeated(error: &JsValue) -> JsValue {
     let message = read("message").unwrap_or_default();
     let js = js_sys::Error::new(&format!("{message} (the JWKS fetch failed less than cooldownDuration ago)"));
     js.set_name("WasmAuthError");
-    let code = read("code").unwrap_or_else(|| "ERR_JWKS_FETCH_FAILED".to_owned());
-    let _ = Reflect::set(&js, &JsValue::from_str("code"), &JsValue::from_str(&code));
+    let code = read("code");
+    let code = code.as_deref().unwrap_or(ErrorKind::JwksFetchFailed.code());
+    let _ = Reflect::set(&js, &JsValue::from_str("code"), &JsValue::from_str(code));
     js.into()
 }
 
