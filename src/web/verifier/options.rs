@@ -111,7 +111,7 @@ fn millis(options: &JsValue, name: &str, default: f64) -> Result<f64, Error> {
 }
 
 fn read_remote(options: &JsValue, uri: String) -> Result<Remote, Error> {
-    let parsed = uri.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
+    let parsed = crate::client::base_url::split_scheme(&uri).map(|(scheme, _)| scheme.to_ascii_lowercase());
     if !matches!(parsed.as_deref(), Some("https" | "http")) {
         return Err(Error::InvalidOptions("jwksUri must be an http: or https: URL".into()));
     }
