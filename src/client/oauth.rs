@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
 use super::answer::{Answer, Purpose};
-use super::base_url::BaseUrl;
+use super::base_url::{BaseUrl, split_scheme};
 use super::form;
 use super::secret::Secret;
 use super::token_set::TokenSet;
@@ -67,7 +67,7 @@ pub fn discovery_urls(issuer: &str) -> Result<[String; 2], Error> {
     let base = BaseUrl::parse(issuer)
         .map_err(|_| Error::InvalidOptions("the issuer must be an http: or https: URL".into()))?;
     let text = base.as_str();
-    let after_scheme = text.find("://").map_or(0, |i| i + 3);
+    let after_scheme = split_scheme(text).map_or(0, |(scheme, _)| scheme.len() + 3);
     let (origin, path) = match text[after_scheme..].find('/') {
         Some(slash) => text.split_at(after_scheme + slash),
         None => (text, ""),

@@ -59,39 +59,72 @@ pub enum Expected {
 impl Expected {
     /// What the option must be, in words.
     pub fn describe(self) -> String {
-        match self {
-            Expected::String => "a string".into(),
-            Expected::NonEmptyString => "a non-empty string".into(),
-            Expected::VisibleAscii => "a non-empty string of visible ASCII".into(),
-            Expected::StringOrStrings => "a string or an array of strings".into(),
-            Expected::Strings => "an array of strings".into(),
-            Expected::Url | Expected::UrlWithQuery => "an http: or https: URL".into(),
-            Expected::Origins => "an array of http: or https: origins".into(),
+        let mut words = String::new();
+        self.describe_into(&mut words);
+        words
+    }
+
+    /// Appends what the option must be, in words, to `out`: plain pushes, no `format!` or
+    /// `join` (each would add its own formatting or copying code to the wasm).
+    fn describe_into(self, out: &mut String) {
+        let words = match self {
+            Expected::String => "a string",
+            Expected::NonEmptyString => "a non-empty string",
+            Expected::VisibleAscii => "a non-empty string of visible ASCII",
+            Expected::StringOrStrings => "a string or an array of strings",
+            Expected::Strings => "an array of strings",
+            Expected::Url | Expected::UrlWithQuery => "an http: or https: URL",
+            Expected::Origins => "an array of http: or https: origins",
             Expected::OneOf(values) => {
-                let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
-                quoted.join(" or ")
+                for (i, value) in values.iter().enumerate() {
+                    out.push_str(if i == 0 { "\"" } else { " or \"" });
+                    out.push_str(value);
+                    out.push('"');
+                }
+                return;
             }
             Expected::Milliseconds => {
-                "a number of milliseconds, more than 0 and at most 2147483647 (2^31 - 1, the largest JS timer)".into()
+                "a number of milliseconds, more than 0 and at most 2147483647 (2^31 - 1, the largest JS timer)"
             }
-            Expected::Seconds => "a number of seconds, 0 or more".into(),
-            Expected::Bytes => "a whole number of bytes, 1 or more".into(),
-            Expected::Boolean => "a boolean".into(),
-            Expected::Jwk => "a JWK object".into(),
-            Expected::Function => "a function".into(),
-            Expected::Object => "an object".into(),
-            Expected::StringRecord => "an object of strings".into(),
-            Expected::Json => "JSON data".into(),
-            Expected::Instance(class) => format!("a {class}"),
-            Expected::Words(words) => words.into(),
-        }
+            Expected::Seconds => "a number of seconds, 0 or more",
+            Expected::Bytes => "a whole number of bytes, 1 or more",
+            Expected::Boolean => "a boolean",
+            Expected::Jwk => "a JWK object",
+            Expected::Function => "a function",
+            Expected::Object => "an object",
+            Expected::StringRecord => "an object of strings",
+            Expected::Json => "JSON data",
+            Expected::Words(words) => words,
+            Expected::Instance(class) => {
+                out.push_str("a ");
+                class
+            }
+        };
+        out.push_str(words);
     }
+}
+
+/// An `InvalidOptions` error whose message is `parts` in a row.
+fn invalid(parts: &[&str]) -> Error {
+    let mut message = String::new();
+    for part in parts {
+        message.push_str(part);
+    }
+    Error::InvalidOptions(message)
+}
+
+/// "`name` must be `expected``tail`".
+fn must_be(name: &str, expected: Expected, tail: &str) -> Error {
+    let mut message = String::from(name);
+    message.push_str(" must be ");
+    expected.describe_into(&mut message);
+    message.push_str(tail);
+    Error::InvalidOptions(message)
 }
 
 /// `name` got a value that is not what it expects (`was_null`: the value was `null`).
 pub fn wrong_kind(name: &str, expected: Expected, was_null: bool) -> Error {
-    let null = if was_null { " (null is not one)" } else { "" };
-    Error::InvalidOptions(format!("{name} must be {}{null}", expected.describe()))
+    must_be(name, expected, if was_null { " (null is not one)" } else { "" })
 }
 
 /// Entry `index` of the list option `name` is not `expected`; `text`: the entry, when it was a
@@ -100,7 +133,7 @@ pub fn wrong_kind(name: &str, expected: Expected, was_null: bool) -> Error {
 pub fn wrong_entry(name: &str, index: usize, expected: Expected, text: Option<&str>) -> Error {
     let pem = expected == Expected::Jwk && text.is_some_and(|t| t.trim_start().starts_with("-----BEGIN"));
     let hint = if pem { "; a PEM goes in publicKey" } else { "" };
-    Error::InvalidOptions(format!("{name}[{index}] must be {}{hint}", expected.describe()))
+    must_be(&format!("{name}[{index}]"), expected, hint)
 }
 
 /// Member `key` of the object option `name` is not `expected` (`was_null`: it was `null`).
@@ -118,7 +151,7 @@ pub fn is_url_with_query(url: &str) -> bool {
 
 /// A required option that was not given.
 pub fn required(name: &str) -> Error {
-    Error::InvalidOptions(format!("{name} is required"))
+    invalid(&[name, " is required"])
 }
 
 /// A string option: `NonEmptyString` refuses `""`, `VisibleAscii` also spaces, controls and
@@ -151,23 +184,27 @@ pub fn number(name: &str, expected: Expected, value: Option<f64>) -> Result<f64,
 /// The Damerau (optimal string alignment) distance between `a` and `b`, ignoring ASCII case:
 /// the insertions, deletions, substitutions and swaps of neighbours that turn one into the other.
 pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<u8> = a.bytes().map(|c| c.to_ascii_lowercase()).collect();
-    let b: Vec<u8> = b.bytes().map(|c| c.to_ascii_lowercase()).collect();
-    // rows[i][j]: distance between a[..i] and b[..j]; three rows are enough for the swap.
-    let mut before: Vec<usize> = vec![0; b.len() + 1];
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut current = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            current[j] = (previous[j] + 1).min(current[j - 1] + 1).min(previous[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                current[j] = current[j].min(before[j - 2] + 1);
-            }
-        }
-        before = std::mem::replace(&mut previous, current);
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let width = b.len() + 1;
+    // Three rows of the table in one allocation (the swap looks two rows back): row i % 3 holds
+    // the distances between a[..i] and b[..j].
+    let mut rows = vec![0; 3 * width];
+    for (j, cell) in rows[..width].iter_mut().enumerate() {
+        *cell = j;
     }
-    previous[b.len()]
+    for i in 1..=a.len() {
+        let (now, up, up2) = ((i % 3) * width, ((i - 1) % 3) * width, ((i + 1) % 3) * width);
+        rows[now] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(!a[i - 1].eq_ignore_ascii_case(&b[j - 1]));
+            let mut best = (rows[up + j] + 1).min(rows[now + j - 1] + 1).min(rows[up + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1].eq_ignore_ascii_case(&b[j - 2]) && a[i - 2].eq_ignore_ascii_case(&b[j - 1]) {
+                best = best.min(rows[up2 + j - 2] + 1);
+            }
+            rows[now + j] = best;
+        }
+    }
+    rows[(a.len() % 3) * width + b.len()]
 }
 
 /// The valid name `unknown` was most likely meant to be: the nearest one, if it is near enough
@@ -189,10 +226,20 @@ pub fn only_known<S: AsRef<str>>(given: &[S], known: &[&str]) -> Result<(), Erro
     let Some(unknown) = given.iter().map(AsRef::as_ref).find(|key| !known.contains(key)) else {
         return Ok(());
     };
-    Err(Error::InvalidOptions(match nearest(unknown, known) {
-        Some(meant) => format!("unknown option `{unknown}`: did you mean `{meant}`?"),
-        None => format!("unknown option `{unknown}`: the options are {}", known.join(", ")),
-    }))
+    let mut message = String::from("unknown option `");
+    message.push_str(unknown);
+    if let Some(meant) = nearest(unknown, known) {
+        message.push_str("`: did you mean `");
+        message.push_str(meant);
+        message.push_str("`?");
+    } else {
+        message.push_str("`: the options are ");
+        for (i, name) in known.iter().enumerate() {
+            message.push_str(if i == 0 { "" } else { ", " });
+            message.push_str(name);
+        }
+    }
+    Err(Error::InvalidOptions(message))
 }
 
 #[cfg(test)]

@@ -18,6 +18,11 @@ use crate::Error;
 use crate::client::base_url::BaseUrl;
 use crate::client::options::{self as rules, Expected};
 
+/// An object that is neither an array nor a function.
+fn is_plain_object(value: &JsValue) -> bool {
+    value.is_object() && !Array::is_array(value) && !value.is_function()
+}
+
 /// The options object of one constructor call.
 pub(crate) struct Options {
     object: JsValue,
@@ -35,7 +40,7 @@ pub(crate) fn required<T>(name: &str, result: Result<Option<T>, Error>) -> Resul
 impl Options {
     /// `value` as an options object; anything but a plain object (or an array) is refused.
     pub(crate) fn new(value: &JsValue) -> Result<Options, Error> {
-        if !value.is_object() || Array::is_array(value) || value.is_function() {
+        if !is_plain_object(value) {
             return Err(Error::InvalidOptions("options must be an object".into()));
         }
         Ok(Options { object: value.clone(), known: RefCell::new(Vec::new()) })
@@ -114,15 +119,15 @@ impl Options {
         if !Array::is_array(&value) {
             return Err(bad());
         }
-        Array::from(&value)
-            .iter()
-            .map(|entry| {
-                let text = entry.as_string().ok_or_else(bad)?;
-                BaseUrl::parse(&text).map_err(|_| bad())?;
-                http::origin_of(&text).map_err(|_| bad())
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
+        // Loops rather than `collect::<Result<..>>()`: each such collect is its own generic
+        // adapter in the wasm.
+        let mut origins = Vec::new();
+        for entry in Array::from(&value).iter() {
+            let text = entry.as_string().ok_or_else(bad)?;
+            BaseUrl::parse(&text).map_err(|_| bad())?;
+            origins.push(http::origin_of(&text).map_err(|_| bad())?);
+        }
+        Ok(Some(origins))
     }
 
     /// A string, or an array of strings (`single_allowed: false`: only the array).
@@ -136,7 +141,11 @@ impl Options {
         if !Array::is_array(&value) {
             return Err(bad());
         }
-        Array::from(&value).iter().map(|v| v.as_string().ok_or_else(bad)).collect::<Result<_, _>>().map(Some)
+        let mut texts = Vec::new();
+        for entry in Array::from(&value).iter() {
+            texts.push(entry.as_string().ok_or_else(bad)?);
+        }
+        Ok(Some(texts))
     }
 
     /// An object whose values are strings (`extraParams`), as its pairs; an `undefined` value
@@ -174,18 +183,14 @@ impl Options {
         if !Array::is_array(&value) {
             return Err(Error::InvalidOptions(format!("{name} must be an array of JWK objects")));
         }
-        Array::from(&value)
-            .iter()
-            .enumerate()
-            .map(|(index, entry)| {
-                if entry.is_object() && !Array::is_array(&entry) && !entry.is_function() {
-                    Ok(entry)
-                } else {
-                    Err(rules::wrong_entry(name, index, Expected::Jwk, entry.as_string().as_deref()))
-                }
-            })
-            .collect::<Result<_, _>>()
-            .map(Some)
+        let mut jwks = Vec::new();
+        for (index, entry) in Array::from(&value).iter().enumerate() {
+            if !is_plain_object(&entry) {
+                return Err(rules::wrong_entry(name, index, Expected::Jwk, entry.as_string().as_deref()));
+            }
+            jwks.push(entry);
+        }
+        Ok(Some(jwks))
     }
 
     fn number(&self, name: &'static str, expected: Expected) -> Result<Option<f64>, Error> {
@@ -217,11 +222,7 @@ impl Options {
     /// A plain object (not an array, not a function).
     pub(crate) fn object(&self, name: &'static str) -> Result<Option<JsValue>, Error> {
         let Some(value) = self.value(name, Expected::Object)? else { return Ok(None) };
-        if value.is_object() && !Array::is_array(&value) && !value.is_function() {
-            Ok(Some(value))
-        } else {
-            Err(rules::wrong_kind(name, Expected::Object, false))
-        }
+        if is_plain_object(&value) { Ok(Some(value)) } else { Err(rules::wrong_kind(name, Expected::Object, false)) }
     }
 
     /// An instance of `class`, recognised by its `method` (e.g. a TokenManager by `fetch`).
