@@ -21,6 +21,11 @@ mod verifier;
 
 use wasm_bindgen::prelude::*;
 
+/// Power-of-two size classes instead of std's dlmalloc: 3.3 KB less gzip wasm, O(1) alloc and
+/// free (see crates/size-class-alloc for what it trades).
+#[global_allocator]
+static ALLOCATOR: size_class_alloc::SizeClasses = size_class_alloc::SizeClasses::new();
+
 #[cfg(feature = "browser-client")]
 pub use api_keys::{ApiKeyAuth, ApiKeys};
 pub use client_credentials::ClientCredentials;
