@@ -212,8 +212,13 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 pub fn nearest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
     let mut best: Option<(usize, &'a str)> = None;
     for &name in known {
-        let distance = edit_distance(unknown, name);
         let allowed = (1 + name.len() / 4).min(3);
+        // The distance is at least the length difference: skip the quadratic table when that
+        // alone is too far (a huge key costs nothing).
+        if unknown.len().abs_diff(name.len()) > allowed {
+            continue;
+        }
+        let distance = edit_distance(unknown, name);
         if distance <= allowed && best.is_none_or(|(d, _)| distance < d) {
             best = Some((distance, name));
         }
@@ -221,13 +226,23 @@ pub fn nearest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
     best.map(|(_, name)| name)
 }
 
+/// How many characters of an unknown key an error message repeats.
+const MAX_KEY_SHOWN: usize = 64;
+
 /// Refuses the first key of `given` that is not in `known`, naming the nearest valid one.
 pub fn only_known<S: AsRef<str>>(given: &[S], known: &[&str]) -> Result<(), Error> {
     let Some(unknown) = given.iter().map(AsRef::as_ref).find(|key| !known.contains(key)) else {
         return Ok(());
     };
     let mut message = String::from("unknown option `");
-    message.push_str(unknown);
+    // A key is the caller's text: at most MAX_KEY_SHOWN characters of it go into the message.
+    match unknown.char_indices().nth(MAX_KEY_SHOWN) {
+        Some((cut, _)) => {
+            message.push_str(&unknown[..cut]);
+            message.push_str("...");
+        }
+        None => message.push_str(unknown),
+    }
     if let Some(meant) = nearest(unknown, known) {
         message.push_str("`: did you mean `");
         message.push_str(meant);
@@ -277,6 +292,15 @@ mod tests {
         assert_eq!(nearest("refreshMargin", &known), None, "seven letters away");
         assert_eq!(nearest("x", &known), None);
         assert_eq!(nearest("secret", &known), None);
+    }
+
+    #[test]
+    fn a_huge_unknown_key_is_cut_in_the_message_and_never_compared() {
+        let huge = "é".repeat(100_000);
+        assert_eq!(nearest(&huge, &["issuer"]), None);
+        let message = only_known(&[huge.as_str()], &["issuer"]).unwrap_err().to_string();
+        assert!(message.contains(&format!("`{}...`", "é".repeat(64))), "{message}");
+        assert!(message.len() < 200, "{}", message.len());
     }
 
     #[test]
