@@ -73,12 +73,6 @@ fn bearer_refusal(error: JsValue, realm: String) -> JsValue {
     answer.into()
 }
 
-/// The JS value to throw for `err` (see `From<&Error> for JsValue`); kept for the files not yet
-/// converted to `?` / `.into()`.
-pub fn to_js_error(err: &Error) -> JsValue {
-    err.into()
-}
-
 /// A promise already rejected with `error`, for methods that fail before any I/O starts.
 #[cfg(feature = "browser-client")]
 pub(crate) fn reject(error: Error) -> js_sys::Promise {

@@ -31,7 +31,6 @@ pub use api_keys::{ApiKeyAuth, ApiKeys};
 pub use client_credentials::ClientCredentials;
 #[cfg(feature = "browser-client")]
 pub(crate) use error::reject;
-pub use error::to_js_error;
 #[cfg(feature = "browser-client")]
 pub use oauth::OAuthClient;
 pub use pkce::{create_pkce, pkce_challenge};
