@@ -13,6 +13,7 @@ pub mod oauth;
 pub mod options;
 pub mod schedule;
 pub mod secret;
+pub mod session;
 pub mod token_set;
 
 pub use answer::{Answer, Purpose};

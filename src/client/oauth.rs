@@ -584,8 +584,14 @@ pub fn revocation_request(endpoint: &str, token: &str, hint: Option<&str>, clien
 
 /// The guide's login request: `POST {baseUrl}/auth/login` with `{"email", "password"}`.
 pub fn login_request(base: &BaseUrl, email: &str, password: &str) -> Post {
+    json_login(base.endpoint("/auth/login"), email, password)
+}
+
+/// `POST url` with `{"email", "password"}`, the body kept secret: the guide's login, and the
+/// cookie session's.
+pub fn json_login(url: String, email: &str, password: &str) -> Post {
     let body = crate::jose::json::object([("email", email.into()), ("password", password.into())]).to_string();
-    Post { url: base.endpoint("/auth/login"), content_type: JSON, body: Secret::new(body) }
+    Post { url, content_type: JSON, body: Secret::new(body) }
 }
 
 /// The revocations a logout sends: the refresh token first (revoking it may revoke the access

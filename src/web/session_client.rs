@@ -10,6 +10,7 @@ use super::options::{Options, required, trusted_origins};
 use crate::Error;
 use crate::client::Purpose;
 use crate::client::base_url::BaseUrl;
+use crate::client::session::{self, AfterLogin};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_SESSION: &str = r#"
@@ -72,31 +73,25 @@ impl SessionClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionInfo>")]
     pub fn login(&self, email: &str, password: &str) -> Promise {
         let base = self.base.clone();
-        let body = crate::jose::json::object([("email", email.into()), ("password", password.into())]).to_string();
+        let request = session::login_request(&base, email, password);
         future_to_promise(async move {
             let run = async {
                 if http::cookies_disabled() {
                     return Err(Error::CookiesBlocked);
                 }
-                let reply = http::request(
-                    "POST",
-                    &base.endpoint("/session/login"),
-                    &[("content-type", "application/json")],
-                    Some(body),
-                    true,
-                )
-                .await?;
+                let headers = [("content-type", request.content_type)];
+                let body = Some(request.body.expose().to_owned());
+                let reply = http::request("POST", &request.url, &headers, body, true).await?;
                 if !reply.ok() {
                     return Err(reply.error(Purpose::Login));
                 }
                 let login = json(&reply.body)?;
                 let check = http::request("GET", &base.endpoint("/session"), &[], None, true).await?;
-                match check.status {
-                    200..=299 => json(&check.body),
-                    // A server without the check endpoint: trust the login answer.
-                    404 | 405 => Ok(login),
-                    401 => Err(Error::CookiesBlocked),
-                    _ => Err(check.error(Purpose::Other)),
+                match session::after_login(check.status) {
+                    AfterLogin::UseCheck => json(&check.body),
+                    AfterLogin::UseLogin => Ok(login),
+                    AfterLogin::CookiesBlocked => Err(Error::CookiesBlocked),
+                    AfterLogin::Failed => Err(check.error(Purpose::Other)),
                 }
             };
             Ok(run.await?)
@@ -109,10 +104,10 @@ impl SessionClient {
         let url = self.base.endpoint("/session");
         future_to_promise(async move {
             let reply = http::request("GET", &url, &[], None, true).await?;
-            match reply.status {
-                200..=299 => Ok(json(&reply.body)?),
-                401 => Ok(JsValue::NULL),
-                _ => Err(reply.error(Purpose::Other).into()),
+            match session::current(reply.status) {
+                Some(true) => Ok(json(&reply.body)?),
+                Some(false) => Ok(JsValue::NULL),
+                None => Err(reply.error(Purpose::Other).into()),
             }
         })
     }
