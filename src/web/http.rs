@@ -79,7 +79,12 @@ pub fn request_for(
     trusted: &js_sys::Array,
 ) -> Result<web_request::Request, JsValue> {
     prepare(input, &init.unwrap_or(JsValue::UNDEFINED), base.as_str(), trusted).map_err(|error| {
-        if js_sys::Reflect::get(&error, &"code".into()).ok().and_then(|c| c.as_string()).is_some() {
+        // Our own refusal (ERR_AUTH_UNTRUSTED_ORIGIN) as it is; anything else, even a platform
+        // error with a `.code` of its own (Node's ERR_INVALID_URL), is a request the caller's
+        // arguments could not make.
+        if js_sys::Reflect::get(&error, &"name".into()).ok().and_then(|n| n.as_string()).as_deref()
+            == Some("WasmAuthError")
+        {
             return error;
         }
         let message =

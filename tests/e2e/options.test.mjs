@@ -277,3 +277,11 @@ test('the options of TokenManager.logout, OAuthClient.discover, authorize and re
   }
   await assert.rejects(oauth.revoke('t', null), invalid(/no revocation endpoint/));
 });
+
+test('fetch arguments that make no request are ERR_AUTH_INVALID_OPTIONS, not the platform error', async () => {
+  const client = new api.ApiKeyAuth({ baseUrl: URL_, apiKey: 'wa_test_key' });
+  // Node's own TypeError here carries a `.code` (ERR_INVALID_URL): it must not pass through.
+  await assert.rejects(async () => client.fetch('http://[not-a-host'),
+    { code: 'ERR_AUTH_INVALID_OPTIONS', message: /the request could not be built/ });
+  await assert.rejects(async () => client.fetch('https://elsewhere.example/x'), { code: 'ERR_AUTH_UNTRUSTED_ORIGIN' });
+});
