@@ -201,6 +201,12 @@ pub enum Error {
     CookiesBlocked => "ERR_AUTH_COOKIES_BLOCKED",
     /// The object was disposed of (`dispose()`); make a new one.
     Disposed => "ERR_AUTH_DISPOSED",
+    /// Another tab held the session's refresh lock for too long (frozen or hung): this tab did
+    /// not refresh, so that one refresh token is never redeemed twice; it retries later.
+    LockTimeout {
+        /// How long it waited, in milliseconds.
+        waited_ms: u64,
+    } => "ERR_AUTH_LOCK_TIMEOUT",
     /// The OAuth callback's `state` is not the one this tab sent (a forged or crossed callback).
     StateMismatch => "ERR_OAUTH_STATE_MISMATCH",
     /// No OAuth flow is in progress in this tab (already handled, or never started here).
@@ -271,6 +277,7 @@ impl fmt::Display for Error {
             Error::UntrustedOrigin(origin) => write!(f, "no token is sent to {origin}: add it to allowedOrigins to trust it"),
             Error::CookiesBlocked => f.write_str("the browser did not keep the session cookie: cookies are blocked for this site, or the API is cross-site"),
             Error::Disposed => f.write_str("this object was disposed of"),
+            Error::LockTimeout { waited_ms } => write!(f, "another tab did not finish refreshing this session within {waited_ms} ms; retrying later"),
             Error::StateMismatch => f.write_str("the OAuth callback's state does not match the one this tab sent"),
             Error::TransactionMissing => f.write_str("no OAuth sign-in is in progress in this tab (it was already handled, or started elsewhere)"),
             Error::TransactionExpired => f.write_str("the OAuth sign-in started more than 10 minutes ago: start it again"),
@@ -320,6 +327,7 @@ mod tests {
             Error::UntrustedOrigin("x".into()),
             Error::CookiesBlocked,
             Error::Disposed,
+            Error::LockTimeout { waited_ms: 10_000 },
             Error::StateMismatch,
             Error::TransactionMissing,
             Error::TransactionExpired,

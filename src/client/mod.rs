@@ -14,6 +14,7 @@ pub mod options;
 pub mod schedule;
 pub mod secret;
 pub mod session;
+pub mod tabs;
 pub mod token_set;
 
 pub use answer::{Answer, Purpose};

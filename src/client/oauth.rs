@@ -333,11 +333,7 @@ impl PublicClient {
 
     /// The token request for a code, to the token endpoint ([`PublicClient::code_exchange_body`]).
     pub fn code_exchange_request(&self, tx: &Transaction, code: &str) -> Post {
-        Post {
-            url: self.metadata.token_endpoint.clone(),
-            content_type: FORM,
-            body: Secret::new(self.code_exchange_body(tx, code)),
-        }
+        Post::new(self.metadata.token_endpoint.clone(), FORM, self.code_exchange_body(tx, code))
     }
 
     /// The token request body for a code (RFC 6749 4.1.3 + RFC 7636 4.5), with this
@@ -538,6 +534,25 @@ pub struct Post {
     pub content_type: &'static str,
     /// The body.
     pub body: Secret,
+    /// Sent with [`REFRESH_COOKIE_HEADER`] and the browser's cookies: the refresh token is the
+    /// API's HttpOnly cookie, not in the body (`refreshTokenInCookie`).
+    pub refresh_cookie: bool,
+}
+
+/// The header by which the guide's API keeps a session's refresh token in an HttpOnly cookie:
+/// on login it asks for the cookie, on refresh and logout it says to read it. Being a custom
+/// header, it also keeps a cross-site form (which cannot send one) from driving those endpoints.
+pub const REFRESH_COOKIE_HEADER: (&str, &str) = ("refresh-token-transport", "cookie");
+
+impl Post {
+    fn new(url: String, content_type: &'static str, body: String) -> Post {
+        Post { url, content_type, body: Secret::new(body), refresh_cookie: false }
+    }
+
+    /// This request, asking for (login) or reading (refresh, logout) the refresh cookie.
+    pub fn with_refresh_cookie(self) -> Post {
+        Post { refresh_cookie: true, ..self }
+    }
 }
 
 /// Where a session's refreshes go.
@@ -547,25 +562,41 @@ pub enum RefreshVia {
     Json(String),
     /// An OAuth token endpoint's refresh_token grant (RFC 6749 6).
     OAuth(String),
+    /// The guide's `POST {baseUrl}/auth/refresh` with the refresh token in its HttpOnly cookie.
+    Cookie(String),
+}
+
+/// A session's refresh request: with the refresh token it holds, or with none for
+/// [`RefreshVia::Cookie`]. `None`: the session has no way to refresh.
+pub fn session_refresh_request(via: &RefreshVia, held: Option<&Secret>, client_id: Option<&str>) -> Option<Post> {
+    match (via, held) {
+        (RefreshVia::Cookie(url), _) => Some(Post::new(url.clone(), JSON, "{}".into()).with_refresh_cookie()),
+        (_, Some(refresh_token)) => Some(refresh_request(via, refresh_token, client_id)),
+        (_, None) => None,
+    }
+}
+
+/// `POST {baseUrl}/auth/logout` of a session whose refresh token is the API's cookie: the API
+/// revokes it and clears the cookie (JavaScript cannot).
+pub fn cookie_logout_request(base: &BaseUrl) -> Post {
+    Post::new(base.endpoint("/auth/logout"), JSON, "{}".into()).with_refresh_cookie()
 }
 
 /// The refresh request for `refresh_token` (with `client_id`, when the client has one, on the
 /// OAuth grant).
 pub fn refresh_request(via: &RefreshVia, refresh_token: &Secret, client_id: Option<&str>) -> Post {
     match via {
-        RefreshVia::Json(url) => Post {
-            url: url.clone(),
-            content_type: JSON,
-            body: Secret::new(
-                crate::jose::json::object([("refresh_token", refresh_token.expose().into())]).to_string(),
-            ),
-        },
+        RefreshVia::Json(url) | RefreshVia::Cookie(url) => Post::new(
+            url.clone(),
+            JSON,
+            crate::jose::json::object([("refresh_token", refresh_token.expose().into())]).to_string(),
+        ),
         RefreshVia::OAuth(url) => {
             let mut pairs = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose())];
             if let Some(client_id) = client_id {
                 pairs.push(("client_id", client_id));
             }
-            Post { url: url.clone(), content_type: FORM, body: Secret::new(form::encode(&pairs)) }
+            Post::new(url.clone(), FORM, form::encode(&pairs))
         }
     }
 }
@@ -579,7 +610,7 @@ pub fn revocation_request(endpoint: &str, token: &str, hint: Option<&str>, clien
     if let Some(client_id) = client_id {
         pairs.push(("client_id", client_id));
     }
-    Post { url: endpoint.to_owned(), content_type: FORM, body: Secret::new(form::encode(&pairs)) }
+    Post::new(endpoint.to_owned(), FORM, form::encode(&pairs))
 }
 
 /// The guide's login request: `POST {baseUrl}/auth/login` with `{"email", "password"}`.
@@ -591,7 +622,7 @@ pub fn login_request(base: &BaseUrl, email: &str, password: &str) -> Post {
 /// cookie session's.
 pub fn json_login(url: String, email: &str, password: &str) -> Post {
     let body = crate::jose::json::object([("email", email.into()), ("password", password.into())]).to_string();
-    Post { url, content_type: JSON, body: Secret::new(body) }
+    Post::new(url, JSON, body)
 }
 
 /// The revocations a logout sends: the refresh token first (revoking it may revoke the access

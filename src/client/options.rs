@@ -149,6 +149,11 @@ pub fn is_url_with_query(url: &str) -> bool {
     BaseUrl::parse(base).is_ok() && !query.contains('#') && !query.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// Options `name` and `other` were both given but cannot work together (`why` says why).
+pub fn conflict(name: &str, other: &str, why: &str) -> Error {
+    invalid(&[name, " cannot be combined with ", other, why])
+}
+
 /// A required option that was not given.
 pub fn required(name: &str) -> Error {
     invalid(&[name, " is required"])

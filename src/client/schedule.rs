@@ -309,12 +309,13 @@ impl RefreshState {
 }
 
 /// A refresh's answer, as the tokens to hold: one without life left renews nothing and counts as
-/// a failed refresh ([`already_expired`]); one without a new refresh token keeps `previous`.
-pub fn renewal(tokens: TokenSet, previous: &Secret, received_wall_ms: f64) -> Result<TokenSet, Error> {
+/// a failed refresh ([`already_expired`]); one without a new refresh token keeps `previous`
+/// (`None`: the refresh token is the API's cookie, never held here).
+pub fn renewal(tokens: TokenSet, previous: Option<&Secret>, received_wall_ms: f64) -> Result<TokenSet, Error> {
     if already_expired(tokens.lifetime_ms(received_wall_ms)) {
         return Err(Error::InvalidResponse("the refreshed token is already expired".into()));
     }
-    Ok(tokens.keeping_refresh_token(Some(previous)))
+    Ok(tokens.keeping_refresh_token(previous))
 }
 
 /// Whether a caller whose refresh (or the one it joined) finished uses the token now held
@@ -614,10 +615,10 @@ mod tests {
     fn a_renewal_must_have_life_left_and_keeps_the_refresh_token() {
         let old = Secret::new("rt-old".into());
         let fresh = TokenSet::from_json(br#"{"access_token":"a","expires_in":60}"#).expect("valid");
-        let kept = renewal(fresh, &old, 0.0).expect("renews");
+        let kept = renewal(fresh, Some(&old), 0.0).expect("renews");
         assert_eq!(kept.refresh_token, Some(old.clone()));
         let dead = TokenSet::from_json(br#"{"access_token":"a","expires_in":0}"#).expect("valid");
-        assert_eq!(renewal(dead, &old, 0.0).expect_err("expired").code(), "ERR_AUTH_INVALID_RESPONSE");
+        assert_eq!(renewal(dead, Some(&old), 0.0).expect_err("expired").code(), "ERR_AUTH_INVALID_RESPONSE");
     }
 
     #[test]

@@ -49,20 +49,24 @@ impl TokenSet {
     /// token is an [`Error::InvalidResponse`]: a garbage token is never kept.
     pub fn from_json(body: &[u8]) -> Result<TokenSet, Error> {
         let object = crate::jose::json::parse_object(body).map_err(|_| invalid("is not a JSON object"))?;
+        TokenSet::from_map(&object)
+    }
 
-        let access = optional_string(&object, "access_token")?.ok_or_else(|| invalid("has no access_token"))?;
+    /// [`TokenSet::from_json`] for an object already parsed (a peer tab's message, too).
+    pub fn from_map(object: &Map) -> Result<TokenSet, Error> {
+        let access = optional_string(object, "access_token")?.ok_or_else(|| invalid("has no access_token"))?;
         if !header_safe(access) {
             return Err(invalid("has an access_token that cannot be sent in a header"));
         }
         // RFC 6749 5.1 makes token_type required; a missing one is read as Bearer, as most
         // clients do, but any other type (DPoP, MAC) cannot be used as a Bearer token.
-        if let Some(kind) = optional_string(&object, "token_type")? {
+        if let Some(kind) = optional_string(object, "token_type")? {
             if !kind.eq_ignore_ascii_case("bearer") {
                 // Not quoted: the server's text, of any size.
                 return Err(invalid("has a token_type other than Bearer, which is not supported"));
             }
         }
-        let refresh = match optional_string(&object, "refresh_token")? {
+        let refresh = match optional_string(object, "refresh_token")? {
             None => None,
             Some(r) if !r.is_empty() && r.len() <= MAX_TOKEN_BYTES => Some(Secret::new(r.to_owned())),
             Some(_) => return Err(invalid("has an empty or oversized refresh_token")),
@@ -81,8 +85,8 @@ impl TokenSet {
             Some(_) => return Err(invalid("has a negative or infinite expires_in")),
             None => None,
         };
-        let id_token = optional_string(&object, "id_token")?.map(|t| Secret::new(t.to_owned()));
-        let scope = optional_string(&object, "scope")?.map(str::to_owned);
+        let id_token = optional_string(object, "id_token")?.map(|t| Secret::new(t.to_owned()));
+        let scope = optional_string(object, "scope")?.map(str::to_owned);
         Ok(TokenSet {
             access_token: Secret::new(access.to_owned()),
             refresh_token: refresh,

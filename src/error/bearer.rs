@@ -95,6 +95,7 @@ impl ErrorKind {
             | UntrustedOrigin
             | CookiesBlocked
             | Disposed
+            | LockTimeout
             | StateMismatch
             | TransactionMissing
             | TransactionExpired

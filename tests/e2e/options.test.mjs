@@ -90,6 +90,8 @@ function classes() {
         clientId: ['string', 'spa'],
         revocationEndpoint: ['url', 'https://as.example/revoke'],
         revokeOnLogout: ['boolean', false],
+        crossTab: ['boolean', false],
+        refreshTokenInCookie: ['boolean', true],
       },
     },
     OAuthClient: {

@@ -86,6 +86,7 @@ impl Inner {
             (None, Some(base)) => {
                 let config = Config::for_oauth_client(
                     base,
+                    metadata.issuer.as_deref().unwrap_or(&metadata.token_endpoint),
                     &metadata.token_endpoint,
                     &client_id,
                     metadata.revocation_endpoint.as_deref(),

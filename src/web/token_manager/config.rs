@@ -5,7 +5,10 @@ use crate::client::base_url::BaseUrl;
 use crate::client::oauth::RefreshVia;
 use crate::client::options::{self as rules, Expected};
 use crate::client::schedule::DEFAULT_SESSION_MARGIN_MS;
+use crate::client::tabs;
 use crate::web::options::{Options, required, trusted_origins};
+
+use super::tabs::cross_tab_by_default;
 
 pub(crate) struct Config {
     pub(super) base: BaseUrl,
@@ -15,6 +18,12 @@ pub(crate) struct Config {
     pub(super) client_id: Option<String>,
     pub(super) revocation: Option<String>,
     pub(super) revoke_on_logout: bool,
+    /// The channel name peer tabs share the session on (`client::tabs`), or `None` when
+    /// `crossTab` is off.
+    pub(super) tabs_key: Option<String>,
+    /// The refresh token lives in an HttpOnly cookie (`refreshTokenInCookie`): the guide's
+    /// /auth/refresh and /auth/logout read it, and no refresh token is ever held here.
+    pub(super) refresh_cookie: bool,
 }
 
 /// The endpoint option `name` as the manager has always sent to it: without a trailing slash.
@@ -32,13 +41,26 @@ impl Config {
         let client_id = options.non_empty_string("clientId");
         let revocation = options.url("revocationEndpoint");
         let revoke_on_logout = options.boolean("revokeOnLogout");
+        let cross_tab = options.boolean("crossTab");
+        let refresh_cookie = options.boolean("refreshTokenInCookie");
         options.finish()?;
         let base = required("baseUrl", base)?;
+        let refresh_cookie = refresh_cookie?.unwrap_or(false);
         let refresh = match token_endpoint? {
+            Some(_) if refresh_cookie => {
+                return Err(rules::conflict(
+                    "refreshTokenInCookie",
+                    "tokenEndpoint",
+                    ": the refresh cookie is the guide's /auth/refresh, not an OAuth token endpoint",
+                ));
+            }
             Some(url) => RefreshVia::OAuth(endpoint("tokenEndpoint", &url)?),
+            None if refresh_cookie => RefreshVia::Cookie(base.endpoint("/auth/refresh")),
             None => RefreshVia::Json(base.endpoint("/auth/refresh")),
         };
         Ok(Config {
+            tabs_key: cross_tab?.unwrap_or_else(cross_tab_by_default).then(|| tabs::token_manager_key(base.as_str())),
+            refresh_cookie,
             trusted: trusted_origins(&base, allowed?)?,
             margin_ms: margin_s?.map_or(DEFAULT_SESSION_MARGIN_MS, |s| s * 1000.0),
             refresh,
@@ -53,11 +75,14 @@ impl Config {
     /// token endpoint as the client, revokes at its revocation endpoint, default margin.
     pub(crate) fn for_oauth_client(
         base: BaseUrl,
+        issuer: &str,
         token_endpoint: &str,
         client_id: &str,
         revocation: Option<&str>,
     ) -> Result<Config, Error> {
         Ok(Config {
+            tabs_key: cross_tab_by_default().then(|| tabs::oauth_key(issuer, client_id)),
+            refresh_cookie: false,
             trusted: trusted_origins(&base, None)?,
             margin_ms: DEFAULT_SESSION_MARGIN_MS,
             refresh: RefreshVia::OAuth(endpoint("tokenEndpoint", token_endpoint)?),

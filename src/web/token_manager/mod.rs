@@ -4,8 +4,11 @@
 //! module only wires them to timers, fetch and events (`session`), reads the options (`config`)
 //! and converts to and from JS. The TypeScript declarations are in `token_manager.d.ts`.
 
+mod callers;
 mod config;
+mod peers;
 mod session;
+mod tabs;
 
 use std::rc::Rc;
 
@@ -19,6 +22,7 @@ use super::reject;
 use crate::Error;
 use crate::client::TokenSet;
 use crate::client::oauth::{self, TokenPurpose};
+use crate::client::tabs::{Arrival, Ended};
 pub(crate) use config::Config;
 use session::Session;
 pub(crate) use session::send as send_post;
@@ -60,7 +64,10 @@ impl TokenManager {
         if session.disposed.get() {
             return reject(Error::Disposed);
         }
-        let request = oauth::login_request(&session.config.base, email, password);
+        let mut request = oauth::login_request(&session.config.base, email, password);
+        if session.config.refresh_cookie {
+            request = request.with_refresh_cookie();
+        }
         future_to_promise(async move {
             let reply = send_post(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await;
             let received = now();
@@ -68,7 +75,7 @@ impl TokenManager {
             if session.disposed.get() {
                 return Err(JsValue::from(Error::Disposed));
             }
-            session.install(tokens, received, "login");
+            session.install(tokens, received, Arrival::Login);
             Ok(session.info())
         })
     }
@@ -82,6 +89,18 @@ impl TokenManager {
         future_to_promise(async move {
             let token = session.token(None).await?;
             Ok(JsValue::from_str(token.expose()))
+        })
+    }
+
+    /// Resumes a session this tab does not hold yet (a new tab, a reload): asks the peer tabs
+    /// first (`crossTab`), then, with `refreshTokenInCookie`, makes one refresh with the API's
+    /// cookie. Resolves to the session's `TokenInfo`, or `null` when nobody is logged in.
+    #[wasm_bindgen(unchecked_return_type = "Promise<TokenInfo | null>")]
+    pub fn restore(&self) -> Promise {
+        let session = self.session.clone();
+        future_to_promise(async move {
+            let restored = session.restore().await?;
+            Ok(if restored { session.info() } else { JsValue::NULL })
         })
     }
 
@@ -115,7 +134,7 @@ impl TokenManager {
         }
         let text = js_sys::JSON::stringify(&tokens).ok().and_then(|s| s.as_string()).unwrap_or_default();
         let tokens = TokenSet::from_json(text.as_bytes())?;
-        self.session.install(tokens, now(), "setTokens");
+        self.session.install(tokens, now(), Arrival::SetTokens);
         Ok(self.session.info())
     }
 
@@ -135,12 +154,14 @@ impl TokenManager {
             revoke
         });
         let held = session.forget();
+        session.tell_peers_ended(Ended::Logout);
         future_to_promise(async move {
-            let revoked = match (&held, &revoke) {
-                (Some(held), Ok(revoke)) if revoke.unwrap_or(session.config.revoke_on_logout) => {
-                    session.revoke(held).await
+            let revoked = match &revoke {
+                Ok(revoke) => {
+                    let revoke = revoke.unwrap_or(session.config.revoke_on_logout);
+                    session.end_at_server(held.as_ref(), revoke).await
                 }
-                _ => false,
+                Err(_) => false,
             };
             session.emit("logout", &[("revoked", JsValue::from_bool(revoked))]);
             revoke?;
@@ -156,6 +177,7 @@ impl TokenManager {
         self.session.disposed.set(true);
         self.session.forget();
         self.session.stop_watching();
+        self.session.leave_peers();
     }
 
     /// The API's base URL, as configured (without a trailing slash).

@@ -1,8 +1,9 @@
-//! A `TokenManager`'s session: the held tokens wired to timers, fetch and events. Every
-//! decision (when to refresh, what a failure means, which token a caller gets) is
-//! `client::schedule`'s; this file keeps one refresh in flight at a time (callers share it), a
-//! generation counter so that a refresh finishing after `logout()`/`login()`/`setTokens()` is
-//! discarded, and the page-wake listener.
+//! A `TokenManager`'s session: the held tokens wired to timers, fetch, events and peer tabs.
+//! Every decision (when to refresh, what a failure means, which token a caller gets, what a
+//! peer's message means) is `client::schedule`'s or `client::tabs`'; this file keeps one
+//! refresh in flight at a time (callers share it), a generation counter so that a refresh
+//! finishing after `logout()`/`login()`/`setTokens()` or a peer's tokens is discarded, and the
+//! page-wake listener.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -13,18 +14,21 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise, spawn_local};
 
 use super::config::Config;
+use super::tabs::Tabs;
 use crate::Error;
 use crate::client::oauth::{self, Post, TokenPurpose};
-use crate::client::schedule::{self, AfterFailure, Next, RefreshState, Step};
+use crate::client::schedule::{self, AfterFailure, Next, RefreshState};
+use crate::client::tabs::{self as peers, Arrival, Ended};
 use crate::client::{Expiry, Secret, Stamp, Status, TokenSet};
-use crate::web::http::{self, now, web_request::Request};
+use crate::web::http::{self, now};
 
 /// setTimeout's largest delay; longer ones fire at once, so longer waits are re-armed.
 const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
+#[derive(Clone)]
 pub(super) struct Held {
-    tokens: TokenSet,
-    expiry: Expiry,
+    pub(super) tokens: TokenSet,
+    pub(super) expiry: Expiry,
 }
 
 /// The page-wake callback and the function that removes its listeners.
@@ -32,10 +36,10 @@ type WakeListener = (Closure<dyn FnMut()>, Function);
 
 pub(super) struct Session {
     pub(super) config: Config,
-    held: RefCell<Option<Held>>,
+    pub(super) held: RefCell<Option<Held>>,
     /// Bumped whenever the held tokens are replaced or dropped: a refresh started under an
     /// older generation is discarded when it finishes.
-    generation: Cell<u64>,
+    pub(super) generation: Cell<u64>,
     /// The refresh in flight (its id and a promise that always resolves), shared by callers.
     in_flight: RefCell<Option<(u64, Promise)>>,
     /// The outcome of the last refresh to finish, for the callers that awaited it.
@@ -43,23 +47,36 @@ pub(super) struct Session {
     next_refresh_id: Cell<u64>,
     timer: RefCell<Option<Timeout>>,
     /// Failures, hold and last error: `schedule::RefreshState` decides with them.
-    refreshes: RefCell<RefreshState>,
+    pub(super) refreshes: RefCell<RefreshState>,
     pub(super) events: Object,
     wake: RefCell<Option<WakeListener>>,
     pub(super) disposed: Cell<bool>,
+    /// The peer tabs sharing this session (`crossTab`), where the runtime allows.
+    pub(super) tabs: RefCell<Option<Rc<Tabs>>>,
+    /// This tab's standing among its peers (`client::tabs`): the session's epoch, and the
+    /// refreshes counted in it.
+    pub(super) epoch: Cell<f64>,
+    pub(super) rotation: Cell<u64>,
+    /// Resolves `restore()`'s wait for a peer's tokens.
+    pub(super) awaiting_peer: RefCell<Option<Function>>,
 }
 
 /// A snapshot of the held access token and where it stands.
-struct Current {
-    access: Secret,
-    status: Status,
+pub(super) struct Current {
+    pub(super) access: Secret,
+    pub(super) status: Status,
 }
 
 /// Sends a request the core built and reads the whole answer.
+/// A request reading or asking for the refresh cookie goes with its header and with cookies.
 pub(crate) async fn send(post: &Post, extra_headers: &[(&str, &str)], max_bytes: f64) -> Result<http::Reply, Error> {
     let mut headers = vec![("content-type", post.content_type)];
+    if post.refresh_cookie {
+        headers.push(oauth::REFRESH_COOKIE_HEADER);
+    }
     headers.extend_from_slice(extra_headers);
-    http::request_limited("POST", &post.url, &headers, Some(post.body.expose().to_owned()), false, max_bytes).await
+    let body = Some(post.body.expose().to_owned());
+    http::request_limited("POST", &post.url, &headers, body, post.refresh_cookie, max_bytes).await
 }
 
 impl Session {
@@ -76,8 +93,13 @@ impl Session {
             events: http::new_event_target(),
             wake: RefCell::new(None),
             disposed: Cell::new(false),
+            tabs: RefCell::new(None),
+            epoch: Cell::new(0.0),
+            rotation: Cell::new(0),
+            awaiting_peer: RefCell::new(None),
         });
         session.watch_wake();
+        session.join_peers();
         session
     }
 
@@ -85,7 +107,7 @@ impl Session {
         self.held.borrow().is_some()
     }
 
-    fn current(&self) -> Result<Current, Error> {
+    pub(super) fn current(&self) -> Result<Current, Error> {
         if self.disposed.get() {
             return Err(Error::Disposed);
         }
@@ -125,20 +147,34 @@ impl Session {
         self.held.borrow_mut().take()
     }
 
-    /// Holds new tokens; `reason` ("login", "refresh", "setTokens") goes into `tokenchange`.
-    pub(super) fn install(self: &Rc<Self>, tokens: TokenSet, received: Stamp, reason: &str) {
-        self.forget();
+    /// Holds tokens of this tab's own (`arrival` is not `Peer`), tells the peers, and fires
+    /// `tokenchange`.
+    pub(super) fn install(self: &Rc<Self>, tokens: TokenSet, received: Stamp, arrival: Arrival) {
         let lifetime_ms = tokens.lifetime_ms(received.wall_ms);
-        *self.held.borrow_mut() = Some(Held { tokens, expiry: Expiry { received, lifetime_ms } });
-        self.refreshes.borrow_mut().tokens_arrived(received);
+        let (epoch, rotation) = arrival.standing_after((self.epoch.get(), self.rotation.get()), &received);
+        self.hold(tokens, Expiry { received, lifetime_ms }, epoch, rotation);
+        self.tell_peers_tokens();
+        self.announce(arrival);
+    }
+
+    pub(super) fn hold(self: &Rc<Self>, tokens: TokenSet, expiry: Expiry, epoch: f64, rotation: u64) {
+        self.forget();
+        self.epoch.set(epoch);
+        self.rotation.set(rotation);
+        *self.held.borrow_mut() = Some(Held { tokens, expiry });
+        self.refreshes.borrow_mut().tokens_arrived(expiry.received);
         self.schedule();
+    }
+
+    pub(super) fn announce(&self, arrival: Arrival) {
         let detail = self.info();
-        let _ = Reflect::set(&detail, &"reason".into(), &JsValue::from_str(reason));
+        let _ = Reflect::set(&detail, &"reason".into(), &JsValue::from_str(arrival.reason()));
         http::emit(&self.events, "tokenchange", &detail);
     }
 
-    fn end_session(&self, error: Error) {
+    pub(super) fn end_session(&self, error: Error) {
         self.forget();
+        self.tell_peers_ended(Ended::Expired);
         self.emit("sessionexpired", &[("error", JsValue::from(&error))]);
     }
 
@@ -160,7 +196,7 @@ impl Session {
             None => return,
             Some(held) => self.refreshes.borrow().next(
                 &held.expiry,
-                held.tokens.refresh_token.is_some(),
+                held.tokens.refresh_token.is_some() || self.config.refresh_cookie,
                 self.config.margin_ms,
                 &now(),
             ),
@@ -179,7 +215,7 @@ impl Session {
     }
 
     /// Refreshes, or joins the refresh already in flight.
-    async fn refresh(self: &Rc<Self>) -> Result<(), Error> {
+    pub(super) async fn refresh(self: &Rc<Self>) -> Result<(), Error> {
         let joined = self.in_flight.borrow().clone();
         let (id, promise) = match joined {
             Some(pair) => pair,
@@ -206,20 +242,36 @@ impl Session {
         }
     }
 
-    /// One refresh request, and what `RefreshState::failed` says after a failure.
+    /// One refresh request (under the peers' lock), and what `RefreshState::failed` says after
+    /// a failure.
     async fn run_refresh(self: &Rc<Self>) -> Result<(), Error> {
         let generation = self.generation.get();
-        let refresh_token = match self.held.borrow().as_ref() {
+        let (request, access, refresh_token) = match self.held.borrow().as_ref() {
             None => return Err(Error::NotAuthenticated),
-            Some(held) => held.tokens.refresh_token.clone(),
+            Some(held) => (
+                oauth::session_refresh_request(
+                    &self.config.refresh,
+                    held.tokens.refresh_token.as_ref(),
+                    self.config.client_id.as_deref(),
+                ),
+                held.tokens.access_token.clone(),
+                held.tokens.refresh_token.clone(),
+            ),
         };
         // Tokens adopted without a refresh token cannot be renewed: expired or refused, the
         // session is over.
-        let Some(refresh_token) = refresh_token else {
+        let Some(request) = request else {
             self.end_session(Error::SessionExpired);
             return Err(Error::SessionExpired);
         };
-        let request = oauth::refresh_request(&self.config.refresh, &refresh_token, self.config.client_id.as_deref());
+        let lock = match self.lock_for(Some(&access)).await {
+            Ok(lock) => lock,
+            Err(error) => return self.refresh_failed(error, now()),
+        };
+        // A peer refreshed (or the session ended) while this tab waited for the lock.
+        if self.generation.get() != generation {
+            return Ok(());
+        }
         let reply = send(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await;
         let received = now();
         // Logged out, logged in again or disposed meanwhile: this answer belongs to nobody.
@@ -228,14 +280,24 @@ impl Session {
         }
         let outcome = reply
             .and_then(|reply| oauth::process_token_response(TokenPurpose::SessionRefresh, reply.answer()))
-            .and_then(|tokens| schedule::renewal(tokens, &refresh_token, received.wall_ms));
-        let error = match outcome {
+            .and_then(|tokens| schedule::renewal(tokens, refresh_token.as_ref(), received.wall_ms));
+        match outcome {
             Ok(tokens) => {
-                self.install(tokens, received, "refresh");
-                return Ok(());
+                self.install(tokens, received, Arrival::Refresh);
+                if let Some(lock) = lock {
+                    lock.release(peers::REDEEMED_LOCK_HOLD_MS);
+                }
+                Ok(())
             }
-            Err(error) => error,
-        };
+            Err(error) => {
+                drop(lock);
+                self.refresh_failed(error, received)
+            }
+        }
+    }
+
+    /// A refresh failed at `received`: end the session, or back off and tell the listeners.
+    fn refresh_failed(self: &Rc<Self>, error: Error, received: Stamp) -> Result<(), Error> {
         let expiry = self.held.borrow().as_ref().map(|h| h.expiry);
         // Bound first: ending the session or a listener of the event borrows `refreshes` again.
         let after = self.refreshes.borrow_mut().failed(&error, expiry.as_ref(), received);
@@ -257,60 +319,6 @@ impl Session {
         Err(error)
     }
 
-    /// The access token to send: the held one while fresh, else after a (shared) refresh.
-    /// `replacing`: the token the API just refused with 401, which forces a refresh unless
-    /// another caller already replaced it. `RefreshState::caller_step` says when to refresh.
-    pub(super) async fn token(self: &Rc<Self>, replacing: Option<&Secret>) -> Result<Secret, Error> {
-        let started = now();
-        loop {
-            let before = self.current()?;
-            let refused = replacing.map(|refused| before.access == *refused);
-            let stamp = now();
-            let step = self.refreshes.borrow().caller_step(before.status, refused, &stamp, stamp.since(&started));
-            match step {
-                Step::Use => return Ok(before.access),
-                Step::Wait(ms) => sleep(ms).await,
-                Step::Refuse => return Err(self.refreshes.borrow().refusal()),
-                Step::Refresh => return self.refreshed(before.access, replacing.is_some()).await,
-            }
-        }
-    }
-
-    /// Refreshes (or joins the refresh in flight) for a caller holding `before`, and says
-    /// which token to use (`schedule::use_after_refresh`).
-    async fn refreshed(self: &Rc<Self>, before: Secret, refused: bool) -> Result<Secret, Error> {
-        let outcome = self.refresh().await;
-        let after = match self.current() {
-            Ok(after) => after,
-            // The session ended (refused refresh token, logout): say why, if the refresh knows.
-            Err(gone) => return Err(outcome.err().unwrap_or(gone)),
-        };
-        let replaced = after.access != before;
-        match outcome {
-            Err(error) if !schedule::use_after_refresh(false, after.status, replaced, refused) => Err(error),
-            _ => Ok(after.access),
-        }
-    }
-
-    /// `fetch` with the Bearer token; on a 401, one refresh and one retry.
-    pub(super) async fn fetch(self: &Rc<Self>, request: Request) -> Result<JsValue, JsValue> {
-        let token = self.token(None).await?;
-        let first = JsFuture::from(self.send_with_token(&request, &token)).await?;
-        if http::response_status(&first) != 401 {
-            return Ok(first);
-        }
-        let token = match self.token(Some(&token)).await {
-            Ok(token) => token,
-            // The session is over: the caller gets the server's 401 (the event says why).
-            Err(_) => return Ok(first),
-        };
-        JsFuture::from(self.send_with_token(&request, &token)).await
-    }
-
-    fn send_with_token(&self, request: &Request, token: &Secret) -> Promise {
-        http::send_with(request, &self.config.trusted, "authorization", &format!("Bearer {}", token.expose()))
-    }
-
     fn watch_wake(self: &Rc<Self>) {
         let weak = Rc::downgrade(self);
         let callback = Closure::<dyn FnMut()>::new(move || {
@@ -322,12 +330,21 @@ impl Session {
         *self.wake.borrow_mut() = Some((callback, remove));
     }
 
-    /// Sends `client::oauth::logout_revocations`; whether the server confirmed them all.
-    pub(super) async fn revoke(&self, held: &Held) -> bool {
-        let Some(endpoint) = &self.config.revocation else { return false };
-        let mut all = true;
-        for request in oauth::logout_revocations(endpoint, &held.tokens, self.config.client_id.as_deref()) {
-            let sent = send(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await;
+    /// Ends the session at the server: the refresh cookie's logout (`refreshTokenInCookie`:
+    /// only the API can clear an HttpOnly cookie), and `client::oauth::logout_revocations` of
+    /// the tokens this tab held, when `revoke` and there is a revocation endpoint. Whether the
+    /// server confirmed them all (`false` when nothing was sent).
+    pub(super) async fn end_at_server(&self, held: Option<&Held>, revoke: bool) -> bool {
+        let mut requests = Vec::new();
+        if self.config.refresh_cookie {
+            requests.push(oauth::cookie_logout_request(&self.config.base));
+        }
+        if let (Some(endpoint), Some(held), true) = (&self.config.revocation, held, revoke) {
+            requests.extend(oauth::logout_revocations(endpoint, &held.tokens, self.config.client_id.as_deref()));
+        }
+        let mut all = !requests.is_empty();
+        for request in &requests {
+            let sent = send(request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await;
             all &= sent.is_ok_and(|reply| oauth::process_revocation_response(reply.answer()).is_ok());
         }
         all
@@ -343,7 +360,7 @@ impl Session {
 /// Resolves after at least `ms` milliseconds (at most a second here: `Step::Wait`). Rounded up,
 /// plus one: a timer may fire up to a millisecond early, and a wait that ends before the hold
 /// would only wait again.
-async fn sleep(ms: f64) {
+pub(super) async fn sleep(ms: f64) {
     let mut timer = None;
     let promise = Promise::new(&mut |resolve, _reject| {
         timer = Some(Timeout::new((ms.ceil() + 1.0).clamp(0.0, MAX_TIMER_MS) as u32, move || {

@@ -15,6 +15,15 @@ export interface TokenManagerOptions {
   revocationEndpoint?: string;
   /** Whether `logout()` revokes when a revocationEndpoint is set; default true. */
   revokeOnLogout?: boolean;
+  /** Share one session with the other tabs of this origin using the same `baseUrl`, over
+   * BroadcastChannel with Web Locks (one refresh for all tabs, logout everywhere, `restore()`
+   * from a peer). Default true in browsers (pages and workers), false elsewhere; without
+   * BroadcastChannel or Web Locks each tab keeps its own session. */
+  crossTab?: boolean;
+  /** Ask the API to keep the refresh token in an HttpOnly cookie (header
+   * `Refresh-Token-Transport: cookie` on login, refresh and logout; the reference server
+   * supports it): JavaScript never sees it, and `restore()` survives a reload. Default false. */
+  refreshTokenInCookie?: boolean;
 }
 
 /** A token answer, as `/auth/login` or an OAuth token endpoint returns it. */
@@ -40,13 +49,14 @@ export interface TokenInfo {
 /** Event details, by event type. */
 export interface TokenManagerEventMap {
   /** New tokens: after login, setTokens or a refresh (`reason` says which). */
-  tokenchange: TokenInfo & { reason: "login" | "refresh" | "setTokens" };
+  tokenchange: TokenInfo & { reason: "login" | "refresh" | "setTokens" | "restore" | "peer" };
   /** A refresh failed; `retryInMs` is when it is retried in the background (null: not). */
   refresherror: { error: WasmAuthError; retryInMs: number | null };
   /** The session ended without logout: the refresh token was refused, or the token expired with none. */
   sessionexpired: { error: WasmAuthError };
-  /** `logout()` ran; `revoked` tells whether the server confirmed revocation. */
-  logout: { revoked: boolean };
+  /** `logout()` ran (`reason: "peer"`: in another tab); `revoked` tells whether the server
+   * confirmed revocation (always false in the other tabs). */
+  logout: { revoked: boolean; reason?: "peer" };
 }
 
 /** Options of `logout`. */

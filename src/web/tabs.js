@@ -1,0 +1,75 @@
+// Cross-tab plumbing for a TokenManager's session: a BroadcastChannel carries the messages
+// client/tabs.rs writes and reads, and Web Locks let one tab at a time refresh. What to send,
+// what to do with a message and which lock to take is decided in Rust.
+
+/** Whether this runtime has both BroadcastChannel and Web Locks. */
+export function crossTabSupported() {
+  return typeof BroadcastChannel === 'function'
+    && typeof navigator === 'object' && navigator !== null
+    && typeof navigator.locks?.request === 'function';
+}
+
+/**
+ * Whether tabs share sessions unless told otherwise: in browser pages and browser workers only.
+ * Node has BroadcastChannel too, but there it links every object of a process, which are not
+ * tabs of one user.
+ */
+export function crossTabByDefault() {
+  return typeof document === 'object' || typeof WorkerGlobalScope === 'function';
+}
+
+/** Joins the channel `name`; `onMessage(text)` receives peers' string messages, nothing else. */
+export function openChannel(name, onMessage) {
+  const channel = new BroadcastChannel(name);
+  channel.onmessage = (event) => {
+    if (typeof event.data === 'string') onMessage(event.data);
+  };
+  return channel;
+}
+
+/** Posts `text` to the peers; a closed channel drops it (the tab is going away). */
+export function post(channel, text) {
+  try {
+    channel.postMessage(text);
+  } catch {
+    // InvalidStateError after close(): nobody left to tell.
+  }
+}
+
+export function closeChannel(channel) {
+  channel.close();
+}
+
+/**
+ * Asks for the Web Lock `name`, waiting at most `waitMs`. Returns `[granted, cancel]`:
+ * `granted` resolves with `release(holdMs)` once the lock is held, `false` when the wait timed
+ * out, or `null` when `cancel()` gave up the wait. `release(holdMs)` lets the lock go after
+ * `holdMs` milliseconds (0: now); it never rejects and is safe to call twice.
+ */
+export function requestLock(name, waitMs) {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, waitMs);
+  const granted = new Promise((resolve) => {
+    navigator.locks.request(name, { signal: controller.signal }, () => {
+      clearTimeout(timer);
+      return new Promise((letGo) => {
+        let released = false;
+        resolve((holdMs) => {
+          if (released) return;
+          released = true;
+          if (holdMs > 0) setTimeout(letGo, holdMs);
+          else letGo();
+        });
+      });
+    }).catch(() => resolve(timedOut ? false : null));
+  });
+  const cancel = () => {
+    clearTimeout(timer);
+    controller.abort();
+  };
+  return [granted, cancel];
+}

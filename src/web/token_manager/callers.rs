@@ -1,0 +1,70 @@
+//! A session's callers: the token to send (shared refreshes, `client::schedule`'s caller
+//! steps) and `fetch` with one retry after a 401.
+
+use std::rc::Rc;
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::session::{Session, sleep};
+use crate::Error;
+use crate::client::Secret;
+use crate::client::schedule::{self, Step};
+use crate::web::http::{self, now, web_request::Request};
+
+impl Session {
+    /// The access token to send: the held one while fresh, else after a (shared) refresh.
+    /// `replacing`: the token the API just refused with 401, which forces a refresh unless
+    /// another caller already replaced it. `RefreshState::caller_step` says when to refresh.
+    pub(super) async fn token(self: &Rc<Self>, replacing: Option<&Secret>) -> Result<Secret, Error> {
+        let started = now();
+        loop {
+            let before = self.current()?;
+            let refused = replacing.map(|refused| before.access == *refused);
+            let stamp = now();
+            let step = self.refreshes.borrow().caller_step(before.status, refused, &stamp, stamp.since(&started));
+            match step {
+                Step::Use => return Ok(before.access),
+                Step::Wait(ms) => sleep(ms).await,
+                Step::Refuse => return Err(self.refreshes.borrow().refusal()),
+                Step::Refresh => return self.refreshed(before.access, replacing.is_some()).await,
+            }
+        }
+    }
+
+    /// Refreshes (or joins the refresh in flight) for a caller holding `before`, and says
+    /// which token to use (`schedule::use_after_refresh`).
+    async fn refreshed(self: &Rc<Self>, before: Secret, refused: bool) -> Result<Secret, Error> {
+        let outcome = self.refresh().await;
+        let after = match self.current() {
+            Ok(after) => after,
+            // The session ended (refused refresh token, logout): say why, if the refresh knows.
+            Err(gone) => return Err(outcome.err().unwrap_or(gone)),
+        };
+        let replaced = after.access != before;
+        match outcome {
+            Err(error) if !schedule::use_after_refresh(false, after.status, replaced, refused) => Err(error),
+            _ => Ok(after.access),
+        }
+    }
+
+    /// `fetch` with the Bearer token; on a 401, one refresh and one retry.
+    pub(super) async fn fetch(self: &Rc<Self>, request: Request) -> Result<JsValue, JsValue> {
+        let token = self.token(None).await?;
+        let first = JsFuture::from(self.send_with_token(&request, &token)).await?;
+        if http::response_status(&first) != 401 {
+            return Ok(first);
+        }
+        let token = match self.token(Some(&token)).await {
+            Ok(token) => token,
+            // The session is over: the caller gets the server's 401 (the event says why).
+            Err(_) => return Ok(first),
+        };
+        JsFuture::from(self.send_with_token(&request, &token)).await
+    }
+
+    fn send_with_token(&self, request: &Request, token: &Secret) -> Promise {
+        http::send_with(request, &self.config.trusted, "authorization", &format!("Bearer {}", token.expose()))
+    }
+}

@@ -1,0 +1,166 @@
+//! A session's peer tabs (`crossTab`): joining them, what their messages make this tab do
+//! (`client::tabs::react`), the refresh lock, and `restore()`. The rules are `client::tabs`'.
+
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::session::{Session, send};
+use super::tabs::{Lock, Tabs};
+use crate::Error;
+use crate::client::Secret;
+use crate::client::oauth::{self, TokenPurpose};
+use crate::client::schedule;
+use crate::client::tabs::{self as peers, Arrival, Ended, Message, Reaction, Shared, Standing};
+use crate::web::http::{self, now};
+
+impl Session {
+    /// The peers' refresh lock for the tokens whose access token is `access` (`None`: no
+    /// tokens yet). `Ok(None)` without peers, or when a peer's tokens arrived during the wait.
+    pub(super) async fn lock_for(&self, access: Option<&Secret>) -> Result<Option<Lock>, Error> {
+        let Some(tabs) = self.tabs.borrow().clone() else { return Ok(None) };
+        tabs.lock(&peers::lock_name(&tabs.key, access)).await
+    }
+
+    /// `restore()`: whether this tab holds a session once its peers had their say, and then,
+    /// with `refreshTokenInCookie`, the API's cookie.
+    pub(super) async fn restore(self: &Rc<Self>) -> Result<bool, Error> {
+        if self.disposed.get() {
+            return Err(Error::Disposed);
+        }
+        if self.is_authenticated() {
+            return Ok(true);
+        }
+        let tabs = self.tabs.borrow().clone();
+        if let Some(tabs) = tabs {
+            tabs.post(&Message::Hello);
+            self.wait_for_peer(peers::PEER_ANSWER_WAIT_MS).await;
+        }
+        let Some(request) = self
+            .config
+            .refresh_cookie
+            .then(|| oauth::session_refresh_request(&self.config.refresh, None, self.config.client_id.as_deref()))
+            .flatten()
+        else {
+            return Ok(self.is_authenticated());
+        };
+        if self.is_authenticated() {
+            return Ok(true);
+        }
+        let generation = self.generation.get();
+        let lock = self.lock_for(None).await?;
+        if self.generation.get() != generation || self.disposed.get() {
+            return Ok(self.is_authenticated());
+        }
+        let reply = send(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await;
+        let received = now();
+        if self.generation.get() != generation || self.disposed.get() {
+            return Ok(self.is_authenticated());
+        }
+        let outcome = reply
+            .and_then(|reply| oauth::process_token_response(TokenPurpose::SessionRefresh, reply.answer()))
+            .and_then(|tokens| schedule::renewal(tokens, None, received.wall_ms));
+        match outcome {
+            Ok(tokens) => {
+                self.install(tokens, received, Arrival::Restore);
+                if let Some(lock) = lock {
+                    lock.release(peers::REDEEMED_LOCK_HOLD_MS);
+                }
+                Ok(true)
+            }
+            // No cookie, or a refused one: nobody is logged in.
+            Err(Error::SessionExpired) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Resolves after `ms`, or as soon as a peer's tokens arrive.
+    async fn wait_for_peer(&self, ms: f64) {
+        let mut timer = None;
+        let promise = Promise::new(&mut |resolve, _reject| {
+            *self.awaiting_peer.borrow_mut() = Some(resolve.clone());
+            timer = Some(Timeout::new(ms as u32, move || {
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            }));
+        });
+        let _ = JsFuture::from(promise).await;
+        self.awaiting_peer.borrow_mut().take();
+        drop(timer);
+    }
+
+    pub(super) fn join_peers(self: &Rc<Self>) {
+        let Some(key) = self.config.tabs_key.clone() else { return };
+        let weak = Rc::downgrade(self);
+        let tabs = Tabs::join(key, move |text: String| {
+            if let Some(session) = weak.upgrade() {
+                session.heard(&text);
+            }
+        });
+        *self.tabs.borrow_mut() = tabs.map(Rc::new);
+    }
+
+    /// A peer's message, and what `client::tabs::react` says to do about it.
+    fn heard(self: &Rc<Self>, text: &str) {
+        let Some(message) = Message::decode(text) else { return };
+        if self.disposed.get() {
+            return;
+        }
+        let standing =
+            Standing { epoch: self.epoch.get(), rotation: self.rotation.get(), holding: self.is_authenticated() };
+        match peers::react(&standing, message) {
+            Reaction::Ignore => {}
+            Reaction::Answer => self.tell_peers_tokens(),
+            Reaction::Adopt(shared) => {
+                if let Some(tabs) = self.tabs.borrow().as_ref() {
+                    tabs.stop_waiting();
+                }
+                let expiry = shared.expiry(now());
+                self.hold(shared.tokens, expiry, shared.epoch, shared.rotation);
+                if let Some(resolve) = self.awaiting_peer.borrow_mut().take() {
+                    let _ = resolve.call0(&JsValue::UNDEFINED);
+                }
+                self.announce(Arrival::Peer);
+            }
+            Reaction::Drop { epoch, why } => {
+                self.epoch.set(epoch);
+                if self.forget().is_none() {
+                    return;
+                }
+                match why {
+                    Ended::Logout => self.emit(
+                        "logout",
+                        &[("revoked", JsValue::FALSE), ("reason", JsValue::from_str(Arrival::Peer.reason()))],
+                    ),
+                    Ended::Expired => self.emit("sessionexpired", &[("error", JsValue::from(&Error::SessionExpired))]),
+                }
+            }
+        }
+    }
+
+    /// Tells the peers the tokens this tab holds, with the life they have left.
+    pub(super) fn tell_peers_tokens(&self) {
+        let tabs = self.tabs.borrow();
+        let (Some(tabs), Some(held)) = (tabs.as_ref(), self.held.borrow().clone()) else { return };
+        let shared = Shared::new(self.epoch.get(), self.rotation.get(), &held.tokens, &held.expiry, &now());
+        tabs.post(&Message::Tokens(shared));
+    }
+
+    /// Tells the peers the session ended here (`logout()`, or a refused refresh token).
+    pub(super) fn tell_peers_ended(&self, why: Ended) {
+        let epoch = why.epoch_after(self.epoch.get(), &now());
+        self.epoch.set(epoch);
+        if let Some(tabs) = self.tabs.borrow().as_ref() {
+            tabs.post(&Message::Ended { epoch, why });
+        }
+    }
+
+    /// Leaves the peers: the channel is closed and a lock wait given up.
+    pub(super) fn leave_peers(&self) {
+        if let Some(tabs) = self.tabs.borrow_mut().take() {
+            tabs.stop_waiting();
+        }
+    }
+}

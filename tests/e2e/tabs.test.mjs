@@ -1,0 +1,283 @@
+// One session shared by the tabs of an origin (TokenManager `crossTab`, on by default in
+// browsers), from the packed tarball, in headless Chromium against the reference server over
+// real HTTP. Tabs are pages of one browser context, as a user's tabs are.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startReferenceServer } from '../../scripts/reference-server.mjs';
+import { launchChromium, makeProject } from './helpers.mjs';
+
+const EMAIL = 'user@example.com';
+const PASSWORD = 'securepassword';
+const REFRESH = 'POST /v1/auth/refresh';
+
+let project;
+let browser;
+const servers = new Set();
+
+before(async () => {
+  project = await makeProject('tabs', {});
+  cpSync(join(import.meta.dirname, 'fixtures', 'client-page'), join(project, 'www'), { recursive: true });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  for (const server of servers) await server.stop();
+});
+
+/** A reference server serving the test page and the installed package, counting requests. */
+async function server(args = []) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wasm-auth-tabs-'));
+  const started = await startReferenceServer({
+    dataDir, port: 0, wwwDir: join(project, 'www'), pkgDir: join(project, 'node_modules', 'wasm-auth'), args: ['--request-stats', ...args],
+  });
+  servers.add(started);
+  started.requests = async () => (await (await fetch(`${started.url}/_stats`)).json()).requests;
+  started.count = async (endpoint) => (await started.requests())[endpoint] ?? 0;
+  // Requests to the API itself (not the page or the package's files).
+  started.apiCalls = async () => Object.entries(await started.requests())
+    .filter(([endpoint]) => / \/(v1|oauth)\//.test(endpoint)).reduce((sum, [, n]) => sum + n, 0);
+  started.base = `${started.url}/v1`;
+  return started;
+}
+
+/** `count` tabs of one browser (one context), each with `window.tm`, a TokenManager with `options`. */
+async function tabs(api, count, { options = {}, context } = {}) {
+  context ??= await browser.newContext();
+  const pages = [];
+  for (let i = 0; i < count; i++) pages.push(await tab(context, api, options, `tab${i}`));
+  return { context, pages };
+}
+
+async function tab(context, api, options, label) {
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('pageerror', (e) => page.problems.push(e.message));
+  await page.goto(`${api.url}/index.html`);
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 15_000 });
+  await page.evaluate(([base, options, label]) => {
+    window.tm = record(new wa.TokenManager({ baseUrl: base, ...options }), label);
+  }, [api.base, options, label]);
+  return page;
+}
+
+const login = (page) => page.evaluate(([email, password]) => window.tm.login(email, password), [EMAIL, PASSWORD]);
+const restore = (page) => page.evaluate(async () => {
+  const started = performance.now();
+  const info = await window.tm.restore();
+  return { info, ms: performance.now() - started };
+});
+const call = (page) => page.evaluate(() => window.tm.fetch('resources').then((r) => r.status, (e) => e.code));
+/** Waits for `predicate` in every tab, polling from here. */
+async function until(pages, predicate, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const results = await Promise.all(pages.map((page) => page.evaluate(predicate)));
+    if (results.every(Boolean)) return;
+    if (Date.now() > deadline) throw new Error(`not in every tab within ${timeoutMs} ms: ${predicate}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const events = (page, type) => page.evaluate((type) => window.events.filter((e) => !type || e.type === type), type);
+
+/** Web Storage, IndexedDB and JS-visible cookies: all must stay empty at every step. */
+async function assertNothingStored(pages, step) {
+  for (const page of pages) {
+    if (page.isClosed()) continue;
+    const stored = await page.evaluate(async () => ({
+      localStorage: Object.keys(localStorage),
+      sessionStorage: Object.keys(sessionStorage),
+      indexedDB: (await indexedDB.databases()).map((d) => d.name),
+      cookie: document.cookie,
+    }));
+    assert.deepEqual(stored, { localStorage: [], sessionStorage: [], indexedDB: [], cookie: '' }, `after ${step}`);
+  }
+}
+
+/** Calls the API from every open tab every `everyMs` for `forMs`; every status seen, by tab. */
+async function callFromEveryTab(pages, { forMs, everyMs = 400 }) {
+  const statuses = pages.map(() => []);
+  const until = Date.now() + forMs;
+  while (Date.now() < until) {
+    await Promise.all(pages.map(async (page, i) => {
+      if (!page.isClosed()) statuses[i].push(await call(page));
+    }));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  return statuses;
+}
+
+/** Every tab's events of `types` (none expected). */
+async function unexpected(pages, types) {
+  const seen = [];
+  for (const page of pages) {
+    if (!page.isClosed()) seen.push(...(await events(page)).filter((e) => types.includes(e.type)));
+  }
+  return seen;
+}
+
+test('a new tab is restored from its peers with no request to the server, and a login reaches every tab', async () => {
+  const api = await server(['--access-ttl', '60']);
+  const { context, pages: [first, second] } = await tabs(api, 2);
+  assert.equal((await restore(second)).info, null, 'nobody logged in yet: restore resolves null');
+  await login(first);
+  await second.waitForFunction(() => window.tm.isAuthenticated, null, { timeout: 2_000 });
+  const peerLogin = (await events(second, 'tokenchange')).map((e) => e.detail.reason);
+  assert.deepEqual(peerLogin, ['peer'], 'the login reached the other tab');
+
+  const before = await api.apiCalls();
+  const third = await tab(context, api, {}, 'tab2');
+  const restored = await restore(third);
+  assert.ok(restored.info, 'restored');
+  console.log(`# restore from a peer took ${restored.ms.toFixed(0)} ms`);
+  assert.ok(restored.info.expiresAt > Date.now() + 50_000, 'with the peer\'s expiry');
+  assert.equal(await api.apiCalls(), before, 'no request to the API');
+  assert.equal(await call(third), 200);
+  const [a, b] = await Promise.all([first, third].map((p) => p.evaluate(() => window.tm.getToken())));
+  assert.equal(a, b, 'the same access token in every tab');
+  await assertNothingStored([first, second, third], 'restore from a peer');
+  for (const page of [first, second, third]) assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test('5 tabs, 3-second tokens, 60 s of calls from every tab: every call 200, one refresh per rotation', async () => {
+  const api = await server(['--access-ttl', '3']);
+  const { context, pages } = await tabs(api, 5);
+  await login(pages[0]);
+  for (const page of pages.slice(1)) assert.ok((await restore(page)).info);
+  const statuses = await callFromEveryTab(pages, { forMs: 60_000 });
+  for (const [i, list] of statuses.entries()) {
+    assert.ok(list.length > 50, `tab ${i} made calls`);
+    assert.deepEqual(list.filter((s) => s !== 200), [], `tab ${i}: every call 200`);
+  }
+  // A 3 s token is refreshed at mid-life: about 40 rotations in 60 s, each redeemed once.
+  const refreshes = await api.count(REFRESH);
+  console.log(`# ${refreshes} refresh requests for 5 tabs in 60 s`);
+  assert.ok(refreshes >= 25 && refreshes <= 50, `about one refresh per rotation, not one per tab: ${refreshes}`);
+  assert.deepEqual(await unexpected(pages, ['sessionexpired', 'refresherror']), []);
+  await assertNothingStored(pages, '60 s of shared refreshes');
+  await context.close();
+});
+
+test('the tab holding the lock is closed mid-refresh (its answer held back): the others carry on', async () => {
+  const api = await server(['--access-ttl', '3']);
+  const { context, pages } = await tabs(api, 4);
+  await login(pages[0]);
+  for (const page of pages.slice(1)) assert.ok((await restore(page)).info);
+  // Tab 0's next refresh reaches the server (which rotates), and its answer never comes back.
+  let held;
+  const redeemed = new Promise((resolve) => { held = resolve; });
+  await pages[0].route('**/v1/auth/refresh', async (route) => {
+    await route.fetch();
+    held();
+  });
+  const calls = callFromEveryTab(pages.slice(1), { forMs: 20_000 });
+  await redeemed;
+  await pages[0].close();
+  const statuses = await calls;
+  for (const [i, list] of statuses.entries()) {
+    assert.deepEqual(list.filter((s) => s !== 200), [], `tab ${i + 1}: every call 200`);
+  }
+  assert.deepEqual(await unexpected(pages.slice(1), ['sessionexpired']), []);
+  await assertNothingStored(pages.slice(1), 'the lock holder closed');
+  await context.close();
+});
+
+test('background tabs frozen by the browser get the active tab\'s tokens when they wake, with no refresh storm', async () => {
+  const api = await server(['--access-ttl', '3']);
+  const { context, pages } = await tabs(api, 4);
+  await login(pages[0]);
+  for (const page of pages.slice(1)) assert.ok((await restore(page)).info);
+  // Frozen as Chrome freezes background tabs (Page Lifecycle): no task, no timer runs there.
+  // (playwright's clock is one per browser context, so it cannot stop some tabs only.)
+  const lifecycle = await Promise.all(pages.slice(1).map((page) => context.newCDPSession(page)));
+  for (const cdp of lifecycle) await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+  const during = await callFromEveryTab(pages.slice(0, 1), { forMs: 12_000 });
+  assert.deepEqual(during[0].filter((s) => s !== 200), [], 'the active tab: every call 200');
+  const beforeWake = await api.count(REFRESH);
+  for (const cdp of lifecycle) await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+  const after = await callFromEveryTab(pages, { forMs: 3_000 });
+  for (const [i, list] of after.entries()) assert.deepEqual(list.filter((s) => s !== 200), [], `tab ${i} after waking: every call 200`);
+  // Waking four tabs adds no refresh beyond the active tab's own schedule (about 2 in 3 s).
+  const woken = await api.count(REFRESH) - beforeWake;
+  assert.ok(woken <= 4, `no refresh storm when the tabs wake: ${woken} refreshes in 3 s`);
+  for (const page of pages.slice(1)) {
+    const reasons = (await events(page, 'tokenchange')).map((e) => e.detail.reason);
+    assert.ok(reasons.filter((r) => r === 'peer').length >= 2, `the woken tab adopted its peers' tokens: ${reasons}`);
+  }
+  assert.deepEqual(await unexpected(pages, ['sessionexpired', 'refresherror']), []);
+  await context.close();
+});
+
+test('logout in one tab logs out every tab, and a refresh in flight during it is discarded everywhere', async () => {
+  const api = await server(['--access-ttl', '3']);
+  const { context, pages } = await tabs(api, 3);
+  await login(pages[0]);
+  for (const page of pages.slice(1)) assert.ok((await restore(page)).info);
+  // The next refresh, whichever tab makes it, is held at the network until after the logout.
+  let release;
+  const resume = new Promise((resolve) => { release = resolve; });
+  let refreshing;
+  const started = new Promise((resolve) => { refreshing = resolve; });
+  for (const page of pages) {
+    await page.route('**/v1/auth/refresh', async (route) => {
+      refreshing(page);
+      await resume;
+      await route.continue();
+    });
+  }
+  const refresher = await started;
+  const loggedOutAt = Date.now();
+  await pages.find((page) => page !== refresher).evaluate(() => window.tm.logout());
+  await until(pages, () => !window.tm.isAuthenticated, 1_000);
+  console.log(`# every tab logged out ${Date.now() - loggedOutAt} ms after the logout`);
+  release();
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  for (const [i, page] of pages.entries()) {
+    assert.equal(await page.evaluate(() => window.tm.isAuthenticated), false, `tab ${i} stays logged out`);
+    assert.equal(await call(page), 'ERR_AUTH_NOT_AUTHENTICATED');
+    const types = (await events(page)).map((e) => e.type);
+    assert.equal(types.at(-1), 'logout', `tab ${i}: nothing after the logout: ${types}`);
+  }
+  const reasons = await Promise.all(pages.map(async (p) => (await events(p, 'logout'))[0].detail));
+  assert.equal(reasons.filter((r) => r.reason === undefined).length, 1, 'one tab logged out');
+  assert.equal(reasons.filter((r) => r.reason === 'peer').length, 2, 'the others followed');
+  await assertNothingStored(pages, 'logout everywhere');
+  await context.close();
+});
+
+test('a reload: without peers nor refresh cookie, restore resolves null', async () => {
+  const api = await server(['--access-ttl', '60']);
+  const { context, pages: [page] } = await tabs(api, 1);
+  await login(page);
+  await page.reload();
+  await page.waitForFunction(() => window.ready === true);
+  const restored = await page.evaluate(async (base) => {
+    window.tm = record(new wa.TokenManager({ baseUrl: base }));
+    return window.tm.restore();
+  }, api.base);
+  assert.equal(restored, null);
+  await assertNothingStored([page], 'reload');
+  await context.close();
+});
+
+test('crossTab: false, or a browser without Web Locks: each tab keeps its own session', async () => {
+  const api = await server(['--access-ttl', '60']);
+  const off = await tabs(api, 2, { options: { crossTab: false } });
+  await login(off.pages[0]);
+  assert.equal((await restore(off.pages[1])).info, null);
+  assert.equal(await off.pages[1].evaluate(() => window.tm.isAuthenticated), false);
+  await off.context.close();
+
+  const context = await browser.newContext();
+  await context.addInitScript(() => { Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined }); });
+  const { pages } = await tabs(api, 2, { context });
+  await login(pages[0]);
+  assert.equal((await restore(pages[1])).info, null);
+  assert.equal(await call(pages[0]), 200);
+  await context.close();
+});
