@@ -10,6 +10,7 @@ use rusqlite::OptionalExtension;
 use crate::error::{ApiError, ApiResult};
 use crate::keys;
 use crate::state::AppState;
+use crate::tokens;
 use crate::util;
 
 /// The session cookie's name over http; `__Host-wasm_auth_session` behind https
@@ -110,6 +111,10 @@ fn bearer(state: &AppState, value: &str) -> ApiResult<Principal> {
         .map_err(|_| ApiError::invalid_token("the access token is invalid or expired"))?;
     if keys::is_revoked(&state.db, &claims.jti)? {
         return Err(ApiError::invalid_token("the access token has been revoked"));
+    }
+    if let Some(family) = &claims.grant {
+        // The answer that carried this token reached its client: its refresh token gets no grace.
+        tokens::note_access_seen(&*state.db.lock()?, family, &claims.jti)?;
     }
     Ok(Principal {
         user_id: claims.subject,

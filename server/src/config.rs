@@ -29,6 +29,11 @@ pub struct Config {
     /// Refresh token lifetime, seconds.
     #[arg(long, env = "WASM_AUTH_REFRESH_TTL", default_value_t = 14 * 24 * 3600)]
     pub refresh_ttl: u64,
+    /// How long after a rotation the rotated refresh token is still accepted once more, seconds,
+    /// when the answer carrying its successor was lost (the successor never used): the retry gets
+    /// a new pair that replaces the unused successor. 0: every reuse revokes the family.
+    #[arg(long, env = "WASM_AUTH_REFRESH_GRACE_SECONDS", default_value_t = 30)]
+    pub refresh_grace_seconds: u64,
     /// Authorization code lifetime, seconds.
     #[arg(long, env = "WASM_AUTH_CODE_TTL", default_value_t = 60)]
     pub code_ttl: u64,
