@@ -4,7 +4,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use rusqlite::OptionalExtension;
 
 use crate::error::{ApiError, ApiResult};
@@ -50,6 +50,30 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())
+}
+
+/// Whether the browser reached the server over https (the public URL is https, or a proxy in
+/// front says so): cookies are then Secure.
+pub fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
+    state.https() || headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https")
+}
+
+/// A `Set-Cookie` value: HttpOnly always, Secure over https (see [`is_https`]); `max_age` 0
+/// deletes the cookie (the same name and path).
+pub fn set_cookie(
+    state: &AppState,
+    headers: &HeaderMap,
+    cookie: &str,
+    value: &str,
+    path: &str,
+    same_site: &str,
+    max_age: u64,
+) -> ApiResult<HeaderValue> {
+    let secure = if is_https(state, headers) { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{cookie}={value}; Path={path}; HttpOnly; SameSite={same_site}; Max-Age={max_age}{secure}"
+    ))
+    .map_err(ApiError::internal)
 }
 
 fn query_param(parts: &Parts, name: &str) -> Option<String> {

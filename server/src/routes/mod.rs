@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/v1/auth/login", post(jwt::login))
         .route("/v1/auth/refresh", post(jwt::refresh))
+        .route("/v1/auth/logout", post(jwt::logout))
         .route("/v1/resources", get(resources::list).post(resources::create))
         .route("/v1/api-keys", get(api_keys::list).post(api_keys::create))
         .route("/v1/api-keys/{id}", delete(api_keys::revoke))
@@ -58,7 +59,12 @@ pub fn router(state: AppState) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(state.allowed_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok())))
         .allow_methods([Method::GET, Method::POST, Method::DELETE])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("x-api-key")])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-api-key"),
+            HeaderName::from_static(jwt::TRANSPORT_HEADER),
+        ])
         .expose_headers([header::WWW_AUTHENTICATE, header::RETRY_AFTER])
         .allow_credentials(true)
         .max_age(Duration::from_secs(600));
