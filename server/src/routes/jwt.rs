@@ -126,8 +126,12 @@ pub async fn refresh(State(state): State<AppState>, request: Request) -> ApiResu
             };
             match rotated {
                 Ok(tokens) => answer(&state, &headers, Transport::Cookie, tokens),
-                // A refused token is dead (reused, revoked, expired or unknown): the browser drops it.
-                Err(refused) => Ok((set_cookies(refresh_cookies(&state, &headers, "", 0)?), refused).into_response()),
+                // A refused token is dead (reused, revoked, expired or unknown): the browser drops
+                // it. A server error says nothing about the token, which stays.
+                Err(refused) if refused.status() == StatusCode::UNAUTHORIZED => {
+                    Ok((set_cookies(refresh_cookies(&state, &headers, "", 0)?), refused).into_response())
+                }
+                Err(other) => Err(other),
             }
         }
     }
