@@ -119,6 +119,12 @@ fn a_cookie_login_sets_two_httponly_strict_cookies_and_answers_no_refresh_token(
     let plain = server.post_json("/v1/auth/login", &json!({ "email": EMAIL, "password": PASSWORD }), &[]);
     assert!(plain.json()["refresh_token"].as_str().is_some_and(|t| t.starts_with("rt_")));
     assert_eq!(plain.header("set-cookie"), None);
+    // Header names are case-insensitive (HTTP clients send them as written).
+    let body = json!({ "email": EMAIL, "password": PASSWORD }).to_string();
+    let raw = raw_post(&server, "/v1/auth/login", "Refresh-Token-Transport: cookie\r\n", &body);
+    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+    assert_eq!(raw.matches("set-cookie: refresh_token=rt_").count(), 2, "{raw}");
+    assert!(!raw.contains("\"refresh_token\""), "{raw}");
     // The header has one value.
     server
         .post_json(
@@ -244,6 +250,23 @@ fn a_cross_site_origin_is_refused_as_the_session_endpoints_refuse_it() {
     let value = assert_refresh_cookies(&r, REFRESH_TTL, false);
     let r = with_cookie(&server, "/v1/auth/refresh", &value, &[("referer", &own_page)]);
     assert_refresh_cookies(&r, REFRESH_TTL, false);
+}
+
+/// A POST of JSON `body` with the raw header lines `headers` (each ending in CRLF), sent byte
+/// for byte as written; the answer as text.
+fn raw_post(server: &Server, path: &str, headers: &str, body: &str) -> String {
+    let host = server.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{headers}\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut raw = String::new();
+    let _ = stream.read_to_string(&mut raw);
+    raw
 }
 
 /// An OPTIONS preflight from `origin` asking for the transport header; the raw answer head.
