@@ -90,3 +90,39 @@ pub fn end(state: &AppState, headers: &HeaderMap) -> ApiResult<HeaderValue> {
 pub fn clear(state: &AppState, headers: &HeaderMap) -> ApiResult<HeaderValue> {
     auth::set_cookie(state, headers, &cookie_name(state), "", COOKIE_PATH, Some(0))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use crate::db::Db;
+
+    #[test]
+    fn a_database_made_before_the_sign_in_session_gains_its_tables() {
+        let dir = std::env::temp_dir().join(format!("wasm-auth-signin-upgrade-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+        let file = dir.join("wasm-auth.sqlite3");
+        {
+            // An older server's database: no oauth_sessions, no oauth_consents.
+            let old = rusqlite::Connection::open(&file).expect("old database");
+            old.execute_batch(
+                "CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+                 scopes TEXT NOT NULL);",
+            )
+            .expect("old schema");
+        }
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        let db = Db::open(&dir).expect("the server opens the older database");
+        let tables: Vec<String> = {
+            let conn = db.lock().expect("lock");
+            let mut statement = conn
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'oauth_%' ORDER BY name")
+                .expect("query");
+            statement.query_map([], |r| r.get(0)).expect("rows").collect::<Result<_, _>>().expect("names")
+        };
+        assert_eq!(tables, ["oauth_consents", "oauth_sessions"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
