@@ -52,28 +52,29 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// Whether the browser reached the server over https (the public URL is https, or a proxy in
-/// front says so): cookies are then Secure.
+/// Whether cookies set in answer to this request get `Secure`: the public URL (the issuer) is
+/// https, or the proxy in front says the request came over https.
 pub fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
     state.https() || headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https")
 }
 
-/// A `Set-Cookie` value: HttpOnly always, Secure over https (see [`is_https`]); `max_age` 0
-/// deletes the cookie (the same name and path).
+/// A `Set-Cookie` value, the one way this server builds its cookies: HttpOnly (no script reads
+/// them), `same_site` (`Lax`: sent with top-level navigations from other sites, never with their
+/// subresource requests or form POSTs; `Strict`: never from another site), Secure behind https.
+/// `max_age`: None for a cookie that lasts as long as the browser session, `Some(0)` to delete one.
 pub fn set_cookie(
     state: &AppState,
     headers: &HeaderMap,
-    cookie: &str,
+    name: &str,
     value: &str,
     path: &str,
     same_site: &str,
-    max_age: u64,
+    max_age: Option<u64>,
 ) -> ApiResult<HeaderValue> {
+    let max_age = max_age.map(|s| format!("; Max-Age={s}")).unwrap_or_default();
     let secure = if is_https(state, headers) { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{cookie}={value}; Path={path}; HttpOnly; SameSite={same_site}; Max-Age={max_age}{secure}"
-    ))
-    .map_err(ApiError::internal)
+    HeaderValue::from_str(&format!("{name}={value}; Path={path}; HttpOnly; SameSite={same_site}{max_age}{secure}"))
+        .map_err(ApiError::internal)
 }
 
 fn query_param(parts: &Parts, name: &str) -> Option<String> {

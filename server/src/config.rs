@@ -40,6 +40,11 @@ pub struct Config {
     /// Cookie session lifetime, seconds.
     #[arg(long, env = "WASM_AUTH_SESSION_TTL", default_value_t = 8 * 3600)]
     pub session_ttl: u64,
+    /// Sign-in session at /oauth/authorize (the `oauth_session` cookie), seconds: while it
+    /// lives, `prompt=none` can answer with a code and the page asks only for consent. 0 keeps
+    /// no session (every authorization asks for the password).
+    #[arg(long, env = "WASM_AUTH_OAUTH_SESSION_SECONDS", default_value_t = 8 * 3600)]
+    pub oauth_session_seconds: u64,
     /// Failed logins from one client before it is rate-limited.
     #[arg(long, env = "WASM_AUTH_LOGIN_MAX_FAILURES", default_value_t = 5)]
     pub login_max_failures: u32,

@@ -55,6 +55,13 @@ CREATE TABLE IF NOT EXISTS code_grants (
   code_hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, access_jti TEXT NOT NULL, access_expires_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
   id_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+-- The sign-in session of /oauth/authorize (the oauth_session cookie), and what each user
+-- consented to each OAuth client (the scopes shown on the consent page they approved).
+CREATE TABLE IF NOT EXISTS oauth_sessions (
+  id_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS oauth_consents (
+  user_id TEXT NOT NULL, client_id TEXT NOT NULL, scope TEXT NOT NULL, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, client_id));
 CREATE TABLE IF NOT EXISTS resources (
   id TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL, created_at INTEGER NOT NULL);
 ";

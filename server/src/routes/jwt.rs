@@ -53,7 +53,7 @@ fn refresh_cookies(state: &AppState, headers: &HeaderMap, value: &str, max_age: 
     let prefix = url::Url::parse(state.signer.issuer()).map(|u| u.path().trim_end_matches('/').to_owned());
     let prefix = prefix.unwrap_or_default();
     let cookie = |endpoint: &str| {
-        auth::set_cookie(state, headers, REFRESH_COOKIE, value, &format!("{prefix}{endpoint}"), "Strict", max_age)
+        auth::set_cookie(state, headers, REFRESH_COOKIE, value, &format!("{prefix}{endpoint}"), "Strict", Some(max_age))
     };
     Ok([cookie(COOKIE_ENDPOINTS[0])?, cookie(COOKIE_ENDPOINTS[1])?])
 }

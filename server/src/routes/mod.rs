@@ -20,7 +20,7 @@ use tower_http::services::ServeDir;
 
 use crate::error::ApiError;
 use crate::extract::MAX_BODY_BYTES;
-use crate::oauth::{authorize, discovery, revoke, token};
+use crate::oauth::{authorize, discovery, logout, revoke, token};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/oauth/authorize", get(authorize::show).post(authorize::submit))
         .route("/oauth/token", post(token::token))
         .route("/oauth/revoke", post(revoke::revoke))
+        .route("/oauth/logout", get(logout::show).post(logout::submit))
         .route("/.well-known/oauth-authorization-server", get(discovery::metadata_document))
         .route("/.well-known/openid-configuration", get(discovery::metadata_document))
         .route("/.well-known/jwks.json", get(discovery::jwks))

@@ -27,7 +27,7 @@ pub struct LoginBody {
 /// `__Host-wasm_auth_session` behind https (Secure, Path=/, no Domain: no other host can set
 /// or shadow it), `wasm_auth_session` over http.
 fn set_cookie(state: &AppState, headers: &HeaderMap, value: &str, max_age: u64) -> ApiResult<HeaderValue> {
-    auth::set_cookie(state, headers, &state.cookie_name(SESSION_COOKIE), value, "/", "Lax", max_age)
+    auth::set_cookie(state, headers, &state.cookie_name(SESSION_COOKIE), value, "/", "Lax", Some(max_age))
 }
 
 pub async fn login(
