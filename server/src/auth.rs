@@ -4,12 +4,13 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use rusqlite::OptionalExtension;
 
 use crate::error::{ApiError, ApiResult};
 use crate::keys;
 use crate::state::AppState;
+use crate::tokens;
 use crate::util;
 
 /// The session cookie's name over http; `__Host-wasm_auth_session` behind https
@@ -49,6 +50,31 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())
+}
+
+/// Whether cookies set in answer to this request get `Secure`: the public URL (the issuer) is
+/// https, or the proxy in front says the request came over https.
+pub fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
+    state.https() || headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https")
+}
+
+/// A `Set-Cookie` value, the one way this server builds its cookies: HttpOnly (no script reads
+/// them), `same_site` (`Lax`: sent with top-level navigations from other sites, never with their
+/// subresource requests or form POSTs; `Strict`: never from another site), Secure behind https.
+/// `max_age`: None for a cookie that lasts as long as the browser session, `Some(0)` to delete one.
+pub fn set_cookie(
+    state: &AppState,
+    headers: &HeaderMap,
+    name: &str,
+    value: &str,
+    path: &str,
+    same_site: &str,
+    max_age: Option<u64>,
+) -> ApiResult<HeaderValue> {
+    let max_age = max_age.map(|s| format!("; Max-Age={s}")).unwrap_or_default();
+    let secure = if is_https(state, headers) { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}={value}; Path={path}; HttpOnly; SameSite={same_site}{max_age}{secure}"))
+        .map_err(ApiError::internal)
 }
 
 fn query_param(parts: &Parts, name: &str) -> Option<String> {
@@ -110,6 +136,10 @@ fn bearer(state: &AppState, value: &str) -> ApiResult<Principal> {
         .map_err(|_| ApiError::invalid_token("the access token is invalid or expired"))?;
     if keys::is_revoked(&state.db, &claims.jti)? {
         return Err(ApiError::invalid_token("the access token has been revoked"));
+    }
+    if let Some(family) = &claims.grant {
+        // The answer that carried this token reached its client: its refresh token gets no grace.
+        tokens::note_access_seen(&*state.db.lock()?, family, &claims.jti)?;
     }
     Ok(Principal {
         user_id: claims.subject,

@@ -29,12 +29,22 @@ pub struct Config {
     /// Refresh token lifetime, seconds.
     #[arg(long, env = "WASM_AUTH_REFRESH_TTL", default_value_t = 14 * 24 * 3600)]
     pub refresh_ttl: u64,
+    /// How long after a rotation the rotated refresh token is still accepted once more, seconds,
+    /// when the answer carrying its successor was lost (the successor never used): the retry gets
+    /// a new pair that replaces the unused successor. 0: every reuse revokes the family.
+    #[arg(long, env = "WASM_AUTH_REFRESH_GRACE_SECONDS", default_value_t = 30)]
+    pub refresh_grace_seconds: u64,
     /// Authorization code lifetime, seconds.
     #[arg(long, env = "WASM_AUTH_CODE_TTL", default_value_t = 60)]
     pub code_ttl: u64,
     /// Cookie session lifetime, seconds.
     #[arg(long, env = "WASM_AUTH_SESSION_TTL", default_value_t = 8 * 3600)]
     pub session_ttl: u64,
+    /// Sign-in session at /oauth/authorize (the `oauth_session` cookie), seconds: while it
+    /// lives, `prompt=none` can answer with a code and the page asks only for consent. 0 keeps
+    /// no session (every authorization asks for the password).
+    #[arg(long, env = "WASM_AUTH_OAUTH_SESSION_SECONDS", default_value_t = 8 * 3600)]
+    pub oauth_session_seconds: u64,
     /// Failed logins from one client before it is rate-limited.
     #[arg(long, env = "WASM_AUTH_LOGIN_MAX_FAILURES", default_value_t = 5)]
     pub login_max_failures: u32,

@@ -28,10 +28,14 @@ CREATE TABLE IF NOT EXISTS users (
   id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL, scopes TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS signing_keys (
   kid TEXT PRIMARY KEY, alg TEXT NOT NULL, private_key BLOB NOT NULL, created_at INTEGER NOT NULL);
+-- The refresh-token grace (tokens::rotate): rotated_at_ms and successor_hash (the token that
+-- replaced it; NULL once none may) of a rotated token; access_jti, the access token issued with
+-- it, and access_seen, whether the API has seen that access token (the answer reached its client).
 CREATE TABLE IF NOT EXISTS refresh_tokens (
   token_hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, user_id TEXT NOT NULL, client_id TEXT,
   scope TEXT NOT NULL, expires_at INTEGER NOT NULL, rotated INTEGER NOT NULL DEFAULT 0,
-  revoked INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+  revoked INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, rotated_at_ms INTEGER,
+  successor_hash TEXT, access_jti TEXT, access_seen INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS refresh_tokens_family ON refresh_tokens (family_id);
 CREATE TABLE IF NOT EXISTS revoked_access_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
 -- client_id and grant_family: the OAuth client and grant (refresh-token family) a key was made
@@ -51,6 +55,13 @@ CREATE TABLE IF NOT EXISTS code_grants (
   code_hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, access_jti TEXT NOT NULL, access_expires_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
   id_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+-- The sign-in session of /oauth/authorize (the oauth_session cookie), and what each user
+-- consented to each OAuth client (the scopes shown on the consent page they approved).
+CREATE TABLE IF NOT EXISTS oauth_sessions (
+  id_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS oauth_consents (
+  user_id TEXT NOT NULL, client_id TEXT NOT NULL, scope TEXT NOT NULL, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, client_id));
 CREATE TABLE IF NOT EXISTS resources (
   id TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL, created_at INTEGER NOT NULL);
 ";
@@ -134,9 +145,25 @@ fn restrict_db_files(data_dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether `table` has `column` (a database made by an older version may not).
+fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT EXISTS(SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)", params![table, column], |r| {
+        r.get(0)
+    })
+}
+
 /// Brings a database made by an older version up to the schema: api_keys gained client_id and
-/// grant_family (existing keys are first-party: NULL).
+/// grant_family (existing keys are first-party: NULL); refresh_tokens gained the grace columns
+/// (existing rotated tokens have no recorded successor, so their reuse revokes, as before).
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    if !has_column(conn, "refresh_tokens", "successor_hash")? {
+        conn.execute_batch(
+            "ALTER TABLE refresh_tokens ADD COLUMN rotated_at_ms INTEGER;
+             ALTER TABLE refresh_tokens ADD COLUMN successor_hash TEXT;
+             ALTER TABLE refresh_tokens ADD COLUMN access_jti TEXT;
+             ALTER TABLE refresh_tokens ADD COLUMN access_seen INTEGER NOT NULL DEFAULT 0;",
+        )?;
+    }
     let has_grant_family: bool = conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM pragma_table_info('api_keys') WHERE name = 'grant_family')",
         [],
@@ -220,5 +247,28 @@ mod tests {
         let grant: Option<String> =
             conn.query_row("SELECT grant_family FROM api_keys WHERE id = 'key_1'", [], |r| r.get(0)).expect("row");
         assert_eq!(grant, None, "an existing key is first-party");
+    }
+
+    #[test]
+    fn an_older_refresh_tokens_table_gains_the_grace_columns_once() {
+        let conn = Connection::open_in_memory().expect("in-memory database");
+        conn.execute_batch(
+            "CREATE TABLE refresh_tokens (token_hash TEXT PRIMARY KEY, family_id TEXT NOT NULL,
+             user_id TEXT NOT NULL, client_id TEXT, scope TEXT NOT NULL, expires_at INTEGER NOT NULL,
+             rotated INTEGER NOT NULL DEFAULT 0, revoked INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+             INSERT INTO refresh_tokens (token_hash, family_id, user_id, scope, expires_at, rotated, created_at)
+             VALUES ('h', 'fam_1', 'u', 'read:resources', 9, 1, 0);",
+        )
+        .expect("old schema");
+        conn.execute_batch(SCHEMA).expect("schema over the old table");
+        migrate(&conn).expect("migrate");
+        migrate(&conn).expect("migrate again: nothing to do");
+        let (successor, seen): (Option<String>, bool) = conn
+            .query_row("SELECT successor_hash, access_seen FROM refresh_tokens WHERE token_hash = 'h'", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .expect("row");
+        assert_eq!(successor, None, "a token rotated before the upgrade has no successor: no grace");
+        assert!(!seen);
     }
 }

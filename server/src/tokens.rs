@@ -2,9 +2,19 @@
 //!
 //! A refresh token is 256 random bits, stored only as its SHA-256. Every refresh marks the
 //! presented token `rotated` and issues a new one in the same family; presenting a rotated
-//! token again means it leaked (or a client raced itself), so the whole family is revoked.
-//! Marking, inserting and revoking happen inside one lock and transaction, so a racing reuse
-//! can never leave a fresh token outside the revocation.
+//! token again means it leaked (or a client raced itself), so the whole family is revoked
+//! (RFC 9700 4.14.2). Marking, inserting and revoking happen inside one lock and transaction,
+//! so a racing reuse can never leave a fresh token outside the revocation.
+//!
+//! One exception, the grace (`--refresh-grace-seconds`): a refresh whose answer was lost (the
+//! network dropped after the server rotated) leaves the client with the rotated token only, and
+//! its retry would look like a reuse. So a rotated token is accepted again while (1) it was
+//! rotated less than the grace ago, (2) its successor is unused: not rotated, not revoked, and
+//! its access token never seen by the API (a client that used it got the answer), and (3) the
+//! family is not revoked. The retry gets a new pair whose refresh token replaces the unused
+//! successor, which is marked rotated without a successor: the family keeps one token that can
+//! be refreshed, and whoever presents the replaced one (only someone who saw the lost answer
+//! can) is a reuse that revokes the family.
 
 use axum::http::StatusCode;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -71,8 +81,8 @@ pub fn store(
 ) -> rusqlite::Result<()> {
     let now = util::now();
     conn.execute(
-        "INSERT INTO refresh_tokens (token_hash, family_id, user_id, client_id, scope, expires_at, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO refresh_tokens (token_hash, family_id, user_id, client_id, scope, expires_at, created_at, access_jti)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             minted.refresh_hash,
             family,
@@ -80,7 +90,8 @@ pub fn store(
             grant.client_id,
             grant.scope,
             now + state.config.refresh_ttl as i64,
-            now
+            now,
+            minted.access_jti
         ],
     )?;
     Ok(())
@@ -164,19 +175,71 @@ pub fn rotate(
     let grant = Grant { user_id: &user_id, client_id, scope: &scope };
     let mut conn = state.db.lock()?;
     let tx = conn.transaction()?;
-    // Only the first presenter of a live token wins; any other presentation is a reuse.
+    // Only the first presenter of a live token wins; any other presentation is a reuse, unless
+    // it is the retry of a lost answer (see the module comment).
+    let now_ms = util::now_ms();
     let claimed = tx.execute(
-        "UPDATE refresh_tokens SET rotated = 1 WHERE token_hash = ?1 AND rotated = 0 AND revoked = 0",
-        [&hash],
+        "UPDATE refresh_tokens SET rotated = 1, rotated_at_ms = ?2, successor_hash = ?3
+         WHERE token_hash = ?1 AND rotated = 0 AND revoked = 0",
+        params![hash, now_ms, minted.refresh_hash],
     )?;
     if claimed == 0 {
-        tx.execute("UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?1", [&family])?;
-        tx.commit()?;
-        return Err(ApiError::invalid_grant(status, "refresh token was already used; its session has been revoked"));
+        let Some(unused_successor) = unused_successor(&tx, &hash, now_ms, state.config.refresh_grace_seconds)? else {
+            revoke_family(&tx, &family)?;
+            tx.commit()?;
+            return Err(ApiError::invalid_grant(
+                status,
+                "refresh token was already used; its session has been revoked",
+            ));
+        };
+        // The lost answer's token is replaced: no longer refreshable, and a reuse if presented.
+        tx.execute(
+            "UPDATE refresh_tokens SET rotated = 1, rotated_at_ms = ?2, successor_hash = NULL WHERE token_hash = ?1",
+            params![unused_successor, now_ms],
+        )?;
+        tx.execute(
+            "UPDATE refresh_tokens SET successor_hash = ?2 WHERE token_hash = ?1",
+            params![hash, minted.refresh_hash],
+        )?;
     }
     store(&tx, state, &grant, &minted, &family)?;
     tx.commit()?;
     Ok(minted.response)
+}
+
+/// The hash of the successor of the rotated token `hash` when a new presentation of it is the
+/// retry of a lost answer: rotated less than `grace_seconds` before `now_ms`, its successor
+/// neither rotated nor revoked nor seen at the API (through its access token), and nothing in
+/// the family revoked. `None`: a reuse.
+fn unused_successor(
+    conn: &Connection,
+    hash: &str,
+    now_ms: i64,
+    grace_seconds: u64,
+) -> rusqlite::Result<Option<String>> {
+    if grace_seconds == 0 {
+        return Ok(None);
+    }
+    let since_ms = now_ms.saturating_sub(i64::try_from(grace_seconds.saturating_mul(1000)).unwrap_or(i64::MAX));
+    conn.query_row(
+        "SELECT s.token_hash FROM refresh_tokens p JOIN refresh_tokens s ON s.token_hash = p.successor_hash
+         WHERE p.token_hash = ?1 AND p.rotated = 1 AND p.revoked = 0 AND p.rotated_at_ms > ?2
+           AND s.rotated = 0 AND s.revoked = 0 AND s.access_seen = 0
+           AND NOT EXISTS (SELECT 1 FROM refresh_tokens f WHERE f.family_id = p.family_id AND f.revoked = 1)",
+        params![hash, since_ms],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Records that the API has seen the access token `jti` of grant `family`: the answer that
+/// carried it reached its client, so that answer's refresh token is no longer a lost one.
+pub fn note_access_seen(conn: &Connection, family: &str, jti: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE refresh_tokens SET access_seen = 1 WHERE family_id = ?1 AND access_jti = ?2 AND access_seen = 0",
+        params![family, jti],
+    )?;
+    Ok(())
 }
 
 /// Whether the grant `family` is live: one of its refresh tokens is neither revoked nor expired

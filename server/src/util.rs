@@ -37,6 +37,12 @@ pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// Milliseconds since the Unix epoch (for windows of a few seconds, where whole seconds are
+/// too coarse).
+pub fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
 /// RFC 3339 in UTC with whole seconds, as the guide's `created_at` ("2025-02-22T10:00:00Z").
 pub fn rfc3339(unix: i64) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");

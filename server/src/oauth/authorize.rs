@@ -1,6 +1,11 @@
 //! GET/POST /oauth/authorize: the authorization code flow's front channel (RFC 6749 4.1,
 //! RFC 7636). An unknown client or redirect URI gets an error page and never a redirect; every
 //! other error goes back to the client's redirect URI with `error` and `state`.
+//!
+//! A password sign-in on the page starts the endpoint's sign-in session (see `signin`): while
+//! it lives, the page asks only for consent, and `prompt=none` answers without a page (a code
+//! when the user already consented to the requested scopes, else `login_required` or
+//! `consent_required`). `prompt=login` always asks for the password; `max_age` is ignored.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -9,9 +14,11 @@ use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::page::{error_page, login_page};
-use super::{Client, find_client};
-use crate::error::ApiError;
+use super::page::{SignedIn, error_page, login_page};
+use super::signin::{self, Session};
+use super::{Client, consent, find_client};
+use crate::credentials::User;
+use crate::error::ApiResult;
 use crate::extract::Form;
 use crate::state::AppState;
 use crate::util;
@@ -36,6 +43,14 @@ struct AuthRequest {
     scopes: Vec<String>,
     code_challenge: Option<String>,
     nonce: Option<String>,
+    /// The OpenID Connect `prompt` values (`none` comes alone).
+    prompt: Vec<String>,
+}
+
+impl AuthRequest {
+    fn prompts(&self, value: &str) -> bool {
+        self.prompt.iter().any(|p| p == value)
+    }
 }
 
 /// Parameters must not repeat (RFC 6749 3.1); a repeat is treated like a missing value.
@@ -145,23 +160,48 @@ fn validate(
     {
         return Err(fail("invalid_scope", "the requested scope is not allowed for this client"));
     }
-    // OpenID Connect prompt=none: answer without any page. This endpoint keeps no sign-in
-    // session (every authorization goes through the login form), so the user is never logged
-    // in here: login_required, always.
-    if prompt.iter().any(|p| p == "none") {
-        return Err(fail(
-            "login_required",
-            "prompt=none: this server keeps no sign-in session at the authorization endpoint; the user must sign in",
-        ));
-    }
     Ok(AuthRequest {
         redirect_uri: redirect_uri.to_owned(),
         state: oauth_state.map(str::to_owned),
         scopes,
         code_challenge: code_challenge.map(str::to_owned),
         nonce: get("nonce").map(str::to_owned),
+        prompt,
         client,
     })
+}
+
+/// An error that goes back to the client, as `validate`'s do.
+fn error_redirect(state: &AppState, request: &AuthRequest, error: &str, description: &str) -> Response {
+    redirect(
+        &request.redirect_uri,
+        &[
+            ("error", Some(error)),
+            ("error_description", Some(description)),
+            ("state", request.state.as_deref()),
+            ("iss", Some(state.signer.issuer())),
+        ],
+    )
+}
+
+/// `response` with one more Set-Cookie (none when `cookie` is Ok(None)).
+pub(super) fn with_cookie(mut response: Response, cookie: ApiResult<Option<HeaderValue>>) -> Response {
+    match cookie {
+        Ok(Some(cookie)) => {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+            response
+        }
+        Ok(None) => response,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The Set-Cookie that deletes a dead session cookie, if the browser sent one.
+fn clear_if_dead(state: &AppState, headers: &HeaderMap, session: &Session) -> ApiResult<Option<HeaderValue>> {
+    match session {
+        Session::Dead => signin::clear(state, headers).map(Some),
+        _ => Ok(None),
+    }
 }
 
 fn flow_params(params: &HashMap<String, String>) -> Vec<(&'static str, &str)> {
@@ -193,20 +233,47 @@ fn form_page(
     request: &AuthRequest,
     params: &HashMap<String, String>,
     message: Option<&str>,
+    signed_in: Option<&User>,
 ) -> Response {
     let token = match form_token(state, headers) {
         Ok(token) => token,
         Err(e) => return e.into_response(),
     };
-    let secure = if state.https() { "; Secure" } else { "" };
-    let cookie = format!("{}={token}; Path=/; HttpOnly; SameSite=Lax{secure}", state.cookie_name(CSRF_COOKIE));
-    let mut response = login_page(status, &request.client.name, &request.scopes, &flow_params(params), &token, message);
-    match HeaderValue::from_str(&cookie) {
-        Ok(cookie) => {
-            response.headers_mut().append(header::SET_COOKIE, cookie);
-            response
-        }
-        Err(e) => ApiError::internal(e).into_response(),
+    let cookie = auth::set_cookie(state, headers, &state.cookie_name(CSRF_COOKIE), &token, "/", "Lax", None);
+    let flow = flow_params(params);
+    // "Not you?": the same request, asking for the password.
+    let switch_url = format!(
+        "/oauth/authorize?{}",
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(flow.iter().copied().chain([("prompt", "login")]))
+            .finish()
+    );
+    let signed_in = signed_in.map(|user| SignedIn { user_id: &user.id, email: &user.email, switch_url: &switch_url });
+    let response =
+        login_page(status, &request.client.name, &request.scopes, &flow, &token, message, signed_in.as_ref());
+    with_cookie(response, cookie.map(Some))
+}
+
+/// `prompt=none`: a code when the user is signed in here and already consented to these scopes
+/// for this client; otherwise the error that says which of the two is missing.
+fn silent(state: &AppState, request: &AuthRequest, session: &Session) -> Response {
+    let Session::Live(user) = session else {
+        return error_redirect(
+            state,
+            request,
+            "login_required",
+            "prompt=none: the user is not signed in at the authorization server",
+        );
+    };
+    match consent::covers(state, &user.id, &request.client.client_id, &request.scopes) {
+        Ok(true) => issue_code(state, request, user),
+        Ok(false) => error_redirect(
+            state,
+            request,
+            "consent_required",
+            "prompt=none: the user has not consented to these scopes for this client",
+        ),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -214,10 +281,22 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap, RawQuery(qu
     let pairs: Vec<(String, String)> =
         url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
     let (params, repeated) = collect(pairs);
-    match validate(&state, &params, repeated.as_deref()) {
-        Ok(request) => form_page(&state, &headers, StatusCode::OK, &request, &params, None),
-        Err(response) => *response,
-    }
+    let request = match validate(&state, &params, repeated.as_deref()) {
+        Ok(request) => request,
+        Err(response) => return *response,
+    };
+    let session = match signin::current(&state, &headers) {
+        Ok(session) => session,
+        Err(e) => return e.into_response(),
+    };
+    let response = match &session {
+        _ if request.prompts("none") => silent(&state, &request, &session),
+        Session::Live(user) if !request.prompts("login") => {
+            form_page(&state, &headers, StatusCode::OK, &request, &params, None, Some(user))
+        }
+        _ => form_page(&state, &headers, StatusCode::OK, &request, &params, None, None),
+    };
+    with_cookie(response, clear_if_dead(&state, &headers, &session))
 }
 
 pub async fn submit(
@@ -251,19 +330,42 @@ pub async fn submit(
             &request,
             &params,
             Some("This form expired or was opened in another browser. Please sign in again."),
+            None,
         );
     }
-    let issuer = state.signer.issuer().to_owned();
     if params.get("decision").map(String::as_str) != Some("allow") {
-        return redirect(
-            &request.redirect_uri,
-            &[
-                ("error", Some("access_denied")),
-                ("error_description", Some("the user denied the request")),
-                ("state", request.state.as_deref()),
-                ("iss", Some(&issuer)),
-            ],
-        );
+        return error_redirect(&state, &request, "access_denied", "the user denied the request");
+    }
+    // "Continue as": the sign-in session's user, who must still be the one the page showed.
+    if let Some(shown) = params.get("signed_in_as").filter(|id| !id.is_empty()) {
+        let session = match signin::current(&state, &headers) {
+            Ok(session) => session,
+            Err(e) => return e.into_response(),
+        };
+        let Session::Live(user) = &session else {
+            let response = form_page(
+                &state,
+                &headers,
+                StatusCode::UNAUTHORIZED,
+                &request,
+                &params,
+                Some("Your sign-in session has ended. Please sign in again."),
+                None,
+            );
+            return with_cookie(response, clear_if_dead(&state, &headers, &session));
+        };
+        if user.id != *shown {
+            return form_page(
+                &state,
+                &headers,
+                StatusCode::UNAUTHORIZED,
+                &request,
+                &params,
+                Some("You signed in as someone else meanwhile. Please sign in again."),
+                None,
+            );
+        }
+        return approve(&state, &request, user);
     }
     let email = params.get("email").map(String::as_str).unwrap_or("");
     let password = params.get("password").map(String::as_str).unwrap_or("");
@@ -275,9 +377,23 @@ pub async fn submit(
             } else {
                 "Invalid email or password.".to_owned()
             };
-            return form_page(&state, &headers, e.status(), &request, &params, Some(&message));
+            return form_page(&state, &headers, e.status(), &request, &params, Some(&message), None);
         }
     };
+    with_cookie(approve(&state, &request, &user), signin::start(&state, &headers, &user.id))
+}
+
+/// The user approved the consent page: remembered (for `prompt=none`), and a code issued.
+fn approve(state: &AppState, request: &AuthRequest, user: &User) -> Response {
+    if let Err(e) = consent::record(state, &user.id, &request.client.client_id, &request.scopes) {
+        return e.into_response();
+    }
+    issue_code(state, request, user)
+}
+
+/// The success answer of every path (the form, and `prompt=none` with a session): a code for
+/// what the user may grant, back to the client with `state` and `iss`.
+fn issue_code(state: &AppState, request: &AuthRequest, user: &User) -> Response {
     // The user can grant only what they hold; openid (their identity) and the management of
     // their own API keys are always theirs to grant.
     let user_scopes = util::parse_scopes(&user.scopes);
@@ -287,10 +403,10 @@ pub async fn submit(
         .filter(|s| *s == "openid" || util::API_KEY_SCOPES.contains(&s.as_str()) || user_scopes.contains(s))
         .cloned()
         .collect();
-    match store_code(&state, &request, &user.id, &granted) {
+    match store_code(state, request, &user.id, &granted) {
         Ok(code) => redirect(
             &request.redirect_uri,
-            &[("code", Some(&code)), ("state", request.state.as_deref()), ("iss", Some(&issuer))],
+            &[("code", Some(&code)), ("state", request.state.as_deref()), ("iss", Some(state.signer.issuer()))],
         ),
         Err(e) => e.into_response(),
     }

@@ -2,9 +2,12 @@
 //! authorization, token and revocation endpoints.
 
 pub mod authorize;
+mod consent;
 pub mod discovery;
+pub mod logout;
 mod page;
 pub mod revoke;
+mod signin;
 pub mod token;
 
 use std::collections::HashMap;

@@ -76,8 +76,17 @@ fn scope_meaning(scope: &str) -> Option<&'static str> {
     })
 }
 
-/// The login + consent form; `params` go back as hidden fields, with the form token
-/// `csrf_token` (the caller sets its cookie).
+/// The user the authorization endpoint's sign-in session belongs to, and where to go to sign in
+/// as someone else (the same request with `prompt=login`).
+pub struct SignedIn<'a> {
+    pub user_id: &'a str,
+    pub email: &'a str,
+    pub switch_url: &'a str,
+}
+
+/// The login + consent form, or with a sign-in session the consent form alone ("Continue as");
+/// `params` go back as hidden fields, with the form token `csrf_token` (the caller sets its
+/// cookie).
 pub fn login_page(
     status: StatusCode,
     client_name: &str,
@@ -85,6 +94,7 @@ pub fn login_page(
     params: &[(&str, &str)],
     csrf_token: &str,
     message: Option<&str>,
+    signed_in: Option<&SignedIn<'_>>,
 ) -> Response {
     let hidden: String = params
         .iter()
@@ -99,19 +109,45 @@ pub fn login_page(
         })
         .collect();
     let message = message.map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m))).unwrap_or_default();
+    let (title, heading, fields) = match signed_in {
+        Some(user) => (
+            "Continue",
+            format!("Continue as {}", escape(user.email)),
+            format!(
+                "<input type=\"hidden\" name=\"signed_in_as\" value=\"{}\">\
+<p>Not you? <a href=\"{}\">Sign in as someone else</a>.</p>",
+                escape(user.user_id),
+                escape(user.switch_url)
+            ),
+        ),
+        None => (
+            "Sign in",
+            "Sign in to continue".to_owned(),
+            "<label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required>\
+<label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\">"
+                .to_owned(),
+        ),
+    };
     page(
         status,
-        "Sign in",
+        title,
         &format!(
-            "<h1>Sign in to continue</h1><p><strong>{client}</strong> asks for access to your account with these scopes:</p>\
+            "<h1>{heading}</h1><p><strong>{client}</strong> asks for access to your account with these scopes:</p>\
 <ul>{scope_list}</ul>{message}\
-<form method=\"post\" action=\"/oauth/authorize\">{hidden}\
-<label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required>\
-<label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\">\
+<form method=\"post\" action=\"/oauth/authorize\">{hidden}{fields}\
 <div class=\"actions\"><button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\
 <button type=\"submit\" name=\"decision\" value=\"deny\" formnovalidate>Deny</button></div></form>",
             client = escape(client_name)
         ),
+    )
+}
+
+/// The end of /oauth/logout without a redirect.
+pub fn signed_out_page() -> Response {
+    page(
+        StatusCode::OK,
+        "Signed out",
+        "<h1>Signed out</h1><p>You are signed out of this server. The next application that sends you here will ask for your password.</p>",
     )
 }
 

@@ -20,13 +20,14 @@ use tower_http::services::ServeDir;
 
 use crate::error::ApiError;
 use crate::extract::MAX_BODY_BYTES;
-use crate::oauth::{authorize, discovery, revoke, token};
+use crate::oauth::{authorize, discovery, logout, revoke, token};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/v1/auth/login", post(jwt::login))
         .route("/v1/auth/refresh", post(jwt::refresh))
+        .route("/v1/auth/logout", post(jwt::logout))
         .route("/v1/resources", get(resources::list).post(resources::create))
         .route("/v1/api-keys", get(api_keys::list).post(api_keys::create))
         .route("/v1/api-keys/{id}", delete(api_keys::revoke))
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/oauth/authorize", get(authorize::show).post(authorize::submit))
         .route("/oauth/token", post(token::token))
         .route("/oauth/revoke", post(revoke::revoke))
+        .route("/oauth/logout", get(logout::show).post(logout::submit))
         .route("/.well-known/oauth-authorization-server", get(discovery::metadata_document))
         .route("/.well-known/openid-configuration", get(discovery::metadata_document))
         .route("/.well-known/jwks.json", get(discovery::jwks))
@@ -58,7 +60,12 @@ pub fn router(state: AppState) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(state.allowed_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok())))
         .allow_methods([Method::GET, Method::POST, Method::DELETE])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("x-api-key")])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-api-key"),
+            HeaderName::from_static(jwt::TRANSPORT_HEADER),
+        ])
         .expose_headers([header::WWW_AUTHENTICATE, header::RETRY_AFTER])
         .allow_credentials(true)
         .max_age(Duration::from_secs(600));

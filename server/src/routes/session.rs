@@ -24,17 +24,10 @@ pub struct LoginBody {
     password: String,
 }
 
-fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
-    state.https() || headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https")
-}
-
 /// `__Host-wasm_auth_session` behind https (Secure, Path=/, no Domain: no other host can set
 /// or shadow it), `wasm_auth_session` over http.
 fn set_cookie(state: &AppState, headers: &HeaderMap, value: &str, max_age: u64) -> ApiResult<HeaderValue> {
-    let name = state.cookie_name(SESSION_COOKIE);
-    let secure = if is_https(state, headers) { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
-        .map_err(ApiError::internal)
+    auth::set_cookie(state, headers, &state.cookie_name(SESSION_COOKIE), value, "/", "Lax", Some(max_age))
 }
 
 pub async fn login(

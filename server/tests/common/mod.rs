@@ -284,6 +284,11 @@ impl Resp {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
+    /// Every value of header `name`, in order (e.g. several Set-Cookie headers).
+    pub fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
+    }
+
     /// `name=value` of the Set-Cookie header, as a Cookie header sends it back.
     pub fn cookie(&self) -> String {
         self.header("set-cookie").and_then(|c| c.split(';').next()).unwrap_or("").to_owned()
