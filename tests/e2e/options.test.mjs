@@ -205,6 +205,12 @@ for (const className of TABLE) {
   }
 }
 
+test('TokenManager: refreshTokenInCookie cannot go with tokenEndpoint (the cookie is the guide\'s /auth/refresh)', () => {
+  refused((o) => new api.TokenManager(o), { baseUrl: URL_, tokenEndpoint: 'https://as.example/token', refreshTokenInCookie: true },
+    /refreshTokenInCookie cannot be combined with tokenEndpoint/, 'refreshTokenInCookie + tokenEndpoint');
+  new api.TokenManager({ baseUrl: URL_, tokenEndpoint: 'https://as.example/token', refreshTokenInCookie: false });
+});
+
 test(
   'JwtVerifier: a PEM in keys says where a PEM goes',
   () => refused((o) => new api.JwtVerifier(o), { keys: [PEM] }, /keys\[0\] must be a JWK object; a PEM goes in publicKey/, 'keys: [PEM]'),

@@ -250,18 +250,40 @@ test('logout in one tab logs out every tab, and a refresh in flight during it is
   await context.close();
 });
 
-test('a reload: without peers nor refresh cookie, restore resolves null', async () => {
+test('a reload: with refreshTokenInCookie, restore makes exactly one refresh; without it and without peers, null', async () => {
   const api = await server(['--access-ttl', '60']);
-  const { context, pages: [page] } = await tabs(api, 1);
+  const { context, pages: [page] } = await tabs(api, 1, { options: { refreshTokenInCookie: true } });
   await login(page);
-  await page.reload();
-  await page.waitForFunction(() => window.ready === true);
-  const restored = await page.evaluate(async (base) => {
-    window.tm = record(new wa.TokenManager({ baseUrl: base }));
-    return window.tm.restore();
-  }, api.base);
-  assert.equal(restored, null);
-  await assertNothingStored([page], 'reload');
+  const cookies = await context.cookies();
+  assert.deepEqual(cookies.map((c) => [c.name, c.path, c.httpOnly, c.sameSite]).sort(), [
+    ['refresh_token', '/v1/auth/logout', true, 'Strict'],
+    ['refresh_token', '/v1/auth/refresh', true, 'Strict'],
+  ], 'the refresh token is in HttpOnly cookies only');
+  const reloadWith = async (options) => {
+    await page.reload();
+    await page.waitForFunction(() => window.ready === true);
+    return page.evaluate(async ([base, options]) => {
+      window.tm = record(new wa.TokenManager({ baseUrl: base, ...options }));
+      const info = await window.tm.restore();
+      const response = info && await window.tm.fetch('resources');
+      return { info, status: response?.status ?? null, reasons: window.events.map((e) => e.detail.reason) };
+    }, [api.base, options]);
+  };
+  const refreshes = await api.count(REFRESH);
+  const restored = await reloadWith({ refreshTokenInCookie: true });
+  assert.ok(restored.info, 'restored after the reload');
+  assert.equal(restored.status, 200);
+  assert.deepEqual(restored.reasons, ['restore']);
+  assert.equal(await api.count(REFRESH) - refreshes, 1, 'exactly one refresh, with the cookie');
+  await assertNothingStored([page], 'reload with the refresh cookie');
+
+  // Logout revokes the cookie's family and clears the cookie: a reload then restores nothing.
+  await page.evaluate(() => window.tm.logout());
+  assert.deepEqual(await context.cookies(), []);
+  assert.equal((await reloadWith({ refreshTokenInCookie: true })).info, null);
+  await login(page);
+  assert.equal((await reloadWith({})).info, null, 'without the option (and without peers): null');
+  await assertNothingStored([page], 'reloads');
   await context.close();
 });
 
