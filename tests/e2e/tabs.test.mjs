@@ -165,7 +165,7 @@ test('5 tabs, 3-second tokens, 60 s of calls from every tab: every call 200, one
 
 test('the tab holding the lock is closed mid-refresh (its answer held back): the others carry on', async () => {
   const api = await server(['--access-ttl', '3']);
-  const { context, pages } = await tabs(api, 4);
+  const { context, pages } = await tabs(api, 5);
   await login(pages[0]);
   for (const page of pages.slice(1)) assert.ok((await restore(page)).info);
   // Tab 0's next refresh reaches the server (which rotates), and its answer never comes back.
@@ -189,7 +189,7 @@ test('the tab holding the lock is closed mid-refresh (its answer held back): the
 
 test('background tabs frozen by the browser get the active tab\'s tokens when they wake, with no refresh storm', async () => {
   const api = await server(['--access-ttl', '3']);
-  const { context, pages } = await tabs(api, 4);
+  const { context, pages } = await tabs(api, 5);
   await login(pages[0]);
   for (const page of pages.slice(1)) assert.ok((await restore(page)).info);
   // Frozen as Chrome freezes background tabs (Page Lifecycle): no task, no timer runs there.

@@ -67,8 +67,8 @@ pub(super) struct Current {
     pub(super) status: Status,
 }
 
-/// Sends a request the core built and reads the whole answer.
-/// A request reading or asking for the refresh cookie goes with its header and with cookies.
+/// Sends a request the core built and reads the whole answer; one reading or asking for the
+/// refresh cookie goes with its header and with the browser's cookies.
 pub(crate) async fn send(post: &Post, extra_headers: &[(&str, &str)], max_bytes: f64) -> Result<http::Reply, Error> {
     let mut headers = vec![("content-type", post.content_type)];
     if post.refresh_cookie {
@@ -157,6 +157,7 @@ impl Session {
         self.announce(arrival);
     }
 
+    /// Holds `tokens` (this tab's or a peer's) at `(epoch, rotation)` and schedules their refresh.
     pub(super) fn hold(self: &Rc<Self>, tokens: TokenSet, expiry: Expiry, epoch: f64, rotation: u64) {
         self.forget();
         self.epoch.set(epoch);
