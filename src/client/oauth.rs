@@ -156,7 +156,15 @@ pub struct Transaction {
     pub created_at_ms: f64,
     /// Whatever the app asked to get back after the redirect (JSON text).
     pub app_state: Option<String>,
+    /// A silent restore (`prompt=none`): the server's "nobody is signed in here" answers
+    /// ([`NO_SESSION_ERRORS`]) then mean no session, not a failure.
+    pub silent: bool,
 }
+
+/// The authorization errors by which a `prompt=none` request says it cannot sign anyone in
+/// without showing a page (OpenID Connect Core 3.1.2.6): for a silent flow, "no session".
+pub const NO_SESSION_ERRORS: [&str; 4] =
+    ["login_required", "consent_required", "interaction_required", "account_selection_required"];
 
 fn random_token() -> Result<String, Error> {
     let mut bytes = [0u8; 32];
@@ -187,7 +195,14 @@ impl Transaction {
             redirect_uri: client.redirect_uri.clone(),
             created_at_ms: now_ms,
             app_state,
+            silent: false,
         })
+    }
+
+    /// This flow as a silent restore: its URL asks for `prompt=none`, and its callback may
+    /// answer "no session" ([`CallbackVerdict::NoSession`]).
+    pub fn silently(self) -> Transaction {
+        Transaction { silent: true, ..self }
     }
 
     /// Whether this flow asked for OpenID Connect (then an ID token must come back).
@@ -208,6 +223,7 @@ impl Transaction {
             // Milliseconds from Date.now(): a whole number.
             ("created_at", (self.created_at_ms as i64).into()),
             ("app_state", self.app_state.clone().into()),
+            ("silent", self.silent.into()),
         ])
         .to_string()
     }
@@ -247,20 +263,29 @@ impl Transaction {
             redirect_uri: text_of("redirect_uri").ok_or_else(missing)?,
             created_at_ms: doc.get("created_at").and_then(Value::as_f64).ok_or_else(missing)?,
             app_state: text_of("app_state"),
+            // Absent in records stored before silent restores existed: an ordinary sign-in.
+            silent: doc.get("silent") == Some(&Value::Bool(true)),
         })
     }
 
     /// Checks the callback against this flow (the state it sent), and then, for its own
-    /// callback, the flow's age, RFC 9207 `iss` and the server's `error`: the code to exchange.
+    /// callback, the flow's age, RFC 9207 `iss` and the server's `error`: the code to exchange,
+    /// or, for a silent flow the server answered with one of [`NO_SESSION_ERRORS`], no session.
     pub fn validate_callback(&self, callback: Callback, metadata: &Metadata, now_ms: f64) -> CallbackVerdict {
         if callback.state() != Some(self.state.as_str()) {
             return CallbackVerdict::Foreign;
         }
         CallbackVerdict::Ours(match callback {
             // The server's refusal counts only from the server this flow went to.
-            Callback::Refused { error, description, iss, .. } => {
-                check_iss(metadata, iss.as_deref()).and(Err(callback_error(error, description)))
-            }
+            Callback::Refused { error, description, iss, .. } => match check_iss(metadata, iss.as_deref()) {
+                Err(mismatch) => Err(mismatch),
+                Ok(()) => match error {
+                    Some(error) if self.silent && NO_SESSION_ERRORS.contains(&error.as_str()) => {
+                        return CallbackVerdict::NoSession(error);
+                    }
+                    error => Err(callback_error(error, description)),
+                },
+            },
             Callback::Code { code, iss, .. } => {
                 self.check_age(now_ms).and_then(|()| check_iss(metadata, iss.as_deref())).map(|()| code)
             }
@@ -320,8 +345,12 @@ impl PublicClient {
         if let Some(nonce) = &tx.nonce {
             pairs.push(("nonce", nonce));
         }
+        // A silent flow shows no page: the server answers at once, with a code or an error.
+        if tx.silent {
+            pairs.push(("prompt", "none"));
+        }
         for (name, value) in extra {
-            if RESERVED.contains(&name.as_str()) || name == "scope" {
+            if RESERVED.contains(&name.as_str()) || name == "scope" || (tx.silent && name == "prompt") {
                 return Err(Error::InvalidOptions(format!("extraParams cannot set {name}")));
             }
             pairs.push((name, value));
@@ -392,6 +421,9 @@ pub enum CallbackVerdict {
     Foreign,
     /// This flow's callback: the flow is spent, whatever follows; the code, or why there is none.
     Ours(Result<Secret, Error>),
+    /// A silent flow's callback where the server signed nobody in without a page (its error,
+    /// one of [`NO_SESSION_ERRORS`]): the flow is spent, and there is simply no session.
+    NoSession(String),
 }
 
 /// The parameters a callback URL may carry, removed from the address bar after handling.
@@ -761,6 +793,7 @@ mod tests {
             redirect_uri: "https://app.example/cb".into(),
             created_at_ms: 1_000.0,
             app_state: None,
+            silent: false,
         }
     }
 
@@ -1181,6 +1214,7 @@ mod tests {
         let verdict = |callback, now| match tx.validate_callback(callback, &m, now) {
             CallbackVerdict::Foreign => Err("foreign"),
             CallbackVerdict::Ours(result) => result.map(|c| c.expose().len()).map_err(|e| e.code()),
+            CallbackVerdict::NoSession(_) => Err("no session"),
         };
         assert_eq!(verdict(code("af0ifjsldkj", Some("https://as.example")), now), Ok(1));
         assert_eq!(verdict(code("other", Some("https://as.example")), now), Err("foreign"));
@@ -1201,6 +1235,77 @@ mod tests {
             Err("ERR_OAUTH_ISSUER_MISMATCH"),
             "a refusal from another server is not this one's"
         );
+    }
+
+    #[test]
+    fn a_silent_flow_asks_prompt_none_and_round_trips() {
+        let tx = rfc7636_transaction(Some("n")).silently();
+        let url = client().authorization_url(&tx, None, &[("login_hint".into(), "a@b".into())]).expect("valid");
+        assert!(url.ends_with("&nonce=n&prompt=none&login_hint=a%40b"), "{url}");
+        let err = client().authorization_url(&tx, None, &[("prompt".into(), "login".into())]).expect_err("prompt");
+        assert_eq!(err.code(), "ERR_AUTH_INVALID_OPTIONS");
+        let plain = client().authorization_url(&rfc7636_transaction(Some("n")), None, &[]).expect("valid");
+        assert!(!plain.contains("prompt"), "{plain}");
+
+        let started = Transaction::start(&client(), Some("openid"), None, 0.0).expect("random");
+        assert!(!Transaction::load(&started.to_json(), &client()).expect("plain").silent);
+        let silent = started.silently();
+        assert!(Transaction::load(&silent.to_json(), &client()).expect("silent").silent);
+        // A record stored before silent flows existed (no "silent"), or with a non-boolean: ordinary.
+        for value in [None, Some("\"true\""), Some("1")] {
+            assert!(!Transaction::load(&edited(&silent, "silent", value), &client()).expect("old").silent, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn a_silent_flow_without_a_server_session_is_no_session_not_an_error() {
+        let refused = |error: &str, iss: Option<&str>| Callback::Refused {
+            error: Some(error.into()),
+            description: Some("sign in first".into()),
+            state: Some("af0ifjsldkj".into()),
+            iss: iss.map(str::to_owned),
+        };
+        let verdict = |tx: &Transaction, callback| match tx.validate_callback(callback, &metadata(), 2_000.0) {
+            CallbackVerdict::Foreign => "foreign".to_owned(),
+            CallbackVerdict::Ours(Ok(_)) => "code".to_owned(),
+            CallbackVerdict::Ours(Err(e)) => e.code().to_owned(),
+            CallbackVerdict::NoSession(error) => format!("no session: {error}"),
+        };
+        let silent = rfc7636_transaction(None).silently();
+        let plain = rfc7636_transaction(None);
+        let issuer = Some("https://as.example");
+        for error in NO_SESSION_ERRORS {
+            assert_eq!(verdict(&silent, refused(error, issuer)), format!("no session: {error}"));
+            // An interactive sign-in that gets the same answer failed, as before.
+            assert_eq!(verdict(&plain, refused(error, issuer)), "ERR_OAUTH_CALLBACK_ERROR", "{error}");
+        }
+        // Other refusals stay errors, silent or not; a refusal from another server is not this one's.
+        for error in ["access_denied", "invalid_scope", "server_error", "temporarily_unavailable"] {
+            assert_eq!(verdict(&silent, refused(error, issuer)), "ERR_OAUTH_CALLBACK_ERROR", "{error}");
+        }
+        assert_eq!(
+            verdict(&silent, refused("login_required", Some("https://evil.example"))),
+            "ERR_OAUTH_ISSUER_MISMATCH"
+        );
+        assert_eq!(verdict(&silent, refused("login_required", None)), "ERR_OAUTH_ISSUER_MISMATCH", "iss promised");
+        let mut other_state = refused("login_required", issuer);
+        if let Callback::Refused { state, .. } = &mut other_state {
+            *state = Some("other".into());
+        }
+        assert_eq!(verdict(&silent, other_state), "foreign");
+        // A silent flow that comes back with a code is an ordinary sign-in.
+        let code = Callback::Code {
+            code: Secret::new("c".into()),
+            state: "af0ifjsldkj".into(),
+            iss: issuer.map(str::to_owned),
+        };
+        assert_eq!(verdict(&silent, code), "code");
+        // `error` that is not an RFC 6749 code never counts as "no session".
+        let garbage = parse_callback(
+            "https://app.example/cb?error=login_required%22&state=af0ifjsldkj&iss=https%3A%2F%2Fas.example",
+        )
+        .expect("parsed");
+        assert_eq!(verdict(&silent, garbage), "ERR_AUTH_INVALID_RESPONSE");
     }
 
     #[test]

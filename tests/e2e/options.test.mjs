@@ -279,6 +279,20 @@ test('the options of TokenManager.logout, OAuthClient.discover, authorize and re
   assert.throws(() => oauth.authorize({ redirect: false, extraParams: { prompt: 'login' }, appState: { to: '/' } }),
     invalid(/needs a browser page/));
 
+  // restore reads its options first; without a TokenManager (no baseUrl) and not silent it is null,
+  // silent needs a page (sessionStorage) before it redirects.
+  for (const [options, message] of [
+    [{ silent: 'yes' }, /silent must be a boolean/],
+    [{ silent: null }, /silent must be a boolean \(null is not one\)/],
+    [{ silnt: true }, /unknown option `silnt`: did you mean `silent`\?/],
+    ['no', /options must be an object/],
+  ]) {
+    await assert.rejects(oauth.restore(options), invalid(message), show(options));
+  }
+  assert.equal(await oauth.restore(), null);
+  assert.equal(await oauth.restore({ silent: false }), null);
+  await assert.rejects(oauth.restore({ silent: true }), invalid(/restore\(\{ silent: true \}\) needs a browser page/));
+
   // A positional argument keeps JS's "null or undefined is omitted".
   for (const hint of [42, 'id_token']) {
     await assert.rejects(oauth.revoke('t', hint), invalid(/hint must be "access_token" or "refresh_token"/), show(hint));

@@ -104,6 +104,26 @@ impl Inner {
         })
     }
 
+    /// Starts a flow (`silent`: a restore with `prompt=none`): a fresh transaction kept in
+    /// sessionStorage; the authorization URL to navigate to.
+    fn start_flow(
+        &self,
+        scope: Option<&str>,
+        extra: &[(String, String)],
+        app_state: Option<String>,
+        silent: bool,
+    ) -> Result<String, Error> {
+        let client = &self.client;
+        let tx = Transaction::start(client, scope.or(client.scope.as_deref()), app_state, js_sys::Date::now())?;
+        let tx = if silent { tx.silently() } else { tx };
+        let url = client.authorization_url(&tx, scope, extra)?;
+        if !tx_save(&self.storage_key, &tx.to_json()) {
+            let method = if silent { "restore({ silent: true })" } else { "authorize()" };
+            return Err(Error::InvalidOptions(format!("{method} needs a browser page with sessionStorage")));
+        }
+        Ok(url)
+    }
+
     /// A verifier of this sign-in's ID token: the issuer's JWKS, and `client::oauth`'s policy
     /// (issuer, audience, sub/exp/iat, the `nonce` it sent).
     fn id_token_verifier(&self, nonce: Option<&str>) -> Result<JwtVerifier, Error> {
@@ -148,9 +168,17 @@ impl Inner {
             tx_clear(key);
             fail(e)
         })?;
+        let callback_params = || CALLBACK_PARAMS.iter().map(|p| JsValue::from_str(p)).collect::<js_sys::Array>();
+        let app_state = tx.app_state.as_deref().and_then(|s| js_sys::JSON::parse(s).ok()).unwrap_or(JsValue::UNDEFINED);
         let code = match tx.validate_callback(callback, &self.client.metadata, js_sys::Date::now()) {
             // A state that is not ours leaves the transaction for the real callback.
             CallbackVerdict::Foreign => return Err(fail(Error::StateMismatch)),
+            // A silent restore that found nobody signed in at the server: spent, and no session.
+            CallbackVerdict::NoSession(error) => {
+                tx_clear(key);
+                let _ = clean_address_bar(&url, &callback_params());
+                return Ok(redirect_result(JsValue::NULL, JsValue::NULL, JsValue::NULL, app_state, Some(&error)));
+            }
             // One use: whatever happens next, this transaction is spent.
             CallbackVerdict::Ours(code) => {
                 tx_clear(key);
@@ -164,19 +192,32 @@ impl Inner {
             Some(id_token) => self.validate_id_token(id_token.expose(), tx.nonce.as_deref()).await?,
             None => JsValue::NULL,
         };
-        let _ = clean_address_bar(&url, &CALLBACK_PARAMS.iter().map(|p| JsValue::from_str(p)).collect());
-        let app_state = tx.app_state.as_deref().and_then(|s| js_sys::JSON::parse(s).ok()).unwrap_or(JsValue::UNDEFINED);
+        let _ = clean_address_bar(&url, &callback_params());
         let (info, response) = match &self.token_manager {
             Some(manager) => (call_method(manager, "setTokens", &token_response(&tokens))?, JsValue::NULL),
             None => (JsValue::NULL, token_response(&tokens)),
         };
-        Ok(js_object(&[
-            ("info", info),
-            ("tokenResponse", response),
-            ("idTokenClaims", id_token_claims),
-            ("appState", app_state),
-        ]))
+        Ok(redirect_result(info, response, id_token_claims, app_state, None))
     }
+}
+
+/// `handleRedirectCallback`'s `RedirectResult`; `no_session`: the server's error when a silent
+/// restore found nobody signed in (then there are no tokens).
+fn redirect_result(
+    info: JsValue,
+    response: JsValue,
+    id_token_claims: JsValue,
+    app_state: JsValue,
+    no_session: Option<&str>,
+) -> JsValue {
+    js_object(&[
+        ("signedIn", JsValue::from_bool(no_session.is_none())),
+        ("noSession", no_session.map_or(JsValue::NULL, JsValue::from_str)),
+        ("info", info),
+        ("tokenResponse", response),
+        ("idTokenClaims", id_token_claims),
+        ("appState", app_state),
+    ])
 }
 
 #[wasm_bindgen]
@@ -247,17 +288,7 @@ impl OAuthClient {
             options.finish()?;
             let (scope, extra, app_state) = (scope?, extra?.unwrap_or_default(), app_state?);
             let redirect = redirect?.unwrap_or(true);
-            let client = &self.inner.client;
-            let tx = Transaction::start(
-                client,
-                scope.as_deref().or(client.scope.as_deref()),
-                app_state,
-                js_sys::Date::now(),
-            )?;
-            let url = client.authorization_url(&tx, scope.as_deref(), &extra)?;
-            if !tx_save(&self.inner.storage_key, &tx.to_json()) {
-                return Err(Error::InvalidOptions("authorize() needs a browser page with sessionStorage".into()));
-            }
+            let url = self.inner.start_flow(scope.as_deref(), &extra, app_state, false)?;
             Ok((url, redirect))
         };
         let (url, redirect) = run()?;
@@ -293,6 +324,44 @@ impl OAuthClient {
             HANDLED.with(|h| h.borrow_mut().insert(key, promise.clone()));
         }
         promise
+    }
+
+    /// Finds a session without asking the user: first from another tab of this issuer and
+    /// client (its TokenManager's `restore()`: no request to any server); then, with
+    /// `{ silent: true }`, a top-level redirect to the authorization endpoint with `prompt=none`
+    /// (the promise then never settles: `handleRedirectCallback` on the redirect URI finishes,
+    /// with `signedIn: false` when nobody is signed in there). Resolves the TokenInfo, or null.
+    #[wasm_bindgen(unchecked_return_type = "Promise<TokenInfo | null>")]
+    pub fn restore(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "RestoreOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let silent = Options::optional(options).and_then(|options| {
+            let silent = options.boolean("silent");
+            options.finish()?;
+            Ok(silent?.unwrap_or(false))
+        });
+        let silent = match silent {
+            Ok(silent) => silent,
+            Err(error) => return reject(error),
+        };
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            if let Some(manager) = &inner.token_manager {
+                let restored = call_method(manager, "restore", &JsValue::UNDEFINED)?;
+                let info = JsFuture::from(Promise::resolve(&restored)).await?;
+                if !info.is_null() && !info.is_undefined() {
+                    return Ok(info);
+                }
+            }
+            if !silent {
+                return Ok(JsValue::NULL);
+            }
+            let url = inner.start_flow(None, &[], None, true)?;
+            navigate(&url)?;
+            // The page is leaving: nothing to resolve to.
+            JsFuture::from(Promise::new(&mut |_, _| {})).await
+        })
     }
 
     /// The refresh_token grant (RFC 6749 6): resolves to the new token answer. (A TokenManager

@@ -36,8 +36,25 @@ export interface AuthorizeOptions {
   redirect?: boolean;
 }
 
+/** Options of `restore`. */
+export interface RestoreOptions {
+  /** When no other tab holds a session: a top-level redirect to the authorization endpoint with
+   * `prompt=none` (the promise then never settles; `handleRedirectCallback` finishes on the
+   * redirect URI, with `signedIn: false` when nobody is signed in at the server). Default false. */
+  silent?: boolean;
+}
+
 /** What `handleRedirectCallback` resolves to. */
 export interface RedirectResult {
+  /** true: a sign-in (the tokens are in `info` or `tokenResponse`). false: a silent restore
+   * (`restore({ silent: true })`) found nobody signed in at the server; there are no tokens,
+   * `noSession` says why, and the transaction and the address bar are cleaned as usual. */
+  signedIn: boolean;
+  /** When `signedIn` is false: the server's answer to `prompt=none` (OpenID Connect Core
+   * 3.1.2.6): "login_required", "consent_required", "interaction_required" or
+   * "account_selection_required". null otherwise. The same answer to an interactive
+   * `authorize()` is still a rejection, ERR_OAUTH_CALLBACK_ERROR. */
+  noSession: string | null;
   /** The TokenManager's state, when the client has one (the tokens went there). */
   info: TokenInfo | null;
   /** The token answer itself, only when the client has no TokenManager. */
