@@ -1,9 +1,10 @@
 // The demo page: every authentication method of wasm-auth against the reference server.
-// Plain ES modules, no framework. Tokens stay in wasm-auth's memory: this page never writes
-// anything to localStorage, sessionStorage, IndexedDB or cookies (wasm-auth itself keeps only
-// the OAuth PKCE transaction in sessionStorage, for the length of the redirect).
+// Plain ES modules, no framework. Tokens stay in wasm-auth's memory (the main server's refresh
+// token in its HttpOnly cookie, which no script can read): this page never writes anything to
+// localStorage, sessionStorage, IndexedDB or document.cookie (wasm-auth itself keeps only the
+// OAuth PKCE transaction in sessionStorage, for the length of the redirect).
 import { appendExchange, recordExchanges, resetExchanges } from './exchanges.js';
-import { CLAIM_MEANINGS, claimValue, describeError, describeStatus } from './meanings.js';
+import { CLAIM_MEANINGS, REFRESH_TOKEN_HOMES, TOKEN_CHANGE_WORDS, claimValue, describeError, describeStatus } from './meanings.js';
 
 const $ = (id) => document.getElementById(id);
 const AUDIENCE = 'wasm-auth-api';
@@ -18,7 +19,8 @@ const state = {
   rawFetch: globalThis.fetch.bind(globalThis),
   context: null, // { section, label } of the action running now
   tm: null, // the TokenManager of the current login (JWT or OAuth)
-  session: null, // what the page shows about that login: { source, server, events, refreshes, statsKey }
+  session: null, // what the page shows about that login: { source, server, home, events, refreshes, statsKey }
+  logins: { main: null, short: null }, // the password login's { tm, session } per server, for the page's life
   apiKey: null, // { id, key, scopes, revoked }: the key created last, kept in memory only
   verifier: null,
   sessionClient: null,
@@ -159,17 +161,27 @@ function needLogin() {
   return state.tm;
 }
 
-/** A TokenManager for `server`, with its events recorded into the returned session. */
+/**
+ * A TokenManager for `server`, with its events recorded into the returned session. A password
+ * login's manager lives as long as the page (one per server, made at start), so that it shares
+ * its session with the page's other tabs (crossTab, on by default) and can restore() it; the
+ * main server keeps its refresh token in the HttpOnly cookie. An OAuth login gets a manager of
+ * its own, in this tab only (crossTab: false), so its tokens never mix with the password
+ * login's session of the same API.
+ */
 function newTokenManager(server, source) {
+  const cookie = source === 'password' && server === state.api;
   const options = {
     baseUrl: `${server}/v1`,
     allowedOrigins: state.edgeUrl ? [new URL(state.edgeUrl).origin] : [],
     revocationEndpoint: `${server}/oauth/revoke`,
   };
-  if (source === 'oauth') Object.assign(options, { tokenEndpoint: `${server}/oauth/token`, clientId: 'demo-spa' });
+  if (source === 'oauth') Object.assign(options, { tokenEndpoint: `${server}/oauth/token`, clientId: 'demo-spa', crossTab: false });
+  if (cookie) options.refreshTokenInCookie = true;
   const tm = new state.pkg.TokenManager(options);
   const session = {
-    source, server, events: [], refreshes: 0, phase: 'login',
+    source, server, events: [], refreshes: 0, live: false, lastReason: null,
+    home: source === 'oauth' ? 'oauth' : cookie ? 'cookie' : 'memory',
     statsKey: source === 'oauth' ? 'POST /oauth/token' : 'POST /v1/auth/refresh',
   };
   const log = (text) => {
@@ -178,12 +190,15 @@ function newTokenManager(server, source) {
   };
   tm.addEventListener('tokenchange', (event) => {
     const info = event.detail;
-    if (session.phase === 'login') {
-      session.phase = 'live';
-      log(`Tokens received: the access token expires at ${timeOf(info.expiresAt)}, refresh scheduled at ${timeOf(info.refreshAt)} (tokenchange).`);
-    } else {
-      session.refreshes += 1;
-      log(`Refreshed: a new access token, expiring at ${timeOf(info.expiresAt)}; next refresh at ${timeOf(info.refreshAt)} (tokenchange).`);
+    const wasLive = session.live;
+    session.live = true;
+    session.lastReason = info.reason;
+    const expiry = `expiring at ${timeOf(info.expiresAt)}, next refresh at ${timeOf(info.refreshAt)}`;
+    if (info.reason === 'refresh' || (info.reason === 'peer' && wasLive)) session.refreshes += 1;
+    log(`${tokenChangeWords(info.reason, wasLive)}: ${expiry} (tokenchange, reason ${info.reason ?? 'not given'}).`);
+    if (info.reason === 'peer' && state.tm !== tm) {
+      adopt(tm, session);
+      setStatus('jwt', 'Logged in from another tab: its tokens arrived over BroadcastChannel, without any request.');
     }
     if (state.tm === tm) {
       showTokenClaims().catch((error) => showError('jwt', error));
@@ -195,21 +210,39 @@ function newTokenManager(server, source) {
     log(`Refresh failed: ${words(error)}${retryInMs != null ? ` Retrying in ${Math.round(retryInMs / 1000)} s.` : ''} (refresherror)`);
   });
   tm.addEventListener('sessionexpired', (event) => {
+    session.live = false;
     log(`Session expired: ${words(event.detail.error)} (sessionexpired)`);
     if (state.tm === tm) setStatus('jwt', 'Session expired: log in again.');
   });
   tm.addEventListener('logout', (event) => {
+    session.live = false;
+    if (event.detail.reason === 'peer') {
+      log('Logged out in another tab: this tab forgot its tokens too, without any request (logout, reason peer).');
+      if (state.tm === tm) {
+        setStatus('jwt', 'Logged out in another tab: every tab of this page is logged out.');
+        clearTokenView();
+      }
+      return;
+    }
     log(`Logged out; the server ${event.detail.revoked ? 'confirmed the revocation of the tokens' : 'was not asked to revoke'} (logout).`);
   });
   return { tm, session };
 }
 
-/** Makes `tm` the page's login, replacing (and disposing of) the previous one. */
+/** The event list's words for a `tokenchange` of `reason` (`wasLive`: this tab had tokens). */
+function tokenChangeWords(reason, wasLive) {
+  if (reason === 'peer') return wasLive ? TOKEN_CHANGE_WORDS.peerRenewal : TOKEN_CHANGE_WORDS.peer;
+  return TOKEN_CHANGE_WORDS[reason] ?? 'New tokens';
+}
+
+/** Makes `tm` the page's login. An OAuth manager it replaces is disposed of; the password
+ * logins' managers stay, listening to the other tabs. */
 function adopt(tm, session) {
   const previous = state.tm;
+  const previousSession = state.session;
   state.tm = tm;
   state.session = session;
-  if (previous && previous !== tm) previous.dispose();
+  if (previous && previous !== tm && previousSession?.source === 'oauth') previous.dispose();
   $('token-panel').hidden = false;
   $('token-source').textContent = session.source === 'oauth'
     ? 'OAuth 2.0 authorization code + PKCE (client demo-spa)'
@@ -218,7 +251,17 @@ function adopt(tm, session) {
   $('token-server').textContent = short
     ? `${session.server} (short-lifetime instance: ${state.shortLived.accessTtl}-second access tokens)`
     : `${session.server} (the main server)`;
+  $('token-refresh-home').textContent = REFRESH_TOKEN_HOMES[session.home];
+  // A session from another tab or a reload: the lifetime choice shows the one in use.
+  if (session.source === 'password' && state.shortLived) {
+    document.querySelector(`input[name="jwt-mode"][value="${short ? 'short' : 'normal'}"]`).checked = true;
+  }
   renderEvents();
+  tick();
+}
+
+function clearTokenView() {
+  $('token-claims').tBodies[0].replaceChildren();
   tick();
 }
 
@@ -252,7 +295,7 @@ async function updateServerCount() {
     const { requests } = await response.json();
     if (session !== state.session) return;
     const count = requests[session.statsKey] ?? 0;
-    $('server-refresh-count').textContent = `${count} × ${session.statsKey}${session.source === 'oauth' ? ' (the code exchange included)' : ''}, all clients of ${session.server}`;
+    $('server-refresh-count').textContent = `${count} × ${session.statsKey}${session.source === 'oauth' ? ' (the code exchange included)' : ''}, all clients and tabs of ${session.server}`;
   } catch {
     $('server-refresh-count').textContent = 'not available (the server runs without --request-stats)';
   }
@@ -275,31 +318,61 @@ function tick() {
   $('token-scope').textContent = scope ?? '(not given)';
 }
 
+/** The password login's managers, one per server, made at start: `main`, and `short` when the
+ * short-lifetime instance runs. */
+function passwordLogins() {
+  return [state.logins.short, state.logins.main].filter(Boolean);
+}
+
 async function jwtLogin() {
   const short = document.querySelector('input[name="jwt-mode"]:checked')?.value === 'short';
   if (short && !state.shortLived) throw plainError('Short-lifetime mode needs the second server instance that `make demo` starts.');
-  const server = short ? state.shortLived.url : state.api;
-  const { tm, session } = newTokenManager(server, 'password');
+  const { tm, session } = short ? state.logins.short : state.logins.main;
   setStatus('jwt', 'Logging in…');
   try {
     await tm.login($('jwt-email').value, $('jwt-password').value);
   } catch (error) {
-    tm.dispose();
     setStatus('jwt', state.tm?.isAuthenticated ? 'Still logged in with the previous tokens.' : 'Not logged in.');
     throw error;
   }
+  // One password login at a time, in every tab: the other server's session ends.
+  for (const other of passwordLogins()) {
+    if (other.tm !== tm && other.tm.isAuthenticated) await other.tm.logout().catch(() => {});
+  }
   adopt(tm, session);
-  setStatus('jwt', `Logged in${short ? ` in short-lifetime mode: watch the refresh happen below` : ''}.`);
+  setStatus('jwt', `Logged in${short ? ' in short-lifetime mode: watch the refresh happen below' : ''}. Every tab of this page shares the session.`);
   await showTokenClaims();
   await updateServerCount();
+}
+
+/** On load: the session of another tab of this page, or else the one of the refresh cookie. */
+async function jwtRestore() {
+  setStatus('jwt', 'Looking for a session: asking the other tabs, then the server with the refresh cookie…');
+  // The short-lifetime session first: it can only come from a tab (no cookie, so no request).
+  for (const { tm, session } of passwordLogins()) {
+    const info = await tm.restore();
+    if (!info) continue;
+    if (state.tm !== tm) adopt(tm, session);
+    setStatus('jwt', session.lastReason === 'restore'
+      ? 'Restored after reload: 1 refresh with the HttpOnly cookie, which JavaScript cannot read.'
+      : 'Restored from another tab: no request.');
+    await showTokenClaims();
+    await updateServerCount();
+    return;
+  }
+  setStatus('jwt', 'Not logged in: no other tab of this page has a session, and the server holds no refresh cookie for this browser.');
 }
 
 async function jwtLogout() {
   if (!state.tm?.isAuthenticated) throw plainError('Nobody is logged in with a token.');
   const { revoked } = await state.tm.logout();
-  setStatus('jwt', `Logged out: the tokens are forgotten${revoked ? ' and revoked at the server' : ''}.`);
-  $('token-claims').tBodies[0].replaceChildren();
-  tick();
+  setStatus('jwt', `Logged out: the tokens are forgotten${revoked ? ' and revoked at the server' : ''}${state.session?.source === 'oauth' ? '' : ', in every tab of this page'}.`);
+  clearTokenView();
+}
+
+/** The same page in a new tab: its restore() finds this tab's session. */
+function openTab() {
+  window.open(`${location.origin}${location.pathname}`, '_blank', 'noopener');
 }
 
 // ---------------------------------------------------------------- 2. The API and the edge
@@ -461,8 +534,8 @@ async function oauthCallback() {
     throw error;
   }
   if (callbackParams()) removeCallbackParams();
-  if (session.phase === 'login') { // in case the tokens arrived without a tokenchange event
-    session.phase = 'live';
+  if (!session.live) { // in case the tokens arrived without a tokenchange event
+    session.live = true;
     session.events.push({ at: Date.now(), text: 'Tokens received from the OAuth code exchange.' });
   }
   adopt(tm, session);
@@ -594,7 +667,7 @@ async function start() {
   $('setup').textContent = `${parts.join('; ')}.`;
   if (state.shortLived) {
     $('short-ttl').textContent = String(state.shortLived.accessTtl);
-    $('short-note').textContent = `Short-lifetime mode logs in at ${state.shortLived.url}, a second instance of the server that shares this one's database and signing key but issues ${state.shortLived.accessTtl}-second access tokens (--access-ttl ${state.shortLived.accessTtl}); the refresh then runs at mid-life.`;
+    $('short-note').textContent = `Short-lifetime mode logs in at ${state.shortLived.url}, a second instance of the server that shares this one's database and signing key but issues ${state.shortLived.accessTtl}-second access tokens (--access-ttl ${state.shortLived.accessTtl}); the refresh then runs at mid-life. Its refresh token stays in wasm-auth's memory, shared with this page's other tabs: cookies do not tell ports apart, so one refresh cookie cannot serve both instances. A reload keeps this login while another tab holds it.`;
   } else {
     $('jwt-mode-short').disabled = true;
     $('short-note').textContent = 'Short-lifetime mode is not available: `make demo` starts the server instance it needs.';
@@ -611,9 +684,14 @@ async function start() {
     onExchange: (record) => appendExchange(exchangesOf(record.section), record),
   });
   state.sessionClient = new state.pkg.SessionClient({ baseUrl: `${state.api}/v1` });
+  state.logins.main = newTokenManager(state.api, 'password');
+  if (state.shortLived) state.logins.short = newTokenManager(state.shortLived.url, 'password');
 
   onSubmit('jwt-form', 'jwt', 'Log in with JWT (TokenManager.login)', jwtLogin);
   onClick('jwt-logout', 'jwt', 'Log out (TokenManager.logout)', jwtLogout);
+  // Opening a tab and reloading are no HTTP actions of this page: the section keeps its exchanges.
+  $('open-tab').addEventListener('click', openTab);
+  $('reload').addEventListener('click', () => location.reload());
   onClick('api-get', 'api', 'GET /v1/resources with the access token (tokenManager.fetch)', apiGet);
   onClick('api-edge', 'api', 'The edge worker, with the same access token (tokenManager.fetch)', apiEdge);
   onSubmit('api-create', 'api', 'POST /v1/resources with the access token (tokenManager.fetch)', apiCreate);
@@ -644,6 +722,8 @@ async function start() {
   if (callbackParams()) {
     $('oauth').scrollIntoView();
     await act('oauth', 'Back from the authorization server (OAuthClient.handleRedirectCallback)', oauthCallback);
+  } else {
+    await act('jwt', 'On page load: resume the session (TokenManager.restore)', jwtRestore);
   }
   await act('session', 'On page load: is there a cookie session? (SessionClient.current)', () => sessionCurrent(true));
   document.body.dataset.ready = 'true';

@@ -105,6 +105,15 @@ export function recordExchanges({ context, onExchange }) {
       if (/\/session\/(login|logout)$/.test(new URL(record.url).pathname) && response.ok) {
         record.setCookieNote = 'set-cookie: wasm_auth_session (HttpOnly, SameSite=Lax): stored by the browser, hidden from JavaScript, so not listed above';
       }
+      const cookieTransport = probe?.headers.get('refresh-token-transport') === 'cookie';
+      const authPath = new URL(record.url).pathname.match(/\/auth\/(login|refresh|logout)$/)?.[1];
+      if (cookieTransport && authPath && response.ok) {
+        record.setCookieNote = authPath === 'logout'
+          ? 'set-cookie: refresh_token deleted (the server revoked it): done by the browser, hidden from JavaScript, so not listed above'
+          : 'set-cookie: refresh_token (HttpOnly, SameSite=Strict, for /v1/auth/refresh and /v1/auth/logout only): stored by the browser, hidden from JavaScript, so not listed above; the body carries no refresh token';
+      } else if (cookieTransport && authPath === 'refresh' && response.status === 401) {
+        record.setCookieNote = 'set-cookie: refresh_token deleted, if the browser sent one (it was refused): hidden from JavaScript';
+      }
       let responseBody = Promise.resolve('');
       if (response.type !== 'opaqueredirect' && response.type !== 'opaque' && response.status !== 204) {
         responseBody = response.clone().text().then((t) => redactBody(t, response.headers.get('content-type') ?? '')).catch(() => '(body not readable)');

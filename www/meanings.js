@@ -29,6 +29,7 @@ export const ERROR_MEANINGS = {
   ERR_AUTH_UNTRUSTED_ORIGIN: 'wasm-auth refused to send a credential to an origin it was not told to trust; nothing was sent.',
   ERR_AUTH_COOKIES_BLOCKED: 'The browser did not keep the session cookie (cookies blocked, or a cross-site API).',
   ERR_AUTH_DISPOSED: 'This client was disposed of; log in again.',
+  ERR_AUTH_LOCK_TIMEOUT: 'Another tab of this page held the refresh for 10 s (frozen or hung): no refresh this time, it is tried again later.',
   ERR_INTERNAL: 'A bug in wasm-auth; please report it.',
   ERR_OAUTH_STATE_MISMATCH: 'The state that came back does not match the one this tab sent: the answer is not for this login attempt (it may be forged, or crossed with another one). Start the login again.',
   ERR_OAUTH_TRANSACTION_MISSING: 'No OAuth sign-in is in progress in this tab: this callback was already handled (a reload of the callback address) or was started elsewhere. Start the login again.',
@@ -124,3 +125,20 @@ export function describeStatus(status, body) {
   const detail = code ? ` Server error "${code}"${body.error_description ? `: ${body.error_description}` : ''}.` : '';
   return `${words}${detail}`;
 }
+
+/** Where a login's refresh token is kept, by `session.home`. */
+export const REFRESH_TOKEN_HOMES = {
+  cookie: 'In the server\'s HttpOnly cookie (refreshTokenInCookie): the browser keeps it and sends it only to /v1/auth/refresh and /v1/auth/logout; no JavaScript, neither this page nor wasm-auth, can read it. That is why a reload can resume the session.',
+  memory: 'In wasm-auth\'s memory, shared with this page\'s other tabs over BroadcastChannel: a reload resumes from another tab, and closing the last tab ends the session.',
+  oauth: 'In wasm-auth\'s memory, in this tab only: a reload ends this login.',
+};
+
+/** The event list's words for a TokenManager `tokenchange`, by its reason. */
+export const TOKEN_CHANGE_WORDS = {
+  login: 'Tokens received from the login',
+  refresh: 'Refreshed: a new access token, from this tab\'s own refresh request',
+  restore: 'Restored after reload: 1 refresh with the HttpOnly cookie, which JavaScript cannot read, brought the session back',
+  peer: 'Session from another tab: its tokens arrived over BroadcastChannel, without any request',
+  peerRenewal: 'Refreshed in another tab: one tab made the request, this one got the new access token over BroadcastChannel',
+  setTokens: 'Tokens received from the OAuth code exchange',
+};

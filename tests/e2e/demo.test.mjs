@@ -96,6 +96,28 @@ async function jwtLogin(page, { short = false } = {}) {
 
 const button = (page, name) => page.getByRole('button', { name, exact: true });
 
+/** The server's request counts (`--request-stats`) of the main instance, or of `url`. */
+async function serverCounts(url = demo.url) {
+  const response = await fetch(`${url}/_stats`);
+  return (await response.json()).requests;
+}
+
+/** Clicks the page's Reload button and waits for the reloaded page to be ready. */
+async function reloadWithButton(page) {
+  await Promise.all([page.waitForEvent('load'), button(page, 'Reload').click()]);
+  await ready(page);
+}
+
+/** Clicks "Open another tab" and returns the new page, once ready. */
+async function openAnotherTab(page) {
+  const [tab] = await Promise.all([page.context().waitForEvent('page'), button(page, 'Open another tab').click()]);
+  tab.problems = [];
+  tab.on('pageerror', (e) => tab.problems.push(`page error: ${e.message}`));
+  await tab.waitForLoadState('load');
+  await ready(tab);
+  return tab;
+}
+
 test('at 375 px: the package loads, every section and the method table are there, labelled, without horizontal scrolling', async () => {
   const page = await open(PHONE);
   assert.equal(await text(page, '#version'), packageVersion());
@@ -206,7 +228,11 @@ test('JWT login: decoded claims, countdowns, the API and the edge worker with th
   const loginExchange = await text(page, '#jwt .exchanges');
   assert.match(loginExchange, /POST http:\/\/127\.0\.0\.1:\d+\/v1\/auth\/login → 200/);
   assert.match(loginExchange, /"access_token": "\[redacted\]"/);
-  assert.match(loginExchange, /"refresh_token": "\[redacted\]"/);
+  // Cookie mode (refreshTokenInCookie): the refresh token is in the HttpOnly cookie, not the body.
+  assert.doesNotMatch(loginExchange, /"refresh_token"/);
+  assert.match(loginExchange, /refresh-token-transport: cookie/);
+  assert.match(loginExchange, /set-cookie: refresh_token \(HttpOnly, SameSite=Strict/);
+  assert.match(await text(page, '#token-refresh-home'), /HttpOnly cookie.*no JavaScript.*can read it/);
   await assertNothingStored(page, 'JWT login');
 
   await button(page, 'GET /v1/resources').click();
@@ -416,5 +442,87 @@ test('OAuth 2.0 + PKCE: through the server\'s sign-in and consent page and back,
   assert.equal(new URL(page.url()).search, '');
   assert.match(await text(page, '#oauth-status'), /Not logged in/);
   assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('sessions across reloads and tabs: a reload restores with one cookie refresh, a new tab from its peer without a request, a logout ends every tab', async () => {
+  const page = await open();
+  // A fresh browser: no peer and no cookie, so nobody is logged in.
+  await waitText(page, '#jwt-status', /^Not logged in: no other tab/);
+  await jwtLogin(page);
+  assert.match(await text(page, '#jwt-status'), /Every tab of this page shares the session/);
+  await assertNothingStored(page, 'a login with the refresh token in the cookie');
+  const sub = async (p) => p.locator('#token-claims').getByRole('row', { name: /^sub / }).innerText();
+  assert.match(await sub(page), /user_demo/);
+
+  // Reload: exactly one more POST /v1/auth/refresh, with the HttpOnly cookie.
+  const beforeReload = await serverCounts();
+  await reloadWithButton(page);
+  assert.match(await waitText(page, '#jwt-status', /^Restored after reload/), /1 refresh with the HttpOnly cookie, which JavaScript cannot read/);
+  assert.equal((await serverCounts())['POST /v1/auth/refresh'], (beforeReload['POST /v1/auth/refresh'] ?? 0) + 1, 'one refresh for the reload');
+  const restoreExchange = await text(page, '#jwt .exchanges');
+  assert.match(restoreExchange, /On page load: resume the session/);
+  assert.match(restoreExchange, /POST http:\/\/127\.0\.0\.1:\d+\/v1\/auth\/refresh → 200/);
+  assert.match(restoreExchange, /cookie: sent by the browser/);
+  assert.doesNotMatch(restoreExchange, /"refresh_token"/);
+  assert.match(await text(page, '#token-events'), /Restored after reload.*reason restore/);
+  assert.match(await sub(page), /user_demo/);
+  await assertNothingStored(page, 'a reload');
+  await shot(page, '13-desktop-restored-after-reload');
+
+  // Another tab: logged in from its peer, without any request to the server.
+  const beforeTab = await serverCounts();
+  const tab = await openAnotherTab(page);
+  assert.match(await waitText(tab, '#jwt-status', /^Restored from another tab/), /no request/);
+  await waitText(tab, '#jwt .exchanges', /No HTTP request was needed/);
+  const afterTab = await serverCounts();
+  for (const key of ['POST /v1/auth/refresh', 'POST /v1/auth/login', 'POST /oauth/token']) {
+    assert.equal(afterTab[key], beforeTab[key], `no ${key} for the new tab`);
+  }
+  assert.match(await text(tab, '#token-events'), /Session from another tab.*reason peer/);
+  assert.match(await sub(tab), /user_demo/);
+  await assertNothingStored(tab, 'a tab opened from its peer');
+  await button(tab, 'GET /v1/resources').click();
+  assert.match(await waitText(tab, '#api-status', /^200/), /authenticated via bearer/);
+  await shot(tab, '14-desktop-tab-from-peer');
+
+  // A logout in the new tab logs out the first one too, within a second.
+  await button(tab, 'Log out').click();
+  assert.match(await waitText(tab, '#jwt-status', /^Logged out/), /in every tab of this page/);
+  await waitText(page, '#jwt-status', /^Logged out in another tab/, 1_000);
+  assert.match(await text(page, '#token-events'), /Logged out in another tab.*logout, reason peer/);
+  assert.match(await text(page, '#expires-in'), /not logged in/);
+  await assertNothingStored(page, 'a logout in another tab');
+  await assertNothingStored(tab, 'a logout');
+
+  // The cookie went with the logout: a reload finds nobody.
+  await reloadWithButton(page);
+  await waitText(page, '#jwt-status', /^Not logged in: no other tab/);
+  await assertNothingStored(page, 'a reload after the logout');
+  assert.deepEqual([...page.problems, ...tab.problems], []);
+  await page.context().close();
+});
+
+test('short-lifetime mode in three tabs: one refresh request per rotation, the other tabs get the tokens from it', async () => {
+  const page = await open();
+  await jwtLogin(page, { short: true });
+  const tabs = [page, await openAnotherTab(page), await openAnotherTab(page)];
+  for (const tab of tabs.slice(1)) {
+    await waitText(tab, '#jwt-status', /^Restored from another tab/);
+    assert.match(await text(tab, '#token-server'), /short-lifetime instance/);
+    assert.equal(await tab.getByLabel(/Short-lifetime mode/).isChecked(), true, 'the lifetime choice follows the session');
+  }
+  const before = (await serverCounts(demo.shortUrl))['POST /v1/auth/refresh'] ?? 0;
+  // The first rotation (at mid-life, about 10 s after the login), seen by every tab.
+  for (const tab of tabs) await waitText(tab, '#refresh-count', /^[1-9]/, 30_000);
+  const after = (await serverCounts(demo.shortUrl))['POST /v1/auth/refresh'] ?? 0;
+  assert.equal(after - before, 1, 'three tabs, one refresh request');
+  const events = await Promise.all(tabs.map((tab) => text(tab, '#token-events')));
+  assert.equal(events.filter((e) => /Refreshed: a new access token, from this tab's own refresh request/.test(e)).length, 1, 'one tab refreshed');
+  assert.equal(events.filter((e) => /Refreshed in another tab.*reason peer/.test(e)).length, 2, 'two tabs got its tokens');
+  for (const tab of tabs) assert.match(await waitText(tab, '#server-refresh-count', new RegExp(`^${after} ×`)), /all clients and tabs/);
+  await shot(tabs[2], '15-desktop-three-tabs-one-refresh');
+  for (const tab of tabs) await assertNothingStored(tab, 'a rotation shared by three tabs');
+  assert.deepEqual(tabs.flatMap((tab) => tab.problems), []);
   await page.context().close();
 });
