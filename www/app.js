@@ -166,8 +166,9 @@ function needLogin() {
  * login's manager lives as long as the page (one per server, made at start), so that it shares
  * its session with the page's other tabs (crossTab, on by default) and can restore() it; the
  * main server keeps its refresh token in the HttpOnly cookie. An OAuth login gets a manager of
- * its own, in this tab only (crossTab: false), so its tokens never mix with the password
- * login's session of the same API.
+ * its own, made per sign-in and kept to this tab (crossTab: false): the page restores only the
+ * password login on load. (Its session would not mix with the password one anyway: managers
+ * refreshing at another endpoint hold another session.)
  */
 function newTokenManager(server, source) {
   const cookie = source === 'password' && server === state.api;

@@ -40,9 +40,11 @@ pub const PEER_ANSWER_WAIT_MS: f64 = 150.0;
 /// Version of the message format: a tab running another version ignores them.
 const VERSION: i64 = 1;
 
-/// The channel (and lock prefix) of a `TokenManager` for the API at `base_url`.
-pub fn token_manager_key(base_url: &str) -> String {
-    ["wasm-auth session ", base_url].concat()
+/// The channel (and lock prefix) of a `TokenManager` for the API at `base_url` that refreshes
+/// at `refresh_url` (as `client_id`, if any): managers that refresh differently (the guide's
+/// /auth/refresh, an OAuth token endpoint) hold different sessions, even for one API.
+pub fn token_manager_key(base_url: &str, refresh_url: &str, client_id: Option<&str>) -> String {
+    ["wasm-auth session ", base_url, " ", refresh_url, " ", client_id.unwrap_or("")].concat()
 }
 
 /// The channel (and lock prefix) of an `OAuthClient`'s session.
@@ -418,12 +420,15 @@ mod tests {
 
     #[test]
     fn locks_are_named_for_a_hash_of_the_token_never_the_token() {
-        let key = token_manager_key("https://api.example/v1");
+        let key = token_manager_key("https://api.example/v1", "https://api.example/v1/auth/refresh", None);
         let name = lock_name(&key, Some(&Secret::new("eyJsecret".into())));
-        assert!(name.starts_with("wasm-auth session https://api.example/v1 refresh "));
+        assert!(name.starts_with(&format!("{key} refresh ")));
+        assert!(key.starts_with("wasm-auth session https://api.example/v1 "));
         assert!(!name.contains("eyJsecret"));
         assert_ne!(name, lock_name(&key, Some(&Secret::new("eyJother".into()))));
         assert_eq!(lock_name(&key, None), format!("{key} refresh none"));
-        assert_ne!(token_manager_key("https://a/v1"), oauth_key("https://a", "v1"));
+        let oauth_refresh = token_manager_key("https://api.example/v1", "https://as.example/token", Some("spa"));
+        assert_ne!(key, oauth_refresh, "a password session and an OAuth one of the same API are two sessions");
+        assert_ne!(oauth_refresh, oauth_key("https://as.example", "spa"));
     }
 }

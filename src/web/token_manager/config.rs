@@ -58,13 +58,20 @@ impl Config {
             None if refresh_cookie => RefreshVia::Cookie(base.endpoint("/auth/refresh")),
             None => RefreshVia::Json(base.endpoint("/auth/refresh")),
         };
+        let client_id = client_id?;
+        let refresh_url = match &refresh {
+            RefreshVia::Json(url) | RefreshVia::OAuth(url) | RefreshVia::Cookie(url) => url.as_str(),
+        };
+        let tabs_key = cross_tab?
+            .unwrap_or_else(cross_tab_by_default)
+            .then(|| tabs::token_manager_key(base.as_str(), refresh_url, client_id.as_deref()));
         Ok(Config {
-            tabs_key: cross_tab?.unwrap_or_else(cross_tab_by_default).then(|| tabs::token_manager_key(base.as_str())),
+            tabs_key,
             refresh_cookie,
             trusted: trusted_origins(&base, allowed?)?,
             margin_ms: margin_s?.map_or(DEFAULT_SESSION_MARGIN_MS, |s| s * 1000.0),
             refresh,
-            client_id: client_id?,
+            client_id,
             revocation: revocation?.map(|url| endpoint("revocationEndpoint", &url)).transpose()?,
             revoke_on_logout: revoke_on_logout?.unwrap_or(true),
             base,
