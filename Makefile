@@ -88,7 +88,9 @@ test-fuzz: bootstrap
 # is the measured size plus 2%, so that nothing grows unnoticed while the client is slimmed down.
 # (118.6 KB before the two security reviews' fixes: option checks, JWKS and answer caps, the
 # OAuth client's stricter checks added 4.5 KB; one f64 in a format! had cost 9 KB more.)
-WASM_GZIP_BUDGET ?= 125600
+# Issue 16's sessions across tabs and reloads (the peer channel and locks, restore(), the
+# refresh cookie, OAuthClient.restore) added 8.7 KB: 132.1 KB.
+WASM_GZIP_BUDGET ?= 134700
 VERIFY_WASM_GZIP_BUDGET ?= 100000
 size: pkg
 	node scripts/size.mjs --max-gzip $(WASM_GZIP_BUDGET) pkg/wasm_auth_bg.wasm pkg/wasm_auth.js
