@@ -41,10 +41,12 @@ pub const PEER_ANSWER_WAIT_MS: f64 = 150.0;
 const VERSION: i64 = 1;
 
 /// The channel (and lock prefix) of a `TokenManager` for the API at `base_url` that refreshes
-/// at `refresh_url` (as `client_id`, if any): managers that refresh differently (the guide's
-/// /auth/refresh, an OAuth token endpoint) hold different sessions, even for one API.
-pub fn token_manager_key(base_url: &str, refresh_url: &str, client_id: Option<&str>) -> String {
-    ["wasm-auth session ", base_url, " ", refresh_url, " ", client_id.unwrap_or("")].concat()
+/// at `refresh_url` (as `client_id`, if any; `cookie`: with the refresh cookie): managers that
+/// refresh differently (the guide's /auth/refresh, an OAuth token endpoint, the cookie) hold
+/// different sessions, even for one API.
+pub fn token_manager_key(base_url: &str, refresh_url: &str, client_id: Option<&str>, cookie: bool) -> String {
+    let transport = if cookie { " cookie " } else { " body " };
+    ["wasm-auth session ", base_url, " ", refresh_url, transport, client_id.unwrap_or("")].concat()
 }
 
 /// The channel (and lock prefix) of an `OAuthClient`'s session.
@@ -52,8 +54,8 @@ pub fn oauth_key(issuer: &str, client_id: &str) -> String {
     ["wasm-auth oauth ", issuer, " ", client_id].concat()
 }
 
-/// The lock a tab takes to refresh the tokens whose access token is `access` (`None`: no
-/// tokens, a restore from the refresh cookie). A hash: lock names are visible to any script of
+/// The lock a tab takes to refresh the tokens whose access token is `access` (`None`: the
+/// refresh cookie's, see [`cookie_lock_name`]). A hash: lock names are visible to any script of
 /// the origin through `navigator.locks.query()`.
 pub fn lock_name(key: &str, access: Option<&Secret>) -> String {
     let tag = match access {
@@ -66,7 +68,17 @@ pub fn lock_name(key: &str, access: Option<&Secret>) -> String {
     [key, " refresh ", &tag].concat()
 }
 
-/// A new epoch: later than `known` and than any earlier one on the shared wall clock.
+/// The lock every request redeeming the refresh cookie holds, a restore's and a refresh's alike,
+/// only while it runs: the browser keeps one cookie for all tabs, so two redemptions in turn
+/// each present the newest cookie, but two at once would present the same one.
+pub fn cookie_lock_name(key: &str) -> String {
+    lock_name(key, None)
+}
+
+/// A new epoch: later than `known` and than any earlier one on the shared wall clock. A login
+/// starts one, and so does the end of a session, whatever ended it (logout, a refused refresh
+/// token), so that tokens of the epoch that ended (a peer's late broadcast of them) are refused
+/// everywhere.
 pub fn next_epoch(known: f64, now: &Stamp) -> f64 {
     now.wall_ms.floor().max(known + 1.0)
 }
@@ -98,13 +110,15 @@ impl Arrival {
         }
     }
 
-    /// This tab's `(epoch, rotation)` once tokens of this kind arrived at `now`, from `before`:
-    /// a refresh counts one more rotation; a login, `setTokens` or restore starts an epoch (a
-    /// restore too: its tokens come from a cookie no peer had). A peer's tokens bring their own.
-    pub fn standing_after(self, before: (f64, u64), now: &Stamp) -> (f64, u64) {
+    /// This tab's `(epoch, rotation)` once tokens of this kind arrived, from `before`: a refresh
+    /// counts one more rotation; a login, `setTokens` or restore starts an epoch (a restore too:
+    /// its tokens come from a cookie no peer had), dated `sent`, when its request left. So a
+    /// logout in another tab while the request was on its way orders later, and the answer is
+    /// dropped everywhere when that logout arrives. A peer's tokens bring their own standing.
+    pub fn standing_after(self, before: (f64, u64), sent: &Stamp) -> (f64, u64) {
         match self {
             Arrival::Refresh | Arrival::Peer => (before.0, before.1 + 1),
-            Arrival::Login | Arrival::SetTokens | Arrival::Restore => (next_epoch(before.0, now), 0),
+            Arrival::Login | Arrival::SetTokens | Arrival::Restore => (next_epoch(before.0, sent), 0),
         }
     }
 }
@@ -116,18 +130,6 @@ pub enum Ended {
     Logout,
     /// The refresh token was refused: the peers fire `sessionexpired`.
     Expired,
-}
-
-impl Ended {
-    /// The epoch a tab tells its peers, its own from then on: a logout starts the next one (so
-    /// tokens of the epoch it ended are refused everywhere); a refused refresh token ends the
-    /// current one.
-    pub fn epoch_after(self, current: f64, now: &Stamp) -> f64 {
-        match self {
-            Ended::Logout => next_epoch(current, now),
-            Ended::Expired => current,
-        }
-    }
 }
 
 /// Tokens as one tab hands them to another.
@@ -396,6 +398,33 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_refresh_token_ends_the_epoch_so_late_tokens_of_it_are_refused() {
+        // Tab A's refresh is refused; tab C's tokens of that epoch, sent before C heard, arrive late.
+        let ended = next_epoch(10.0, &Stamp { wall_ms: 0.0, mono_ms: 0.0 });
+        assert_eq!(ended, 11.0);
+        let b = Standing { epoch: 10.0, rotation: 2, holding: true };
+        assert_eq!(
+            react(&b, Message::Ended { epoch: ended, why: Ended::Expired }),
+            Reaction::Drop { epoch: 11.0, why: Ended::Expired }
+        );
+        let b = Standing { epoch: ended, rotation: 2, holding: false };
+        assert_eq!(react(&b, Message::Tokens(shared(10.0, 3))), Reaction::Ignore);
+    }
+
+    #[test]
+    fn a_restore_answered_after_a_logout_never_revives_the_session() {
+        // Tab B's restore leaves at t0; tab A logs out at t1 > t0; B's answer arrives at t2 > t1.
+        let (t0, t1) = (stamp(0.0), stamp(500.0));
+        let logout = next_epoch(3.0, &t1);
+        let (restored, _) = Arrival::Restore.standing_after((3.0, 0), &t0);
+        assert!(restored < logout, "dated when it left, the restore orders before the logout");
+        let a = Standing { epoch: logout, rotation: 0, holding: false };
+        assert_eq!(react(&a, Message::Tokens(shared(restored, 0))), Reaction::Ignore);
+        let b = Standing { epoch: restored, rotation: 0, holding: true };
+        assert!(matches!(react(&b, Message::Ended { epoch: logout, why: Ended::Logout }), Reaction::Drop { .. }));
+    }
+
+    #[test]
     fn only_holders_answer_hello() {
         assert_eq!(react(&Standing { epoch: 1.0, rotation: 0, holding: true }, Message::Hello), Reaction::Answer);
         assert_eq!(react(&Standing { epoch: 1.0, rotation: 0, holding: false }, Message::Hello), Reaction::Ignore);
@@ -420,14 +449,17 @@ mod tests {
 
     #[test]
     fn locks_are_named_for_a_hash_of_the_token_never_the_token() {
-        let key = token_manager_key("https://api.example/v1", "https://api.example/v1/auth/refresh", None);
+        let key = token_manager_key("https://api.example/v1", "https://api.example/v1/auth/refresh", None, false);
         let name = lock_name(&key, Some(&Secret::new("eyJsecret".into())));
         assert!(name.starts_with(&format!("{key} refresh ")));
         assert!(key.starts_with("wasm-auth session https://api.example/v1 "));
         assert!(!name.contains("eyJsecret"));
         assert_ne!(name, lock_name(&key, Some(&Secret::new("eyJother".into()))));
         assert_eq!(lock_name(&key, None), format!("{key} refresh none"));
-        let oauth_refresh = token_manager_key("https://api.example/v1", "https://as.example/token", Some("spa"));
+        let oauth_refresh = token_manager_key("https://api.example/v1", "https://as.example/token", Some("spa"), false);
+        let cookie = token_manager_key("https://api.example/v1", "https://api.example/v1/auth/refresh", None, true);
+        assert_ne!(key, cookie, "a tab holding its refresh token and one using the cookie are two sessions");
+        assert_eq!(cookie_lock_name(&cookie), format!("{cookie} refresh none"));
         assert_ne!(key, oauth_refresh, "a password session and an OAuth one of the same API are two sessions");
         assert_ne!(oauth_refresh, oauth_key("https://as.example", "spa"));
     }

@@ -42,17 +42,15 @@ export function closeChannel(channel) {
 
 /**
  * Asks for the Web Lock `name`, waiting at most `waitMs`. Returns `[granted, cancel]`:
- * `granted` resolves with `release(holdMs)` once the lock is held, `false` when the wait timed
- * out, or `null` when `cancel()` gave up the wait. `release(holdMs)` lets the lock go after
+ * `granted` resolves with `release(holdMs)` once the lock is held, `null` when `cancel()` gave
+ * up the wait, or `false` when it timed out or the browser refused the request (never a refresh
+ * without the lock). `release(holdMs)` lets the lock go after
  * `holdMs` milliseconds (0: now); it never rejects and is safe to call twice.
  */
 export function requestLock(name, waitMs) {
   const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, waitMs);
+  let cancelled = false;
+  const timer = setTimeout(() => controller.abort(), waitMs);
   const granted = new Promise((resolve) => {
     navigator.locks.request(name, { signal: controller.signal }, () => {
       clearTimeout(timer);
@@ -65,9 +63,10 @@ export function requestLock(name, waitMs) {
           else letGo();
         });
       });
-    }).catch(() => resolve(timedOut ? false : null));
+    }).catch(() => resolve(cancelled ? null : false));
   });
   const cancel = () => {
+    cancelled = true;
     clearTimeout(timer);
     controller.abort();
   };

@@ -277,13 +277,55 @@ test('a reload: with refreshTokenInCookie, restore makes exactly one refresh; wi
   assert.equal(await api.count(REFRESH) - refreshes, 1, 'exactly one refresh, with the cookie');
   await assertNothingStored([page], 'reload with the refresh cookie');
 
-  // Logout revokes the cookie's family and clears the cookie: a reload then restores nothing.
+  // Two restores at once (React StrictMode runs an effect twice): one refresh, one session.
+  const before = await api.count(REFRESH);
+  await page.reload();
+  await page.waitForFunction(() => window.ready === true);
+  const twice = await page.evaluate(async (base) => {
+    window.tm = record(new wa.TokenManager({ baseUrl: base, refreshTokenInCookie: true }));
+    const [a, b] = await Promise.all([window.tm.restore(), window.tm.restore()]);
+    return { same: JSON.stringify(a) === JSON.stringify(b), restored: a !== null };
+  }, api.base);
+  assert.deepEqual(twice, { same: true, restored: true });
+  assert.equal(await api.count(REFRESH) - before, 1, 'concurrent restores share one cookie refresh');
+
+  // Logout revokes the cookie's family, clears the cookie, and the API refuses the access token
+  // from then on: a reload then restores nothing.
+  const token = await page.evaluate(() => window.tm.getToken());
   await page.evaluate(() => window.tm.logout());
   assert.deepEqual(await context.cookies(), []);
+  const refused = await fetch(`${api.base}/resources`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(refused.status, 401, 'the logout deny-listed the access token');
   assert.equal((await reloadWith({ refreshTokenInCookie: true })).info, null);
   await login(page);
   assert.equal((await reloadWith({})).info, null, 'without the option (and without peers): null');
   await assertNothingStored([page], 'reloads');
+  await context.close();
+});
+
+test('refresh cookie, 3 tabs, 3-second tokens, one tab reloading every 2 s: every call 200, never a second redemption', async () => {
+  const api = await server(['--access-ttl', '3']);
+  const { context, pages } = await tabs(api, 3, { options: { refreshTokenInCookie: true } });
+  await login(pages[0]);
+  for (const page of pages.slice(1)) assert.ok((await restore(page)).info);
+  const reloader = (async () => {
+    for (let i = 0; i < 7; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await pages[2].reload();
+      await pages[2].waitForFunction(() => window.ready === true);
+      const restored = await pages[2].evaluate(async (base) => {
+        window.tm = record(new wa.TokenManager({ baseUrl: base, refreshTokenInCookie: true }), 'reloaded');
+        return window.tm.restore();
+      }, api.base);
+      assert.ok(restored, `reload ${i + 1} restored`);
+    }
+  })();
+  const statuses = await callFromEveryTab(pages.slice(0, 2), { forMs: 15_000 });
+  await reloader;
+  for (const [i, list] of statuses.entries()) assert.deepEqual(list.filter((s) => s !== 200), [], `tab ${i}: every call 200`);
+  assert.equal(await call(pages[2]), 200);
+  assert.deepEqual(await unexpected(pages, ['sessionexpired']), []);
+  await assertNothingStored(pages, 'reloads with the refresh cookie');
   await context.close();
 });
 

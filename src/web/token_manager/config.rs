@@ -64,7 +64,7 @@ impl Config {
         };
         let tabs_key = cross_tab?
             .unwrap_or_else(cross_tab_by_default)
-            .then(|| tabs::token_manager_key(base.as_str(), refresh_url, client_id.as_deref()));
+            .then(|| tabs::token_manager_key(base.as_str(), refresh_url, client_id.as_deref(), refresh_cookie));
         Ok(Config {
             tabs_key,
             refresh_cookie,

@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use super::http::{self, now};
 use super::options::Options;
@@ -69,13 +69,14 @@ impl TokenManager {
             request = request.with_refresh_cookie();
         }
         future_to_promise(async move {
+            let sent = now();
             let reply = send_post(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await;
             let received = now();
             let tokens = reply.and_then(|reply| oauth::process_token_response(TokenPurpose::Login, reply.answer()))?;
             if session.disposed.get() {
                 return Err(JsValue::from(Error::Disposed));
             }
-            session.install(tokens, received, Arrival::Login);
+            session.install(tokens, sent, received, Arrival::Login);
             Ok(session.info())
         })
     }
@@ -98,8 +99,9 @@ impl TokenManager {
     #[wasm_bindgen(unchecked_return_type = "Promise<TokenInfo | null>")]
     pub fn restore(&self) -> Promise {
         let session = self.session.clone();
+        let restoring = session.restore_shared();
         future_to_promise(async move {
-            let restored = session.restore().await?;
+            let restored = JsFuture::from(restoring).await?.is_truthy();
             Ok(if restored { session.info() } else { JsValue::NULL })
         })
     }
@@ -134,7 +136,8 @@ impl TokenManager {
         }
         let text = js_sys::JSON::stringify(&tokens).ok().and_then(|s| s.as_string()).unwrap_or_default();
         let tokens = TokenSet::from_json(text.as_bytes())?;
-        self.session.install(tokens, now(), Arrival::SetTokens);
+        let at = now();
+        self.session.install(tokens, at, at, Arrival::SetTokens);
         Ok(self.session.info())
     }
 

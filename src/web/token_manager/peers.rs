@@ -6,7 +6,7 @@ use std::rc::Rc;
 use gloo_timers::callback::Timeout;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use super::session::{Session, send};
 use super::tabs::{Lock, Tabs};
@@ -18,16 +18,42 @@ use crate::client::tabs::{self as peers, Arrival, Ended, Message, Reaction, Shar
 use crate::web::http::{self, now};
 
 impl Session {
-    /// The peers' refresh lock for the tokens whose access token is `access` (`None`: no
-    /// tokens yet). `Ok(None)` without peers, or when a peer's tokens arrived during the wait.
-    pub(super) async fn lock_for(&self, access: Option<&Secret>) -> Result<Option<Lock>, Error> {
+    /// The peers' refresh lock for the tokens whose access token is `access`. `Ok(None)` without
+    /// peers, or when new tokens arrived during the wait.
+    pub(super) async fn lock_for(&self, access: &Secret) -> Result<Option<Lock>, Error> {
         let Some(tabs) = self.tabs.borrow().clone() else { return Ok(None) };
-        tabs.lock(&peers::lock_name(&tabs.key, access)).await
+        tabs.lock(&peers::lock_name(&tabs.key, Some(access))).await
     }
 
-    /// `restore()`: whether this tab holds a session once its peers had their say, and then,
-    /// with `refreshTokenInCookie`, the API's cookie.
-    pub(super) async fn restore(self: &Rc<Self>) -> Result<bool, Error> {
+    /// With `refreshTokenInCookie`, the peers' lock of the refresh cookie
+    /// (`client::tabs::cookie_lock_name`); `Ok(None)` without the cookie or without peers.
+    pub(super) async fn cookie_lock(&self) -> Result<Option<Lock>, Error> {
+        let tabs = self.tabs.borrow().clone();
+        match tabs {
+            Some(tabs) if self.config.refresh_cookie => tabs.lock(&peers::cookie_lock_name(&tabs.key)).await,
+            _ => Ok(None),
+        }
+    }
+
+    /// `restore()`, one at a time: concurrent callers (React StrictMode runs an effect twice)
+    /// share one; it resolves to whether this tab then holds a session.
+    pub(super) fn restore_shared(self: &Rc<Self>) -> Promise {
+        if let Some(running) = self.restoring.borrow().clone() {
+            return running;
+        }
+        let session = self.clone();
+        let running = future_to_promise(async move {
+            let outcome = session.restore().await;
+            session.restoring.borrow_mut().take();
+            Ok(JsValue::from_bool(outcome?))
+        });
+        *self.restoring.borrow_mut() = Some(running.clone());
+        running
+    }
+
+    /// Whether this tab holds a session once its peers had their say, and then, with
+    /// `refreshTokenInCookie`, the API's cookie.
+    async fn restore(self: &Rc<Self>) -> Result<bool, Error> {
         if self.disposed.get() {
             return Err(Error::Disposed);
         }
@@ -51,10 +77,11 @@ impl Session {
             return Ok(true);
         }
         let generation = self.generation.get();
-        let lock = self.lock_for(None).await?;
+        let lock = self.cookie_lock().await?;
         if self.generation.get() != generation || self.disposed.get() {
             return Ok(self.is_authenticated());
         }
+        let sent = now();
         let reply = send(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await;
         let received = now();
         if self.generation.get() != generation || self.disposed.get() {
@@ -65,10 +92,8 @@ impl Session {
             .and_then(|tokens| schedule::renewal(tokens, None, received.wall_ms));
         match outcome {
             Ok(tokens) => {
-                self.install(tokens, received, Arrival::Restore);
-                if let Some(lock) = lock {
-                    lock.release(peers::REDEEMED_LOCK_HOLD_MS);
-                }
+                drop(lock);
+                self.install(tokens, sent, received, Arrival::Restore);
                 Ok(true)
             }
             // No cookie, or a refused one: nobody is logged in.
@@ -150,7 +175,7 @@ impl Session {
 
     /// Tells the peers the session ended here (`logout()`, or a refused refresh token).
     pub(super) fn tell_peers_ended(&self, why: Ended) {
-        let epoch = why.epoch_after(self.epoch.get(), &now());
+        let epoch = peers::next_epoch(self.epoch.get(), &now());
         self.epoch.set(epoch);
         if let Some(tabs) = self.tabs.borrow().as_ref() {
             tabs.post(&Message::Ended { epoch, why });

@@ -59,6 +59,8 @@ pub(super) struct Session {
     pub(super) rotation: Cell<u64>,
     /// Resolves `restore()`'s wait for a peer's tokens.
     pub(super) awaiting_peer: RefCell<Option<Function>>,
+    /// The `restore()` running, shared by concurrent callers.
+    pub(super) restoring: RefCell<Option<Promise>>,
 }
 
 /// A snapshot of the held access token and where it stands.
@@ -97,6 +99,7 @@ impl Session {
             epoch: Cell::new(0.0),
             rotation: Cell::new(0),
             awaiting_peer: RefCell::new(None),
+            restoring: RefCell::new(None),
         });
         session.watch_wake();
         session.join_peers();
@@ -147,11 +150,11 @@ impl Session {
         self.held.borrow_mut().take()
     }
 
-    /// Holds tokens of this tab's own (`arrival` is not `Peer`), tells the peers, and fires
-    /// `tokenchange`.
-    pub(super) fn install(self: &Rc<Self>, tokens: TokenSet, received: Stamp, arrival: Arrival) {
+    /// Holds tokens of this tab's own (`arrival` is not `Peer`) whose request left at `sent` and
+    /// whose answer arrived at `received`, tells the peers, and fires `tokenchange`.
+    pub(super) fn install(self: &Rc<Self>, tokens: TokenSet, sent: Stamp, received: Stamp, arrival: Arrival) {
         let lifetime_ms = tokens.lifetime_ms(received.wall_ms);
-        let (epoch, rotation) = arrival.standing_after((self.epoch.get(), self.rotation.get()), &received);
+        let (epoch, rotation) = arrival.standing_after((self.epoch.get(), self.rotation.get()), &sent);
         self.hold(tokens, Expiry { received, lifetime_ms }, epoch, rotation);
         self.tell_peers_tokens();
         self.announce(arrival);
@@ -160,6 +163,10 @@ impl Session {
     /// Holds `tokens` (this tab's or a peer's) at `(epoch, rotation)` and schedules their refresh.
     pub(super) fn hold(self: &Rc<Self>, tokens: TokenSet, expiry: Expiry, epoch: f64, rotation: u64) {
         self.forget();
+        // A lock wait for the tokens replaced here has become pointless.
+        if let Some(tabs) = self.tabs.borrow().as_ref() {
+            tabs.stop_waiting();
+        }
         self.epoch.set(epoch);
         self.rotation.set(rotation);
         *self.held.borrow_mut() = Some(Held { tokens, expiry });
@@ -265,7 +272,7 @@ impl Session {
             self.end_session(Error::SessionExpired);
             return Err(Error::SessionExpired);
         };
-        let lock = match self.lock_for(Some(&access)).await {
+        let lock = match self.lock_for(&access).await {
             Ok(lock) => lock,
             Err(error) => return self.refresh_failed(error, now()),
         };
@@ -273,6 +280,16 @@ impl Session {
         if self.generation.get() != generation {
             return Ok(());
         }
+        // The refresh cookie is one for all tabs, a restoring tab's too: its own lock, held only
+        // while the request runs.
+        let cookie_lock = match self.cookie_lock().await {
+            Ok(lock) => lock,
+            Err(error) => return self.refresh_failed(error, now()),
+        };
+        if self.generation.get() != generation {
+            return Ok(());
+        }
+        let sent = now();
         let reply = send(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await;
         let received = now();
         // Logged out, logged in again or disposed meanwhile: this answer belongs to nobody.
@@ -284,14 +301,16 @@ impl Session {
             .and_then(|tokens| schedule::renewal(tokens, refresh_token.as_ref(), received.wall_ms));
         match outcome {
             Ok(tokens) => {
-                self.install(tokens, received, Arrival::Refresh);
+                // The browser holds the new cookie already: the next redemption may start.
+                drop(cookie_lock);
+                self.install(tokens, sent, received, Arrival::Refresh);
                 if let Some(lock) = lock {
                     lock.release(peers::REDEEMED_LOCK_HOLD_MS);
                 }
                 Ok(())
             }
             Err(error) => {
-                drop(lock);
+                drop((cookie_lock, lock));
                 self.refresh_failed(error, received)
             }
         }
@@ -337,15 +356,23 @@ impl Session {
     /// server confirmed them all (`false` when nothing was sent).
     pub(super) async fn end_at_server(&self, held: Option<&Held>, revoke: bool) -> bool {
         let mut requests = Vec::new();
+        // With the access token, which the API deny-lists too (baseUrl is trusted with it).
+        let bearer = held.map(|held| format!("Bearer {}", held.tokens.access_token.expose()));
         if self.config.refresh_cookie {
-            requests.push(oauth::cookie_logout_request(&self.config.base));
+            requests.push((oauth::cookie_logout_request(&self.config.base), bearer.as_deref()));
         }
         if let (Some(endpoint), Some(held), true) = (&self.config.revocation, held, revoke) {
-            requests.extend(oauth::logout_revocations(endpoint, &held.tokens, self.config.client_id.as_deref()));
+            let client_id = self.config.client_id.as_deref();
+            requests
+                .extend(oauth::logout_revocations(endpoint, &held.tokens, client_id).into_iter().map(|r| (r, None)));
         }
         let mut all = !requests.is_empty();
-        for request in &requests {
-            let sent = send(request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await;
+        for (request, bearer) in &requests {
+            let headers: &[(&str, &str)] = match bearer {
+                Some(value) => &[("authorization", value)],
+                None => &[],
+            };
+            let sent = send(request, headers, http::DEFAULT_MAX_RESPONSE_BYTES).await;
             all &= sent.is_ok_and(|reply| oauth::process_revocation_response(reply.answer()).is_ok());
         }
         all

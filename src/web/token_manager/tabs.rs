@@ -32,8 +32,8 @@ pub(super) struct Tabs {
     pub(super) key: String,
     channel: JsValue,
     _listener: Closure<dyn FnMut(String)>,
-    /// Gives up the lock wait in progress, if any: a peer's tokens made it pointless.
-    cancel_wait: RefCell<Option<Function>>,
+    /// Give up the lock waits in progress: new tokens made them pointless.
+    cancel_waits: RefCell<Vec<Function>>,
 }
 
 /// A held refresh lock. Dropped without [`Lock::release`], it is let go at once.
@@ -65,7 +65,7 @@ impl Tabs {
         }
         let listener = Closure::<dyn FnMut(String)>::new(on_message);
         let channel = open_channel(&key, listener.as_ref().unchecked_ref());
-        Some(Tabs { key, channel, _listener: listener, cancel_wait: RefCell::new(None) })
+        Some(Tabs { key, channel, _listener: listener, cancel_waits: RefCell::new(Vec::new()) })
     }
 
     pub(super) fn post(&self, message: &Message) {
@@ -73,13 +73,19 @@ impl Tabs {
     }
 
     /// Waits for the lock `name`: `Ok(Some(lock))` once held, `Ok(None)` when
-    /// [`Tabs::stop_waiting`] gave up the wait, `Err(LockTimeout)` after [`LOCK_WAIT_MS`].
+    /// [`Tabs::stop_waiting`] gave up the wait, `Err(LockTimeout)` after [`LOCK_WAIT_MS`] (or
+    /// when the browser refused the request: then no lock is held, so no refresh is sent).
     pub(super) async fn lock(&self, name: &str) -> Result<Option<Lock>, Error> {
         let pair = request_lock(name, LOCK_WAIT_MS);
         let granted: Promise = pair.get(0).unchecked_into();
-        *self.cancel_wait.borrow_mut() = pair.get(1).dyn_into().ok();
-        let outcome = JsFuture::from(granted).await.unwrap_or(JsValue::NULL);
-        self.cancel_wait.borrow_mut().take();
+        let cancel: Option<Function> = pair.get(1).dyn_into().ok();
+        if let Some(cancel) = &cancel {
+            self.cancel_waits.borrow_mut().push(cancel.clone());
+        }
+        let outcome = JsFuture::from(granted).await.unwrap_or(JsValue::FALSE);
+        if let Some(cancel) = &cancel {
+            self.cancel_waits.borrow_mut().retain(|other| other != cancel);
+        }
         match outcome.dyn_into::<Function>() {
             Ok(release) => Ok(Some(Lock(Some(release)))),
             Err(other) if other.is_null() => Ok(None),
@@ -87,9 +93,10 @@ impl Tabs {
         }
     }
 
-    /// Gives up the lock wait in progress, if any.
+    /// Gives up the lock waits in progress, if any.
     pub(super) fn stop_waiting(&self) {
-        if let Some(cancel) = self.cancel_wait.borrow_mut().take() {
+        let waits = std::mem::take(&mut *self.cancel_waits.borrow_mut());
+        for cancel in waits {
             let _ = cancel.call0(&JsValue::UNDEFINED);
         }
     }

@@ -15,7 +15,8 @@ export interface TokenManagerOptions {
   revocationEndpoint?: string;
   /** Whether `logout()` revokes when a revocationEndpoint is set; default true. */
   revokeOnLogout?: boolean;
-  /** Share one session with the other tabs of this origin using the same `baseUrl`, over
+  /** Share one session with the other tabs of this origin using the same `baseUrl`, refresh
+   * endpoint, client id and refresh-token transport, over
    * BroadcastChannel with Web Locks (one refresh for all tabs, logout everywhere, `restore()`
    * from a peer). Default true in browsers (pages and workers), false elsewhere; without
    * BroadcastChannel or Web Locks each tab keeps its own session. */
