@@ -89,8 +89,8 @@ test-fuzz: bootstrap
 # (118.6 KB before the two security reviews' fixes: option checks, JWKS and answer caps, the
 # OAuth client's stricter checks added 4.5 KB; one f64 in a format! had cost 9 KB more.)
 # Issue 16's sessions across tabs and reloads (the peer channel and locks, restore(), the
-# refresh cookie, OAuthClient.restore) added 8.7 KB: 132.1 KB.
-WASM_GZIP_BUDGET ?= 134700
+# refresh cookie, OAuthClient.restore) added 10.2 KB: 133.5 KB.
+WASM_GZIP_BUDGET ?= 136200
 VERIFY_WASM_GZIP_BUDGET ?= 100000
 size: pkg
 	node scripts/size.mjs --max-gzip $(WASM_GZIP_BUDGET) pkg/wasm_auth_bg.wasm pkg/wasm_auth.js
