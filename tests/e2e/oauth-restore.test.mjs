@@ -163,7 +163,15 @@ async function peerRestore(server, { countCalls }) {
   const silent = await third.evaluate(async () => ({ info: await window.oauth.restore({ silent: true }), href: location.href }));
   assert.ok(silent.info);
   assert.equal(silent.href, `${api.url}/index.html`, 'no redirect');
-  for (const page of [first, second, third]) assert.deepEqual(page.problems, []);
+
+  // crossTab: false keeps the client's session to its own tab: nothing from the peers.
+  const alone = await newTab(context);
+  const apart = await alone.evaluate(async ([issuer, options]) => {
+    window.oauth = await wa.OAuthClient.discover(issuer, { ...options, crossTab: false });
+    return window.oauth.restore();
+  }, [server.issuer(), server.options()]);
+  assert.equal(apart, null, 'crossTab: false: not restored from the peers');
+  for (const page of [first, second, third, alone]) assert.deepEqual(page.problems, []);
   return context;
 }
 

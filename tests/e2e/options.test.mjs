@@ -114,6 +114,7 @@ function classes() {
         baseUrl: ['url', URL_],
         tokenManager: ['instance', tokenManager],
         maxResponseBytes: ['bytes', 4096],
+        crossTab: ['boolean', false],
       },
     },
     JwtVerifier: {

@@ -78,8 +78,16 @@ pub struct OAuthClient {
 impl Inner {
     /// A client from its options and its server (`settings.metadata`, or discovered).
     fn build(settings: Settings, discovered: Option<Metadata>) -> Result<Inner, Error> {
-        let Settings { client_id, redirect_uri, scope, metadata, base_url, token_manager, max_response_bytes } =
-            settings;
+        let Settings {
+            client_id,
+            redirect_uri,
+            scope,
+            metadata,
+            base_url,
+            token_manager,
+            max_response_bytes,
+            cross_tab,
+        } = settings;
         let metadata = discovered.or(metadata).ok_or(Error::Internal("an OAuthClient without its server"))?;
         let token_manager = match (token_manager, base_url) {
             (Some(manager), _) => Some(manager),
@@ -87,6 +95,7 @@ impl Inner {
                 let config = Config::for_oauth_client(
                     base,
                     metadata.issuer.as_deref().unwrap_or(&metadata.token_endpoint),
+                    cross_tab,
                     &metadata.token_endpoint,
                     &client_id,
                     metadata.revocation_endpoint.as_deref(),

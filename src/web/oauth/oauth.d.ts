@@ -22,6 +22,10 @@ export interface OAuthClientOptions {
   /** The largest discovery document or token-endpoint answer read, in bytes (decompressed);
    * a larger one is cut off and refused with ERR_AUTH_INVALID_RESPONSE. Default 524288 (512 KiB). */
   maxResponseBytes?: number;
+  /** Whether the TokenManager made from `baseUrl` shares its session with the other tabs of
+   * this origin using the same issuer and clientId (as TokenManager's `crossTab`); default true
+   * in browsers. Ignored with `tokenManager` (that manager has its own). */
+  crossTab?: boolean;
 }
 
 /** Options of `authorize`. */

@@ -20,6 +20,8 @@ pub(super) struct Settings {
     pub(super) base_url: Option<BaseUrl>,
     pub(super) token_manager: Option<JsValue>,
     pub(super) max_response_bytes: f64,
+    /// `crossTab` of the own TokenManager (`None`: the runtime's default).
+    pub(super) cross_tab: Option<bool>,
 }
 
 /// The options that name the server: `discover` learns them, so it takes none of them.
@@ -37,7 +39,9 @@ impl Settings {
         let base_url = options.base_url();
         let token_manager = options.instance("tokenManager", "TokenManager", "setTokens");
         let max_response_bytes = options.bytes("maxResponseBytes");
+        let cross_tab = options.boolean("crossTab");
         options.finish()?;
+        let cross_tab = cross_tab?;
         let (issuer, authorization_endpoint, token_endpoint, revocation_endpoint, jwks_uri) =
             (issuer?, authorization_endpoint?, token_endpoint?, revocation_endpoint?, jwks_uri?);
         let (scope, base_url, token_manager, max_response_bytes) =
@@ -73,6 +77,7 @@ impl Settings {
             base_url,
             token_manager,
             max_response_bytes: max_response_bytes.unwrap_or(http::DEFAULT_MAX_RESPONSE_BYTES),
+            cross_tab,
         })
     }
 }

@@ -79,16 +79,18 @@ impl Config {
     }
 
     /// The manager an `OAuthClient` makes for its API (`baseUrl`): refreshes at the client's
-    /// token endpoint as the client, revokes at its revocation endpoint, default margin.
+    /// token endpoint as the client, revokes at its revocation endpoint, default margin, shared
+    /// with the tabs of the same issuer and client unless `cross_tab` says otherwise.
     pub(crate) fn for_oauth_client(
         base: BaseUrl,
         issuer: &str,
+        cross_tab: Option<bool>,
         token_endpoint: &str,
         client_id: &str,
         revocation: Option<&str>,
     ) -> Result<Config, Error> {
         Ok(Config {
-            tabs_key: cross_tab_by_default().then(|| tabs::oauth_key(issuer, client_id)),
+            tabs_key: cross_tab.unwrap_or_else(cross_tab_by_default).then(|| tabs::oauth_key(issuer, client_id)),
             refresh_cookie: false,
             trusted: trusted_origins(&base, None)?,
             margin_ms: DEFAULT_SESSION_MARGIN_MS,
