@@ -1,7 +1,7 @@
 // Shared by the end-to-end suites: throwaway projects that install the packed tarball, the
 // static server, headless Chromium (Debian's, through playwright-core) and the probe check.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -38,7 +38,9 @@ export async function makeProject(name, files) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
-  await run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline', tarball()], { cwd: dir });
+  // Synchronous: spawnSync waits for npm itself. Once, under load, the async execFile never saw
+  // npm exit (a zombie left unreaped, the suite stuck until --test-timeout).
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline', tarball()], { cwd: dir, stdio: 'pipe' });
   return dir;
 }
 
