@@ -8,9 +8,6 @@ mod common;
 use common::*;
 use serde_json::json;
 
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-
 fn flow<'a>(redirect: &'a str, scope: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("response_type", "code"),
@@ -30,17 +27,7 @@ fn oauth_tokens(server: &Server, scope: &str) -> serde_json::Value {
     assert_eq!(r.status, 303, "{}", r.body);
     let location = url::Url::parse(r.header("location").unwrap_or("")).expect("Location");
     let code = location.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("code");
-    let tokens = server.post_form(
-        "/oauth/token",
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", &redirect),
-            ("client_id", SPA),
-            ("code_verifier", VERIFIER),
-        ],
-        &[],
-    );
+    let tokens = server.exchange_code(&code, &redirect, VERIFIER);
     assert_eq!(tokens.status, 200, "{}", tokens.body);
     tokens.json()
 }

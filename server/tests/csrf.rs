@@ -7,8 +7,6 @@ mod common;
 use common::*;
 use serde_json::json;
 
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-
 #[test]
 fn cookie_authenticated_changes_fall_back_to_the_referer_when_origin_is_missing() {
     let dir = TempDir::new("referer");

@@ -6,9 +6,6 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-
 fn authorize_params<'a>(redirect_uri: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut params = vec![
         ("response_type", "code"),
@@ -40,20 +37,6 @@ fn consent(server: &Server, redirect_uri: &str, extra: &[(&str, &str)], decision
 
 fn param(url: &url::Url, name: &str) -> Option<String> {
     url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
-}
-
-fn exchange(server: &Server, code: &str, redirect_uri: &str, verifier: &str) -> common::Resp {
-    server.post_form(
-        "/oauth/token",
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", redirect_uri),
-            ("client_id", SPA),
-            ("code_verifier", verifier),
-        ],
-        &[],
-    )
 }
 
 #[test]
@@ -127,7 +110,7 @@ fn code_flow_with_pkce_issues_tokens_once_and_a_replayed_code_revokes_them() {
     assert_eq!(param(&location, "state").as_deref(), Some("st4te"));
     assert_eq!(param(&location, "iss").as_deref(), Some(server.base.as_str()), "RFC 9207 iss");
     let code = param(&location, "code").expect("code");
-    let tokens = exchange(&server, &code, &redirect, VERIFIER);
+    let tokens = server.exchange_code(&code, &redirect, VERIFIER);
     assert_eq!(tokens.status, 200, "{}", tokens.body);
     let tokens = tokens.json();
     assert_eq!(tokens["scope"], "openid read:resources");
@@ -139,7 +122,7 @@ fn code_flow_with_pkce_issues_tokens_once_and_a_replayed_code_revokes_them() {
     let auth = bearer(tokens["access_token"].as_str().unwrap_or(""));
     assert_eq!(server.get("/v1/resources", &[("authorization", &auth)]).status, 200);
 
-    exchange(&server, &code, &redirect, VERIFIER).expect_error(400, "invalid_grant");
+    server.exchange_code(&code, &redirect, VERIFIER).expect_error(400, "invalid_grant");
     let refresh = tokens["refresh_token"].as_str().unwrap_or("");
     server
         .post_form(
@@ -158,9 +141,9 @@ fn wrong_verifier_redirect_uri_client_or_expired_code_fail_with_invalid_grant() 
     let server = Server::start(dir.path(), &["--code-ttl", "1", "--spa-redirect-uri", "http://127.0.0.1:9/cb"]);
     let redirect = server.url("/callback");
     let code = |extra: &[(&str, &str)]| param(&consent(&server, &redirect, extra, "allow"), "code").expect("code");
-    exchange(&server, &code(&[]), &redirect, &"x".repeat(43)).expect_error(400, "invalid_grant");
-    exchange(&server, &code(&[]), &redirect, "not a verifier").expect_error(400, "invalid_grant");
-    exchange(&server, &code(&[]), "http://127.0.0.1:9/cb", VERIFIER).expect_error(400, "invalid_grant");
+    server.exchange_code(&code(&[]), &redirect, &"x".repeat(43)).expect_error(400, "invalid_grant");
+    server.exchange_code(&code(&[]), &redirect, "not a verifier").expect_error(400, "invalid_grant");
+    server.exchange_code(&code(&[]), "http://127.0.0.1:9/cb", VERIFIER).expect_error(400, "invalid_grant");
     server
         .post_form(
             "/oauth/token",
@@ -187,7 +170,7 @@ fn wrong_verifier_redirect_uri_client_or_expired_code_fail_with_invalid_grant() 
         .expect_error(400, "invalid_request");
     let late = code(&[]);
     std::thread::sleep(std::time::Duration::from_millis(2100));
-    exchange(&server, &late, &redirect, VERIFIER).expect_error(400, "invalid_grant");
+    server.exchange_code(&late, &redirect, VERIFIER).expect_error(400, "invalid_grant");
 }
 
 #[test]
@@ -210,7 +193,7 @@ fn refresh_grant_rotates_and_revocation_ends_refresh_and_access_tokens() {
     let server = Server::start(dir.path(), &[]);
     let redirect = server.url("/callback");
     let code = param(&consent(&server, &redirect, &[("scope", "read:resources")], "allow"), "code").expect("code");
-    let tokens = exchange(&server, &code, &redirect, VERIFIER).json();
+    let tokens = server.exchange_code(&code, &redirect, VERIFIER).json();
     assert!(tokens["id_token"].is_null(), "no openid scope, no ID token");
     let refresh = |token: &str| {
         server.post_form(

@@ -5,9 +5,6 @@ mod common;
 
 use common::*;
 
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-
 fn authorize(server: &Server, extra: &[(&str, &str)]) -> Resp {
     authorize_as(server, &server.url("/callback"), extra, None)
 }
@@ -153,17 +150,7 @@ fn a_password_sign_in_starts_a_session_that_prompt_none_uses_for_consented_scope
     assert_eq!(location_param(&r, "error"), None);
     assert!(set_cookie(&r, "oauth_session").is_none(), "a live session is left as it is");
     let code = location_param(&r, "code").expect("prompt=none with a session and consent: a code");
-    let tokens = server.post_form(
-        "/oauth/token",
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", &redirect),
-            ("client_id", SPA),
-            ("code_verifier", VERIFIER),
-        ],
-        &[],
-    );
+    let tokens = server.exchange_code(&code, &redirect, VERIFIER);
     assert_eq!(tokens.status, 200, "{}", tokens.body);
     let tokens = tokens.json();
     assert_eq!(tokens["scope"], "openid read:resources");

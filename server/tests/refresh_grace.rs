@@ -8,9 +8,6 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-
 fn refresh(server: &Server, token: &Value) -> Resp {
     server.post_json("/v1/auth/refresh", &json!({ "refresh_token": token }), &[])
 }
@@ -173,17 +170,7 @@ fn oauth_tokens(server: &Server) -> Value {
     let r = server.submit_authorize(&params, "allow");
     let location = url::Url::parse(r.header("location").unwrap_or("")).expect("redirect");
     let code = location.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("code");
-    let r = server.post_form(
-        "/oauth/token",
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", &redirect),
-            ("client_id", SPA),
-            ("code_verifier", VERIFIER),
-        ],
-        &[],
-    );
+    let r = server.exchange_code(&code, &redirect, VERIFIER);
     assert_eq!(r.status, 200, "{}", r.body);
     r.json()
 }

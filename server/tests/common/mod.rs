@@ -14,6 +14,9 @@ use serde_json::Value;
 pub const EMAIL: &str = "user@example.com";
 pub const PASSWORD: &str = "securepassword";
 pub const SPA: &str = "demo-spa";
+/// RFC 7636 appendix B's PKCE pair.
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 pub const SERVICE: &str = "demo-service";
 pub const SERVICE_SECRET: &str = "demo-service-secret";
 
@@ -203,6 +206,21 @@ impl Server {
         let mut form = params.to_vec();
         form.extend([("email", EMAIL), ("password", PASSWORD), ("decision", decision), ("csrf_token", &token)]);
         self.post_form("/oauth/authorize", &form, &[("cookie", &cookie), ("origin", &self.base)])
+    }
+
+    /// The SPA's authorization-code exchange at /oauth/token (a public client: no secret).
+    pub fn exchange_code(&self, code: &str, redirect_uri: &str, verifier: &str) -> Resp {
+        self.post_form(
+            "/oauth/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", redirect_uri),
+                ("client_id", SPA),
+                ("code_verifier", verifier),
+            ],
+            &[],
+        )
     }
 
     /// Logs the demo user in through /v1/auth/login and returns the token answer.
