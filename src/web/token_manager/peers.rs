@@ -167,8 +167,8 @@ impl Session {
 
     /// Tells the peers the tokens this tab holds, with the life they have left.
     pub(super) fn tell_peers_tokens(&self) {
-        let tabs = self.tabs.borrow();
-        let (Some(tabs), Some(held)) = (tabs.as_ref(), self.held.borrow().clone()) else { return };
+        let (tabs, held) = (self.tabs.borrow(), self.held.borrow());
+        let (Some(tabs), Some(held)) = (tabs.as_ref(), held.as_ref()) else { return };
         let shared = Shared::new(self.epoch.get(), self.rotation.get(), &held.tokens, &held.expiry, &now());
         tabs.post(&Message::Tokens(shared));
     }

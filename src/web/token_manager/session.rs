@@ -25,7 +25,6 @@ use crate::web::http::{self, now};
 /// setTimeout's largest delay; longer ones fire at once, so longer waits are re-armed.
 const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
-#[derive(Clone)]
 pub(super) struct Held {
     pub(super) tokens: TokenSet,
     pub(super) expiry: Expiry,
