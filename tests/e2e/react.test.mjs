@@ -119,7 +119,7 @@ test('types: wasm-auth/react under tsc --strict (nodenext), with @types/react', 
 const revoke = (server, token) => fetch(`${server.url}/oauth/revoke`, { method: 'POST', body: new URLSearchParams({ token }) });
 
 for (const [major, version] of Object.entries(VERSIONS)) {
-  test(`React ${major} (StrictMode), reference server: login, fetch, claims, tokenchange, logout, a second tab, sessionexpired`, async () => {
+  test(`React ${major} (StrictMode), reference server: login, fetch, claims, tokenchange, a remount, a second tab, logout, sessionexpired`, async () => {
     // 4-second access tokens: refreshed at mid-life, so a tokenchange comes every 2 s.
     const server = await referenceServer(major, {}, ['--access-ttl', '4']);
     const context = await browser.newContext();
@@ -152,6 +152,16 @@ for (const [major, version] of Object.entries(VERSIONS)) {
     assert.match(await shown(page, 'claims'), /^sub user_demo, exp \d+$/);
     assert.ok(await server.count('POST /v1/auth/refresh') >= 1);
 
+    // A new provider tree for the same client: the same session at once, nothing asked again.
+    const requests = await server.count('POST /v1/auth/refresh');
+    await page.click('text=Remount');
+    await page.waitForFunction(() => window.effects.mounted === 4);
+    assert.equal(await shown(page, 'status'), 'signed in', 'no loading state: the same store');
+    assert.match(await shown(page, 'claims'), /^sub user_demo, exp \d+$/);
+    // The old tree unmounted, the new one mounted, and StrictMode's test unmount and mount of it.
+    assert.deepEqual(await page.evaluate(() => window.effects), { mounted: 4, unmounted: 3 });
+    assert.ok(await server.count('POST /v1/auth/refresh') <= requests + 1, 'at most the scheduled refresh');
+
     // A second tab of the same browser: restored from this one on mount, no login.
     const second = await open(context, `${server.url}/`);
     await see(second, 'status', 'signed in');
@@ -180,7 +190,7 @@ for (const [major, version] of Object.entries(VERSIONS)) {
     await context.close();
   });
 
-  test(`React ${major} (StrictMode), oidc-provider: the redirect flow through useOAuthCallback, one code redemption`, async () => {
+  test(`React ${major} (StrictMode), oidc-provider: the redirect flow through useOAuthCallback, one code redemption, a cancelled sign-in`, async () => {
     const pages = await referenceServer(major, {});
     const op = await startOidcProvider({ port: await freePort(), pageOrigin: pages.url });
     stops.push(() => op.close());
@@ -213,5 +223,17 @@ for (const [major, version] of Object.entries(VERSIONS)) {
     assert.equal(op.grants('authorization_code'), 1);
     assert.deepEqual(page.problems, []);
     await context.close();
+
+    // The user cancels at the provider: the hook's error, nobody signed in, nothing stored.
+    const cancelled = await open(await browser.newContext(), `${pages.url}/`);
+    await see(cancelled, 'status', 'signed out');
+    await Promise.all([cancelled.waitForURL((url) => url.origin === op.issuer), cancelled.click('text=Sign in')]);
+    await Promise.all([cancelled.waitForURL((url) => url.origin === pages.url), cancelled.click('text=[ Cancel ]')]);
+    await see(cancelled, 'callback', 'callback: ERR_OAUTH_CALLBACK_ERROR');
+    await see(cancelled, 'status', 'signed out');
+    await assertNothingStored(cancelled, 'a cancelled sign-in');
+    assert.equal(op.grants('authorization_code'), 1);
+    assert.deepEqual(cancelled.problems, []);
+    await cancelled.context().close();
   });
 }
