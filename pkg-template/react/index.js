@@ -25,10 +25,9 @@ const isTokenManager = (client) => typeof client?.getToken === 'function' && typ
  */
 async function readSession(manager) {
   if (!manager.isAuthenticated) return { isAuthenticated: false, claims: null };
-  if ('claims' in manager) return { isAuthenticated: true, claims: manager.claims ?? null };
   try {
-    const token = await manager.getToken();
-    return { isAuthenticated: true, claims: decodeUnverified(token).payload };
+    const claims = 'claims' in manager ? manager.claims : decodeUnverified(await manager.getToken()).payload;
+    return { isAuthenticated: true, claims: claims ?? null };
   } catch {
     // An opaque token (not a JWT), or a session that just ended (its event follows).
     return { isAuthenticated: manager.isAuthenticated, claims: null };
