@@ -62,11 +62,16 @@ for (const build of config.build) {
 }
 
 // The entry shims and types, into the package root and into every other build's folder (they
-// only name files of their own folder).
+// only name files of their own folder). The framework subpaths (`rootOnly`: wasm-auth/react, ...)
+// go to the root only: they import the package by its name, so the runtime's export conditions
+// pick the entry.
 const template = join(root, 'pkg-template');
+const rootOnly = new Set(['react']);
 for (const subdir of new Set(config.build.map((build) => build.pkg_subdir))) {
   for (const entry of readdirSync(template)) {
-    if (entry !== 'package.json') cpSync(join(template, entry), join(pkg, subdir, entry), { recursive: true });
+    const atRoot = resolve(pkg, subdir) === resolve(pkg);
+    if (entry === 'package.json' || (rootOnly.has(entry) && !atRoot)) continue;
+    cpSync(join(template, entry), join(pkg, subdir, entry), { recursive: true });
   }
 }
 // ---- cold start: one bundled file per entry (issue 15 item 6) ----
