@@ -33,13 +33,14 @@ export * from './wasm_auth.js';
 
 // Where the .wasm is. `new URL('./…_bg.wasm', import.meta.url)` is the asset pattern Vite and
 // webpack rewrite, and what a browser resolves next to this file. Two layouts need more:
-// - Vite's dev server (5 to 7) pre-bundles dependencies into node_modules/.vite/deps/ without
+// - Vite's dev server pre-bundles dependencies into node_modules/.vite/deps/ without
 //   their assets, so the URL next to the bundled file would find the SPA fallback (index.html);
 //   the package's own file is served from node_modules/<package>/ there. That path is joined at
 //   run time so that no bundler takes it for an asset of its own.
 // - esbuild's default iife format has no import.meta: the .wasm is looked for next to the
 //   script (the README's esbuild line copies it there).
 // `make pkg` rewrites PACKAGE_SUBPATH and the file name for verify/.
+const PACKAGE_NAME = 'wasm-auth';
 const PACKAGE_SUBPATH = 'wasm-auth';
 const WASM_FILE = 'wasm_auth_bg.wasm';
 const VITE_PREBUNDLE = /\/node_modules\/\.vite\/deps(_temp_[^/]*)?\/[^/]*$/;
@@ -47,8 +48,18 @@ function wasmLocation() {
   const here = import.meta.url;
   if (typeof here !== 'string') return new URL(WASM_FILE, document.currentScript?.src ?? location.href);
   const { pathname } = new URL(here);
-  if (VITE_PREBUNDLE.test(pathname)) return new URL(['..', '..', PACKAGE_SUBPATH, WASM_FILE].join('/'), here);
+  if (VITE_PREBUNDLE.test(pathname)) return viteDevWasm(new URL(['..', '..', PACKAGE_SUBPATH, WASM_FILE].join('/'), here));
   return new URL('./wasm_auth_bg.wasm', import.meta.url);
+}
+
+// The package installed elsewhere than the app's node_modules (hoisted in a monorepo) is not
+// there: the dev server answers with its SPA fallback, and the error says what to do instead of
+// WebAssembly's "expected magic word".
+async function viteDevWasm(url) {
+  const response = await fetch(url);
+  if (response.ok && !(response.headers.get('content-type') ?? '').startsWith('text/html')) return response;
+  throw new Error(`${PACKAGE_SUBPATH}: Vite's dependency pre-bundling moved this package away from its .wasm, `
+    + `which is not at ${url.pathname}: add optimizeDeps: { exclude: ['${PACKAGE_NAME}'] } to vite.config`);
 }
 
 let loaded = false;

@@ -2,17 +2,20 @@
 // uses the package in the same task as its import, before the module is loaded, in Chromium.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchChromium, makeProject, probePage, serveStatic } from './helpers.mjs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launchChromium, makeProject, probePage, serveStatic, typecheck } from './helpers.mjs';
 
 let browser;
 let server;
+let project;
 
 // A JWT for setTokens (the manager reads its exp; nothing verifies it).
 const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const ACCESS = `${part({ alg: 'HS256' })}.${part({ sub: 'early', exp: Math.floor(Date.now() / 1000) + 3600 })}.c2ln`;
 
 before(async () => {
-  const project = await makeProject('browser-lazy', {
+  project = await makeProject('browser-lazy', {
     'index.html': `<!doctype html>
 <meta charset="utf-8">
 <link rel="icon" href="data:,">
@@ -93,4 +96,15 @@ test('before the module is loaded: constructors defer, async methods wait, synch
   assert.deepEqual(result.after, { version: 'string', isAuthenticated: true, token: ACCESS });
   // The listener added before ready saw the tokens arrive.
   assert.deepEqual(result.events, ['setTokens']);
+});
+
+test('ready() is typed in both modules, as Promise<void>', async () => {
+  writeFileSync(join(project, 'ready.ts'), `import { TokenManager, createPkce, ready } from 'wasm-auth';
+import { JwtVerifier, ready as verifyReady } from 'wasm-auth/verify';
+const auth: TokenManager = new TokenManager({ baseUrl: 'https://api.example.com/v1' });
+const both: Promise<[void, void]> = Promise.all([ready(), verifyReady()]);
+await both;
+export const used = [createPkce().codeChallenge, auth.baseUrl, new JwtVerifier({ secret: 'x'.repeat(32) })];
+`);
+  await typecheck(project, 'ready.ts');
 });
