@@ -11,3 +11,10 @@ const { readFileSync } = process.getBuiltinModule('node:fs');
 initSync({ module: readFileSync(new URL('./wasm_auth_bg.wasm', import.meta.url)) });
 
 export * from './wasm_auth.js';
+
+// Ready on import; `ready()` is there so that code shared with browsers (whose entry loads the
+// module in the background, see browser.js) runs unchanged.
+const loaded = Promise.resolve();
+export function ready() {
+  return loaded;
+}

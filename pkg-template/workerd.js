@@ -7,3 +7,10 @@ import { initSync } from './wasm_auth.js';
 initSync({ module: wasmModule });
 
 export * from './wasm_auth.js';
+
+// Ready on import; `ready()` is there so that code shared with browsers (whose entry loads the
+// module in the background, see browser.js) runs unchanged.
+const loaded = Promise.resolve();
+export function ready() {
+  return loaded;
+}

@@ -20,7 +20,7 @@ export async function startEdgeWorker({ issuer, port, host = '127.0.0.1', allowe
   const config = await bundleWorker({
     entry: join(example, 'worker.js'),
     outDir,
-    wasmFiles: [join(root, 'pkg', 'verify', 'wasm_auth_bg.wasm')],
+    wasmFiles: [join(root, 'pkg', 'verify', 'wasm_auth_verify_bg.wasm')],
     bindings: { JWKS_URI: `${issuer}/.well-known/jwks.json`, ISSUER: issuer, AUDIENCE: 'wasm-auth-api', ALLOWED_ORIGIN: allowedOrigin },
   });
   return startWorkerd(config, { host, port });

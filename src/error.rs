@@ -201,6 +201,10 @@ pub enum Error {
     CookiesBlocked => "ERR_AUTH_COOKIES_BLOCKED",
     /// The object was disposed of (`dispose()`); make a new one.
     Disposed => "ERR_AUTH_DISPOSED",
+    /// A synchronous call before the browser entry has loaded the wasm module (it loads it
+    /// without top-level await): `await ready()` first. Raised by browser.js itself, which
+    /// spells the code because the table reaches JavaScript only once the module is loaded.
+    NotReady => "ERR_AUTH_NOT_READY",
     /// Another tab held the session's refresh lock for too long (frozen or hung): this tab did
     /// not refresh, so that one refresh token is never redeemed twice; it retries later.
     LockTimeout {
@@ -277,6 +281,7 @@ impl fmt::Display for Error {
             Error::UntrustedOrigin(origin) => write!(f, "no token is sent to {origin}: add it to allowedOrigins to trust it"),
             Error::CookiesBlocked => f.write_str("the browser did not keep the session cookie: cookies are blocked for this site, or the API is cross-site"),
             Error::Disposed => f.write_str("this object was disposed of"),
+            Error::NotReady => f.write_str("the wasm module is still loading: await ready() first"),
             Error::LockTimeout { waited_ms } => write!(f, "another tab did not finish refreshing this session within {waited_ms} ms; retrying later"),
             Error::StateMismatch => f.write_str("the OAuth callback's state does not match the one this tab sent"),
             Error::TransactionMissing => f.write_str("no OAuth sign-in is in progress in this tab (it was already handled, or started elsewhere)"),
@@ -327,6 +332,7 @@ mod tests {
             Error::UntrustedOrigin("x".into()),
             Error::CookiesBlocked,
             Error::Disposed,
+            Error::NotReady,
             Error::LockTimeout { waited_ms: 10_000 },
             Error::StateMismatch,
             Error::TransactionMissing,

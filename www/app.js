@@ -648,6 +648,10 @@ async function loadConfig() {
 async function start() {
   try {
     state.pkg = await import('wasm-auth');
+    // The browser entry loads the wasm in the background; its synchronous functions
+    // (version(), createPkce(), decodeUnverified()) need it loaded. (Builds before issue 18
+    // loaded it on import and have no ready().)
+    await state.pkg.ready?.();
   } catch (error) {
     $('version').textContent = 'unavailable';
     $('setup').textContent = '';

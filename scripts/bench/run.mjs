@@ -46,8 +46,9 @@ say(`wasm-auth ${version} (${sourcePkg}) vs jose ${libVersion('jose')} vs @tsndr
 // Size: the full module and `wasm-auth/verify` (the verifier without the browser client).
 const VERIFY_WASM_GZIP_BUDGET = Number(process.env.VERIFY_WASM_GZIP_BUDGET ?? WASM_GZIP_GOAL);
 results.size = {};
-for (const [name, dir, budget] of [['wasm-auth', '.', WASM_GZIP_BUDGET], ['wasm-auth/verify', 'verify', VERIFY_WASM_GZIP_BUDGET]]) {
-  const wasm = sizes(join(pkgDir, dir, 'wasm_auth_bg.wasm'));
+for (const [name, dir, wasmFile, budget] of [['wasm-auth', '.', 'wasm_auth_bg.wasm', WASM_GZIP_BUDGET],
+  ['wasm-auth/verify', 'verify', 'wasm_auth_verify_bg.wasm', VERIFY_WASM_GZIP_BUDGET]]) {
+  const wasm = sizes(join(pkgDir, dir, wasmFile));
   const glue = sizes(join(pkgDir, dir, 'wasm_auth.js'));
   results.size[name] = { wasm, glue, goalGzip: WASM_GZIP_GOAL, budgetGzip: budget };
   say('', `size of ${name}: wasm ${wasm.raw.toLocaleString('en-US')} B raw, ${wasm.gzip.toLocaleString('en-US')} B gzip ` +

@@ -95,6 +95,7 @@ impl ErrorKind {
             | UntrustedOrigin
             | CookiesBlocked
             | Disposed
+            | NotReady
             | LockTimeout
             | StateMismatch
             | TransactionMissing

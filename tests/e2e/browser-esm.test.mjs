@@ -19,9 +19,11 @@ before(async () => {
 <title>wasm-auth plain ESM</title>
 <script type="importmap">{ "imports": { "wasm-auth": "./node_modules/wasm-auth/browser.js" } }</script>
 <script type="module">
-  import { JwtVerifier } from 'wasm-auth';
+  import { JwtVerifier, ready } from 'wasm-auth';
   import { probe } from './probe.js';
   import { evaluate } from './verify-evaluate.js';
+  // The browser entry loads the wasm in the background (issue 18).
+  await ready();
   window.__evaluate = (cases) => evaluate(JwtVerifier, cases);
   window.__probe = probe();
 </script>`,

@@ -46,7 +46,7 @@ export default {
 };\n`,
   });
   cpSync(join(import.meta.dirname, 'fixtures', 'verify-evaluate.js'), join(project, 'verify-evaluate.js'));
-  worker = await startProjectWorker(project, 'verify/wasm_auth_bg.wasm');
+  worker = await startProjectWorker(project, 'verify/wasm_auth_verify_bg.wasm');
 });
 
 after(() => worker?.stop());
@@ -90,6 +90,6 @@ test('TypeScript: wasm-auth/verify is typed (strict, no any) and has no browser-
 test('the verify module is smaller than the full one', () => {
   const installed = join(project, 'node_modules', 'wasm-auth');
   const full = sizes(join(installed, 'wasm_auth_bg.wasm')).gzip;
-  const small = sizes(join(installed, 'verify', 'wasm_auth_bg.wasm')).gzip;
+  const small = sizes(join(installed, 'verify', 'wasm_auth_verify_bg.wasm')).gzip;
   assert.ok(small < full * 0.8, `verify/ is ${small} B gzip, the full module ${full} B`);
 });

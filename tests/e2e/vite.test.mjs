@@ -21,7 +21,9 @@ before(async () => {
 <link rel="icon" href="data:,">
 <title>wasm-auth with Vite</title>
 <script type="module" src="./main.js"></script>`,
-    'main.js': `import { probe } from './probe.js';\nwindow.__probe = probe();\n`,
+    // The browser entry loads the wasm in the background (issue 18): the probe's synchronous
+    // calls wait for ready().
+    'main.js': `import { ready } from 'wasm-auth';\nimport { probe } from './probe.js';\nready().then(() => { window.__probe = probe(); });\n`,
   });
   browser = await launchChromium();
 });
