@@ -9,7 +9,7 @@
 //
 // The package is imported by its name, so the runtime's export conditions still pick the entry.
 import { createContext, createElement, useContext, useEffect, useMemo, useSyncExternalStore } from 'react';
-import { decodeUnverified } from 'wasm-auth';
+import { decodeUnverified, ready } from 'wasm-auth';
 
 const isThenable = (value) => value != null && typeof value.then === 'function';
 // Duck typing rather than instanceof: a second copy of the package (a bundler's duplicate)
@@ -67,7 +67,10 @@ class AuthStore {
     // isLoading: until the client is there, restored (with `restore`) and its session read.
     this.session = new Cell({ isLoading: true, isAuthenticated: false, claims: null, error: null, client: null });
     this.callback = null; // a Cell, made by the first useOAuthCallback
-    this.ready = Promise.resolve(source).then((client) => this.attach(client));
+    // In a browser the wasm module loads after the import (no top-level await): a client made
+    // at module scope is a stand-in until then, whose getters throw ERR_AUTH_NOT_READY. The
+    // store reads the client only once the module is there.
+    this.ready = Promise.all([source, ready()]).then(([client]) => this.attach(client));
     this.ready.catch((error) => this.session.set({ isLoading: false, error }));
     if (!isThenable(source)) this.attachNow(source);
     // login and logout report their failure in `error` too (and still reject); getToken and
