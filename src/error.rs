@@ -292,20 +292,29 @@ impl fmt::Display for Error {
             Error::RateLimited { retry_after: None } => f.write_str("too many requests: retry later"),
             // The server's error and description are the server's words (or an attacker's):
             // they go on `.error` and `.description`, never into the message.
+            // write_str pieces rather than write! with string arguments: smaller in the wasm.
             Error::Http { status, request, redirect, .. } => {
                 f.write_str(request.as_deref().unwrap_or("the server"))?;
-                match redirect {
-                    Some(why) if *status == 0 => {
-                        write!(f, " answered with a redirect that wasm-auth does not follow: {why}")
-                    }
-                    Some(why) => write!(f, " answered HTTP {status}, a redirect that wasm-auth does not follow: {why}"),
-                    None => write!(f, " answered HTTP {status}"),
+                f.write_str(" answered ")?;
+                // A hidden redirect (a browser's opaque redirect) has no status to name.
+                if *status != 0 || redirect.is_none() {
+                    write!(f, "HTTP {status}")?;
                 }
+                if let Some(why) = redirect {
+                    f.write_str(if *status != 0 { ", a redirect" } else { "with a redirect" })?;
+                    f.write_str(" that wasm-auth does not follow: ")?;
+                    f.write_str(why)?;
+                }
+                Ok(())
             }
             Error::Network { reason, request, cors_page } => {
-                write!(f, "{} could not be reached: {reason}", request.as_deref().unwrap_or("the server"))?;
+                f.write_str(request.as_deref().unwrap_or("the server"))?;
+                f.write_str(" could not be reached: ")?;
+                f.write_str(reason)?;
                 if let Some(page) = cors_page {
-                    write!(f, " (nothing answers at that address, or the server refused this page's origin {page}: CORS)")?;
+                    f.write_str(" (nothing answers at that address, or the server refused this page's origin ")?;
+                    f.write_str(page)?;
+                    f.write_str(": CORS)")?;
                 }
                 Ok(())
             }
