@@ -12,7 +12,9 @@ use crate::client::answer::Answer;
 use crate::client::answer::Purpose;
 #[cfg(feature = "browser-client")]
 use crate::client::base_url::BaseUrl;
-use crate::client::request_line::{cross_origin_page, request_line};
+#[cfg(feature = "browser-client")]
+use crate::client::request_line::cross_origin_page;
+use crate::client::request_line::request_line;
 use crate::{Error, ErrorKind};
 
 #[wasm_bindgen(module = "/src/web/shim.js")]
@@ -146,7 +148,15 @@ pub fn located(method: &str, url: &str, reason: String, status: Option<u16>) -> 
     let request = Some(request_line(method, url));
     match status {
         Some(status) => Error::Http { status, error: None, description: None, request, redirect: Some(reason) },
-        None => Error::Network { reason, request, cors_page: cross_origin_page(url, page_origin().as_deref()) },
+        None => {
+            #[cfg(feature = "browser-client")]
+            let cors_page = cross_origin_page(url, page_origin().as_deref());
+            // wasm-auth/verify sends only ClientCredentials' requests, which belong on servers
+            // and workers (refused in browser windows): no page to name, and less wasm.
+            #[cfg(not(feature = "browser-client"))]
+            let cors_page = None;
+            Error::Network { reason, request, cors_page }
+        }
     }
 }
 
