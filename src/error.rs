@@ -163,8 +163,13 @@ pub enum Error {
         /// The limit, in bytes.
         max_bytes: u64,
     } => "ERR_JWKS_TOO_LARGE",
-    /// A request carried no credentials (verifyRequest).
-    NotAuthenticated => "ERR_AUTH_NOT_AUTHENTICATED",
+    /// No credentials: a request carried none (verifyRequest), or the browser client holds
+    /// no tokens (nobody is logged in).
+    NotAuthenticated {
+        /// The browser client holds no tokens (`getToken()` before login): said in the
+        /// caller's words, not a server's.
+        client: bool,
+    } => "ERR_AUTH_NOT_AUTHENTICATED",
     /// An API key that is not one of the configured ones (verifyRequest).
     InvalidApiKey => "ERR_AUTH_INVALID_API_KEY",
     /// Valid credentials without a required scope (verifyRequest).
@@ -189,9 +194,22 @@ pub enum Error {
         error: Option<String>,
         /// The server's description, control characters removed, at most 200 characters.
         description: Option<String>,
+        /// The request, as `METHOD url` with secrets redacted ([`crate::client::request_line`]),
+        /// when known.
+        request: Option<String>,
+        /// A redirect that was not followed: why, in wasm-auth's words.
+        redirect: Option<String>,
     } => "ERR_AUTH_HTTP",
     /// The request did not reach the server or got no answer (offline, DNS, CORS, reset).
-    Network(String) => "ERR_AUTH_NETWORK",
+    Network {
+        /// The platform's reason (`Failed to fetch`).
+        reason: String,
+        /// The request, as `METHOD url` with secrets redacted, when known.
+        request: Option<String>,
+        /// The page's origin, when the request went from a page to another origin: then a CORS
+        /// refusal reads just like an unreachable server.
+        cors_page: Option<String>,
+    } => "ERR_AUTH_NETWORK",
     /// The server answered 2xx with a body that is not what the API defines.
     InvalidResponse(String) => "ERR_AUTH_INVALID_RESPONSE",
     /// `fetch` was asked to send a token to an origin it was not configured for.
@@ -265,7 +283,10 @@ impl fmt::Display for Error {
             Error::JwksTooLarge { max_bytes } => {
                 write!(f, "the JWKS URI answered more than {max_bytes} bytes (jwksMaxBytes)")
             }
-            Error::NotAuthenticated => f.write_str("authentication required: no Bearer token or API key in the request"),
+            Error::NotAuthenticated { client: true } => f.write_str("not logged in: call login() or restore() first"),
+            Error::NotAuthenticated { client: false } => {
+                f.write_str("authentication required: no Bearer token or API key in the request")
+            }
             Error::InvalidApiKey => f.write_str("the API key is not valid"),
             Error::InsufficientScope(scope) => write!(f, "the credentials lack the scope {scope}"),
             Error::InvalidOptions(why) => write!(f, "invalid options: {why}"),
@@ -275,8 +296,32 @@ impl fmt::Display for Error {
             Error::RateLimited { retry_after: None } => f.write_str("too many requests: retry later"),
             // The server's error and description are the server's words (or an attacker's):
             // they go on `.error` and `.description`, never into the message.
-            Error::Http { status, .. } => write!(f, "the server answered HTTP {status}"),
-            Error::Network(why) => write!(f, "the server could not be reached: {why}"),
+            // write_str pieces rather than write! with string arguments: smaller in the wasm.
+            Error::Http { status, request, redirect, .. } => {
+                f.write_str(request.as_deref().unwrap_or("the server"))?;
+                f.write_str(" answered ")?;
+                // A hidden redirect (a browser's opaque redirect) has no status to name.
+                if *status != 0 || redirect.is_none() {
+                    write!(f, "HTTP {status}")?;
+                }
+                if let Some(why) = redirect {
+                    f.write_str(if *status != 0 { ", a redirect" } else { "with a redirect" })?;
+                    f.write_str(" that wasm-auth does not follow: ")?;
+                    f.write_str(why)?;
+                }
+                Ok(())
+            }
+            Error::Network { reason, request, cors_page } => {
+                f.write_str(request.as_deref().unwrap_or("the server"))?;
+                f.write_str(" could not be reached: ")?;
+                f.write_str(reason)?;
+                if let Some(page) = cors_page {
+                    f.write_str(" (nothing answers at that address, or the server refused this page's origin ")?;
+                    f.write_str(page)?;
+                    f.write_str(": CORS)")?;
+                }
+                Ok(())
+            }
             Error::InvalidResponse(why) => write!(f, "the server's answer is not valid: {why}"),
             Error::UntrustedOrigin(origin) => write!(f, "no token is sent to {origin}: add it to allowedOrigins to trust it"),
             Error::CookiesBlocked => f.write_str("the browser did not keep the session cookie: cookies are blocked for this site, or the API is cross-site"),
@@ -319,15 +364,15 @@ mod tests {
             Error::JwksTimeout,
             Error::JwksFetchFailed("x".into()),
             Error::JwksTooLarge { max_bytes: 1 },
-            Error::NotAuthenticated,
+            Error::NotAuthenticated { client: false },
             Error::InvalidApiKey,
             Error::InsufficientScope("x".into()),
             Error::InvalidOptions("x".into()),
             Error::InvalidCredentials,
             Error::SessionExpired,
             Error::RateLimited { retry_after: None },
-            Error::Http { status: 500, error: None, description: None },
-            Error::Network("x".into()),
+            Error::Http { status: 500, error: None, description: None, request: None, redirect: None },
+            Error::Network { reason: "x".into(), request: None, cors_page: None },
             Error::InvalidResponse("x".into()),
             Error::UntrustedOrigin("x".into()),
             Error::CookiesBlocked,
@@ -388,6 +433,50 @@ mod tests {
         let pairs: Vec<_> = named.split_whitespace().map(|pair| pair.split_once('=').expect("Variant=CODE")).collect();
         let expected: Vec<_> = ErrorKind::ALL.iter().map(|kind| (format!("{kind:?}"), kind.code())).collect();
         assert_eq!(pairs.iter().map(|(n, c)| ((*n).to_owned(), *c)).collect::<Vec<_>>(), expected);
+    }
+
+    #[test]
+    fn messages_name_the_failed_request_and_speak_the_callers_language() {
+        let login = Some("POST http://127.0.0.1:8080/v1/auth/login".to_owned());
+        let http = |request: Option<String>, redirect: Option<&str>, status| Error::Http {
+            status,
+            error: None,
+            description: None,
+            request,
+            redirect: redirect.map(str::to_owned),
+        };
+        assert_eq!(
+            http(login.clone(), None, 405).to_string(),
+            "POST http://127.0.0.1:8080/v1/auth/login answered HTTP 405"
+        );
+        assert_eq!(http(None, None, 502).to_string(), "the server answered HTTP 502");
+        assert_eq!(
+            http(login.clone(), Some("more than 5 redirects"), 302).to_string(),
+            "POST http://127.0.0.1:8080/v1/auth/login answered HTTP 302, a redirect that wasm-auth does not follow: more than 5 redirects"
+        );
+        assert_eq!(
+            http(None, Some("this runtime hides where it points"), 0).to_string(),
+            "the server answered with a redirect that wasm-auth does not follow: this runtime hides where it points"
+        );
+        let network = |request: Option<String>, cors_page: Option<&str>| Error::Network {
+            reason: "Failed to fetch".into(),
+            request,
+            cors_page: cors_page.map(str::to_owned),
+        };
+        assert_eq!(
+            network(login.clone(), None).to_string(),
+            "POST http://127.0.0.1:8080/v1/auth/login could not be reached: Failed to fetch"
+        );
+        assert_eq!(
+            network(login, Some("http://localhost:5173")).to_string(),
+            "POST http://127.0.0.1:8080/v1/auth/login could not be reached: Failed to fetch (nothing answers at that \
+             address, or the server refused this page's origin http://localhost:5173: CORS)"
+        );
+        assert_eq!(network(None, None).to_string(), "the server could not be reached: Failed to fetch");
+        assert_eq!(
+            Error::NotAuthenticated { client: true }.to_string(),
+            "not logged in: call login() or restore() first"
+        );
     }
 
     /// shim.js names the codes it raises by variant (`CODE.Network`), from [`ErrorKind::named_codes`]:

@@ -24,6 +24,9 @@ pub struct Answer<'a> {
     pub body: &'a [u8],
     /// The `Retry-After` header, if any.
     pub retry_after: Option<&'a str>,
+    /// The request, as `METHOD url` redacted ([`super::request_line`]), for the message of an
+    /// `ERR_AUTH_HTTP`; `None` when not known.
+    pub request: Option<&'a str>,
 }
 
 /// Longest `error_description` kept (as the error's `description`, never in its message).
@@ -77,7 +80,9 @@ impl Answer<'_> {
             (400, Purpose::Login) if error.as_deref() == Some("invalid_grant") => Error::InvalidCredentials,
             (401, Purpose::Refresh) => Error::SessionExpired,
             (400, Purpose::Refresh) if error.as_deref() == Some("invalid_grant") => Error::SessionExpired,
-            (status, _) => Error::Http { status, error, description },
+            (status, _) => {
+                Error::Http { status, error, description, request: self.request.map(str::to_owned), redirect: None }
+            }
         }
     }
 }
@@ -87,11 +92,11 @@ mod tests {
     use super::*;
 
     fn answer(status: u16, body: &str) -> Error {
-        Answer { status, body: body.as_bytes(), retry_after: None }.error(Purpose::Other)
+        Answer { status, body: body.as_bytes(), retry_after: None, request: None }.error(Purpose::Other)
     }
 
     fn for_purpose(status: u16, body: &str, purpose: Purpose) -> &'static str {
-        Answer { status, body: body.as_bytes(), retry_after: None }.error(purpose).code()
+        Answer { status, body: body.as_bytes(), retry_after: None, request: None }.error(purpose).code()
     }
 
     #[test]
@@ -115,12 +120,14 @@ mod tests {
             Error::Http {
                 status: 403,
                 error: Some("insufficient_scope".into()),
-                description: Some("needswrite".into())
+                description: Some("needswrite".into()),
+                request: None,
+                redirect: None,
             }
         );
         assert_eq!(
             answer(502, "<html>bad gateway</html>"),
-            Error::Http { status: 502, error: None, description: None }
+            Error::Http { status: 502, error: None, description: None, request: None, redirect: None }
         );
         let long = format!(r#"{{"error":"x","error_description":"{}"}}"#, "d".repeat(5000));
         let Error::Http { description: Some(d), .. } = answer(500, &long) else { panic!("expected Http") };
@@ -136,24 +143,41 @@ mod tests {
             Error::Http {
                 status: 400,
                 error: Some("<img src=x onerror=alert(1)>".into()),
-                description: Some("<b>?caf??</b>?".into())
+                description: Some("<b>?caf??</b>?".into()),
+                request: None,
+                redirect: None,
             }
         );
         assert_eq!(e.to_string(), "the server answered HTTP 400");
         // Not an RFC 6749 error code: dropped.
         for bad in [r#""""#, r#""a\"b""#, r#""caf\u00e9""#, r#""line\nbreak""#] {
             let body = format!(r#"{{"error":{bad}}}"#);
-            assert_eq!(answer(400, &body), Error::Http { status: 400, error: None, description: None }, "{bad}");
+            assert_eq!(
+                answer(400, &body),
+                Error::Http { status: 400, error: None, description: None, request: None, redirect: None },
+                "{bad}"
+            );
         }
         let long = format!(r#"{{"error":"{}"}}"#, "e".repeat(MAX_ERROR_CODE_CHARS + 1));
-        assert_eq!(answer(400, &long), Error::Http { status: 400, error: None, description: None });
+        assert_eq!(
+            answer(400, &long),
+            Error::Http { status: 400, error: None, description: None, request: None, redirect: None }
+        );
+    }
+
+    #[test]
+    fn http_errors_name_the_request_when_known() {
+        let line = crate::client::request_line::request_line("POST", "http://127.0.0.1:8080/auth/login?x=1");
+        let e = Answer { status: 405, body: b"", retry_after: None, request: Some(&line) }.error(Purpose::Login);
+        assert_eq!(e.to_string(), "POST http://127.0.0.1:8080/auth/login?x=… answered HTTP 405");
+        assert_eq!(answer(404, "").to_string(), "the server answered HTTP 404");
     }
 
     #[test]
     fn rate_limits_carry_retry_after() {
-        let a = Answer { status: 429, body: b"{}", retry_after: Some(" 17 ") };
+        let a = Answer { status: 429, body: b"{}", retry_after: Some(" 17 "), request: None };
         assert_eq!(a.error(Purpose::Login), Error::RateLimited { retry_after: Some(17) });
-        let b = Answer { status: 429, body: b"{}", retry_after: Some("Wed, 21 Oct 2015 07:28:00 GMT") };
+        let b = Answer { status: 429, body: b"{}", retry_after: Some("Wed, 21 Oct 2015 07:28:00 GMT"), request: None };
         assert_eq!(b.error(Purpose::Login), Error::RateLimited { retry_after: None });
     }
 }

@@ -1,5 +1,6 @@
 //! The API's base URL (`https://api.example.com/v1`) and the endpoints under it.
 
+use super::request_line::redact_url;
 use crate::Error;
 
 /// `url`'s scheme and what follows its first `://`, as `url.split_once("://")` would give them.
@@ -34,6 +35,63 @@ impl BaseUrl {
         Ok(BaseUrl(trimmed.to_owned()))
     }
 
+    /// `url`, or, for a path (`/v1`: the usual same-origin or dev-proxy setup), that path on
+    /// the page's origin. `page_origin` is the page's `location.origin`, `None` where there is no
+    /// page (Node, workers): there a path cannot be resolved and is refused.
+    pub fn resolve(url: &str, page_origin: Option<&str>) -> Result<BaseUrl, Error> {
+        let path = url.starts_with('/') && !url.starts_with("//");
+        if !path {
+            return BaseUrl::parse(url);
+        }
+        match page_origin {
+            // An opaque origin ("null": a file: page, a sandboxed frame) has nothing to resolve against.
+            Some(origin) if origin != "null" => {
+                let mut absolute = origin.to_owned();
+                absolute.push_str(url);
+                BaseUrl::parse(&absolute)
+            }
+            _ => Err(Error::InvalidOptions(
+                "baseUrl is a path: a path resolves against the page's location in a browser page only; \
+                 here give an absolute http: or https: URL"
+                    .into(),
+            )),
+        }
+    }
+
+    /// The base's path (`/v1`; empty for `https://api.example`).
+    fn path(&self) -> &str {
+        let rest = split_scheme(&self.0).map_or("", |(_, rest)| rest);
+        rest.find('/').map_or("", |at| &rest[at..])
+    }
+
+    /// Refuses a `fetch` input that starts with `/` and leaves the base's path: with baseUrl
+    /// `https://h/v1`, `'/resources'` is `https://h/resources` (URL resolution), almost always
+    /// meant as `'resources'`, and would quietly get the origin's 404. The message shows the
+    /// relative form; an absolute URL stays the way to reach another path. Other inputs (relative
+    /// paths, absolute and scheme-relative URLs) are not this check's business.
+    pub fn check_fetch_path(&self, input: &str) -> Result<(), Error> {
+        if !input.starts_with('/') || input.starts_with("//") {
+            return Ok(());
+        }
+        let base = self.path();
+        let inside =
+            input.strip_prefix(base).is_some_and(|after| after.is_empty() || after.starts_with(['/', '?', '#']));
+        if base.is_empty() || inside {
+            return Ok(());
+        }
+        let shown = redact_url(&input[1..]);
+        let mut message = String::from("fetch('/");
+        message.push_str(&shown);
+        message.push_str("') leaves baseUrl's path ");
+        message.push_str(base);
+        message.push_str(": use '");
+        message.push_str(&shown);
+        message.push_str("' (relative to baseUrl ");
+        message.push_str(&self.0);
+        message.push_str("), or an absolute URL for another path");
+        Err(Error::InvalidOptions(message))
+    }
+
     /// `base + path`; `path` starts with `/`.
     pub fn endpoint(&self, path: &str) -> String {
         format!("{}{path}", self.0)
@@ -64,6 +122,48 @@ mod tests {
             BaseUrl::parse("http://127.0.0.1:8080/v1").expect("valid").endpoint("/resources"),
             "http://127.0.0.1:8080/v1/resources"
         );
+    }
+
+    #[test]
+    fn a_path_resolves_against_the_pages_origin_and_only_in_a_page() {
+        let page = Some("http://localhost:5173");
+        assert_eq!(BaseUrl::resolve("/v1", page).expect("a page").as_str(), "http://localhost:5173/v1");
+        assert_eq!(BaseUrl::resolve("/v1/", page).expect("a page").as_str(), "http://localhost:5173/v1");
+        assert_eq!(BaseUrl::resolve("/", page).expect("a page").as_str(), "http://localhost:5173");
+        assert_eq!(
+            BaseUrl::resolve("https://api.example/v1", page).expect("absolute").as_str(),
+            "https://api.example/v1"
+        );
+        for (url, page) in
+            [("/v1", None), ("/v1", Some("null")), ("//evil.example/v1", page), ("v1", page), ("/v1?x", page)]
+        {
+            let error = BaseUrl::resolve(url, page).expect_err(url);
+            assert_eq!(error.code(), "ERR_AUTH_INVALID_OPTIONS", "{url}");
+        }
+        assert_eq!(
+            BaseUrl::resolve("/v1", None).expect_err("no page").to_string(),
+            "invalid options: baseUrl is a path: a path resolves against the page's location in a browser page only; \
+             here give an absolute http: or https: URL"
+        );
+    }
+
+    #[test]
+    fn a_fetch_path_that_leaves_the_base_path_is_refused_with_its_relative_form() {
+        let base = BaseUrl::parse("http://h/v1").expect("valid");
+        for fine in ["resources", "/v1", "/v1/resources", "/v1?x=1", "https://h/resources", "//h/x", ""] {
+            assert_eq!(base.check_fetch_path(fine), Ok(()), "{fine}");
+        }
+        let refused = base.check_fetch_path("/resources").expect_err("leaves /v1");
+        assert_eq!(refused.code(), "ERR_AUTH_INVALID_OPTIONS");
+        assert_eq!(
+            refused.to_string(),
+            "invalid options: fetch('/resources') leaves baseUrl's path /v1: use 'resources' (relative to baseUrl \
+             http://h/v1), or an absolute URL for another path"
+        );
+        let secret = base.check_fetch_path("/v10/x?api_key=s3cret").expect_err("leaves /v1").to_string();
+        assert!(secret.contains("'v10/x?api_key=…'") && !secret.contains("s3cret"), "{secret}");
+        let root = BaseUrl::parse("https://api.example/").expect("valid");
+        assert_eq!(root.check_fetch_path("/anything"), Ok(()));
     }
 
     #[test]

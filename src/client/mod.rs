@@ -11,6 +11,7 @@ pub mod base_url;
 pub mod form;
 pub mod oauth;
 pub mod options;
+pub mod request_line;
 pub mod schedule;
 pub mod secret;
 pub mod session;

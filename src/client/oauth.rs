@@ -543,9 +543,9 @@ pub fn check_id_token_claims(claims: &Map, client_id: &str, nonce_sent: bool, no
 }
 
 /// A token endpoint's error answer as an [`Error::OAuth`] (`invalid_grant`, `invalid_client`...).
-pub fn token_error(status: u16, body: &[u8], retry_after: Option<&str>) -> Error {
-    match (Answer { status, body, retry_after }).error(Purpose::Other) {
-        Error::Http { status, error: Some(error), description } => Error::OAuth { status, error, description },
+pub fn token_error(answer: Answer<'_>) -> Error {
+    match answer.error(Purpose::Other) {
+        Error::Http { status, error: Some(error), description, .. } => Error::OAuth { status, error, description },
         other => other,
     }
 }
@@ -695,7 +695,9 @@ pub fn process_token_response(purpose: TokenPurpose, answer: Answer<'_>) -> Resu
         return Err(match purpose {
             TokenPurpose::Login => answer.error(Purpose::Login),
             TokenPurpose::SessionRefresh => answer.error(Purpose::Refresh),
-            TokenPurpose::CodeExchange { .. } | TokenPurpose::Grant => token_error(answer.status, answer.body, None),
+            TokenPurpose::CodeExchange { .. } | TokenPurpose::Grant => {
+                token_error(Answer { retry_after: None, ..answer })
+            }
         });
     }
     let tokens = TokenSet::from_json(answer.body)?;
@@ -707,7 +709,7 @@ pub fn process_token_response(purpose: TokenPurpose, answer: Answer<'_>) -> Resu
 
 /// A revocation endpoint's answer: 2xx is done (RFC 7009 2.2), anything else the server's error.
 pub fn process_revocation_response(answer: Answer<'_>) -> Result<(), Error> {
-    if (200..300).contains(&answer.status) { Ok(()) } else { Err(token_error(answer.status, answer.body, None)) }
+    if (200..300).contains(&answer.status) { Ok(()) } else { Err(token_error(Answer { retry_after: None, ..answer })) }
 }
 
 /// How a confidential client authenticates (RFC 6749 2.3.1).
@@ -1113,7 +1115,12 @@ mod tests {
 
     #[test]
     fn token_errors_carry_the_oauth_code() {
-        let e = token_error(400, br#"{"error":"invalid_grant","error_description":"PKCE verification failed"}"#, None);
+        let e = token_error(Answer {
+            status: 400,
+            body: br#"{"error":"invalid_grant","error_description":"PKCE verification failed"}"#,
+            retry_after: None,
+            request: None,
+        });
         assert_eq!(
             e,
             Error::OAuth {
@@ -1123,8 +1130,14 @@ mod tests {
             }
         );
         assert_eq!(e.code(), "ERR_OAUTH_TOKEN_ERROR");
-        assert_eq!(token_error(502, b"<html>", None).code(), "ERR_AUTH_HTTP");
-        assert_eq!(token_error(429, b"{}", Some("3")).code(), "ERR_AUTH_RATE_LIMITED");
+        assert_eq!(
+            token_error(Answer { status: 502, body: b"<html>", retry_after: None, request: None }).code(),
+            "ERR_AUTH_HTTP"
+        );
+        assert_eq!(
+            token_error(Answer { status: 429, body: b"{}", retry_after: Some("3"), request: None }).code(),
+            "ERR_AUTH_RATE_LIMITED"
+        );
     }
 
     #[test]
@@ -1144,7 +1157,7 @@ mod tests {
     }
 
     fn code(status: u16, body: &str, purpose: TokenPurpose) -> Result<TokenSet, &'static str> {
-        process_token_response(purpose, Answer { status, body: body.as_bytes(), retry_after: Some("7") })
+        process_token_response(purpose, Answer { status, body: body.as_bytes(), retry_after: Some("7"), request: None })
             .map_err(|e| e.code())
     }
 
@@ -1158,8 +1171,9 @@ mod tests {
         assert_eq!(code(400, grant, TokenPurpose::CodeExchange { openid: false }).err(), Some("ERR_OAUTH_TOKEN_ERROR"));
         assert_eq!(code(503, "", TokenPurpose::Grant).err(), Some("ERR_AUTH_HTTP"));
         // Only the session's refresh backs off by the server's Retry-After.
-        let limited =
-            |purpose| process_token_response(purpose, Answer { status: 429, body: b"", retry_after: Some("7") });
+        let limited = |purpose| {
+            process_token_response(purpose, Answer { status: 429, body: b"", retry_after: Some("7"), request: None })
+        };
         assert_eq!(limited(TokenPurpose::SessionRefresh), Err(Error::RateLimited { retry_after: Some(7) }));
         assert_eq!(limited(TokenPurpose::Grant), Err(Error::RateLimited { retry_after: None }));
         let ok = r#"{"access_token":"at","expires_in":60}"#;
@@ -1170,8 +1184,9 @@ mod tests {
         assert!(code(200, ok, TokenPurpose::CodeExchange { openid: false }).is_ok());
         let with_id = r#"{"access_token":"at","id_token":"h.p.s"}"#;
         assert!(code(200, with_id, TokenPurpose::CodeExchange { openid: true }).is_ok());
-        let revoked =
-            |status| process_revocation_response(Answer { status, body: grant.as_bytes(), retry_after: None });
+        let revoked = |status| {
+            process_revocation_response(Answer { status, body: grant.as_bytes(), retry_after: None, request: None })
+        };
         assert_eq!(revoked(200), Ok(()));
         assert_eq!(revoked(400).map_err(|e| e.code()), Err("ERR_OAUTH_TOKEN_ERROR"));
     }
@@ -1329,7 +1344,7 @@ mod tests {
         let access_only = TokenSet::from_json(br#"{"access_token":"at"}"#).expect("valid");
         assert_eq!(logout_revocations("https://as.example/revoke", &access_only, None).len(), 1);
         let doc = br#"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a","token_endpoint":"https://as.example/t"}"#;
-        let answer = |status, body: &'static [u8]| Answer { status, body, retry_after: None };
+        let answer = |status, body: &'static [u8]| Answer { status, body, retry_after: None, request: None };
         assert!(matches!(
             Metadata::process_discovery_response(answer(200, doc), "https://as.example"),
             Ok(Discovered::Found(_))

@@ -565,11 +565,11 @@ mod tests {
         state.tokens_arrived(after(0.0));
         let t = after(3_300_000.0);
         assert_eq!(
-            state.failed(&Error::Network("down".into()), Some(&e), t),
+            state.failed(&Error::Network { reason: "down".into(), request: None, cors_page: None }, Some(&e), t),
             AfterFailure::Retry { retry_in_ms: Some(1_000.0) }
         );
         assert_eq!(state.hold(), hold(t, 1_000.0));
-        assert_eq!(state.refusal(), Error::Network("down".into()));
+        assert_eq!(state.refusal(), Error::Network { reason: "down".into(), request: None, cors_page: None });
         assert_eq!(state.next(&e, true, MARGIN, &t), Next::Arm(1_000.0), "a page wake waits for the backoff");
         assert_eq!(
             state.failed(&Error::RateLimited { retry_after: Some(20) }, Some(&e), t),
@@ -578,7 +578,7 @@ mod tests {
         // Too late for a background retry: hold until expiry (here 2 s left), at least the backoff.
         let late = after(3_598_000.0);
         assert_eq!(
-            state.failed(&Error::Network("down".into()), Some(&e), late),
+            state.failed(&Error::Network { reason: "down".into(), request: None, cors_page: None }, Some(&e), late),
             AfterFailure::Retry { retry_in_ms: None }
         );
         assert_eq!(state.hold(), hold(late, 4_000.0));
@@ -590,7 +590,10 @@ mod tests {
         assert_eq!(state, RefreshState::default());
         assert_eq!(state.refusal(), Error::SessionExpired);
         // No lifetime: no background retry, the backoff alone holds.
-        assert_eq!(state.failed(&Error::Network("x".into()), None, t), AfterFailure::Retry { retry_in_ms: None });
+        assert_eq!(
+            state.failed(&Error::Network { reason: "x".into(), request: None, cors_page: None }, None, t),
+            AfterFailure::Retry { retry_in_ms: None }
+        );
         assert_eq!(state.hold(), hold(t, 1_000.0));
     }
 

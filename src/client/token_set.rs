@@ -112,10 +112,19 @@ impl TokenSet {
         if let Some(seconds) = self.expires_in {
             return Some(seconds * 1000.0);
         }
-        let payload = self.access_token.expose().split('.').nth(1)?;
-        let bytes = crate::jose::jws::b64_decode(payload, "payload").ok()?;
+        let bytes = self.claims_json()?;
         let exp = crate::jose::json::parse_object(&bytes).ok()?.get("exp")?.as_f64()?;
         exp.is_finite().then(|| (exp.min(1e13) * 1000.0 - wall_now_ms).max(0.0))
+    }
+
+    /// The access token's payload as JSON text, decoded but NOT verified (the server decides
+    /// validity): for showing who is logged in. `None` for a token that is not a JWT whose
+    /// payload is a JSON object (an opaque token).
+    pub fn claims_json(&self) -> Option<Vec<u8>> {
+        let payload = self.access_token.expose().split('.').nth(1)?;
+        let bytes = crate::jose::jws::b64_decode(payload, "payload").ok()?;
+        crate::jose::json::parse_object(&bytes).ok()?;
+        Some(bytes)
     }
 }
 
@@ -125,6 +134,17 @@ mod tests {
 
     fn parse(body: &str) -> Result<TokenSet, Error> {
         TokenSet::from_json(body.as_bytes())
+    }
+
+    #[test]
+    fn claims_are_the_access_tokens_payload_when_it_is_a_jwt() {
+        // {"sub":"user_demo","exp":2000000000}
+        let jwt = r#"{"access_token":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyX2RlbW8iLCJleHAiOjIwMDAwMDAwMDB9.c2ln"}"#;
+        let claims = parse(jwt).expect("valid").claims_json().expect("a JWT");
+        assert_eq!(claims, br#"{"sub":"user_demo","exp":2000000000}"#);
+        assert_eq!(parse(r#"{"access_token":"opaque-token"}"#).expect("valid").claims_json(), None);
+        // A payload that is not an object (here the JSON string "x").
+        assert_eq!(parse(r#"{"access_token":"e30.Ingi.c2ln"}"#).expect("valid").claims_json(), None);
     }
 
     fn code(body: &str) -> &'static str {

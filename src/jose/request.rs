@@ -32,7 +32,7 @@ pub fn credential<'a>(authorization: Option<&'a str>, api_key: Option<&'a str>) 
     }
     match api_key.map(str::trim) {
         Some(key) if !key.is_empty() => Ok(Credential::ApiKey(key)),
-        _ => Err(Error::NotAuthenticated),
+        _ => Err(Error::NotAuthenticated { client: false }),
     }
 }
 
@@ -107,8 +107,8 @@ mod tests {
         assert_eq!(credential(Some("Bearer abc"), Some("k")), Ok(Credential::Bearer("abc")));
         assert_eq!(credential(Some("bearer  abc "), None), Ok(Credential::Bearer("abc")));
         assert_eq!(credential(None, Some("sk_1")), Ok(Credential::ApiKey("sk_1")));
-        assert_eq!(credential(None, None), Err(Error::NotAuthenticated));
-        assert_eq!(credential(None, Some("  ")), Err(Error::NotAuthenticated));
+        assert_eq!(credential(None, None), Err(Error::NotAuthenticated { client: false }));
+        assert_eq!(credential(None, Some("  ")), Err(Error::NotAuthenticated { client: false }));
         for bad in ["Basic dXNlcg==", "Bearer", "Bearer  ", "token"] {
             assert_eq!(credential(Some(bad), Some("k")).map_err(|e| e.code()), Err("ERR_JWS_INVALID"), "{bad}");
         }

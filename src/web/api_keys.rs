@@ -19,7 +19,7 @@ const TS_API_KEYS: &str = r#"
 export interface ApiKeysOptions {
   /** The TokenManager whose Bearer token manages the keys. */
   tokenManager: TokenManager;
-  /** The API's base URL; default the TokenManager's. */
+  /** The API's base URL (in a browser page a path such as "/v1" is on the page's origin); default the TokenManager's. */
   baseUrl?: string;
 }
 
@@ -47,7 +47,7 @@ export interface CreatedApiKey extends ApiKeyInfo {
 
 /** Options of `new ApiKeyAuth(options)`. */
 export interface ApiKeyAuthOptions {
-  /** The API's base URL; the key is sent to its origin only. */
+  /** The API's base URL (in a browser page a path such as "/v1" is on the page's origin); the key is sent to its origin only. */
   baseUrl: string;
   /** The key (`sk_live_...`). */
   apiKey: string;

@@ -7,7 +7,21 @@ use crate::{Error, ErrorKind};
 #[wasm_bindgen(module = "/src/web/shim.js")]
 extern "C" {
     #[wasm_bindgen(js_name = installErrors)]
-    fn install_errors(named_codes: &str, bearer_refusal: &JsValue);
+    fn install_errors(named_codes: &str, bearer_refusal: &JsValue, request_failed: &JsValue);
+    /// A `WasmAuthError` (shim.js's class) with `code` and `message`.
+    #[wasm_bindgen(js_name = newError)]
+    fn new_error(code: &str, message: &str) -> js_sys::Object;
+    /// The class every error of wasm-auth is an instance of, exported from every entry (the
+    /// glue re-exports it from shim.js; its type is in TS_ERRORS below).
+    /// (Imported as a function only so that `reexport` can skip its TypeScript, which the class
+    /// declaration below gives; it is never called from Rust.)
+    #[wasm_bindgen(reexport, js_name = WasmAuthError, skip_typescript)]
+    #[allow(dead_code)]
+    fn wasm_auth_error_class();
+    /// `value instanceof WasmAuthError`, as a type guard.
+    #[wasm_bindgen(reexport, js_name = isWasmAuthError, skip_typescript)]
+    #[allow(dead_code)]
+    fn is_wasm_auth_error(value: &JsValue) -> bool;
 }
 
 // `WasmAuthErrorCode`, generated from the one error table (src/error.rs), so no code is written
@@ -17,8 +31,11 @@ const TS_ERROR_CODES: &str = ErrorKind::TYPESCRIPT_UNION;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_ERRORS: &str = r#"
-/** What every function of wasm-auth throws (or rejects with): an `Error` with a stable `code`. */
-export interface WasmAuthError extends Error {
+/** What every function of wasm-auth throws (or rejects with): an `Error` with a stable `code`.
+ * `e instanceof WasmAuthError` holds for every error of every class and function, in every
+ * runtime, and for the errors of `wasm-auth/verify` too. */
+export class WasmAuthError extends Error {
+  private constructor();
   readonly name: "WasmAuthError";
   readonly code: WasmAuthErrorCode;
   /** ERR_JWT_CLAIM_VALIDATION_FAILED and ERR_JWT_EXPIRED: the claim that failed. */
@@ -36,6 +53,9 @@ export interface WasmAuthError extends Error {
   /** ERR_AUTH_RATE_LIMITED: seconds the server asked to wait (Retry-After). */
   readonly retryAfter?: number;
 }
+
+/** Whether `value` is an error of wasm-auth (`value instanceof WasmAuthError`), for `catch (e: unknown)`. */
+export function isWasmAuthError(value: unknown): value is WasmAuthError;
 "#;
 
 /// Hands shim.js, once when the module is instantiated, what it needs of the error table: the
@@ -44,7 +64,19 @@ export interface WasmAuthError extends Error {
 #[wasm_bindgen(start)]
 fn start() {
     let refusal = Closure::<dyn Fn(JsValue, String) -> JsValue>::new(bearer_refusal);
-    install_errors(&ErrorKind::named_codes(), &refusal.into_js_value());
+    #[cfg(feature = "browser-client")]
+    let failed = Closure::<dyn Fn(String, String, String, Option<u16>) -> JsValue>::new(request_failed).into_js_value();
+    #[cfg(not(feature = "browser-client"))]
+    let failed = JsValue::UNDEFINED;
+    install_errors(&ErrorKind::named_codes(), &refusal.into_js_value(), &failed);
+}
+
+/// The error for shim.js's credentialed fetch when `method url` failed: with no `status`, it
+/// was not sent or got no answer (ERR_AUTH_NETWORK, `reason` the platform's); with one, it was
+/// answered with a redirect that is not followed, for `reason` (ERR_AUTH_HTTP).
+#[cfg(feature = "browser-client")]
+fn request_failed(method: String, url: String, reason: String, status: Option<u16>) -> JsValue {
+    super::http::located(&method, &url, reason, status).into()
 }
 
 /// verifyRequest's answer to a request refused with `error` (a thrown WasmAuthError), for shim.js's
@@ -79,19 +111,17 @@ pub(crate) fn reject(error: Error) -> js_sys::Promise {
     js_sys::Promise::reject(&JsValue::from(error))
 }
 
-/// An `Error` named `WasmAuthError` with `.code` set, and the details some codes carry
+/// A `WasmAuthError` (an `Error` named so) with `.code` set, and the details some codes carry
 /// (`.claim` / `.reason`, `.scope`, `.status` / `.error` / `.description`, `.retryAfter`), as
 /// gloo turns its errors into `JsValue`s: so `?` and `.into()` throw core errors.
 impl From<&Error> for JsValue {
     fn from(err: &Error) -> JsValue {
-        let js = js_sys::Error::new(&err.to_string());
-        js.set_name("WasmAuthError");
-        // Setting a property on a fresh plain Error cannot fail; if it ever did, the error still
+        let js = new_error(err.code(), &err.to_string());
+        // Setting a property on a fresh Error cannot fail; if it ever did, the error still
         // carries its message, which is better than replacing it with another one.
         let set = |key: &str, value: &str| {
             let _ = js_sys::Reflect::set(&js, &JsValue::from_str(key), &JsValue::from_str(value));
         };
-        set("code", err.code());
         match err {
             Error::ClaimValidationFailed { claim, reason, .. } => {
                 set("claim", claim);
@@ -102,7 +132,7 @@ impl From<&Error> for JsValue {
                 set("reason", "check_failed");
             }
             Error::InsufficientScope(scope) => set("scope", scope),
-            Error::Http { status, error, description } => {
+            Error::Http { status, error, description, .. } => {
                 let _ = js_sys::Reflect::set(&js, &JsValue::from_str("status"), &JsValue::from(*status));
                 if let Some(error) = error {
                     set("error", error);

@@ -12,6 +12,9 @@ use crate::client::answer::Answer;
 use crate::client::answer::Purpose;
 #[cfg(feature = "browser-client")]
 use crate::client::base_url::BaseUrl;
+#[cfg(feature = "browser-client")]
+use crate::client::request_line::cross_origin_page;
+use crate::client::request_line::request_line;
 use crate::{Error, ErrorKind};
 
 #[wasm_bindgen(module = "/src/web/shim.js")]
@@ -54,6 +57,9 @@ extern "C" {
     pub fn cookies_disabled() -> bool;
     #[wasm_bindgen(js_name = inBrowserWindow)]
     pub fn in_browser_window() -> bool;
+    /// `location.origin` of the page (or worker) this runs in, if any.
+    #[wasm_bindgen(js_name = pageOrigin)]
+    pub fn page_origin() -> Option<String>;
 }
 
 /// A `Request`, typed only as far as the bindings need.
@@ -78,6 +84,9 @@ pub fn request_for(
     base: &BaseUrl,
     trusted: &js_sys::Array,
 ) -> Result<web_request::Request, JsValue> {
+    if let Some(path) = input.as_string() {
+        base.check_fetch_path(&path)?;
+    }
     prepare(input, &init.unwrap_or(JsValue::UNDEFINED), base.as_str(), trusted).map_err(|error| {
         // Our own refusal (ERR_AUTH_UNTRUSTED_ORIGIN) as it is; anything else, even a platform
         // error with a `.code` of its own (Node's ERR_INVALID_URL), is a request the caller's
@@ -104,6 +113,8 @@ pub struct Reply {
     pub body: Vec<u8>,
     #[cfg_attr(not(feature = "browser-client"), allow(dead_code))]
     retry_after: Option<String>,
+    /// `METHOD url`, redacted, for the message of an error this answer means.
+    request: Option<String>,
 }
 
 impl Reply {
@@ -114,37 +125,62 @@ impl Reply {
 
     /// The answer, for the core's response processors (`client::oauth::process_*`).
     pub fn answer(&self) -> Answer<'_> {
-        Answer { status: self.status, body: &self.body, retry_after: self.retry_after.as_deref() }
+        Answer {
+            status: self.status,
+            body: &self.body,
+            retry_after: self.retry_after.as_deref(),
+            request: self.request.as_deref(),
+        }
     }
 
     /// The coded error a non-2xx answer means for `purpose`.
     #[cfg(feature = "browser-client")]
     pub fn error(&self, purpose: Purpose) -> Error {
-        Answer { status: self.status, body: &self.body, retry_after: self.retry_after.as_deref() }.error(purpose)
+        self.answer().error(purpose)
+    }
+}
+
+/// The error for `method url` that failed: with no `status`, not sent or not answered
+/// (ERR_AUTH_NETWORK, with `reason` the platform's, and CORS named as a possible cause when the
+/// page is on another origin); with one, a redirect not followed for `reason` (ERR_AUTH_HTTP).
+/// The words are the core's (`client::request_line`, `Error`'s Display).
+pub fn located(method: &str, url: &str, reason: String, status: Option<u16>) -> Error {
+    let request = Some(request_line(method, url));
+    match status {
+        Some(status) => Error::Http { status, error: None, description: None, request, redirect: Some(reason) },
+        None => {
+            #[cfg(feature = "browser-client")]
+            let cors_page = cross_origin_page(url, page_origin().as_deref());
+            // wasm-auth/verify sends only ClientCredentials' requests, which belong on servers
+            // and workers (refused in browser windows): no page to name, and less wasm.
+            #[cfg(not(feature = "browser-client"))]
+            let cors_page = None;
+            Error::Network { reason, request, cors_page }
+        }
     }
 }
 
 /// What shim.js's `send` rejects with, as a core error: a failure record whose `code` says which
-/// error and whose `reason` (and `status`) are its details, made into the same Error it names.
-/// Anything else (not expected) is a network failure with the platform's message.
-fn failure(value: JsValue) -> Error {
+/// error and whose `reason` (and `status`) are its details, made into the same Error it names
+/// for `method url`. Anything else (not expected) is a network failure with its message.
+fn failure(method: &str, url: &str, value: JsValue) -> Error {
     let field = |key: &str| js_sys::Reflect::get(&value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
     let reason = field("reason").as_string();
     match field("code").as_string().as_deref().and_then(ErrorKind::from_code) {
         Some(ErrorKind::Http) => {
-            Error::Http { status: field("status").as_f64().unwrap_or(0.0) as u16, error: None, description: reason }
+            located(method, url, reason.unwrap_or_default(), Some(field("status").as_f64().unwrap_or(0.0) as u16))
         }
         Some(ErrorKind::InvalidResponse) => Error::InvalidResponse(reason.unwrap_or_default()),
-        Some(ErrorKind::Network) => Error::Network(reason.unwrap_or_default()),
-        _ => Error::Network(field("message").as_string().unwrap_or_else(|| "unknown failure".to_owned())),
+        Some(ErrorKind::Network) => located(method, url, reason.unwrap_or_default(), None),
+        _ => located(method, url, field("message").as_string().unwrap_or_else(|| "unknown failure".to_owned()), None),
     }
 }
 
-fn reply(value: &JsValue) -> Reply {
+fn reply(value: &JsValue, request: Option<String>) -> Reply {
     let field = |key: &str| js_sys::Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
     let status = field("status").as_f64().unwrap_or(0.0) as u16;
     let body = field("body").dyn_into::<Uint8Array>().map(|b| b.to_vec()).unwrap_or_default();
-    Reply { status, body, retry_after: field("retryAfter").as_string() }
+    Reply { status, body, retry_after: field("retryAfter").as_string(), request }
 }
 
 /// A JSON API call through `client.fetch` (a TokenManager), read in full. Its coded errors
@@ -156,7 +192,7 @@ pub async fn request_through(
     url: &str,
     body: Option<String>,
 ) -> Result<Reply, JsValue> {
-    Ok(reply(&JsFuture::from(send_through(client, method, url, body)).await?))
+    Ok(reply(&JsFuture::from(send_through(client, method, url, body)).await?, Some(request_line(method, url))))
 }
 
 /// The largest answer a request reads by default (512 KiB, decompressed): a token answer, a
@@ -187,5 +223,6 @@ pub async fn request_limited(
     for (name, value) in headers {
         list.push(&js_sys::Array::of2(&JsValue::from_str(name), &JsValue::from_str(value)));
     }
-    Ok(reply(&JsFuture::from(send(method, url, &list, body, with_cookies, max_bytes)).await.map_err(failure)?))
+    let sent = JsFuture::from(send(method, url, &list, body, with_cookies, max_bytes)).await;
+    Ok(reply(&sent.map_err(|value| failure(method, url, value))?, Some(request_line(method, url))))
 }

@@ -107,9 +107,12 @@ impl Options {
         }
     }
 
-    /// `baseUrl`, with `BaseUrl::parse`'s reason when it is not a usable base.
+    /// `baseUrl`, with `BaseUrl::resolve`'s reason when it is not a usable base. A path (`/v1`)
+    /// resolves against the page's origin where there is a page.
     pub(crate) fn base_url(&self) -> Result<Option<BaseUrl>, Error> {
-        self.string("baseUrl", Expected::Url)?.map(|url| BaseUrl::parse(&url)).transpose()
+        self.string("baseUrl", Expected::Url)?
+            .map(|url| BaseUrl::resolve(&url, http::page_origin().as_deref()))
+            .transpose()
     }
 
     /// A list of http: or https: origins (`allowedOrigins`), each reduced to its origin.

@@ -16,7 +16,7 @@ use crate::client::session::{self, AfterLogin};
 const TS_SESSION: &str = r#"
 /** Options of `new SessionClient(options)`. */
 export interface SessionClientOptions {
-  /** The API's base URL: login is `POST {baseUrl}/session/login`. */
+  /** The API's base URL: login is `POST {baseUrl}/session/login`. In a browser page a path ("/v1") is on the page's origin. */
   baseUrl: string;
   /** Origins besides baseUrl's that `fetch` may send the cookie to. */
   allowedOrigins?: string[];

@@ -12,20 +12,42 @@
 // (src/error.rs) checks that every name read from CODE here is a variant of the table.
 const CODE = {};
 let bearerRefusal;
-export function installErrors(namedCodes, refusal) {
+let requestFailed;
+export function installErrors(namedCodes, refusal, failed) {
   for (const pair of namedCodes.trim().split(' ')) {
     const [variant, code] = pair.split('=');
     CODE[variant] = code;
   }
   bearerRefusal = refusal;
+  requestFailed = failed;
+}
+
+// What every function of wasm-auth throws: Rust's errors (web/error.rs, through newError) and
+// this module's alike, so `e instanceof WasmAuthError` holds for all of them. The full module
+// and wasm-auth/verify each carry their own copy of this class; the brand (a registered symbol
+// on the prototype) lets `instanceof` of either copy accept the other's errors too.
+const BRAND = Symbol.for('wasm-auth.WasmAuthError');
+export class WasmAuthError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = 'WasmAuthError';
+    this.code = code;
+  }
+  static [Symbol.hasInstance](value) {
+    return value !== null && typeof value === 'object' && value[BRAND] === true;
+  }
+}
+Object.defineProperty(WasmAuthError.prototype, BRAND, { value: true });
+export function isWasmAuthError(value) {
+  return value instanceof WasmAuthError;
+}
+export function newError(code, message) {
+  return new WasmAuthError(code, message);
 }
 
 /** An Error with the stable `.code` every wasm-auth failure carries. */
 function coded(code, message) {
-  const error = new Error(message);
-  error.name = 'WasmAuthError';
-  error.code = code;
-  return error;
+  return new WasmAuthError(code, message);
 }
 
 /** Cloudflare Workers (and workerd): a promise made while serving one request must not be
@@ -77,7 +99,7 @@ export async function send(method, url, headers, body, withCookies, maxBytes) {
     throw new Failure(CODE.Network, `${(e && e.message) || e}`);
   }
   if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
-    throw new Failure(CODE.Http, 'the server answered with a redirect, which wasm-auth does not follow with credentials', response.status || 302);
+    throw new Failure(CODE.Http, 'no request that carries credentials follows one', response.status || 302);
   }
   return { status: response.status, body: bytes, retryAfter: response.headers.get('retry-after') ?? undefined };
 }
@@ -90,12 +112,13 @@ export async function sendThrough(client, method, url, body) {
   try {
     bytes = new Uint8Array(await response.arrayBuffer());
   } catch (e) {
-    throw coded(CODE.Network, `the server could not be reached: ${(e && e.message) || e}`);
+    throw requestFailed(method, response.url || url, `${(e && e.message) || e}`);
   }
   return { status: response.status, body: bytes, retryAfter: response.headers.get('retry-after') ?? undefined };
 }
 // The caller's fetch arguments as a Request: a string or URL is resolved against the API's
 // base URL ("resources" -> base + "/resources"); the result must be on a trusted origin.
+// (A string starting with '/' that leaves the base's path was refused before, in Rust.)
 export function prepare(input, init, base, trusted) {
   const target = typeof input === 'string' || input instanceof URL ? new URL(String(input), base + '/') : input;
   const request = new Request(target, init);
@@ -125,7 +148,7 @@ async function sendCredentialed(request, trusted, decorate) {
       response = await fetch(await decorate(new Request(current.clone(), { redirect: 'manual' })));
     } catch (e) {
       if (e && e.name === 'AbortError') throw e;
-      throw coded(CODE.Network, `the server could not be reached: ${(e && e.message) || e}`);
+      throw requestFailed(current.method, current.url, `${(e && e.message) || e}`);
     }
     const hidden = response.type === 'opaqueredirect';
     if (request.redirect === 'manual' || (!hidden && !REDIRECT_STATUSES.includes(response.status))) return response;
@@ -134,6 +157,7 @@ async function sendCredentialed(request, trusted, decorate) {
     const status = response.status;
     // Nobody reads a redirect's body: release it now rather than hold a connection until GC.
     response.body?.cancel().catch(() => {});
+    const redirectRefused = (code, why) => requestFailed(current.method, current.url, why, code);
     if (hidden) throw redirectRefused(0, 'this runtime hides where it points, so no credential follows it');
     if (request.redirect === 'error') throw redirectRefused(status, "the request's redirect mode is 'error'");
     let target;
@@ -153,11 +177,6 @@ async function sendCredentialed(request, trusted, decorate) {
       throw redirectRefused(status, 'its Location cannot be requested');
     }
   }
-}
-function redirectRefused(status, why) {
-  const error = coded(CODE.Http, `the server answered with a redirect that wasm-auth does not follow: ${why}`);
-  error.status = status;
-  return error;
 }
 // The request a redirect leads to (the Fetch standard's rules): 303, and 301/302 after a POST,
 // become a GET without a body; the others keep the method and the body.
@@ -226,6 +245,11 @@ export function onWake(callback) {
 }
 export function cookiesDisabled() {
   return typeof navigator === 'object' && navigator !== null && navigator.cookieEnabled === false;
+}
+// The page's origin, which a path baseUrl ('/v1') resolves against and which an error message
+// names when a cross-origin request fails (CORS); undefined outside a page (Node, workers).
+export function pageOrigin() {
+  return typeof location === 'object' && location !== null && typeof location.origin === 'string' ? location.origin : undefined;
 }
 export function inBrowserWindow() {
   return typeof window === 'object' && window !== null && typeof document === 'object';

@@ -458,3 +458,79 @@ test('cookie session with a cross-site API: ERR_AUTH_COOKIES_BLOCKED, not a sile
   await api.stop();
   await pageServer.stop();
 });
+
+// Issue 18 item 3: one error class, messages that say what went wrong, a path baseUrl, claims.
+test('errors in Chromium: every error a WasmAuthError; HTTP and network failures name the request, CORS named for another origin', async () => {
+  const api = await server();
+  cpSync(join(import.meta.dirname, 'fixtures', 'errors-probe.js'), join(project, 'www', 'errors-probe.js'));
+  const page = await open(api.url);
+  const gone = `http://127.0.0.1:${await freePort()}`;
+  const out = await page.evaluate(async ([gone, email, password]) => {
+    const { errorsProbe } = await import('/errors-probe.js');
+    const message = (promise) => promise.then(() => 'no error', (e) => `${e.code}: ${e.message}`);
+    return {
+      probe: await errorsProbe(wa),
+      http: await message(new wa.TokenManager({ baseUrl: '/', crossTab: false }).login(email, password)),
+      cors: await message(new wa.TokenManager({ baseUrl: `${gone}/v1`, crossTab: false }).login(email, password)),
+      origin: location.origin,
+    };
+  }, [gone, EMAIL, PASSWORD]);
+  assert.equal(out.probe.exported, true);
+  for (const [source, error] of Object.entries(out.probe.errors)) {
+    assert.equal(error.instance && error.guard && error.isError, true, `${source}: ${error.message}`);
+    assert.equal(error.name, 'WasmAuthError', source);
+  }
+  assert.equal(out.probe.errors.getToken.message, 'not logged in: call login() or restore() first');
+  assert.deepEqual(out.probe.plain, [false, false, false, false, false]);
+  assert.match(out.http, new RegExp(`^ERR_AUTH_HTTP: POST ${api.url}/auth/login answered HTTP 4\\d\\d$`));
+  assert.equal(out.cors, `ERR_AUTH_NETWORK: POST ${gone}/v1/auth/login could not be reached: Failed to fetch (nothing answers at that address, or the server refused this page's origin ${out.origin}: CORS)`);
+  // The same failure on the page's own origin: CORS cannot be the cause, and is not named.
+  await page.route('**/v1/auth/login', (route) => route.abort('connectionrefused'));
+  const same = await page.evaluate(async ([email, password]) => new wa.TokenManager({ baseUrl: '/v1', crossTab: false })
+    .login(email, password).then(() => 'no error', (e) => `${e.code}: ${e.message}`), [EMAIL, PASSWORD]);
+  assert.equal(same, `ERR_AUTH_NETWORK: POST ${api.url}/v1/auth/login could not be reached: Failed to fetch`);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+  await api.stop();
+});
+
+test("a path baseUrl ('/v1') resolves against the page; fetch('/x') leaving it is refused, '/v1/x' and 'x' are fine; claims follow the session", async () => {
+  const api = await server();
+  const page = await open(api.url);
+  const out = await page.evaluate(async ([email, password]) => {
+    const message = (promise) => promise.then((r) => `answered ${r.status}`, (e) => `${e.code}: ${e.message}`);
+    const tm = new wa.TokenManager({ baseUrl: '/v1', crossTab: false });
+    const before = { claims: tm.claims, isAuthenticated: tm.isAuthenticated };
+    await tm.login(email, password);
+    const during = { claims: tm.claims, isAuthenticated: tm.isAuthenticated };
+    const result = {
+      baseUrl: tm.baseUrl,
+      before,
+      during,
+      relative: await message(tm.fetch('resources')),
+      inside: await message(tm.fetch('/v1/resources')),
+      leaving: await message(tm.fetch('/resources')),
+      absolute: await message(tm.fetch(`${location.origin}/v1/resources`)),
+      keyAuth: await message(new wa.ApiKeyAuth({ baseUrl: '/v1', apiKey: 'sk_x' }).fetch('/health')),
+      session: await message(new wa.SessionClient({ baseUrl: '/v1' }).fetch('/resources?secret=1')),
+    };
+    await tm.logout();
+    result.after = { claims: tm.claims, isAuthenticated: tm.isAuthenticated };
+    tm.dispose();
+    return result;
+  }, [EMAIL, PASSWORD]);
+  assert.equal(out.baseUrl, `${api.url}/v1`);
+  assert.deepEqual(out.before, { claims: null, isAuthenticated: false });
+  assert.equal(out.during.isAuthenticated, true);
+  assert.equal(out.during.claims.sub, 'user_demo');
+  assert.equal(typeof out.during.claims.exp, 'number');
+  assert.equal(out.relative, 'answered 200');
+  assert.equal(out.inside, 'answered 200');
+  assert.equal(out.absolute, 'answered 200');
+  assert.equal(out.leaving, `ERR_AUTH_INVALID_OPTIONS: invalid options: fetch('/resources') leaves baseUrl's path /v1: use 'resources' (relative to baseUrl ${api.url}/v1), or an absolute URL for another path`);
+  assert.match(out.keyAuth, /^ERR_AUTH_INVALID_OPTIONS: .*use 'health' \(relative to baseUrl/);
+  assert.match(out.session, /^ERR_AUTH_INVALID_OPTIONS: .*use 'resources\?secret=…'/);
+  assert.deepEqual(out.after, { claims: null, isAuthenticated: false });
+  await page.close();
+  await api.stop();
+});

@@ -1,7 +1,7 @@
 // The packed package installed into a fresh Node project: ESM import with no init call,
 // require() from CommonJS, and the TypeScript types a user compiles against.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { assertProbe, makeProject, run, typecheck } from './helpers.mjs';
@@ -66,7 +66,54 @@ const serviceToken: Promise<string> = service.getToken();
 new ClientCredentials({ tokenEndpoint: 'https://as.example/token', clientId: 'svc', clientSecret: 's', authMethod: 'private_key_jwt' });
 export { method, challenge, v, code, wrong, codeOf, subject, decoded, oneArg, loggedIn, bearer, response, newKey, listed, who, oauthFlow, serviceToken };
 `,
+  'errors.mjs': `import * as full from 'wasm-auth';
+import * as verify from 'wasm-auth/verify';
+import { errorsProbe } from './errors-probe.js';
+console.log(JSON.stringify({ full: await errorsProbe(full, verify), verify: await errorsProbe(verify, full) }));\n`,
+  'errors.cjs': `const cjs = require('wasm-auth');
+const { errorsProbe } = require('./errors-probe.js');
+(async () => {
+  const esm = await import('wasm-auth');
+  console.log(JSON.stringify({ sameClass: cjs.WasmAuthError === esm.WasmAuthError, probe: await errorsProbe(cjs) }));
+})();\n`,
+  'messages.mjs': `import { createServer } from 'node:http';
+import { ApiKeyAuth, TokenManager } from 'wasm-auth';
+const message = (promise) => promise.then(() => 'no error', (e) => \`\${e.code}: \${e.message}\`);
+const server = createServer((request, response) => { response.writeHead(405); response.end(); });
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const open = \`http://127.0.0.1:\${server.address().port}\`;
+const closed = createServer();
+await new Promise((resolve) => closed.listen(0, '127.0.0.1', resolve));
+const gone = \`http://127.0.0.1:\${closed.address().port}\`;
+await new Promise((resolve) => closed.close(resolve));
+const out = {
+  http: await message(new TokenManager({ baseUrl: open, crossTab: false }).login('user@example.com', 'pw')),
+  network: await message(new TokenManager({ baseUrl: \`\${gone}/v1\`, crossTab: false }).login('user@example.com', 'pw')),
+  query: await message(new ApiKeyAuth({ baseUrl: \`\${gone}/v1\`, apiKey: 'sk_secret_key', placement: 'query' }).fetch('resources?page=2')),
+  relative: await message((async () => new TokenManager({ baseUrl: '/v1' }))()),
+  base: { open, gone },
+};
+server.close();
+console.log(JSON.stringify(out));\n`,
+  'errors-check.ts': `import { WasmAuthError, isWasmAuthError, TokenManager, type WasmAuthErrorCode } from 'wasm-auth';
+import { WasmAuthError as VerifyError, isWasmAuthError as isVerifyError } from 'wasm-auth/verify';
+function describe(e: unknown): WasmAuthErrorCode | undefined {
+  if (e instanceof WasmAuthError) return e.code;
+  if (isWasmAuthError(e)) { const status: number | undefined = e.status; void status; return e.code; }
+  if (e instanceof VerifyError || isVerifyError(e)) return e.code;
+  return undefined;
+}
+// @ts-expect-error wasm-auth makes its errors; users only catch them
+new WasmAuthError('ERR_AUTH_HTTP', 'x');
+const tm = new TokenManager({ baseUrl: '/v1' });
+const claims: Record<string, unknown> | null = tm.claims;
+const authenticated: boolean = tm.isAuthenticated;
+// @ts-expect-error claims are read-only
+tm.claims = null;
+export { describe, claims, authenticated };
+`,
 });
+cpSync(join(import.meta.dirname, 'fixtures', 'errors-probe.js'), join(project, 'errors-probe.js'));
 const installed = join(project, 'node_modules', 'wasm-auth');
 
 test('ESM: import { ... } from "wasm-auth" works with no init call', async () => {
@@ -119,4 +166,54 @@ test('the package ships two wasm modules (full and verify/), their glue, the ent
   // The two .wasm files have different names, so that one bundle can hold both (issue 18).
   const wasm = ['wasm_auth_bg.wasm', 'verify/wasm_auth_verify_bg.wasm'];
   assert.deepEqual([...new Set(files)], [...docs, 'package.json', ...wasm, ...module, ...module.map((f) => `verify/${f}`), ...subpaths].sort());
+});
+
+// Issue 18 item 3: one error class, and messages that say what went wrong.
+const assertAllWasmAuthErrors = (probe, { other = true } = {}) => {
+  assert.equal(probe.exported, true);
+  for (const [source, error] of Object.entries(probe.errors)) {
+    assert.equal(error.instance, true, `${source}: ${error.message}`);
+    assert.equal(error.guard, true, source);
+    assert.equal(error.isError, true, source);
+    if (other) assert.equal(error.other, true, `${source}: instanceof the other module's class`);
+    assert.equal(error.name, 'WasmAuthError', source);
+    assert.match(error.code, /^ERR_/, source);
+  }
+  assert.deepEqual(probe.plain, [false, false, false, false, false]);
+};
+
+test('ESM: every error is an instance of WasmAuthError (and of wasm-auth/verify\'s), isWasmAuthError guards it', async () => {
+  const { stdout } = await run('node', ['errors.mjs'], { cwd: project });
+  const { full, verify } = JSON.parse(stdout);
+  assertAllWasmAuthErrors(full);
+  assertAllWasmAuthErrors(verify);
+  assert.deepEqual(Object.keys(full.errors), ['constructor', 'function', 'rejection', 'shim', 'getToken', 'fetchPath', 'disposed']);
+  assert.equal(full.errors.getToken.code, 'ERR_AUTH_NOT_AUTHENTICATED');
+  assert.equal(full.errors.getToken.message, 'not logged in: call login() or restore() first');
+  assert.equal(full.errors.fetchPath.code, 'ERR_AUTH_INVALID_OPTIONS');
+  assert.match(full.errors.fetchPath.message, /use 'resources' \(relative to baseUrl https:\/\/api\.example\/v1\)/);
+  assert.equal(full.claimsLoggedOut, null);
+  assert.equal(full.isAuthenticated, false);
+});
+
+test('CommonJS: require("wasm-auth") gives the same WasmAuthError class as import, and its errors are instances', async () => {
+  const { stdout } = await run('node', ['errors.cjs'], { cwd: project });
+  const { sameClass, probe } = JSON.parse(stdout);
+  assert.equal(sameClass, true);
+  assertAllWasmAuthErrors(probe, { other: false });
+});
+
+test('ERR_AUTH_HTTP and ERR_AUTH_NETWORK name the method and the URL, query values redacted; a path baseUrl outside a page is refused', async () => {
+  const { stdout } = await run('node', ['messages.mjs'], { cwd: project });
+  const out = JSON.parse(stdout);
+  assert.equal(out.http, `ERR_AUTH_HTTP: POST ${out.base.open}/auth/login answered HTTP 405`);
+  assert.match(out.network, new RegExp(`^ERR_AUTH_NETWORK: POST ${out.base.gone}/v1/auth/login could not be reached: `));
+  assert.doesNotMatch(out.network, /CORS/);
+  assert.match(out.query, new RegExp(`^ERR_AUTH_NETWORK: GET ${out.base.gone}/v1/resources\\?page=… could not be reached`));
+  assert.doesNotMatch(out.query, /sk_secret_key|page=2/);
+  assert.match(out.relative, /^ERR_AUTH_INVALID_OPTIONS: .*baseUrl is a path.*absolute http: or https: URL/);
+});
+
+test('TypeScript: WasmAuthError is a class to narrow with, isWasmAuthError a guard, claims and isAuthenticated typed', async () => {
+  await typecheck(project, 'errors-check.ts');
 });

@@ -37,15 +37,32 @@ const token: Promise<string> = service.getToken();
 const code: WasmAuthErrorCode = 'ERR_JWT_EXPIRED';
 export { pending, token, code, decodeUnverified, TokenManager };
 `,
-    'worker.js': `import { JwtVerifier } from 'wasm-auth/verify';
+    'worker.js': `import * as verify from 'wasm-auth/verify';
+import { errorsProbe } from './errors-probe.js';
 import { evaluate } from './verify-evaluate.js';
+const { JwtVerifier } = verify;
 export default {
   async fetch(request) {
+    if (new URL(request.url).pathname === '/errors') return Response.json(await errorsProbe(verify));
     return Response.json(await evaluate(JwtVerifier, await request.json()));
   },
 };\n`,
+    'errors.mjs': `import * as verify from 'wasm-auth/verify';
+import { errorsProbe } from './errors-probe.js';
+console.log(JSON.stringify(await errorsProbe(verify)));\n`,
+    'errors.cjs': `const verify = require('wasm-auth/verify');
+const { errorsProbe } = require('./errors-probe.js');
+errorsProbe(verify).then((probe) => console.log(JSON.stringify(probe)));\n`,
+    'errors-check.ts': `import { WasmAuthError, isWasmAuthError, type WasmAuthErrorCode } from 'wasm-auth/verify';
+function codeOf(e: unknown): WasmAuthErrorCode | undefined {
+  if (e instanceof WasmAuthError) return e.code;
+  return isWasmAuthError(e) ? e.code : undefined;
+}
+export { codeOf };
+`,
   });
   cpSync(join(import.meta.dirname, 'fixtures', 'verify-evaluate.js'), join(project, 'verify-evaluate.js'));
+  cpSync(join(import.meta.dirname, 'fixtures', 'errors-probe.js'), join(project, 'errors-probe.js'));
   worker = await startProjectWorker(project, 'verify/wasm_auth_verify_bg.wasm');
 });
 
@@ -92,4 +109,24 @@ test('the verify module is smaller than the full one', () => {
   const full = sizes(join(installed, 'wasm_auth_bg.wasm')).gzip;
   const small = sizes(join(installed, 'verify', 'wasm_auth_verify_bg.wasm')).gzip;
   assert.ok(small < full * 0.8, `verify/ is ${small} B gzip, the full module ${full} B`);
+});
+
+// Issue 18 item 3: wasm-auth/verify exports WasmAuthError too, and its errors are instances.
+function assertVerifyErrors(probe, where) {
+  assert.equal(probe.exported, true, where);
+  assert.deepEqual(Object.keys(probe.errors), ['constructor', 'function', 'rejection', 'shim'], where);
+  for (const [source, error] of Object.entries(probe.errors)) {
+    assert.equal(error.instance && error.guard && error.isError, true, `${where} ${source}: ${error.message}`);
+    assert.equal(error.name, 'WasmAuthError', `${where} ${source}`);
+  }
+  assert.deepEqual(probe.plain, [false, false, false, false, false], where);
+}
+
+test('wasm-auth/verify: every error is a WasmAuthError, in Node (ESM, CommonJS) and in workerd; typed', async () => {
+  assertVerifyErrors(JSON.parse((await run('node', ['errors.mjs'], { cwd: project })).stdout), 'ESM');
+  assertVerifyErrors(JSON.parse((await run('node', ['errors.cjs'], { cwd: project })).stdout), 'CommonJS');
+  const response = await fetch(`${worker.url}/errors`);
+  assert.equal(response.status, 200, worker.output());
+  assertVerifyErrors(await response.json(), 'workerd');
+  await typecheck(project, 'errors-check.ts');
 });

@@ -13,17 +13,21 @@ let worker;
 
 before(async () => {
   const project = await makeProject('workerd', {
-    'worker.js': `import { JwtVerifier } from 'wasm-auth';
+    'worker.js': `import * as wa from 'wasm-auth';
+import { errorsProbe } from './errors-probe.js';
 import { probe } from './probe.js';
 import { evaluate } from './verify-evaluate.js';
+const { JwtVerifier } = wa;
 export default {
   async fetch(request) {
+    if (new URL(request.url).pathname === '/errors') return Response.json(await errorsProbe(wa));
     if (request.method === 'POST') return Response.json(await evaluate(JwtVerifier, await request.json()));
     return Response.json(probe());
   },
 };\n`,
   });
   cpSync(join(import.meta.dirname, 'fixtures', 'verify-evaluate.js'), join(project, 'verify-evaluate.js'));
+  cpSync(join(import.meta.dirname, 'fixtures', 'errors-probe.js'), join(project, 'errors-probe.js'));
   worker = await startProjectWorker(project);
 });
 
@@ -52,4 +56,20 @@ test('the Wycheproof JWS and JWK vectors inside the isolate', async () => {
   const response = await fetch(worker.url, { method: 'POST', body: JSON.stringify(cases) });
   assert.equal(response.status, 200, worker.output());
   assert.deepEqual(wrongWycheproof(cases, await response.json()), []);
+});
+
+test('inside workerd every error is a WasmAuthError; the browser client speaks the caller\'s language there too', async () => {
+  const response = await fetch(`${worker.url}/errors`);
+  assert.equal(response.status, 200, worker.output());
+  const probe = await response.json();
+  assert.equal(probe.exported, true);
+  assert.deepEqual(Object.keys(probe.errors), ['constructor', 'function', 'rejection', 'shim', 'getToken', 'fetchPath', 'disposed']);
+  for (const [source, error] of Object.entries(probe.errors)) {
+    assert.equal(error.instance && error.guard && error.isError, true, `${source}: ${error.message}`);
+    assert.equal(error.name, 'WasmAuthError', source);
+  }
+  assert.equal(probe.errors.getToken.message, 'not logged in: call login() or restore() first');
+  assert.equal(probe.errors.fetchPath.code, 'ERR_AUTH_INVALID_OPTIONS');
+  assert.deepEqual(probe.plain, [false, false, false, false, false]);
+  assert.equal(probe.claimsLoggedOut, null);
 });

@@ -14,7 +14,8 @@ export interface OAuthClientOptions {
   issuer?: string;
   /** The issuer's JWK Set, to verify ID tokens. */
   jwksUri?: string;
-  /** The API the tokens are for: an OAuthClient then makes its own `tokenManager` for it. */
+  /** The API the tokens are for: an OAuthClient then makes its own `tokenManager` for it. In a
+   * browser page a path ("/v1") is on the page's origin. */
   baseUrl?: string;
   /** A TokenManager to receive the tokens (instead of `baseUrl`); configure it with this client's
    * tokenEndpoint and clientId so that it refreshes through the token endpoint. */

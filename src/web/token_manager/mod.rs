@@ -195,6 +195,17 @@ impl TokenManager {
         self.session.is_authenticated()
     }
 
+    /// The current access token's payload (its claims), decoded but NOT verified, for showing
+    /// who is logged in; `null` when logged out or when the token is not a JWT. A new object at
+    /// each read.
+    #[wasm_bindgen(getter, unchecked_return_type = "Record<string, unknown> | null")]
+    pub fn claims(&self) -> JsValue {
+        let claims = self.session.held.borrow().as_ref().and_then(|held| held.tokens.claims_json());
+        claims
+            .and_then(|json| std::str::from_utf8(&json).ok().and_then(|text| js_sys::JSON::parse(text).ok()))
+            .unwrap_or(JsValue::NULL)
+    }
+
     /// The session's state, without any token.
     #[wasm_bindgen(getter, unchecked_return_type = "TokenInfo")]
     pub fn info(&self) -> JsValue {

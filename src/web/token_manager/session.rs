@@ -114,7 +114,7 @@ impl Session {
             return Err(Error::Disposed);
         }
         let held = self.held.borrow();
-        let held = held.as_ref().ok_or(Error::NotAuthenticated)?;
+        let held = held.as_ref().ok_or(Error::NotAuthenticated { client: true })?;
         Ok(Current {
             access: held.tokens.access_token.clone(),
             status: held.expiry.status(&now(), self.config.margin_ms),
@@ -254,7 +254,7 @@ impl Session {
     async fn run_refresh(self: &Rc<Self>) -> Result<(), Error> {
         let generation = self.generation.get();
         let (request, access, refresh_token) = match self.held.borrow().as_ref() {
-            None => return Err(Error::NotAuthenticated),
+            None => return Err(Error::NotAuthenticated { client: true }),
             Some(held) => (
                 oauth::session_refresh_request(
                     &self.config.refresh,
@@ -293,7 +293,7 @@ impl Session {
         let received = now();
         // Logged out, logged in again or disposed meanwhile: this answer belongs to nobody.
         if self.generation.get() != generation || self.disposed.get() {
-            return Err(Error::NotAuthenticated);
+            return Err(Error::NotAuthenticated { client: true });
         }
         let outcome = reply
             .and_then(|reply| oauth::process_token_response(TokenPurpose::SessionRefresh, reply.answer()))

@@ -1,6 +1,7 @@
 /** Options of `new TokenManager(options)`. */
 export interface TokenManagerOptions {
-  /** The API's base URL, e.g. "https://api.example.com/v1": login is `POST {baseUrl}/auth/login`. */
+  /** The API's base URL, e.g. "https://api.example.com/v1": login is `POST {baseUrl}/auth/login`.
+   * In a browser page a path ("/v1") is resolved against the page's origin. */
   baseUrl: string;
   /** Refresh this many seconds before the access token expires; default 300. A token living
    * less than twice this is refreshed at mid-life. */
