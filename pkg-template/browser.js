@@ -80,10 +80,7 @@ export function ready() {
 }
 
 function notReady(what) {
-  const error = new Error(`${what}: the wasm module is still loading: await ready() first`);
-  error.name = 'WasmAuthError';
-  error.code = 'ERR_AUTH_NOT_READY';
-  return error;
+  return new glue.WasmAuthError('ERR_AUTH_NOT_READY', `${what}: the wasm module is still loading: await ready() first`);
 }
 
 /** A module-level function: synchronous ones throw before the module is loaded, async ones wait. */
