@@ -8,3 +8,8 @@ import init from './wasm_auth.js';
 await init({ module_or_path: new URL('./wasm_auth_bg.wasm', import.meta.url) });
 
 export * from './wasm_auth.js';
+
+// withAuth(handler, options): the edge middleware for a plain fetch handler (with-auth.js).
+import { JwtVerifier } from './wasm_auth.js';
+import { withAuthFor } from './with-auth.js';
+export const withAuth = withAuthFor(JwtVerifier);

@@ -11,3 +11,8 @@ const { readFileSync } = process.getBuiltinModule('node:fs');
 initSync({ module: readFileSync(new URL('./wasm_auth_bg.wasm', import.meta.url)) });
 
 export * from './wasm_auth.js';
+
+// withAuth(handler, options): the edge middleware for a plain fetch handler (with-auth.js).
+import { JwtVerifier } from './wasm_auth.js';
+import { withAuthFor } from './with-auth.js';
+export const withAuth = withAuthFor(JwtVerifier);

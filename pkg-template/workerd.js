@@ -7,3 +7,8 @@ import { initSync } from './wasm_auth.js';
 initSync({ module: wasmModule });
 
 export * from './wasm_auth.js';
+
+// withAuth(handler, options): the edge middleware for a plain fetch handler (with-auth.js).
+import { JwtVerifier } from './wasm_auth.js';
+import { withAuthFor } from './with-auth.js';
+export const withAuth = withAuthFor(JwtVerifier);

@@ -62,11 +62,14 @@ for (const build of config.build) {
 }
 
 // The entry shims and types, into the package root and into every other build's folder (they
-// only name files of their own folder).
+// only name files of their own folder). Subpath folders in `rootOnly` (wasm-auth/hono) import the
+// package by name and go to the root only.
 const template = join(root, 'pkg-template');
+const rootOnly = new Set(['hono']);
 for (const subdir of new Set(config.build.map((build) => build.pkg_subdir))) {
   for (const entry of readdirSync(template)) {
-    if (entry !== 'package.json') cpSync(join(template, entry), join(pkg, subdir, entry), { recursive: true });
+    if (entry === 'package.json' || (subdir !== '.' && rootOnly.has(entry))) continue;
+    cpSync(join(template, entry), join(pkg, subdir, entry), { recursive: true });
   }
 }
 // ---- cold start: one bundled file per entry (issue 15 item 6) ----

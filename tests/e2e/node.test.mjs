@@ -112,7 +112,8 @@ test('the TypeScript error-code union of both modules lists exactly the document
 test('the package ships two wasm modules (full and verify/), their glue, the entries, types, README, changelog, security policy and both licenses', async () => {
   const { stdout } = await run('tar', ['-tzf', process.env.WASM_AUTH_TARBALL]);
   const files = stdout.trim().split('\n').map((f) => f.replace(/^package\//, '').replace(/^(verify\/)?snippets\/.*$/, '$1snippets/*')).sort();
-  const module = ['browser.js', 'index.d.ts', 'node.js', 'snippets/*', 'wasm_auth.d.ts', 'wasm_auth.js', 'wasm_auth_bg.wasm', 'workerd.js'];
+  const module = ['browser.js', 'index.d.ts', 'node.js', 'snippets/*', 'wasm_auth.d.ts', 'wasm_auth.js', 'wasm_auth_bg.wasm', 'with-auth.js', 'workerd.js'];
   const docs = ['README.md', 'CHANGELOG.md', 'SECURITY.md', 'LICENSE-MIT', 'LICENSE-APACHE'];
-  assert.deepEqual([...new Set(files)], [...docs, 'package.json', ...module, ...module.map((f) => `verify/${f}`)].sort());
+  const rootOnly = ['hono/index.d.ts', 'hono/index.js']; // subpath folders (scripts/build-pkg.mjs's rootOnly)
+  assert.deepEqual([...new Set(files)], [...docs, 'package.json', ...module, ...module.map((f) => `verify/${f}`), ...rootOnly].sort());
 });
