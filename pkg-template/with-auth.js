@@ -29,6 +29,22 @@ export function verifierOnce(JwtVerifier, options) {
   };
 }
 
+/**
+ * The per-use options ({ scopes, realm }) of withAuth and of wasm-auth/hono's auth(use), checked
+ * when the middleware is made: a misspelt `scope`, or `auth('admin')`, would otherwise drop the
+ * scope check without a word. A TypeError, as for any misuse found before the first request.
+ */
+export function checkUse(use, where) {
+  if (use === undefined) return {};
+  if (use === null || typeof use !== 'object' || Array.isArray(use)) {
+    throw new TypeError(`${where}: the per-use options must be an object, { scopes, realm }`);
+  }
+  for (const key of Object.keys(use)) {
+    if (key !== 'scopes' && key !== 'realm') throw new TypeError(`${where}: unknown option \`${key}\` (known: scopes, realm)`);
+  }
+  return use;
+}
+
 // What a request gets when the verifier could not be built: the client cannot fix it, and the
 // cause (which names the worker's configuration) goes to the worker's log, not to the client.
 function misconfigured(error) {
@@ -41,8 +57,9 @@ function misconfigured(error) {
 
 /** withAuth of the module whose JwtVerifier is given (see index.d.ts for the contract). */
 export function withAuthFor(JwtVerifier) {
-  return function withAuth(handler, options, { scopes, realm } = {}) {
+  return function withAuth(handler, options, use) {
     if (typeof handler !== 'function') throw new TypeError('withAuth(handler, options): handler must be a function');
+    const { scopes, realm } = checkUse(use, 'withAuth');
     const verifierFor = verifierOnce(JwtVerifier, options);
     return async (request, env, ctx) => {
       let verifier;

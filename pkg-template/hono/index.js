@@ -7,7 +7,7 @@
 // that the export conditions pick the runtime's entry (workerd, node, browser).
 import { HTTPException } from 'hono/http-exception';
 import { JwtVerifier } from 'wasm-auth/verify';
-import { verifierOnce } from '../with-auth.js';
+import { checkUse, verifierOnce } from '../with-auth.js';
 
 /**
  * `createAuth(options)` builds nothing yet: it returns `auth(use?)`, which makes a middleware for
@@ -18,12 +18,15 @@ import { verifierOnce } from '../with-auth.js';
  */
 export function createAuth(options) {
   const verifierFor = verifierOnce(JwtVerifier, options);
-  return ({ scopes, realm } = {}) => async (c, next) => {
-    const verifier = await verifierFor(c.env);
-    const auth = await verifier.verifyRequest(c.req.raw, { scopes, realm });
-    if (!auth.ok) throw new HTTPException(auth.response.status, { res: auth.response, cause: auth.error });
-    c.set('jwtPayload', auth.payload);
-    c.set('auth', auth);
-    await next();
+  return (use) => {
+    const { scopes, realm } = checkUse(use, 'wasm-auth/hono auth(use)');
+    return async (c, next) => {
+      const verifier = await verifierFor(c.env);
+      const auth = await verifier.verifyRequest(c.req.raw, { scopes, realm });
+      if (!auth.ok) throw new HTTPException(auth.response.status, { res: auth.response, cause: auth.error });
+      c.set('jwtPayload', auth.payload);
+      c.set('auth', auth);
+      await next();
+    };
   };
 }
