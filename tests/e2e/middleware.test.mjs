@@ -37,6 +37,22 @@ export default {
 };
 `;
 
+// withAuth with an asynchronous options function (a secret read from a store, say), which
+// workerd must not let two requests await together.
+const asyncOptionsWorker = `import { withAuth } from 'wasm-auth/verify';
+let calls = 0;
+export default {
+  fetch: withAuth(
+    (request, env, ctx, auth) => Response.json({ sub: auth.payload.sub, calls }),
+    async (env) => {
+      calls += 1;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return { jwksUri: env.JWKS_URI, issuer: env.ISSUER, audience: env.AUDIENCE };
+    },
+  ),
+};
+`;
+
 let project;
 let jwks;
 let key;
@@ -50,6 +66,7 @@ before(async () => {
     'hono-worker.js': readFileSync(join(root, 'examples', 'hono-worker', 'worker.js'), 'utf8'),
     'wrap-edge-worker.js': wrapper('edge-worker'),
     'wrap-hono-worker.js': wrapper('hono-worker'),
+    'async-options.js': asyncOptionsWorker,
     'node-check.mjs': readFileSync(join(import.meta.dirname, 'fixtures', 'middleware-node.mjs'), 'utf8'),
     'types.ts': readFileSync(join(import.meta.dirname, 'fixtures', 'middleware-types.ts'), 'utf8'),
   });
@@ -61,10 +78,10 @@ after(async () => {
 
 // One workerd process (one isolate) running the wrapped example. `hono` resolves from the
 // repository's node_modules (its dev dependency), as the package's optional peer.
-async function startExample(example, name) {
+async function startExample(example, name, entry = `wrap-${example}.js`) {
   const { bundleWorker, startWorkerd } = await import('../../scripts/workerd.mjs');
   const config = await bundleWorker({
-    entry: join(project, `wrap-${example}.js`),
+    entry: join(project, entry),
     outDir: join(project, 'dist', name),
     wasmFiles: [join(project, 'node_modules', 'wasm-auth', 'verify', 'wasm_auth_bg.wasm')],
     bindings: { JWKS_URI: jwks.url, ISSUER, AUDIENCE, ALLOWED_ORIGIN: ORIGIN },
@@ -159,6 +176,23 @@ for (const example of ['edge-worker', 'hono-worker']) {
     });
   });
 }
+
+test('in workerd, an async options function: concurrent cold requests all complete, and later ones reuse the verifier', async () => {
+  const worker = await startExample('async-options', 'async-options', 'async-options.js');
+  try {
+    const token = await sign();
+    const cold = await Promise.all(Array.from({ length: 8 }, () => get(worker, '/', bearer(token))));
+    assert.deepEqual(cold.map((r) => r.status), Array(8).fill(200), worker.output());
+    const { calls } = await cold[0].json();
+    assert.ok(calls >= 1 && calls <= 8, `${calls} calls`);
+    const later = [];
+    for (let i = 0; i < 5; i += 1) later.push(await (await get(worker, '/', bearer(token))).json());
+    const settled = later[0].calls;
+    assert.deepEqual(later, Array(5).fill({ sub: 'u', calls: settled }), 'no call once the verifier is built');
+  } finally {
+    await worker.stop();
+  }
+});
 
 test('in Node: withAuth from wasm-auth and wasm-auth/hono, options as an object or a (sync, async, throwing) function of env', async () => {
   const { stdout } = await run('node', ['node-check.mjs'], { cwd: project });
