@@ -62,13 +62,15 @@ for (const build of config.build) {
 }
 
 // The entry shims and types, into the package root and into every other build's folder (they
-// only name files of their own folder). Subpath folders in `rootOnly` (wasm-auth/hono) import the
-// package by name and go to the root only.
+// only name files of their own folder). The framework subpaths (`rootOnly`: wasm-auth/react,
+// wasm-auth/hono) go to the root only: they import the package by its name, so the runtime's
+// export conditions pick the entry.
 const template = join(root, 'pkg-template');
-const rootOnly = new Set(['hono']);
+const rootOnly = new Set(['react', 'hono']);
 for (const subdir of new Set(config.build.map((build) => build.pkg_subdir))) {
   for (const entry of readdirSync(template)) {
-    if (entry === 'package.json' || (subdir !== '.' && rootOnly.has(entry))) continue;
+    const atRoot = resolve(pkg, subdir) === resolve(pkg);
+    if (entry === 'package.json' || (rootOnly.has(entry) && !atRoot)) continue;
     cpSync(join(template, entry), join(pkg, subdir, entry), { recursive: true });
   }
 }

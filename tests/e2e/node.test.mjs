@@ -85,7 +85,7 @@ test('TypeScript: the shipped types compile in strict mode and are not any', asy
 });
 
 test('the shipped .d.ts files contain no `any`', () => {
-  for (const file of ['index.d.ts', 'wasm_auth.d.ts']) {
+  for (const file of ['index.d.ts', 'wasm_auth.d.ts', 'react/index.d.ts']) {
     const text = readFileSync(join(installed, file), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
     assert.doesNotMatch(text, /\bany\b/, `${file} mentions any`);
   }
@@ -109,11 +109,12 @@ test('the TypeScript error-code union of both modules lists exactly the document
   }
 });
 
-test('the package ships two wasm modules (full and verify/), their glue, the entries, types, README, changelog, security policy and both licenses', async () => {
+test('the package ships two wasm modules (full and verify/), their glue, the entries, types, the framework subpaths, README, changelog, security policy and both licenses', async () => {
   const { stdout } = await run('tar', ['-tzf', process.env.WASM_AUTH_TARBALL]);
   const files = stdout.trim().split('\n').map((f) => f.replace(/^package\//, '').replace(/^(verify\/)?snippets\/.*$/, '$1snippets/*')).sort();
   const module = ['browser.js', 'index.d.ts', 'node.js', 'snippets/*', 'wasm_auth.d.ts', 'wasm_auth.js', 'wasm_auth_bg.wasm', 'with-auth.js', 'workerd.js'];
   const docs = ['README.md', 'CHANGELOG.md', 'SECURITY.md', 'LICENSE-MIT', 'LICENSE-APACHE'];
-  const rootOnly = ['hono/index.d.ts', 'hono/index.js']; // subpath folders (scripts/build-pkg.mjs's rootOnly)
-  assert.deepEqual([...new Set(files)], [...docs, 'package.json', ...module, ...module.map((f) => `verify/${f}`), ...rootOnly].sort());
+  // Framework subpaths: at the root only (build-pkg's rootOnly), never in verify/.
+  const subpaths = ['react/index.js', 'react/index.d.ts', 'hono/index.js', 'hono/index.d.ts'];
+  assert.deepEqual([...new Set(files)], [...docs, 'package.json', ...module, ...module.map((f) => `verify/${f}`), ...subpaths].sort());
 });
