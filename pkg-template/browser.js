@@ -28,6 +28,7 @@
 // `lazyClass`/`lazyFunction` wrapper per class and function of the glue, with the members that
 // return a promise or nothing read from the glue's .d.ts, then bundles it with the glue.
 import init, * as glue from './wasm_auth.js';
+import { withAuthFor } from './with-auth.js';
 
 export * from './wasm_auth.js';
 
@@ -164,4 +165,15 @@ function deferredObject(Class, args, newTarget, members) {
     },
   };
   return new Proxy(shell, handler);
+}
+
+// withAuth(handler, options): the edge middleware for a plain fetch handler (with-auth.js). Its
+// verifier is built on the first request, once the module is loaded.
+const withAuthLoaded = withAuthFor(glue.JwtVerifier);
+export function withAuth(handler, options, use) {
+  const wrapped = withAuthLoaded(handler, options, use);
+  return async (request, env, ctx) => {
+    await loading;
+    return wrapped(request, env, ctx);
+  };
 }

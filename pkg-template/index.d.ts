@@ -20,3 +20,36 @@ declare global {
     readonly dispose: unique symbol;
   }
 }
+
+// ---- withAuth: edge middleware for a plain fetch handler (with-auth.js) ----
+import type { JwtVerifierOptions, VerifyRequestResult } from './wasm_auth.js';
+
+/** What a handler behind `withAuth` receives: the verified request (`via`, `payload`, `protectedHeader`). */
+export type VerifiedRequest = Extract<VerifyRequestResult, { ok: true }>;
+
+/**
+ * The verifier's options: an object, or a function of the worker's `env` called on the first
+ * request (then cached for the isolate; if it throws, that request gets a 500 and the next one
+ * calls it again). It may return a promise.
+ */
+export type AuthOptions<Env = unknown> = JwtVerifierOptions | ((env: Env) => JwtVerifierOptions | PromiseLike<JwtVerifierOptions>);
+
+/** Per-use options of `withAuth`. */
+export interface WithAuthUse<Env = unknown> {
+  /** Scopes every request needs (403 insufficient_scope otherwise), or a function choosing them per request (undefined: none). */
+  scopes?: string[] | ((request: Request, env: Env) => string[] | undefined);
+  /** The realm of the WWW-Authenticate challenge; default "wasm-auth". */
+  realm?: string;
+}
+
+/**
+ * Wraps a `fetch(request, env, ctx)` handler: the request's Bearer token (or API key) is verified
+ * with `verifyRequest` before `handler` runs, which gets the verified request as a fourth
+ * argument; a refused request gets `verifyRequest`'s 401/403/503 (with WWW-Authenticate) and never
+ * reaches the handler. The verifier is built once per isolate, on the first request.
+ */
+export declare function withAuth<Env = unknown, Ctx = unknown>(
+  handler: (request: Request, env: Env, ctx: Ctx, auth: VerifiedRequest) => Response | Promise<Response>,
+  options: AuthOptions<Env>,
+  use?: WithAuthUse<Env>,
+): (request: Request, env: Env, ctx: Ctx) => Promise<Response>;

@@ -18,3 +18,7 @@ const loaded = Promise.resolve();
 export function ready() {
   return loaded;
 }
+// withAuth(handler, options): the edge middleware for a plain fetch handler (with-auth.js).
+import { JwtVerifier } from './wasm_auth.js';
+import { withAuthFor } from './with-auth.js';
+export const withAuth = withAuthFor(JwtVerifier);

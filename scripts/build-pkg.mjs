@@ -68,13 +68,13 @@ for (const build of config.build) {
 }
 
 // The entry shims and types, into the package root and into every other build's folder (they
-// only name files of their own folder). The framework subpaths (`rootOnly`: wasm-auth/react, ...)
-// go to the root only: they import the package by its name, so the runtime's export conditions
+// only name files of their own folder). The framework subpaths (`rootOnly`: wasm-auth/react,
+// wasm-auth/hono) go to the root only: they import the package by its name, so the runtime's export conditions
 // pick the entry.
 // The templates name the package root's files (wasm_auth_bg.wasm, 'wasm-auth'); a build with
 // another out_name gets them rewritten to its own .wasm and subpath.
 const template = join(root, 'pkg-template');
-const rootOnly = new Set(['react']);
+const rootOnly = new Set(['react', 'hono']);
 for (const build of config.build) {
   const atRoot = resolve(pkg, build.pkg_subdir) === resolve(pkg);
   for (const entry of readdirSync(template)) {

@@ -6,13 +6,14 @@ import { join, resolve } from 'node:path';
 import { bundleWorker, startWorkerd } from './workerd.mjs';
 
 const root = resolve(import.meta.dirname, '..');
-const example = join(root, 'examples', 'edge-worker');
 
 /**
  * Starts the example worker on host:port, verifying tokens of the reference server at
- * `issuer`; `allowedOrigin` is the demo page's origin (CORS). Returns startWorkerd's handle.
+ * `issuer`; `allowedOrigin` is the demo page's origin (CORS). `name`: the folder under
+ * examples/ (edge-worker, or hono-worker). Returns startWorkerd's handle.
  */
-export async function startEdgeWorker({ issuer, port, host = '127.0.0.1', allowedOrigin = issuer, outDir = join(root, 'target', 'edge-worker') }) {
+export async function startEdgeWorker({ issuer, port, host = '127.0.0.1', allowedOrigin = issuer, name = 'edge-worker', outDir = join(root, 'target', name) }) {
+  const example = join(root, 'examples', name);
   // The example depends on wasm-auth as `file:../../pkg`, like any project would on a release.
   if (!existsSync(join(example, 'node_modules', 'wasm-auth'))) {
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline'], { cwd: example, stdio: 'ignore' });

@@ -1,0 +1,77 @@
+// Edge middleware glue (issue 17 item 4): `withAuth` for a plain `fetch(request, env, ctx)`
+// handler, and the once-per-isolate verifier that wasm-auth/hono shares. No imports: each entry
+// passes its own module's JwtVerifier (so `wasm-auth/verify`'s withAuth never loads the browser
+// client), and hono/index.js passes wasm-auth/verify's.
+
+const isThenable = (value) => value !== null && typeof value === 'object' && typeof value.then === 'function';
+
+/**
+ * `options` (a JwtVerifier options object, or a function of the worker's `env` returning one or a
+ * promise of one) turned into `(env) => JwtVerifier | Promise<JwtVerifier>` that builds the
+ * verifier once and then returns it: one verifier per isolate, so its JWKS and key caches outlive
+ * single requests. A build that throws (a missing binding, a bad option) caches nothing: the
+ * next request tries again. A synchronous options function builds the verifier synchronously,
+ * so concurrent first requests never wait on one another. An asynchronous one is awaited by each
+ * request on its own: Workers forbid awaiting a promise made for one request from another (see
+ * shim.js's onWorkers), so concurrent cold requests may each call it; the first to finish
+ * installs the one verifier and the others' results are dropped.
+ */
+export function verifierOnce(JwtVerifier, options) {
+  let verifier;
+  const build = (resolved) => {
+    verifier ??= new JwtVerifier(resolved);
+    return verifier;
+  };
+  return (env) => {
+    if (verifier !== undefined) return verifier;
+    const resolved = typeof options === 'function' ? options(env) : options;
+    return isThenable(resolved) ? resolved.then(build) : build(resolved);
+  };
+}
+
+/**
+ * The per-use options ({ scopes, realm }) of withAuth and of wasm-auth/hono's auth(use), checked
+ * when the middleware is made: a misspelt `scope`, or `auth('admin')`, would otherwise drop the
+ * scope check without a word. A TypeError, as for any misuse found before the first request.
+ */
+export function checkUse(use, where) {
+  if (use === undefined) return {};
+  if (use === null || typeof use !== 'object' || Array.isArray(use)) {
+    throw new TypeError(`${where}: the per-use options must be an object, { scopes, realm }`);
+  }
+  for (const key of Object.keys(use)) {
+    if (key !== 'scopes' && key !== 'realm') throw new TypeError(`${where}: unknown option \`${key}\` (known: scopes, realm)`);
+  }
+  return use;
+}
+
+// What a request gets when the verifier could not be built: the client cannot fix it, and the
+// cause (which names the worker's configuration) goes to the worker's log, not to the client.
+function misconfigured(error) {
+  console.error('wasm-auth withAuth: the verifier could not be built; this request gets a 500, the next one tries again:', error);
+  return new Response(JSON.stringify({ error: 'server_error', error_description: 'authentication is not configured' }), {
+    status: 500,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+  });
+}
+
+/** withAuth of the module whose JwtVerifier is given (see index.d.ts for the contract). */
+export function withAuthFor(JwtVerifier) {
+  return function withAuth(handler, options, use) {
+    if (typeof handler !== 'function') throw new TypeError('withAuth(handler, options): handler must be a function');
+    const { scopes, realm } = checkUse(use, 'withAuth');
+    const verifierFor = verifierOnce(JwtVerifier, options);
+    return async (request, env, ctx) => {
+      let verifier;
+      try {
+        verifier = await verifierFor(env);
+      } catch (error) {
+        return misconfigured(error);
+      }
+      const required = typeof scopes === 'function' ? scopes(request, env) : scopes;
+      const auth = await verifier.verifyRequest(request, { scopes: required, realm });
+      if (!auth.ok) return auth.response;
+      return handler(request, env, ctx, auth);
+    };
+  };
+}
