@@ -8,3 +8,4 @@ import init from './wasm_auth.js';
 await init({ module_or_path: new URL('./wasm_auth_bg.wasm', import.meta.url) });
 
 export * from './wasm_auth.js';
+export { cacheApiStore } from './jwks-store.js';

@@ -11,3 +11,4 @@ const { readFileSync } = process.getBuiltinModule('node:fs');
 initSync({ module: readFileSync(new URL('./wasm_auth_bg.wasm', import.meta.url)) });
 
 export * from './wasm_auth.js';
+export { cacheApiStore } from './jwks-store.js';

@@ -7,3 +7,4 @@ import { initSync } from './wasm_auth.js';
 initSync({ module: wasmModule });
 
 export * from './wasm_auth.js';
+export { cacheApiStore } from './jwks-store.js';
