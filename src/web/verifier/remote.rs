@@ -119,14 +119,10 @@ fn verify_remote(inner: &Rc<Inner>, remote: &Remote, token: &str, now_s: i64, sc
             let _ = JsFuture::from(flight).await;
             return JsFuture::from(verify_remote(&owner, remote, &token, now_s, scopes)).await;
         }
-        let refreshed = refresh(&owner, remote, kid.as_deref()).await;
+        refresh(&owner, remote, kid.as_deref()).await?;
         let pending = {
             let keys = remote.keys.borrow();
-            let set = match refreshed {
-                Ok(()) => keys.keys().ok_or(Error::Internal("no keys after a fetch"))?,
-                // Stale-if-error: the old set, if it may still answer this token.
-                Err(error) => keys.fallback(kid.as_deref(), js_sys::Date::now()).ok_or(error)?.0,
-            };
+            let set = keys.keys().ok_or(Error::Internal("no keys after a fetch"))?;
             owner.verify_with(set, &token, now_s, &scopes)?
         };
         JsFuture::from(pending).await
@@ -139,8 +135,9 @@ fn verify_remote(inner: &Rc<Inner>, remote: &Remote, token: &str, now_s: i64, sc
 
 /// The refresh a token naming `kid` asked for: the set in the store if it suffices, else the
 /// origin's, which then goes to the store. Store failures and garbage are reported and
-/// otherwise ignored: the store can save a fetch, never cause a failure. Rejects with the
-/// fetch's error (after reporting whether stale keys answer instead).
+/// otherwise ignored: the store can save a fetch, never cause a failure. When the fetch fails,
+/// Ok if the installed set may still answer this kid (stale-if-error, reported), else the
+/// fetch's error.
 async fn refresh(inner: &Inner, remote: &Remote, kid: Option<&str>) -> Result<(), JsValue> {
     let policy = *remote.keys.borrow().policy();
     if let Some(store) = &remote.store {
@@ -173,11 +170,11 @@ async fn refresh(inner: &Inner, remote: &Remote, kid: Option<&str>) -> Result<()
             keys.fetch_failed(now, error.clone());
             keys.fallback(kid, now).map(|(_, age_ms)| age_ms)
         };
-        // Reported once the set is no longer borrowed: the listener may use the verifier.
-        if let Some(age_ms) = stale_age {
-            remote.report("stale", &error, Some(age_ms));
-        }
-        return Err(error);
+        // Stale-if-error: the installed (old) set answers this token, if it may. Reported once
+        // the set is no longer borrowed: the listener may use the verifier.
+        let Some(age_ms) = stale_age else { return Err(error) };
+        remote.report("stale", &error, Some(age_ms));
+        return Ok(());
     }
     let record = remote.keys.borrow().record();
     if let (Some(store), Some(record)) = (&remote.store, record) {
