@@ -88,14 +88,10 @@ pub fn bytes(name: &str, value: Option<f64>) -> Result<usize, Error> {
 pub const MAX_STALE_SECONDS: f64 = 31_536_000.0;
 
 /// `jwksMaxStaleSeconds`, in milliseconds: more than 0 (0 or less would say "serve stale keys
-/// for no time", which is leaving the option out) and at most [`MAX_STALE_SECONDS`].
-pub fn stale_seconds(value: Option<f64>) -> Result<f64, Error> {
-    match value {
-        Some(n) if n.is_finite() && n > 0.0 && n <= MAX_STALE_SECONDS => Ok(n * 1000.0),
-        _ => Err(invalid(
-            "jwksMaxStaleSeconds must be a number of seconds, more than 0 and at most 31536000 (a year)".into(),
-        )),
-    }
+/// for no time", which is leaving the option out) and at most [`MAX_STALE_SECONDS`]; None
+/// otherwise (the options layer names the option and what it takes, once for every wrong kind).
+pub fn stale_ms(seconds: Option<f64>) -> Option<f64> {
+    seconds.filter(|n| n.is_finite() && *n > 0.0 && *n <= MAX_STALE_SECONDS).map(|n| n * 1000.0)
 }
 
 #[cfg(test)]
@@ -154,11 +150,11 @@ mod tests {
 
     #[test]
     fn the_stale_age_is_more_than_zero_and_at_most_a_year() {
-        assert_eq!(stale_seconds(Some(3600.0)), Ok(3_600_000.0));
-        assert_eq!(stale_seconds(Some(0.5)), Ok(500.0));
-        assert_eq!(stale_seconds(Some(MAX_STALE_SECONDS)), Ok(MAX_STALE_SECONDS * 1000.0));
+        assert_eq!(stale_ms(Some(3600.0)), Some(3_600_000.0));
+        assert_eq!(stale_ms(Some(0.5)), Some(500.0));
+        assert_eq!(stale_ms(Some(MAX_STALE_SECONDS)), Some(MAX_STALE_SECONDS * 1000.0));
         for bad in [Some(0.0), Some(-1.0), Some(f64::NAN), Some(f64::INFINITY), Some(MAX_STALE_SECONDS + 1.0), None] {
-            assert_eq!(code(stale_seconds(bad)), INVALID, "{bad:?}");
+            assert_eq!(stale_ms(bad), None, "{bad:?}");
         }
     }
 }

@@ -38,6 +38,9 @@ struct Cached {
     fetched_at: f64,
 }
 
+/// Why a value read from the store is refused before its set is looked at.
+pub const NOT_A_RECORD: &str = "the stored value is not a JWKS record";
+
 /// What to do with a token, from [`RemoteKeySet::plan`].
 #[derive(Debug)]
 pub enum Plan<'a, F> {
@@ -163,7 +166,7 @@ impl<F> RemoteKeySet<F> {
         if record.len() > self.policy.max_bytes.saturating_add(64) {
             return Err(Error::JwksTooLarge { max_bytes: self.policy.max_bytes as u64 });
         }
-        let not_a_record = || Error::JwksInvalid("the stored value is not a JWKS record".into());
+        let not_a_record = || Error::JwksInvalid(NOT_A_RECORD.into());
         let value = json::parse_value(record).map_err(|_| not_a_record())?;
         let uat = value.get("uat").and_then(json::Value::as_f64).filter(|t| t.is_finite() && *t >= 0.0);
         let (Some(uat), Some(jwks)) = (uat, value.get("jwks")) else { return Err(not_a_record()) };

@@ -195,7 +195,9 @@ impl Given {
             given.store = Some(store);
         }
         if let Some(seconds) = options.value("jwksMaxStaleSeconds", STALE)? {
-            given.max_stale_ms = Some(checks::stale_seconds(seconds.as_f64())?);
+            let ms =
+                checks::stale_ms(seconds.as_f64()).ok_or_else(|| wrong_kind("jwksMaxStaleSeconds", STALE, false))?;
+            given.max_stale_ms = Some(ms);
         }
         if let Some(listener) = options.value("onJwksEvent", Expected::Function)? {
             if !listener.is_function() {

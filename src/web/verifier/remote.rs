@@ -146,7 +146,7 @@ async fn refresh(inner: &Inner, remote: &Remote, kid: Option<&str>) -> Result<()
             Ok(stored) => {
                 let adopted = match stored.as_string() {
                     Some(text) => remote.keys.borrow_mut().adopt(text.as_bytes(), js_sys::Date::now()),
-                    None => Err(Error::JwksInvalid("the stored value is not a string".into())),
+                    None => Err(Error::JwksInvalid(crate::jose::remote_keyset::NOT_A_RECORD.into())),
                 };
                 match adopted {
                     Ok(true) => inner.forget_crypto_keys(),
