@@ -177,3 +177,4 @@ export function withAuth(handler, options, use) {
     return wrapped(request, env, ctx);
   };
 }
+export { cacheApiStore } from './jwks-store.js';

@@ -53,3 +53,14 @@ export declare function withAuth<Env = unknown, Ctx = unknown>(
   options: AuthOptions<Env>,
   use?: WithAuthUse<Env>,
 ): (request: Request, env: Env, ctx: Ctx) => Promise<Response>;
+
+/**
+ * A `jwksStore` on the Workers Cache API: `caches.default` unless a Cache is given. Entries are
+ * kept under `namespaceUrl` (default `https://jwks-store.wasm-auth.invalid/`), a key that is never
+ * fetched. Per data centre, unlike Workers KV; an evicted entry means one fetch of the set.
+ */
+export declare function cacheApiStore(
+  cache?: { match(url: string): Promise<Response | undefined>; put(url: string, response: Response): Promise<void> },
+  options?: { namespaceUrl?: string },
+): import('./wasm_auth.js').JwksStore;
+export declare function cacheApiStore(options: { namespaceUrl?: string }): import('./wasm_auth.js').JwksStore;

@@ -22,3 +22,4 @@ export function ready() {
 import { JwtVerifier } from './wasm_auth.js';
 import { withAuthFor } from './with-auth.js';
 export const withAuth = withAuthFor(JwtVerifier);
+export { cacheApiStore } from './jwks-store.js';

@@ -2,7 +2,8 @@
 // `make bench`: one report per run, same machine, same keys and tokens for every library.
 //   node scripts/bench/run.mjs [pkgDir]      (default ./pkg; BENCH_QUICK=1 for a short smoke run)
 // Prints: size (and the budget), verify ops/s in Node and inside workerd (wasm-auth, jose,
-// @tsndr/cloudflare-worker-jwt, bare crypto.subtle.verify as the floor), cold start, wasm memory
+// @tsndr/cloudflare-worker-jwt, bare crypto.subtle.verify as the floor), 20 cold workerd isolates
+// with and without the JWKS store (isolates.mjs), cold start, wasm memory
 // over 1,000,000 verifications, and the client hot paths. Timings are reported, never asserted.
 // The figures also go to target/bench/results.json.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { sizes } from '../size.mjs';
 import { clientLines, benchClient } from './client.mjs';
 import { benchCold, coldLines } from './cold.mjs';
+import { benchColdIsolates, isolatesLines } from './isolates.mjs';
 import { pkgDirFromArgs, root, startBenchServer, table } from './common.mjs';
 import { makeFixtures } from './fixtures.mjs';
 import { benchMemoryFresh, memoryLines } from './memory.mjs';
@@ -78,6 +80,10 @@ try {
 } finally {
   await server.close();
 }
+
+// 20 cold isolates, with and without the JWKS store (issue 17 item 3).
+results.coldIsolates = await benchColdIsolates({ pkgDir, fixtures });
+say('', isolatesLines(results.coldIsolates));
 
 // Cold start.
 results.cold = benchCold({ pkgDir, fixtures, runs: quick ? 3 : 9 });

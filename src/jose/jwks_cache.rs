@@ -3,6 +3,10 @@
 //! A failed fetch starts the cooldown too: until it has passed, verifications that need the
 //! remote set fail at once with the failure's code instead of fetching again (a JWKS endpoint
 //! that answers 500 must not be asked once per token).
+//!
+//! Two rules serve a set kept outside the isolate (`jwksStore`) and a JWKS origin that is
+//! down: [`stored_suffices`] says when a set read from the store saves the origin fetch, and
+//! [`stale_usable`] when a set older than `cacheMaxAge` may still answer (`jwksMaxStaleSeconds`).
 
 /// Rules of a remote key set: timings in milliseconds, and the largest answer read.
 #[derive(Debug, Clone, Copy)]
@@ -16,6 +20,9 @@ pub struct CachePolicy {
     pub timeout_ms: f64,
     /// An answer larger than this fails with ERR_JWKS_TOO_LARGE, and is not read further.
     pub max_bytes: usize,
+    /// After `max_age_ms`, a set may answer this much longer while its refetch fails
+    /// (stale-if-error); 0: never.
+    pub max_stale_ms: f64,
 }
 
 /// The default `jwksMaxBytes`: 512 KiB, a hundred times a large real JWK Set.
@@ -23,7 +30,13 @@ pub const DEFAULT_MAX_BYTES: usize = 512 * 1024;
 
 impl Default for CachePolicy {
     fn default() -> Self {
-        CachePolicy { max_age_ms: 600_000.0, cooldown_ms: 30_000.0, timeout_ms: 5_000.0, max_bytes: DEFAULT_MAX_BYTES }
+        CachePolicy {
+            max_age_ms: 600_000.0,
+            cooldown_ms: 30_000.0,
+            timeout_ms: 5_000.0,
+            max_bytes: DEFAULT_MAX_BYTES,
+            max_stale_ms: 0.0,
+        }
     }
 }
 
@@ -67,12 +80,69 @@ pub fn decide(
     }
 }
 
+/// Whether a set fetched at `fetched_at` may answer a token at `now` although its refetch
+/// failed: `max_stale_ms` is given and not over. Only for a token whose kid the set has (or
+/// that names none): a new kid may be a key the set never had, and the origin alone can say,
+/// so that token gets the failure (503), not a 401 no key could have changed.
+pub fn stale_usable(policy: &CachePolicy, now: f64, fetched_at: f64, unknown_kid: bool) -> bool {
+    let age = now - fetched_at;
+    policy.max_stale_ms > 0.0 && !unknown_kid && age >= 0.0 && age < policy.max_age_ms + policy.max_stale_ms
+}
+
+/// Whether a set read from the store (fetched at `fetched_at`, by whichever isolate) saves the
+/// origin fetch a token at `now` asked for: it is within `cacheMaxAge`, and it has the token's
+/// kid, or it was fetched less than a cooldown ago (that fetch was the one an unknown kid may
+/// cause: isolates sharing a store share the cooldown too).
+pub fn stored_suffices(policy: &CachePolicy, now: f64, fetched_at: f64, unknown_kid: bool) -> bool {
+    let age = now - fetched_at;
+    age >= 0.0 && age < policy.max_age_ms && (!unknown_kid || age < policy.cooldown_ms)
+}
+
+/// The `expirationTtl` (seconds) of a set put in the store: as long as it can answer (max age
+/// plus stale age), rounded up, and at least Workers KV's minimum of 60.
+pub fn store_ttl_seconds(policy: &CachePolicy) -> f64 {
+    ((policy.max_age_ms + policy.max_stale_ms) / 1000.0).ceil().max(60.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const P: CachePolicy =
-        CachePolicy { max_age_ms: 600_000.0, cooldown_ms: 30_000.0, timeout_ms: 5_000.0, max_bytes: DEFAULT_MAX_BYTES };
+    const P: CachePolicy = CachePolicy {
+        max_age_ms: 600_000.0,
+        cooldown_ms: 30_000.0,
+        timeout_ms: 5_000.0,
+        max_bytes: DEFAULT_MAX_BYTES,
+        max_stale_ms: 0.0,
+    };
+    const STALE: CachePolicy = CachePolicy { max_stale_ms: 3_600_000.0, ..P };
+
+    #[test]
+    fn stale_keys_answer_known_kids_within_the_stale_age_only() {
+        assert!(!stale_usable(&P, 700_000.0, 0.0, false), "no jwksMaxStaleSeconds: never");
+        assert!(stale_usable(&STALE, 700_000.0, 0.0, false));
+        assert!(stale_usable(&STALE, 4_199_999.0, 0.0, false));
+        assert!(!stale_usable(&STALE, 4_200_000.0, 0.0, false), "max age + stale age is over");
+        assert!(!stale_usable(&STALE, 700_000.0, 0.0, true), "an unknown kid gets the failure");
+        assert!(!stale_usable(&STALE, 0.0, 1000.0, false), "fetched in the future: the clock jumped");
+    }
+
+    #[test]
+    fn a_stored_set_saves_the_fetch_while_fresh_and_for_a_new_kid_within_a_cooldown() {
+        assert!(stored_suffices(&P, 599_999.0, 0.0, false));
+        assert!(!stored_suffices(&P, 600_000.0, 0.0, false), "too old");
+        assert!(stored_suffices(&P, 29_999.0, 0.0, true), "someone fetched it a moment ago");
+        assert!(!stored_suffices(&P, 30_000.0, 0.0, true), "older than a cooldown: ask the origin");
+        assert!(!stored_suffices(&P, 0.0, 5.0, false), "from the future");
+    }
+
+    #[test]
+    fn the_store_ttl_covers_max_age_and_stale_age_and_is_at_least_a_minute() {
+        assert_eq!(store_ttl_seconds(&P), 600.0);
+        assert_eq!(store_ttl_seconds(&STALE), 4200.0);
+        assert_eq!(store_ttl_seconds(&CachePolicy { max_age_ms: 1500.5, ..P }), 60.0);
+        assert_eq!(store_ttl_seconds(&CachePolicy { max_age_ms: 60_000.5, ..P }), 61.0);
+    }
 
     #[test]
     fn fetches_when_empty_or_too_old() {

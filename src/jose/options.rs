@@ -83,6 +83,17 @@ pub fn bytes(name: &str, value: Option<f64>) -> Result<usize, Error> {
     }
 }
 
+/// Longest `jwksMaxStaleSeconds`: a year. Keys a year past their max age are no longer a
+/// cache but a pinned copy; a worker that wants one gives the set itself (`jwks`).
+pub const MAX_STALE_SECONDS: f64 = 31_536_000.0;
+
+/// `jwksMaxStaleSeconds`, in milliseconds: more than 0 (0 or less would say "serve stale keys
+/// for no time", which is leaving the option out) and at most [`MAX_STALE_SECONDS`]; None
+/// otherwise (the options layer names the option and what it takes, once for every wrong kind).
+pub fn stale_ms(seconds: Option<f64>) -> Option<f64> {
+    seconds.filter(|n| n.is_finite() && *n > 0.0 && *n <= MAX_STALE_SECONDS).map(|n| n * 1000.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +145,16 @@ mod tests {
         assert_eq!(bytes("jwksMaxBytes", Some(512.0 * 1024.0)), Ok(524_288));
         for bad in [Some(0.0), Some(-1.0), Some(1.5), Some(f64::INFINITY), None] {
             assert_eq!(code(bytes("maxTokenLength", bad)), INVALID, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_stale_age_is_more_than_zero_and_at_most_a_year() {
+        assert_eq!(stale_ms(Some(3600.0)), Some(3_600_000.0));
+        assert_eq!(stale_ms(Some(0.5)), Some(500.0));
+        assert_eq!(stale_ms(Some(MAX_STALE_SECONDS)), Some(MAX_STALE_SECONDS * 1000.0));
+        for bad in [Some(0.0), Some(-1.0), Some(f64::NAN), Some(f64::INFINITY), Some(MAX_STALE_SECONDS + 1.0), None] {
+            assert_eq!(stale_ms(bad), None, "{bad:?}");
         }
     }
 }

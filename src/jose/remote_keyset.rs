@@ -3,11 +3,17 @@
 //! since the epoch), fetches when [`RemoteKeySet::plan`] says so, and reports the answer with
 //! [`RemoteKeySet::install`] or [`RemoteKeySet::fetch_failed`]. The rules of when to fetch are
 //! [`jwks_cache::decide`]'s.
+//!
+//! A set can also be kept outside the isolate (`jwksStore`, e.g. Workers KV) as a record,
+//! [`RemoteKeySet::record`], that another isolate [`adopt`](RemoteKeySet::adopt)s instead of
+//! fetching; a record is untrusted input and held to every rule of a fetched set. When the
+//! origin fails, a set older than `cacheMaxAge` may still answer up to `jwksMaxStaleSeconds`
+//! ([`RemoteKeySet::fallback`]).
 
 use super::alg::Family;
 use super::json;
 use super::jwk::Material;
-use super::jwks_cache::{self, CachePolicy, Decision};
+use super::jwks_cache::{self, CachePolicy, Decision, stale_usable, stored_suffices};
 use super::jws::Jws;
 use super::keyset::KeySet;
 use super::verify::VerifyOptions;
@@ -32,6 +38,9 @@ struct Cached {
     fetched_at: f64,
 }
 
+/// Why a value read from the store is refused before its set is looked at.
+pub const NOT_A_RECORD: &str = "the stored value is not a JWKS record";
+
 /// What to do with a token, from [`RemoteKeySet::plan`].
 #[derive(Debug)]
 pub enum Plan<'a, F> {
@@ -40,7 +49,8 @@ pub enum Plan<'a, F> {
     /// Fetch the set (the start is recorded), [`install`](RemoteKeySet::install) it, then
     /// verify the token with the new set.
     Fetch,
-    /// A fetch is needed but the last one failed less than a cooldown ago: fail with its error.
+    /// A fetch is needed but the last one failed less than a cooldown ago, and no stale set
+    /// may answer: fail with its error.
     RepeatFailure(&'a F),
 }
 
@@ -73,10 +83,7 @@ impl<F> RemoteKeySet<F> {
     /// repeated failure), a token no remote set could accept is refused
     /// (`refused_before_fetch`), so it never causes network I/O.
     pub fn plan(&mut self, jws: &Jws<'_>, options: &VerifyOptions, now_ms: f64) -> Result<Plan<'_, F>, Error> {
-        let unknown_kid = match (&jws.header.kid, &self.cached) {
-            (Some(kid), Some(cached)) => !cached.keys.has_kid(kid),
-            _ => false,
-        };
+        let unknown_kid = self.unknown_kid(jws.header.kid.as_deref());
         let decision = jwks_cache::decide(
             &self.policy,
             now_ms,
@@ -89,8 +96,15 @@ impl<F> RemoteKeySet<F> {
             return Ok(Plan::Use(&cached.keys));
         }
         refused_before_fetch(jws, options)?;
-        if let (Decision::RepeatFailure, Some((_, failure))) = (decision, &self.failure) {
-            return Ok(Plan::RepeatFailure(failure));
+        if decision == Decision::RepeatFailure {
+            // Stale-if-error: within the stale age, the old set answers while the origin fails.
+            let stale = self.fallback(jws.header.kid.as_deref(), now_ms).is_some();
+            if let (true, Some(cached)) = (stale, &self.cached) {
+                return Ok(Plan::Use(&cached.keys));
+            }
+            if let Some((_, failure)) = &self.failure {
+                return Ok(Plan::RepeatFailure(failure));
+            }
         }
         self.last_fetch = Some(now_ms);
         Ok(Plan::Fetch)
@@ -125,6 +139,62 @@ impl<F> RemoteKeySet<F> {
     /// new fetch until a cooldown has passed, and until then `failure` answers.
     pub fn fetch_failed(&mut self, now_ms: f64, failure: F) {
         self.failure = Some((now_ms, failure));
+    }
+
+    /// Whether the installed set lacks `kid` (false when nothing is installed or no kid is named).
+    fn unknown_kid(&self, kid: Option<&str>) -> bool {
+        match (kid, &self.cached) {
+            (Some(kid), Some(cached)) => !cached.keys.has_kid(kid),
+            _ => false,
+        }
+    }
+
+    /// After a failed fetch: the set that may still answer a token naming `kid` at `now_ms`
+    /// (stale-if-error, see [`stale_usable`]), and its age in milliseconds; None: fail.
+    pub fn fallback(&self, kid: Option<&str>, now_ms: f64) -> Option<(&KeySet, f64)> {
+        let cached = self.cached.as_ref()?;
+        let usable = stale_usable(&self.policy, now_ms, cached.fetched_at, self.unknown_kid(kid));
+        usable.then_some((&cached.keys, now_ms - cached.fetched_at))
+    }
+
+    /// Takes the set of a `record` read from the store at `now_ms` if it is newer than the
+    /// installed one; true if it was taken. A record from the future (another clock) is left
+    /// alone; one that is not a record, is larger than `jwksMaxBytes` allows, or holds a set a
+    /// fetch could not install is an error, and changes nothing.
+    pub fn adopt(&mut self, record: &[u8], now_ms: f64) -> Result<bool, Error> {
+        // The document plus the record's few bytes of framing.
+        if record.len() > self.policy.max_bytes.saturating_add(64) {
+            return Err(Error::JwksTooLarge { max_bytes: self.policy.max_bytes as u64 });
+        }
+        let not_a_record = || Error::JwksInvalid(NOT_A_RECORD.into());
+        let value = json::parse_value(record).map_err(|_| not_a_record())?;
+        let uat = value.get("uat").and_then(json::Value::as_f64).filter(|t| t.is_finite() && *t >= 0.0);
+        let (Some(uat), Some(jwks)) = (uat, value.get("jwks")) else { return Err(not_a_record()) };
+        let newer = self.cached.as_ref().is_none_or(|c| uat > c.fetched_at);
+        if !newer || uat > now_ms {
+            return Ok(false);
+        }
+        self.keep(jwks, jwks.to_string(), uat)?;
+        Ok(true)
+    }
+
+    /// Whether the installed set (just adopted from the store, or not) saves the origin fetch
+    /// for a token naming `kid` at `now_ms` (see [`stored_suffices`]).
+    pub fn store_suffices(&self, kid: Option<&str>, now_ms: f64) -> bool {
+        let unknown_kid = self.unknown_kid(kid);
+        self.cached.as_ref().is_some_and(|c| stored_suffices(&self.policy, now_ms, c.fetched_at, unknown_kid))
+    }
+
+    /// The record to put in the store: `{"uat":<ms, whole>,"jwks":<document>}`.
+    pub fn record(&self) -> Option<String> {
+        let cached = self.cached.as_ref()?;
+        let mut record = String::with_capacity(cached.document.len() + 40);
+        record.push_str("{\"uat\":");
+        record.push_str(&(cached.fetched_at.max(0.0) as u64).to_string());
+        record.push_str(",\"jwks\":");
+        record.push_str(&cached.document);
+        record.push('}');
+        Some(record)
     }
 
     /// The installed set, if any.
@@ -166,7 +236,10 @@ mod tests {
         cooldown_ms: 30_000.0,
         timeout_ms: 5_000.0,
         max_bytes: jwks_cache::DEFAULT_MAX_BYTES,
+        max_stale_ms: 0.0,
     };
+    /// POLICY with an hour of stale-if-error.
+    const STALE: CachePolicy = CachePolicy { max_stale_ms: 3_600_000.0, ..POLICY };
     const EC: &str = r#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0""#;
     const OCT: &str = r#"{"kty":"oct","k":"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow","kid":"s"}"#;
 
@@ -331,5 +404,88 @@ mod tests {
         assert_eq!(copy.export(), set.export());
         assert_eq!(plan(&mut copy, &es256("b"), 2000.0), Ok(Step::Use(2)));
         assert!(RemoteKeySet::<&str>::new(POLICY).export().is_none());
+    }
+
+    /// A stored record of the set `kids` fetched at `uat`.
+    fn record(kids: &[&str], uat: u64) -> String {
+        format!(r#"{{"uat":{uat},"jwks":{}}}"#, jwks(kids))
+    }
+
+    #[test]
+    fn stale_keys_answer_while_the_origin_fails_then_the_failure_does() {
+        let mut set = RemoteKeySet::new(STALE);
+        set.install(jwks(&["a"]).as_bytes(), 0.0).expect("JWKS");
+        // cacheMaxAge has passed: fetch; the fetch fails.
+        assert_eq!(plan(&mut set, &es256("a"), 600_000.0), Ok(Step::Fetch));
+        set.fetch_failed(601_000.0, "ERR_JWKS_FETCH_FAILED");
+        assert_eq!(set.fallback(Some("a"), 601_000.0).map(|(_, age)| age), Some(601_000.0));
+        assert!(set.fallback(None, 601_000.0).is_some(), "a token without a kid");
+        assert!(set.fallback(Some("new"), 601_000.0).is_none(), "an unknown kid gets the failure");
+        // Within the cooldown, the stale set answers instead of the repeated failure.
+        assert_eq!(plan(&mut set, &es256("a"), 620_000.0), Ok(Step::Use(1)));
+        assert_eq!(plan(&mut set, &es256("new"), 620_000.0), Ok(Step::Repeat("ERR_JWKS_FETCH_FAILED")));
+        // Past the stale age: the failure, and at the next fetch no fallback.
+        set.fetch_failed(4_199_000.0, "ERR_JWKS_TIMEOUT");
+        assert_eq!(plan(&mut set, &es256("a"), 4_200_000.0), Ok(Step::Repeat("ERR_JWKS_TIMEOUT")));
+        assert!(set.fallback(Some("a"), 4_200_000.0).is_none());
+        // Without jwksMaxStaleSeconds, nothing stale ever answers.
+        let mut strict = installed(&["a"], 0.0);
+        assert_eq!(plan(&mut strict, &es256("a"), 600_000.0), Ok(Step::Fetch));
+        strict.fetch_failed(601_000.0, "ERR_JWKS_FETCH_FAILED");
+        assert!(strict.fallback(Some("a"), 601_000.0).is_none());
+        assert_eq!(plan(&mut strict, &es256("a"), 602_000.0), Ok(Step::Repeat("ERR_JWKS_FETCH_FAILED")));
+    }
+
+    #[test]
+    fn a_record_round_trips_and_a_newer_one_is_adopted() {
+        let set = installed(&["a", "b"], 1234.0);
+        let stored = set.record().expect("installed");
+        assert_eq!(stored, record(&["a", "b"], 1234));
+        let mut cold = RemoteKeySet::<&str>::new(POLICY);
+        assert!(RemoteKeySet::<&str>::new(POLICY).record().is_none());
+        assert_eq!(cold.adopt(stored.as_bytes(), 2000.0), Ok(true));
+        assert_eq!(cold.export(), set.export());
+        assert_eq!(plan(&mut cold, &es256("b"), 2000.0), Ok(Step::Use(2)));
+        // Not newer than what is installed, or from the future: left alone.
+        assert_eq!(cold.adopt(record(&["c"], 1234).as_bytes(), 3000.0), Ok(false));
+        assert_eq!(cold.adopt(record(&["c"], 9000).as_bytes(), 3000.0), Ok(false));
+        assert_eq!(cold.adopt(record(&["c"], 2500).as_bytes(), 3000.0), Ok(true));
+        assert_eq!(cold.export().map(|(_, at)| at), Some(2500.0));
+    }
+
+    #[test]
+    fn garbage_and_secrets_in_the_store_are_refused_and_change_nothing() {
+        let mut set = installed(&["a"], 0.0);
+        let oct = format!(r#"{{"uat":5,"jwks":{{"keys":[{OCT}]}}}}"#);
+        let huge =
+            format!(r#"{{"uat":5,"jwks":{{"keys":[]}},"pad":"{}"}}"#, "x".repeat(jwks_cache::DEFAULT_MAX_BYTES + 100));
+        for (stored, code) in [
+            ("", "ERR_JWKS_INVALID"),
+            ("null", "ERR_JWKS_INVALID"),
+            ("<html>", "ERR_JWKS_INVALID"),
+            (&jwks(&["b"]), "ERR_JWKS_INVALID"),
+            (r#"{"uat":"5","jwks":{"keys":[]}}"#, "ERR_JWKS_INVALID"),
+            (r#"{"uat":-1,"jwks":{"keys":[]}}"#, "ERR_JWKS_INVALID"),
+            (r#"{"uat":5,"jwks":[]}"#, "ERR_JWKS_INVALID"),
+            (r#"{"uat":5}"#, "ERR_JWKS_INVALID"),
+            (&oct, "ERR_JWKS_INVALID"),
+            (&huge, "ERR_JWKS_TOO_LARGE"),
+        ] {
+            let refused = set.adopt(stored.as_bytes(), 10.0).map_err(|e| e.code());
+            assert_eq!(refused, Err(code), "{stored:.60}");
+        }
+        assert_eq!(set.export(), Some((jwks(&["a"]).as_str(), 0.0)), "the old set stays");
+    }
+
+    #[test]
+    fn a_stored_set_saves_the_fetch_when_fresh_or_fetched_within_a_cooldown() {
+        let mut set = RemoteKeySet::<&str>::new(POLICY);
+        assert!(!set.store_suffices(Some("a"), 0.0), "nothing installed");
+        set.adopt(record(&["a"], 1000).as_bytes(), 1000.0).expect("record");
+        assert!(set.store_suffices(Some("a"), 10_000.0));
+        assert!(set.store_suffices(None, 600_999.0));
+        assert!(!set.store_suffices(Some("a"), 601_000.0), "older than cacheMaxAge");
+        assert!(set.store_suffices(Some("new"), 30_999.0), "fetched a moment ago by another isolate");
+        assert!(!set.store_suffices(Some("new"), 31_000.0), "the origin may have it by now");
     }
 }

@@ -445,7 +445,7 @@ async function readCapped(response, maxBytes, onReader, tooBig = tooLarge) {
 }
 // The body's bytes of a 200 JSON answer (web/verifier/ parses them); the timeout counts until
 // the last byte, and whatever ends the fetch early aborts it, so no stream is left open.
-function fetchJwks(uri, timeoutMs, maxBytes) {
+export function fetchJwks(uri, timeoutMs, maxBytes) {
   const controller = new AbortController();
   let timedOut = false;
   let reader;
@@ -476,16 +476,78 @@ function fetchJwks(uri, timeoutMs, maxBytes) {
       controller.abort();
     });
 }
-// Concurrent verifications share one fetch, except on Workers, where a promise made while
-// serving one request must not be awaited by another (it can hang: jose issues 355 and 509).
-// There every caller fetches; the cached result is still shared.
-export function sharedFetch(holder, uri, timeoutMs, maxBytes) {
-  if (!onWorkers() && holder.pending !== undefined) return holder.pending;
-  const pending = fetchJwks(uri, timeoutMs, maxBytes).finally(() => {
-    if (holder.pending === pending) holder.pending = undefined;
-  });
+// One JWKS refresh (store read, fetch, store write: web/verifier/remote.rs) per isolate at a
+// time: a verification that needs one while another runs waits until the leader's promise
+// settles, whatever its outcome, then plans again. Elsewhere the waiters await that promise
+// itself. On Workers a promise made while serving one request must not be awaited by another
+// (it can hang: jose issues 355 and 509), so a waiter there gets a promise of its own request,
+// which the leader resolves when it ends (workerd runs the continuation in the waiter's
+// request); should the leading request be cancelled first, the waiter stops waiting after
+// waitMs rather than hang.
+export function joinRefresh(holder, waitMs) {
+  const leader = holder.pending;
+  if (leader === undefined) return undefined;
+  if (!onWorkers()) return leader;
+  let timer;
+  return new Promise((resolve) => {
+    (holder.waiters ??= []).push(resolve);
+    timer = setTimeout(() => {
+      // The leader is stuck: the next verification leads a refresh of its own.
+      if (holder.pending === leader) holder.pending = undefined;
+      resolve();
+    }, waitMs);
+  }).finally(() => clearTimeout(timer));
+}
+export function leadRefresh(holder, pending) {
   holder.pending = pending;
-  return pending;
+  const settle = () => {
+    if (holder.pending === pending) holder.pending = undefined;
+    const waiters = holder.waiters ?? [];
+    holder.waiters = [];
+    for (const resolve of waiters) resolve();
+  };
+  pending.then(settle, settle);
+}
+// ---- jwksStore: a JWKS kept outside the isolate (Workers KV's get/put) ----
+// A call of the user's store that can neither throw synchronously nor hang: its answer, or a
+// coded error (ERR_JWKS_TIMEOUT after timeoutMs, ERR_JWKS_FETCH_FAILED for what it threw).
+// Rust reports these through onJwksEvent and carries on without the store.
+function storeCall(what, timeoutMs, call) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(coded(CODE.JwksTimeout, `jwksStore.${what} did not answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  let pending;
+  try {
+    pending = Promise.resolve(call());
+  } catch (e) {
+    pending = Promise.reject(e);
+  }
+  return Promise.race([pending, timeout])
+    .catch((e) => {
+      if (e && e.name === 'WasmAuthError') throw e;
+      throw coded(CODE.JwksFetchFailed, `jwksStore.${what} failed: ${(e && e.message) || e}`);
+    })
+    .finally(() => clearTimeout(timer));
+}
+export function storeGet(store, key, timeoutMs) {
+  return storeCall('get', timeoutMs, () => store.get(key));
+}
+export function storePut(store, key, value, expirationTtl, timeoutMs) {
+  return storeCall('put', timeoutMs, () => store.put(key, value, { expirationTtl }));
+}
+// onJwksEvent({ type, error, ageSeconds? }): a listener that throws (or rejects) never reaches
+// the verification.
+export function jwksEvent(listener, type, error, ageSeconds) {
+  if (typeof listener !== 'function') return;
+  const event = { type, error };
+  if (ageSeconds !== undefined) event.ageSeconds = ageSeconds;
+  try {
+    const answer = listener(event);
+    if (answer && typeof answer.then === 'function') answer.then(undefined, () => {});
+  } catch {
+    // ignored: see above
+  }
 }
 export function requestHeader(request, name) {
   if (request === null || typeof request !== 'object' || typeof request.headers?.get !== 'function') {

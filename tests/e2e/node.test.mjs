@@ -159,7 +159,7 @@ test('the TypeScript error-code union of both modules lists exactly the document
 test('the package ships two wasm modules (full and verify/), their glue, the entries, types, the framework subpaths, README, changelog, security policy and both licenses', async () => {
   const { stdout } = await run('tar', ['-tzf', process.env.WASM_AUTH_TARBALL]);
   const files = stdout.trim().split('\n').map((f) => f.replace(/^package\//, '').replace(/^(verify\/)?snippets\/.*$/, '$1snippets/*')).sort();
-  const module = ['browser.js', 'index.d.ts', 'node.js', 'snippets/*', 'wasm_auth.d.ts', 'wasm_auth.js', 'with-auth.js', 'workerd.js'];
+  const module = ['browser.js', 'index.d.ts', 'node.js', 'snippets/*', 'wasm_auth.d.ts', 'wasm_auth.js', 'with-auth.js', 'jwks-store.js', 'workerd.js'];
   const docs = ['README.md', 'CHANGELOG.md', 'SECURITY.md', 'LICENSE-MIT', 'LICENSE-APACHE'];
   // Framework subpaths: at the root only (build-pkg's rootOnly), never in verify/.
   const subpaths = ['react/index.js', 'react/index.d.ts', 'hono/index.js', 'hono/index.d.ts'];

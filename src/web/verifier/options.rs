@@ -27,6 +27,9 @@ const API_KEYS: Expected = Expected::Words("an array of { sha256, scopes, name? 
 const API_KEY: Expected = Expected::Words("{ sha256: string, scopes?: string[], name?: string }");
 const JWKS_CACHE: Expected = Expected::Words("{ jwks, uat } (as exportJwksCache gives it)");
 const DATE: Expected = Expected::Words("a valid Date");
+const STORE: Expected =
+    Expected::Words("an object with get(key) and put(key, value, { expirationTtl }) methods (as Workers KV)");
+const STALE: Expected = Expected::Words("a number of seconds, more than 0 and at most 31536000 (a year)");
 
 /// `new JwtVerifier(options)`'s options: the key source, the claim rules, the API keys.
 pub(super) fn read(value: &JsValue) -> Result<(KeySource, VerifyOptions, Vec<ApiKeyEntry>), Error> {
@@ -139,6 +142,12 @@ struct Given {
     max_bytes: Option<f64>,
     /// `jwksCache`: the JWK Set as JSON text, and when it was fetched.
     cache: Option<(String, f64)>,
+    /// `jwksStore`: `{ get, put }`.
+    store: Option<JsValue>,
+    /// `jwksMaxStaleSeconds`, in milliseconds.
+    max_stale_ms: Option<f64>,
+    /// `onJwksEvent`.
+    listener: Option<JsValue>,
 }
 
 impl Given {
@@ -178,6 +187,24 @@ impl Given {
             let uat = field(&seed, "uat").and_then(|v| v.as_f64()).ok_or_else(bad)?;
             given.cache = Some((json_text(&jwks, "jwksCache.jwks")?, uat));
         }
+        if let Some(store) = options.value("jwksStore", STORE)? {
+            let method = |name: &str| field(&store, name).is_some_and(|m| m.is_function());
+            if !(store.is_object() && method("get") && method("put")) {
+                return Err(wrong_kind("jwksStore", STORE, false));
+            }
+            given.store = Some(store);
+        }
+        if let Some(seconds) = options.value("jwksMaxStaleSeconds", STALE)? {
+            let ms =
+                checks::stale_ms(seconds.as_f64()).ok_or_else(|| wrong_kind("jwksMaxStaleSeconds", STALE, false))?;
+            given.max_stale_ms = Some(ms);
+        }
+        if let Some(listener) = options.value("onJwksEvent", Expected::Function)? {
+            if !listener.is_function() {
+                return Err(wrong_kind("onJwksEvent", Expected::Function, false));
+            }
+            given.listener = Some(listener);
+        }
         Ok(given)
     }
 
@@ -207,12 +234,14 @@ impl Given {
                 cooldown_ms: self.cooldown_ms.unwrap_or(defaults.cooldown_ms),
                 timeout_ms: self.timeout_ms.unwrap_or(defaults.timeout_ms),
                 max_bytes: self.max_bytes.map_or(defaults.max_bytes, |n| n as usize),
+                max_stale_ms: self.max_stale_ms.unwrap_or(defaults.max_stale_ms),
             };
             let mut keys = RemoteKeySet::new(policy);
             if let Some((document, uat)) = self.cache.take() {
                 keys.seed(document, uat)?;
             }
-            return Ok(KeySource::Remote(Remote::new(uri, keys)));
+            let listener = self.listener.take().unwrap_or(JsValue::UNDEFINED);
+            return Ok(KeySource::Remote(Remote::new(uri, keys, self.store.take(), listener)));
         }
         let remote_only = [
             ("timeoutDuration", self.timeout_ms.is_some()),
@@ -220,6 +249,9 @@ impl Given {
             ("cacheMaxAge", self.max_age_ms.is_some()),
             ("jwksCache", self.cache.is_some()),
             ("jwksMaxBytes", self.max_bytes.is_some()),
+            ("jwksStore", self.store.is_some()),
+            ("jwksMaxStaleSeconds", self.max_stale_ms.is_some()),
+            ("onJwksEvent", self.listener.is_some()),
         ];
         if let Some((name, _)) = remote_only.iter().find(|(_, given)| *given) {
             return Err(Error::InvalidOptions(format!("{name} applies to jwksUri only")));

@@ -33,6 +33,12 @@ export interface JwtVerifierOptions {
   jwksMaxBytes?: number;
   /** Remote JWKS: a cache to start from, e.g. one kept in KV (see `exportJwksCache`). */
   jwksCache?: JwksCache;
+  /** Remote JWKS: a store shared by isolates (Workers KV, or `cacheApiStore()`): a cold isolate takes the set from it instead of fetching. Its content is checked as a fetched set; its failures are reported (`onJwksEvent`) and ignored. */
+  jwksStore?: JwksStore;
+  /** Remote JWKS: seconds (more than 0, at most a year) past `cacheMaxAge` during which the last set keeps answering tokens whose kid it has while the JWKS URI fails (stale-if-error); default: none. */
+  jwksMaxStaleSeconds?: number;
+  /** Remote JWKS: told when stale keys answer because a fetch failed, and of `jwksStore` failures. Never awaited; what it throws is ignored. */
+  onJwksEvent?: (event: JwksEvent) => void;
   /** API keys `verifyRequest` accepts in `X-API-Key`, given by their SHA-256 (hex), never in clear. */
   apiKeys?: ApiKeyHash[];
   /** Accepted `iss` values (not empty, no empty string). */
@@ -117,6 +123,21 @@ export interface JwksCache {
   jwks: { keys: JsonWebKey[] };
   uat: number;
 }
+
+/** Where a `jwksUri` verifier keeps its set for other isolates: the shape of Workers KV. */
+export interface JwksStore {
+  /** The value put under `key`, or null. */
+  get(key: string): string | null | Promise<string | null>;
+  /** Keeps `value` under `key` for `expirationTtl` seconds (60 or more). */
+  put(key: string, value: string, options: { expirationTtl: number }): void | Promise<void>;
+}
+
+/** What `onJwksEvent` is told. */
+export type JwksEvent =
+  /** A fetch of the set failed (`error`) and the set fetched `ageSeconds` ago answers meanwhile. */
+  | { type: "stale"; error: WasmAuthError; ageSeconds: number }
+  /** `jwksStore.get` or `put` failed, timed out, or the stored value was not a valid set (`error`); ignored. */
+  | { type: "store-error"; error: WasmAuthError };
 
 /** What `decodeUnverified` returns: NOT verified, never use it to make a decision. */
 export interface UnverifiedJwt {
