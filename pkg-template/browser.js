@@ -169,7 +169,7 @@ function deferredObject(Class, args, newTarget, members) {
 
 // withAuth(handler, options): the edge middleware for a plain fetch handler (with-auth.js). Its
 // verifier is built on the first request, once the module is loaded.
-const withAuthLoaded = withAuthFor(glue.JwtVerifier);
+const withAuthLoaded = withAuthFor(glue.JwtVerifier, glue.WasmAuthError);
 export function withAuth(handler, options, use) {
   const wrapped = withAuthLoaded(handler, options, use);
   return async (request, env, ctx) => {
@@ -177,4 +177,5 @@ export function withAuth(handler, options, use) {
     return wrapped(request, env, ctx);
   };
 }
-export { cacheApiStore } from './jwks-store.js';
+import { cacheApiStoreFor } from './jwks-store.js';
+export const cacheApiStore = cacheApiStoreFor(glue.WasmAuthError);

@@ -19,7 +19,8 @@ export function ready() {
   return loaded;
 }
 // withAuth(handler, options): the edge middleware for a plain fetch handler (with-auth.js).
-import { JwtVerifier } from './wasm_auth.js';
+import { JwtVerifier, WasmAuthError } from './wasm_auth.js';
 import { withAuthFor } from './with-auth.js';
-export const withAuth = withAuthFor(JwtVerifier);
-export { cacheApiStore } from './jwks-store.js';
+export const withAuth = withAuthFor(JwtVerifier, WasmAuthError);
+import { cacheApiStoreFor } from './jwks-store.js';
+export const cacheApiStore = cacheApiStoreFor(WasmAuthError);

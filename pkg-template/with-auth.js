@@ -32,15 +32,16 @@ export function verifierOnce(JwtVerifier, options) {
 /**
  * The per-use options ({ scopes, realm }) of withAuth and of wasm-auth/hono's auth(use), checked
  * when the middleware is made: a misspelt `scope`, or `auth('admin')`, would otherwise drop the
- * scope check without a word. A TypeError, as for any misuse found before the first request.
+ * scope check without a word. ERR_AUTH_INVALID_OPTIONS, as for every refused option (`Error`: the
+ * entry's WasmAuthError class, passed in because this file imports nothing).
  */
-export function checkUse(use, where) {
+export function checkUse(use, where, Error) {
   if (use === undefined) return {};
   if (use === null || typeof use !== 'object' || Array.isArray(use)) {
-    throw new TypeError(`${where}: the per-use options must be an object, { scopes, realm }`);
+    throw new Error('ERR_AUTH_INVALID_OPTIONS', `invalid options: ${where}: the per-use options must be an object, { scopes, realm }`);
   }
   for (const key of Object.keys(use)) {
-    if (key !== 'scopes' && key !== 'realm') throw new TypeError(`${where}: unknown option \`${key}\` (known: scopes, realm)`);
+    if (key !== 'scopes' && key !== 'realm') throw new Error('ERR_AUTH_INVALID_OPTIONS', `invalid options: ${where}: unknown option \`${key}\` (known: scopes, realm)`);
   }
   return use;
 }
@@ -56,10 +57,10 @@ function misconfigured(error) {
 }
 
 /** withAuth of the module whose JwtVerifier is given (see index.d.ts for the contract). */
-export function withAuthFor(JwtVerifier) {
+export function withAuthFor(JwtVerifier, WasmAuthError) {
   return function withAuth(handler, options, use) {
-    if (typeof handler !== 'function') throw new TypeError('withAuth(handler, options): handler must be a function');
-    const { scopes, realm } = checkUse(use, 'withAuth');
+    if (typeof handler !== 'function') throw new WasmAuthError('ERR_AUTH_INVALID_OPTIONS', 'invalid options: withAuth(handler, options): handler must be a function');
+    const { scopes, realm } = checkUse(use, 'withAuth', WasmAuthError);
     const verifierFor = verifierOnce(JwtVerifier, options);
     return async (request, env, ctx) => {
       let verifier;

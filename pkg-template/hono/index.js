@@ -6,7 +6,7 @@
 // full module) so that a worker never loads the browser client; the package names itself so
 // that the export conditions pick the runtime's entry (workerd, node, browser).
 import { HTTPException } from 'hono/http-exception';
-import { JwtVerifier } from 'wasm-auth/verify';
+import { JwtVerifier, WasmAuthError } from 'wasm-auth/verify';
 import { checkUse, verifierOnce } from '../with-auth.js';
 
 /**
@@ -19,7 +19,7 @@ import { checkUse, verifierOnce } from '../with-auth.js';
 export function createAuth(options) {
   const verifierFor = verifierOnce(JwtVerifier, options);
   return (use) => {
-    const { scopes, realm } = checkUse(use, 'wasm-auth/hono auth(use)');
+    const { scopes, realm } = checkUse(use, 'wasm-auth/hono auth(use)', WasmAuthError);
     return async (c, next) => {
       const verifier = await verifierFor(c.env);
       const auth = await verifier.verifyRequest(c.req.raw, { scopes, realm });

@@ -173,6 +173,7 @@ test('cacheApiStore keeps records as Responses under namespaceUrl, with max-age'
   assert.equal(JSON.parse(await store.get(key)).jwks.keys[0].kid, 'a');
   assert.equal(await code(new JwtVerifier({ jwksUri: jwks.url, jwksStore: store }).verify(await keyA.sign())), 'accepted');
   assert.equal(jwks.state.fetches, 1);
-  assert.throws(() => cacheApiStore(cache, { namespaceUrl: 'file:///tmp/' }), TypeError);
+  assert.throws(() => cacheApiStore(cache, { namespaceUrl: 'file:///tmp/' }), { name: 'WasmAuthError', code: 'ERR_AUTH_INVALID_OPTIONS' });
+  assert.throws(() => cacheApiStore(cache, { namespaceUrl: 'not a url' }), { code: 'ERR_AUTH_INVALID_OPTIONS' });
   assert.equal(typeof cacheApiStore({ namespaceUrl: 'https://a.example/' }).get, 'function', 'the cache may be left out');
 });

@@ -83,7 +83,7 @@ async function startExample(example, name, entry = `wrap-${example}.js`) {
   const config = await bundleWorker({
     entry: join(project, entry),
     outDir: join(project, 'dist', name),
-    wasmFiles: [join(project, 'node_modules', 'wasm-auth', 'verify', 'wasm_auth_bg.wasm')],
+    wasmFiles: [join(project, 'node_modules', 'wasm-auth', 'verify', 'wasm_auth_verify_bg.wasm')],
     bindings: { JWKS_URI: jwks.url, ISSUER, AUDIENCE, ALLOWED_ORIGIN: ORIGIN },
   });
   return startWorkerd(config, { port: await freePort() });
