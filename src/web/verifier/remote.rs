@@ -10,7 +10,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::{Inner, JwtVerifier, KeySource};
+use crate::jose::jwks_cache;
 use crate::jose::jws;
+use crate::jose::keyset::KeySet;
 use crate::jose::remote_keyset::{Plan, RemoteKeySet};
 use crate::{Error, ErrorKind};
 
@@ -45,6 +47,20 @@ impl Remote {
         let _ = Reflect::set(&out, &JsValue::from_str("jwks"), &jwks);
         let _ = Reflect::set(&out, &JsValue::from_str("uat"), &JsValue::from_f64(uat));
         out.into()
+    }
+
+    /// `f` of the installed set (the token cache's view of it): any set when `fresh_at` is
+    /// None, else only one that may still answer at `fresh_at` (ms) without a refetch.
+    pub(super) fn with_keys<R>(&self, fresh_at: Option<f64>, f: impl FnOnce(&KeySet) -> R) -> Option<R> {
+        let keys = self.keys.borrow();
+        let (_, fetched_at) = keys.export()?;
+        if let Some(now) = fresh_at {
+            let decision = jwks_cache::decide(keys.policy(), now, Some(fetched_at), None, None, false);
+            if decision != jwks_cache::Decision::UseCache {
+                return None;
+            }
+        }
+        keys.keys().map(f)
     }
 }
 
