@@ -11,9 +11,11 @@
 //!   comparisons as [`claims::validate`](super::claims::validate). An entry that fails them is
 //!   dropped and the caller verifies the token afresh, so a refusal is exactly the fresh one.
 //!   The other claim rules do not depend on time and are the verifier's own, fixed.
-//! - An entry remembers the key that verified it, and goes when that key leaves the key set
-//!   ([`TokenCache::sync_keys`], called with the set in use and its generation); an entry made
-//!   against an older set than the current one is never stored.
+//! - An entry never outlives the key set that verified it: a new set (a JWKS refetch, whatever
+//!   it holds) empties the cache ([`TokenCache::sync`], told the generation of the set in use),
+//!   so an entry goes when its key leaves the set; and a verification made against an older
+//!   set than the current one is never stored. Refetches are rare (`cacheMaxAge`, 10 minutes
+//!   by default, or a new kid), and this keeps no copy of the keys.
 //! - Only successes are stored; tokens longer than [`MAX_TOKEN_LEN`] are never stored, so an
 //!   entry holds at most about `2 * MAX_TOKEN_LEN + ENTRY_OVERHEAD` bytes (the token, the result
 //!   JSON, which is shorter than the token, and the granted scopes).
@@ -22,7 +24,6 @@
 
 use super::claims::ClaimRules;
 use super::json::{Map, Value};
-use super::jwk::Jwk;
 
 /// Longest token stored, in bytes; longer ones are verified every time.
 pub const MAX_TOKEN_LEN: usize = 8 * 1024;
@@ -120,8 +121,6 @@ struct Slot {
     result: Box<str>,
     scopes: Box<str>,
     times: Times,
-    /// Index in [`TokenCache::keys`] of the key that verified the token.
-    key: u16,
     stored_ms: f64,
     /// Towards the most recently used.
     newer: u32,
@@ -135,11 +134,6 @@ impl Slot {
     fn bytes(&self) -> usize {
         self.token.len() + self.result.len() + self.scopes.len() + ENTRY_OVERHEAD
     }
-}
-
-/// The keys a cache's entries were verified with are the same key when every part is.
-fn same_key(a: &Jwk, b: &Jwk) -> bool {
-    a.kid == b.kid && a.alg == b.alg && a.material == b.material
 }
 
 /// The token hash: a multiply-rotate over 8-byte words (FxHash's), then a final mix. Not keyed:
@@ -170,8 +164,6 @@ pub struct TokenCache {
     buckets: Vec<u32>,
     newest: u32,
     oldest: u32,
-    /// The keys the entries were verified with, each once.
-    keys: Vec<Jwk>,
     /// The generation of the key set the entries belong to.
     generation: u64,
     stats: Stats,
@@ -193,7 +185,6 @@ impl TokenCache {
             buckets: vec![NIL; 16],
             newest: NIL,
             oldest: NIL,
-            keys: Vec::new(),
             generation: 0,
             stats: Stats::default(),
         }
@@ -209,35 +200,18 @@ impl TokenCache {
         self.stats
     }
 
-    /// Tells the cache which key set is in use, `keys` of generation `generation` (bumped by
-    /// the caller whenever the set is replaced). On a new generation, every entry whose key is
-    /// not in `keys` goes.
-    pub fn sync_keys(&mut self, keys: &[Jwk], generation: u64) {
-        if generation == self.generation {
-            return;
-        }
-        self.generation = generation;
-        // Old key index -> new index, for the keys that stay.
-        let mut kept = Vec::new();
-        let mut map = Vec::with_capacity(self.keys.len());
-        for key in self.keys.drain(..) {
-            if keys.iter().any(|k| same_key(k, &key)) {
-                map.push(kept.len() as u16);
-                kept.push(key);
-            } else {
-                map.push(u16::MAX);
-            }
-        }
-        self.keys = kept;
-        let mut at = self.newest;
-        while at != NIL {
-            let slot = &mut self.slots[at as usize];
-            let older = slot.older;
-            match map.get(slot.key as usize) {
-                Some(&new) if new != u16::MAX => slot.key = new,
-                _ => self.remove(at),
-            }
-            at = older;
+    /// Tells the cache the generation of the key set in use (the caller bumps it whenever
+    /// the set is replaced): a new one empties the cache.
+    pub fn sync(&mut self, generation: u64) {
+        if generation != self.generation {
+            self.generation = generation;
+            self.slots.clear();
+            self.free.clear();
+            self.buckets = vec![NIL; 16];
+            self.newest = NIL;
+            self.oldest = NIL;
+            self.stats.entries = 0;
+            self.stats.bytes = 0;
         }
     }
 
@@ -263,16 +237,14 @@ impl TokenCache {
         Some(Hit { result: &slot.result, scopes: &slot.scopes })
     }
 
-    /// Stores a verified token: `key` verified it, `result` is its answer as JSON text,
-    /// `scopes` what it grants (space-separated), `times` its time claims; verified against
-    /// the key set of `generation` at `clock_ms`. Nothing is stored when the set in use (the
-    /// last [`sync_keys`](TokenCache::sync_keys)) is another generation, or when the token is
-    /// longer than [`MAX_TOKEN_LEN`]. A full cache drops its least recently used entry.
-    #[allow(clippy::too_many_arguments, reason = "the parts of one entry, each named")]
+    /// Stores a verified token: `result` is its answer as JSON text, `scopes` what it grants
+    /// (space-separated), `times` its time claims; verified against the key set of
+    /// `generation` at `clock_ms`. Nothing is stored when the set in use (the last
+    /// [`sync`](TokenCache::sync)) is another generation, or when the token is longer than
+    /// [`MAX_TOKEN_LEN`]. A full cache drops its least recently used entry.
     pub fn insert(
         &mut self,
         token: &[u8],
-        key: &Jwk,
         result: Box<str>,
         scopes: Box<str>,
         times: Times,
@@ -286,14 +258,6 @@ impl TokenCache {
         if let Some(at) = self.find(token) {
             self.remove(at);
         }
-        let key = match self.keys.iter().position(|k| same_key(k, key)) {
-            Some(index) => index,
-            None => {
-                self.keys.push(key.clone());
-                self.keys.len() - 1
-            }
-        };
-        let Ok(key) = u16::try_from(key) else { return };
         if self.stats.entries >= self.options.max_entries && self.oldest != NIL {
             self.remove(self.oldest);
         }
@@ -304,7 +268,6 @@ impl TokenCache {
             result,
             scopes,
             times,
-            key,
             stored_ms: clock_ms,
             newer: NIL,
             older: NIL,
@@ -423,20 +386,14 @@ mod tests {
     const CLOCK: f64 = NOW as f64 * 1000.0;
     const OPTIONS: TokenCacheOptions = TokenCacheOptions { max_entries: 3, max_age_ms: 60_000.0 };
 
-    fn key(kid: &str) -> Jwk {
-        let mut key = Jwk::from_secret(b"an HS256 secret of at least 32 bytes!").expect("secret");
-        key.kid = Some(kid.into());
-        key
-    }
-
     fn result(token: &str) -> Box<str> {
         format!(r#"{{"payload":{{"t":"{token}"}},"protectedHeader":{{"alg":"HS256"}}}}"#).into()
     }
 
-    /// Stores `token`, verified by `key` now, with these times and no rules in force.
-    fn put(cache: &mut TokenCache, token: &str, key: &Jwk, times: Times) {
+    /// Stores `token`, verified now, with these times.
+    fn put(cache: &mut TokenCache, token: &str, times: Times) {
         let generation = cache.generation;
-        cache.insert(token.as_bytes(), key, result(token), "read write".into(), times, generation, CLOCK);
+        cache.insert(token.as_bytes(), result(token), "read write".into(), times, generation, CLOCK);
     }
 
     fn hit(cache: &mut TokenCache, token: &str, rules: &ClaimRules, now: i64) -> Option<String> {
@@ -451,7 +408,7 @@ mod tests {
     fn a_stored_token_answers_with_its_result_and_scopes() {
         let mut cache = TokenCache::new(OPTIONS);
         assert!(!held(&mut cache, "t1"));
-        put(&mut cache, "t1", &key("a"), Times::default());
+        put(&mut cache, "t1", Times::default());
         let found = cache.lookup(b"t1", &ClaimRules::default(), NOW, CLOCK).expect("hit");
         assert_eq!(found, Hit { result: &result("t1"), scopes: "read write" });
         assert!(!held(&mut cache, "t"), "a prefix is another token");
@@ -466,17 +423,15 @@ mod tests {
     fn colliding_hashes_never_answer_for_another_token() {
         let mut cache = TokenCache::with_hash(TokenCacheOptions { max_entries: 10, ..OPTIONS }, |_| 7);
         for token in ["t1", "t2", "t3"] {
-            put(&mut cache, token, &key("a"), Times::default());
+            put(&mut cache, token, Times::default());
         }
         for token in ["t1", "t2", "t3"] {
             assert_eq!(hit(&mut cache, token, &ClaimRules::default(), NOW), Some(result(token).into()), "{token}");
         }
         assert!(!held(&mut cache, "t4"), "same hash, not stored");
         // Removing from the middle of a chain keeps the rest reachable.
-        cache.sync_keys(&[key("a")], 1);
-        assert!(held(&mut cache, "t2"));
         let expired = Times { exp: Some(NOW as f64), ..Times::default() };
-        put(&mut cache, "t2", &key("a"), expired);
+        put(&mut cache, "t2", expired);
         assert!(!held(&mut cache, "t2"), "replaced, then dropped as expired");
         assert!(held(&mut cache, "t1") && held(&mut cache, "t3"));
     }
@@ -485,10 +440,10 @@ mod tests {
     fn the_least_recently_used_entry_goes_first() {
         let mut cache = TokenCache::new(OPTIONS);
         for token in ["t1", "t2", "t3"] {
-            put(&mut cache, token, &key("a"), Times::default());
+            put(&mut cache, token, Times::default());
         }
         assert!(held(&mut cache, "t1"), "t1 is now the most recent; t2 the least");
-        put(&mut cache, "t4", &key("a"), Times::default());
+        put(&mut cache, "t4", Times::default());
         assert!(!held(&mut cache, "t2"));
         assert!(held(&mut cache, "t3") && held(&mut cache, "t1") && held(&mut cache, "t4"));
         assert_eq!(cache.stats().entries, 3);
@@ -496,10 +451,10 @@ mod tests {
         let mut big = TokenCache::new(TokenCacheOptions { max_entries: 1000, ..OPTIONS });
         let tokens: Vec<String> = (0..1000).map(|i| format!("token-{i}")).collect();
         for token in &tokens {
-            put(&mut big, token, &key("a"), Times::default());
+            put(&mut big, token, Times::default());
         }
         assert!(tokens.iter().all(|t| held(&mut big, t)));
-        put(&mut big, "one more", &key("a"), Times::default());
+        put(&mut big, "one more", Times::default());
         assert!(!held(&mut big, "token-0") && held(&mut big, "one more"));
         assert_eq!(big.stats().entries, 1000);
     }
@@ -508,12 +463,12 @@ mod tests {
     fn expiry_between_calls_is_a_miss_and_drops_the_entry() {
         let mut cache = TokenCache::new(OPTIONS);
         let times = Times { exp: Some((NOW + 10) as f64), ..Times::default() };
-        put(&mut cache, "t", &key("a"), times);
+        put(&mut cache, "t", times);
         let rules = ClaimRules::default();
         assert!(hit(&mut cache, "t", &rules, NOW + 9).is_some());
         assert!(hit(&mut cache, "t", &rules, NOW + 10).is_none(), "exp == now is expired");
         assert!(hit(&mut cache, "t", &rules, NOW).is_none(), "dropped, not just refused");
-        put(&mut cache, "t", &key("a"), times);
+        put(&mut cache, "t", times);
         let tolerant = ClaimRules { clock_tolerance: 5, ..ClaimRules::default() };
         assert!(hit(&mut cache, "t", &tolerant, NOW + 14).is_some());
         assert!(hit(&mut cache, "t", &tolerant, NOW + 15).is_none());
@@ -523,51 +478,45 @@ mod tests {
     fn nbf_and_max_token_age_are_checked_at_the_calls_time() {
         let mut cache = TokenCache::new(OPTIONS);
         let rules = ClaimRules { max_token_age: Some(60), ..ClaimRules::default() };
-        put(&mut cache, "t", &key("a"), Times { iat: Some(NOW as f64), nbf: Some(NOW as f64), ..Times::default() });
+        put(&mut cache, "t", Times { iat: Some(NOW as f64), nbf: Some(NOW as f64), ..Times::default() });
         assert!(hit(&mut cache, "t", &rules, NOW + 60).is_some());
         assert!(hit(&mut cache, "t", &rules, NOW + 61).is_none(), "older than maxTokenAge");
-        put(&mut cache, "t", &key("a"), Times { nbf: Some(NOW as f64), ..Times::default() });
+        put(&mut cache, "t", Times { nbf: Some(NOW as f64), ..Times::default() });
         assert!(hit(&mut cache, "t", &ClaimRules::default(), NOW - 1).is_none(), "currentDate before nbf");
     }
 
     #[test]
     fn entries_are_reused_for_max_age_on_the_real_clock() {
         let mut cache = TokenCache::new(OPTIONS);
-        put(&mut cache, "t", &key("a"), Times::default());
+        put(&mut cache, "t", Times::default());
         let rules = ClaimRules::default();
         assert!(cache.lookup(b"t", &rules, NOW, CLOCK + 59_999.0).is_some());
         assert!(cache.lookup(b"t", &rules, NOW, CLOCK + 60_000.0).is_none());
-        put(&mut cache, "t", &key("a"), Times::default());
+        put(&mut cache, "t", Times::default());
         assert!(cache.lookup(b"t", &rules, NOW, CLOCK - 1.0).is_none(), "the clock went back");
     }
 
     #[test]
-    fn an_entry_goes_when_its_key_leaves_the_set() {
+    fn a_new_key_set_empties_the_cache_and_older_verifications_are_not_stored() {
         let mut cache = TokenCache::new(OPTIONS);
-        cache.sync_keys(&[key("a"), key("b")], 1);
-        put(&mut cache, "ta", &key("a"), Times::default());
-        put(&mut cache, "tb", &key("b"), Times::default());
-        cache.sync_keys(&[key("b"), key("a")], 1);
-        assert!(held(&mut cache, "ta") && held(&mut cache, "tb"), "same generation: nothing to do");
-        cache.sync_keys(&[key("c"), key("b")], 2);
-        assert!(!held(&mut cache, "ta"), "a left the set");
-        assert!(held(&mut cache, "tb"), "b stayed");
-        // A kid that now names another key is another key.
-        let mut other_b = Jwk::from_secret(b"another HS256 secret, 32 bytes long").expect("secret");
-        other_b.kid = Some("b".into());
-        cache.sync_keys(&[other_b], 3);
-        assert!(!held(&mut cache, "tb"));
-        assert_eq!(cache.stats().entries, 0);
-        assert_eq!(cache.stats().bytes, 0);
-    }
-
-    #[test]
-    fn a_verification_against_an_older_set_is_not_stored() {
-        let mut cache = TokenCache::new(OPTIONS);
-        cache.sync_keys(&[key("a")], 4);
-        cache.insert(b"t", &key("a"), result("t"), "".into(), Times::default(), 3, CLOCK);
+        cache.sync(1);
+        put(&mut cache, "t1", Times::default());
+        put(&mut cache, "t2", Times::default());
+        cache.sync(1);
+        assert!(held(&mut cache, "t1") && held(&mut cache, "t2"), "same generation: nothing to do");
+        cache.sync(2);
+        assert!(!held(&mut cache, "t1") && !held(&mut cache, "t2"));
+        assert_eq!((cache.stats().entries, cache.stats().bytes), (0, 0));
+        // Verified against generation 1, stored after the set became generation 2: dropped.
+        cache.insert(b"t", result("t"), "".into(), Times::default(), 1, CLOCK);
         assert!(!held(&mut cache, "t"));
-        cache.insert(b"t", &key("a"), result("t"), "".into(), Times::default(), 4, CLOCK);
+        cache.insert(b"t", result("t"), "".into(), Times::default(), 2, CLOCK);
+        assert!(held(&mut cache, "t"));
+        // The table still works after being emptied: fill it past its first size.
+        for i in 0..40 {
+            cache.sync(3 + i);
+            put(&mut cache, "t", Times::default());
+        }
         assert!(held(&mut cache, "t"));
     }
 
@@ -575,10 +524,10 @@ mod tests {
     fn long_tokens_are_not_stored() {
         let mut cache = TokenCache::new(OPTIONS);
         let long = "x".repeat(MAX_TOKEN_LEN + 1);
-        put(&mut cache, &long, &key("a"), Times::default());
+        put(&mut cache, &long, Times::default());
         assert!(!held(&mut cache, &long));
         let longest = "x".repeat(MAX_TOKEN_LEN);
-        put(&mut cache, &longest, &key("a"), Times::default());
+        put(&mut cache, &longest, Times::default());
         assert!(held(&mut cache, &longest));
     }
 

@@ -11,26 +11,54 @@
 //! otherwise the token goes the usual way, and a refetched set drops the entries of the keys
 //! it no longer has.
 
-use std::rc::Rc;
+use std::cell::RefCell;
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use super::{Inner, JwtVerifier, KeySource};
 use crate::Error;
 use crate::jose::json;
 use crate::jose::jws::{self, Jws};
-use crate::jose::keyset::KeySet;
 use crate::jose::request;
-use crate::jose::token_cache::{MAX_TOKEN_LEN, Times};
+use crate::jose::token_cache::{MAX_ENTRY_BYTES, MAX_TOKEN_LEN, Times, TokenCache, TokenCacheOptions};
+
+#[wasm_bindgen(module = "/src/web/shim.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = cacheStats)]
+    fn stats_object(
+        entries: f64,
+        max_entries: f64,
+        bytes: f64,
+        max_entry_bytes: f64,
+        hits: f64,
+        misses: f64,
+    ) -> JsValue;
+    #[wasm_bindgen(js_name = whenVerified)]
+    fn when_verified(pending: &Promise, verified: &Array, token: &str, generation: f64) -> Promise;
+}
+
+/// A verifier's cache: the core's LRU, and the tokens whose verification succeeded since the
+/// last call (`[token, generation, ...]`, filled by shim.js's `whenVerified`), stored at the
+/// next call. (A JS callback instead of an async Rust continuation: much less wasm.)
+pub(super) struct Cache {
+    core: RefCell<TokenCache>,
+    verified: Array,
+}
+
+impl Cache {
+    pub(super) fn new(limits: TokenCacheOptions) -> Cache {
+        Cache { core: RefCell::new(TokenCache::new(limits)), verified: Array::new() }
+    }
+}
 
 impl JwtVerifier {
-    /// `verify_fresh` behind the cache.
-    pub(super) fn verify_cached(&self, token: &str, now_s: i64, scopes: Vec<String>) -> Promise {
+    /// `verify_fresh` behind `cache`.
+    pub(super) fn verify_cached(&self, cache: &Cache, token: &str, now_s: i64, scopes: Vec<String>) -> Promise {
+        self.inner.store_verified(cache);
         let clock_ms = js_sys::Date::now();
         let generation = self.inner.generation.get();
-        match self.inner.lookup(token, now_s, clock_ms, generation, &scopes) {
+        match self.inner.lookup(cache, token, now_s, clock_ms, generation, &scopes) {
             Some(Ok(value)) => return Promise::resolve(&value),
             Some(Err(err)) => return Promise::reject(&err.into()),
             None => {}
@@ -39,14 +67,8 @@ impl JwtVerifier {
         if token.len() > MAX_TOKEN_LEN {
             return fresh;
         }
-        let inner = Rc::clone(&self.inner);
-        let token = token.to_owned();
-        // Stored only once the verification succeeded: failures are never cached.
-        wasm_bindgen_futures::future_to_promise(async move {
-            let value = JsFuture::from(fresh).await?;
-            inner.remember(&token, generation);
-            Ok(value)
-        })
+        // Noted only once the verification succeeded: failures are never cached.
+        when_verified(&fresh, &cache.verified, token, generation as f64)
     }
 }
 
@@ -57,82 +79,88 @@ impl JwtVerifier {
     #[wasm_bindgen(js_name = cacheStats, unchecked_return_type = "TokenCacheStats | undefined")]
     pub fn cache_stats(&self) -> JsValue {
         let Some(cache) = &self.inner.cache else { return JsValue::UNDEFINED };
-        let cache = cache.borrow();
+        self.inner.store_verified(cache);
+        let cache = cache.core.borrow();
         let stats = cache.stats();
-        let out = Object::new();
-        for (name, value) in [
-            ("entries", stats.entries as f64),
-            ("maxEntries", cache.options().max_entries as f64),
-            ("bytes", stats.bytes as f64),
-            ("maxEntryBytes", crate::jose::token_cache::MAX_ENTRY_BYTES as f64),
-            ("hits", stats.hits as f64),
-            ("misses", stats.misses as f64),
-        ] {
-            let _ = Reflect::set(&out, &JsValue::from_str(name), &JsValue::from_f64(value));
-        }
-        out.into()
+        stats_object(
+            stats.entries as f64,
+            cache.options().max_entries as f64,
+            stats.bytes as f64,
+            MAX_ENTRY_BYTES as f64,
+            stats.hits as f64,
+            stats.misses as f64,
+        )
     }
 }
 
 impl Inner {
-    /// `f` of the key set in use: the configured one, or the remote one (only while it may
-    /// answer at `fresh_at` without a refetch, when given).
-    fn with_keys<R>(&self, fresh_at: Option<f64>, f: impl FnOnce(&KeySet) -> R) -> Option<R> {
-        match &self.source {
-            KeySource::Static(keys) => Some(f(keys)),
-            KeySource::Remote(remote) => remote.with_keys(fresh_at, f),
-        }
-    }
-
     /// The cached answer for `token`, if there is one that may answer now: the result, or the
-    /// scope error a fresh verification would give.
+    /// scope error a fresh verification would give. A remote set due for a refetch answers
+    /// nothing from the cache.
     fn lookup(
         &self,
+        cache: &Cache,
         token: &str,
         now_s: i64,
         clock_ms: f64,
         generation: u64,
         scopes: &[String],
     ) -> Option<Result<JsValue, Error>> {
-        let cache = self.cache.as_ref()?;
-        self.with_keys(Some(clock_ms), |keys| {
-            let mut cache = cache.borrow_mut();
-            cache.sync_keys(keys.keys(), generation);
-            let hit = cache.lookup(token.as_bytes(), &self.options.rules, now_s, clock_ms)?;
-            if !scopes.is_empty() {
-                let granted: Vec<&str> = hit.scopes.split(' ').collect();
-                if let Err(err) = request::require_scopes(&granted, scopes) {
-                    return Some(Err(err));
-                }
+        if let KeySource::Remote(remote) = &self.source {
+            if !remote.is_fresh(clock_ms) {
+                return None;
             }
-            Some(js_sys::JSON::parse(hit.result).map_err(|_| Error::Internal("a cached result did not parse")))
-        })
-        .flatten()
+        }
+        let mut cache = cache.core.borrow_mut();
+        cache.sync(generation);
+        let hit = cache.lookup(token.as_bytes(), &self.options.rules, now_s, clock_ms)?;
+        if !scopes.is_empty() {
+            let granted: Vec<&str> = hit.scopes.split(' ').collect();
+            if let Err(err) = request::require_scopes(&granted, scopes) {
+                return Some(Err(err));
+            }
+        }
+        Some(js_sys::JSON::parse(hit.result).map_err(|_| Error::Internal("a cached result did not parse")))
     }
 
-    /// Stores `token`, just verified against the key set of `generation`. Not stored: when
-    /// the set changed since, when more than one key could have verified it (the entry must
-    /// know the one key whose removal ends it), or when a granted scope holds a space.
-    fn remember(&self, token: &str, generation: u64) {
-        let Some(cache) = &self.cache else { return };
+    /// Stores the tokens verified since the last call.
+    fn store_verified(&self, cache: &Cache) {
+        let count = cache.verified.length();
+        if count == 0 {
+            return;
+        }
+        for at in (0..count).step_by(2) {
+            if let (Some(token), Some(generation)) =
+                (cache.verified.get(at).as_string(), cache.verified.get(at + 1).as_f64())
+            {
+                self.remember(cache, &token, generation as u64);
+            }
+        }
+        cache.verified.set_length(0);
+    }
+
+    /// Stores `token`, verified against the key set of `generation` (not stored if the set
+    /// changed since, or when a granted scope holds a space: scopes are kept space-joined).
+    fn remember(&self, cache: &Cache, token: &str, generation: u64) {
         if self.generation.get() != generation {
             return;
         }
-        self.with_keys(None, |keys| {
-            let Ok(parsed) = jws::parse(token, &self.options.limits) else { return };
-            let Ok(candidates) = keys.candidates(&parsed.header, &self.options.algorithms) else { return };
-            let [key] = candidates[..] else { return };
-            let Ok(claims) = json::parse_object(&parsed.payload) else { return };
-            let granted = request::granted_scopes(&claims);
-            if granted.iter().any(|scope| scope.contains(' ')) {
+        let Ok(parsed) = jws::parse(token, &self.options.limits) else { return };
+        let Ok(claims) = json::parse_object(&parsed.payload) else { return };
+        let mut scopes = String::new();
+        for scope in request::granted_scopes(&claims) {
+            if scope.contains(' ') {
                 return;
             }
-            let Some(result) = result_text(&parsed) else { return };
-            let mut cache = cache.borrow_mut();
-            cache.sync_keys(keys.keys(), generation);
-            let scopes = granted.join(" ").into_boxed_str();
-            cache.insert(token.as_bytes(), key, result, scopes, Times::of(&claims), generation, js_sys::Date::now());
-        });
+            if !scopes.is_empty() {
+                scopes.push(' ');
+            }
+            scopes.push_str(scope);
+        }
+        let Some(result) = result_text(&parsed) else { return };
+        let mut cache = cache.core.borrow_mut();
+        cache.sync(generation);
+        cache.insert(token.as_bytes(), result, scopes.into(), Times::of(&claims), generation, js_sys::Date::now());
     }
 }
 

@@ -111,7 +111,7 @@ struct Inner {
     /// may sit at the same position.
     generation: Cell<u64>,
     /// The verified-token cache, when the `cache` option asks for one (`cache.rs`).
-    cache: Option<RefCell<crate::jose::token_cache::TokenCache>>,
+    cache: Option<cache::Cache>,
 }
 
 /// Verifies JWTs: HMAC (HS256/384/512) in wasm; RSA, RSA-PSS, ECDSA and EdDSA through `crypto.subtle`.
@@ -179,7 +179,7 @@ impl JwtVerifier {
             crypto_keys: js_sys::Map::new(),
             described: RefCell::new(HashMap::new()),
             generation: Cell::new(0),
-            cache: cache.map(|limits| RefCell::new(crate::jose::token_cache::TokenCache::new(limits))),
+            cache: cache.map(cache::Cache::new),
         };
         Ok(JwtVerifier { inner: Rc::new(inner) })
     }
@@ -240,8 +240,8 @@ impl JwtVerifier {
 
 impl JwtVerifier {
     fn verify_token(&self, token: &str, now_s: i64, scopes: Vec<String>) -> Promise {
-        if self.inner.cache.is_some() {
-            return self.verify_cached(token, now_s, scopes);
+        if let Some(cache) = &self.inner.cache {
+            return self.verify_cached(cache, token, now_s, scopes);
         }
         self.verify_fresh(token, now_s, scopes)
     }

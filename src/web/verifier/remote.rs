@@ -12,7 +12,6 @@ use wasm_bindgen_futures::JsFuture;
 use super::{Inner, JwtVerifier, KeySource};
 use crate::jose::jwks_cache;
 use crate::jose::jws;
-use crate::jose::keyset::KeySet;
 use crate::jose::remote_keyset::{Plan, RemoteKeySet};
 use crate::{Error, ErrorKind};
 
@@ -49,18 +48,12 @@ impl Remote {
         out.into()
     }
 
-    /// `f` of the installed set (the token cache's view of it): any set when `fresh_at` is
-    /// None, else only one that may still answer at `fresh_at` (ms) without a refetch.
-    pub(super) fn with_keys<R>(&self, fresh_at: Option<f64>, f: impl FnOnce(&KeySet) -> R) -> Option<R> {
+    /// Whether the installed set may answer at `now_ms` without a refetch (the token cache
+    /// answers only then: a set due for a refetch may lose keys).
+    pub(super) fn is_fresh(&self, now_ms: f64) -> bool {
         let keys = self.keys.borrow();
-        let (_, fetched_at) = keys.export()?;
-        if let Some(now) = fresh_at {
-            let decision = jwks_cache::decide(keys.policy(), now, Some(fetched_at), None, None, false);
-            if decision != jwks_cache::Decision::UseCache {
-                return None;
-            }
-        }
-        keys.keys().map(f)
+        let Some((_, fetched_at)) = keys.export() else { return false };
+        jwks_cache::decide(keys.policy(), now_ms, Some(fetched_at), None, None, false) == jwks_cache::Decision::UseCache
     }
 }
 
