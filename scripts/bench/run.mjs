@@ -10,6 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { sizes } from '../size.mjs';
 import { clientLines, benchClient } from './client.mjs';
+import { benchCached, cachedLines } from './cached.mjs';
 import { benchCold, coldLines } from './cold.mjs';
 import { pkgDirFromArgs, root, startBenchServer, table } from './common.mjs';
 import { makeFixtures } from './fixtures.mjs';
@@ -77,6 +78,10 @@ try {
 } finally {
   await server.close();
 }
+
+// The cached edge workload (issue 17 item 2), in Node and workerd.
+results.cached = await benchCached({ pkgDir, quick });
+say('', cachedLines(results.cached));
 
 // Cold start.
 results.cold = benchCold({ pkgDir, fixtures, runs: quick ? 3 : 9 });
