@@ -11,6 +11,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { sizes } from '../size.mjs';
 import { clientLines, benchClient } from './client.mjs';
+import { benchCached, cachedLines } from './cached.mjs';
 import { benchCold, coldLines } from './cold.mjs';
 import { benchColdIsolates, isolatesLines } from './isolates.mjs';
 import { pkgDirFromArgs, root, startBenchServer, table } from './common.mjs';
@@ -84,6 +85,9 @@ try {
 // 20 cold isolates, with and without the JWKS store (issue 17 item 3).
 results.coldIsolates = await benchColdIsolates({ pkgDir, fixtures });
 say('', isolatesLines(results.coldIsolates));
+// The cached edge workload (issue 17 item 2), in Node and workerd.
+results.cached = await benchCached({ pkgDir, quick });
+say('', cachedLines(results.cached));
 
 // Cold start.
 results.cold = benchCold({ pkgDir, fixtures, runs: quick ? 3 : 9 });

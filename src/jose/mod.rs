@@ -17,5 +17,6 @@ pub mod remote_keyset;
 pub mod request;
 pub mod signature;
 pub mod spki;
+pub mod token_cache;
 pub mod verify;
 pub mod webcrypto;

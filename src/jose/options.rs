@@ -94,6 +94,23 @@ pub fn stale_ms(seconds: Option<f64>) -> Option<f64> {
     seconds.filter(|n| n.is_finite() && *n > 0.0 && *n <= MAX_STALE_SECONDS).map(|n| n * 1000.0)
 }
 
+/// `cache.maxEntries`: a whole number from 1 to [`MAX_ENTRIES`](super::token_cache::MAX_ENTRIES)
+/// (0 would be a cache that never answers, given as if it did).
+pub fn cache_entries(value: Option<f64>) -> Result<usize, Error> {
+    match value {
+        Some(n) if n >= 1.0 && n.fract() == 0.0 && n <= super::token_cache::MAX_ENTRIES as f64 => Ok(n as usize),
+        _ => Err(invalid("cache.maxEntries must be a whole number from 1 to 1000000".into())),
+    }
+}
+
+/// `cache.maxAgeSeconds`: seconds, more than 0 and at most a year; returned in milliseconds.
+pub fn cache_max_age_ms(value: Option<f64>) -> Result<f64, Error> {
+    match value {
+        Some(n) if n > 0.0 && n <= 31_536_000.0 => Ok(n * 1000.0),
+        _ => Err(invalid("cache.maxAgeSeconds must be a number of seconds, more than 0 and at most 31536000".into())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,5 +173,20 @@ mod tests {
         for bad in [Some(0.0), Some(-1.0), Some(f64::NAN), Some(f64::INFINITY), Some(MAX_STALE_SECONDS + 1.0), None] {
             assert_eq!(stale_ms(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_token_cache_needs_entries_and_a_positive_age() {
+        assert_eq!(cache_entries(Some(5000.0)), Ok(5000));
+        assert_eq!(cache_entries(Some(1_000_000.0)), Ok(1_000_000));
+        for bad in [Some(0.0), Some(-1.0), Some(1.5), Some(1_000_001.0), Some(f64::NAN), Some(f64::INFINITY), None] {
+            assert_eq!(code(cache_entries(bad)), INVALID, "{bad:?}");
+        }
+        assert_eq!(cache_max_age_ms(Some(0.5)), Ok(500.0));
+        for bad in [Some(0.0), Some(-1.0), Some(f64::NAN), Some(f64::INFINITY), Some(31_536_001.0), None] {
+            assert_eq!(code(cache_max_age_ms(bad)), INVALID, "{bad:?}");
+        }
+        let err = cache_entries(Some(0.0)).expect_err("zero");
+        assert!(err.to_string().contains("cache.maxEntries"), "{err}");
     }
 }

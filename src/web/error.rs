@@ -10,7 +10,7 @@ extern "C" {
     fn install_errors(named_codes: &str, bearer_refusal: &JsValue, request_failed: &JsValue);
     /// A `WasmAuthError` (shim.js's class) with `code` and `message`.
     #[wasm_bindgen(js_name = newError)]
-    fn new_error(code: &str, message: &str) -> js_sys::Object;
+    pub(crate) fn new_error(code: &str, message: &str) -> js_sys::Object;
     /// The class every error of wasm-auth is an instance of, exported from every entry (the
     /// glue re-exports it from shim.js; its type is in TS_ERRORS below).
     /// (Imported as a function only so that `reexport` can skip its TypeScript, which the class

@@ -581,3 +581,16 @@ export function hasSubtle() {
   if (nodeCrypto !== undefined) return true;
   return typeof crypto === 'object' && crypto !== null && typeof crypto.subtle === 'object' && crypto.subtle !== null;
 }
+// The token cache's insert: once `pending` (a verification) resolves, its token and key-set
+// generation go into `verified`, which the verifier stores from on its next call. A rejection
+// passes through untouched: failures are never cached.
+export function whenVerified(pending, verified, token, generation) {
+  return pending.then((value) => {
+    verified.push(token, generation);
+    return value;
+  });
+}
+// JwtVerifier.cacheStats()'s object, built here from plain numbers (smaller than in wasm).
+export function cacheStats(entries, maxEntries, bytes, maxEntryBytes, hits, misses) {
+  return { entries, maxEntries, bytes, maxEntryBytes, hits, misses };
+}

@@ -43,6 +43,11 @@ const WRONG = {
   keys: ['x', 42, {}, [42], ['x']],
   apiKeys: ['x', 42, {}, [42], [{ sha256: 42, scopes: [] }]],
   jwksCache: ['x', 42, {}, { jwks: { keys: [EC_JWK] } }, { jwks: { keys: [EC_JWK] }, uat: 'now' }],
+  // The verified-token cache: an empty, zero or negative limit never turns into "no limit".
+  cache: ['x', 42, true, [], {}, { maxEntries: 0 }, { maxEntries: -1 }, { maxEntries: 1.5 }, { maxEntries: '10' },
+    { maxEntries: null }, { maxEntries: NaN }, { maxEntries: 1_000_001 }, { maxEntries: Infinity },
+    { maxEntries: 10, maxAgeSeconds: 0 }, { maxEntries: 10, maxAgeSeconds: -5 }, { maxEntries: 10, maxAgeSeconds: null },
+    { maxEntries: 10, maxAgeSeconds: '60' }, { maxEntries: 10, maxAgeSeconds: Infinity }, { maxEntries: 10, maxAge: 60 }],
 };
 
 // class -> how to make one, the options it is valid with, and each option's kind and a valid
@@ -142,6 +147,7 @@ function classes() {
         requiredClaims: ['strings', ['sub']],
         maxTokenAge: ['seconds', 0],
         maxTokenLength: ['bytes', 4096],
+        cache: ['cache', { maxEntries: 100, maxAgeSeconds: 30 }],
       },
     },
   };

@@ -12,6 +12,7 @@
 //! [`RemoteKeySet`](crate::jose::remote_keyset::RemoteKeySet); `options` reads the options;
 //! `types` is the TypeScript declarations.
 
+mod cache;
 mod options;
 mod remote;
 mod types;
@@ -109,6 +110,8 @@ struct Inner {
     /// flight for the previous set can never fill a slot of the new one, where another key
     /// may sit at the same position.
     generation: Cell<u64>,
+    /// The verified-token cache, when the `cache` option asks for one (`cache.rs`).
+    cache: Option<cache::Cache>,
 }
 
 /// Verifies JWTs: HMAC (HS256/384/512) in wasm; RSA, RSA-PSS, ECDSA and EdDSA through `crypto.subtle`.
@@ -153,6 +156,7 @@ impl JwtVerifier {
             crypto_keys: js_sys::Map::new(),
             described: RefCell::new(HashMap::new()),
             generation: Cell::new(0),
+            cache: None,
         };
         Ok(JwtVerifier { inner: Rc::new(inner) })
     }
@@ -167,7 +171,7 @@ impl JwtVerifier {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "JwtVerifierOptions")] options: JsValue,
     ) -> Result<JwtVerifier, JsValue> {
-        let (source, options, api_keys) = options::read(&options)?;
+        let (source, options, api_keys, cache) = options::read(&options)?;
         let inner = Inner {
             source,
             options,
@@ -175,6 +179,7 @@ impl JwtVerifier {
             crypto_keys: js_sys::Map::new(),
             described: RefCell::new(HashMap::new()),
             generation: Cell::new(0),
+            cache: cache.map(cache::Cache::new),
         };
         Ok(JwtVerifier { inner: Rc::new(inner) })
     }
@@ -235,6 +240,13 @@ impl JwtVerifier {
 
 impl JwtVerifier {
     fn verify_token(&self, token: &str, now_s: i64, scopes: Vec<String>) -> Promise {
+        if let Some(cache) = &self.inner.cache {
+            return self.verify_cached(cache, token, now_s, scopes);
+        }
+        self.verify_fresh(token, now_s, scopes)
+    }
+
+    fn verify_fresh(&self, token: &str, now_s: i64, scopes: Vec<String>) -> Promise {
         match &self.inner.source {
             KeySource::Static(keys) => {
                 self.inner.verify_with(keys, token, now_s, &scopes).unwrap_or_else(|err| Promise::reject(&err.into()))

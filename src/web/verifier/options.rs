@@ -19,6 +19,7 @@ use crate::jose::keyset::KeySet;
 use crate::jose::options as checks;
 use crate::jose::remote_keyset::RemoteKeySet;
 use crate::jose::request::ApiKeyEntry;
+use crate::jose::token_cache::{self, TokenCacheOptions};
 use crate::jose::verify::VerifyOptions;
 use crate::web::options::{Options, required};
 
@@ -31,14 +32,54 @@ const STORE: Expected =
     Expected::Words("an object with get(key) and put(key, value, { expirationTtl }) methods (as Workers KV)");
 const STALE: Expected = Expected::Words("a number of seconds, more than 0 and at most 31536000 (a year)");
 
+const CACHE_ENTRIES: Expected = Expected::Words("a whole number from 1 to 1000000");
+const CACHE_AGE: Expected = Expected::Words("a number of seconds, more than 0");
+
+/// What `new JwtVerifier(options)` reads: the key source, the claim rules, the API keys and
+/// the verified-token cache's limits (None: no cache).
+pub(super) type Read = (KeySource, VerifyOptions, Vec<ApiKeyEntry>, Option<TokenCacheOptions>);
+
 /// `new JwtVerifier(options)`'s options: the key source, the claim rules, the API keys.
-pub(super) fn read(value: &JsValue) -> Result<(KeySource, VerifyOptions, Vec<ApiKeyEntry>), Error> {
+pub(super) fn read(value: &JsValue) -> Result<Read, Error> {
     let options = Options::new(value)?;
     let verify = rules(&options)?;
     let api_keys = api_keys(&options)?;
+    let cache = token_cache(&options)?;
     let keys = Given::read(&options)?;
     options.finish()?;
-    Ok((keys.source()?, verify, api_keys))
+    Ok((keys.source()?, verify, api_keys, cache))
+}
+
+/// `cache: { maxEntries, maxAgeSeconds? }`, a nested options object whose errors name
+/// `cache.<member>`. `maxEntries` is required: `cache: {}` is refused rather than guessed.
+fn token_cache(options: &Options) -> Result<Option<TokenCacheOptions>, Error> {
+    let Some(value) = options.object("cache")? else { return Ok(None) };
+    let cache = Options::new(&value)?;
+    let entries = cache.value("maxEntries", CACHE_ENTRIES).map_err(|e| in_cache(e, "."))?;
+    let age = cache.value("maxAgeSeconds", CACHE_AGE).map_err(|e| in_cache(e, "."))?;
+    cache.finish().map_err(|e| in_cache(e, ": "))?;
+    let max_entries = match entries {
+        None => return Err(crate::client::options::required("cache.maxEntries")),
+        Some(n) => checks::cache_entries(n.as_f64())?,
+    };
+    let max_age_ms = match age {
+        None => token_cache::DEFAULT_MAX_AGE_MS,
+        Some(n) => checks::cache_max_age_ms(n.as_f64())?,
+    };
+    Ok(Some(TokenCacheOptions { max_entries, max_age_ms }))
+}
+
+/// An error about a member of `cache`, prefixed with `cache` and `joint`.
+fn in_cache(err: Error, joint: &str) -> Error {
+    match err {
+        Error::InvalidOptions(why) => {
+            let mut message = String::from("cache");
+            message.push_str(joint);
+            message.push_str(&why);
+            Error::InvalidOptions(message)
+        }
+        other => other,
+    }
 }
 
 /// An options object holding only a key source (the OAuth client's `{ jwksUri }`).

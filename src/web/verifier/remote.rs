@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::{Inner, JwtVerifier, KeySource};
-use crate::jose::jwks_cache::store_ttl_seconds;
+use crate::jose::jwks_cache::{self, store_ttl_seconds};
 use crate::jose::jws;
 use crate::jose::remote_keyset::{Plan, RemoteKeySet};
 use crate::{Error, ErrorKind};
@@ -74,6 +74,14 @@ impl Remote {
     /// Tells `onJwksEvent`, if given (shim.js calls it so that it can never throw into us).
     fn report(&self, kind: &str, error: &JsValue, age_ms: Option<f64>) {
         jwks_event(&self.listener, kind, error, age_ms.map(|ms| (ms / 1000.0).floor()));
+    }
+
+    /// Whether the installed set may answer at `now_ms` without a refetch (the token cache
+    /// answers only then: a set due for a refetch may lose keys).
+    pub(super) fn is_fresh(&self, now_ms: f64) -> bool {
+        let keys = self.keys.borrow();
+        let Some((_, fetched_at)) = keys.export() else { return false };
+        jwks_cache::decide(keys.policy(), now_ms, Some(fetched_at), None, None, false) == jwks_cache::Decision::UseCache
     }
 }
 
@@ -192,12 +200,11 @@ async fn refresh(inner: &Inner, remote: &Remote, kid: Option<&str>) -> Result<()
 fn repeated(error: &JsValue) -> JsValue {
     let read = |name: &str| Reflect::get(error, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
     let message = read("message").unwrap_or_default();
-    let js = js_sys::Error::new(&format!("{message} (the JWKS fetch failed less than cooldownDuration ago)"));
-    js.set_name("WasmAuthError");
     let code = read("code");
     let code = code.as_deref().unwrap_or(ErrorKind::JwksFetchFailed.code());
-    let _ = Reflect::set(&js, &JsValue::from_str("code"), &JsValue::from_str(code));
-    js.into()
+    let mut text = message;
+    text.push_str(" (the JWKS fetch failed less than cooldownDuration ago)");
+    crate::web::error::new_error(code, &text).into()
 }
 
 impl Inner {

@@ -59,6 +59,33 @@ export interface JwtVerifierOptions {
   maxTokenAge?: number;
   /** Longest token accepted, in bytes (1 or more); default 65536. */
   maxTokenLength?: number;
+  /** Opt-in cache of verified tokens (see `TokenCacheOptions`); off by default. */
+  cache?: TokenCacheOptions;
+}
+
+/**
+ * The verified-token cache: a bounded LRU of this verifier's successful verifications, keyed
+ * by the whole token. A hit re-checks `exp`, `nbf` and `maxTokenAge` at the call's time (with
+ * `clockTolerance`) and `verifyRequest`'s `scopes`; an entry goes when its key leaves the key
+ * set; failures are never cached; tokens over 8 KiB are not cached.
+ */
+export interface TokenCacheOptions {
+  /** Most entries held, a whole number from 1 to 1000000; the least recently used goes first. */
+  maxEntries: number;
+  /** Seconds (more than 0) an entry is reused after its verification; default 600. */
+  maxAgeSeconds?: number;
+}
+
+/** What `cacheStats()` reports. */
+export interface TokenCacheStats {
+  entries: number;
+  maxEntries: number;
+  /** Bytes held by the entries (tokens, results, scopes and bookkeeping). */
+  bytes: number;
+  /** The most one entry may hold, in bytes. */
+  maxEntryBytes: number;
+  hits: number;
+  misses: number;
 }
 
 /** The registered claims, typed; any other claim is `unknown` until checked. */
