@@ -247,7 +247,7 @@ impl Inner {
     /// The claims, checked against the rules and the `scopes` a request needs.
     fn checked_claims(&self, prepared: &Prepared<'_, '_>, now: i64, scopes: &[String]) -> Result<(), Error> {
         let claims = claims::validate(&prepared.jws.header, &prepared.jws.payload, &self.options.rules, now)?;
-        request::require_scopes(&request::granted_scopes(&claims), scopes)
+        request::check_scopes(&claims, scopes)
     }
 
     /// `{ payload }` for a request authenticated by one of the configured API keys.
