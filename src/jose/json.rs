@@ -9,7 +9,6 @@
 //! and of the time per token. `tests` checks it against serde_json on every kind of input.
 
 use core::fmt;
-use std::borrow::Cow;
 
 /// Deepest nesting accepted (objects and arrays). Claims sets seen in practice use 3 or 4.
 pub const MAX_DEPTH: usize = 32;
@@ -295,117 +294,13 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map, String> {
     }
 }
 
-/// A member's value as [`Members`] shows it: strings and numbers as they are, anything else as
-/// parsed.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Member<'v> {
-    /// A string.
-    Str(&'v str),
-    /// A number, as a double.
-    Num(f64),
-    /// Any other value.
-    Other(&'v Value),
-}
-
-impl<'v> Member<'v> {
-    /// The string, if this is one.
-    pub fn as_str(self) -> Option<&'v str> {
-        match self {
-            Member::Str(s) => Some(s),
-            _ => None,
-        }
-    }
-}
-
-/// The members of a JSON object, read by name: a parsed [`Map`], or a [`FlatObject`] that borrows
-/// from the text. What the claims checks and the scope checks read, so that one implementation
-/// serves both.
-pub trait Members {
-    /// The value of member `name`.
-    fn member(&self, name: &str) -> Option<Member<'_>>;
-
-    /// Whether the object has a member `name`.
-    fn has(&self, name: &str) -> bool {
-        self.member(name).is_some()
-    }
-}
-
-impl Members for Map {
-    fn member(&self, name: &str) -> Option<Member<'_>> {
-        self.get(name).map(|value| match value {
-            Value::String(s) => Member::Str(s),
-            Value::Number(n) => Member::Num(n.value),
-            other => Member::Other(other),
-        })
-    }
-}
-
-/// A top-level member's value in a [`FlatObject`].
-#[derive(Debug)]
-enum Flat<'a> {
-    Str(Cow<'a, str>),
-    Num(f64),
-    Other(Value),
-}
-
-/// A JSON object's top-level members without a [`Map`]'s allocations: names and string values
-/// borrowed from the text unless they contain escapes, numbers as doubles, only nested arrays and
-/// objects built as [`Value`]s. Same grammar, limits and errors as [`parse_object`] (the verifier's
-/// hot path reads a claims set through it).
-#[derive(Debug)]
-pub struct FlatObject<'a>(Vec<(Cow<'a, str>, Flat<'a>)>);
-
-impl Members for FlatObject<'_> {
-    fn member(&self, name: &str) -> Option<Member<'_>> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, value)| match value {
-            Flat::Str(s) => Member::Str(s),
-            Flat::Num(n) => Member::Num(*n),
-            Flat::Other(v) => Member::Other(v),
-        })
-    }
-}
-
-/// Parses `bytes` as a JSON object into a [`FlatObject`]: what [`parse_object`] accepts, with the
-/// same error for what it refuses.
-pub fn parse_flat_object(bytes: &[u8]) -> Result<FlatObject<'_>, String> {
-    let text = core::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 at byte {}", e.valid_up_to()))?;
-    let mut parser = Parser { text, bytes: text.as_bytes(), at: 0 };
-    if parser.peek() != Some(b'{') {
-        // Not an object: whatever parse_object says about it.
-        return Err(parse_object(bytes).err().unwrap_or_else(|| "not a JSON object".to_owned()));
-    }
-    let members = parser.flat_members()?;
-    parser.skip_whitespace();
-    if parser.at != parser.bytes.len() {
-        return Err(parser.error("trailing characters"));
-    }
-    Ok(FlatObject(members))
-}
-
-/// The first name that appears twice, if any: pairwise for the usual handful of members, hashed
-/// beyond (a hostile 10,000-member object must not cost 50 million comparisons).
-fn duplicate<K: AsRef<str>, V>(members: &[(K, V)]) -> Option<&str> {
-    if members.len() <= 16 {
-        for (i, (name, _)) in members.iter().enumerate() {
-            let name = name.as_ref();
-            if members[..i].iter().any(|(other, _)| other.as_ref() == name) {
-                return Some(name);
-            }
-        }
-        None
-    } else {
-        let mut seen = std::collections::HashSet::with_capacity(members.len());
-        members.iter().map(|(name, _)| name.as_ref()).find(|name| !seen.insert(*name))
-    }
-}
-
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     at: usize,
 }
 
-impl<'a> Parser<'a> {
+impl Parser<'_> {
     fn error(&self, what: &str) -> String {
         format!("{what} at byte {}", self.at)
     }
@@ -444,7 +339,7 @@ impl<'a> Parser<'a> {
             None => Err(self.error("unexpected end")),
             Some(b'{') => self.object(depth + 1),
             Some(b'[') => self.array(depth + 1),
-            Some(b'"') => self.string().map(|s| Value::String(s.into_owned())),
+            Some(b'"') => self.string().map(Value::String),
             Some(b't') => self.literal("true", Value::Bool(true)),
             Some(b'f') => self.literal("false", Value::Bool(false)),
             Some(b'n') => self.literal("null", Value::Null),
@@ -490,7 +385,7 @@ impl<'a> Parser<'a> {
             if self.peek() != Some(b'"') {
                 return Err(self.error("expected a member name"));
             }
-            let name = self.string()?.into_owned();
+            let name = self.string()?;
             self.consume(b':', "expected `:`")?;
             let value = self.value(depth)?;
             members.push((name, value));
@@ -503,74 +398,39 @@ impl<'a> Parser<'a> {
                 _ => return Err(self.error("expected `,` or `}`")),
             }
         }
-        match duplicate(&members) {
+        // Duplicates: pairwise for the usual handful of members, hashed beyond (a hostile
+        // 10,000-member object must not cost 50 million comparisons).
+        let duplicate = if members.len() <= 16 {
+            members
+                .iter()
+                .enumerate()
+                .find(|(i, (name, _))| members[..*i].iter().any(|(other, _)| other == name))
+                .map(|(_, (name, _))| name.clone())
+        } else {
+            let mut seen = std::collections::HashSet::with_capacity(members.len());
+            members.iter().find(|(name, _)| !seen.insert(name.as_str())).map(|(name, _)| name.clone())
+        };
+        match duplicate {
             Some(name) => Err(format!("duplicate member {name:?}")),
             None => Ok(Value::Object(Map(members))),
         }
     }
 
-    /// The members of the top-level object at `self.at` (an opening brace), for a
-    /// [`FlatObject`]: the steps and errors of [`Parser::object`] at depth 1.
-    fn flat_members(&mut self) -> Result<Vec<(Cow<'a, str>, Flat<'a>)>, String> {
-        self.nest(1)?;
+    /// A string at `self.at` (an opening quote), unescaped.
+    fn string(&mut self) -> Result<String, String> {
         self.at += 1;
-        // Claims sets have a dozen members or so: one allocation.
-        let mut members = Vec::with_capacity(16);
-        if self.peek() == Some(b'}') {
-            self.at += 1;
-            return Ok(members);
-        }
-        loop {
-            if self.peek() != Some(b'"') {
-                return Err(self.error("expected a member name"));
-            }
-            let name = self.string()?;
-            self.consume(b':', "expected `:`")?;
-            let value = match self.peek() {
-                Some(b'"') => Flat::Str(self.string()?),
-                Some(b'-' | b'0'..=b'9') => Flat::Num(self.number_parts()?.0),
-                _ => Flat::Other(self.value(1)?),
-            };
-            members.push((name, value));
-            match self.peek() {
-                Some(b',') => self.at += 1,
-                Some(b'}') => {
-                    self.at += 1;
-                    break;
-                }
-                _ => return Err(self.error("expected `,` or `}`")),
-            }
-        }
-        match duplicate(&members) {
-            Some(name) => Err(format!("duplicate member {name:?}")),
-            None => Ok(members),
-        }
-    }
-
-    /// A string at `self.at` (an opening quote), unescaped: borrowed from the text when it has
-    /// no escape.
-    fn string(&mut self) -> Result<Cow<'a, str>, String> {
-        self.at += 1;
-        let text = self.text;
-        let mut out = Cow::Borrowed("");
+        let mut out = String::new();
         let mut run = self.at;
         loop {
             match self.bytes.get(self.at) {
                 None => return Err(self.error("unterminated string")),
                 Some(b'"') => {
-                    let tail = &text[run..self.at];
+                    out.push_str(&self.text[run..self.at]);
                     self.at += 1;
-                    return Ok(match out {
-                        Cow::Borrowed(_) => Cow::Borrowed(tail),
-                        Cow::Owned(mut owned) => {
-                            owned.push_str(tail);
-                            Cow::Owned(owned)
-                        }
-                    });
+                    return Ok(out);
                 }
                 Some(b'\\') => {
-                    let out = out.to_mut();
-                    out.push_str(&text[run..self.at]);
+                    out.push_str(&self.text[run..self.at]);
                     self.at += 1;
                     let escaped = match self.bytes.get(self.at) {
                         Some(b'"') => '"',
@@ -630,13 +490,6 @@ impl<'a> Parser<'a> {
 
     /// `-? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)?`, as a finite double.
     fn number(&mut self) -> Result<Value, String> {
-        let (value, text) = self.number_parts()?;
-        let integer = !text.contains(['.', 'e', 'E']) && value.abs() <= MAX_EXACT;
-        Ok(Value::Number(Number { value, text: if integer { None } else { Some(text.into()) } }))
-    }
-
-    /// A number's value and literal (see [`Parser::number`]).
-    fn number_parts(&mut self) -> Result<(f64, &'a str), String> {
         let start = self.at;
         let digits = |p: &mut Self| {
             let from = p.at;
@@ -672,7 +525,8 @@ impl<'a> Parser<'a> {
         }
         let text = &self.text[start..self.at];
         let value = decimal(text).ok_or_else(|| self.error("number out of range"))?;
-        Ok((value, text))
+        let integer = !text.contains(['.', 'e', 'E']) && value.abs() <= MAX_EXACT;
+        Ok(Value::Number(Number { value, text: if integer { None } else { Some(text.into()) } }))
     }
 }
 
@@ -838,50 +692,7 @@ mod tests {
 
     /// Every input: accepted by both with the same meaning, or refused by both, except what this
     /// parser refuses on purpose (duplicate names, nesting deeper than MAX_DEPTH).
-    /// A [`FlatObject`] says what the [`Map`] of the same text says, member by member, and
-    /// refuses what `parse_object` refuses with the same error.
-    fn flat_agrees(input: &[u8]) -> Result<(), String> {
-        let shown = || String::from_utf8_lossy(input).into_owned();
-        match (parse_object(input), parse_flat_object(input)) {
-            (Err(a), Err(b)) if a == b => Ok(()),
-            (Ok(map), Ok(flat)) => {
-                let names: Vec<&String> = map.keys().collect();
-                if flat.0.len() != names.len() || names.iter().any(|name| map.member(name) != flat.member(name)) {
-                    return Err(format!("{:?}: flat {flat:?}, map {map:?}", shown()));
-                }
-                Ok(())
-            }
-            (a, b) => Err(format!("{:?}: map {a:?}, flat {b:?}", shown())),
-        }
-    }
-
-    #[test]
-    fn flat_objects_read_like_maps() {
-        let many: Vec<String> = (0..40).map(|i| format!("\"k{i}\":\"v{i}\"")).collect();
-        let cases = [
-            br#"{"iss":"https://a","aud":["x","y"],"exp":1700000000,"n":-1.5e3,"ok":true,"o":{"a":null}}"#.to_vec(),
-            br#"{"a\u0062":"c\"d","e":"caf\u00e9"}"#.to_vec(),
-            br#"{"a":1,"\u0061":2}"#.to_vec(),
-            br#"{"a":{"b":1,"b":2}}"#.to_vec(),
-            br#"{"a":1e999}"#.to_vec(),
-            format!("{{{}}}", many.join(",")).into_bytes(),
-            format!("{{{},\"k3\":0}}", many.join(",")).into_bytes(),
-            b" {} ".to_vec(),
-            b"[]".to_vec(),
-            b"\"x\"".to_vec(),
-        ];
-        let wrong: Vec<String> = cases.iter().filter_map(|c| flat_agrees(c).err()).collect();
-        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-        let flat = parse_flat_object(br#"{"s":"v","n":2,"a":[1]}"#).expect("valid");
-        assert_eq!(flat.member("s"), Some(Member::Str("v")));
-        assert_eq!(flat.member("n"), Some(Member::Num(2.0)));
-        assert_eq!(flat.member("a"), Some(Member::Other(&Value::Array(vec![Value::from(1usize)]))));
-        assert_eq!(flat.member("x"), None);
-        assert!(matches!(&flat.0[0].0, Cow::Borrowed(_)), "names without escapes are borrowed");
-    }
-
     fn agrees(input: &[u8]) -> Result<(), String> {
-        flat_agrees(input)?;
         match (parse_value(input), reference(input)) {
             (Ok(ours), Some(theirs)) if same(&ours, &theirs) => Ok(()),
             (Ok(ours), theirs) => {

@@ -1,7 +1,7 @@
 //! Credentials in an HTTP request, for `verifyRequest`: the Bearer token (RFC 6750 2.1), API
 //! keys checked against SHA-256 hashes in constant time, and scope checks on verified claims.
 
-use crate::jose::json::{Member, Members, Value};
+use crate::jose::json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::Error;
@@ -80,18 +80,18 @@ pub fn find_api_key<'e>(entries: &'e [ApiKeyEntry], key: &str) -> Result<&'e Api
 }
 
 /// The scopes verified claims grant: `scope` (space-separated, RFC 8693/9068) or `scp` (array).
-pub fn granted_scopes(claims: &impl Members) -> Vec<&str> {
-    match (claims.member("scope"), claims.member("scp")) {
-        (Some(Member::Str(scope)), _) => scope.split(' ').filter(|s| !s.is_empty()).collect(),
-        (_, Some(Member::Other(Value::Array(scp)))) => scp.iter().filter_map(Value::as_str).collect(),
-        (_, Some(Member::Str(scp))) => scp.split(' ').filter(|s| !s.is_empty()).collect(),
+pub fn granted_scopes(claims: &Map) -> Vec<&str> {
+    match (claims.get("scope"), claims.get("scp")) {
+        (Some(Value::String(scope)), _) => scope.split(' ').filter(|s| !s.is_empty()).collect(),
+        (_, Some(Value::Array(scp))) => scp.iter().filter_map(Value::as_str).collect(),
+        (_, Some(Value::String(scp))) => scp.split(' ').filter(|s| !s.is_empty()).collect(),
         _ => Vec::new(),
     }
 }
 
 /// The scopes `claims` grant must include every `required` one (see [`require_scopes`]). With
 /// none required the claims are not read: the verifier's hot path, where most calls ask for none.
-pub fn check_scopes(claims: &impl Members, required: &[String]) -> Result<(), Error> {
+pub fn check_scopes(claims: &Map, required: &[String]) -> Result<(), Error> {
     if required.is_empty() {
         return Ok(());
     }
@@ -116,7 +116,7 @@ mod tests {
         let claims = json!({ "scope": "read write", "scp": ["admin"] });
         let claims = claims.as_object().expect("object");
         assert_eq!(check_scopes(claims, &[]), Ok(()));
-        assert_eq!(check_scopes(&crate::jose::json::Map::new(), &[]), Ok(()));
+        assert_eq!(check_scopes(&Map::new(), &[]), Ok(()));
         assert_eq!(check_scopes(claims, &["write".to_owned(), "read".to_owned()]), Ok(()));
         assert_eq!(check_scopes(claims, &["admin".to_owned()]), Err(Error::InsufficientScope("admin".to_owned())));
     }

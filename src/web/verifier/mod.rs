@@ -293,7 +293,7 @@ impl JwtVerifier {
 impl Inner {
     /// The claims, checked against the rules and the `scopes` a request needs.
     fn checked_claims(&self, prepared: &Prepared<'_, '_>, now: i64, scopes: &[String]) -> Result<(), Error> {
-        let claims = claims::check(&prepared.jws.header, &prepared.jws.payload, &self.options.rules, now)?;
+        let claims = claims::validate(&prepared.jws.header, &prepared.jws.payload, &self.options.rules, now)?;
         request::check_scopes(&claims, scopes)
     }
 
