@@ -30,17 +30,19 @@ export async function freePort() {
 /**
  * Serves the JWK Set `jwks` as JSON on loopback (the remote-JWKS row) and, on /clock, this
  * process's monotonic clock in ms (the workerd run checks its in-isolate timings against it).
- * Counts JWKS fetches in `fetches`.
+ * Counts JWKS fetches in `fetches`; those of hono/jwk, which fetches for every token, come to
+ * `honoJwksUrl` and count apart in `honoFetches`.
  */
 export async function startBenchServer(jwks) {
-  const state = { fetches: 0 };
+  const state = { fetches: 0, honoFetches: 0 };
   const server = createServer((req, res) => {
     if (req.url === '/clock') {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end(String(performance.now()));
       return;
     }
-    state.fetches++;
+    if (req.url.endsWith('?peer=hono')) state.honoFetches++;
+    else state.fetches++;
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(jwks));
   });
@@ -48,6 +50,7 @@ export async function startBenchServer(jwks) {
   return {
     state,
     jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    honoJwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json?peer=hono`,
     clockUrl: `http://127.0.0.1:${port}/clock`,
     close: () => new Promise((done) => { server.closeAllConnections?.(); server.close(done); }),
   };
@@ -64,7 +67,9 @@ export function table(title, rows) {
   // Node rows also have node:crypto's bare synchronous verify: the floor there for a verifier
   // that uses it, as wasm-auth does.
   const withNode = rows.some(({ ops }) => ops['node:crypto'] != null);
-  const head = ['row', 'wasm-auth', 'jose', 'cf-worker-jwt', 'floor (subtle)', ...(withNode ? ['node:crypto'] : []),
+  // The peers of issue 17.5 (peers.mjs), where they ran.
+  const peers = ['fast-jwt', 'fast-jwt cache', 'hono'].filter((lib) => rows.some(({ ops }) => ops[lib] != null));
+  const head = ['row', 'wasm-auth', 'jose', ...peers, 'cf-worker-jwt', 'floor (subtle)', ...(withNode ? ['node:crypto'] : []),
     'wa/jose', 'wa/floor', ...(withNode ? ['wa/node:crypto'] : []), 'goal wa/jose', 'floor goal'];
   const body = rows.map(({ row, ops }) => {
     const wa = ops['wasm-auth'];
@@ -72,7 +77,7 @@ export function table(title, rows) {
     const vsFloor = wa / ops.floor;
     const goal = TARGET_VS_JOSE[row];
     const asym = row !== 'HS256';
-    return [row, fmtOps(wa), fmtOps(ops.jose), fmtOps(ops['cf-worker-jwt']), fmtOps(ops.floor),
+    return [row, fmtOps(wa), fmtOps(ops.jose), ...peers.map((lib) => fmtOps(ops[lib])), fmtOps(ops['cf-worker-jwt']), fmtOps(ops.floor),
       ...(withNode ? [fmtOps(ops['node:crypto'])] : []),
       fmtRatio(vsJose), fmtRatio(vsFloor), ...(withNode ? [fmtRatio(wa / ops['node:crypto'])] : []),
       goal ? `>= ${goal}x ${vsJose >= goal ? 'met' : 'MISSED'}` : '',

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Verify ops/s in Node: wasm-auth vs jose vs @tsndr/cloudflare-worker-jwt vs bare
-// crypto.subtle.verify. `node scripts/bench/node.mjs [pkgDir]` runs it alone.
+// Verify ops/s in Node: wasm-auth vs jose vs @tsndr/cloudflare-worker-jwt vs fast-jwt vs hono vs
+// bare crypto.subtle.verify and node:crypto. `node scripts/bench/node.mjs [pkgDir]` runs it alone.
 import nodeCrypto from 'node:crypto';
 import { resolve } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import * as cfjwtModule from '@tsndr/cloudflare-worker-jwt';
+import * as fastJwt from 'fast-jwt';
+import { Jwt as honoJwt } from 'hono/utils/jwt';
 import * as jose from 'jose';
 import { importPkg, pkgDirFromArgs, startBenchServer, table } from './common.mjs';
 import { makeFixtures } from './fixtures.mjs';
@@ -14,9 +16,9 @@ const cfjwt = cfjwtModule.default ?? cfjwtModule;
 const clock = { now: () => performance.now(), yieldIo: () => setImmediate() };
 
 /** Measures every row in this process; returns the rows. */
-export async function benchNode({ pkgDir, fixtures, jwksUrl, rounds, roundMs }) {
+export async function benchNode({ pkgDir, fixtures, jwksUrl, honoJwksUrl, rounds, roundMs }) {
   const wasmAuth = await importPkg(pkgDir);
-  const env = { wasmAuth, jose, cfjwt, fixtures, jwksUrl, nodeCrypto };
+  const env = { wasmAuth, jose, cfjwt, fastJwt, honoJwt, fixtures, jwksUrl, honoJwksUrl, nodeCrypto };
   const rows = [];
   for (const row of ROWS) rows.push(await measureRow(row, env, { rounds, roundMs, clock }));
   return rows;
@@ -27,7 +29,7 @@ if (process.argv[1] && resolve(process.argv[1]) === import.meta.filename) {
   const fixtures = await makeFixtures(1000);
   const server = await startBenchServer({ keys: [fixtures.algs.ES256.jwk] });
   try {
-    const rows = await benchNode({ pkgDir, fixtures, jwksUrl: server.jwksUrl });
+    const rows = await benchNode({ pkgDir, fixtures, jwksUrl: server.jwksUrl, honoJwksUrl: server.honoJwksUrl });
     console.log(table(`verify ops/s, Node ${process.version} (${pkgDir})`, rows).join('\n'));
   } finally {
     await server.close();

@@ -2,8 +2,9 @@
 // `make bench`: one report per run, same machine, same keys and tokens for every library.
 //   node scripts/bench/run.mjs [pkgDir]      (default ./pkg; BENCH_QUICK=1 for a short smoke run)
 // Prints: size (and the budget), verify ops/s in Node and inside workerd (wasm-auth, jose,
-// @tsndr/cloudflare-worker-jwt, bare crypto.subtle.verify as the floor), 20 cold workerd isolates
-// with and without the JWKS store (isolates.mjs), cold start, wasm memory
+// @tsndr/cloudflare-worker-jwt, fast-jwt (Node), hono, bare crypto.subtle.verify as the floor)
+// with each one's µs per token beside its signature check (beside.mjs), 20 cold workerd isolates
+// with and without the JWKS store (isolates.mjs), the cached Zipf workload (cached.mjs), cold start, wasm memory
 // over 1,000,000 verifications, and the client hot paths. Timings are reported, never asserted.
 // The figures also go to target/bench/results.json.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { sizes } from '../size.mjs';
 import { clientLines, benchClient } from './client.mjs';
 import { benchCached, cachedLines } from './cached.mjs';
+import { besideTable } from './beside.mjs';
 import { benchCold, coldLines } from './cold.mjs';
 import { benchColdIsolates, isolatesLines } from './isolates.mjs';
 import { pkgDirFromArgs, root, startBenchServer, table } from './common.mjs';
@@ -43,7 +45,8 @@ const results = { pkgDir: sourcePkg, date: new Date().toISOString(), node: proce
 const { version } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
 const workerdVersion = JSON.parse(readFileSync(join(root, 'node_modules', 'workerd', 'package.json'), 'utf8')).version;
 const libVersion = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
-say(`wasm-auth ${version} (${sourcePkg}) vs jose ${libVersion('jose')} vs @tsndr/cloudflare-worker-jwt ${libVersion('@tsndr/cloudflare-worker-jwt')}; ` +
+say(`wasm-auth ${version} (${sourcePkg}) vs jose ${libVersion('jose')} vs @tsndr/cloudflare-worker-jwt ${libVersion('@tsndr/cloudflare-worker-jwt')} ` +
+  `vs fast-jwt ${libVersion('fast-jwt')} vs hono ${libVersion('hono')}; ` +
   `Node ${process.version}, workerd ${workerdVersion}; ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
 // Size: the full module and `wasm-auth/verify` (the verifier without the browser client).
@@ -68,15 +71,18 @@ const method = `sequential awaited verifications over ${fixtures.algs.HS256.toke
   `median of ${timing.rounds} interleaved rounds of ${timing.roundMs} ms per library; iss, aud and exp checked by all but cf-worker-jwt (exp only); ` +
   'jose and cf-worker-jwt get pre-imported CryptoKeys; floor = crypto.subtle.verify on pre-decoded tokens with a pre-imported key';
 try {
-  results.nodeRows = await benchNode({ pkgDir, fixtures, jwksUrl: server.jwksUrl, ...timing });
+  results.nodeRows = await benchNode({ pkgDir, fixtures, jwksUrl: server.jwksUrl, honoJwksUrl: server.honoJwksUrl, ...timing });
   say('', table(`verify ops/s, Node ${process.version}`, results.nodeRows));
+  say('', besideTable(`cost beside the signature check, Node ${process.version}`, results.nodeRows));
   const fetchesBefore = server.state.fetches;
   const { rows, clockCheck } = await benchWorkerd({ pkgDir, fixtures, server, ...timing });
   results.workerdRows = rows;
   results.workerdClockCheck = clockCheck;
-  say('', table(`verify ops/s, inside workerd ${workerdVersion} (timed in the isolate)`, rows),
+  say('', table(`verify ops/s, inside workerd ${workerdVersion} (timed in the isolate)`, rows), '',
+    besideTable(`cost beside the signature check, inside workerd ${workerdVersion}`, rows),
     `(isolate timings checked against the host clock: they differ by at most ${(clockCheck * 100).toFixed(1)}% per row; ` +
-    `JWKS fetches: Node ${fetchesBefore}, workerd ${server.state.fetches - fetchesBefore}: the remote rows ran on a warm cache)`);
+    `JWKS fetches: Node ${fetchesBefore}, workerd ${server.state.fetches - fetchesBefore}: the remote rows ran on a warm cache; ` +
+    `hono/jwk's, one per token: ${server.state.honoFetches})`);
   say(`method: ${method}`);
 } finally {
   await server.close();

@@ -1,12 +1,15 @@
 // The verification benchmark itself, runtime-neutral: Node runs it directly (node.mjs) and the
 // benchmark worker runs it inside the workerd isolate (workerd.mjs). It only uses globals both
 // runtimes have (crypto.subtle, performance.now, atob, TextEncoder) plus what the caller passes.
+// The peers besides jose and cf-worker-jwt (fast-jwt, hono) are made in peers.mjs.
 //
 // Method: each library verifies the fixtures' tokens one after another (`await` each), cycling
 // through the distinct tokens. A row is measured in `rounds` rounds; in every round each library
 // runs for `roundMs` in batches, with an awaited I/O turn (`yieldIo`) between batches (workerd
 // advances its clocks only across I/O) and the clock read only around batches. A library's
 // figure is the median of its rounds, so slow drift of the machine hits all columns alike.
+
+import { peerVerifiers } from './peers.mjs';
 
 /** WebCrypto parameters of each JWS algorithm: [importKey algorithm, verify algorithm]. */
 const WEBCRYPTO = {
@@ -99,6 +102,9 @@ export async function makeRow(row, env) {
       libs['cf-worker-jwt'] = (i) => cfjwt.verify(tokens[i % n], key, { algorithm: alg, throwError: true });
     }
   }
+  Object.assign(libs, peerVerifiers(env, {
+    alg, jwk, tokens, issuer, audience, remote: row === 'ES256 remote JWKS', honoJwksUrl: env.honoJwksUrl,
+  }));
   // Node only: the same check through node:crypto's synchronous API on pre-decoded tokens, the
   // floor of a verifier that uses it (wasm-auth does in Node, for RS/PS/ES/EdDSA).
   if (env.nodeCrypto) libs['node:crypto'] = nodeFloor(env.nodeCrypto, alg, jwk, predecode(tokens));

@@ -2,6 +2,7 @@
 // the workerd isolate, one request per row, and answers JSON. The first request ('setup')
 // brings the fixtures, which stay in module scope for the following requests.
 import * as cfjwtModule from '@tsndr/cloudflare-worker-jwt';
+import { Jwt as honoJwt } from 'hono/utils/jwt';
 import * as jose from 'jose';
 import * as wasmAuth from 'wasm-auth';
 import { measureRow } from './verify-suite.mjs';
@@ -24,7 +25,7 @@ export default {
     try {
       const h0 = await hostClock();
       const i0 = performance.now();
-      const result = await measureRow(row, { wasmAuth, jose, cfjwt, fixtures: setup.fixtures, jwksUrl: setup.jwksUrl },
+      const result = await measureRow(row, { wasmAuth, jose, cfjwt, honoJwt, fixtures: setup.fixtures, jwksUrl: setup.jwksUrl, honoJwksUrl: setup.honoJwksUrl },
         { rounds, roundMs, clock });
       const i1 = performance.now();
       const h1 = await hostClock();

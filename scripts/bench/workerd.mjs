@@ -18,7 +18,7 @@ async function bundle(pkgDir) {
   // export condition) to whatever package is benchmarked; jose and cloudflare-worker-jwt come
   // from the repository's node_modules, up the tree.
   symlinkSync(pkgDir, join(dir, 'node_modules', 'wasm-auth'), 'dir');
-  for (const file of ['worker.js', 'verify-suite.mjs']) copyFileSync(join(import.meta.dirname, file), join(dir, file));
+  for (const file of ['worker.js', 'verify-suite.mjs', 'peers.mjs']) copyFileSync(join(import.meta.dirname, file), join(dir, file));
   return bundleWorker({
     entry: join(dir, 'worker.js'),
     outDir: join(dir, 'dist'),
@@ -37,7 +37,7 @@ export async function benchWorkerd({ pkgDir, fixtures, server, rounds, roundMs }
     return json;
   };
   try {
-    await post({ setup: { fixtures, jwksUrl: server.jwksUrl, clockUrl: server.clockUrl } });
+    await post({ setup: { fixtures, jwksUrl: server.jwksUrl, honoJwksUrl: server.honoJwksUrl, clockUrl: server.clockUrl } });
     const rows = [];
     let worst = 0;
     for (const row of ROWS) {

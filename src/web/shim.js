@@ -299,6 +299,21 @@ export function callMethod(target, name, arg) {
 
 // ---- JWT verification (web/verifier/) ----
 
+// JwtVerifier.verify's token, written as UTF-8 into the wasm memory at [at, at + capacity) by
+// the platform's native encoder: the bytes written, -1 when they did not fit, -2 for anything
+// but a string (which Rust then hands to tokenText).
+const tokenEncoder = new TextEncoder();
+export function writeToken(token, memory, at, capacity) {
+  if (typeof token !== 'string') return -2;
+  const { read, written } = tokenEncoder.encodeInto(token, new Uint8Array(memory.buffer, at, capacity));
+  return read === token.length ? written : -1;
+}
+// A non-string token as it is: wasm-bindgen's glue converts (or refuses) it as it always did
+// for the `&str` argument verify had.
+export function tokenText(token) {
+  return token;
+}
+
 function importKey(cache, slot, jwk, importAlg) {
   let key = cache.get(slot);
   if (key === undefined) {

@@ -137,3 +137,61 @@ mod wycheproof_through_the_js_verifier {
         );
     }
 }
+
+/// `JwtVerifier.verify` reads its token through shim.js's writeToken (TextEncoder.encodeInto into
+/// a reused buffer): tokens longer than that buffer, non-ASCII text and non-strings must come out
+/// as they did when the token was a `&str` argument.
+mod verify_reads_the_token_text {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use hmac::{Hmac, Mac};
+    use js_sys::{Object, Reflect, Uint8Array};
+    use wasm_auth::web::JwtVerifier;
+    use wasm_bindgen::JsValue;
+    use wasm_bindgen_futures::JsFuture;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    const SECRET: [u8; 32] = [7; 32];
+
+    fn hs256(payload: &str) -> String {
+        let input = format!("{}.{}", URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256"}"#), URL_SAFE_NO_PAD.encode(payload));
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&SECRET).expect("any key length");
+        mac.update(input.as_bytes());
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+    }
+
+    fn verifier() -> JwtVerifier {
+        let options = Object::new();
+        Reflect::set(&options, &"secret".into(), &Uint8Array::from(&SECRET[..])).expect("set");
+        JwtVerifier::new(options.into()).expect("verifier")
+    }
+
+    async fn outcome(verifier: &JwtVerifier, token: JsValue) -> Result<String, String> {
+        let read = |value: &JsValue, key: &str| Reflect::get(value, &key.into()).ok().and_then(|v| v.as_string());
+        match JsFuture::from(verifier.verify(token, None)).await {
+            Ok(result) => {
+                let payload = Reflect::get(&result, &"payload".into()).expect("payload");
+                Ok(read(&payload, "x").unwrap_or_default())
+            }
+            Err(error) => Err(read(&error, "code").unwrap_or_default()),
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn short_long_and_odd_tokens() {
+        let verifier = verifier();
+        let short = hs256(r#"{"x":"a"}"#);
+        assert_eq!(outcome(&verifier, short.as_str().into()).await, Ok("a".to_owned()));
+        // Longer than the 2,048-byte buffer: it grows once and the token verifies.
+        let long_claim = "b".repeat(5_000);
+        let long = hs256(&format!(r#"{{"x":"{long_claim}"}}"#));
+        assert_eq!(outcome(&verifier, long.as_str().into()).await, Ok(long_claim));
+        // The short one again, after the buffer grew, and a non-ASCII character (3 UTF-8 bytes).
+        assert_eq!(outcome(&verifier, short.as_str().into()).await, Ok("a".to_owned()));
+        let odd = format!("{short}\u{20ac}");
+        assert_eq!(outcome(&verifier, odd.as_str().into()).await, Err("ERR_JWS_INVALID".to_owned()));
+        // Past maxTokenLength (64 KiB by default): refused, not truncated into something valid.
+        let huge = hs256(&format!(r#"{{"x":"{}"}}"#, "c".repeat(70_000)));
+        assert_eq!(outcome(&verifier, huge.as_str().into()).await, Err("ERR_JWS_INVALID".to_owned()));
+    }
+}

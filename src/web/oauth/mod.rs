@@ -152,7 +152,7 @@ impl Inner {
     /// remaining checks (a nonce was sent, azp, iat not in the future); its claims.
     async fn validate_id_token(&self, id_token: &str, nonce: Option<&str>) -> Result<JsValue, JsValue> {
         let verifier = self.id_token_verifier(nonce)?;
-        let verified = JsFuture::from(verifier.verify(id_token, None)).await?;
+        let verified = JsFuture::from(verifier.verify_text(id_token, None)).await?;
         let payload = Reflect::get(&verified, &"payload".into())?;
         let text = js_sys::JSON::stringify(&payload).ok().and_then(|t| t.as_string()).unwrap_or_default();
         let claims = crate::jose::json::parse_object(text.as_bytes())

@@ -56,6 +56,48 @@ extern "C" {
     #[wasm_bindgen(js_name = requestHeader, catch)]
     fn request_header(request: &JsValue, name: &str) -> Result<Option<String>, JsValue>;
     fn respond(pending: &Promise, realm: &str, via: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = writeToken)]
+    fn write_token(token: &JsValue, memory: &JsValue, at: u32, capacity: u32) -> i32;
+    #[wasm_bindgen(js_name = tokenText)]
+    fn token_text(token: &JsValue) -> String;
+}
+
+/// Where a token's bytes go before parsing: kept between calls (taken out while in use, so that
+/// a JS exception unwinding through a call only loses it), unless a huge token made it large.
+const TOKEN_BUFFER: usize = 2048;
+const TOKEN_BUFFER_KEPT: usize = 64 * 1024;
+
+/// Runs `run` on the text of the token `verify` was given, copied into the wasm memory by
+/// shim.js's `writeToken` (TextEncoder.encodeInto, a native copy: wasm-bindgen's `&str` argument
+/// copies an ASCII string character by character in JS, ~1.5 us of a 350-character token in
+/// Node). Anything but a string goes through wasm-bindgen's own conversion (`tokenText`), so it
+/// throws or converts exactly as a `&str` argument always did.
+fn with_token<R>(token: &JsValue, run: impl FnOnce(&str) -> R) -> R {
+    thread_local!(static BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) });
+    thread_local!(static MEMORY: JsValue = wasm_bindgen::memory());
+    let mut buffer = BUFFER.take();
+    if buffer.len() < TOKEN_BUFFER {
+        buffer.resize(TOKEN_BUFFER, 0);
+    }
+    let write = |buffer: &mut Vec<u8>| {
+        let (at, capacity) = (buffer.as_mut_ptr() as usize as u32, buffer.len() as u32);
+        MEMORY.with(|memory| write_token(token, memory, at, capacity))
+    };
+    let mut written = write(&mut buffer);
+    if written == -1 {
+        // Longer than the buffer: UTF-8 needs at most 3 bytes per UTF-16 unit.
+        let units = token.unchecked_ref::<js_sys::JsString>().length() as usize;
+        buffer.resize(units.saturating_mul(3).max(TOKEN_BUFFER), 0);
+        written = write(&mut buffer);
+    }
+    let out = match usize::try_from(written).ok().and_then(|n| std::str::from_utf8(&buffer[..n]).ok()) {
+        Some(text) => run(text),
+        None => run(&token_text(token)),
+    };
+    if buffer.len() <= TOKEN_BUFFER_KEPT {
+        BUFFER.set(buffer);
+    }
+    out
 }
 
 /// Where `bytes` sit in the wasm memory (address, length: wasm32's are 32-bit), for shim.js to
@@ -189,13 +231,10 @@ impl JwtVerifier {
     #[wasm_bindgen(unchecked_return_type = "Promise<VerifyResult>")]
     pub fn verify(
         &self,
-        token: &str,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "VerifyCallOptions")] call_options: Option<JsValue>,
     ) -> Promise {
-        match Call::read(call_options.as_ref(), false) {
-            Ok(call) => self.verify_token(token, call.now, call.scopes),
-            Err(err) => Promise::reject(&err.into()),
-        }
+        with_token(&token, |token| self.verify_text(token, call_options.as_ref()))
     }
 
     /// Checks the credentials of an HTTP request (a Bearer token, or an `X-API-Key` among the
@@ -239,6 +278,14 @@ impl JwtVerifier {
 }
 
 impl JwtVerifier {
+    /// `verify` on a token that is already Rust text (the OAuth client's ID tokens).
+    pub(crate) fn verify_text(&self, token: &str, call_options: Option<&JsValue>) -> Promise {
+        match Call::read(call_options, false) {
+            Ok(call) => self.verify_token(token, call.now, call.scopes),
+            Err(err) => Promise::reject(&err.into()),
+        }
+    }
+
     fn verify_token(&self, token: &str, now_s: i64, scopes: Vec<String>) -> Promise {
         if let Some(cache) = &self.inner.cache {
             return self.verify_cached(cache, token, now_s, scopes);
@@ -259,7 +306,7 @@ impl Inner {
     /// The claims, checked against the rules and the `scopes` a request needs.
     fn checked_claims(&self, prepared: &Prepared<'_, '_>, now: i64, scopes: &[String]) -> Result<(), Error> {
         let claims = claims::validate(&prepared.jws.header, &prepared.jws.payload, &self.options.rules, now)?;
-        request::require_scopes(&request::granted_scopes(&claims), scopes)
+        request::check_scopes(&claims, scopes)
     }
 
     /// `{ payload }` for a request authenticated by one of the configured API keys.
