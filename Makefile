@@ -97,7 +97,10 @@ test-fuzz: bootstrap
 # OAuth client's stricter checks added 4.5 KB; one f64 in a format! had cost 9 KB more.)
 # Issue 16's sessions across tabs and reloads (the peer channel and locks, restore(), the
 # refresh cookie, OAuthClient.restore) added 10.2 KB: 133.5 KB.
-WASM_GZIP_BUDGET ?= 136200
+# Issues 17 and 18 added 7.6 KB to both modules (full 141.1 KB, verify 88.0 KB): the verified-token
+# cache 3.4, the JWKS store and stale-if-error 2.2, messages naming the request and the path
+# baseUrl 1.2, the token copy by encodeInto 0.5. Issue 15 still aims at 100 / 75 KB.
+WASM_GZIP_BUDGET ?= 143900
 VERIFY_WASM_GZIP_BUDGET ?= 100000
 size: pkg
 	node scripts/size.mjs --max-gzip $(WASM_GZIP_BUDGET) pkg/wasm_auth_bg.wasm pkg/wasm_auth.js
