@@ -11,6 +11,16 @@ pub fn split_scheme(url: &str) -> Option<(&str, &str)> {
     Some((&url[..at], &url[at + 3..]))
 }
 
+/// Whether the path part of `path` (up to `?` or `#`) has a `.` or `..` segment, also written
+/// with `%2e` or with the `\` that URL parsing reads as `/`.
+fn has_dot_segment(path: &str) -> bool {
+    let end = path.bytes().position(|b| matches!(b, b'?' | b'#')).unwrap_or(path.len());
+    path.as_bytes()[..end].split(|&b| b == b'/' || b == b'\\').any(|segment| {
+        let lower = segment.to_ascii_lowercase();
+        matches!(lower.as_slice(), b"." | b".." | b"%2e" | b".%2e" | b"%2e." | b"%2e%2e")
+    })
+}
+
 /// A validated base URL: http(s), no query or fragment, no trailing slash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseUrl(String);
@@ -74,8 +84,11 @@ impl BaseUrl {
             return Ok(());
         }
         let base = self.path();
-        let inside =
-            input.strip_prefix(base).is_some_and(|after| after.is_empty() || after.starts_with(['/', '?', '#']));
+        // A dot segment (`/v1/../admin`, `/v1/%2e%2e/admin`) resolves out of the path it starts
+        // in, so it does not count as inside it.
+        let inside = input
+            .strip_prefix(base)
+            .is_some_and(|after| (after.is_empty() || after.starts_with(['/', '?', '#'])) && !has_dot_segment(after));
         if base.is_empty() || inside {
             return Ok(());
         }
@@ -164,6 +177,11 @@ mod tests {
         assert!(secret.contains("'v10/x?api_key=…'") && !secret.contains("s3cret"), "{secret}");
         let root = BaseUrl::parse("https://api.example/").expect("valid");
         assert_eq!(root.check_fetch_path("/anything"), Ok(()));
+        // Dot segments resolve out of /v1 (found by a review): refused like any other way out.
+        for out in ["/v1/../admin", "/v1/%2e%2e/admin", "/v1/.%2E/admin", "/v1\\..\\admin", "/v1/x/./../../y"] {
+            assert_eq!(base.check_fetch_path(out).map_err(|e| e.code()), Err("ERR_AUTH_INVALID_OPTIONS"), "{out}");
+        }
+        assert_eq!(base.check_fetch_path("/v1/a.b/..c?x=/../"), Ok(()));
     }
 
     #[test]

@@ -23,7 +23,10 @@ pub const REDACTED: &str = "…";
 pub fn redact_url(url: &str) -> String {
     let mut out = String::new();
     let mut rest = url;
-    if let Some((scheme, after)) = split_scheme(url) {
+    // Only a real scheme (RFC 3986 3.1) starts an authority: in a relative input, a `://` inside
+    // the query (`x?api_key=s&next=https://app`) must not make everything before it a "scheme"
+    // copied out unredacted.
+    if let Some((scheme, after)) = split_scheme(url).filter(|(scheme, _)| is_scheme(scheme)) {
         let authority = after.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(after.len());
         let host_at = after.as_bytes()[..authority].iter().rposition(|&b| b == b'@').map_or(0, |at| at + 1);
         out.push_str(scheme);
@@ -51,6 +54,13 @@ pub fn redact_url(url: &str) -> String {
         }
     }
     out
+}
+
+/// `ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`.
+fn is_scheme(text: &str) -> bool {
+    let mut bytes = text.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
 }
 
 /// `METHOD url`, the URL redacted ([`redact_url`]): how messages name a request. A method that
@@ -94,6 +104,11 @@ mod tests {
         assert_eq!(redact_url("https://h/x?a=1=2&&b&c="), "https://h/x?a=…&&b&c=…");
         assert_eq!(redact_url("https://h/x?a=1?b=2"), "https://h/x?a=…");
         assert_eq!(redact_url("/v1/x?k=v"), "/v1/x?k=…");
+        // A `://` inside a relative input's query or fragment is no scheme (a review found the
+        // text before it copied out whole, api_key included).
+        assert_eq!(redact_url("v2/x?api_key=s3cret&next=https://app/cb"), "v2/x?api_key=…&next=…");
+        assert_eq!(redact_url("v2/x#access_token=T&r=http://a"), "v2/x");
+        assert_eq!(redact_url("a+b.c-d://u:p@h/x"), "a+b.c-d://h/x");
         let long = format!("https://h/{}", "a".repeat(1000));
         let cut = redact_url(&long);
         assert_eq!(cut.chars().count(), MAX_URL_CHARS);
