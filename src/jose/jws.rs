@@ -71,10 +71,15 @@ pub fn b64_decode(segment: &str, what: &str) -> Result<Vec<u8>, Error> {
     URL_SAFE_NO_PAD.decode(segment).map_err(|_| invalid(format!("{what} is not base64url")))
 }
 
+/// The refusal of a token longer than `limits.max_token_len` bytes.
+pub fn too_long(limits: &Limits) -> Error {
+    invalid(format!("token longer than {} bytes", limits.max_token_len))
+}
+
 /// Splits, decodes and checks a compact JWS. The signature is not verified here.
 pub fn parse<'a>(token: &'a str, limits: &Limits) -> Result<Jws<'a>, Error> {
     if token.len() > limits.max_token_len {
-        return Err(invalid(format!("token longer than {} bytes", limits.max_token_len)));
+        return Err(too_long(limits));
     }
     if token.trim_start().starts_with('{') {
         return Err(invalid("JWS JSON serialization is not supported; use the compact form"));

@@ -308,10 +308,16 @@ export function writeToken(token, memory, at, capacity) {
   const { read, written } = tokenEncoder.encodeInto(token, new Uint8Array(memory.buffer, at, capacity));
   return read === token.length ? written : -1;
 }
-// A non-string token as it is: wasm-bindgen's glue converts (or refuses) it as it always did
-// for the `&str` argument verify had.
+// A token that is not a string, as text: String(token) ('undefined', '[object Object]'), which
+// the parser then refuses with its coded error. This runs inside verify's wasm call: a JS
+// exception here would unwind past Rust and leave the verifier borrowed for good (`verify(
+// req.headers.get('x-token'))` without the header), so nothing here throws.
 export function tokenText(token) {
-  return token;
+  try {
+    return String(token);
+  } catch {
+    return ''; // an object without a toString (Object.create(null))
+  }
 }
 
 function importKey(cache, slot, jwk, importAlg) {
@@ -601,7 +607,8 @@ export function hasSubtle() {
 // passes through untouched: failures are never cached.
 export function whenVerified(pending, verified, token, generation) {
   return pending.then((value) => {
-    verified.push(token, generation);
+    // The time of the verification: maxAgeSeconds counts from it, not from the next call.
+    verified.push(token, generation, Date.now());
     return value;
   });
 }

@@ -186,3 +186,27 @@ describe('keys refused at import', () => {
     }
   });
 });
+
+// Found by a review of issue 17's token copy: a token that is not a string threw from inside
+// the wasm call, which left the verifier borrowed for good (free() and [Symbol.dispose] then
+// threw), and a huge string was copied into the wasm memory before the length check.
+test('a token that is not a string, or far too long, is a coded refusal that leaves the verifier usable', async () => {
+  const secret = 'a-test-secret-of-at-least-32-bytes!';
+  const verifier = new JwtVerifier({ secret, maxTokenLength: 4096 });
+  for (const token of [undefined, null, 42, {}, Object.create(null)]) {
+    await assert.rejects(verifier.verify(token), (e) => e.name === 'WasmAuthError' && e.code === 'ERR_JWS_INVALID', String(token));
+  }
+  // The string exists before the measure; copying it into the wasm memory would add ~150 MB of
+  // resident memory (measured on the package before the fix), refusing it first adds none.
+  const long = 'a'.repeat(50_000_000);
+  long.charCodeAt(0);
+  const before = process.memoryUsage().rss;
+  await assert.rejects(verifier.verify(long), { code: 'ERR_JWS_INVALID', message: /longer than 4096 bytes/ });
+  const grown = process.memoryUsage().rss - before;
+  assert.ok(grown < 60_000_000, `the long token was copied into the wasm memory (+${grown} B resident)`);
+  const header = Buffer.from('{"alg":"HS256"}').toString('base64url');
+  const payload = Buffer.from('{"sub":"u"}').toString('base64url');
+  const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
+  assert.equal((await verifier.verify(`${header}.${payload}.${signature}`)).payload.sub, 'u');
+  verifier.free();
+});

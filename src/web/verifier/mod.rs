@@ -70,9 +70,12 @@ const TOKEN_BUFFER_KEPT: usize = 64 * 1024;
 /// Runs `run` on the text of the token `verify` was given, copied into the wasm memory by
 /// shim.js's `writeToken` (TextEncoder.encodeInto, a native copy: wasm-bindgen's `&str` argument
 /// copies an ASCII string character by character in JS, ~1.5 us of a 350-character token in
-/// Node). Anything but a string goes through wasm-bindgen's own conversion (`tokenText`), so it
-/// throws or converts exactly as a `&str` argument always did.
-fn with_token<R>(token: &JsValue, run: impl FnOnce(&str) -> R) -> R {
+/// Node). Anything but a string is converted by `tokenText` (String(token), never a throw), and
+/// the parser refuses it with its coded error.
+/// A string token longer than `limits.max_token_len` UTF-16 units is refused before any copy:
+/// each unit is at least one UTF-8 byte, so it is too long in bytes too, and copying a hostile
+/// 100-million-character string would grow the wasm memory (which never shrinks) by 300 MB.
+fn with_token(token: &JsValue, limits: &Limits, run: impl FnOnce(&str) -> Promise) -> Promise {
     thread_local!(static BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) });
     thread_local!(static MEMORY: JsValue = wasm_bindgen::memory());
     let mut buffer = BUFFER.take();
@@ -87,6 +90,10 @@ fn with_token<R>(token: &JsValue, run: impl FnOnce(&str) -> R) -> R {
     if written == -1 {
         // Longer than the buffer: UTF-8 needs at most 3 bytes per UTF-16 unit.
         let units = token.unchecked_ref::<js_sys::JsString>().length() as usize;
+        if units > limits.max_token_len {
+            BUFFER.set(buffer);
+            return Promise::reject(&jws::too_long(limits).into());
+        }
         buffer.resize(units.saturating_mul(3).max(TOKEN_BUFFER), 0);
         written = write(&mut buffer);
     }
@@ -234,7 +241,7 @@ impl JwtVerifier {
         #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "VerifyCallOptions")] call_options: Option<JsValue>,
     ) -> Promise {
-        with_token(&token, |token| self.verify_text(token, call_options.as_ref()))
+        with_token(&token, &self.inner.options.limits, |token| self.verify_text(token, call_options.as_ref()))
     }
 
     /// Checks the credentials of an HTTP request (a Bearer token, or an `X-API-Key` among the
