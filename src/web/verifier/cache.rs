@@ -39,8 +39,8 @@ extern "C" {
 }
 
 /// A verifier's cache: the core's LRU, and the tokens whose verification succeeded since the
-/// last call (`[token, generation, ...]`, filled by shim.js's `whenVerified`), stored at the
-/// next call. (A JS callback instead of an async Rust continuation: much less wasm.)
+/// last call (`[token, generation, verified at (ms), ...]`, filled by shim.js's `whenVerified`),
+/// stored at the next call. (A JS callback instead of an async Rust continuation: much less wasm.)
 pub(super) struct Cache {
     core: RefCell<TokenCache>,
     verified: Array,
@@ -129,19 +129,22 @@ impl Inner {
         if count == 0 {
             return;
         }
-        for at in (0..count).step_by(2) {
-            if let (Some(token), Some(generation)) =
-                (cache.verified.get(at).as_string(), cache.verified.get(at + 1).as_f64())
+        for at in (0..count).step_by(3) {
+            let (token, generation, verified_ms) =
+                (cache.verified.get(at), cache.verified.get(at + 1), cache.verified.get(at + 2));
+            if let (Some(token), Some(generation), Some(verified_ms)) =
+                (token.as_string(), generation.as_f64(), verified_ms.as_f64())
             {
-                self.remember(cache, &token, generation as u64);
+                self.remember(cache, &token, generation as u64, verified_ms);
             }
         }
         cache.verified.set_length(0);
     }
 
-    /// Stores `token`, verified against the key set of `generation` (not stored if the set
-    /// changed since, or when a granted scope holds a space: scopes are kept space-joined).
-    fn remember(&self, cache: &Cache, token: &str, generation: u64) {
+    /// Stores `token`, verified at `verified_ms` against the key set of `generation` (not stored
+    /// if the set changed since, or when a granted scope holds a space: scopes are kept
+    /// space-joined).
+    fn remember(&self, cache: &Cache, token: &str, generation: u64, verified_ms: f64) {
         if self.generation.get() != generation {
             return;
         }
@@ -160,7 +163,7 @@ impl Inner {
         let Some(result) = result_text(&parsed) else { return };
         let mut cache = cache.core.borrow_mut();
         cache.sync(generation);
-        cache.insert(token.as_bytes(), result, scopes.into(), Times::of(&claims), generation, js_sys::Date::now());
+        cache.insert(token.as_bytes(), result, scopes.into(), Times::of(&claims), generation, verified_ms);
     }
 }
 

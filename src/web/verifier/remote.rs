@@ -152,9 +152,16 @@ async fn refresh(inner: &Inner, remote: &Remote, kid: Option<&str>) -> Result<()
         match JsFuture::from(store_get(store, &remote.store_key(), policy.timeout_ms)).await {
             Ok(stored) if stored.is_null() || stored.is_undefined() => {}
             Ok(stored) => {
-                let adopted = match stored.as_string() {
-                    Some(text) => remote.keys.borrow_mut().adopt(text.as_bytes(), js_sys::Date::now()),
-                    None => Err(Error::JwksInvalid(crate::jose::remote_keyset::NOT_A_RECORD.into())),
+                // A string is at least one byte per UTF-16 unit: one longer than adopt's cap in
+                // units is refused before it is copied into the wasm memory (which never shrinks).
+                let units = stored.dyn_ref::<js_sys::JsString>().map_or(0, |text| text.length() as usize);
+                let adopted = if units > policy.max_bytes.saturating_add(64) {
+                    Err(Error::JwksTooLarge { max_bytes: policy.max_bytes as u64 })
+                } else {
+                    match stored.as_string() {
+                        Some(text) => remote.keys.borrow_mut().adopt(text.as_bytes(), js_sys::Date::now()),
+                        None => Err(Error::JwksInvalid(crate::jose::remote_keyset::NOT_A_RECORD.into())),
+                    }
                 };
                 match adopted {
                     Ok(true) => inner.forget_crypto_keys(),
