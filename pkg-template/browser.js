@@ -47,7 +47,7 @@ const WASM_FILE = 'wasm_auth_bg.wasm';
 const VITE_PREBUNDLE = /\/node_modules\/\.vite\/deps(_temp_[^/]*)?\/[^/]*$/;
 function wasmLocation() {
   const here = import.meta.url;
-  if (typeof here !== 'string') return new URL(WASM_FILE, document.currentScript?.src ?? location.href);
+  if (typeof here !== 'string') return new URL(WASM_FILE, globalThis.document?.currentScript?.src ?? location.href);
   const { pathname } = new URL(here);
   if (VITE_PREBUNDLE.test(pathname)) return viteDevWasm(new URL(['..', '..', PACKAGE_SUBPATH, WASM_FILE].join('/'), here));
   return new URL('./wasm_auth_bg.wasm', import.meta.url);

@@ -40,16 +40,25 @@ export function checkUse(use, where, Error) {
   if (use === null || typeof use !== 'object' || Array.isArray(use)) {
     throw new Error('ERR_AUTH_INVALID_OPTIONS', `invalid options: ${where}: the per-use options must be an object, { scopes, realm }`);
   }
+  const refuse = (why) => new Error('ERR_AUTH_INVALID_OPTIONS', `invalid options: ${where}: ${why}`);
   for (const key of Object.keys(use)) {
-    if (key !== 'scopes' && key !== 'realm') throw new Error('ERR_AUTH_INVALID_OPTIONS', `invalid options: ${where}: unknown option \`${key}\` (known: scopes, realm)`);
+    if (key !== 'scopes' && key !== 'realm') throw refuse(`unknown option \`${key}\` (known: scopes, realm)`);
   }
+  // An empty list would be a route that looks guarded by scopes and is not: refused, as every
+  // empty option is (verifyRequest refuses it per call too; here it fails at start-up).
+  const { scopes, realm } = use;
+  const scopeList = Array.isArray(scopes) && scopes.length > 0 && scopes.every((s) => typeof s === 'string' && s !== '');
+  if (scopes !== undefined && typeof scopes !== 'function' && !scopeList) {
+    throw refuse('scopes must be a non-empty list of scope names, or a function of (request, env) returning one');
+  }
+  if (realm !== undefined && (typeof realm !== 'string' || realm === '')) throw refuse('realm must be a non-empty string');
   return use;
 }
 
 // What a request gets when the verifier could not be built: the client cannot fix it, and the
 // cause (which names the worker's configuration) goes to the worker's log, not to the client.
-function misconfigured(error) {
-  console.error('wasm-auth withAuth: the verifier could not be built; this request gets a 500, the next one tries again:', error);
+function misconfigured(error, what = 'the verifier could not be built; this request gets a 500, the next one tries again') {
+  console.error(`wasm-auth withAuth: ${what}:`, error);
   return new Response(JSON.stringify({ error: 'server_error', error_description: 'authentication is not configured' }), {
     status: 500,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
@@ -69,8 +78,15 @@ export function withAuthFor(JwtVerifier, WasmAuthError) {
       } catch (error) {
         return misconfigured(error);
       }
-      const required = typeof scopes === 'function' ? scopes(request, env) : scopes;
-      const auth = await verifier.verifyRequest(request, { scopes: required, realm });
+      let auth;
+      try {
+        const required = typeof scopes === 'function' ? scopes(request, env) : scopes;
+        auth = await verifier.verifyRequest(request, { scopes: required, realm });
+      } catch (error) {
+        // verifyRequest answers every credential problem itself; a rejection is the worker's
+        // own mistake (a scopes function that threw or returned an empty list).
+        return misconfigured(error, 'the route\'s scopes were refused; this request gets a 500');
+      }
       if (!auth.ok) return auth.response;
       return handler(request, env, ctx, auth);
     };
