@@ -3,7 +3,9 @@
 // user from a Zipf(1.1) distribution (a few users make most requests, as at an edge), one
 // verification after another (awaited). wasm-auth with its token cache against jose (no cache)
 // and fast-jwt with its cache on, both caches holding CACHE_ENTRIES tokens; wasm-auth without
-// the cache for reference. Same method as verify-suite.mjs: interleaved rounds, median.
+// the cache for reference. Same method as verify-suite.mjs (its timed rounds and median).
+
+import { median, timed } from './verify-suite.mjs';
 
 export const USERS = 5000;
 export const ZIPF_S = 1.1;
@@ -68,24 +70,6 @@ export async function makeCachedRow(alg, env) {
   return { libs, stats: () => cached.cacheStats() };
 }
 
-/** Runs `run` over the draws for about `ms`; returns { ops, ms }. */
-async function timed(run, tokens, draws, ms, state, clock) {
-  let ops = 0;
-  let elapsed = 0;
-  while (elapsed < ms) {
-    await clock.yieldIo();
-    const t0 = clock.now();
-    for (let k = 0; k < state.batch; k++) await run(tokens[draws[state.i++ % draws.length]]);
-    const dt = clock.now() - t0;
-    elapsed += dt;
-    ops += state.batch;
-    if (dt < 20) state.batch = Math.min(state.batch * 2, 1 << 16);
-  }
-  return { ops, ms: elapsed };
-}
-
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-
 /**
  * Measures one row: { row, ops: { [lib]: ops/s }, hitRatio, entryBytes } (wasm-auth's hits /
  * lookups while timed, and bytes per cache entry). Every library first verifies every token (all
@@ -110,7 +94,7 @@ export async function measureCachedRow(alg, env, { rounds = 3, roundMs = 250, wa
   const before = stats();
   for (let r = 0; r < rounds; r++) {
     for (const [name, run] of Object.entries(libs)) {
-      const { ops, ms } = await timed(run, tokens, draws, roundMs, states[name], clock);
+      const { ops, ms } = await timed((i) => run(tokens[draws[i % draws.length]]), roundMs, states[name], clock);
       states[name].samples.push((ops / ms) * 1000);
     }
   }

@@ -38,7 +38,7 @@ async function bundle(pkgDir) {
   mkdirSync(join(dir, 'node_modules'), { recursive: true });
   mkdirSync(join(dir, 'dist'));
   symlinkSync(pkgDir, join(dir, 'node_modules', 'wasm-auth'), 'dir');
-  for (const file of ['cached-worker.js', 'cached-suite.mjs']) copyFileSync(join(import.meta.dirname, file), join(dir, file));
+  for (const file of ['cached-worker.js', 'cached-suite.mjs', 'verify-suite.mjs', 'peers.mjs']) copyFileSync(join(import.meta.dirname, file), join(dir, file));
   const esbuild = await import('esbuild');
   try {
     await esbuild.build({

@@ -131,8 +131,8 @@ async function checkAll(libs, n) {
   }
 }
 
-/** Runs `run` for about `ms` milliseconds; returns { ops, ms } actually measured. */
-async function timed(run, ms, state, clock) {
+/** Runs `run(i)` (i counting up) for about `ms` milliseconds; returns { ops, ms } actually measured. */
+export async function timed(run, ms, state, clock) {
   let ops = 0;
   let elapsed = 0;
   while (elapsed < ms) {
@@ -148,7 +148,7 @@ async function timed(run, ms, state, clock) {
   return { ops, ms: elapsed };
 }
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+export const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 /**
  * Measures one row: returns { row, ops: { [lib]: ops/s }, spread: { [lib]: [min, max] } }.
