@@ -6,13 +6,11 @@
 // default target that refused the old entry, webpack 5, Rollup, esbuild); `make test-bundlers`
 // sets WASM_AUTH_BUNDLERS=all for Vite 5 and 7 as well.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { assertProbe, freePort, launchChromium, makeProject, probePage, root, run, serveStatic } from './helpers.mjs';
+import { assertProbe, freePort, launchChromium, makeProject, probePage, root, run, serveStatic, withViteDev } from './helpers.mjs';
 
 const ALL = process.env.WASM_AUTH_BUNDLERS === 'all';
 const bin = (...path) => join(root, 'node_modules', ...path);
@@ -97,27 +95,7 @@ for (const [pkg, version] of vites) {
     });
 
     test('vite dev server: the pre-bundled package finds its .wasm', async () => {
-      const port = await freePort();
-      const dev = spawn('node', [vite, '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
-        { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      dev.stdout.on('data', (d) => { output += d; });
-      dev.stderr.on('data', (d) => { output += d; });
-      try {
-        const url = `http://127.0.0.1:${port}/index.html`;
-        for (let i = 0; ; i++) {
-          const ok = await fetch(url).then((r) => r.ok, () => false);
-          if (ok) break;
-          assert.ok(i < 200 && dev.exitCode === null, `vite dev did not start:\n${output}`);
-          await sleep(100);
-        }
-        assertBundledPage(await probePage(browser, url));
-      } catch (e) {
-        e.message += `\nvite output:\n${output}`;
-        throw e;
-      } finally {
-        dev.kill();
-      }
+      await withViteDev(vite, project, async (url) => assertBundledPage(await probePage(browser, url)));
     });
   });
 }

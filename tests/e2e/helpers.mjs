@@ -1,11 +1,12 @@
 // Shared by the end-to-end suites: throwaway projects that install the packed tarball, the
 // static server, headless Chromium (Debian's, through playwright-core) and the probe check.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { serveStatic } from '../../scripts/static-server.mjs';
 
@@ -161,4 +162,32 @@ export function editOAuthTransaction(page, { fields = {}, olderByMs = 0 }) {
     tx.created_at -= older;
     sessionStorage.setItem(key, JSON.stringify(tx));
   }, [fields, olderByMs]);
+}
+
+/**
+ * Runs `page(url)` against a Vite dev server (`vite`: its bin script) started in `cwd` on a free
+ * port, once the server answers; stops the server after, and adds its output to a failure.
+ */
+export async function withViteDev(vite, cwd, page) {
+  const port = await freePort();
+  const dev = spawn('node', [vite, '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
+    { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  dev.stdout.on('data', (d) => { output += d; });
+  dev.stderr.on('data', (d) => { output += d; });
+  try {
+    const url = `http://127.0.0.1:${port}/index.html`;
+    for (let i = 0; ; i++) {
+      const ok = await fetch(url).then((r) => r.ok, () => false);
+      if (ok) break;
+      assert.ok(i < 200 && dev.exitCode === null, `vite dev did not start:\n${output}`);
+      await sleep(100);
+    }
+    return await page(url);
+  } catch (e) {
+    e.message += `\nvite output:\n${output}`;
+    throw e;
+  } finally {
+    dev.kill();
+  }
 }

@@ -1,12 +1,10 @@
 // The packed package in a Vite project (the bundler most SPAs use), loaded in Chromium both as
 // a production build and through the dev server (which pre-bundles dependencies).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { assertProbe, freePort, launchChromium, makeProject, probePage, root, run, serveStatic } from './helpers.mjs';
+import { assertProbe, launchChromium, makeProject, probePage, root, run, serveStatic, withViteDev } from './helpers.mjs';
 
 // The repository's Vite runs on the throwaway project, which resolves wasm-auth from its own
 // node_modules exactly as an application would.
@@ -44,22 +42,5 @@ test('vite build: the wasm is emitted as an asset and the page works with no ini
 });
 
 test('vite dev server: the pre-bundled package still finds its wasm', async () => {
-  const port = await freePort();
-  const dev = spawn('node', [vite, '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
-    { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  dev.stdout.on('data', (d) => { output += d; });
-  dev.stderr.on('data', (d) => { output += d; });
-  try {
-    const url = `http://127.0.0.1:${port}/index.html`;
-    for (let i = 0; ; i++) {
-      const ok = await fetch(url).then((r) => r.ok, () => false);
-      if (ok) break;
-      assert.ok(i < 200 && dev.exitCode === null, `vite dev did not start:\n${output}`);
-      await sleep(100);
-    }
-    assertProbe(await probePage(browser, url));
-  } finally {
-    dev.kill();
-  }
+  await withViteDev(vite, project, async (url) => assertProbe(await probePage(browser, url)));
 });
