@@ -597,6 +597,26 @@ export function respond(pending, realm, via, context) {
       return { ok: false, error, response: new Response(body, { status, headers }) };
     });
 }
+// ---- DPoP (web/verifier/dpop.rs) ----
+// A DPoP request's outcome, in order: the proof's signature (false, or a key the platform could
+// not import: a bad proof), then the proof's claims (claimsError, decided in Rust), then the
+// access token's verification, started at the same time (its failure is handled here too, so
+// that it never surfaces as an unhandled rejection when an earlier step decides).
+export function dpopGate(signature, claimsError, token) {
+  token.catch(() => {});
+  return signature.then((ok) => ok === true, () => false).then((ok) => {
+    if (!ok) throw coded(CODE.DpopInvalidProof, 'the DPoP proof signature is not valid');
+    if (claimsError !== undefined) throw claimsError;
+    return token;
+  });
+}
+// dpopReplayStore's get of `key`, then, if it held nothing, its put for `ttl` seconds: the
+// value got (null or undefined: the proof is new). What the store throws rejects as it is.
+export async function replayStoreUse(store, key, ttl) {
+  const seen = await store.get(key);
+  if (seen === null || seen === undefined) await store.put(key, '1', { expirationTtl: ttl });
+  return seen;
+}
 // Whether startVerify can check asymmetric signatures here: with node:crypto (looked up first, so
 // that Node never loads its WebCrypto through globalThis.crypto, ~1 ms of cold start it does not
 // need) or with crypto.subtle.

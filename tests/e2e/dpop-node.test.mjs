@@ -41,7 +41,7 @@ const mode: DpopMode = 'required';
 const verifier = new JwtVerifier({
   jwksUri: 'https://as.example/jwks',
   dpop: mode,
-  dpopNonce: async () => ['n1', 'n0'],
+  dpopNonce: () => ['n1', 'n0'],
   dpopReplayStore: { get: async (key: string) => null, put: async (key: string, value: string, options: { expirationTtl: number }) => {} },
   dpopMaxAgeSeconds: 60,
   dpopClockToleranceSeconds: 2,

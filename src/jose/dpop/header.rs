@@ -78,14 +78,13 @@ fn check_header(header: &Map, allowed: &[Alg]) -> Result<(Alg, Jwk, String), Err
     if REFUSED_MEMBERS.iter().any(|name| header.contains_key(name)) {
         return Err(invalid("the DPoP proof header has a member that is refused (jku, x5u, x5c, crit, b64, zip)"));
     }
-    let Some(Value::Object(jwk)) = header.get("jwk") else {
+    let Some(value @ Value::Object(jwk)) = header.get("jwk") else {
         return Err(invalid("the DPoP proof header has no jwk"));
     };
     if PRIVATE_MEMBERS.iter().any(|name| jwk.contains_key(name)) {
         return Err(invalid("the DPoP proof's jwk holds a private or symmetric key"));
     }
-    let key = Jwk::from_json(&Value::Object(jwk.clone()))
-        .map_err(|_| invalid("the DPoP proof's jwk is not a valid public key"))?;
+    let key = Jwk::from_json(value).map_err(|_| invalid("the DPoP proof's jwk is not a valid public key"))?;
     if !key.supports(alg) {
         return Err(invalid("the DPoP proof's jwk does not fit its alg"));
     }

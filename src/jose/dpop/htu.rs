@@ -8,46 +8,48 @@
 /// Why a URL cannot be compared (never the URL itself: it may be the attacker's).
 pub type Refusal = &'static str;
 
-/// `url` normalised for comparison, without its query and fragment.
+/// `url` normalised for comparison, without its query and fragment. (On bytes, without `&str`
+/// pattern search, which would add a substring searcher to the wasm.)
 pub fn normalize(url: &str) -> Result<String, Refusal> {
-    if !url.bytes().all(|b| b.is_ascii_graphic()) {
+    let url = url.as_bytes();
+    if !url.iter().all(u8::is_ascii_graphic) {
         return Err("htu must be an ASCII URI without spaces");
     }
-    let url = url.split(['#', '?']).next().unwrap_or_default();
-    let (scheme, rest) = url.split_once("://").ok_or("htu must be an absolute http or https URI")?;
-    let scheme = scheme.to_ascii_lowercase();
-    let default_port = match scheme.as_str() {
-        "http" => "80",
-        "https" => "443",
-        _ => return Err("htu must be an http or https URI"),
+    let url = &url[..url.iter().position(|b| matches!(b, b'?' | b'#')).unwrap_or(url.len())];
+    let starts = |prefix: &[u8]| url.len() >= prefix.len() && url[..prefix.len()].eq_ignore_ascii_case(prefix);
+    let (scheme, default_port): (&[u8], &[u8]) = if starts(b"https://") {
+        (b"https://", b"443")
+    } else if starts(b"http://") {
+        (b"http://", b"80")
+    } else {
+        return Err("htu must be an absolute http or https URI");
     };
-    let (authority, path) = rest.find('/').map_or((rest, ""), |at| rest.split_at(at));
-    if authority.contains('@') {
+    let rest = &url[scheme.len()..];
+    let (authority, path) = rest.split_at(rest.iter().position(|b| *b == b'/').unwrap_or(rest.len()));
+    if authority.contains(&b'@') {
         return Err("htu must not carry user information");
     }
     // The port follows the last colon outside an IPv6 literal's brackets.
-    let (host, port) = match authority.rfind(':') {
-        Some(at) if !authority[at..].contains(']') => (&authority[..at], &authority[at + 1..]),
-        _ => (authority, ""),
+    let (host, port) = match authority.iter().rposition(|b| *b == b':') {
+        Some(at) if !authority[at..].contains(&b']') => (&authority[..at], &authority[at + 1..]),
+        _ => (authority, &b""[..]),
     };
-    if host.is_empty() {
-        return Err("htu has no host");
+    if host.is_empty() || !port.iter().all(u8::is_ascii_digit) {
+        return Err("htu has no host, or a port that is not a number");
     }
-    if !port.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("htu has a port that is not a number");
-    }
-    let port = port.trim_start_matches('0');
-    let port = if port.is_empty() && !authority.ends_with(':') && authority.len() > host.len() { "0" } else { port };
-    let mut out = scheme;
-    out.push_str("://");
-    out.push_str(&percent_normalized(host)?.to_ascii_lowercase());
+    let digits = &port[port.iter().position(|b| *b != b'0').unwrap_or(port.len())..];
+    let port = if digits.is_empty() && !port.is_empty() { &b"0"[..] } else { digits };
+    let mut out = scheme.to_vec();
+    percent_normalized(host, &mut out)?;
+    out[scheme.len()..].make_ascii_lowercase();
     if !port.is_empty() && port != default_port {
-        out.push(':');
-        out.push_str(port);
+        out.push(b':');
+        out.extend_from_slice(port);
     }
-    let path = percent_normalized(path)?;
-    out.push_str(&remove_dot_segments(if path.is_empty() { "/" } else { &path }));
-    Ok(out)
+    let mut normal_path = Vec::with_capacity(path.len());
+    percent_normalized(path, &mut normal_path)?;
+    remove_dot_segments(&normal_path, &mut out);
+    String::from_utf8(out).map_err(|_| "htu must be an ASCII URI without spaces")
 }
 
 /// Whether `c` is an RFC 3986 unreserved character (section 2.3).
@@ -55,62 +57,61 @@ fn unreserved(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~')
 }
 
-/// Percent-encodings of unreserved characters decoded, the rest with upper-case hex digits
-/// (RFC 3986 sections 6.2.2.1 and 6.2.2.2); a `%` without two hex digits is refused.
-fn percent_normalized(text: &str) -> Result<String, Refusal> {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
+/// `text` onto `out` with percent-encodings of unreserved characters decoded and the others'
+/// hex digits in upper case (RFC 3986 sections 6.2.2.1 and 6.2.2.2); a `%` without two hex
+/// digits is refused.
+fn percent_normalized(text: &[u8], out: &mut Vec<u8>) -> Result<(), Refusal> {
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] != b'%' {
-            out.push(bytes[i] as char);
+    while i < text.len() {
+        if text[i] != b'%' {
+            out.push(text[i]);
             i += 1;
             continue;
         }
-        let hex = |at: usize| bytes.get(at).and_then(|b| (*b as char).to_digit(16));
+        let hex = |at: usize| text.get(at).and_then(|b| (*b as char).to_digit(16));
         let (Some(high), Some(low)) = (hex(i + 1), hex(i + 2)) else {
             return Err("htu has a malformed percent-encoding");
         };
         let byte = (high * 16 + low) as u8;
         if unreserved(byte) {
-            out.push(byte as char);
+            out.push(byte);
         } else {
-            out.push('%');
-            out.push(char::from_digit(high, 16).unwrap_or('0').to_ascii_uppercase());
-            out.push(char::from_digit(low, 16).unwrap_or('0').to_ascii_uppercase());
+            out.push(b'%');
+            let at = out.len();
+            out.extend_from_slice(&text[i + 1..i + 3]);
+            out[at..].make_ascii_uppercase();
         }
         i += 3;
     }
-    Ok(out)
+    Ok(())
 }
 
-/// RFC 3986 section 5.2.4 on an absolute path.
-fn remove_dot_segments(path: &str) -> String {
-    let mut segments: Vec<&str> = Vec::new();
-    let mut parts = path.split('/').skip(1).peekable();
-    while let Some(segment) = parts.next() {
-        let last = parts.peek().is_none();
+/// RFC 3986 section 5.2.4 on an absolute path (empty: `/`), onto `out`.
+fn remove_dot_segments(path: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    let mut segments = path.split(|b| *b == b'/').skip(1).peekable();
+    while let Some(segment) = segments.next() {
+        let last = segments.peek().is_none();
         match segment {
-            "." | ".." => {
-                if segment == ".." {
-                    segments.pop();
+            b"." | b".." => {
+                if segment == b".." {
+                    // Back to the previous segment's slash (never before the path's start).
+                    let slash = out[start..].iter().rposition(|b| *b == b'/').map_or(start, |at| start + at);
+                    out.truncate(slash);
                 }
                 if last {
-                    segments.push("");
+                    out.push(b'/');
                 }
             }
-            other => segments.push(other),
+            other => {
+                out.push(b'/');
+                out.extend_from_slice(other);
+            }
         }
     }
-    let mut out = String::with_capacity(path.len());
-    for segment in segments {
-        out.push('/');
-        out.push_str(segment);
+    if out.len() == start {
+        out.push(b'/');
     }
-    if out.is_empty() {
-        out.push('/');
-    }
-    out
 }
 
 #[cfg(test)]

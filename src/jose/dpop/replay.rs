@@ -3,8 +3,6 @@
 //! remembering until then and no longer. Here: the key a proof is remembered under, how long,
 //! and the bounded in-isolate store the verifier uses when no shared store is given.
 
-use std::collections::{HashSet, VecDeque};
-
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
@@ -43,17 +41,17 @@ pub fn store_ttl_seconds(forget_after: i64, now: i64) -> u64 {
     forget_after.saturating_sub(now).max(60) as u64
 }
 
-/// The remembered proofs of one isolate: at most `max_entries`, each dropped once its proof is
-/// past the window. When it is full of proofs still in their window, the oldest is dropped and
-/// its `iat` becomes a floor: a proof issued at or before that second may be a replay of a
-/// forgotten one, so it is refused (as a replay) rather than accepted. Under a flood, clients
-/// then have to send fresh proofs; replays never get through.
+/// The remembered proofs of one isolate: at most `max_entries`. When it is full, the proofs past
+/// their window go; if it is still full, all go, and the newest `iat` among them becomes a
+/// floor: a proof issued at or before that second may be a replay of a forgotten one, so it is
+/// refused (as a replay) rather than accepted. Under a flood, clients then have to send fresh
+/// proofs; replays never get through. (A sorted list of 64 bits of each id rather than a hash
+/// map: a fraction of the code in the wasm; a 64-bit collision can only refuse a proof.)
 #[derive(Debug)]
 pub struct ReplayCache {
     max_entries: usize,
-    /// (forget after, iat, id), in insertion order.
-    order: VecDeque<(i64, i64, [u8; 32])>,
-    ids: HashSet<[u8; 32]>,
+    /// (64 bits of the id, forget after, iat), sorted by id.
+    seen: Vec<(u64, i64, i64)>,
     /// Proofs issued at or before this second are refused (see above).
     floor_iat: i64,
 }
@@ -61,55 +59,47 @@ pub struct ReplayCache {
 impl ReplayCache {
     /// An empty cache holding at most `max_entries` (at least 1).
     pub fn new(max_entries: usize) -> ReplayCache {
-        ReplayCache {
-            max_entries: max_entries.max(1),
-            order: VecDeque::new(),
-            ids: HashSet::new(),
-            floor_iat: i64::MIN,
-        }
+        ReplayCache { max_entries: max_entries.max(1), seen: Vec::new(), floor_iat: i64::MIN }
     }
 
     /// Remembers the proof `id` issued at `iat` until `forget_after`; `false` when it was seen
     /// before (or may have been: see the floor), and then nothing changes.
     pub fn first_use(&mut self, id: [u8; 32], iat: i64, forget_after: i64, now: i64) -> bool {
-        self.expire(now);
-        if iat <= self.floor_iat || self.ids.contains(&id) {
+        let mut key = [0u8; 8];
+        key.copy_from_slice(&id[..8]);
+        let key = u64::from_le_bytes(key);
+        if iat <= self.floor_iat {
             return false;
         }
-        while self.order.len() >= self.max_entries {
-            let Some((dropped_until, dropped_iat, dropped)) = self.order.pop_front() else { break };
-            self.ids.remove(&dropped);
-            if dropped_until > now {
-                self.floor_iat = self.floor_iat.max(dropped_iat);
+        match self.seen.binary_search_by_key(&key, |entry| entry.0) {
+            Ok(at) if self.seen[at].1 > now => return false,
+            // Past its window (the iat check refuses it by now): forgotten.
+            Ok(at) => {
+                self.seen.remove(at);
             }
+            Err(_) => {}
         }
-        self.order.push_back((forget_after, iat, id));
-        self.ids.insert(id);
+        if self.seen.len() >= self.max_entries {
+            self.seen.retain(|entry| entry.1 > now);
+        }
+        if self.seen.len() >= self.max_entries {
+            let newest = self.seen.iter().map(|entry| entry.2).max().unwrap_or(i64::MIN);
+            self.floor_iat = self.floor_iat.max(newest);
+            self.seen.clear();
+        }
+        let at = self.seen.binary_search_by_key(&key, |entry| entry.0).unwrap_or_else(|at| at);
+        self.seen.insert(at, (key, forget_after, iat));
         true
     }
 
-    /// How many proofs are remembered.
+    /// How many proofs are remembered (some may be past their window, until the cache fills).
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.seen.len()
     }
 
     /// Whether none is.
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
-    }
-
-    /// Drops the proofs past their window. Entries are in insertion order, and `forget_after`
-    /// is almost increasing in it: each call drops from the front while the front is expired,
-    /// so an entry with a longer life at the front only delays the others, never keeps them
-    /// past the bound.
-    fn expire(&mut self, now: i64) {
-        while let Some((forget_after, _, id)) = self.order.front() {
-            if *forget_after > now {
-                break;
-            }
-            self.ids.remove(id);
-            self.order.pop_front();
-        }
+        self.seen.is_empty()
     }
 }
 
@@ -129,7 +119,6 @@ mod tests {
         assert!(cache.first_use(id(2), 100, 400, 200));
         // After its window it is forgotten (the iat check refuses it by then anyway).
         assert!(cache.first_use(id(1), 100, 400, 400));
-        assert_eq!(cache.len(), 1, "proof 2's window closed too");
     }
 
     #[test]
@@ -137,11 +126,18 @@ mod tests {
         let mut cache = ReplayCache::new(2);
         assert!(cache.first_use(id(1), 100, 400, 100));
         assert!(cache.first_use(id(2), 101, 401, 101));
-        assert!(cache.first_use(id(3), 102, 402, 102), "drops proof 1, floor 100");
-        assert_eq!(cache.len(), 2);
-        assert!(!cache.first_use(id(1), 100, 400, 103), "proof 1 is forgotten but at the floor: refused");
-        assert!(!cache.first_use(id(9), 99, 399, 103), "older than the floor");
+        assert!(cache.first_use(id(3), 102, 402, 102), "forgets proofs 1 and 2, floor 101");
+        assert_eq!(cache.len(), 1);
+        assert!(!cache.first_use(id(1), 100, 400, 103), "proof 1 is forgotten but under the floor: refused");
+        assert!(!cache.first_use(id(2), 101, 401, 103), "proof 2 too");
+        assert!(!cache.first_use(id(3), 102, 402, 103), "proof 3 is remembered");
         assert!(cache.first_use(id(4), 103, 403, 103));
+        // A full cache first drops what is past its window, and then needs no floor.
+        let mut cache = ReplayCache::new(2);
+        assert!(cache.first_use(id(1), 100, 200, 100));
+        assert!(cache.first_use(id(2), 150, 450, 150));
+        assert!(cache.first_use(id(3), 250, 550, 250), "proof 1's window closed: it goes");
+        assert!(cache.first_use(id(5), 101, 401, 250), "no floor was set");
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! `verifyRequest` under the DPoP scheme (RFC 9449): the I/O around the core's decisions
-//! ([`crate::jose::dpop`]). In order: the `dpopNonce` hook's nonces (when set), the proof's
-//! checks in Rust, its signature through node:crypto / WebCrypto (the same path tokens take),
-//! the access token bound to the proof's key (the usual verification, with the binding among
-//! its claim checks), and last the replay check, in the isolate or in `dpopReplayStore`. Only a
-//! proof whose every check passed is remembered, so nobody can use up another's `jti`.
+//! ([`crate::jose::dpop`]). Synchronously: the `dpopNonce` hook's nonces (when set), the proof's
+//! checks in Rust, then its signature check (node:crypto / WebCrypto, the path tokens take) and
+//! the access token's verification (bound to the proof's key: the binding is among its claim
+//! checks) both started. shim.js's `dpopGate` settles them in order: a bad signature first, then
+//! the proof's claims, then the token. Last the replay check, in the isolate or in
+//! `dpopReplayStore`: only a proof whose every check passed is remembered, so nobody can fill
+//! the replay cache with proofs they could not sign.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,12 +14,20 @@ use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{Demands, Inner, JwtVerifier};
+use super::{Demands, JwtVerifier};
 use crate::Error;
 use crate::jose::dpop::{self, Binding, Mode, Proof, ProofPolicy, ProofRequest, Unverified, replay};
 
-/// Proofs one isolate remembers without `dpopReplayStore` (about 100 bytes each). Past it, the
-/// oldest go and proofs issued before them are refused ([`replay::ReplayCache`]).
+#[wasm_bindgen(module = "/src/web/shim.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = dpopGate)]
+    fn dpop_gate(signature: &Promise, claims_error: &JsValue, token: &Promise) -> Promise;
+    #[wasm_bindgen(js_name = replayStoreUse)]
+    fn replay_store_use(store: &JsValue, key: &str, ttl_seconds: f64) -> Promise;
+}
+
+/// Proofs one isolate remembers without `dpopReplayStore` (about 50 bytes each). Past it, the
+/// proofs in their window are forgotten and older ones refused ([`replay::ReplayCache`]).
 const REPLAY_CACHE_ENTRIES: usize = 10_000;
 
 /// A verifier's DPoP settings (the `dpop*` options) and its in-isolate replay cache.
@@ -44,81 +54,82 @@ impl Default for DpopConfig {
 }
 
 /// What `verifyRequest` needs of a request under the DPoP scheme.
-pub(super) struct DpopRequest {
-    pub method: String,
-    pub url: String,
-    pub token: String,
-    pub proof: String,
+pub(super) struct DpopRequest<'a> {
+    pub request: &'a JsValue,
+    pub token: &'a str,
+    pub proof: &'a str,
     pub now: i64,
     pub demands: Demands,
 }
 
-/// `request.method` and `request.url`.
-pub(super) fn method_and_url(request: &JsValue) -> Result<(String, String), Error> {
-    let text = |name: &str| Reflect::get(request, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
-    match (text("method"), text("url")) {
-        (Some(method), Some(url)) => Ok((method, url)),
-        _ => Err(Error::InvalidOptions("verifyRequest needs a Request (with method and url)".into())),
-    }
+/// `object[name]` as a string.
+fn text(object: &JsValue, name: &str) -> Option<String> {
+    Reflect::get(object, &JsValue::from_str(name)).ok().and_then(|v| v.as_string())
 }
 
 impl JwtVerifier {
     /// The verification of a DPoP request: resolves as a Bearer one does, or rejects with the
     /// error `respond` answers (with `dpopNonce` on an `ERR_DPOP_NONCE_REQUIRED` error).
-    pub(super) fn verify_dpop(&self, request: DpopRequest) -> Promise {
+    pub(super) fn verify_dpop(&self, call: DpopRequest<'_>) -> Result<Promise, JsValue> {
+        let (Some(method), Some(url)) = (text(call.request, "method"), text(call.request, "url")) else {
+            return Err(Error::InvalidOptions("verifyRequest needs a Request (with method and url)".into()).into());
+        };
+        let config = &self.inner.dpop;
+        let nonces = match &config.nonce {
+            Some(hook) => Some(nonces_now(hook)?),
+            None => None,
+        };
+        let facts = ProofRequest {
+            method: &method,
+            url: &url,
+            access_token: Some(call.token),
+            nonces: nonces.as_deref(),
+            now: call.now,
+        };
+        let with_nonce = |err| with_nonce(err, nonces.as_deref());
+        let unverified = dpop::check(call.proof, &facts, &config.policy).map_err(with_nonce)?;
+        let signature = signature_check(&unverified);
+        let binding = Binding::Jkt(unverified.jkt().to_owned());
+        // The claims' verdict now; dpopGate reports it only once the signature verified.
+        let proof = unverified.finish(true).map_err(with_nonce);
+        let token = self.verify_token(call.token, call.now, Demands { binding, ..call.demands });
+        let claims_error = proof.as_ref().err().cloned().unwrap_or(JsValue::UNDEFINED);
+        let gated = dpop_gate(&signature, &claims_error, &token);
+        let Ok(proof) = proof else { return Ok(gated) };
         let inner = Rc::clone(&self.inner);
-        wasm_bindgen_futures::future_to_promise(async move { verify(inner, request).await })
+        let now = call.now;
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let result = JsFuture::from(gated).await?;
+            first_use(&inner.dpop, &proof, now).await?;
+            Ok(result)
+        }))
     }
 }
 
-async fn verify(inner: Rc<Inner>, request: DpopRequest) -> Result<JsValue, JsValue> {
-    let config = &inner.dpop;
-    let nonces = match &config.nonce {
-        Some(hook) => Some(accepted_nonces(hook).await?),
-        None => None,
-    };
-    let facts = ProofRequest {
-        method: &request.method,
-        url: &request.url,
-        access_token: Some(&request.token),
-        nonces: nonces.as_deref(),
-        now: request.now,
-    };
-    let proof = async {
-        let unverified = dpop::check(&request.proof, &facts, &config.policy)?;
-        let valid = signature_valid(&unverified).await;
-        unverified.finish(valid)
-    };
-    let proof = proof.await.map_err(|err| with_nonce(err, nonces.as_deref()))?;
-    let demands = Demands { binding: Binding::Jkt(proof.jkt.clone()), ..request.demands };
-    let verifier = JwtVerifier { inner: Rc::clone(&inner) };
-    let result = JsFuture::from(verifier.verify_token(&request.token, request.now, demands)).await?;
-    first_use(config, &proof, request.now).await?;
-    Ok(result)
+/// The proof's signature check: a promise of whether it verifies with its own key, through
+/// node:crypto or WebCrypto as tokens are; where neither exists, in Rust with the `pure-rust`
+/// feature, else never. (A key the platform cannot import rejects: dpopGate counts it as a bad
+/// signature.)
+fn signature_check(proof: &Unverified<'_>) -> Promise {
+    let (alg, key, message, signature) = (proof.alg(), proof.key(), proof.message(), proof.signature());
+    if super::has_platform_crypto() {
+        if let Ok(pending) = super::verify_signature_in_js(key, alg, message, signature) {
+            return pending;
+        }
+    }
+    #[cfg(feature = "pure-rust")]
+    let valid = crate::jose::native::verify(alg, key, message, signature).is_ok();
+    #[cfg(not(feature = "pure-rust"))]
+    let valid = false;
+    Promise::resolve(&JsValue::from(valid))
 }
 
-/// Whether the proof's signature verifies with its own key: through node:crypto or WebCrypto,
-/// as tokens are; where neither exists, in Rust with the `pure-rust` feature, else not at all.
-/// A key the platform cannot import (an algorithm it lacks) counts as a bad signature.
-async fn signature_valid(proof: &Unverified<'_>) -> bool {
-    if !super::has_platform_crypto() {
-        #[cfg(feature = "pure-rust")]
-        return crate::jose::native::verify(proof.alg(), proof.key(), proof.message(), proof.signature()).is_ok();
-        #[cfg(not(feature = "pure-rust"))]
-        return false;
-    }
-    match super::verify_signature_in_js(proof.key(), proof.alg(), proof.message(), proof.signature()) {
-        Ok(pending) => JsFuture::from(pending).await.ok().and_then(|ok| ok.as_bool()) == Some(true),
-        Err(_) => false,
-    }
-}
-
-/// The `dpopNonce` hook's answer: a non-empty string, or a non-empty array of them.
-async fn accepted_nonces(hook: &Function) -> Result<Vec<String>, JsValue> {
-    let answer = JsFuture::from(Promise::resolve(&hook.call0(&JsValue::UNDEFINED)?)).await?;
-    let list: Vec<JsValue> = if Array::is_array(&answer) { Array::from(&answer).to_vec() } else { vec![answer] };
-    let nonces: Vec<String> = list.iter().filter_map(JsValue::as_string).filter(|n| !n.is_empty()).collect();
-    if nonces.is_empty() || nonces.len() != list.len() {
+/// The `dpopNonce` hook's nonces: it returns a non-empty string, or a non-empty array of them.
+fn nonces_now(hook: &Function) -> Result<Vec<String>, JsValue> {
+    let answer = hook.call0(&JsValue::UNDEFINED)?;
+    let list = if Array::is_array(&answer) { Array::from(&answer) } else { Array::of1(&answer) };
+    let nonces: Vec<String> = list.iter().filter_map(|n| n.as_string()).filter(|n| !n.is_empty()).collect();
+    if nonces.is_empty() || nonces.len() != list.length() as usize {
         return Err(Error::InvalidOptions("dpopNonce must return a non-empty string or an array of them".into()).into());
     }
     Ok(nonces)
@@ -143,24 +154,13 @@ fn with_nonce(err: Error, nonces: Option<&[String]>) -> JsValue {
 async fn first_use(config: &DpopConfig, proof: &Proof, now: i64) -> Result<(), JsValue> {
     let id = replay::proof_id(&proof.jkt, &proof.jti);
     let until = replay::forget_after(proof.iat, &config.policy);
-    let Some(store) = &config.store else {
-        let first = config.seen.borrow_mut().first_use(id, proof.iat, until, now);
-        return if first { Ok(()) } else { Err(Error::DpopReplay.into()) };
+    let seen = match &config.store {
+        None => !config.seen.borrow_mut().first_use(id, proof.iat, until, now),
+        Some(store) => {
+            let ttl = replay::store_ttl_seconds(until, now) as f64;
+            let value = JsFuture::from(replay_store_use(store, &replay::store_key(&id), ttl)).await?;
+            !(value.is_null() || value.is_undefined())
+        }
     };
-    let key = JsValue::from_str(&replay::store_key(&id));
-    let seen = JsFuture::from(call(store, "get", &Array::of1(&key))?).await?;
-    if !seen.is_null() && !seen.is_undefined() {
-        return Err(Error::DpopReplay.into());
-    }
-    let options = js_sys::Object::new();
-    let ttl = replay::store_ttl_seconds(until, now);
-    Reflect::set(&options, &JsValue::from_str("expirationTtl"), &JsValue::from(ttl as f64))?;
-    JsFuture::from(call(store, "put", &Array::of3(&key, &JsValue::from_str("1"), &options))?).await?;
-    Ok(())
-}
-
-/// `target[name](...args)`, its answer as a promise.
-fn call(target: &JsValue, name: &str, args: &Array) -> Result<Promise, JsValue> {
-    let method: Function = Reflect::get(target, &JsValue::from_str(name))?.dyn_into()?;
-    Ok(Promise::resolve(&method.apply(target, args)?))
+    if seen { Err(Error::DpopReplay.into()) } else { Ok(()) }
 }

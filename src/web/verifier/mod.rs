@@ -302,11 +302,8 @@ impl JwtVerifier {
                 JsValue::from_str("api_key"),
             ),
             Ok(Presented::Dpop { token, proof }) => {
-                let pending = dpop::method_and_url(&request).map(|(method, url)| {
-                    let (token, proof) = (token.to_owned(), proof.to_owned());
-                    self.verify_dpop(dpop::DpopRequest { method, url, token, proof, now, demands: bearer })
-                });
-                (pending.unwrap_or_else(|err| Promise::reject(&err.into())), JsValue::from_str("dpop"))
+                let call = dpop::DpopRequest { request: &request, token, proof, now, demands: bearer };
+                (self.verify_dpop(call).unwrap_or_else(|err| Promise::reject(&err)), JsValue::from_str("dpop"))
             }
         };
         let context = ChallengeContext::pack(mode, used_dpop);

@@ -65,8 +65,8 @@ export interface JwtVerifierOptions {
   dpop?: DpopMode;
   /** Where used DPoP proofs are remembered for other isolates (Workers KV, a Durable Object, `cacheApiStore()`); default: in this isolate only. Not atomic on KV: see the README. Its failures reject verifyRequest. */
   dpopReplayStore?: DpopReplayStore;
-  /** Server nonces (RFC 9449 section 9): returns the nonces accepted now, the current one first; a proof without one of them gets 401 use_dpop_nonce with the current one in DPoP-Nonce. */
-  dpopNonce?: () => string | string[] | PromiseLike<string | string[]>;
+  /** Server nonces (RFC 9449 section 9): returns, synchronously, the nonces accepted now, the current one first; a proof without one of them gets 401 use_dpop_nonce with the current one in DPoP-Nonce. */
+  dpopNonce?: () => string | string[];
   /** Oldest DPoP proof `iat` accepted, in seconds before now (0 or more); default 300. */
   dpopMaxAgeSeconds?: number;
   /** Seconds a DPoP proof's `iat` may lie in the future (0 or more); default 5. */
