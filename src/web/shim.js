@@ -610,6 +610,15 @@ export function dpopGate(signature, claimsError, token) {
     return token;
   });
 }
+// The dpopNonce hook's nonces: it returns a non-empty string or a non-empty array of them.
+export function dpopNonces(hook) {
+  const answer = hook();
+  const list = Array.isArray(answer) ? answer : [answer];
+  if (list.length === 0 || !list.every((nonce) => typeof nonce === 'string' && nonce !== '')) {
+    throw coded(CODE.InvalidOptions, 'invalid options: dpopNonce must return a non-empty string or an array of them');
+  }
+  return list;
+}
 // dpopReplayStore's get of `key`, then, if it held nothing, its put for `ttl` seconds: the
 // value got (null or undefined: the proof is new). What the store throws rejects as it is.
 export async function replayStoreUse(store, key, ttl) {

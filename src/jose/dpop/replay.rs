@@ -65,9 +65,8 @@ impl ReplayCache {
     /// Remembers the proof `id` issued at `iat` until `forget_after`; `false` when it was seen
     /// before (or may have been: see the floor), and then nothing changes.
     pub fn first_use(&mut self, id: [u8; 32], iat: i64, forget_after: i64, now: i64) -> bool {
-        let mut key = [0u8; 8];
-        key.copy_from_slice(&id[..8]);
-        let key = u64::from_le_bytes(key);
+        let [a, b, c, d, e, f, g, h, ..] = id;
+        let key = u64::from_le_bytes([a, b, c, d, e, f, g, h]);
         if iat <= self.floor_iat {
             return false;
         }

@@ -22,6 +22,8 @@ use crate::jose::dpop::{self, Binding, Mode, Proof, ProofPolicy, ProofRequest, U
 extern "C" {
     #[wasm_bindgen(js_name = dpopGate)]
     fn dpop_gate(signature: &Promise, claims_error: &JsValue, token: &Promise) -> Promise;
+    #[wasm_bindgen(js_name = dpopNonces, catch)]
+    fn dpop_nonces(hook: &Function) -> Result<Array, JsValue>;
     #[wasm_bindgen(js_name = replayStoreUse)]
     fn replay_store_use(store: &JsValue, key: &str, ttl_seconds: f64) -> Promise;
 }
@@ -124,15 +126,9 @@ fn signature_check(proof: &Unverified<'_>) -> Promise {
     Promise::resolve(&JsValue::from(valid))
 }
 
-/// The `dpopNonce` hook's nonces: it returns a non-empty string, or a non-empty array of them.
+/// The `dpopNonce` hook's nonces (shim.js checks what it returned).
 fn nonces_now(hook: &Function) -> Result<Vec<String>, JsValue> {
-    let answer = hook.call0(&JsValue::UNDEFINED)?;
-    let list = if Array::is_array(&answer) { Array::from(&answer) } else { Array::of1(&answer) };
-    let nonces: Vec<String> = list.iter().filter_map(|n| n.as_string()).filter(|n| !n.is_empty()).collect();
-    if nonces.is_empty() || nonces.len() != list.length() as usize {
-        return Err(Error::InvalidOptions("dpopNonce must return a non-empty string or an array of them".into()).into());
-    }
-    Ok(nonces)
+    Ok(dpop_nonces(hook)?.iter().filter_map(|nonce| nonce.as_string()).collect())
 }
 
 /// `err` as thrown, with the nonce to send as `dpopNonce` when it asks for one.

@@ -67,13 +67,7 @@ fn dpop(options: &Options) -> Result<DpopConfig, Error> {
     if let Some(mode) = dpop_mode(options)? {
         config.mode = mode;
     }
-    if let Some(store) = options.value("dpopReplayStore", STORE)? {
-        let method = |name: &str| field(&store, name).is_some_and(|m| m.is_function());
-        if !(store.is_object() && method("get") && method("put")) {
-            return Err(wrong_kind("dpopReplayStore", STORE, false));
-        }
-        config.store = Some(store);
-    }
+    config.store = store(options, "dpopReplayStore")?;
     if let Some(hook) = options.value("dpopNonce", Expected::Function)? {
         config.nonce = Some(hook.dyn_into().map_err(|_| wrong_kind("dpopNonce", Expected::Function, false))?);
     }
@@ -126,6 +120,16 @@ pub(super) fn key_source(value: &JsValue) -> Result<KeySource, Error> {
     let keys = Given::read(&options)?;
     options.finish()?;
     keys.source()
+}
+
+/// A `{ get, put }` store option (`jwksStore`, `dpopReplayStore`): the shape of Workers KV.
+fn store(options: &Options, name: &'static str) -> Result<Option<JsValue>, Error> {
+    let Some(store) = options.value(name, STORE)? else { return Ok(None) };
+    let method = |method: &str| field(&store, method).is_some_and(|m| m.is_function());
+    if !(store.is_object() && method("get") && method("put")) {
+        return Err(wrong_kind(name, STORE, false));
+    }
+    Ok(Some(store))
 }
 
 /// `object[name]` of a nested object (`apiKeys` entries, `jwksCache`), unless undefined.
@@ -265,13 +269,7 @@ impl Given {
             let uat = field(&seed, "uat").and_then(|v| v.as_f64()).ok_or_else(bad)?;
             given.cache = Some((json_text(&jwks, "jwksCache.jwks")?, uat));
         }
-        if let Some(store) = options.value("jwksStore", STORE)? {
-            let method = |name: &str| field(&store, name).is_some_and(|m| m.is_function());
-            if !(store.is_object() && method("get") && method("put")) {
-                return Err(wrong_kind("jwksStore", STORE, false));
-            }
-            given.store = Some(store);
-        }
+        given.store = store(options, "jwksStore")?;
         if let Some(seconds) = options.value("jwksMaxStaleSeconds", STALE)? {
             let ms =
                 checks::stale_ms(seconds.as_f64()).ok_or_else(|| wrong_kind("jwksMaxStaleSeconds", STALE, false))?;
