@@ -18,6 +18,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 
+use crate::dpop;
 use crate::error::ApiError;
 use crate::extract::MAX_BODY_BYTES;
 use crate::oauth::{authorize, discovery, logout, revoke, token};
@@ -65,8 +66,9 @@ pub fn router(state: AppState) -> Router {
             header::CONTENT_TYPE,
             HeaderName::from_static("x-api-key"),
             HeaderName::from_static(jwt::TRANSPORT_HEADER),
+            dpop::HEADER,
         ])
-        .expose_headers([header::WWW_AUTHENTICATE, header::RETRY_AFTER])
+        .expose_headers([header::WWW_AUTHENTICATE, header::RETRY_AFTER, dpop::NONCE_HEADER])
         .allow_credentials(true)
         .max_age(Duration::from_secs(600));
 
