@@ -102,7 +102,10 @@ fn the_api_asks_for_its_nonce_with_a_dpop_challenge() {
     let proof = key.proof("GET", &resources, &json!({ "ath": sha256_b64url(&token), "nonce": nonce }));
     let r = server.get("/v1/resources", &[("authorization", &auth), ("dpop", &proof)]);
     assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("dpop-nonce"), Some(nonce.as_str()), "answers to DPoP requests hand out the nonce");
     // Bearer clients see no change.
     let plain = server.login()["access_token"].as_str().expect("token").to_owned();
-    assert_eq!(server.get("/v1/resources", &[("authorization", &bearer(&plain))]).status, 200);
+    let r = server.get("/v1/resources", &[("authorization", &bearer(&plain))]);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("dpop-nonce"), None);
 }

@@ -10,8 +10,7 @@ pub mod nonce;
 
 use std::sync::Mutex;
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderName, Method, StatusCode, Uri, header};
 use wasm_auth::jose::dpop::replay::{self, ReplayCache};
 use wasm_auth::jose::dpop::{self as core, Binding, Mode, Presented, Proof, ProofPolicy, ProofRequest};
 use wasm_auth::jose::json::{self, Map};
@@ -80,26 +79,14 @@ pub fn public_url(state: &AppState, headers: &HeaderMap, path: &str) -> String {
     format!("{issuer}{path}")
 }
 
-/// The nonce to send with token answers when the token endpoints require one.
-pub fn token_nonce(state: &AppState) -> ApiResult<Option<String>> {
-    if state.config.dpop_nonce { state.dpop.nonces.current(util::now_ms()).map(Some) } else { Ok(None) }
-}
-
-/// The nonce to send with API answers when the protected API requires one.
-pub fn resource_nonce(state: &AppState) -> ApiResult<Option<String>> {
-    if state.config.dpop_resource_nonce { state.dpop.nonces.current(util::now_ms()).map(Some) } else { Ok(None) }
-}
-
-/// `answer` to a token request, with the current nonce in `DPoP-Nonce` when the request came with
-/// a proof (`dpop_jkt`) and the token endpoints require nonces: the client keeps up with rotations.
-pub fn token_answer(state: &AppState, dpop_jkt: Option<&str>, answer: impl IntoResponse) -> ApiResult<Response> {
-    let mut response = answer.into_response();
-    if dpop_jkt.is_some() {
-        if let Some(nonce) = token_nonce(state)?.and_then(|n| HeaderValue::from_str(&n).ok()) {
-            response.headers_mut().insert(NONCE_HEADER, nonce);
-        }
+/// The current nonce, when the token endpoints or the API require one (one nonce for both: they
+/// are one server).
+pub fn nonce(state: &AppState) -> ApiResult<Option<String>> {
+    if state.config.dpop_nonce || state.config.dpop_resource_nonce {
+        state.dpop.nonces.current(util::now_ms()).map(Some)
+    } else {
+        Ok(None)
     }
-    Ok(response)
 }
 
 /// A token request's proof (at `path`, by POST), checked: the thumbprint of its key, or None
@@ -171,7 +158,7 @@ pub fn refusal_of(state: &AppState, kind: ErrorKind, description: &str, used_dpo
         return ApiError::internal(description);
     };
     let challenge = challenges(answer.error, description, used_dpop, &state.dpop.policy.algs());
-    let nonce = resource_nonce(state).ok().flatten();
+    let nonce = if answer.dpop_nonce { nonce(state).ok().flatten() } else { None };
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::UNAUTHORIZED);
     ApiError::challenge(status, answer.error, description, challenge, nonce)
 }

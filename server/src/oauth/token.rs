@@ -8,7 +8,6 @@ use std::collections::HashMap;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
 use rusqlite::OptionalExtension;
 use wasm_auth::pkce::CodeVerifier;
 
@@ -44,7 +43,7 @@ pub async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
-) -> ApiResult<Response> {
+) -> ApiResult<axum::Json<TokenResponse>> {
     let mut params = Params::new();
     for (k, v) in pairs {
         if params.insert(k.clone(), v).is_some() {
@@ -80,7 +79,7 @@ pub async fn token(
         }
         _ => client_credentials(&state, &client, &params, dpop_jkt)?,
     };
-    dpop::token_answer(&state, dpop_jkt, axum::Json(response))
+    Ok(axum::Json(response))
 }
 
 struct CodeRow {

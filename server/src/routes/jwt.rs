@@ -65,20 +65,19 @@ fn set_cookies(cookies: [HeaderValue; 2]) -> AppendHeaders<[(header::HeaderName,
 }
 
 /// `tokens` as the answer of `transport`: in cookie mode the refresh token leaves the body for
-/// the cookies. `dpop_jkt`: the key of the request's DPoP proof, if any.
+/// the cookies.
 fn answer(
     state: &AppState,
     headers: &HeaderMap,
     transport: Transport,
     mut tokens: TokenResponse,
-    dpop_jkt: Option<&str>,
 ) -> ApiResult<Response> {
     if transport == Transport::Json {
-        return dpop::token_answer(state, dpop_jkt, axum::Json(tokens));
+        return Ok(axum::Json(tokens).into_response());
     }
     let refresh_token = tokens.refresh_token.take().ok_or_else(|| ApiError::internal("no refresh token minted"))?;
     let cookies = refresh_cookies(state, headers, &refresh_token, state.config.refresh_ttl)?;
-    dpop::token_answer(state, dpop_jkt, (set_cookies(cookies), axum::Json(tokens)))
+    Ok((set_cookies(cookies), axum::Json(tokens)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -107,7 +106,7 @@ pub async fn login(
     // No client credentials here: a proof binds the refresh token too (RFC 9449 5).
     let dpop_jkt = dpop_jkt.as_deref();
     let grant = Grant { user_id: &user.id, client_id: None, scope: &scope, dpop_jkt, refresh_jkt: dpop_jkt };
-    answer(&state, &headers, transport, tokens::issue(&state, &grant)?.0.response, dpop_jkt)
+    answer(&state, &headers, transport, tokens::issue(&state, &grant)?.0.response)
 }
 
 #[derive(Deserialize)]
@@ -123,7 +122,7 @@ pub async fn refresh(State(state): State<AppState>, request: Request) -> ApiResu
             let dpop_jkt = dpop::token_request(&state, &headers, "/v1/auth/refresh")?;
             let by = Presenter { client_id: None, public: true, dpop_jkt: dpop_jkt.as_deref() };
             let tokens = tokens::rotate(&state, &body.refresh_token, &by, None, StatusCode::UNAUTHORIZED)?;
-            answer(&state, &headers, Transport::Json, tokens, by.dpop_jkt)
+            answer(&state, &headers, Transport::Json, tokens)
         }
         Transport::Cookie => {
             auth::check_origin(&state, &Method::POST, &headers)?;
@@ -134,7 +133,7 @@ pub async fn refresh(State(state): State<AppState>, request: Request) -> ApiResu
                 None => Err(ApiError::invalid_grant(StatusCode::UNAUTHORIZED, "no refresh token cookie")),
             };
             match rotated {
-                Ok(tokens) => answer(&state, &headers, Transport::Cookie, tokens, by.dpop_jkt),
+                Ok(tokens) => answer(&state, &headers, Transport::Cookie, tokens),
                 // A refused token is dead (reused, revoked, expired or unknown): the browser drops
                 // it. A server error says nothing about the token, which stays.
                 Err(refused) if refused.status() == StatusCode::UNAUTHORIZED => {
