@@ -313,3 +313,28 @@ fn discovery_names_the_proof_algorithms_and_cors_lets_browsers_send_proofs() {
     let r = server.post_raw("/v1/auth/login", "application/json", "{}", &[("origin", server.base.as_str())]);
     assert!(r.header("access-control-expose-headers").is_some_and(|h| h.to_ascii_lowercase().contains("dpop-nonce")));
 }
+
+#[test]
+fn htu_follows_the_origin_the_client_used_among_the_servers_own() {
+    let dir = TempDir::new("dpop-htu-host");
+    let server = Server::start(dir.path(), &[]);
+    let key = DpopKey::new(21);
+    let port = server.base.rsplit(':').next().expect("a port").to_owned();
+    let localhost = format!("localhost:{port}");
+    let via_localhost = |htu: &str| {
+        server.post_json(
+            "/v1/auth/login",
+            &json!({ "email": EMAIL, "password": PASSWORD }),
+            &[("host", localhost.as_str()), ("dpop", &key.token_proof(htu))],
+        )
+    };
+    // Reached as localhost: the proof names localhost (a page served from there does).
+    expect_bound(&via_localhost(&format!("http://{localhost}/v1/auth/login")), &key);
+    // A Host that is not one of the server's own origins counts as the issuer's.
+    let r = server.post_json(
+        "/v1/auth/login",
+        &json!({ "email": EMAIL, "password": PASSWORD }),
+        &[("host", "evil.example"), ("dpop", &key.token_proof("http://evil.example/v1/auth/login"))],
+    );
+    r.expect_error(400, "invalid_dpop_proof");
+}

@@ -1,10 +1,9 @@
 //! DPoP (RFC 9449) at this server. Everything about a proof is the wasm-auth core's
 //! (`wasm_auth::jose::dpop`, the edge verifier's code): its checks (4.3), the token binding
 //! (`ath`, `cnf.jkt`), the scheme decision, the replay cache and which error a refusal gets
-//! (7.1). This
-//! module feeds it the request (method, public URL, access token, accepted nonces) and keeps
-//! what only a server has: its nonces (`--dpop-nonce`, `--dpop-resource-nonce`) and one replay
-//! cache for the process.
+//! (7.1). This module feeds it the request (method, public URL, access token, accepted nonces)
+//! and keeps what only a server has: its nonces (`--dpop-nonce`, `--dpop-resource-nonce`) and
+//! one replay cache for the process.
 
 pub mod nonce;
 
