@@ -22,7 +22,7 @@ declare global {
 }
 
 // ---- withAuth: edge middleware for a plain fetch handler (with-auth.js) ----
-import type { JwtVerifierOptions, VerifyRequestResult } from './wasm_auth.js';
+import type { DpopMode, JwtVerifierOptions, VerifyRequestResult } from './wasm_auth.js';
 
 /** What a handler behind `withAuth` receives: the verified request (`via`, `payload`, `protectedHeader`). */
 export type VerifiedRequest = Extract<VerifyRequestResult, { ok: true }>;
@@ -40,10 +40,12 @@ export interface WithAuthUse<Env = unknown> {
   scopes?: string[] | ((request: Request, env: Env) => string[] | undefined);
   /** The realm of the WWW-Authenticate challenge; default "wasm-auth". */
   realm?: string;
+  /** The verifier's `dpop` mode for this route only: "required" refuses Bearer tokens, "off" the DPoP scheme. */
+  dpop?: DpopMode;
 }
 
 /**
- * Wraps a `fetch(request, env, ctx)` handler: the request's Bearer token (or API key) is verified
+ * Wraps a `fetch(request, env, ctx)` handler: the request's Bearer or DPoP token (or API key) is verified
  * with `verifyRequest` before `handler` runs, which gets the verified request as a fourth
  * argument; a refused request gets `verifyRequest`'s 401/403/503 (with WWW-Authenticate) and never
  * reaches the handler. The verifier is built once per isolate, on the first request.

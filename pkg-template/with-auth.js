@@ -29,8 +29,10 @@ export function verifierOnce(JwtVerifier, options) {
   };
 }
 
+const DPOP_MODES = ['required', 'allowed', 'off'];
+
 /**
- * The per-use options ({ scopes, realm }) of withAuth and of wasm-auth/hono's auth(use), checked
+ * The per-use options ({ scopes, realm, dpop }) of withAuth and of wasm-auth/hono's auth(use), checked
  * when the middleware is made: a misspelt `scope`, or `auth('admin')`, would otherwise drop the
  * scope check without a word. ERR_AUTH_INVALID_OPTIONS, as for every refused option (`Error`: the
  * entry's WasmAuthError class, passed in because this file imports nothing).
@@ -38,11 +40,11 @@ export function verifierOnce(JwtVerifier, options) {
 export function checkUse(use, where, Error) {
   if (use === undefined) return {};
   if (use === null || typeof use !== 'object' || Array.isArray(use)) {
-    throw new Error('ERR_AUTH_INVALID_OPTIONS', `invalid options: ${where}: the per-use options must be an object, { scopes, realm }`);
+    throw new Error('ERR_AUTH_INVALID_OPTIONS', `invalid options: ${where}: the per-use options must be an object, { scopes, realm, dpop }`);
   }
   const refuse = (why) => new Error('ERR_AUTH_INVALID_OPTIONS', `invalid options: ${where}: ${why}`);
   for (const key of Object.keys(use)) {
-    if (key !== 'scopes' && key !== 'realm') throw refuse(`unknown option \`${key}\` (known: scopes, realm)`);
+    if (key !== 'scopes' && key !== 'realm' && key !== 'dpop') throw refuse(`unknown option \`${key}\` (known: scopes, realm, dpop)`);
   }
   // An empty list would be a route that looks guarded by scopes and is not: refused, as every
   // empty option is (verifyRequest refuses it per call too; here it fails at start-up).
@@ -52,6 +54,8 @@ export function checkUse(use, where, Error) {
     throw refuse('scopes must be a non-empty list of scope names, or a function of (request, env) returning one');
   }
   if (realm !== undefined && (typeof realm !== 'string' || realm === '')) throw refuse('realm must be a non-empty string');
+  // The verifier's `dpop` mode for this route only (verifyRequest checks it per call too).
+  if (use.dpop !== undefined && !DPOP_MODES.includes(use.dpop)) throw refuse('dpop must be "required", "allowed" or "off"');
   return use;
 }
 
@@ -69,7 +73,7 @@ function misconfigured(error, what = 'the verifier could not be built; this requ
 export function withAuthFor(JwtVerifier, WasmAuthError) {
   return function withAuth(handler, options, use) {
     if (typeof handler !== 'function') throw new WasmAuthError('ERR_AUTH_INVALID_OPTIONS', 'invalid options: withAuth(handler, options): handler must be a function');
-    const { scopes, realm } = checkUse(use, 'withAuth', WasmAuthError);
+    const { scopes, realm, dpop } = checkUse(use, 'withAuth', WasmAuthError);
     const verifierFor = verifierOnce(JwtVerifier, options);
     return async (request, env, ctx) => {
       let verifier;
@@ -81,7 +85,7 @@ export function withAuthFor(JwtVerifier, WasmAuthError) {
       let auth;
       try {
         const required = typeof scopes === 'function' ? scopes(request, env) : scopes;
-        auth = await verifier.verifyRequest(request, { scopes: required, realm });
+        auth = await verifier.verifyRequest(request, { scopes: required, realm, dpop });
       } catch (error) {
         // verifyRequest answers every credential problem itself; a rejection is the worker's
         // own mistake (a scopes function that threw or returned an empty list).

@@ -15,7 +15,7 @@ mod error;
 pub mod jose;
 pub mod pkce;
 
-pub use error::bearer::BearerRefusal;
+pub use error::bearer::{BearerRefusal, ChallengeContext};
 pub use error::{Error, ErrorKind};
 
 /// This crate's version, which is also the npm package's version.

@@ -1,11 +1,11 @@
 // Types of wasm-auth/hono (index.js). The verifier's types are wasm-auth/verify's.
 import type { MiddlewareHandler } from 'hono';
-import type { AuthOptions, JwtPayload, VerifiedRequest } from '../verify/index.js';
+import type { AuthOptions, DpopMode, JwtPayload, VerifiedRequest } from '../verify/index.js';
 
 /**
  * The context variables the middleware sets, for `new Hono<{ Variables: AuthVariables }>()`
  * (as hono/jwt's `JwtVariables`): `jwtPayload`, the verified claims, and `auth`, the whole
- * verified request (`via`: "bearer" or "api_key", `payload`, `protectedHeader`).
+ * verified request (`via`: "bearer", "dpop" or "api_key", `payload`, `protectedHeader`).
  */
 export type AuthVariables = {
   jwtPayload: JwtPayload;
@@ -18,6 +18,8 @@ export interface AuthUse {
   scopes?: string[];
   /** The realm of the WWW-Authenticate challenge; default "wasm-auth". */
   realm?: string;
+  /** The verifier's `dpop` mode for this use only: "required" refuses Bearer tokens, "off" the DPoP scheme. */
+  dpop?: DpopMode;
 }
 
 /**

@@ -2,7 +2,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::{Error, ErrorKind};
+use crate::{ChallengeContext, Error, ErrorKind};
 
 #[wasm_bindgen(module = "/src/web/shim.js")]
 extern "C" {
@@ -44,6 +44,8 @@ export class WasmAuthError extends Error {
   readonly reason?: "missing" | "invalid" | "check_failed";
   /** ERR_AUTH_INSUFFICIENT_SCOPE: the scope that was missing. */
   readonly scope?: string;
+  /** ERR_DPOP_NONCE_REQUIRED: the nonce the proof must carry (verifyRequest's answer sends it as DPoP-Nonce). */
+  readonly dpopNonce?: string;
   /** ERR_AUTH_HTTP and ERR_OAUTH_TOKEN_ERROR: the HTTP status the server answered. */
   readonly status?: number;
   /** ERR_AUTH_HTTP, ERR_OAUTH_TOKEN_ERROR, ERR_OAUTH_CALLBACK_ERROR: the server's RFC 6749 `error` code (`invalid_grant`, `access_denied`, ...), kept only when made of RFC 6749's characters; still the server's text, never in `message`. */
@@ -63,7 +65,7 @@ export function isWasmAuthError(value: unknown): value is WasmAuthError;
 /// test runner does not run start functions; nothing of the wasm tests reaches those paths.)
 #[wasm_bindgen(start)]
 fn start() {
-    let refusal = Closure::<dyn Fn(JsValue, String) -> JsValue>::new(bearer_refusal);
+    let refusal = Closure::<dyn Fn(JsValue, String, u32) -> JsValue>::new(bearer_refusal);
     #[cfg(feature = "browser-client")]
     let failed = Closure::<dyn Fn(String, String, String, Option<u16>) -> JsValue>::new(request_failed).into_js_value();
     #[cfg(not(feature = "browser-client"))]
@@ -80,10 +82,12 @@ fn request_failed(method: String, url: String, reason: String, status: Option<u1
 }
 
 /// verifyRequest's answer to a request refused with `error` (a thrown WasmAuthError), for shim.js's
-/// `respond`: `[status, WWW-Authenticate, Retry-After, error, error_description]`, `undefined`
-/// meaning "throw it". The decision is the core's ([`crate::BearerRefusal`]); the error is read
-/// by its `.code`, and its message and scope only copied.
-fn bearer_refusal(error: JsValue, realm: String) -> JsValue {
+/// `respond`: `[status, WWW-Authenticate, Retry-After, error, error_description, DPoP-Nonce]`,
+/// `undefined` meaning "throw it". `context` is the verifier's `dpop` mode and the scheme the
+/// request used ([`ChallengeContext::pack`]). The decision is the core's
+/// ([`crate::BearerRefusal`]); the error is read by its `.code`, and its message, scope and
+/// nonce only copied.
+fn bearer_refusal(error: JsValue, realm: String, context: u32) -> JsValue {
     let text = |key: &str| js_sys::Reflect::get(&error, &JsValue::from_str(key)).ok().and_then(|v| v.as_string());
     if text("name").as_deref() != Some("WasmAuthError") {
         return JsValue::UNDEFINED;
@@ -94,7 +98,10 @@ fn bearer_refusal(error: JsValue, realm: String) -> JsValue {
     };
     let message = text("message").unwrap_or_default();
     let optional = |value: Option<&str>| value.map_or(JsValue::UNDEFINED, JsValue::from_str);
-    let challenge = refusal.www_authenticate(&realm, &message, &text("scope").unwrap_or_default());
+    let (mode, used_dpop) = ChallengeContext::unpack(context);
+    let algs = if mode.offers_dpop() { crate::jose::dpop::ProofPolicy::default().algs() } else { String::new() };
+    let context = ChallengeContext { realm: &realm, mode, used_dpop, algs: &algs };
+    let challenge = refusal.www_authenticate_in(&context, &message, &text("scope").unwrap_or_default());
     let answer = js_sys::Array::of4(
         &JsValue::from(refusal.status),
         &optional(challenge.as_deref()),
@@ -102,6 +109,8 @@ fn bearer_refusal(error: JsValue, realm: String) -> JsValue {
         &JsValue::from_str(refusal.error),
     );
     answer.push(&JsValue::from_str(refusal.description.unwrap_or(&message)));
+    let nonce = if refusal.dpop_nonce { text("dpopNonce") } else { None };
+    answer.push(&optional(nonce.as_deref()));
     answer.into()
 }
 

@@ -576,20 +576,23 @@ export function requestHeader(request, name) {
   }
   return request.headers.get(name) ?? undefined;
 }
-// RFC 6750 answers for a failed verification: which status, challenge and body a refusal gets
-// is decided in Rust (src/error/bearer.rs, through the function installErrors received):
-// [status, WWW-Authenticate or undefined, Retry-After or undefined, error, error_description],
-// or undefined for an error that is thrown rather than answered. Only the Response is built here.
-export function respond(pending, realm, via) {
+// RFC 6750 / RFC 9449 answers for a failed verification: which status, challenges and body a
+// refusal gets is decided in Rust (src/error/bearer.rs, through the function installErrors
+// received, given `context`: the verifier's dpop mode and the request's scheme, opaque here):
+// [status, WWW-Authenticate or undefined, Retry-After or undefined, error, error_description,
+// DPoP-Nonce or undefined], or undefined for an error that is thrown rather than answered. Only
+// the Response is built here.
+export function respond(pending, realm, via, context) {
   return pending.then(
     (result) => ({ ok: true, via, payload: result.payload, protectedHeader: result.protectedHeader }),
     (error) => {
-      const answer = bearerRefusal(error, String(realm));
+      const answer = bearerRefusal(error, String(realm), context);
       if (answer === undefined) throw error;
-      const [status, challenge, retryAfter, code, description] = answer;
+      const [status, challenge, retryAfter, code, description, nonce] = answer;
       const headers = { 'content-type': 'application/json', 'cache-control': 'no-store' };
       if (challenge !== undefined) headers['www-authenticate'] = challenge;
       if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
+      if (nonce !== undefined) headers['dpop-nonce'] = nonce;
       const body = JSON.stringify({ error: code, error_description: description });
       return { ok: false, error, response: new Response(body, { status, headers }) };
     });

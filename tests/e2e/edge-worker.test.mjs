@@ -47,7 +47,7 @@ test('a token from the reference server is verified at the edge', async () => {
 test('no token: 401 with the Bearer challenge; a tampered one: invalid_token; CORS headers on both', async () => {
   const none = await fetch(`${edge.url}/v1/edge/resources`);
   assert.equal(none.status, 401);
-  assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="wasm-auth"');
+  assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="wasm-auth", DPoP realm="wasm-auth", algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"');
   assert.equal(none.headers.get('access-control-allow-origin'), server.url);
   const token = await login();
   const tampered = `${token.slice(0, -4)}${token.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;

@@ -113,7 +113,7 @@ for (const example of ['edge-worker', 'hono-worker']) {
     test('no token: 401 with the Bearer challenge (and the CORS headers)', async () => {
       const response = await get(warm, '/v1/edge/resources', { origin: ORIGIN });
       assert.equal(response.status, 401, warm.output());
-      assert.equal(response.headers.get('www-authenticate'), 'Bearer realm="wasm-auth"');
+      assert.equal(response.headers.get('www-authenticate'), 'Bearer realm="wasm-auth", DPoP realm="wasm-auth", algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"');
       assert.equal(response.headers.get('access-control-allow-origin'), ORIGIN);
       assert.equal((await response.json()).error, 'unauthorized');
     });

@@ -33,12 +33,12 @@ test('a valid Bearer token with the needed scopes: the claims', async () => {
   assert.equal(result.protectedHeader.alg, 'ES256');
 });
 
-test('no credentials: 401 with a bare Bearer challenge (RFC 6750 3.1)', async () => {
+test('no credentials: 401 with bare Bearer and DPoP challenges (RFC 6750 3.1, RFC 9449 7.1: dpop is "allowed" by default)', async () => {
   const result = await verifier.verifyRequest(request({}), { scopes: ['read:resources'] });
   assert.equal(result.ok, false);
   assert.equal(result.error.code, 'ERR_AUTH_NOT_AUTHENTICATED');
   assert.equal(result.response.status, 401);
-  assert.equal(result.response.headers.get('www-authenticate'), 'Bearer realm="wasm-auth"');
+  assert.equal(result.response.headers.get('www-authenticate'), 'Bearer realm="wasm-auth", DPoP realm="wasm-auth", algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"');
   assert.equal((await result.response.json()).error, 'unauthorized');
 });
 
@@ -47,7 +47,7 @@ test('an invalid token, a token of a foreign algorithm, or a non-Bearer credenti
   for (const authorization of ['Bearer not-a-jwt', `Bearer ${foreign}`, 'Basic dXNlcjpwYXNz']) {
     const result = await verifier.verifyRequest(request({ authorization }), { realm: 'edge' });
     assert.equal(result.response.status, 401, authorization);
-    assert.match(result.response.headers.get('www-authenticate'), /^Bearer realm="edge", error="invalid_token", error_description="[^"]+"$/);
+    assert.match(result.response.headers.get('www-authenticate'), /^Bearer realm="edge", error="invalid_token", error_description="[^"]+", DPoP realm="edge", algs="[^"]+"$/);
     assert.equal((await result.response.json()).error, 'invalid_token');
   }
 });
@@ -56,7 +56,7 @@ test('hostile text in a token never breaks the challenge header (non-ASCII alg)'
   const token = `${Buffer.from('{"alg":"€\\"\\r\\n"}').toString('base64url')}.e30.AA`;
   const result = await verifier.verifyRequest(request({ authorization: `Bearer ${token}` }));
   assert.equal(result.response.status, 401);
-  assert.match(result.response.headers.get('www-authenticate'), /^Bearer realm="wasm-auth", error="invalid_token", error_description="[\x20-\x7e]+"$/);
+  assert.match(result.response.headers.get('www-authenticate'), /^Bearer realm="wasm-auth", error="invalid_token", error_description="[\x20-\x7e]+", DPoP realm="wasm-auth", algs="[^"]+"$/);
 });
 
 test('a single configured key answers whatever kid the token names (as jose does)', async () => {
@@ -72,7 +72,7 @@ test('a missing scope: 403 insufficient_scope naming it', async () => {
   const result = await verifier.verifyRequest(request({ authorization: `Bearer ${token}` }), { scopes: ['write:resources'] });
   assert.equal(result.error.code, 'ERR_AUTH_INSUFFICIENT_SCOPE');
   assert.equal(result.response.status, 403);
-  assert.equal(result.response.headers.get('www-authenticate'), 'Bearer realm="wasm-auth", error="insufficient_scope", scope="write:resources"');
+  assert.equal(result.response.headers.get('www-authenticate'), 'Bearer realm="wasm-auth", error="insufficient_scope", scope="write:resources", DPoP realm="wasm-auth", algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"');
 });
 
 test('scp arrays count as scopes too', async () => {

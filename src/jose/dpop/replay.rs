@@ -37,6 +37,12 @@ pub fn forget_after(iat: i64, policy: &ProofPolicy) -> i64 {
     iat.saturating_add(policy.max_age_seconds as i64).saturating_add(policy.leeway_seconds as i64).saturating_add(1)
 }
 
+/// Seconds a shared store keeps a proof remembered until `forget_after`: at least 60, Workers
+/// KV's smallest `expirationTtl`.
+pub fn store_ttl_seconds(forget_after: i64, now: i64) -> u64 {
+    forget_after.saturating_sub(now).max(60) as u64
+}
+
 /// The remembered proofs of one isolate: at most `max_entries`, each dropped once its proof is
 /// past the window. When it is full of proofs still in their window, the oldest is dropped and
 /// its `iat` becomes a floor: a proof issued at or before that second may be a replay of a
@@ -151,5 +157,8 @@ mod tests {
     fn entries_live_until_the_window_closes() {
         let policy = ProofPolicy::default();
         assert_eq!(forget_after(1000, &policy), 1000 + 300 + 5 + 1);
+        assert_eq!(store_ttl_seconds(1306, 1000), 306);
+        assert_eq!(store_ttl_seconds(1030, 1000), 60, "KV's minimum");
+        assert_eq!(store_ttl_seconds(900, 1000), 60);
     }
 }

@@ -62,6 +62,11 @@ fn scheme(authorization: &str) -> Option<(&str, &str)> {
     Some((scheme, rest.trim()))
 }
 
+/// Whether an `Authorization` header names the DPoP scheme (then the `DPoP` header is read).
+pub fn is_dpop(authorization: Option<&str>) -> bool {
+    authorization.and_then(scheme).is_some_and(|(name, _)| name.eq_ignore_ascii_case("dpop"))
+}
+
 /// The credential of a request from its `Authorization`, `DPoP` and `X-API-Key` headers, as
 /// the platform's `Headers.get` gives them (several headers of one name joined by `, `).
 pub fn presented<'a>(
@@ -70,7 +75,7 @@ pub fn presented<'a>(
     dpop: Option<&'a str>,
     api_key: Option<&'a str>,
 ) -> Result<Presented<'a>, Error> {
-    let dpop_scheme = authorization.and_then(scheme).filter(|(name, _)| name.eq_ignore_ascii_case("dpop"));
+    let dpop_scheme = authorization.filter(|_| is_dpop(authorization)).and_then(scheme);
     let Some((_, token)) = dpop_scheme else {
         // A token must come under the DPoP scheme; API keys are configured apart and still count.
         if mode == Mode::Required && authorization.is_some() {
@@ -99,6 +104,12 @@ mod tests {
 
     fn code<T: core::fmt::Debug>(result: Result<T, Error>) -> &'static str {
         result.expect_err("refused").code()
+    }
+
+    #[test]
+    fn the_dpop_scheme_is_told_by_its_name() {
+        assert!(is_dpop(Some("DPoP abc")) && is_dpop(Some(" dpop abc")));
+        assert!(!is_dpop(Some("Bearer abc")) && !is_dpop(Some("DPoPabc")) && !is_dpop(None));
     }
 
     #[test]

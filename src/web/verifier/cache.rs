@@ -16,8 +16,9 @@ use std::cell::RefCell;
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 
-use super::{Inner, JwtVerifier, KeySource};
+use super::{Demands, Inner, JwtVerifier, KeySource};
 use crate::Error;
+use crate::jose::dpop::binding;
 use crate::jose::json;
 use crate::jose::jws::{self, Jws};
 use crate::jose::request;
@@ -54,16 +55,16 @@ impl Cache {
 
 impl JwtVerifier {
     /// `verify_fresh` behind `cache`.
-    pub(super) fn verify_cached(&self, cache: &Cache, token: &str, now_s: i64, scopes: Vec<String>) -> Promise {
+    pub(super) fn verify_cached(&self, cache: &Cache, token: &str, now_s: i64, demands: Demands) -> Promise {
         self.inner.store_verified(cache);
         let clock_ms = js_sys::Date::now();
         let generation = self.inner.generation.get();
-        match self.inner.lookup(cache, token, now_s, clock_ms, generation, &scopes) {
+        match self.inner.lookup(cache, token, now_s, clock_ms, generation, &demands) {
             Some(Ok(value)) => return Promise::resolve(&value),
             Some(Err(err)) => return Promise::reject(&err.into()),
             None => {}
         }
-        let fresh = self.verify_fresh(token, now_s, scopes);
+        let fresh = self.verify_fresh(token, now_s, demands);
         if token.len() > MAX_TOKEN_LEN {
             return fresh;
         }
@@ -104,7 +105,7 @@ impl Inner {
         now_s: i64,
         clock_ms: f64,
         generation: u64,
-        scopes: &[String],
+        demands: &Demands,
     ) -> Option<Result<JsValue, Error>> {
         if let KeySource::Remote(remote) = &self.source {
             if !remote.is_fresh(clock_ms) {
@@ -114,11 +115,15 @@ impl Inner {
         let mut cache = cache.core.borrow_mut();
         cache.sync(generation);
         let hit = cache.lookup(token.as_bytes(), &self.options.rules, now_s, clock_ms)?;
-        if !scopes.is_empty() {
+        if !demands.scopes.is_empty() {
             let granted: Vec<&str> = hit.scopes.split(' ').collect();
-            if let Err(err) = request::require_scopes(&granted, scopes) {
+            if let Err(err) = request::require_scopes(&granted, &demands.scopes) {
                 return Some(Err(err));
             }
+        }
+        // Only unbound tokens are cached (`remember`): a hit's claims have no `cnf.jkt`.
+        if let Err(err) = binding::check(&json::Map::new(), &demands.binding) {
+            return Some(Err(err));
         }
         Some(js_sys::JSON::parse(hit.result).map_err(|_| Error::Internal("a cached result did not parse")))
     }
@@ -150,6 +155,11 @@ impl Inner {
         }
         let Ok(parsed) = jws::parse(token, &self.options.limits) else { return };
         let Ok(claims) = json::parse_object(&parsed.payload) else { return };
+        // DPoP-bound tokens come with a proof that is checked on every request anyway; keeping
+        // them out lets a hit stand for an unbound token.
+        if binding::bound_jkt(&claims) != Ok(None) {
+            return;
+        }
         let mut scopes = String::new();
         for scope in request::granted_scopes(&claims) {
             if scope.contains(' ') {

@@ -13,6 +13,7 @@
 //! `types` is the TypeScript declarations.
 
 mod cache;
+mod dpop;
 mod options;
 mod remote;
 mod types;
@@ -27,9 +28,9 @@ use wasm_bindgen::prelude::*;
 
 use self::options::Call;
 use self::remote::Remote;
-use crate::Error;
 use crate::jose::alg::{Alg, Family};
 use crate::jose::claims;
+use crate::jose::dpop::{Binding, Presented, binding, scheme};
 use crate::jose::json::{Value, object};
 use crate::jose::jwk::Jwk;
 use crate::jose::jws::{self, Jws, Limits};
@@ -37,6 +38,7 @@ use crate::jose::keyset::KeySet;
 use crate::jose::request::{self, ApiKeyEntry, Credential};
 use crate::jose::verify::{self, Prepared, VerifyOptions};
 use crate::jose::webcrypto::{self, Slot};
+use crate::{ChallengeContext, Error};
 
 #[wasm_bindgen(module = "/src/web/shim.js")]
 extern "C" {
@@ -55,7 +57,7 @@ extern "C" {
     fn has_subtle() -> bool;
     #[wasm_bindgen(js_name = requestHeader, catch)]
     fn request_header(request: &JsValue, name: &str) -> Result<Option<String>, JsValue>;
-    fn respond(pending: &Promise, realm: &str, via: &JsValue) -> Promise;
+    fn respond(pending: &Promise, realm: &str, via: &JsValue, context: u32) -> Promise;
     #[wasm_bindgen(js_name = writeToken)]
     fn write_token(token: &JsValue, memory: &JsValue, at: u32, capacity: u32) -> i32;
     #[wasm_bindgen(js_name = tokenText)]
@@ -148,6 +150,14 @@ enum KeySource {
     Remote(Remote),
 }
 
+/// What a verification must find besides a valid token: the scopes a request needs, and how
+/// the token must be bound (`verify`: anything; Bearer: no DPoP key; DPoP: the proof's key).
+#[derive(Clone, Default)]
+pub(super) struct Demands {
+    pub scopes: Vec<String>,
+    pub binding: Binding,
+}
+
 struct Inner {
     source: KeySource,
     options: VerifyOptions,
@@ -161,6 +171,8 @@ struct Inner {
     generation: Cell<u64>,
     /// The verified-token cache, when the `cache` option asks for one (`cache.rs`).
     cache: Option<cache::Cache>,
+    /// The `dpop*` options and the in-isolate replay cache (`dpop.rs`).
+    dpop: dpop::DpopConfig,
 }
 
 /// Verifies JWTs: HMAC (HS256/384/512) in wasm; RSA, RSA-PSS, ECDSA and EdDSA through `crypto.subtle`.
@@ -206,6 +218,7 @@ impl JwtVerifier {
             described: RefCell::new(HashMap::new()),
             generation: Cell::new(0),
             cache: None,
+            dpop: dpop::DpopConfig::default(),
         };
         Ok(JwtVerifier { inner: Rc::new(inner) })
     }
@@ -220,7 +233,7 @@ impl JwtVerifier {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "JwtVerifierOptions")] options: JsValue,
     ) -> Result<JwtVerifier, JsValue> {
-        let (source, options, api_keys, cache) = options::read(&options)?;
+        let (source, options, api_keys, cache, dpop) = options::read(&options)?;
         let inner = Inner {
             source,
             options,
@@ -229,6 +242,7 @@ impl JwtVerifier {
             described: RefCell::new(HashMap::new()),
             generation: Cell::new(0),
             cache: cache.map(cache::Cache::new),
+            dpop,
         };
         Ok(JwtVerifier { inner: Rc::new(inner) })
     }
@@ -244,35 +258,59 @@ impl JwtVerifier {
         with_token(&token, &self.inner.options.limits, |token| self.verify_text(token, call_options.as_ref()))
     }
 
-    /// Checks the credentials of an HTTP request (a Bearer token, or an `X-API-Key` among the
-    /// `apiKeys` hashes) and the scopes it needs. Resolves to `{ ok: true, via, payload }`, or to
-    /// `{ ok: false, error, response }` with a ready RFC 6750 answer (401 + WWW-Authenticate,
-    /// 403 insufficient_scope, 503 when the keys cannot be fetched) to return as it is.
+    /// Checks the credentials of an HTTP request (a Bearer token, a DPoP-bound token with its
+    /// proof, or an `X-API-Key` among the `apiKeys` hashes) and the scopes it needs. Resolves to
+    /// `{ ok: true, via, payload }`, or to `{ ok: false, error, response }` with a ready RFC 6750 /
+    /// RFC 9449 answer (401 + WWW-Authenticate, 403 insufficient_scope, 503 when the keys cannot
+    /// be fetched) to return as it is.
     #[wasm_bindgen(js_name = verifyRequest, unchecked_return_type = "Promise<VerifyRequestResult>")]
     pub fn verify_request(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "VerifyRequestOptions")] options: Option<JsValue>,
     ) -> Promise {
-        let Call { now, scopes, realm } = match Call::read(options.as_ref(), true) {
+        let Call { now, scopes, realm, dpop: call_mode } = match Call::read(options.as_ref(), true) {
             Ok(call) => call,
             Err(err) => return Promise::reject(&err.into()),
         };
-        let headers = request_header(&request, "authorization")
-            .and_then(|auth| Ok((auth, request_header(&request, "x-api-key")?)));
-        let (authorization, api_key) = match headers {
+        let mode = call_mode.unwrap_or(self.inner.dpop.mode);
+        let authorization = match request_header(&request, "authorization") {
+            Ok(value) => value,
+            Err(e) => return Promise::reject(&e),
+        };
+        let used_dpop = scheme::is_dpop(authorization.as_deref());
+        // Each header is one call into JS: the DPoP header is read only under its scheme, and
+        // X-API-Key only without an Authorization header.
+        let headers = (|| {
+            let proof = if used_dpop { request_header(&request, "dpop")? } else { None };
+            let api_key = if authorization.is_none() { request_header(&request, "x-api-key")? } else { None };
+            Ok::<_, JsValue>((proof, api_key))
+        })();
+        let (proof, api_key) = match headers {
             Ok(values) => values,
             Err(e) => return Promise::reject(&e),
         };
-        let (pending, via) = match request::credential(authorization.as_deref(), api_key.as_deref()) {
+        let presented = scheme::presented(mode, authorization.as_deref(), proof.as_deref(), api_key.as_deref());
+        let bearer = Demands { scopes, binding: Binding::Unbound };
+        let (pending, via) = match presented {
             Err(err) => (Promise::reject(&err.into()), JsValue::UNDEFINED),
-            Ok(Credential::Bearer(token)) => (self.verify_token(token, now, scopes), JsValue::from_str("bearer")),
-            Ok(Credential::ApiKey(key)) => (
-                self.inner.api_key_result(key, &scopes).unwrap_or_else(|err| Promise::reject(&err.into())),
+            Ok(Presented::Plain(Credential::Bearer(token))) => {
+                (self.verify_token(token, now, bearer), JsValue::from_str("bearer"))
+            }
+            Ok(Presented::Plain(Credential::ApiKey(key))) => (
+                self.inner.api_key_result(key, &bearer.scopes).unwrap_or_else(|err| Promise::reject(&err.into())),
                 JsValue::from_str("api_key"),
             ),
+            Ok(Presented::Dpop { token, proof }) => {
+                let pending = dpop::method_and_url(&request).map(|(method, url)| {
+                    let (token, proof) = (token.to_owned(), proof.to_owned());
+                    self.verify_dpop(dpop::DpopRequest { method, url, token, proof, now, demands: bearer })
+                });
+                (pending.unwrap_or_else(|err| Promise::reject(&err.into())), JsValue::from_str("dpop"))
+            }
         };
-        respond(&pending, realm.as_deref().unwrap_or("wasm-auth"), &via)
+        let context = ChallengeContext::pack(mode, used_dpop);
+        respond(&pending, realm.as_deref().unwrap_or("wasm-auth"), &via, context)
     }
 
     /// The remote JWKS as cached now (`undefined` before the first fetch), to keep in KV and
@@ -288,32 +326,33 @@ impl JwtVerifier {
     /// `verify` on a token that is already Rust text (the OAuth client's ID tokens).
     pub(crate) fn verify_text(&self, token: &str, call_options: Option<&JsValue>) -> Promise {
         match Call::read(call_options, false) {
-            Ok(call) => self.verify_token(token, call.now, call.scopes),
+            Ok(call) => self.verify_token(token, call.now, Demands { scopes: call.scopes, binding: Binding::Any }),
             Err(err) => Promise::reject(&err.into()),
         }
     }
 
-    fn verify_token(&self, token: &str, now_s: i64, scopes: Vec<String>) -> Promise {
+    fn verify_token(&self, token: &str, now_s: i64, demands: Demands) -> Promise {
         if let Some(cache) = &self.inner.cache {
-            return self.verify_cached(cache, token, now_s, scopes);
+            return self.verify_cached(cache, token, now_s, demands);
         }
-        self.verify_fresh(token, now_s, scopes)
+        self.verify_fresh(token, now_s, demands)
     }
 
-    fn verify_fresh(&self, token: &str, now_s: i64, scopes: Vec<String>) -> Promise {
+    fn verify_fresh(&self, token: &str, now_s: i64, demands: Demands) -> Promise {
         match &self.inner.source {
             KeySource::Static(keys) => {
-                self.inner.verify_with(keys, token, now_s, &scopes).unwrap_or_else(|err| Promise::reject(&err.into()))
+                self.inner.verify_with(keys, token, now_s, &demands).unwrap_or_else(|err| Promise::reject(&err.into()))
             }
-            KeySource::Remote(remote) => self.verify_remote(remote, token, now_s, scopes),
+            KeySource::Remote(remote) => self.verify_remote(remote, token, now_s, demands),
         }
     }
 }
 impl Inner {
-    /// The claims, checked against the rules and the `scopes` a request needs.
-    fn checked_claims(&self, prepared: &Prepared<'_, '_>, now: i64, scopes: &[String]) -> Result<(), Error> {
+    /// The claims, checked against the rules, the `scopes` a request needs and its binding.
+    fn checked_claims(&self, prepared: &Prepared<'_, '_>, now: i64, demands: &Demands) -> Result<(), Error> {
         let claims = claims::validate(&prepared.jws.header, &prepared.jws.payload, &self.options.rules, now)?;
-        request::check_scopes(&claims, scopes)
+        request::check_scopes(&claims, &demands.scopes)?;
+        binding::check(&claims, &demands.binding)
     }
 
     /// `{ payload }` for a request authenticated by one of the configured API keys.
@@ -331,22 +370,20 @@ impl Inner {
         Ok(Promise::resolve(&JsValue::from(out)))
     }
 
-    fn verify_with(&self, keys: &KeySet, token: &str, now: i64, scopes: &[String]) -> Result<Promise, Error> {
-        self.verify_parsed(keys, jws::parse(token, &self.options.limits)?, now, scopes)
+    fn verify_with(&self, keys: &KeySet, token: &str, now: i64, demands: &Demands) -> Result<Promise, Error> {
+        self.verify_parsed(keys, jws::parse(token, &self.options.limits)?, now, demands)
     }
 
-    fn verify_parsed(&self, keys: &KeySet, parsed: Jws<'_>, now: i64, scopes: &[String]) -> Result<Promise, Error> {
+    fn verify_parsed(&self, keys: &KeySet, parsed: Jws<'_>, now: i64, demands: &Demands) -> Result<Promise, Error> {
         let prepared = verify::select(parsed, keys, &self.options)?;
         let alg = prepared.jws.header.alg;
         if alg.family() == Family::Hmac {
             verify::check_signature(&prepared, verify::no_asymmetric)?;
-            self.checked_claims(&prepared, now, scopes)?;
+            self.checked_claims(&prepared, now, demands)?;
             return Ok(Promise::resolve(&result(&prepared)?));
         }
-        // The runtime does not change under us: asked once, not on every verification.
-        thread_local!(static HAS_SUBTLE: bool = has_subtle());
-        if !HAS_SUBTLE.with(|has| *has) {
-            return self.verify_without_subtle(&prepared, now, scopes);
+        if !has_platform_crypto() {
+            return self.verify_without_subtle(&prepared, now, demands);
         }
         // Start the signature check first, then validate the claims while it runs.
         let candidates = self.candidates(keys, &prepared)?;
@@ -359,7 +396,7 @@ impl Inner {
             &prepared.jws.signature,
             prepared.jws.signing_input.as_bytes(),
         );
-        let (value, claim_error) = match self.checked_claims(&prepared, now, scopes) {
+        let (value, claim_error) = match self.checked_claims(&prepared, now, demands) {
             Ok(_) => (result(&prepared)?, JsValue::UNDEFINED),
             Err(err) => (JsValue::UNDEFINED, err.into()),
         };
@@ -372,14 +409,14 @@ impl Inner {
         &self,
         prepared: &Prepared<'_, '_>,
         now: i64,
-        scopes: &[String],
+        demands: &Demands,
     ) -> Result<Promise, Error> {
         #[cfg(feature = "pure-rust")]
         let asymmetric = crate::jose::native::verify;
         #[cfg(not(feature = "pure-rust"))]
         let asymmetric = verify::no_asymmetric;
         verify::check_signature(prepared, asymmetric)?;
-        self.checked_claims(prepared, now, scopes)?;
+        self.checked_claims(prepared, now, demands)?;
         Ok(Promise::resolve(&result(prepared)?))
     }
 
@@ -406,6 +443,13 @@ impl Inner {
         }
         Ok(list)
     }
+}
+
+/// Whether node:crypto or crypto.subtle can verify signatures here. The runtime does not change
+/// under us: asked once, not on every verification.
+fn has_platform_crypto() -> bool {
+    thread_local!(static HAS_SUBTLE: bool = has_subtle());
+    HAS_SUBTLE.with(|has| *has)
 }
 
 /// `{ payload, protectedHeader }` of a token whose checks passed.

@@ -7,10 +7,12 @@ use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use super::KeySource;
+use super::dpop::DpopConfig;
 use super::remote::Remote;
 use crate::Error;
 use crate::client::base_url::BaseUrl;
 use crate::client::options::{Expected, wrong_entry, wrong_kind};
+use crate::jose::dpop::Mode;
 use crate::jose::json::{Value, object};
 use crate::jose::jwk::Jwk;
 use crate::jose::jwks_cache::CachePolicy;
@@ -32,12 +34,14 @@ const STORE: Expected =
     Expected::Words("an object with get(key) and put(key, value, { expirationTtl }) methods (as Workers KV)");
 const STALE: Expected = Expected::Words("a number of seconds, more than 0 and at most 31536000 (a year)");
 
+const DPOP_MODE: Expected = Expected::OneOf(&["required", "allowed", "off"]);
+
 const CACHE_ENTRIES: Expected = Expected::Words("a whole number from 1 to 1000000");
 const CACHE_AGE: Expected = Expected::Words("a number of seconds, more than 0");
 
 /// What `new JwtVerifier(options)` reads: the key source, the claim rules, the API keys and
 /// the verified-token cache's limits (None: no cache).
-pub(super) type Read = (KeySource, VerifyOptions, Vec<ApiKeyEntry>, Option<TokenCacheOptions>);
+pub(super) type Read = (KeySource, VerifyOptions, Vec<ApiKeyEntry>, Option<TokenCacheOptions>, DpopConfig);
 
 /// `new JwtVerifier(options)`'s options: the key source, the claim rules, the API keys.
 pub(super) fn read(value: &JsValue) -> Result<Read, Error> {
@@ -45,9 +49,42 @@ pub(super) fn read(value: &JsValue) -> Result<Read, Error> {
     let verify = rules(&options)?;
     let api_keys = api_keys(&options)?;
     let cache = token_cache(&options)?;
+    let dpop = dpop(&options)?;
     let keys = Given::read(&options)?;
     options.finish()?;
-    Ok((keys.source()?, verify, api_keys, cache))
+    Ok((keys.source()?, verify, api_keys, cache, dpop))
+}
+
+/// The `dpop` mode, as the option or a call's `dpop` gives it.
+fn dpop_mode(options: &Options) -> Result<Option<Mode>, Error> {
+    let Some(name) = options.string("dpop", DPOP_MODE)? else { return Ok(None) };
+    Mode::from_name(&name).map(Some).ok_or_else(|| wrong_kind("dpop", DPOP_MODE, false))
+}
+
+/// `dpop`, `dpopReplayStore`, `dpopNonce`, `dpopMaxAgeSeconds`, `dpopClockToleranceSeconds`.
+fn dpop(options: &Options) -> Result<DpopConfig, Error> {
+    let mut config = DpopConfig::default();
+    if let Some(mode) = dpop_mode(options)? {
+        config.mode = mode;
+    }
+    if let Some(store) = options.value("dpopReplayStore", STORE)? {
+        let method = |name: &str| field(&store, name).is_some_and(|m| m.is_function());
+        if !(store.is_object() && method("get") && method("put")) {
+            return Err(wrong_kind("dpopReplayStore", STORE, false));
+        }
+        config.store = Some(store);
+    }
+    if let Some(hook) = options.value("dpopNonce", Expected::Function)? {
+        config.nonce = Some(hook.dyn_into().map_err(|_| wrong_kind("dpopNonce", Expected::Function, false))?);
+    }
+    // Whole seconds, rounded down: towards the stricter check.
+    if let Some(seconds) = options.seconds("dpopMaxAgeSeconds")? {
+        config.policy.max_age_seconds = seconds as u64;
+    }
+    if let Some(seconds) = options.seconds("dpopClockToleranceSeconds")? {
+        config.policy.leeway_seconds = seconds as u64;
+    }
+    Ok(config)
 }
 
 /// `cache: { maxEntries, maxAgeSeconds? }`, a nested options object whose errors name
@@ -313,18 +350,21 @@ impl Given {
     }
 }
 
-/// The options of one `verify` or `verifyRequest` call: `scopes` (verifyRequest only), `realm`
-/// and `currentDate`. Read only when given: a call without them asks JS nothing.
+/// The options of one `verify` or `verifyRequest` call: `scopes`, `realm` and `dpop`
+/// (verifyRequest only) and `currentDate`. Read only when given: a call without them asks JS
+/// nothing.
 pub(super) struct Call {
     /// Now, or `currentDate`, in Unix seconds.
     pub now: i64,
     pub scopes: Vec<String>,
     pub realm: Option<String>,
+    /// The verifier's `dpop` mode for this call only.
+    pub dpop: Option<Mode>,
 }
 
 impl Call {
     pub(super) fn read(value: Option<&JsValue>, request: bool) -> Result<Call, Error> {
-        let mut call = Call { now: 0, scopes: Vec::new(), realm: None };
+        let mut call = Call { now: 0, scopes: Vec::new(), realm: None, dpop: None };
         let mut now_ms = None;
         if let Some(value) = value {
             let options = Options::new(value)?;
@@ -333,6 +373,7 @@ impl Call {
                     call.scopes = checks::non_empty_list("scopes", list)?;
                 }
                 call.realm = options.string("realm", Expected::String)?;
+                call.dpop = dpop_mode(&options)?;
             }
             if let Some(date) = options.value("currentDate", DATE)? {
                 let ms = date.dyn_ref::<js_sys::Date>().map(|d| d.get_time()).filter(|t| t.is_finite());

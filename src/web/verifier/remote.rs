@@ -11,7 +11,7 @@ use js_sys::{Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{Inner, JwtVerifier, KeySource};
+use super::{Demands, Inner, JwtVerifier, KeySource};
 use crate::jose::jwks_cache::{self, store_ttl_seconds};
 use crate::jose::jws;
 use crate::jose::remote_keyset::{Plan, RemoteKeySet};
@@ -86,12 +86,12 @@ impl Remote {
 }
 
 impl JwtVerifier {
-    pub(super) fn verify_remote(&self, remote: &Remote, token: &str, now_s: i64, scopes: Vec<String>) -> Promise {
-        verify_remote(&self.inner, remote, token, now_s, scopes)
+    pub(super) fn verify_remote(&self, remote: &Remote, token: &str, now_s: i64, demands: Demands) -> Promise {
+        verify_remote(&self.inner, remote, token, now_s, demands)
     }
 }
 
-fn verify_remote(inner: &Rc<Inner>, remote: &Remote, token: &str, now_s: i64, scopes: Vec<String>) -> Promise {
+fn verify_remote(inner: &Rc<Inner>, remote: &Remote, token: &str, now_s: i64, demands: Demands) -> Promise {
     // The header is checked before any fetch: a malformed token never causes network I/O.
     let parsed = match jws::parse(token, &inner.options.limits) {
         Ok(parsed) => parsed,
@@ -104,7 +104,7 @@ fn verify_remote(inner: &Rc<Inner>, remote: &Remote, token: &str, now_s: i64, sc
         let wait_ms = keys.policy().timeout_ms * 3.0 + 1000.0;
         match keys.plan(&parsed, &inner.options, js_sys::Date::now()) {
             Ok(Plan::Use(keys)) => {
-                let verified = inner.verify_parsed(keys, parsed, now_s, &scopes);
+                let verified = inner.verify_parsed(keys, parsed, now_s, &demands);
                 return verified.unwrap_or_else(|err| Promise::reject(&err.into()));
             }
             Ok(Plan::RepeatFailure(error)) => return Promise::reject(&repeated(error)),
@@ -125,13 +125,13 @@ fn verify_remote(inner: &Rc<Inner>, remote: &Remote, token: &str, now_s: i64, sc
         };
         if let Some(flight) = waiting {
             let _ = JsFuture::from(flight).await;
-            return JsFuture::from(verify_remote(&owner, remote, &token, now_s, scopes)).await;
+            return JsFuture::from(verify_remote(&owner, remote, &token, now_s, demands)).await;
         }
         refresh(&owner, remote, kid.as_deref()).await?;
         let pending = {
             let keys = remote.keys.borrow();
             let set = keys.keys().ok_or(Error::Internal("no keys after a fetch"))?;
-            owner.verify_with(set, &token, now_s, &scopes)?
+            owner.verify_with(set, &token, now_s, &demands)?
         };
         JsFuture::from(pending).await
     });

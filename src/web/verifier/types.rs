@@ -61,7 +61,23 @@ export interface JwtVerifierOptions {
   maxTokenLength?: number;
   /** Opt-in cache of verified tokens (see `TokenCacheOptions`); off by default. */
   cache?: TokenCacheOptions;
+  /** verifyRequest and DPoP (RFC 9449): "allowed" (default) takes Bearer and DPoP-bound tokens, "required" DPoP only, "off" Bearer only. A DPoP-bound token (`cnf.jkt`) is never accepted as Bearer. */
+  dpop?: DpopMode;
+  /** Where used DPoP proofs are remembered for other isolates (Workers KV, a Durable Object, `cacheApiStore()`); default: in this isolate only. Not atomic on KV: see the README. Its failures reject verifyRequest. */
+  dpopReplayStore?: DpopReplayStore;
+  /** Server nonces (RFC 9449 section 9): returns the nonces accepted now, the current one first; a proof without one of them gets 401 use_dpop_nonce with the current one in DPoP-Nonce. */
+  dpopNonce?: () => string | string[] | PromiseLike<string | string[]>;
+  /** Oldest DPoP proof `iat` accepted, in seconds before now (0 or more); default 300. */
+  dpopMaxAgeSeconds?: number;
+  /** Seconds a DPoP proof's `iat` may lie in the future (0 or more); default 5. */
+  dpopClockToleranceSeconds?: number;
 }
+
+/** The `dpop` mode of a verifier or of one verifyRequest call. */
+export type DpopMode = "required" | "allowed" | "off";
+
+/** Where used DPoP proofs are remembered (key `wasm-auth:dpop-jti:` + a hash of the key and jti): the shape of Workers KV, as `JwksStore`. */
+export type DpopReplayStore = JwksStore;
 
 /**
  * The verified-token cache: a bounded LRU of this verifier's successful verifications, keyed
@@ -136,13 +152,15 @@ export interface VerifyRequestOptions {
   scopes?: string[];
   /** The realm of the WWW-Authenticate challenge; default "wasm-auth". */
   realm?: string;
+  /** The verifier's `dpop` mode for this call only. */
+  dpop?: DpopMode;
   /** As in `verify`. */
   currentDate?: Date;
 }
 
-/** What `verifyRequest` resolves to: the claims, or a ready 401/403/503 Response. */
+/** What `verifyRequest` resolves to: the claims, or a ready 401/403/503 Response (a refused DPoP request's may carry `DPoP-Nonce`). */
 export type VerifyRequestResult =
-  | { ok: true; via: "bearer" | "api_key"; payload: JwtPayload; protectedHeader?: JwtHeader }
+  | { ok: true; via: "bearer" | "dpop" | "api_key"; payload: JwtPayload; protectedHeader?: JwtHeader }
   | { ok: false; error: WasmAuthError; response: Response };
 
 /** A remote JWKS as cached: the document and when it was fetched (ms since the epoch). */
