@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, HeaderName, Method, StatusCode, Uri, header};
 use wasm_auth::jose::dpop::replay::{self, ReplayCache};
 use wasm_auth::jose::dpop::{self as core, Binding, Mode, Presented, Proof, ProofPolicy, ProofRequest};
 use wasm_auth::jose::json::{self, Map};
-use wasm_auth::{Error, ErrorKind};
+use wasm_auth::{ChallengeContext, Error, ErrorKind};
 
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult, REALM};
@@ -126,8 +126,7 @@ pub fn check_presentation(
         claims.insert("cnf".to_owned(), json::object([("jkt", jkt.into())]));
     }
     let proof = proof_header(headers);
-    let used_dpop = authorization.split_once(' ').is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("dpop"));
-    if !used_dpop {
+    if !core::scheme::is_dpop(Some(authorization)) {
         // A bound token as Bearer is refused: a stolen one would work anywhere.
         return core::binding::check(&claims, &Binding::Unbound).map_err(|e| refusal(state, &e, false));
     }
@@ -156,28 +155,12 @@ pub fn refusal_of(state: &AppState, kind: ErrorKind, description: &str, used_dpo
     let Some(answer) = kind.bearer_refusal() else {
         return ApiError::internal(description);
     };
-    let challenge = challenges(answer.error, description, used_dpop, &state.dpop.policy.algs());
+    let algs = state.dpop.policy.algs();
+    let context = ChallengeContext { realm: REALM, mode: Mode::Allowed, used_dpop, algs: &algs };
+    let challenge = answer.www_authenticate_in(&context, description, "");
     let nonce = if answer.dpop_nonce { nonce(state).ok().flatten() } else { None };
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::UNAUTHORIZED);
     ApiError::challenge(status, answer.error, description, challenge, nonce)
-}
-
-/// The `WWW-Authenticate` value naming both schemes, `error` on the one `used_dpop` says (7.1):
-/// `Bearer realm="wasm-auth", DPoP realm="wasm-auth", algs="ES256 ...", error="...",
-/// error_description="..."`, the form the core's `verifyRequest` answers with.
-// The core builds the same header in `BearerRefusal::www_authenticate_in`, but its context
-// type is not exported from the crate; this copy goes once it is.
-fn challenges(error: &str, description: &str, used_dpop: bool, algs: &str) -> Option<String> {
-    let on_dpop = used_dpop || error == "invalid_dpop_proof" || error == "use_dpop_nonce";
-    let params = format!(", error=\"{error}\", error_description=\"{}\"", quoted(description));
-    let (bearer_params, dpop_params) = if on_dpop { ("", params.as_str()) } else { (params.as_str(), "") };
-    Some(format!("Bearer realm=\"{REALM}\"{bearer_params}, DPoP realm=\"{REALM}\", algs=\"{algs}\"{dpop_params}"))
-}
-
-/// `text` as the inside of a quoted-string (RFC 6750 3): anything outside %x20-21 / %x23-5B /
-/// %x5D-7E becomes `?`.
-fn quoted(text: &str) -> String {
-    text.chars().map(|c| if matches!(c, ' ' | '!' | '#'..='[' | ']'..='~') { c } else { '?' }).collect()
 }
 
 /// The core's checks of `proof` for `method` `url` (with `access_token` at the API), with the
