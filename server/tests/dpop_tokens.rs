@@ -62,6 +62,15 @@ fn token_endpoint_proofs_for_another_request_or_time_are_refused() {
     let mut header = key.header();
     header["alg"] = json!("none");
     refused(&key.sign(&header, &key.claims("POST", &login, &json!({}))), "alg none");
+    let mut header = key.header();
+    header["alg"] = json!("HS256");
+    refused(&key.sign(&header, &key.claims("POST", &login, &json!({}))), "alg HS256");
+    let mut header = key.header();
+    header["jwk"]["d"] = json!("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    refused(&key.sign(&header, &key.claims("POST", &login, &json!({}))), "a private key in jwk");
+    let mut header = key.header();
+    header.as_object_mut().expect("an object").remove("jwk");
+    refused(&key.sign(&header, &key.claims("POST", &login, &json!({}))), "no jwk");
     // Signed by another key than the one in its header.
     let other = DpopKey::new(9);
     refused(&other.sign(&key.header(), &key.claims("POST", &login, &json!({}))), "signature of another key");
@@ -145,18 +154,15 @@ fn the_cookie_mode_binds_the_cookie_refresh_token_too() {
         headers.extend(proof.map(|p| ("dpop", p)));
         server.post_raw("/v1/auth/refresh", "application/json", "{}", &headers)
     };
+    // Without a proof: refused, and the browser is told to drop the cookie (a browser that
+    // lost its key cannot use it again); nothing is revoked.
+    let refused = refresh(None);
+    refused.expect_error(401, "invalid_grant");
+    assert!(refused.header_all("set-cookie").iter().all(|c| c.contains("Max-Age=0")), "{:?}", refused.headers);
     let proof = key.token_proof(&server.url("/v1/auth/refresh"));
-    expect_bound(&refresh(Some(&proof)), &key);
-    // The rotated cookie's successor came in Set-Cookie; the old one is now a reuse, so check a
-    // missing proof on a fresh login's cookie instead.
-    let login = server.post_json(
-        "/v1/auth/login",
-        &json!({ "email": EMAIL, "password": PASSWORD }),
-        &[cookie_mode, origin, ("dpop", &key.token_proof(&server.url("/v1/auth/login")))],
-    );
-    let cookie = login.cookie();
-    let r = server.post_raw("/v1/auth/refresh", "application/json", "{}", &[cookie_mode, origin, ("cookie", &cookie)]);
-    r.expect_error(401, "invalid_grant");
+    let refreshed = refresh(Some(&proof));
+    expect_bound(&refreshed, &key);
+    assert!(refreshed.header_all("set-cookie").iter().all(|c| !c.contains("Max-Age=0")), "a new cookie");
 }
 
 fn authorize_params<'a>(redirect_uri: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
