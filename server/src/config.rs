@@ -78,7 +78,7 @@ pub struct Config {
     #[arg(long, env = "WASM_AUTH_DPOP_NONCE")]
     pub dpop_nonce: bool,
     /// DPoP (RFC 9449 9): the protected API refuses a DPoP proof without the server's nonce,
-    /// answering 401 `WWW-Authenticate: DPoP error="use_dpop_nonce"` with a `DPoP-Nonce` header.
+    /// answering 401 `use_dpop_nonce` (on the DPoP challenge) with a `DPoP-Nonce` header.
     #[arg(long, env = "WASM_AUTH_DPOP_RESOURCE_NONCE")]
     pub dpop_resource_nonce: bool,
     /// How often the DPoP nonce changes, seconds; the previous one stays valid one period more.
