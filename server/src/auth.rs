@@ -1,12 +1,18 @@
-//! Who is calling: a Bearer JWT, an API key (X-API-Key header, or the api_key query
-//! parameter), or the session cookie, in that order of precedence. A credential that is
+//! Who is calling: a Bearer (or DPoP-bound) JWT, an API key (X-API-Key header, or the api_key
+//! query parameter), or the session cookie, in that order of precedence. A credential that is
 //! present but invalid is an error; the server never falls back to a weaker one.
+//!
+//! A DPoP-bound access token (`cnf.jkt`) is accepted only as `Authorization: DPoP <token>` with
+//! a proof of the bound key for this very request (RFC 9449 7); sent as Bearer it is refused, and
+//! an unbound token sent as DPoP too. Refusals of DPoP requests carry DPoP challenges.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use rusqlite::OptionalExtension;
+use wasm_auth::ErrorKind;
 
+use crate::dpop;
 use crate::error::{ApiError, ApiResult};
 use crate::keys;
 use crate::state::AppState;
@@ -20,6 +26,8 @@ pub const SESSION_COOKIE: &str = "wasm_auth_session";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
     Bearer,
+    /// A DPoP-bound access token with its proof.
+    Dpop,
     ApiKey,
     Session,
 }
@@ -123,19 +131,28 @@ pub fn check_origin(state: &AppState, method: &Method, headers: &HeaderMap) -> A
     if same_origin_request(headers, |origin| state.origin_allowed(origin)) { Ok(()) } else { Err(ApiError::csrf()) }
 }
 
-fn bearer(state: &AppState, value: &str) -> ApiResult<Principal> {
+/// An access token in `Authorization` (`value`), with the scheme Bearer or DPoP.
+fn access_token(state: &AppState, parts: &Parts, value: &str) -> ApiResult<Principal> {
     let Some((scheme, token)) = value.split_once(' ') else {
         return Err(ApiError::invalid_token("malformed Authorization header"));
     };
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let dpop = scheme.eq_ignore_ascii_case("dpop");
+    if !dpop && !scheme.eq_ignore_ascii_case("bearer") {
         return Err(ApiError::invalid_token("unsupported authorization scheme; use Bearer"));
     }
-    let claims = state
-        .signer
-        .verify_access(token.trim())
-        .map_err(|_| ApiError::invalid_token("the access token is invalid or expired"))?;
+    // A refusal of a DPoP-scheme request carries the DPoP challenges; a Bearer one, as always.
+    let invalid = |description: &str| {
+        if dpop {
+            dpop::refusal_of(state, ErrorKind::JwtInvalid, description, true)
+        } else {
+            ApiError::invalid_token(description)
+        }
+    };
+    let claims =
+        state.signer.verify_access(token.trim()).map_err(|_| invalid("the access token is invalid or expired"))?;
+    dpop::check_presentation(state, &parts.method, &parts.uri, &parts.headers, value, claims.jkt.as_deref())?;
     if keys::is_revoked(&state.db, &claims.jti)? {
-        return Err(ApiError::invalid_token("the access token has been revoked"));
+        return Err(invalid("the access token has been revoked"));
     }
     if let Some(family) = &claims.grant {
         // The answer that carried this token reached its client: its refresh token gets no grace.
@@ -144,7 +161,7 @@ fn bearer(state: &AppState, value: &str) -> ApiResult<Principal> {
     Ok(Principal {
         user_id: claims.subject,
         scopes: claims.scopes,
-        via: Via::Bearer,
+        via: if dpop { Via::Dpop } else { Via::Bearer },
         client_id: claims.client_id,
         grant: claims.grant,
     })
@@ -186,7 +203,7 @@ impl FromRequestParts<AppState> for Principal {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Principal> {
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
-            return bearer(state, value.to_str().unwrap_or(""));
+            return access_token(state, parts, value.to_str().unwrap_or(""));
         }
         if let Some(value) = parts.headers.get("x-api-key") {
             return api_key(state, value.to_str().unwrap_or(""));

@@ -71,6 +71,19 @@ pub struct Config {
     /// client made; off by default).
     #[arg(long, env = "WASM_AUTH_REQUEST_STATS")]
     pub request_stats: bool,
+
+    /// DPoP (RFC 9449 8): the token endpoints (/oauth/token, /v1/auth/login, /v1/auth/refresh)
+    /// refuse a DPoP proof without the server's current (or previous) nonce, answering 400
+    /// `use_dpop_nonce` with a `DPoP-Nonce` header. Off by default: any fresh proof is taken.
+    #[arg(long, env = "WASM_AUTH_DPOP_NONCE")]
+    pub dpop_nonce: bool,
+    /// DPoP (RFC 9449 9): the protected API refuses a DPoP proof without the server's nonce,
+    /// answering 401 `use_dpop_nonce` (on the DPoP challenge) with a `DPoP-Nonce` header.
+    #[arg(long, env = "WASM_AUTH_DPOP_RESOURCE_NONCE")]
+    pub dpop_resource_nonce: bool,
+    /// How often the DPoP nonce changes, seconds; the previous one stays valid one period more.
+    #[arg(long, env = "WASM_AUTH_DPOP_NONCE_SECONDS", default_value_t = 300)]
+    pub dpop_nonce_seconds: u64,
 }
 
 impl Config {

@@ -31,11 +31,13 @@ CREATE TABLE IF NOT EXISTS signing_keys (
 -- The refresh-token grace (tokens::rotate): rotated_at_ms and successor_hash (the token that
 -- replaced it; NULL once none may) of a rotated token; access_jti, the access token issued with
 -- it, and access_seen, whether the API has seen that access token (the answer reached its client).
+-- dpop_jkt: the thumbprint of the DPoP key a public client's refresh token is bound to (RFC 9449
+-- 5), NULL for an unbound one.
 CREATE TABLE IF NOT EXISTS refresh_tokens (
   token_hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, user_id TEXT NOT NULL, client_id TEXT,
   scope TEXT NOT NULL, expires_at INTEGER NOT NULL, rotated INTEGER NOT NULL DEFAULT 0,
   revoked INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, rotated_at_ms INTEGER,
-  successor_hash TEXT, access_jti TEXT, access_seen INTEGER NOT NULL DEFAULT 0);
+  successor_hash TEXT, access_jti TEXT, access_seen INTEGER NOT NULL DEFAULT 0, dpop_jkt TEXT);
 CREATE INDEX IF NOT EXISTS refresh_tokens_family ON refresh_tokens (family_id);
 CREATE TABLE IF NOT EXISTS revoked_access_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
 -- client_id and grant_family: the OAuth client and grant (refresh-token family) a key was made
@@ -46,10 +48,11 @@ CREATE TABLE IF NOT EXISTS api_keys (
 CREATE TABLE IF NOT EXISTS clients (
   client_id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_hash TEXT, redirect_uris TEXT NOT NULL,
   scopes TEXT NOT NULL, grant_types TEXT NOT NULL);
+-- dpop_jkt: the authorization request's `dpop_jkt` (RFC 9449 10), the key the exchange must prove.
 CREATE TABLE IF NOT EXISTS auth_codes (
   code_hash TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id TEXT NOT NULL, redirect_uri TEXT NOT NULL,
   scope TEXT NOT NULL, code_challenge TEXT NOT NULL, nonce TEXT, expires_at INTEGER NOT NULL,
-  used INTEGER NOT NULL DEFAULT 0);
+  used INTEGER NOT NULL DEFAULT 0, dpop_jkt TEXT);
 -- What a redeemed code produced, so that a second redemption revokes all of it (RFC 6749 4.1.2).
 CREATE TABLE IF NOT EXISTS code_grants (
   code_hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, access_jti TEXT NOT NULL, access_expires_at INTEGER NOT NULL);
@@ -154,8 +157,14 @@ fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<
 
 /// Brings a database made by an older version up to the schema: api_keys gained client_id and
 /// grant_family (existing keys are first-party: NULL); refresh_tokens gained the grace columns
-/// (existing rotated tokens have no recorded successor, so their reuse revokes, as before).
+/// (existing rotated tokens have no recorded successor, so their reuse revokes, as before);
+/// refresh_tokens and auth_codes gained dpop_jkt (existing ones are unbound: NULL).
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    for table in ["refresh_tokens", "auth_codes"] {
+        if !has_column(conn, table, "dpop_jkt")? {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN dpop_jkt TEXT;"))?;
+        }
+    }
     if !has_column(conn, "refresh_tokens", "successor_hash")? {
         conn.execute_batch(
             "ALTER TABLE refresh_tokens ADD COLUMN rotated_at_ms INTEGER;
@@ -270,5 +279,27 @@ mod tests {
             .expect("row");
         assert_eq!(successor, None, "a token rotated before the upgrade has no successor: no grace");
         assert!(!seen);
+        let jkt: Option<String> = conn
+            .query_row("SELECT dpop_jkt FROM refresh_tokens WHERE token_hash = 'h'", [], |r| r.get(0))
+            .expect("row");
+        assert_eq!(jkt, None, "a token issued before the upgrade is not DPoP-bound");
+    }
+
+    #[test]
+    fn an_older_auth_codes_table_gains_dpop_jkt_once() {
+        let conn = Connection::open_in_memory().expect("in-memory database");
+        conn.execute_batch(
+            "CREATE TABLE auth_codes (code_hash TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id TEXT NOT NULL,
+             redirect_uri TEXT NOT NULL, scope TEXT NOT NULL, code_challenge TEXT NOT NULL, nonce TEXT,
+             expires_at INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);
+             INSERT INTO auth_codes VALUES ('c', 'demo-spa', 'u', 'http://x/', 'openid', '', NULL, 9, 0);",
+        )
+        .expect("old schema");
+        conn.execute_batch(SCHEMA).expect("schema over the old table");
+        migrate(&conn).expect("migrate");
+        migrate(&conn).expect("migrate again: nothing to do");
+        let jkt: Option<String> =
+            conn.query_row("SELECT dpop_jkt FROM auth_codes WHERE code_hash = 'c'", [], |r| r.get(0)).expect("row");
+        assert_eq!(jkt, None, "a code issued before the upgrade asks for no key");
     }
 }

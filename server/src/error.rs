@@ -13,15 +13,25 @@ pub struct ApiError {
     description: String,
     www_authenticate: Option<String>,
     retry_after: Option<u64>,
+    /// A `DPoP-Nonce` header (RFC 9449 8 and 9): the nonce the next proof must carry.
+    dpop_nonce: Option<String>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-const REALM: &str = "wasm-auth";
+/// The `realm` of every challenge.
+pub const REALM: &str = "wasm-auth";
 
 impl ApiError {
     pub fn new(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
-        ApiError { status, error, description: description.into(), www_authenticate: None, retry_after: None }
+        ApiError {
+            status,
+            error,
+            description: description.into(),
+            www_authenticate: None,
+            retry_after: None,
+            dpop_nonce: None,
+        }
     }
 
     /// 400 invalid_request: malformed or missing parameters.
@@ -88,6 +98,36 @@ impl ApiError {
         }
     }
 
+    /// 400 invalid_dpop_proof at a token endpoint (RFC 9449 5): the DPoP proof is missing a
+    /// part, malformed, badly signed, stale, replayed, or for another request.
+    pub fn invalid_dpop_proof(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_dpop_proof", description)
+    }
+
+    /// 400 use_dpop_nonce at a token endpoint (RFC 9449 8): retry with the nonce `nonce`.
+    pub fn use_dpop_nonce(nonce: String) -> Self {
+        ApiError {
+            dpop_nonce: Some(nonce),
+            ..Self::new(
+                StatusCode::BAD_REQUEST,
+                "use_dpop_nonce",
+                "this server requires a nonce in DPoP proofs: retry with the one in the DPoP-Nonce header",
+            )
+        }
+    }
+
+    /// A refusal with a challenge decided elsewhere (the DPoP ones, by the wasm-auth core's
+    /// refusal table) and, for `use_dpop_nonce`, the nonce to send in `DPoP-Nonce`.
+    pub fn challenge(
+        status: StatusCode,
+        error: &'static str,
+        description: impl Into<String>,
+        www_authenticate: Option<String>,
+        dpop_nonce: Option<String>,
+    ) -> Self {
+        ApiError { www_authenticate, dpop_nonce, ..Self::new(status, error, description) }
+    }
+
     /// 403 for a cookie-authenticated state change from a foreign origin.
     pub fn csrf() -> Self {
         Self::new(
@@ -126,6 +166,9 @@ impl IntoResponse for ApiError {
         }
         if let Some(seconds) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let Some(nonce) = self.dpop_nonce.and_then(|n| HeaderValue::from_str(&n).ok()) {
+            headers.insert(crate::dpop::NONCE_HEADER, nonce);
         }
         response
     }

@@ -29,6 +29,15 @@ pub struct TokenClaims {
     /// ID tokens: the user's email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Access tokens bound to a DPoP key (RFC 9449 6.1): `{ "jkt": <its RFC 7638 thumbprint> }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+/// The confirmation claim (RFC 7800) of a DPoP-bound access token.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct Confirmation {
+    pub jkt: String,
 }
 
 pub struct Signer {
@@ -49,6 +58,8 @@ pub struct AccessToken {
     pub client_id: Option<String>,
     /// The grant (refresh-token family) it belongs to; None for client_credentials tokens.
     pub grant: Option<String>,
+    /// The thumbprint of the DPoP key it is bound to (`cnf.jkt`); None for a Bearer token.
+    pub jkt: Option<String>,
 }
 
 impl Signer {
@@ -100,20 +111,22 @@ impl Signer {
     }
 
     /// Signs an access token for `subject` with `scopes`, valid `ttl` seconds, belonging to the
-    /// grant `sid` (a refresh-token family) if any; returns the token and its `jti` (the handle
-    /// for revoking it).
+    /// grant `sid` (a refresh-token family) if any, bound to the DPoP key of thumbprint `jkt` if
+    /// any; returns the token and its `jti` (the handle for revoking it).
     pub fn sign_access(
         &self,
         subject: &str,
         scope: &str,
         client_id: Option<&str>,
         sid: Option<&str>,
+        jkt: Option<&str>,
         ttl: u64,
     ) -> Result<(String, String), String> {
         let custom = TokenClaims {
             scope: scope.to_owned(),
             client_id: client_id.map(str::to_owned),
             sid: sid.map(str::to_owned),
+            cnf: jkt.map(|jkt| Confirmation { jkt: jkt.to_owned() }),
             ..Default::default()
         };
         let jti = util::random_id("at_").map_err(|e| e.description().to_owned())?;
@@ -163,6 +176,7 @@ impl Signer {
             expires_at,
             client_id: claims.custom.client_id,
             grant: claims.custom.sid,
+            jkt: claims.custom.cnf.map(|cnf| cnf.jkt),
         })
     }
 }

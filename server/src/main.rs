@@ -5,6 +5,7 @@ mod auth;
 mod config;
 mod credentials;
 mod db;
+mod dpop;
 mod error;
 mod extract;
 mod keys;
@@ -85,6 +86,7 @@ async fn run(config: Config) -> Result<(), String> {
         limiter: Arc::new(LoginLimiter::new(config.login_max_failures, config.login_window)),
         allowed_origins: Arc::new(allowed_origins),
         own_origins: Arc::new(own_origins),
+        dpop: Arc::new(dpop::Dpop::new(&config)),
         config: Arc::new(config.clone()),
         request_counts: Arc::default(),
     };

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::dpop::Dpop;
 use crate::keys::Signer;
 use crate::rate_limit::LoginLimiter;
 
@@ -14,6 +15,8 @@ pub struct AppState {
     pub signer: Arc<Signer>,
     pub config: Arc<Config>,
     pub limiter: Arc<LoginLimiter>,
+    /// DPoP nonces and the record of proofs seen (RFC 9449).
+    pub dpop: Arc<Dpop>,
     /// Origins trusted for CORS and for cookie-authenticated state changes: the server's own
     /// origin(s) plus `--cors-origin`.
     pub allowed_origins: Arc<Vec<String>>,

@@ -15,6 +15,11 @@
 //! successor, which is marked rotated without a successor: the family keeps one token that can
 //! be refreshed, and whoever presents the replaced one (only someone who saw the lost answer
 //! can) is a reuse that revokes the family.
+//!
+//! DPoP (RFC 9449): a token request with a valid proof gets an access token bound to the proof's
+//! key (`cnf.jkt`, `token_type: DPoP`). A public client's refresh token issued with a proof is
+//! bound to that key too (5): the binding is stored with the token, passed on to its successors,
+//! and refreshing needs a proof from the same key.
 
 use axum::http::StatusCode;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -42,6 +47,15 @@ pub struct Grant<'a> {
     pub user_id: &'a str,
     pub client_id: Option<&'a str>,
     pub scope: &'a str,
+    /// The thumbprint of the DPoP key the access token is bound to (the token request's proof).
+    pub dpop_jkt: Option<&'a str>,
+    /// The thumbprint of the DPoP key the refresh token is bound to (public clients only).
+    pub refresh_jkt: Option<&'a str>,
+}
+
+/// `token_type` of an access token bound to a DPoP key or not.
+pub fn token_type(dpop_jkt: Option<&str>) -> &'static str {
+    if dpop_jkt.is_some() { "DPoP" } else { "Bearer" }
 }
 
 /// A signed access token and a fresh refresh token, not yet stored.
@@ -56,14 +70,14 @@ pub struct Minted {
 pub fn mint(state: &AppState, grant: &Grant<'_>, family: &str) -> ApiResult<Minted> {
     let (access_token, access_jti) = state
         .signer
-        .sign_access(grant.user_id, grant.scope, grant.client_id, Some(family), state.config.access_ttl)
+        .sign_access(grant.user_id, grant.scope, grant.client_id, Some(family), grant.dpop_jkt, state.config.access_ttl)
         .map_err(ApiError::internal)?;
     let refresh_token = util::random_token("rt_")?;
     let refresh_hash = util::sha256_hex(&refresh_token);
     let response = TokenResponse {
         access_token,
         refresh_token: Some(refresh_token),
-        token_type: "Bearer",
+        token_type: token_type(grant.dpop_jkt),
         expires_in: state.config.access_ttl,
         scope: grant.scope.to_owned(),
         id_token: None,
@@ -81,8 +95,9 @@ pub fn store(
 ) -> rusqlite::Result<()> {
     let now = util::now();
     conn.execute(
-        "INSERT INTO refresh_tokens (token_hash, family_id, user_id, client_id, scope, expires_at, created_at, access_jti)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO refresh_tokens
+           (token_hash, family_id, user_id, client_id, scope, expires_at, created_at, access_jti, dpop_jkt)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             minted.refresh_hash,
             family,
@@ -91,7 +106,8 @@ pub fn store(
             grant.scope,
             now + state.config.refresh_ttl as i64,
             now,
-            minted.access_jti
+            minted.access_jti,
+            grant.refresh_jkt
         ],
     )?;
     Ok(())
@@ -114,17 +130,31 @@ struct StoredRefresh {
     scope: String,
     expires_at: i64,
     revoked: bool,
+    /// The DPoP key the token is bound to.
+    dpop_jkt: Option<String>,
+}
+
+/// Who presents a refresh token.
+pub struct Presenter<'a> {
+    /// The authenticated OAuth client; None for /v1/auth/refresh.
+    pub client_id: Option<&'a str>,
+    /// A client without credentials (/v1/auth/refresh, a public OAuth client): a DPoP proof binds
+    /// its new refresh token, if the old one was not bound already.
+    pub public: bool,
+    /// The thumbprint of the key of the request's verified DPoP proof, if it sent one.
+    pub dpop_jkt: Option<&'a str>,
 }
 
 /// Rotates `presented`: on success the old token stops working and a new pair is returned.
-/// `client_id` must match the client the token was issued to (None for /v1/auth/refresh).
+/// `by.client_id` must match the client the token was issued to (None for /v1/auth/refresh); a
+/// token bound to a DPoP key needs a proof from that key (RFC 9449 5), else `invalid_grant`.
 /// `narrower` (RFC 6749 6) limits the new access token to part of the original scope; the new
 /// refresh token keeps the original. `status` is the status of invalid_grant answers (401 for
 /// the guide's API, 400 for OAuth).
 pub fn rotate(
     state: &AppState,
     presented: &str,
-    client_id: Option<&str>,
+    by: &Presenter<'_>,
     narrower: Option<&[String]>,
     status: StatusCode,
 ) -> ApiResult<TokenResponse> {
@@ -133,7 +163,8 @@ pub fn rotate(
         .db
         .lock()?
         .query_row(
-            "SELECT family_id, user_id, client_id, scope, expires_at, revoked FROM refresh_tokens WHERE token_hash = ?1",
+            "SELECT family_id, user_id, client_id, scope, expires_at, revoked, dpop_jkt
+             FROM refresh_tokens WHERE token_hash = ?1",
             [&hash],
             |r| {
                 Ok(StoredRefresh {
@@ -143,13 +174,15 @@ pub fn rotate(
                     scope: r.get(3)?,
                     expires_at: r.get(4)?,
                     revoked: r.get(5)?,
+                    dpop_jkt: r.get(6)?,
                 })
             },
         )
         .optional()?;
-    let Some(StoredRefresh { family, user_id, owner, scope, expires_at, revoked }) = row else {
+    let Some(StoredRefresh { family, user_id, owner, scope, expires_at, revoked, dpop_jkt }) = row else {
         return Err(ApiError::invalid_grant(status, "refresh token is invalid"));
     };
+    let client_id = by.client_id;
     if owner.as_deref() != client_id {
         return Err(ApiError::invalid_grant(status, "refresh token was issued to another client"));
     }
@@ -159,7 +192,21 @@ pub fn rotate(
     if util::now() >= expires_at {
         return Err(ApiError::invalid_grant(status, "refresh token has expired"));
     }
-    let grant = Grant { user_id: &user_id, client_id, scope: &scope };
+    if let Some(bound) = &dpop_jkt {
+        match by.dpop_jkt {
+            Some(proven) if util::ct_eq(proven, bound) => {}
+            Some(_) => {
+                return Err(ApiError::invalid_grant(status, "refresh token is bound to another DPoP key"));
+            }
+            None => {
+                return Err(ApiError::invalid_grant(status, "refresh token is bound to a DPoP key: send a DPoP proof"));
+            }
+        }
+    }
+    // Bound once, bound for good: the successor keeps the binding; an unbound token of a public
+    // client gets bound by its first refresh with a proof.
+    let refresh_jkt = dpop_jkt.as_deref().or(by.dpop_jkt.filter(|_| by.public));
+    let grant = Grant { user_id: &user_id, client_id, scope: &scope, dpop_jkt: by.dpop_jkt, refresh_jkt };
     let access_scope = match narrower {
         None => scope.clone(),
         Some(requested) if util::is_subset(requested, &util::parse_scopes(&scope)) => requested.join(" "),
@@ -172,7 +219,7 @@ pub fn rotate(
         }
     };
     let minted = mint(state, &Grant { scope: &access_scope, ..grant }, &family)?;
-    let grant = Grant { user_id: &user_id, client_id, scope: &scope };
+    let grant = Grant { user_id: &user_id, client_id, scope: &scope, dpop_jkt: by.dpop_jkt, refresh_jkt };
     let mut conn = state.db.lock()?;
     let tx = conn.transaction()?;
     // Only the first presenter of a live token wins; any other presentation is a reuse, unless

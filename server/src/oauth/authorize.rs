@@ -6,6 +6,9 @@
 //! it lives, the page asks only for consent, and `prompt=none` answers without a page (a code
 //! when the user already consented to the requested scopes, else `login_required` or
 //! `consent_required`). `prompt=login` always asks for the password; `max_age` is ignored.
+//!
+//! `dpop_jkt` (RFC 9449 10) binds the code to a DPoP key: the exchange must come with a proof
+//! from that key.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -25,7 +28,7 @@ use crate::util;
 use crate::{auth, credentials};
 
 /// The request parameters echoed into the login form and checked again on POST.
-const FLOW_PARAMS: [&str; 8] = [
+const FLOW_PARAMS: [&str; 9] = [
     "response_type",
     "client_id",
     "redirect_uri",
@@ -34,6 +37,7 @@ const FLOW_PARAMS: [&str; 8] = [
     "code_challenge",
     "code_challenge_method",
     "nonce",
+    "dpop_jkt",
 ];
 
 struct AuthRequest {
@@ -43,6 +47,8 @@ struct AuthRequest {
     scopes: Vec<String>,
     code_challenge: Option<String>,
     nonce: Option<String>,
+    /// The thumbprint of the DPoP key the code is bound to (RFC 9449 10).
+    dpop_jkt: Option<String>,
     /// The OpenID Connect `prompt` values (`none` comes alone).
     prompt: Vec<String>,
 }
@@ -144,10 +150,14 @@ fn validate(
             return Err(fail("invalid_request", "code_challenge_method must be S256"));
         }
         (None, Some(_)) => return Err(fail("invalid_request", "code_challenge_method without code_challenge")),
-        (Some(c), _) if c.len() != 43 || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
+        (Some(c), _) if !is_sha256_b64url(c) => {
             return Err(fail("invalid_request", "code_challenge must be a base64url SHA-256 (43 characters)"));
         }
         _ => {}
+    }
+    let dpop_jkt = get("dpop_jkt");
+    if dpop_jkt.is_some_and(|jkt| !is_sha256_b64url(jkt)) {
+        return Err(fail("invalid_request", "dpop_jkt must be a JWK SHA-256 thumbprint (43 base64url characters)"));
     }
     // Without a scope: the client's scopes, but key management only when asked for by name.
     let scopes = match get("scope") {
@@ -166,9 +176,15 @@ fn validate(
         scopes,
         code_challenge: code_challenge.map(str::to_owned),
         nonce: get("nonce").map(str::to_owned),
+        dpop_jkt: dpop_jkt.map(str::to_owned),
         prompt,
         client,
     })
+}
+
+/// Whether `value` looks like a base64url SHA-256 (a PKCE challenge, a JWK thumbprint).
+fn is_sha256_b64url(value: &str) -> bool {
+    value.len() == 43 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// An error that goes back to the client, as `validate`'s do.
@@ -420,8 +436,9 @@ fn store_code(
 ) -> crate::error::ApiResult<String> {
     let code = util::random_token("ac_")?;
     state.db.lock()?.execute(
-        "INSERT INTO auth_codes (code_hash, client_id, user_id, redirect_uri, scope, code_challenge, nonce, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO auth_codes
+           (code_hash, client_id, user_id, redirect_uri, scope, code_challenge, nonce, expires_at, dpop_jkt)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         rusqlite::params![
             util::sha256_hex(&code),
             request.client.client_id,
@@ -430,7 +447,8 @@ fn store_code(
             scopes.join(" "),
             request.code_challenge.as_deref().unwrap_or(""),
             request.nonce,
-            util::now() + state.config.code_ttl as i64
+            util::now() + state.config.code_ttl as i64,
+            request.dpop_jkt
         ],
     )?;
     Ok(code)

@@ -27,6 +27,7 @@ fn metadata(state: &AppState) -> Value {
         "id_token_signing_alg_values_supported": ["ES256"],
         "authorization_response_iss_parameter_supported": true,
         "claims_supported": ["iss", "sub", "aud", "exp", "iat", "nonce", "email"],
+        "dpop_signing_alg_values_supported": state.dpop.algorithms(),
     })
 }
 

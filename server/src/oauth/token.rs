@@ -1,5 +1,8 @@
 //! POST /oauth/token (form-encoded): authorization_code (with PKCE), refresh_token (rotating)
 //! and client_credentials, with client_secret_basic, client_secret_post or a public client_id.
+//!
+//! With a `DPoP` header (RFC 9449), every grant checks the proof (and the nonce, with
+//! `--dpop-nonce`) before anything is redeemed, and answers with a DPoP-bound access token.
 
 use std::collections::HashMap;
 
@@ -9,13 +12,17 @@ use rusqlite::OptionalExtension;
 use wasm_auth::pkce::CodeVerifier;
 
 use super::{Client, authenticate_client};
+use crate::dpop;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Form;
 use crate::state::AppState;
-use crate::tokens::{self, Grant, TokenResponse};
+use crate::tokens::{self, Grant, Presenter, TokenResponse};
 use crate::util;
 
 type Params = HashMap<String, String>;
+
+/// The endpoint's path under the issuer: the `htu` of its DPoP proofs.
+const PATH: &str = "/oauth/token";
 
 /// Scopes that only a user can grant: never in a client_credentials token.
 const USER_ONLY_SCOPES: [&str; 3] = ["openid", util::API_KEYS_READ, util::API_KEYS_WRITE];
@@ -59,14 +66,18 @@ pub async fn token(
             format!("this client may not use {grant_type}"),
         ));
     }
+    // Before anything is redeemed: a retry with a nonce must find the code or token unused.
+    let dpop_jkt = dpop::token_request(&state, &headers, PATH)?;
+    let dpop_jkt = dpop_jkt.as_deref();
     let response = match grant_type {
-        "authorization_code" => authorization_code(&state, &client, &params)?,
+        "authorization_code" => authorization_code(&state, &client, &params, dpop_jkt)?,
         "refresh_token" => {
             let presented = required(&params, "refresh_token")?;
             let narrower = params.get("scope").map(|s| util::parse_scopes(s));
-            tokens::rotate(&state, presented, Some(&client.client_id), narrower.as_deref(), StatusCode::BAD_REQUEST)?
+            let by = Presenter { client_id: Some(&client.client_id), public: client.is_public(), dpop_jkt };
+            tokens::rotate(&state, presented, &by, narrower.as_deref(), StatusCode::BAD_REQUEST)?
         }
-        _ => client_credentials(&state, &client, &params)?,
+        _ => client_credentials(&state, &client, &params, dpop_jkt)?,
     };
     Ok(axum::Json(response))
 }
@@ -80,6 +91,8 @@ struct CodeRow {
     nonce: Option<String>,
     expires_at: i64,
     used: bool,
+    /// The authorization request's `dpop_jkt` (RFC 9449 10): the key the exchange must prove.
+    dpop_jkt: Option<String>,
 }
 
 /// RFC 6749 4.1.2: a code redeemed twice revokes the tokens it produced.
@@ -98,14 +111,19 @@ fn revoke_code_grant(conn: &rusqlite::Connection, code_hash: &str) -> ApiResult<
     Ok(())
 }
 
-fn authorization_code(state: &AppState, client: &Client, params: &Params) -> ApiResult<TokenResponse> {
+fn authorization_code(
+    state: &AppState,
+    client: &Client,
+    params: &Params,
+    dpop_jkt: Option<&str>,
+) -> ApiResult<TokenResponse> {
     let code = required(params, "code")?;
     let code_hash = util::sha256_hex(code);
     let row = state
         .db
         .lock()?
         .query_row(
-            "SELECT client_id, user_id, redirect_uri, scope, code_challenge, nonce, expires_at, used
+            "SELECT client_id, user_id, redirect_uri, scope, code_challenge, nonce, expires_at, used, dpop_jkt
          FROM auth_codes WHERE code_hash = ?1",
             [&code_hash],
             |r| {
@@ -118,6 +136,7 @@ fn authorization_code(state: &AppState, client: &Client, params: &Params) -> Api
                     nonce: r.get(5)?,
                     expires_at: r.get(6)?,
                     used: r.get(7)?,
+                    dpop_jkt: r.get(8)?,
                 })
             },
         )
@@ -149,7 +168,26 @@ fn authorization_code(state: &AppState, client: &Client, params: &Params) -> Api
             }
         }
     }
-    let grant = Grant { user_id: &row.user_id, client_id: Some(&client.client_id), scope: &row.scope };
+    if let Some(bound) = &row.dpop_jkt {
+        match dpop_jkt {
+            Some(proven) if util::ct_eq(proven, bound) => {}
+            Some(_) => {
+                return Err(invalid_grant("the DPoP proof's key is not the dpop_jkt of the authorization request"));
+            }
+            None => {
+                return Err(invalid_grant("the authorization request named a DPoP key (dpop_jkt): send a DPoP proof"));
+            }
+        }
+    }
+    let grant = Grant {
+        user_id: &row.user_id,
+        client_id: Some(&client.client_id),
+        scope: &row.scope,
+        dpop_jkt,
+        // RFC 9449 5: a public client's refresh token is bound to the key; a confidential
+        // client's is bound to its credentials already.
+        refresh_jkt: dpop_jkt.filter(|_| client.is_public()),
+    };
     let family = util::random_id("fam_")?;
     let minted = tokens::mint(state, &grant, &family)?;
     {
@@ -183,7 +221,12 @@ fn authorization_code(state: &AppState, client: &Client, params: &Params) -> Api
     Ok(response)
 }
 
-fn client_credentials(state: &AppState, client: &Client, params: &Params) -> ApiResult<TokenResponse> {
+fn client_credentials(
+    state: &AppState,
+    client: &Client,
+    params: &Params,
+    dpop_jkt: Option<&str>,
+) -> ApiResult<TokenResponse> {
     if client.is_public() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -214,12 +257,12 @@ fn client_credentials(state: &AppState, client: &Client, params: &Params) -> Api
     let scope = scopes.join(" ");
     let (access_token, _) = state
         .signer
-        .sign_access(&client.client_id, &scope, Some(&client.client_id), None, state.config.access_ttl)
+        .sign_access(&client.client_id, &scope, Some(&client.client_id), None, dpop_jkt, state.config.access_ttl)
         .map_err(ApiError::internal)?;
     Ok(TokenResponse {
         access_token,
         refresh_token: None,
-        token_type: "Bearer",
+        token_type: tokens::token_type(dpop_jkt),
         expires_in: state.config.access_ttl,
         scope,
         id_token: None,

@@ -34,10 +34,10 @@ struct KeyInfo {
     client_id: Option<String>,
 }
 
-/// Keys are managed with a Bearer token only: a key must not mint keys, and cookie sessions
-/// stay limited to the resources API.
+/// Keys are managed with an access token only (Bearer, or DPoP-bound): a key must not mint keys,
+/// and cookie sessions stay limited to the resources API.
 fn require_bearer(principal: &Principal) -> ApiResult<()> {
-    if principal.via == Via::Bearer {
+    if matches!(principal.via, Via::Bearer | Via::Dpop) {
         Ok(())
     } else {
         Err(ApiError::new(StatusCode::FORBIDDEN, "access_denied", "API keys are managed with a Bearer access token"))

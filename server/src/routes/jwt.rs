@@ -17,10 +17,11 @@ use serde::Deserialize;
 
 use crate::auth;
 use crate::credentials;
+use crate::dpop;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::state::AppState;
-use crate::tokens::{self, Grant, TokenResponse};
+use crate::tokens::{self, Grant, Presenter, TokenResponse};
 use crate::util;
 
 /// The request header that asks for the refresh token in a cookie (its one value: `cookie`).
@@ -96,12 +97,15 @@ pub async fn login(
         // Login CSRF: a foreign page must not plant a session of its choosing in the cookie.
         auth::check_origin(&state, &Method::POST, &headers)?;
     }
+    let dpop_jkt = dpop::token_request(&state, &headers, "/v1/auth/login")?;
     let user = credentials::verify(&state, peer.ip(), &body.email, &body.password).await?;
     // First-party tokens: the user's scopes, and managing the user's own API keys.
     let mut scopes = util::parse_scopes(&user.scopes);
     scopes.extend(util::API_KEY_SCOPES.iter().map(|s| (*s).to_owned()));
     let scope = util::parse_scopes(&scopes.join(" ")).join(" ");
-    let grant = Grant { user_id: &user.id, client_id: None, scope: &scope };
+    // No client credentials here: a proof binds the refresh token too (RFC 9449 5).
+    let dpop_jkt = dpop_jkt.as_deref();
+    let grant = Grant { user_id: &user.id, client_id: None, scope: &scope, dpop_jkt, refresh_jkt: dpop_jkt };
     answer(&state, &headers, transport, tokens::issue(&state, &grant)?.0.response)
 }
 
@@ -115,13 +119,17 @@ pub async fn refresh(State(state): State<AppState>, request: Request) -> ApiResu
     match transport(&headers)? {
         Transport::Json => {
             let Json(body) = Json::<RefreshBody>::from_request(request, &state).await?;
-            let tokens = tokens::rotate(&state, &body.refresh_token, None, None, StatusCode::UNAUTHORIZED)?;
+            let dpop_jkt = dpop::token_request(&state, &headers, "/v1/auth/refresh")?;
+            let by = Presenter { client_id: None, public: true, dpop_jkt: dpop_jkt.as_deref() };
+            let tokens = tokens::rotate(&state, &body.refresh_token, &by, None, StatusCode::UNAUTHORIZED)?;
             answer(&state, &headers, Transport::Json, tokens)
         }
         Transport::Cookie => {
             auth::check_origin(&state, &Method::POST, &headers)?;
+            let dpop_jkt = dpop::token_request(&state, &headers, "/v1/auth/refresh")?;
+            let by = Presenter { client_id: None, public: true, dpop_jkt: dpop_jkt.as_deref() };
             let rotated = match auth::cookie(&headers, REFRESH_COOKIE) {
-                Some(presented) => tokens::rotate(&state, &presented, None, None, StatusCode::UNAUTHORIZED),
+                Some(presented) => tokens::rotate(&state, &presented, &by, None, StatusCode::UNAUTHORIZED),
                 None => Err(ApiError::invalid_grant(StatusCode::UNAUTHORIZED, "no refresh token cookie")),
             };
             match rotated {
@@ -164,15 +172,16 @@ pub async fn logout(State(state): State<AppState>, request: Request) -> ApiResul
     Ok((StatusCode::NO_CONTENT, set_cookies(refresh_cookies(&state, &headers, "", 0)?)).into_response())
 }
 
-/// The caller's own access token, if it sent a valid first-party one: deny-listed until it
-/// expires, so the logout ends it too. Anything else in Authorization is not this endpoint's
-/// business (the logout succeeds regardless).
+/// The caller's own access token, if it sent a valid first-party one (Bearer, or DPoP-bound
+/// under the DPoP scheme: ending it needs no proof): deny-listed until it expires, so the logout
+/// ends it too. Anything else in Authorization is not this endpoint's business (the logout
+/// succeeds regardless).
 fn revoke_bearer(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
     let Some(token) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("dpop"))
         .map(|(_, token)| token.trim())
     else {
         return Ok(());

@@ -18,6 +18,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 
+use crate::dpop;
 use crate::error::ApiError;
 use crate::extract::MAX_BODY_BYTES;
 use crate::oauth::{authorize, discovery, logout, revoke, token};
@@ -43,7 +44,8 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/jwks.json", get(discovery::jwks))
         .route("/v1/{*rest}", any(api_not_found))
         .route("/oauth/{*rest}", any(api_not_found))
-        .layer(middleware::from_fn(no_store));
+        .layer(middleware::from_fn(no_store))
+        .layer(middleware::from_fn_with_state(state.clone(), dpop_nonce));
 
     // Test instrumentation: how many requests each endpoint answered (e.g. that 20 concurrent
     // client calls across an expiry made exactly one refresh). Off unless --request-stats.
@@ -65,8 +67,9 @@ pub fn router(state: AppState) -> Router {
             header::CONTENT_TYPE,
             HeaderName::from_static("x-api-key"),
             HeaderName::from_static(jwt::TRANSPORT_HEADER),
+            dpop::HEADER,
         ])
-        .expose_headers([header::WWW_AUTHENTICATE, header::RETRY_AFTER])
+        .expose_headers([header::WWW_AUTHENTICATE, header::RETRY_AFTER, dpop::NONCE_HEADER])
         .allow_credentials(true)
         .max_age(Duration::from_secs(600));
 
@@ -122,6 +125,21 @@ async fn no_store(request: Request, next: Next) -> Response {
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    }
+    response
+}
+
+/// DPoP nonces (RFC 9449 8 and 9): with `--dpop-nonce` or `--dpop-resource-nonce`, every answer
+/// to a request that came with a proof carries the current nonce, so a client follows the
+/// rotation without being refused first. Requests without a proof get no such header.
+async fn dpop_nonce(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let with_proof = request.headers().contains_key(dpop::HEADER);
+    let mut response = next.run(request).await;
+    if with_proof && !response.headers().contains_key(dpop::NONCE_HEADER) {
+        let nonce = dpop::nonce(&state).ok().flatten().and_then(|n| HeaderValue::from_str(&n).ok());
+        if let Some(nonce) = nonce {
+            response.headers_mut().insert(dpop::NONCE_HEADER, nonce);
+        }
     }
     response
 }

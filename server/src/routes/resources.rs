@@ -22,6 +22,7 @@ struct Resource {
 fn via_name(via: Via) -> &'static str {
     match via {
         Via::Bearer => "bearer",
+        Via::Dpop => "dpop",
         Via::ApiKey => "api_key",
         Via::Session => "session",
     }

@@ -11,6 +11,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
+pub mod dpop;
+
 pub const EMAIL: &str = "user@example.com";
 pub const PASSWORD: &str = "securepassword";
 pub const SPA: &str = "demo-spa";
