@@ -255,6 +255,10 @@ pub enum Error {
     IssuerMismatch(String) => "ERR_OAUTH_ISSUER_MISMATCH",
     /// A client secret in a browser page: confidential clients belong on servers and workers.
     SecretInBrowser => "ERR_OAUTH_SECRET_IN_BROWSER",
+    // ---- DPoP, the client side (issue 19, dpop-client) ----
+    /// `dpop: true`, but the runtime cannot make or use the DPoP key (no WebCrypto ECDSA P-256).
+    DpopKeyUnavailable(String) => "ERR_DPOP_KEY_UNAVAILABLE",
+    // ---- end of DPoP, the client side ----
     /// A value could not be handed to JavaScript; a bug in wasm-auth, never caused by input.
     Internal(&'static str) => "ERR_INTERNAL",
 }
@@ -335,6 +339,7 @@ impl fmt::Display for Error {
             Error::OAuth { status, .. } => write!(f, "the token endpoint refused the request with HTTP {status} (its reason is in .error and .description)"),
             Error::IssuerMismatch(why) => write!(f, "issuer mismatch: {why}"),
             Error::SecretInBrowser => f.write_str("client secrets do not belong in browser pages: use ClientCredentials on a server or worker, and OAuthClient (PKCE) in the browser"),
+            Error::DpopKeyUnavailable(why) => write!(f, "no DPoP proof can be made here: {why}"),
             Error::Internal(what) => write!(f, "internal error in wasm-auth: {what}"),
         }
     }
@@ -386,6 +391,7 @@ mod tests {
             Error::OAuth { status: 400, error: "invalid_grant".into(), description: None },
             Error::IssuerMismatch("x".into()),
             Error::SecretInBrowser,
+            Error::DpopKeyUnavailable("x".into()),
             Error::Internal("x"),
         ];
         // Every variant has a sample, in the table's order.

@@ -243,6 +243,7 @@ impl Message {
                     ("rotation", (shared.rotation as i64).into()),
                     ("left_ms", shared.left_ms.map(|ms| Value::from(ms as i64)).unwrap_or(Value::Null)),
                     ("access_token", tokens.access_token.expose().into()),
+                    ("token_type", tokens.scheme().into()),
                     ("refresh_token", tokens.refresh_token.as_ref().map(|t| t.expose()).into()),
                     ("scope", tokens.scope.as_deref().into()),
                 ])
@@ -309,6 +310,7 @@ mod tests {
             expires_in: None,
             scope: Some("read write".into()),
             id_token: None,
+            dpop: false,
         }
     }
 

@@ -103,7 +103,8 @@ impl ErrorKind {
             | CallbackError
             | OAuth
             | IssuerMismatch
-            | SecretInBrowser => Some(INVALID_TOKEN),
+            | SecretInBrowser
+            | DpopKeyUnavailable => Some(INVALID_TOKEN),
         }
     }
 }
