@@ -257,7 +257,7 @@ pub enum Error {
     SecretInBrowser => "ERR_OAUTH_SECRET_IN_BROWSER",
     // ---- DPoP, the client side (issue 19, dpop-client) ----
     /// `dpop: true`, but the runtime cannot make or use the DPoP key (no WebCrypto ECDSA P-256).
-    DpopKeyUnavailable(String) => "ERR_DPOP_KEY_UNAVAILABLE",
+    DpopKeyUnavailable(&'static str) => "ERR_DPOP_KEY_UNAVAILABLE",
     // ---- end of DPoP, the client side ----
     /// A value could not be handed to JavaScript; a bug in wasm-auth, never caused by input.
     Internal(&'static str) => "ERR_INTERNAL",
@@ -391,7 +391,7 @@ mod tests {
             Error::OAuth { status: 400, error: "invalid_grant".into(), description: None },
             Error::IssuerMismatch("x".into()),
             Error::SecretInBrowser,
-            Error::DpopKeyUnavailable("x".into()),
+            Error::DpopKeyUnavailable("x"),
             Error::Internal("x"),
         ];
         // Every variant has a sample, in the table's order.

@@ -51,7 +51,7 @@ impl PublicKey {
     pub fn p256(x: &str, y: &str) -> Result<PublicKey, Error> {
         let coordinate = |c: &str| URL_SAFE_NO_PAD.decode(c).is_ok_and(|bytes| bytes.len() == 32);
         if !coordinate(x) || !coordinate(y) {
-            return Err(Error::DpopKeyUnavailable("the platform's key is not a P-256 public key".into()));
+            return Err(Error::DpopKeyUnavailable("the platform's key is not a P-256 public key"));
         }
         Ok(PublicKey { x: x.to_owned(), y: y.to_owned() })
     }
@@ -136,7 +136,7 @@ pub fn signing_input(key: &PublicKey, request: &ProofRequest<'_>, now_s: f64, jt
 /// The compact proof: the signing input and the ES256 signature (r || s, as WebCrypto gives it).
 pub fn compact(signing_input: &Secret, signature: &[u8]) -> Result<Secret, Error> {
     if signature.len() != ES256_SIGNATURE_BYTES {
-        return Err(Error::DpopKeyUnavailable("the platform's ES256 signature is not 64 bytes".into()));
+        return Err(Error::DpopKeyUnavailable("the platform's ES256 signature is not 64 bytes"));
     }
     let mut proof = signing_input.expose().to_owned();
     proof.push('.');

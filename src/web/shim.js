@@ -101,7 +101,12 @@ export async function send(method, url, headers, body, withCookies, maxBytes) {
   if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
     throw new Failure(CODE.Http, 'no request that carries credentials follows one', response.status || 302);
   }
-  return { status: response.status, body: bytes, retryAfter: response.headers.get('retry-after') ?? undefined };
+  return {
+    status: response.status,
+    body: bytes,
+    retryAfter: response.headers.get('retry-after') ?? undefined,
+    dpopNonce: response.headers.get('dpop-nonce') ?? undefined,
+  };
 }
 // An API call through an authenticated client's fetch (a TokenManager: Bearer token, one
 // refresh and retry on 401), read in full like send().
@@ -195,6 +200,15 @@ export function sendWith(request, trusted, name, value) {
     return hop;
   });
 }
+// TokenManager with a DPoP-bound token (RFC 9449 §7.1): each hop gets its own proof, made by
+// Rust for the hop's method and URL (`prove` resolves to the compact proof).
+export function sendWithDpop(request, trusted, authorization, prove) {
+  return sendCredentialed(request, trusted, async (hop) => {
+    hop.headers.set('authorization', authorization);
+    hop.headers.set('dpop', await prove(hop.method, hop.url));
+    return hop;
+  });
+}
 // ApiKeyAuth with placement "query": the key as ?api_key=, the request otherwise unchanged.
 export function withQuery(request, trusted, name, value) {
   return sendCredentialed(request, trusted, (hop) => {
@@ -218,6 +232,51 @@ export function sendWithCookies(request, trusted) {
 }
 export function responseStatus(response) {
   return response.status;
+}
+export function responseUrl(response) {
+  return response.url || undefined;
+}
+export function responseHeader(response, name) {
+  return response.headers.get(name) ?? undefined;
+}
+
+// ---- DPoP keys (dpop.rs) ----
+
+// A client's DPoP key pair (dpop.rs keeps `state`, one object per client): ECDSA P-256, its
+// private key non-extractable (no script can read it, not even this one), made on the first
+// call and shared by concurrent ones. Resolves to the public key's [x, y] (public keys are
+// always exportable); rejects where WebCrypto lacks it (Rust says ERR_DPOP_KEY_UNAVAILABLE).
+export function dpopKey(state) {
+  state.made ??= (async () => {
+    const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+    const { x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey);
+    state.pair = pair;
+    return [x, y];
+  })();
+  return state.made;
+}
+// The ES256 signature of `input`: WebCrypto's ECDSA output is already JWS's r || s.
+export async function dpopSign(state, input) {
+  return new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, state.pair.privateKey, new TextEncoder().encode(input)));
+}
+
+// ---- ClientCredentials.fetch (client_credentials.rs) ----
+
+// The caller's arguments as a Request, kept unsent (for a retry).
+export function newRequest(input, init) {
+  return new Request(input, init);
+}
+// One send of a copy of `request` with the token (and, with `prove`, a DPoP proof for it); a
+// redirect is the answer, never followed (the token goes nowhere else).
+export async function sendOnce(request, authorization, prove) {
+  const copy = new Request(request.clone(), { redirect: 'manual' });
+  copy.headers.set('authorization', authorization);
+  if (prove !== undefined) copy.headers.set('dpop', await prove(copy.method, copy.url));
+  try {
+    return await fetch(copy);
+  } catch (e) {
+    throw requestFailed(copy.method, copy.url, `${(e && e.message) || e}`);
+  }
 }
 export function monoNow() {
   return typeof performance === 'object' && performance !== null && typeof performance.now === 'function' ? performance.now() : Date.now();

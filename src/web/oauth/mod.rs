@@ -15,12 +15,14 @@ use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
+use super::dpop::Dpop;
 use super::http;
 use super::options::{Options, string_argument};
 use super::reject;
 use super::token_manager::{Config, TokenManager, send_post};
 use super::verifier::JwtVerifier;
 use crate::Error;
+use crate::client::dpop;
 use crate::client::oauth::{
     self, CALLBACK_PARAMS, Callback, CallbackVerdict, Discovered, Metadata, Post, PublicClient, RefreshVia,
     TokenPurpose, Transaction,
@@ -67,6 +69,8 @@ struct Inner {
     max_response_bytes: f64,
     /// The TokenManager (JS object) the tokens go to, if any.
     token_manager: Option<JsValue>,
+    /// `dpop: true`: the key and nonces of the proofs, shared with the own TokenManager.
+    dpop: Option<Rc<Dpop>>,
 }
 
 /// The authorization code flow with PKCE, for browser apps.
@@ -87,7 +91,9 @@ impl Inner {
             token_manager,
             max_response_bytes,
             cross_tab,
+            dpop,
         } = settings;
+        let dpop = (dpop && token_manager.is_none()).then(Dpop::new);
         let metadata = discovered.or(metadata).ok_or(Error::Internal("an OAuthClient without its server"))?;
         let token_manager = match (token_manager, base_url) {
             (Some(manager), _) => Some(manager),
@@ -99,6 +105,7 @@ impl Inner {
                     &metadata.token_endpoint,
                     &client_id,
                     metadata.revocation_endpoint.as_deref(),
+                    dpop.clone(),
                 )?;
                 Some(JsValue::from(TokenManager::from_config(config)))
             }
@@ -110,6 +117,7 @@ impl Inner {
             storage_key: format!("wasm-auth:oauth-transaction {}", client.key()),
             client,
             token_manager,
+            dpop,
         })
     }
 
@@ -163,8 +171,11 @@ impl Inner {
 
     /// Sends a token request the core built; the tokens, or the error the answer means for `purpose`.
     async fn token_request(&self, request: &Post, purpose: TokenPurpose) -> Result<TokenSet, Error> {
-        let reply = send_post(request, &[("accept", "application/json")], self.max_response_bytes).await?;
-        oauth::process_token_response(purpose, reply.answer())
+        let dpop = self.dpop.as_deref().map(|dpop| (dpop, None));
+        let reply = send_post(request, &[("accept", "application/json")], self.max_response_bytes, dpop).await?;
+        let tokens = oauth::process_token_response(purpose, reply.answer())?;
+        dpop::check_token_type(&tokens, self.dpop.is_some())?;
+        Ok(tokens)
     }
 
     /// The callback, from the transaction to the tokens.
@@ -403,8 +414,10 @@ impl OAuthClient {
         };
         let client_id = Some(self.inner.client.client_id.as_str());
         let request = oauth::revocation_request(&url, token, hint.as_deref(), client_id);
+        let inner = self.inner.clone();
         future_to_promise(async move {
-            let reply = send_post(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await?;
+            let dpop = inner.dpop.as_deref().map(|dpop| (dpop, None));
+            let reply = send_post(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES, dpop).await?;
             oauth::process_revocation_response(reply.answer())?;
             Ok(JsValue::UNDEFINED)
         })

@@ -1,11 +1,14 @@
 //! `TokenManager`'s options, read once at construction through `web::options`.
 
+use std::rc::Rc;
+
 use crate::Error;
 use crate::client::base_url::BaseUrl;
 use crate::client::oauth::RefreshVia;
 use crate::client::options::{self as rules, Expected};
 use crate::client::schedule::DEFAULT_SESSION_MARGIN_MS;
 use crate::client::tabs;
+use crate::web::dpop::Dpop;
 use crate::web::options::{Options, required, trusted_origins};
 
 use super::tabs::cross_tab_by_default;
@@ -24,6 +27,8 @@ pub(crate) struct Config {
     /// The refresh token lives in an HttpOnly cookie (`refreshTokenInCookie`): the guide's
     /// /auth/refresh and /auth/logout read it, and no refresh token is ever held here.
     pub(super) refresh_cookie: bool,
+    /// `dpop: true`: the key pair and the servers' nonces of this manager's proofs (RFC 9449).
+    pub(crate) dpop: Option<Rc<Dpop>>,
 }
 
 /// The endpoint option `name` as the manager has always sent to it: without a trailing slash.
@@ -43,6 +48,7 @@ impl Config {
         let revoke_on_logout = options.boolean("revokeOnLogout");
         let cross_tab = options.boolean("crossTab");
         let refresh_cookie = options.boolean("refreshTokenInCookie");
+        let dpop = options.boolean("dpop");
         options.finish()?;
         let base = required("baseUrl", base)?;
         let refresh_cookie = refresh_cookie?.unwrap_or(false);
@@ -66,6 +72,7 @@ impl Config {
             .unwrap_or_else(cross_tab_by_default)
             .then(|| tabs::token_manager_key(base.as_str(), refresh_url, client_id.as_deref(), refresh_cookie));
         Ok(Config {
+            dpop: dpop?.unwrap_or(false).then(Dpop::new),
             tabs_key,
             refresh_cookie,
             trusted: trusted_origins(&base, allowed?)?,
@@ -88,8 +95,10 @@ impl Config {
         token_endpoint: &str,
         client_id: &str,
         revocation: Option<&str>,
+        dpop: Option<Rc<Dpop>>,
     ) -> Result<Config, Error> {
         Ok(Config {
+            dpop,
             tabs_key: cross_tab.unwrap_or_else(cross_tab_by_default).then(|| tabs::oauth_key(issuer, client_id)),
             refresh_cookie: false,
             trusted: trusted_origins(&base, None)?,

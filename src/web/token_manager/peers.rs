@@ -82,13 +82,14 @@ impl Session {
             return Ok(self.is_authenticated());
         }
         let sent = now();
-        let reply = send(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await;
+        let reply = send(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES, self.dpop()).await;
         let received = now();
         if self.generation.get() != generation || self.disposed.get() {
             return Ok(self.is_authenticated());
         }
         let outcome = reply
             .and_then(|reply| oauth::process_token_response(TokenPurpose::SessionRefresh, reply.answer()))
+            .and_then(|tokens| self.check_token_type(tokens))
             .and_then(|tokens| schedule::renewal(tokens, None, received.wall_ms));
         match outcome {
             Ok(tokens) => {
@@ -138,6 +139,8 @@ impl Session {
         match peers::react(&standing, message) {
             Reaction::Ignore => {}
             Reaction::Answer => self.tell_peers_tokens(),
+            // A peer's bound token is of no use without the key (a peer without `dpop`).
+            Reaction::Adopt(shared) if shared.tokens.dpop && self.config.dpop.is_none() => {}
             Reaction::Adopt(shared) => {
                 if let Some(tabs) = self.tabs.borrow().as_ref() {
                     tabs.stop_waiting();

@@ -1,0 +1,139 @@
+//! A client's DPoP key and its proofs (RFC 9449), for `dpop: true`: the key pair is made once,
+//! on the first proof, by WebCrypto (non-extractable ECDSA P-256, `shim.js`); what a proof says,
+//! which nonce it carries and when to retry are `client::dpop`'s; this file signs and sends.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
+
+use super::http::{self, Reply};
+use crate::Error;
+use crate::client::Secret;
+use crate::client::dpop::{self, Nonces, ProofRequest, PublicKey};
+
+#[wasm_bindgen(module = "/src/web/shim.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = dpopKey)]
+    fn dpop_key(state: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = dpopSign)]
+    fn dpop_sign(state: &JsValue, input: &str) -> Promise;
+}
+
+/// A boxed future: the request helpers below are awaited from many places, and a boxed future
+/// keeps each caller's state machine (and the wasm) from holding a copy of theirs.
+pub(crate) type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + 'a>>;
+
+/// One client's DPoP state: its key pair (made on first use, held by `shim.js` in `state`, so
+/// the private key never passes through Rust) and the servers' nonces.
+pub(crate) struct Dpop {
+    /// `shim.js`'s record of the key pair (`dpopKey`).
+    state: JsValue,
+    nonces: RefCell<Nonces>,
+}
+
+fn unavailable() -> Error {
+    Error::DpopKeyUnavailable("this runtime's WebCrypto cannot make or use an ECDSA P-256 key")
+}
+
+impl Dpop {
+    pub(crate) fn new() -> Rc<Dpop> {
+        Rc::new(Dpop { state: js_sys::Object::new().into(), nonces: RefCell::default() })
+    }
+
+    /// A proof for `method url`, with `ath` of `access_token` for a resource request and the
+    /// nonce its server gave last. The key pair is made on the first call (concurrent first
+    /// calls share one).
+    pub(crate) fn proof<'a>(
+        &'a self,
+        method: &'a str,
+        url: &'a str,
+        access_token: Option<&'a Secret>,
+    ) -> Boxed<'a, Secret> {
+        Box::pin(async move {
+            let made = JsFuture::from(dpop_key(&self.state)).await.map_err(|_| unavailable())?;
+            let made: Array = made.unchecked_into();
+            let coordinate = |i| made.get(i).as_string().unwrap_or_default();
+            let key = PublicKey::p256(&coordinate(0), &coordinate(1))?;
+            let nonce = self.nonces.borrow().for_url(url).map(str::to_owned);
+            let request = ProofRequest { method, url, access_token, nonce: nonce.as_deref() };
+            let input = dpop::signing_input(&key, &request, js_sys::Date::now() / 1000.0, &dpop::jti()?);
+            let signature = JsFuture::from(dpop_sign(&self.state, input.expose())).await.map_err(|_| unavailable())?;
+            dpop::compact(&input, &Uint8Array::new(&signature).to_vec())
+        })
+    }
+
+    /// Remembers an answer's `DPoP-Nonce` from `url`'s server; whether it is a new one.
+    pub(crate) fn remember(&self, url: &str, nonce: Option<&str>) -> bool {
+        self.nonces.borrow_mut().remember(url, nonce)
+    }
+
+    /// `POST url` (a token, refresh or revocation request; `access_token`: the one it carries,
+    /// if any) with a proof; sent once more with the server's nonce when it asks for one (§8).
+    pub(crate) fn post<'a>(
+        &'a self,
+        url: &'a str,
+        headers: &'a [(&'a str, &'a str)],
+        body: &'a Secret,
+        access_token: Option<&'a Secret>,
+        with_cookies: bool,
+        max_bytes: f64,
+    ) -> Boxed<'a, Reply> {
+        Box::pin(async move {
+            let mut first = true;
+            loop {
+                let proof = self.proof("POST", url, access_token).await?;
+                let mut all = headers.to_vec();
+                all.push((dpop::HEADER, proof.expose()));
+                let reply =
+                    http::request_limited("POST", url, &all, Some(body.expose().to_owned()), with_cookies, max_bytes)
+                        .await?;
+                let new_nonce = self.remember(url, reply.dpop_nonce.as_deref());
+                let wants = dpop::token_endpoint_wants_nonce(reply.status, &reply.body);
+                if !dpop::retry_with_nonce(first, wants, new_nonce) {
+                    return Ok(reply);
+                }
+                first = false;
+            }
+        })
+    }
+
+    /// A resource request with the DPoP-bound `token` (RFC 9449 §7): `send(prove)` sends it
+    /// once, asking `prove(method, url)` for each hop's proof; sent once more with the resource
+    /// server's nonce when it asks for one (§9). The `Response`, or what `send` rejected with.
+    pub(crate) fn send_resource<'a>(
+        self: &'a Rc<Self>,
+        token: &'a Secret,
+        send: &'a dyn Fn(&Function) -> Promise,
+    ) -> Pin<Box<dyn Future<Output = Result<JsValue, JsValue>> + 'a>> {
+        Box::pin(async move {
+            let mut first = true;
+            loop {
+                let (dpop, access) = (self.clone(), token.clone());
+                let prove = Closure::<dyn FnMut(String, String) -> Promise>::new(move |method: String, url: String| {
+                    let (dpop, access) = (dpop.clone(), access.clone());
+                    future_to_promise(async move {
+                        let proof = dpop.proof(&method, &url, Some(&access)).await?;
+                        Ok(JsValue::from_str(proof.expose()))
+                    })
+                });
+                let response = JsFuture::from(send(prove.as_ref().unchecked_ref())).await?;
+                drop(prove);
+                let new_nonce = match http::response_url(&response) {
+                    Some(url) => self.remember(&url, http::response_header(&response, dpop::NONCE_HEADER).as_deref()),
+                    None => false,
+                };
+                let challenge = http::response_header(&response, "www-authenticate");
+                let wants = dpop::resource_wants_nonce(http::response_status(&response), challenge.as_deref());
+                if !dpop::retry_with_nonce(first, wants, new_nonce) {
+                    return Ok(response);
+                }
+                first = false;
+            }
+        })
+    }
+}

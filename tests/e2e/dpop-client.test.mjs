@@ -1,0 +1,303 @@
+// DPoP (RFC 9449) from the client side, against oidc-provider (npm) with its dPoP feature on, a
+// real peer: OAuthClient in headless Chromium (code exchange, userinfo, refresh, revocation,
+// without and with server nonces), and ClientCredentials in Node (client_credentials grant,
+// then an API call to a resource server that checks the proof). Every proof the client sends
+// is checked here too: signature with its embedded key, typ/alg, htm/htu, ath, and the access
+// token's binding (oidc-provider's `jkt`) to the key's RFC 7638 thumbprint.
+import assert from 'node:assert/strict';
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import Provider from 'oidc-provider';
+import { startReferenceServer } from '../../scripts/reference-server.mjs';
+import { freePort, launchChromium, makeProject } from './helpers.mjs';
+
+const SERVICE = { clientId: 'svc', clientSecret: 'svc-secret-for-tests-only-0123456789', scope: 'api:read' };
+
+let browser;
+let pages; // the reference server only serves the test page (its origin is the SPA's)
+let project;
+let op;
+let requireNonce = false;
+
+/** oidc-provider as tests/e2e/fixtures/oidc-provider.mjs starts it, with DPoP on; server
+ * nonces only while `requireNonce` is set. */
+async function startDpopProvider({ port, pageOrigin, accessTokenTtl }) {
+  const issuer = `http://127.0.0.1:${port}`;
+  const provider = new Provider(issuer, {
+    clients: [
+      { client_id: 'spa', token_endpoint_auth_method: 'none', application_type: 'web', redirect_uris: [`${pageOrigin}/`],
+        grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] },
+      { client_id: SERVICE.clientId, client_secret: SERVICE.clientSecret, grant_types: ['client_credentials'],
+        redirect_uris: [], response_types: [], scope: SERVICE.scope },
+    ],
+    scopes: ['openid', 'offline_access', 'api:read'],
+    claims: { openid: ['sub'] },
+    cookies: { keys: ['wasm-auth-tests-cookie-key-0123456789'] },
+    features: {
+      devInteractions: { enabled: true },
+      clientCredentials: { enabled: true },
+      revocation: { enabled: true },
+      dPoP: { enabled: true, nonceSecret: Buffer.alloc(32, 7), requireNonce: () => requireNonce },
+    },
+    ttl: { AccessToken: accessTokenTtl, ClientCredentials: accessTokenTtl },
+    clientBasedCORS: (ctx, origin, client) => client.redirectUris.some((uri) => new URL(uri).origin === origin),
+    findAccount: (ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+  });
+  const server = createServer(provider.callback());
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const counts = new Map();
+  provider.on('grant.success', (ctx) => counts.set(ctx.oidc.params.grant_type, (counts.get(ctx.oidc.params.grant_type) ?? 0) + 1));
+  return {
+    issuer,
+    provider,
+    grants: (type) => counts.get(type) ?? 0,
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+  };
+}
+
+before(async () => {
+  project = await makeProject('dpop-client', {});
+  cpSync(join(import.meta.dirname, 'fixtures', 'client-page'), join(project, 'www'), { recursive: true });
+  browser = await launchChromium();
+  pages = await startReferenceServer({
+    dataDir: mkdtempSync(join(tmpdir(), 'wasm-auth-dpop-')), wwwDir: join(project, 'www'), pkgDir: join(project, 'node_modules', 'wasm-auth'),
+  });
+  op = await startDpopProvider({ port: await freePort(), pageOrigin: pages.url, accessTokenTtl: 6 });
+});
+
+after(async () => {
+  await browser?.close();
+  await op?.close();
+  await pages?.stop();
+});
+
+const b64url = (text) => Buffer.from(text, 'base64url');
+const sha256 = (text) => createHash('sha256').update(text).digest('base64url');
+/** RFC 7638 thumbprint of a P-256 public JWK (members in lexicographic order). */
+const thumbprint = ({ crv, kty, x, y }) => sha256(JSON.stringify({ crv, kty, x, y }));
+
+/** A proof checked as RFC 9449 §4.3 says, for `method url` (and `token` when it carries one). */
+function checkProof(proof, method, url, token) {
+  assert.equal(typeof proof, 'string', `${method} ${url} carries a DPoP proof`);
+  const [h, p, s] = proof.split('.');
+  const header = JSON.parse(b64url(h));
+  const claims = JSON.parse(b64url(p));
+  assert.equal(header.typ, 'dpop+jwt');
+  assert.equal(header.alg, 'ES256');
+  assert.deepEqual(Object.keys(header.jwk).sort(), ['crv', 'kty', 'x', 'y'], 'a public key only');
+  const key = createPublicKey({ key: header.jwk, format: 'jwk' });
+  assert.ok(verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, b64url(s)), 'the signature verifies');
+  assert.equal(claims.htm, method);
+  const target = new URL(url);
+  assert.equal(claims.htu, target.origin + target.pathname);
+  assert.ok(Math.abs(claims.iat - Date.now() / 1000) < 60);
+  assert.match(claims.jti, /^[\w-]{22}$/);
+  if (token === undefined) assert.equal(claims.ath, undefined);
+  else assert.equal(claims.ath, sha256(token));
+  return { jkt: thumbprint(header.jwk), claims };
+}
+
+async function newPage() {
+  const page = await (await browser.newContext()).newPage();
+  page.problems = [];
+  page.on('pageerror', (e) => page.problems.push(e.message));
+  // Every request to the provider, with its DPoP and Authorization headers.
+  page.sent = [];
+  page.on('request', (request) => {
+    if (!request.url().startsWith(op.issuer)) return;
+    const headers = request.headers();
+    if (request.method() === 'OPTIONS') return;
+    page.sent.push({ method: request.method(), url: request.url(), dpop: headers.dpop, authorization: headers.authorization });
+  });
+  await page.goto(`${pages.url}/index.html`);
+  await page.waitForFunction(() => window.ready === true);
+  return page;
+}
+
+const clientOptions = () => ({ clientId: 'spa', redirectUri: `${pages.url}/`, scope: 'openid offline_access', baseUrl: op.issuer, dpop: true });
+
+async function signIn(page) {
+  await Promise.all([
+    page.waitForURL((url) => url.origin === op.issuer),
+    page.evaluate(async ([issuer, options]) => {
+      const oauth = await wa.OAuthClient.discover(issuer, options);
+      setTimeout(() => oauth.authorize({ extraParams: { prompt: 'consent' } }), 0);
+    }, [op.issuer, clientOptions()]),
+  ]);
+  const back = page.waitForURL((url) => url.origin === pages.url, { timeout: 15_000 });
+  await page.fill('input[name=login]', 'alice');
+  await page.fill('input[name=password]', 'any password');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('button[type=submit]');
+  await page.click('button[type=submit]');
+  await back;
+  await page.waitForFunction(() => window.ready === true);
+}
+
+/** What the page keeps in Web Storage and IndexedDB: nothing, with these options. */
+const stored = (page) => page.evaluate(async () => ({
+  local: localStorage.length,
+  session: sessionStorage.length,
+  databases: (await indexedDB.databases()).map((d) => d.name),
+}));
+
+for (const nonces of [false, true]) {
+  test(`OAuthClient dpop: true in Chromium, oidc-provider ${nonces ? 'with' : 'without'} server nonces: bound tokens, proofs on every request`, async () => {
+    requireNonce = nonces;
+    const page = await newPage();
+    await signIn(page);
+    page.sent = [];
+    const handled = await page.evaluate(async ([issuer, options]) => {
+      window.oauth = await wa.OAuthClient.discover(issuer, options);
+      record(window.oauth.tokenManager);
+      try {
+        const result = await window.oauth.handleRedirectCallback();
+        return { ok: true, sub: result.idTokenClaims.sub, response: result.tokenResponse };
+      } catch (e) {
+        return { ok: false, code: e.code, message: e.message };
+      }
+    }, [op.issuer, clientOptions()]);
+    assert.ok(handled.ok, handled.message);
+    assert.equal(handled.sub, 'alice');
+
+    const exchanges = page.sent.filter((r) => r.url === `${op.issuer}/token`);
+    // With nonces: the first try is answered 400 use_dpop_nonce, the second carries the nonce.
+    assert.equal(exchanges.length, nonces ? 2 : 1);
+    const exchange = checkProof(exchanges.at(-1).dpop, 'POST', `${op.issuer}/token`);
+    assert.equal(exchange.claims.nonce !== undefined, nonces);
+    const keyThumbprint = exchange.jkt;
+    for (const request of exchanges) assert.equal(checkProof(request.dpop, 'POST', request.url).jkt, keyThumbprint, 'one key');
+
+    // The access token is bound to the key: oidc-provider's record of it says so.
+    const token = await page.evaluate(() => window.oauth.tokenManager.getToken());
+    const record = await op.provider.AccessToken.find(token);
+    assert.equal(record.jkt, keyThumbprint, 'cnf.jkt is the thumbprint of the proof key');
+
+    page.sent = [];
+    const me = await page.evaluate(async () => {
+      const response = await window.oauth.tokenManager.fetch('me?x=1#frag');
+      return { status: response.status, body: await response.json() };
+    });
+    assert.equal(me.status, 200, JSON.stringify(me.body));
+    assert.equal(me.body.sub, 'alice');
+    const calls = page.sent.filter((r) => r.url.startsWith(`${op.issuer}/me`));
+    // The token endpoint's nonce is the issuer origin's, so it goes along at once; a retry
+    // happens only if the server has rotated it meanwhile.
+    assert.ok(calls.length >= 1 && calls.length <= 2, `${calls.length} calls`);
+    for (const call of calls) {
+      assert.equal(call.authorization, `DPoP ${token}`);
+      assert.equal(checkProof(call.dpop, 'GET', `${op.issuer}/me`, token).jkt, keyThumbprint);
+    }
+
+    // 6-second tokens: refreshes at mid-life, each with a proof (the refresh token is bound too).
+    await page.waitForFunction(() => window.events.filter((e) => e.type === 'tokenchange').length >= 2, null, { timeout: 15_000 });
+    const refreshes = page.sent.filter((r) => r.url === `${op.issuer}/token`);
+    assert.ok(refreshes.length >= 1);
+    for (const request of refreshes) assert.equal(checkProof(request.dpop, 'POST', request.url).jkt, keyThumbprint);
+    const fresh = await page.evaluate(() => window.oauth.tokenManager.getToken());
+    assert.equal((await op.provider.AccessToken.find(fresh)).jkt, keyThumbprint);
+
+    // The bound token is refused as Bearer.
+    const asBearer = await fetch(`${op.issuer}/me`, { headers: { authorization: `Bearer ${fresh}` } });
+    assert.equal(asBearer.status, 401);
+
+    assert.deepEqual(await stored(page), { local: 0, session: 0, databases: [] }, 'no token, key or proof in Web Storage');
+
+    page.sent = [];
+    const logout = await page.evaluate(() => window.oauth.tokenManager.logout());
+    assert.deepEqual(logout, { revoked: true });
+    const revocations = page.sent.filter((r) => r.url === `${op.issuer}/token/revocation`);
+    assert.ok(revocations.length >= 2);
+    for (const request of revocations) assert.equal(checkProof(request.dpop, 'POST', request.url).jkt, keyThumbprint);
+    assert.equal(await op.provider.AccessToken.find(fresh), undefined, 'revoked');
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+}
+
+test('OAuthClient and TokenManager: dpop must be a boolean; OAuthClient dpop needs baseUrl', async () => {
+  const page = await newPage();
+  const codes = await page.evaluate(([issuer, redirectUri]) => {
+    const code = (make) => { try { make(); return 'accepted'; } catch (e) { return e.code; } };
+    const endpoints = { clientId: 'spa', redirectUri, authorizationEndpoint: `${issuer}/auth`, tokenEndpoint: `${issuer}/token` };
+    return {
+      tmString: code(() => new wa.TokenManager({ baseUrl: issuer, dpop: 'yes' })),
+      tmTrue: code(() => new wa.TokenManager({ baseUrl: issuer, dpop: true })),
+      oauthNumber: code(() => new wa.OAuthClient({ ...endpoints, baseUrl: issuer, dpop: 1 })),
+      oauthNoBase: code(() => new wa.OAuthClient({ ...endpoints, dpop: true })),
+      oauthManager: code(() => new wa.OAuthClient({ ...endpoints, dpop: true, tokenManager: new wa.TokenManager({ baseUrl: issuer }) })),
+      oauthFalse: code(() => new wa.OAuthClient({ ...endpoints, dpop: false })),
+    };
+  }, [op.issuer, `${pages.url}/`]);
+  assert.deepEqual(codes, {
+    tmString: 'ERR_AUTH_INVALID_OPTIONS',
+    tmTrue: 'accepted',
+    oauthNumber: 'ERR_AUTH_INVALID_OPTIONS',
+    oauthNoBase: 'ERR_AUTH_INVALID_OPTIONS',
+    oauthManager: 'ERR_AUTH_INVALID_OPTIONS',
+    oauthFalse: 'accepted',
+  });
+  await page.close();
+});
+
+/** A resource server that takes only DPoP-bound client-credentials tokens of `op`, checking
+ * each proof; with `nonce`, it first answers 401 use_dpop_nonce (§9) with one. */
+async function startResourceServer({ nonce }) {
+  const seen = [];
+  const server = createServer(async (req, res) => {
+    const url = `http://127.0.0.1:${server.address().port}${req.url}`;
+    const [scheme, token] = (req.headers.authorization ?? '').split(' ');
+    seen.push({ scheme, proof: req.headers.dpop });
+    const refuse = (challenge, extra = {}) => {
+      res.writeHead(401, { 'www-authenticate': challenge, ...extra });
+      res.end();
+    };
+    if (scheme !== 'DPoP') return refuse('DPoP algs="ES256"');
+    const { jkt, claims } = checkProof(req.headers.dpop, req.method, url, token);
+    if (nonce && claims.nonce !== nonce) return refuse('DPoP error="use_dpop_nonce"', { 'dpop-nonce': nonce });
+    const record = await op.provider.ClientCredentials.find(token);
+    if (record?.jkt !== jkt) return refuse('DPoP error="invalid_token"');
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ client: record.clientId, jkt }));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, seen, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+for (const nonces of [false, true]) {
+  test(`ClientCredentials dpop: true in Node, oidc-provider ${nonces ? 'with' : 'without'} server nonces`, async () => {
+    requireNonce = nonces;
+    const { ClientCredentials } = await import(join(project, 'node_modules', 'wasm-auth', 'node.js'));
+    const api = await startResourceServer({ nonce: nonces ? 'rs-nonce-1' : undefined });
+    try {
+      const before = op.grants('client_credentials');
+      const client = new ClientCredentials({
+        tokenEndpoint: `${op.issuer}/token`, clientId: SERVICE.clientId, clientSecret: SERVICE.clientSecret, scope: SERVICE.scope, dpop: true,
+      });
+      const tokens = await Promise.all([client.getToken(), client.getToken()]);
+      assert.equal(tokens[0], tokens[1]);
+      assert.equal(op.grants('client_credentials'), before + 1);
+      const response = await client.fetch(`${api.url}/resources?page=2`);
+      assert.equal(response.status, 200);
+      const body = await response.json();
+      assert.equal(body.client, SERVICE.clientId);
+      const record = await op.provider.ClientCredentials.find(tokens[0]);
+      assert.equal(record.jkt, body.jkt, 'the token is bound to the proof key');
+      assert.equal(api.seen.length, nonces ? 2 : 1, 'one retry with the resource server nonce');
+      assert.ok(api.seen.every((s) => s.scheme === 'DPoP'));
+      // The nonce is remembered: the next call needs no retry.
+      assert.equal((await client.fetch(`${api.url}/resources`)).status, 200);
+      assert.equal(api.seen.length, nonces ? 3 : 2);
+      // A plain bearer client is unchanged, and a wrong option type throws.
+      const bearer = new ClientCredentials({ tokenEndpoint: `${op.issuer}/token`, clientId: SERVICE.clientId, clientSecret: SERVICE.clientSecret, scope: SERVICE.scope });
+      assert.equal((await op.provider.ClientCredentials.find(await bearer.getToken())).jkt, undefined);
+      assert.throws(() => new ClientCredentials({ tokenEndpoint: `${op.issuer}/token`, clientId: 'a', clientSecret: 'b', dpop: 'true' }), { code: 'ERR_AUTH_INVALID_OPTIONS' });
+    } finally {
+      await api.close();
+    }
+  });
+}
