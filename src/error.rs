@@ -255,6 +255,19 @@ pub enum Error {
     IssuerMismatch(String) => "ERR_OAUTH_ISSUER_MISMATCH",
     /// A client secret in a browser page: confidential clients belong on servers and workers.
     SecretInBrowser => "ERR_OAUTH_SECRET_IN_BROWSER",
+    // ---- dpop-rs (issue 19, resource server): DPoP proofs (RFC 9449) and bound tokens ----
+    /// A DPoP proof that fails a check of RFC 9449 section 4.3 (or is missing, or repeated):
+    /// the reason names the check, never the proof.
+    DpopInvalidProof(&'static str) => "ERR_DPOP_INVALID_PROOF",
+    /// A DPoP proof whose `jti` was seen before (RFC 9449 section 11.1).
+    DpopReplay => "ERR_DPOP_REPLAY",
+    /// The server wants a DPoP nonce the proof lacks (or has a stale one): the answer carries
+    /// the current one in `DPoP-Nonce` (RFC 9449 section 9).
+    DpopNonceRequired => "ERR_DPOP_NONCE_REQUIRED",
+    /// The access token is not bound to the proof's key (`cnf.jkt`), or a bound token came as
+    /// Bearer, or an unbound one under the DPoP scheme.
+    DpopBindingMismatch(&'static str) => "ERR_DPOP_BINDING_MISMATCH",
+    // ---- end dpop-rs ----
     // ---- DPoP, the client side (issue 19, dpop-client) ----
     /// `dpop: true`, but the runtime cannot make or use the DPoP key (no WebCrypto ECDSA P-256).
     DpopKeyUnavailable(&'static str) => "ERR_DPOP_KEY_UNAVAILABLE",
@@ -339,6 +352,10 @@ impl fmt::Display for Error {
             Error::OAuth { status, .. } => write!(f, "the token endpoint refused the request with HTTP {status} (its reason is in .error and .description)"),
             Error::IssuerMismatch(why) => write!(f, "issuer mismatch: {why}"),
             Error::SecretInBrowser => f.write_str("client secrets do not belong in browser pages: use ClientCredentials on a server or worker, and OAuthClient (PKCE) in the browser"),
+            Error::DpopInvalidProof(why) => f.write_str(why),
+            Error::DpopReplay => f.write_str("the DPoP proof was used before (its jti is not new)"),
+            Error::DpopNonceRequired => f.write_str("the DPoP proof must carry the nonce the server sends in DPoP-Nonce"),
+            Error::DpopBindingMismatch(why) => f.write_str(why),
             Error::DpopKeyUnavailable(why) => write!(f, "no DPoP proof can be made here: {why}"),
             Error::Internal(what) => write!(f, "internal error in wasm-auth: {what}"),
         }
@@ -391,6 +408,10 @@ mod tests {
             Error::OAuth { status: 400, error: "invalid_grant".into(), description: None },
             Error::IssuerMismatch("x".into()),
             Error::SecretInBrowser,
+            Error::DpopInvalidProof("x"),
+            Error::DpopReplay,
+            Error::DpopNonceRequired,
+            Error::DpopBindingMismatch("x"),
             Error::DpopKeyUnavailable("x"),
             Error::Internal("x"),
         ];

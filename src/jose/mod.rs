@@ -4,6 +4,7 @@
 
 pub mod alg;
 pub mod claims;
+pub mod dpop;
 pub mod hmac;
 pub mod json;
 pub mod jwk;
@@ -17,6 +18,7 @@ pub mod remote_keyset;
 pub mod request;
 pub mod signature;
 pub mod spki;
+pub mod thumbprint;
 pub mod token_cache;
 pub mod verify;
 pub mod webcrypto;
