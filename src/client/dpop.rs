@@ -274,6 +274,15 @@ fn challenge_error(header: &str, scheme: &str) -> Option<String> {
     }
 }
 
+/// Whether a client's DPoP key pair may be kept across reloads (in IndexedDB: the
+/// non-extractable `CryptoKey`, never a token): only when a reload needs the same key, that is
+/// when the refresh token outlives the page in the API's cookie (`refresh_cookie`) or is bound to
+/// the key (`bound_refresh_token`: a public OAuth client's, §5, which `dpop_jkt` also binds the
+/// authorization code to across the redirect, §10). Otherwise the key lives as long as the page.
+pub fn key_kept_across_reloads(refresh_cookie: bool, bound_refresh_token: bool) -> bool {
+    refresh_cookie || bound_refresh_token
+}
+
 /// A token answer's `token_type` against the client's `dpop` option: a DPoP-bound token is
 /// useless to a client without the key (and must not be sent as Bearer), so it is refused; a
 /// Bearer token to a DPoP client is the server's choice (it does not bind, §5), and is used as
@@ -436,6 +445,13 @@ mod tests {
         assert!(!retry_with_nonce(false, true, true), "never twice");
         assert!(!retry_with_nonce(true, true, false), "the same nonce would fail again");
         assert!(!retry_with_nonce(true, false, true));
+    }
+
+    #[test]
+    fn the_key_outlives_the_page_only_when_a_reload_needs_it() {
+        assert!(!key_kept_across_reloads(false, false));
+        assert!(key_kept_across_reloads(true, false));
+        assert!(key_kept_across_reloads(false, true));
     }
 
     #[test]

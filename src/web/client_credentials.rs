@@ -138,7 +138,7 @@ impl ClientCredentials {
                 margin_ms: margin_s?.map_or(DEFAULT_CLIENT_CREDENTIALS_MARGIN_MS, |s| s * 1000.0),
                 cached: RefCell::new(None),
                 in_flight: RefCell::new(None),
-                dpop: dpop?.unwrap_or(false).then(Dpop::new),
+                dpop: dpop?.unwrap_or(false).then(|| Dpop::new(None)),
             })
         };
         Ok(ClientCredentials { inner: Rc::new(read()?) })

@@ -18,10 +18,25 @@ use crate::client::dpop::{self, Nonces, ProofRequest, PublicKey};
 
 #[wasm_bindgen(module = "/src/web/shim.js")]
 extern "C" {
+    #[wasm_bindgen(js_name = dpopState)]
+    fn dpop_state(store: Option<String>) -> JsValue;
     #[wasm_bindgen(js_name = dpopKey)]
     fn dpop_key(state: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = dpopSign)]
-    fn dpop_sign(state: &JsValue, input: &str) -> Promise;
+    fn dpop_sign(pair: &JsValue, input: &str) -> Promise;
+}
+
+#[cfg(feature = "browser-client")]
+#[wasm_bindgen(module = "/src/web/shim.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = dpopNow)]
+    fn dpop_now(state: &JsValue) -> Option<Array>;
+    #[wasm_bindgen(js_name = dpopPair)]
+    fn dpop_pair(state: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = dpopAdopt)]
+    fn dpop_adopt(state: &JsValue, pair: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = dpopForget)]
+    fn dpop_forget(state: &JsValue);
 }
 
 /// A boxed future: the request helpers below are awaited from many places, and a boxed future
@@ -29,7 +44,8 @@ extern "C" {
 pub(crate) type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + 'a>>;
 
 /// One client's DPoP state: its key pair (made on first use, held by `shim.js` in `state`, so
-/// the private key never passes through Rust) and the servers' nonces.
+/// the private key never passes through Rust; in IndexedDB too where
+/// `client::dpop::key_kept_across_reloads` allows) and the servers' nonces.
 pub(crate) struct Dpop {
     /// `shim.js`'s record of the key pair (`dpopKey`).
     state: JsValue,
@@ -41,8 +57,43 @@ fn unavailable() -> Error {
 }
 
 impl Dpop {
-    pub(crate) fn new() -> Rc<Dpop> {
-        Rc::new(Dpop { state: js_sys::Object::new().into(), nonces: RefCell::default() })
+    /// A client's DPoP state; `store`: the IndexedDB key its key pair is kept under across
+    /// reloads, when it may be kept at all.
+    pub(crate) fn new(store: Option<String>) -> Rc<Dpop> {
+        Rc::new(Dpop { state: dpop_state(store), nonces: RefCell::default() })
+    }
+
+    /// Starts making (or reading) the key pair now; the promise resolves once it is there.
+    #[cfg(feature = "browser-client")]
+    pub(crate) fn start(&self) -> Promise {
+        dpop_key(&self.state)
+    }
+
+    /// The key pair's RFC 7638 thumbprint (`dpop_jkt`, §10), if the key pair is there yet.
+    #[cfg(feature = "browser-client")]
+    pub(crate) fn thumbprint_now(&self) -> Option<String> {
+        let xy = dpop_now(&self.state)?;
+        let key = PublicKey::p256(&xy.get(0).as_string()?, &xy.get(1).as_string()?).ok()?;
+        crate::jose::thumbprint::jwk_thumbprint_of(&key.jwk()).ok()
+    }
+
+    /// The key pair (a `CryptoKeyPair`) for a peer tab, or `undefined`.
+    #[cfg(feature = "browser-client")]
+    pub(crate) fn pair(&self) -> JsValue {
+        dpop_pair(&self.state)
+    }
+
+    /// Uses a peer tab's key pair from now on; `false` for anything but a usable one.
+    #[cfg(feature = "browser-client")]
+    pub(crate) fn adopt(&self, pair: &JsValue) -> bool {
+        dpop_adopt(&self.state, pair)
+    }
+
+    /// The session is over: the key pair is dropped (and deleted from IndexedDB), the nonces too.
+    #[cfg(feature = "browser-client")]
+    pub(crate) fn forget(&self) {
+        dpop_forget(&self.state);
+        *self.nonces.borrow_mut() = Nonces::default();
     }
 
     /// A proof for `method url`, with `ath` of `access_token` for a resource request and the
@@ -62,7 +113,7 @@ impl Dpop {
             let nonce = self.nonces.borrow().for_url(url).map(str::to_owned);
             let request = ProofRequest { method, url, access_token, nonce: nonce.as_deref() };
             let input = dpop::signing_input(&key, &request, js_sys::Date::now() / 1000.0, &dpop::jti()?);
-            let signature = JsFuture::from(dpop_sign(&self.state, input.expose())).await.map_err(|_| unavailable())?;
+            let signature = JsFuture::from(dpop_sign(&made.get(2), input.expose())).await.map_err(|_| unavailable())?;
             dpop::compact(&input, &Uint8Array::new(&signature).to_vec())
         })
     }

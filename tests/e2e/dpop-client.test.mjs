@@ -138,18 +138,39 @@ async function signIn(page) {
   await page.waitForFunction(() => window.ready === true);
 }
 
-/** What the page keeps in Web Storage and IndexedDB: nothing, with these options. */
-const stored = (page) => page.evaluate(async () => ({
-  local: localStorage.length,
-  session: sessionStorage.length,
-  databases: (await indexedDB.databases()).map((d) => d.name),
-}));
+/** What the page keeps in Web Storage and IndexedDB: what each IndexedDB record is made of. */
+const stored = (page) => page.evaluate(async () => {
+  const databases = (await indexedDB.databases()).map((d) => d.name);
+  const records = [];
+  if (databases.includes('wasm-auth-dpop')) {
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('wasm-auth-dpop');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const values = await new Promise((resolve) => {
+      const request = db.transaction('keys').objectStore('keys').getAll();
+      request.onsuccess = () => resolve(request.result);
+    });
+    db.close();
+    for (const value of values) {
+      records.push({
+        members: Object.keys(value).sort(),
+        privateKey: value.privateKey instanceof CryptoKey && !value.privateKey.extractable && value.privateKey.type,
+        publicKey: value.publicKey instanceof CryptoKey && value.publicKey.type,
+      });
+    }
+  }
+  return { local: localStorage.length, session: sessionStorage.length, databases, records };
+});
+const KEPT_KEY = { members: ['privateKey', 'publicKey'], privateKey: 'private', publicKey: 'public' };
 
 for (const nonces of [false, true]) {
   test(`OAuthClient dpop: true in Chromium, oidc-provider ${nonces ? 'with' : 'without'} server nonces: bound tokens, proofs on every request`, async () => {
     requireNonce = nonces;
     const page = await newPage();
     await signIn(page);
+    const authorization = page.sent.find((r) => r.url.startsWith(`${op.issuer}/auth?`));
     page.sent = [];
     const handled = await page.evaluate(async ([issuer, options]) => {
       window.oauth = await wa.OAuthClient.discover(issuer, options);
@@ -171,6 +192,8 @@ for (const nonces of [false, true]) {
     assert.equal(exchange.claims.nonce !== undefined, nonces);
     const keyThumbprint = exchange.jkt;
     for (const request of exchanges) assert.equal(checkProof(request.dpop, 'POST', request.url).jkt, keyThumbprint, 'one key');
+    // §10: the code was bound to the same key (kept across the redirect), which oidc-provider checks too.
+    assert.equal(new URL(authorization.url).searchParams.get('dpop_jkt'), keyThumbprint);
 
     // The access token is bound to the key: oidc-provider's record of it says so.
     const token = await page.evaluate(() => window.oauth.tokenManager.getToken());
@@ -205,7 +228,29 @@ for (const nonces of [false, true]) {
     const asBearer = await fetch(`${op.issuer}/me`, { headers: { authorization: `Bearer ${fresh}` } });
     assert.equal(asBearer.status, 401);
 
-    assert.deepEqual(await stored(page), { local: 0, session: 0, databases: [] }, 'no token, key or proof in Web Storage');
+    // Web Storage holds nothing; IndexedDB the key pair only (non-extractable), for the redirect.
+    assert.deepEqual(await stored(page), { local: 0, session: 0, databases: ['wasm-auth-dpop'], records: [KEPT_KEY] });
+
+    // Another tab: its own key at first (the kept one deleted here), then the session's key pair
+    // with the session's tokens over the channel; its API call is proven with that key.
+    const peer = await page.context().newPage();
+    peer.sent = [];
+    peer.on('request', (request) => {
+      if (request.url().startsWith(`${op.issuer}/me`)) peer.sent.push({ dpop: request.headers().dpop, authorization: request.headers().authorization });
+    });
+    await peer.goto(`${pages.url}/index.html`);
+    await peer.waitForFunction(() => window.ready === true);
+    const fromPeer = await peer.evaluate(async ([issuer, options]) => {
+      await new Promise((resolve) => { const r = indexedDB.deleteDatabase('wasm-auth-dpop'); r.onsuccess = r.onerror = resolve; });
+      const oauth = await wa.OAuthClient.discover(issuer, options);
+      const info = await oauth.restore();
+      const response = await oauth.tokenManager.fetch('me');
+      return { restored: info !== null, status: response.status, token: await oauth.tokenManager.getToken() };
+    }, [op.issuer, clientOptions()]);
+    assert.ok(fromPeer.restored);
+    assert.equal(fromPeer.status, 200);
+    assert.equal(checkProof(peer.sent.at(-1).dpop, 'GET', `${op.issuer}/me`, fromPeer.token).jkt, keyThumbprint, "the peer signs with the session's key");
+    await peer.close();
 
     page.sent = [];
     const logout = await page.evaluate(() => window.oauth.tokenManager.logout());
@@ -214,6 +259,7 @@ for (const nonces of [false, true]) {
     assert.ok(revocations.length >= 2);
     for (const request of revocations) assert.equal(checkProof(request.dpop, 'POST', request.url).jkt, keyThumbprint);
     assert.equal(await op.provider.AccessToken.find(fresh), undefined, 'revoked');
+    assert.deepEqual((await stored(page)).records, [], 'the kept key is deleted on logout');
     assert.deepEqual(page.problems, []);
     await page.close();
   });

@@ -28,6 +28,7 @@ use crate::client::oauth::{
     TokenPurpose, Transaction,
 };
 use crate::client::options::Expected;
+use crate::client::tabs;
 use crate::client::{Secret, TokenSet};
 use convert::{js_object, token_response};
 use options::Settings;
@@ -93,14 +94,23 @@ impl Inner {
             cross_tab,
             dpop,
         } = settings;
-        let dpop = (dpop && token_manager.is_none()).then(Dpop::new);
         let metadata = discovered.or(metadata).ok_or(Error::Internal("an OAuthClient without its server"))?;
+        // A public client's refresh token is bound to the key (RFC 9449 §5), and `dpop_jkt` binds
+        // the code to it across the redirect (§10): the key is kept, under the client's key.
+        let issuer = metadata.issuer.as_deref().unwrap_or(&metadata.token_endpoint);
+        let dpop = (dpop && token_manager.is_none()).then(|| {
+            let store = dpop::key_kept_across_reloads(false, true).then(|| tabs::oauth_key(issuer, &client_id));
+            let dpop = Dpop::new(store);
+            // Made now, so that authorize() (synchronous) finds it for dpop_jkt.
+            let _ = dpop.start();
+            dpop
+        });
         let token_manager = match (token_manager, base_url) {
             (Some(manager), _) => Some(manager),
             (None, Some(base)) => {
                 let config = Config::for_oauth_client(
                     base,
-                    metadata.issuer.as_deref().unwrap_or(&metadata.token_endpoint),
+                    issuer,
                     cross_tab,
                     &metadata.token_endpoint,
                     &client_id,
@@ -133,7 +143,16 @@ impl Inner {
         let client = &self.client;
         let tx = Transaction::start(client, scope.or(client.scope.as_deref()), app_state, js_sys::Date::now())?;
         let tx = if silent { tx.silently() } else { tx };
-        let url = client.authorization_url(&tx, scope, extra)?;
+        // §10: the code is bound to the key, which the callback page reads back (it is kept).
+        let jkt = self.dpop.as_ref().and_then(|dpop| dpop.thumbprint_now());
+        let url = match jkt {
+            Some(jkt) => {
+                let mut with_jkt = extra.to_vec();
+                with_jkt.push(("dpop_jkt".to_owned(), jkt));
+                client.authorization_url(&tx, scope, &with_jkt)?
+            }
+            None => client.authorization_url(&tx, scope, extra)?,
+        };
         if !tx_save(&self.storage_key, &tx.to_json()) {
             let method = if silent { "restore({ silent: true })" } else { "authorize()" };
             return Err(Error::InvalidOptions(format!("{method} needs a browser page with sessionStorage")));
@@ -286,6 +305,11 @@ impl OAuthClient {
                     Err(error) => return Err(JsValue::from(&error)),
                 };
                 let inner = Inner::build(settings, Some(metadata))?;
+                // The key pair first, so that authorize() can name it (dpop_jkt); a runtime
+                // without WebCrypto says so at the first proof instead.
+                if let Some(dpop) = &inner.dpop {
+                    let _ = JsFuture::from(dpop.start()).await;
+                }
                 return Ok(JsValue::from(OAuthClient { inner: Rc::new(inner) }));
             }
             Err(JsValue::from(&last))

@@ -51,7 +51,7 @@ impl Settings {
         let (scope, base_url, token_manager, max_response_bytes) =
             (scope?, base_url?, token_manager?, max_response_bytes?);
         // The bound tokens are only of use with the key: the client's own TokenManager holds both.
-        if dpop && base_url.is_none() {
+        if dpop && (base_url.is_none() || token_manager.is_some()) {
             return Err(Error::InvalidOptions(
                 "dpop needs baseUrl (and no tokenManager): the OAuthClient's own TokenManager holds the key and the bound tokens"
                     .into(),

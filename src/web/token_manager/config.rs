@@ -4,6 +4,7 @@ use std::rc::Rc;
 
 use crate::Error;
 use crate::client::base_url::BaseUrl;
+use crate::client::dpop;
 use crate::client::oauth::RefreshVia;
 use crate::client::options::{self as rules, Expected};
 use crate::client::schedule::DEFAULT_SESSION_MARGIN_MS;
@@ -68,11 +69,15 @@ impl Config {
         let refresh_url = match &refresh {
             RefreshVia::Json(url) | RefreshVia::OAuth(url) | RefreshVia::Cookie(url) => url.as_str(),
         };
-        let tabs_key = cross_tab?
-            .unwrap_or_else(cross_tab_by_default)
-            .then(|| tabs::token_manager_key(base.as_str(), refresh_url, client_id.as_deref(), refresh_cookie));
+        let key = tabs::token_manager_key(base.as_str(), refresh_url, client_id.as_deref(), refresh_cookie);
+        // With the refresh cookie a reload needs the same DPoP key: it is kept (under the
+        // session's key), and only then.
+        let dpop = dpop?
+            .unwrap_or(false)
+            .then(|| Dpop::new(dpop::key_kept_across_reloads(refresh_cookie, false).then(|| key.clone())));
+        let tabs_key = cross_tab?.unwrap_or_else(cross_tab_by_default).then_some(key);
         Ok(Config {
-            dpop: dpop?.unwrap_or(false).then(Dpop::new),
+            dpop,
             tabs_key,
             refresh_cookie,
             trusted: trusted_origins(&base, allowed?)?,

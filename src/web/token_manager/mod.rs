@@ -168,6 +168,8 @@ impl TokenManager {
                 }
                 Err(_) => false,
             };
+            // After the revocations, which carry proofs of it.
+            session.forget_dpop_key();
             session.emit("logout", &[("revoked", JsValue::from_bool(revoked))]);
             revoke?;
             let result = Object::new();

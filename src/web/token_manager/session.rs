@@ -194,6 +194,7 @@ impl Session {
 
     pub(super) fn end_session(&self, error: Error) {
         self.forget();
+        self.forget_dpop_key();
         self.tell_peers_ended(Ended::Expired);
         self.emit("sessionexpired", &[("error", JsValue::from(&error))]);
     }
@@ -393,6 +394,13 @@ impl Session {
             all &= sent.is_ok_and(|reply| oauth::process_revocation_response(reply.answer()).is_ok());
         }
         all
+    }
+
+    /// The session is over: its DPoP key pair goes too (from IndexedDB as well).
+    pub(super) fn forget_dpop_key(&self) {
+        if let Some(dpop) = &self.config.dpop {
+            dpop.forget();
+        }
     }
 
     /// The DPoP state token requests go with (`dpop: true`), without an access token.
