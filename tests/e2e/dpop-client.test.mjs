@@ -347,3 +347,92 @@ for (const nonces of [false, true]) {
     }
   });
 }
+
+/** The reference server's DPoP support (dpop-server's work): its discovery says so. */
+async function referenceHasDpop(url) {
+  const discovery = await (await fetch(`${url}/.well-known/oauth-authorization-server`)).json().catch(() => ({}));
+  return Array.isArray(discovery.dpop_signing_alg_values_supported);
+}
+
+for (const nonces of [false, true]) {
+  test(`TokenManager dpop: true in Chromium, reference server ${nonces ? 'with' : 'without'} server nonces: login, fetch, reload with the refresh cookie, logout`, async (t) => {
+    // WASM_AUTH_SERVER_BINARY: a reference server built elsewhere (until server/ has DPoP here).
+    let api;
+    try {
+      api = await startReferenceServer({
+        binary: process.env.WASM_AUTH_SERVER_BINARY || undefined,
+        dataDir: mkdtempSync(join(tmpdir(), 'wasm-auth-dpop-tm-')), wwwDir: join(project, 'www'), pkgDir: join(project, 'node_modules', 'wasm-auth'),
+        args: ['--access-ttl', '4', ...(nonces ? ['--dpop-nonce', '--dpop-resource-nonce'] : [])],
+      });
+    } catch (e) {
+      // A server without DPoP does not know the nonce flags.
+      if (nonces && /--dpop-nonce/.test(e.message)) return t.skip('this reference server has no DPoP nonces (--dpop-nonce)');
+      throw e;
+    }
+    try {
+      if (!(await referenceHasDpop(api.url))) return t.skip('this reference server has no DPoP (dpop_signing_alg_values_supported)');
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      page.problems = [];
+      page.on('pageerror', (e) => page.problems.push(e.message));
+      page.sent = [];
+      page.on('request', (request) => {
+        if (request.method() !== 'OPTIONS' && request.url().includes('/v1/')) {
+          page.sent.push({ method: request.method(), url: request.url(), dpop: request.headers().dpop, authorization: request.headers().authorization });
+        }
+      });
+      await page.goto(`${api.url}/index.html`);
+      await page.waitForFunction(() => window.ready === true);
+      const options = { baseUrl: `${api.url}/v1`, dpop: true, refreshTokenInCookie: true };
+      const first = await page.evaluate(async (options) => {
+        window.tm = record(new wa.TokenManager(options));
+        await window.tm.login('user@example.com', 'securepassword');
+        const response = await window.tm.fetch('resources');
+        return { status: response.status, token: await window.tm.getToken(), claims: window.tm.claims };
+      }, options);
+      assert.equal(first.status, 200);
+      const logins = page.sent.filter((r) => r.url.endsWith('/v1/auth/login'));
+      assert.equal(logins.length, nonces ? 2 : 1, 'with nonces, one retry with the server nonce (§8)');
+      const { jkt } = checkProof(logins.at(-1).dpop, 'POST', `${api.url}/v1/auth/login`);
+      assert.equal(first.claims.cnf?.jkt, jkt, 'the access token is bound to the key');
+      const call = page.sent.find((r) => r.url.endsWith('/v1/resources'));
+      assert.equal(call.authorization, `DPoP ${first.token}`);
+      assert.equal(checkProof(call.dpop, 'GET', `${api.url}/v1/resources`, first.token).jkt, jkt);
+      const asBearer = await fetch(`${api.url}/v1/resources`, { headers: { authorization: `Bearer ${first.token}` } });
+      assert.equal(asBearer.status, 401, 'the bound token is refused as Bearer');
+
+      // 4-second tokens: a scheduled refresh (the cookie's refresh token, with a proof).
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'tokenchange' && e.detail.reason === 'refresh'), null, { timeout: 15_000 });
+      const refresh = page.sent.filter((r) => r.url.endsWith('/v1/auth/refresh')).at(-1);
+      assert.equal(checkProof(refresh.dpop, 'POST', `${api.url}/v1/auth/refresh`).jkt, jkt);
+      assert.deepEqual((await stored(page)).records, [KEPT_KEY], 'the key pair is kept: the cookie is bound to it');
+      assert.equal((await stored(page)).local + (await stored(page)).session, 0);
+
+      // A reload: the refresh cookie and the kept key pair restore the session.
+      page.sent = [];
+      await page.reload();
+      await page.waitForFunction(() => window.ready === true);
+      const restored = await page.evaluate(async (options) => {
+        window.tm = record(new wa.TokenManager(options));
+        const info = await window.tm.restore();
+        const response = await window.tm.fetch('resources');
+        return { restored: info !== null, status: response.status, token: await window.tm.getToken() };
+      }, options);
+      assert.ok(restored.restored, 'restored with the kept key');
+      assert.equal(restored.status, 200);
+      const restoring = page.sent.find((r) => r.url.endsWith('/v1/auth/refresh'));
+      assert.equal(checkProof(restoring.dpop, 'POST', `${api.url}/v1/auth/refresh`).jkt, jkt, 'the same key after the reload');
+
+      const logout = await page.evaluate(() => window.tm.logout());
+      assert.equal(typeof logout.revoked, 'boolean');
+      const ended = page.sent.find((r) => r.url.endsWith('/v1/auth/logout'));
+      assert.equal(ended.authorization, `DPoP ${restored.token}`);
+      assert.ok(ended.dpop, 'the logout carries a proof');
+      assert.deepEqual((await stored(page)).records, [], 'the kept key is deleted on logout');
+      assert.deepEqual(page.problems, []);
+      await context.close();
+    } finally {
+      await api.stop();
+    }
+  });
+}
