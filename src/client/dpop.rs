@@ -156,7 +156,7 @@ fn nonce_syntax(nonce: &str) -> bool {
 /// next proof to that server.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Nonces {
-    /// `(origin, nonce)`, the most recent last.
+    /// `(origin, nonce)`, the origin first heard from first (and first forgotten).
     known: Vec<(String, String)>,
 }
 
@@ -175,15 +175,20 @@ impl Nonces {
             return false;
         };
         let origin = origin(url);
-        if self.known.iter().any(|(known, old)| *known == origin && old == nonce) {
-            return false;
+        match self.known.iter_mut().find(|(known, _)| *known == origin) {
+            Some((_, old)) if old == nonce => false,
+            Some((_, old)) => {
+                *old = nonce.to_owned();
+                true
+            }
+            None => {
+                if self.known.len() == MAX_NONCES {
+                    self.known.remove(0);
+                }
+                self.known.push((origin, nonce.to_owned()));
+                true
+            }
         }
-        self.known.retain(|(known, _)| *known != origin);
-        if self.known.len() == MAX_NONCES {
-            self.known.remove(0);
-        }
-        self.known.push((origin, nonce.to_owned()));
-        true
     }
 }
 
@@ -213,63 +218,54 @@ pub fn retry_with_nonce(first: bool, wants_nonce: bool, new_nonce: bool) -> bool
 /// is told from the next challenge by its `=`.
 fn challenge_error(header: &str, scheme: &str) -> Option<String> {
     let bytes = header.as_bytes();
-    let token_char = |b: u8| !matches!(b, b' ' | b'\t' | b',' | b'=' | b'"');
-    let mut at = 0;
-    let mut in_scheme = false;
+    let skip = |mut at: usize, set: &[u8]| {
+        while bytes.get(at).is_some_and(|b| set.contains(b)) {
+            at += 1;
+        }
+        at
+    };
+    let token_end = |mut at: usize| {
+        while bytes.get(at).is_some_and(|b| !b" \t,=\"".contains(b)) {
+            at += 1;
+        }
+        at
+    };
+    let (mut at, mut in_scheme) = (0, false);
     loop {
-        while at < bytes.len() && matches!(bytes[at], b' ' | b'\t' | b',') {
-            at += 1;
-        }
-        if at >= bytes.len() {
-            return None;
-        }
+        at = skip(at, b" \t,");
         let start = at;
-        while at < bytes.len() && token_char(bytes[at]) {
-            at += 1;
-        }
-        let name = &header[start..at];
-        let mut after = at;
-        while after < bytes.len() && matches!(bytes[after], b' ' | b'\t') {
-            after += 1;
-        }
-        if name.is_empty() || after >= bytes.len() || bytes[after] != b'=' {
+        at = token_end(at);
+        let name = header.get(start..at)?;
+        let equals = skip(at, b" \t");
+        if bytes.get(equals) != Some(&b'=') || name.is_empty() {
             // A scheme (or a token68, or a stray character), which starts a new challenge.
             in_scheme = name.eq_ignore_ascii_case(scheme);
-            at = if name.is_empty() { at + 1 } else { at };
+            at = at.max(start + 1);
+            if start >= bytes.len() {
+                return None;
+            }
             continue;
         }
-        at = after + 1;
-        while at < bytes.len() && matches!(bytes[at], b' ' | b'\t') {
-            at += 1;
-        }
-        let value = if at < bytes.len() && bytes[at] == b'"' {
-            let mut value = String::new();
-            at += 1;
-            while at < bytes.len() && bytes[at] != b'"' {
-                if bytes[at] == b'\\' && at + 1 < bytes.len() {
-                    at += 1;
-                }
-                value.push(bytes[at] as char);
+        at = skip(equals + 1, b" \t");
+        let mut value = Vec::new();
+        if bytes.get(at) == Some(&b'"') {
+            loop {
                 at += 1;
-            }
-            if at >= bytes.len() {
-                return None; // an unterminated quoted string: not a header to act on
+                match *bytes.get(at)? {
+                    b'"' => break,
+                    b'\\' => value.push(*bytes.get(at + 1)?),
+                    b => value.push(b),
+                }
+                at += usize::from(bytes[at] == b'\\');
             }
             at += 1;
-            value
         } else {
             let start = at;
-            while at < bytes.len() && token_char(bytes[at]) {
-                at += 1;
-            }
-            // token68's trailing '=' padding.
-            while at < bytes.len() && bytes[at] == b'=' {
-                at += 1;
-            }
-            header[start..at].to_owned()
-        };
+            at = skip(token_end(at), b"=");
+            value.extend_from_slice(&bytes[start..at]);
+        }
         if in_scheme && name.eq_ignore_ascii_case("error") {
-            return Some(value);
+            return String::from_utf8(value).ok();
         }
     }
 }
