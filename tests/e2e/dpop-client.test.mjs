@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Provider from 'oidc-provider';
 import { startReferenceServer } from '../../scripts/reference-server.mjs';
-import { freePort, launchChromium, makeProject } from './helpers.mjs';
+import { freePort, launchChromium, makeProject, startProjectWorker } from './helpers.mjs';
 
 const SERVICE = { clientId: 'svc', clientSecret: 'svc-secret-for-tests-only-0123456789', scope: 'api:read' };
 
@@ -60,7 +60,23 @@ async function startDpopProvider({ port, pageOrigin, accessTokenTtl }) {
 }
 
 before(async () => {
-  project = await makeProject('dpop-client', {});
+  project = await makeProject('dpop-client', {
+    // ClientCredentials at the edge, from wasm-auth/verify: module scope, as in a real worker.
+    'worker.js': `import { ClientCredentials } from 'wasm-auth/verify';
+let client;
+export default {
+  async fetch(request) {
+    const { options, api } = await request.json();
+    client ??= new ClientCredentials(options);
+    try {
+      const response = await client.fetch(api);
+      return Response.json({ status: response.status, body: await response.json() });
+    } catch (e) {
+      return Response.json({ code: e.code, message: e.message });
+    }
+  },
+};\n`,
+  });
   cpSync(join(import.meta.dirname, 'fixtures', 'client-page'), join(project, 'www'), { recursive: true });
   browser = await launchChromium();
   pages = await startReferenceServer({
@@ -436,3 +452,25 @@ for (const nonces of [false, true]) {
     }
   });
 }
+
+test('ClientCredentials dpop: true in workerd (wasm-auth/verify), oidc-provider and a resource server with nonces', async () => {
+  requireNonce = true;
+  const api = await startResourceServer({ nonce: 'rs-nonce-workerd' });
+  const worker = await startProjectWorker(project, 'verify/wasm_auth_verify_bg.wasm');
+  try {
+    const options = { tokenEndpoint: `${op.issuer}/token`, clientId: SERVICE.clientId, clientSecret: SERVICE.clientSecret, scope: SERVICE.scope, dpop: true };
+    const call = async () => (await fetch(worker.url, { method: 'POST', body: JSON.stringify({ options, api: `${api.url}/resources` }) })).json();
+    const first = await call();
+    assert.equal(first.status, 200, first.message);
+    assert.equal(first.body.client, SERVICE.clientId);
+    assert.equal(api.seen.length, 2, 'one retry with the resource server nonce');
+    // The next request of the worker reuses the token, the key and the nonce.
+    const second = await call();
+    assert.equal(second.status, 200, second.message);
+    assert.equal(second.body.jkt, first.body.jkt);
+    assert.equal(api.seen.length, 3);
+  } finally {
+    await worker.stop();
+    await api.close();
+  }
+});
