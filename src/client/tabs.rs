@@ -326,6 +326,8 @@ mod tests {
             Message::Ended { epoch: 17.0, why: Ended::Expired },
             Message::Tokens(shared(1_700_000_000_123.0, 4)),
             Message::Tokens(Shared { left_ms: None, tokens: tokens("at\"\\x", None), ..shared(3.0, 0) }),
+            // A DPoP-bound token stays bound (its key pair travels beside the message).
+            Message::Tokens(Shared { tokens: TokenSet { dpop: true, ..tokens("at", Some("rt")) }, ..shared(5.0, 1) }),
         ] {
             assert_eq!(Message::decode(message.encode().expose()), Some(message));
         }
