@@ -4,11 +4,12 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Function, Promise};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use super::dpop::Dpop;
+use super::http::web_request::Request;
 use super::http::{self, now};
 use super::options::{Options, required};
 use crate::Error;
@@ -46,9 +47,9 @@ extern "C" {
     #[wasm_bindgen(js_name = onWorkers)]
     fn on_workers() -> bool;
     #[wasm_bindgen(js_name = newRequest, catch)]
-    fn new_request(input: &JsValue, init: &JsValue) -> Result<JsValue, JsValue>;
+    fn new_request(input: &JsValue, init: &JsValue) -> Result<Request, JsValue>;
     #[wasm_bindgen(js_name = sendOnce)]
-    fn send_once(request: &JsValue, authorization: &str, prove: Option<Function>) -> Promise;
+    fn send_once(request: &Request, authorization: &str, proof: Option<String>) -> Promise;
 }
 
 struct Inner {
@@ -200,8 +201,8 @@ impl ClientCredentials {
             match inner.dpop.as_ref().filter(|_| bound) {
                 Some(dpop) => {
                     let authorization = format!("DPoP {}", token.expose());
-                    let send = |prove: &Function| send_once(&request, &authorization, Some(prove.clone()));
-                    dpop.send_resource(&token, &send).await
+                    let send = |proof: &str| send_once(&request, &authorization, Some(proof.to_owned()));
+                    dpop.send_resource(&token, &request, &send).await
                 }
                 None => JsFuture::from(send_once(&request, &format!("Bearer {}", token.expose()), None)).await,
             }

@@ -7,10 +7,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Promise, Uint8Array};
+use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use wasm_bindgen_futures::JsFuture;
 
+use super::http::web_request::Request;
 use super::http::{self, Reply};
 use crate::Error;
 use crate::client::Secret;
@@ -153,27 +154,23 @@ impl Dpop {
         })
     }
 
-    /// A resource request with the DPoP-bound `token` (RFC 9449 §7): `send(prove)` sends it
-    /// once, asking `prove(method, url)` for each hop's proof; sent once more with the resource
-    /// server's nonce when it asks for one (§9). The `Response`, or what `send` rejected with.
+    /// A resource request with the DPoP-bound `token` (RFC 9449 §7): `send(proof)` sends
+    /// `request` once with a proof for its method and URL (a redirect's hop carries the same
+    /// proof, which is bound to the first URL, so a server elsewhere refuses it); sent once more
+    /// with the resource server's nonce when it asks for one (§9). The `Response`, or what
+    /// `send` rejected with.
     pub(crate) fn send_resource<'a>(
-        self: &'a Rc<Self>,
+        &'a self,
         token: &'a Secret,
-        send: &'a dyn Fn(&Function) -> Promise,
+        request: &'a Request,
+        send: &'a dyn Fn(&str) -> Promise,
     ) -> Pin<Box<dyn Future<Output = Result<JsValue, JsValue>> + 'a>> {
         Box::pin(async move {
+            let (method, url) = (request.method(), request.url());
             let mut first = true;
             loop {
-                let (dpop, access) = (self.clone(), token.clone());
-                let prove = Closure::<dyn FnMut(String, String) -> Promise>::new(move |method: String, url: String| {
-                    let (dpop, access) = (dpop.clone(), access.clone());
-                    future_to_promise(async move {
-                        let proof = dpop.proof(&method, &url, Some(&access)).await?;
-                        Ok(JsValue::from_str(proof.expose()))
-                    })
-                });
-                let response = JsFuture::from(send(prove.as_ref().unchecked_ref())).await?;
-                drop(prove);
+                let proof = self.proof(&method, &url, Some(token)).await?;
+                let response = JsFuture::from(send(proof.expose())).await?;
                 let new_nonce = match http::response_url(&response) {
                     Some(url) => self.remember(&url, http::response_header(&response, dpop::NONCE_HEADER).as_deref()),
                     None => false,

@@ -52,14 +52,13 @@ extern "C" {
     /// A header of a `Response`, if it has it.
     #[wasm_bindgen(js_name = responseHeader)]
     pub fn response_header(response: &JsValue, name: &str) -> Option<String>;
-    /// `sendWith` for a DPoP-bound token: `Authorization: <authorization>` and a `DPoP` proof
-    /// from `prove(method, url)` on each hop.
+    /// `sendWith` for a DPoP-bound token: `Authorization: <authorization>` and `DPoP: <proof>`.
     #[wasm_bindgen(js_name = sendWithDpop)]
     pub fn send_with_dpop(
         request: &web_request::Request,
         trusted: &js_sys::Array,
         authorization: &str,
-        prove: &Function,
+        proof: &str,
     ) -> Promise;
     #[wasm_bindgen(js_name = monoNow)]
     fn mono_now() -> f64;
@@ -86,6 +85,12 @@ pub mod web_request {
         /// The Fetch API's `Request`.
         #[wasm_bindgen(typescript_type = "Request")]
         pub type Request;
+        /// The request's method.
+        #[wasm_bindgen(method, getter)]
+        pub fn method(this: &Request) -> String;
+        /// The request's URL.
+        #[wasm_bindgen(method, getter)]
+        pub fn url(this: &Request) -> String;
     }
 }
 

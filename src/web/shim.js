@@ -200,12 +200,13 @@ export function sendWith(request, trusted, name, value) {
     return hop;
   });
 }
-// TokenManager with a DPoP-bound token (RFC 9449 §7.1): each hop gets its own proof, made by
-// Rust for the hop's method and URL (`prove` resolves to the compact proof).
-export function sendWithDpop(request, trusted, authorization, prove) {
-  return sendCredentialed(request, trusted, async (hop) => {
+// TokenManager with a DPoP-bound token (RFC 9449 §7.1): the token and its proof, which Rust made
+// for the request's method and URL (a redirect's hop carries the same proof, bound to the first
+// URL: a server elsewhere refuses it, so the token is of no use there either).
+export function sendWithDpop(request, trusted, authorization, proof) {
+  return sendCredentialed(request, trusted, (hop) => {
     hop.headers.set('authorization', authorization);
-    hop.headers.set('dpop', await prove(hop.method, hop.url));
+    hop.headers.set('dpop', proof);
     return hop;
   });
 }
@@ -327,12 +328,12 @@ export async function dpopSign(pair, input) {
 export function newRequest(input, init) {
   return new Request(input, init);
 }
-// One send of a copy of `request` with the token (and, with `prove`, a DPoP proof for it); a
-// redirect is the answer, never followed (the token goes nowhere else).
-export async function sendOnce(request, authorization, prove) {
+// One send of a copy of `request` with the token (and its DPoP proof, if any); a redirect is
+// the answer, never followed (the token goes nowhere else).
+export async function sendOnce(request, authorization, proof) {
   const copy = new Request(request.clone(), { redirect: 'manual' });
   copy.headers.set('authorization', authorization);
-  if (prove !== undefined) copy.headers.set('dpop', await prove(copy.method, copy.url));
+  if (proof !== undefined) copy.headers.set('dpop', proof);
   try {
     return await fetch(copy);
   } catch (e) {

@@ -144,15 +144,12 @@ impl Inner {
         let tx = Transaction::start(client, scope.or(client.scope.as_deref()), app_state, js_sys::Date::now())?;
         let tx = if silent { tx.silently() } else { tx };
         // §10: the code is bound to the key, which the callback page reads back (it is kept).
-        let jkt = self.dpop.as_ref().and_then(|dpop| dpop.thumbprint_now());
-        let url = match jkt {
-            Some(jkt) => {
-                let mut with_jkt = extra.to_vec();
-                with_jkt.push(("dpop_jkt".to_owned(), jkt));
-                client.authorization_url(&tx, scope, &with_jkt)?
-            }
-            None => client.authorization_url(&tx, scope, extra)?,
-        };
+        let mut url = client.authorization_url(&tx, scope, extra)?;
+        if let Some(jkt) = self.dpop.as_ref().and_then(|dpop| dpop.thumbprint_now()) {
+            // base64url: nothing to encode; the URL has its query already.
+            url.push_str("&dpop_jkt=");
+            url.push_str(&jkt);
+        }
         if !tx_save(&self.storage_key, &tx.to_json()) {
             let method = if silent { "restore({ silent: true })" } else { "authorize()" };
             return Err(Error::InvalidOptions(format!("{method} needs a browser page with sessionStorage")));

@@ -3,7 +3,6 @@
 
 use std::rc::Rc;
 
-use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -72,8 +71,8 @@ impl Session {
         match (self.config.dpop.clone(), bound) {
             (Some(dpop), true) => {
                 let authorization = format!("DPoP {}", token.expose());
-                let send = |prove: &Function| http::send_with_dpop(request, trusted, &authorization, prove);
-                dpop.send_resource(token, &send).await
+                let send = |proof: &str| http::send_with_dpop(request, trusted, &authorization, proof);
+                dpop.send_resource(token, request, &send).await
             }
             _ => {
                 let bearer = format!("Bearer {}", token.expose());
