@@ -268,6 +268,10 @@ pub enum Error {
     /// Bearer, or an unbound one under the DPoP scheme.
     DpopBindingMismatch(&'static str) => "ERR_DPOP_BINDING_MISMATCH",
     // ---- end dpop-rs ----
+    // ---- DPoP, the client side (issue 19, dpop-client) ----
+    /// `dpop: true`, but the runtime cannot make or use the DPoP key (no WebCrypto ECDSA P-256).
+    DpopKeyUnavailable(&'static str) => "ERR_DPOP_KEY_UNAVAILABLE",
+    // ---- end of DPoP, the client side ----
     /// A value could not be handed to JavaScript; a bug in wasm-auth, never caused by input.
     Internal(&'static str) => "ERR_INTERNAL",
 }
@@ -352,6 +356,7 @@ impl fmt::Display for Error {
             Error::DpopReplay => f.write_str("the DPoP proof was used before (its jti is not new)"),
             Error::DpopNonceRequired => f.write_str("the DPoP proof must carry the nonce the server sends in DPoP-Nonce"),
             Error::DpopBindingMismatch(why) => f.write_str(why),
+            Error::DpopKeyUnavailable(why) => write!(f, "no DPoP proof can be made here: {why}"),
             Error::Internal(what) => write!(f, "internal error in wasm-auth: {what}"),
         }
     }
@@ -407,6 +412,7 @@ mod tests {
             Error::DpopReplay,
             Error::DpopNonceRequired,
             Error::DpopBindingMismatch("x"),
+            Error::DpopKeyUnavailable("x"),
             Error::Internal("x"),
         ];
         // Every variant has a sample, in the table's order.

@@ -8,6 +8,7 @@
 pub mod answer;
 pub mod api_keys;
 pub mod base_url;
+pub mod dpop;
 pub mod form;
 pub mod oauth;
 pub mod options;

@@ -243,6 +243,7 @@ impl Message {
                     ("rotation", (shared.rotation as i64).into()),
                     ("left_ms", shared.left_ms.map(|ms| Value::from(ms as i64)).unwrap_or(Value::Null)),
                     ("access_token", tokens.access_token.expose().into()),
+                    ("token_type", tokens.scheme().into()),
                     ("refresh_token", tokens.refresh_token.as_ref().map(|t| t.expose()).into()),
                     ("scope", tokens.scope.as_deref().into()),
                 ])
@@ -309,6 +310,7 @@ mod tests {
             expires_in: None,
             scope: Some("read write".into()),
             id_token: None,
+            dpop: false,
         }
     }
 
@@ -324,6 +326,8 @@ mod tests {
             Message::Ended { epoch: 17.0, why: Ended::Expired },
             Message::Tokens(shared(1_700_000_000_123.0, 4)),
             Message::Tokens(Shared { left_ms: None, tokens: tokens("at\"\\x", None), ..shared(3.0, 0) }),
+            // A DPoP-bound token stays bound (its key pair travels beside the message).
+            Message::Tokens(Shared { tokens: TokenSet { dpop: true, ..tokens("at", Some("rt")) }, ..shared(5.0, 1) }),
         ] {
             assert_eq!(Message::decode(message.encode().expose()), Some(message));
         }

@@ -24,6 +24,9 @@ pub struct TokenSet {
     pub scope: Option<String>,
     /// An OpenID Connect ID token, if given (validated by the OAuth client, not here).
     pub id_token: Option<Secret>,
+    /// `token_type` DPoP (RFC 9449 §5): the access token is bound to the client's key, and goes
+    /// as `Authorization: DPoP` with a proof; otherwise it is a Bearer token.
+    pub dpop: bool,
 }
 
 fn invalid(why: &str) -> Error {
@@ -59,13 +62,15 @@ impl TokenSet {
             return Err(invalid("has an access_token that cannot be sent in a header"));
         }
         // RFC 6749 5.1 makes token_type required; a missing one is read as Bearer, as most
-        // clients do, but any other type (DPoP, MAC) cannot be used as a Bearer token.
-        if let Some(kind) = optional_string(object, "token_type")? {
-            if !kind.eq_ignore_ascii_case("bearer") {
-                // Not quoted: the server's text, of any size.
-                return Err(invalid("has a token_type other than Bearer, which is not supported"));
-            }
-        }
+        // clients do. DPoP (RFC 9449 §5) is a bound token, which only a client with the key can
+        // use (`client::dpop::check_token_type`); any other type (MAC) cannot be used at all.
+        let dpop = match optional_string(object, "token_type")? {
+            None => false,
+            Some(kind) if kind.eq_ignore_ascii_case("bearer") => false,
+            Some(kind) if kind.eq_ignore_ascii_case("dpop") => true,
+            // Not quoted: the server's text, of any size.
+            Some(_) => return Err(invalid("has a token_type other than Bearer or DPoP, which is not supported")),
+        };
         let refresh = match optional_string(object, "refresh_token")? {
             None => None,
             Some(r) if !r.is_empty() && r.len() <= MAX_TOKEN_BYTES => Some(Secret::new(r.to_owned())),
@@ -93,7 +98,14 @@ impl TokenSet {
             expires_in,
             scope,
             id_token,
+            dpop,
         })
+    }
+
+    /// The `Authorization` scheme the access token goes with: `DPoP` for a bound token (with a
+    /// proof), else `Bearer`.
+    pub fn scheme(&self) -> &'static str {
+        if self.dpop { "DPoP" } else { "Bearer" }
     }
 
     /// A refresh answer without a new refresh token leaves the current one valid (RFC 6749 6:
@@ -190,7 +202,7 @@ mod tests {
             r#"{"access_token":"has space"}"#,
             "{\"access_token\":\"line\\r\\nX-Evil: 1\"}",
             r#"{"access_token":"caf\u00e9"}"#,
-            r#"{"access_token":"at","token_type":"DPoP"}"#,
+            r#"{"access_token":"at","token_type":"MAC"}"#,
             r#"{"access_token":"at","token_type":7}"#,
             r#"{"access_token":"at","expires_in":-1}"#,
             r#"{"access_token":"at","expires_in":"soon"}"#,
@@ -205,6 +217,19 @@ mod tests {
         assert_eq!(code(&huge), "ERR_AUTH_INVALID_RESPONSE");
         let markup = parse(r#"{"access_token":"at","token_type":"<img src=x onerror=alert(1)>"}"#).expect_err("type");
         assert!(!markup.to_string().contains('<'), "{markup}");
+    }
+
+    #[test]
+    fn a_dpop_token_type_is_remembered() {
+        for kind in ["DPoP", "dpop", "DPOP"] {
+            let set = parse(&format!(r#"{{"access_token":"at","token_type":"{kind}"}}"#)).expect("valid");
+            assert!(set.dpop);
+            assert_eq!(set.scheme(), "DPoP");
+        }
+        let bearer = parse(r#"{"access_token":"at","token_type":"Bearer"}"#).expect("valid");
+        assert!(!bearer.dpop);
+        assert_eq!(bearer.scheme(), "Bearer");
+        assert!(!parse(r#"{"access_token":"at"}"#).expect("valid").dpop);
     }
 
     #[test]

@@ -175,7 +175,8 @@ impl ErrorKind {
             | OAuth
             | IssuerMismatch
             | SecretInBrowser
-            | DpopBindingMismatch => Some(INVALID_TOKEN),
+            | DpopBindingMismatch
+            | DpopKeyUnavailable => Some(INVALID_TOKEN),
         }
     }
 }

@@ -6,11 +6,14 @@ use std::rc::Rc;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
+use super::dpop::Dpop;
+use super::http::web_request::Request;
 use super::http::{self, now};
 use super::options::{Options, required};
 use crate::Error;
+use crate::client::dpop;
 use crate::client::oauth::{self, ClientAuth, TokenPurpose};
 use crate::client::options::Expected;
 use crate::client::schedule::DEFAULT_CLIENT_CREDENTIALS_MARGIN_MS;
@@ -30,6 +33,12 @@ export interface ClientCredentialsOptions {
   authMethod?: "client_secret_basic" | "client_secret_post";
   /** Get a new token this many seconds before expiry (at most at mid-life); default 60. */
   refreshMarginSeconds?: number;
+  /**
+   * DPoP (RFC 9449): tokens bound to a key pair made for this client (non-extractable ECDSA
+   * P-256), each token request with a proof. Send API requests with `fetch` (the token and a
+   * proof). Default false.
+   */
+  dpop?: boolean;
 }
 "#;
 
@@ -37,6 +46,10 @@ export interface ClientCredentialsOptions {
 extern "C" {
     #[wasm_bindgen(js_name = onWorkers)]
     fn on_workers() -> bool;
+    #[wasm_bindgen(js_name = newRequest, catch)]
+    fn new_request(input: &JsValue, init: &JsValue) -> Result<Request, JsValue>;
+    #[wasm_bindgen(js_name = sendOnce)]
+    fn send_once(request: &Request, authorization: &str, proof: Option<String>) -> Promise;
 }
 
 struct Inner {
@@ -46,7 +59,10 @@ struct Inner {
     scope: Option<String>,
     auth: ClientAuth,
     margin_ms: f64,
-    cached: RefCell<Option<(Secret, Expiry)>>,
+    /// The token and its expiry; `true` when it is DPoP-bound (RFC 9449 §5).
+    cached: RefCell<Option<(Secret, Expiry, bool)>>,
+    /// `dpop: true`: the key and the servers' nonces of the proofs.
+    dpop: Option<Rc<Dpop>>,
     /// The request in flight, shared by concurrent callers (except on Workers, where a promise
     /// made while serving one request must not be awaited by another: it can hang).
     in_flight: RefCell<Option<Promise>>,
@@ -61,7 +77,7 @@ pub struct ClientCredentials {
 impl Inner {
     fn cached_token(&self, usable_if_due: bool) -> Option<Secret> {
         let cached = self.cached.borrow();
-        let (token, expiry) = cached.as_ref()?;
+        let (token, expiry, _) = cached.as_ref()?;
         match expiry.status(&now(), self.margin_ms) {
             Status::Fresh { .. } => Some(token.clone()),
             Status::Due { .. } if usable_if_due => Some(token.clone()),
@@ -76,12 +92,19 @@ impl Inner {
         if let Some(value) = &authorization {
             headers.push(("authorization", value.expose()));
         }
-        let reply =
-            http::request("POST", &self.token_endpoint, &headers, Some(body.expose().to_owned()), false).await?;
+        let max_bytes = http::DEFAULT_MAX_RESPONSE_BYTES;
+        let reply = match &self.dpop {
+            Some(dpop) => dpop.post(&self.token_endpoint, &headers, &body, None, false, max_bytes).await?,
+            None => {
+                http::request("POST", &self.token_endpoint, &headers, Some(body.expose().to_owned()), false).await?
+            }
+        };
         let received = now();
         let tokens = oauth::process_token_response(TokenPurpose::Grant, reply.answer())?;
+        dpop::check_token_type(&tokens, self.dpop.is_some())?;
         let lifetime_ms = tokens.lifetime_ms(received.wall_ms);
-        *self.cached.borrow_mut() = Some((tokens.access_token.clone(), Expiry { received, lifetime_ms }));
+        let entry = (tokens.access_token.clone(), Expiry { received, lifetime_ms }, tokens.dpop);
+        *self.cached.borrow_mut() = Some(entry);
         Ok(tokens.access_token)
     }
 }
@@ -105,6 +128,7 @@ impl ClientCredentials {
             let scope = options.non_empty_string("scope");
             let auth = options.string("authMethod", Expected::OneOf(&["client_secret_basic", "client_secret_post"]));
             let margin_s = options.seconds("refreshMarginSeconds");
+            let dpop = options.boolean("dpop");
             options.finish()?;
             Ok(Inner {
                 token_endpoint: required("tokenEndpoint", token_endpoint)?,
@@ -115,6 +139,7 @@ impl ClientCredentials {
                 margin_ms: margin_s?.map_or(DEFAULT_CLIENT_CREDENTIALS_MARGIN_MS, |s| s * 1000.0),
                 cached: RefCell::new(None),
                 in_flight: RefCell::new(None),
+                dpop: dpop?.unwrap_or(false).then(|| Dpop::new(None)),
             })
         };
         Ok(ClientCredentials { inner: Rc::new(read()?) })
@@ -148,6 +173,40 @@ impl ClientCredentials {
             *self.inner.in_flight.borrow_mut() = Some(promise.clone());
         }
         promise
+    }
+
+    /// `fetch(input, init)` with the token: `Authorization: DPoP` and a proof (RFC 9449 §7) for
+    /// a DPoP-bound token, else `Authorization: Bearer`; sent once more with the resource
+    /// server's nonce when it asks for one (§9). No redirect is followed (the token never goes
+    /// anywhere but `input`): a 3xx is the answer. Rejects as `getToken()` does, with
+    /// ERR_AUTH_INVALID_OPTIONS when `input, init` make no request, ERR_AUTH_NETWORK when the
+    /// server cannot be reached, and ERR_DPOP_KEY_UNAVAILABLE when no proof can be made.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
+    pub fn fetch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
+    ) -> Promise {
+        let request = match new_request(&input, &init.unwrap_or(JsValue::UNDEFINED)) {
+            Ok(request) => request,
+            Err(_) => {
+                return Promise::reject(&Error::InvalidOptions("fetch's arguments make no request".into()).into());
+            }
+        };
+        let token = self.get_token();
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let token = Secret::new(JsFuture::from(token).await?.as_string().unwrap_or_default());
+            let bound = inner.cached.borrow().as_ref().is_some_and(|(held, _, bound)| *bound && *held == token);
+            match inner.dpop.as_ref().filter(|_| bound) {
+                Some(dpop) => {
+                    let authorization = format!("DPoP {}", token.expose());
+                    let send = |proof: &str| send_once(&request, &authorization, Some(proof.to_owned()));
+                    dpop.send_resource(&token, &request, &send).await
+                }
+                None => JsFuture::from(send_once(&request, &format!("Bearer {}", token.expose()), None)).await,
+            }
+        })
     }
 
     /// Forgets the cached token (e.g. after the API answered 401): the next `getToken()` asks again.

@@ -46,6 +46,20 @@ extern "C" {
     pub fn send_with_cookies(request: &web_request::Request, trusted: &js_sys::Array) -> Promise;
     #[wasm_bindgen(js_name = responseStatus)]
     pub fn response_status(response: &JsValue) -> u16;
+    /// A `Response`'s URL (after redirects; empty for one made by hand).
+    #[wasm_bindgen(js_name = responseUrl)]
+    pub fn response_url(response: &JsValue) -> Option<String>;
+    /// A header of a `Response`, if it has it.
+    #[wasm_bindgen(js_name = responseHeader)]
+    pub fn response_header(response: &JsValue, name: &str) -> Option<String>;
+    /// `sendWith` for a DPoP-bound token: `Authorization: <authorization>` and `DPoP: <proof>`.
+    #[wasm_bindgen(js_name = sendWithDpop)]
+    pub fn send_with_dpop(
+        request: &web_request::Request,
+        trusted: &js_sys::Array,
+        authorization: &str,
+        proof: &str,
+    ) -> Promise;
     #[wasm_bindgen(js_name = monoNow)]
     fn mono_now() -> f64;
     #[wasm_bindgen(js_name = newEventTarget)]
@@ -71,6 +85,12 @@ pub mod web_request {
         /// The Fetch API's `Request`.
         #[wasm_bindgen(typescript_type = "Request")]
         pub type Request;
+        /// The request's method.
+        #[wasm_bindgen(method, getter)]
+        pub fn method(this: &Request) -> String;
+        /// The request's URL.
+        #[wasm_bindgen(method, getter)]
+        pub fn url(this: &Request) -> String;
     }
 }
 
@@ -113,6 +133,8 @@ pub struct Reply {
     pub body: Vec<u8>,
     #[cfg_attr(not(feature = "browser-client"), allow(dead_code))]
     retry_after: Option<String>,
+    /// The answer's `DPoP-Nonce` header (RFC 9449 §8), for a `dpop` client's next proof.
+    pub dpop_nonce: Option<String>,
     /// `METHOD url`, redacted, for the message of an error this answer means.
     request: Option<String>,
 }
@@ -180,7 +202,13 @@ fn reply(value: &JsValue, request: Option<String>) -> Reply {
     let field = |key: &str| js_sys::Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
     let status = field("status").as_f64().unwrap_or(0.0) as u16;
     let body = field("body").dyn_into::<Uint8Array>().map(|b| b.to_vec()).unwrap_or_default();
-    Reply { status, body, retry_after: field("retryAfter").as_string(), request }
+    Reply {
+        status,
+        body,
+        retry_after: field("retryAfter").as_string(),
+        dpop_nonce: field("dpopNonce").as_string(),
+        request,
+    }
 }
 
 /// A JSON API call through `client.fetch` (a TokenManager), read in full. Its coded errors

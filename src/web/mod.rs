@@ -7,6 +7,7 @@
 #[cfg(feature = "browser-client")]
 mod api_keys;
 mod client_credentials;
+mod dpop;
 mod error;
 mod http;
 #[cfg(feature = "browser-client")]

@@ -101,7 +101,12 @@ export async function send(method, url, headers, body, withCookies, maxBytes) {
   if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
     throw new Failure(CODE.Http, 'no request that carries credentials follows one', response.status || 302);
   }
-  return { status: response.status, body: bytes, retryAfter: response.headers.get('retry-after') ?? undefined };
+  return {
+    status: response.status,
+    body: bytes,
+    retryAfter: response.headers.get('retry-after') ?? undefined,
+    dpopNonce: response.headers.get('dpop-nonce') ?? undefined,
+  };
 }
 // An API call through an authenticated client's fetch (a TokenManager: Bearer token, one
 // refresh and retry on 401), read in full like send().
@@ -195,6 +200,16 @@ export function sendWith(request, trusted, name, value) {
     return hop;
   });
 }
+// TokenManager with a DPoP-bound token (RFC 9449 §7.1): the token and its proof, which Rust made
+// for the request's method and URL (a redirect's hop carries the same proof, bound to the first
+// URL: a server elsewhere refuses it, so the token is of no use there either).
+export function sendWithDpop(request, trusted, authorization, proof) {
+  return sendCredentialed(request, trusted, (hop) => {
+    hop.headers.set('authorization', authorization);
+    hop.headers.set('dpop', proof);
+    return hop;
+  });
+}
 // ApiKeyAuth with placement "query": the key as ?api_key=, the request otherwise unchanged.
 export function withQuery(request, trusted, name, value) {
   return sendCredentialed(request, trusted, (hop) => {
@@ -218,6 +233,112 @@ export function sendWithCookies(request, trusted) {
 }
 export function responseStatus(response) {
   return response.status;
+}
+export function responseUrl(response) {
+  return response.url || undefined;
+}
+export function responseHeader(response, name) {
+  return response.headers.get(name) ?? undefined;
+}
+
+// ---- DPoP keys (dpop.rs) ----
+
+// One client's DPoP key record (dpop.rs holds it): `store`, the IndexedDB key it is kept under
+// across reloads when Rust allows it (client::dpop::key_kept_across_reloads), else undefined.
+export function dpopState(store) {
+  return { store };
+}
+// The key pair (ECDSA P-256, its private key non-extractable: no script can read it, not even
+// this one), made (or read from IndexedDB) on the first call and shared by concurrent ones.
+// Resolves to [x, y, pair]: the public key's coordinates (public keys are always exportable) and
+// the CryptoKeyPair to sign with. Rejects where WebCrypto lacks it (ERR_DPOP_KEY_UNAVAILABLE).
+export function dpopKey(state) {
+  state.made ??= (async () => {
+    let pair = state.store === undefined ? undefined : await dpopStore((s) => s.get(state.store)).catch(() => undefined);
+    if (!dpopUsable(pair)) {
+      pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+      if (state.store !== undefined) await dpopStore((s) => s.put(pair, state.store)).catch(() => {});
+    }
+    return dpopPublic(state, pair);
+  })();
+  return state.made;
+}
+async function dpopPublic(state, pair) {
+  const { x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey);
+  state.pair = pair;
+  state.xy = [x, y];
+  return [x, y, pair];
+}
+// A key pair this client may sign with: a non-extractable ECDSA P-256 private key (what a peer
+// tab sends or IndexedDB returns is checked, never trusted).
+function dpopUsable(pair) {
+  const key = pair?.privateKey;
+  return typeof CryptoKey === 'function' && key instanceof CryptoKey && pair.publicKey instanceof CryptoKey
+    && key.algorithm.name === 'ECDSA' && key.algorithm.namedCurve === 'P-256' && !key.extractable && key.usages.includes('sign');
+}
+// The public key's [x, y] when the key pair is there already (authorize() is synchronous).
+export function dpopNow(state) {
+  return state.xy;
+}
+// The key pair, for peer tabs (a CryptoKeyPair is structured-cloneable, its private key stays
+// non-extractable), or undefined.
+export function dpopPair(state) {
+  return state.pair;
+}
+// A peer's key pair, used from now on (and kept, where this client keeps its key); false for
+// anything that is not a usable one.
+export function dpopAdopt(state, pair) {
+  if (state.pair === pair) return true;
+  if (!dpopUsable(pair)) return false;
+  state.pair = pair;
+  state.xy = undefined;
+  state.made = dpopPublic(state, pair);
+  if (state.store !== undefined) dpopStore((s) => s.put(pair, state.store)).catch(() => {});
+  return true;
+}
+// Logout: the key pair is dropped (the next session gets a new one) and deleted from IndexedDB.
+export function dpopForget(state) {
+  state.made = state.pair = state.xy = undefined;
+  if (state.store !== undefined) dpopStore((s) => s.delete(state.store)).catch(() => {});
+}
+// One request on the key store ('wasm-auth-dpop' database, 'keys' object store); resolves
+// with the request's result once its transaction has committed.
+function dpopStore(run) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open('wasm-auth-dpop', 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('keys');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction('keys', 'readwrite');
+      const request = run(tx.objectStore('keys'));
+      tx.oncomplete = () => { db.close(); resolve(request.result); };
+      tx.onabort = tx.onerror = () => { db.close(); reject(tx.error); };
+    };
+  });
+}
+// The ES256 signature of `input`: WebCrypto's ECDSA output is already JWS's r || s.
+export async function dpopSign(pair, input) {
+  return new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, new TextEncoder().encode(input)));
+}
+
+// ---- ClientCredentials.fetch (client_credentials.rs) ----
+
+// The caller's arguments as a Request, kept unsent (for a retry).
+export function newRequest(input, init) {
+  return new Request(input, init);
+}
+// One send of a copy of `request` with the token (and its DPoP proof, if any); a redirect is
+// the answer, never followed (the token goes nowhere else).
+export async function sendOnce(request, authorization, proof) {
+  const copy = new Request(request.clone(), { redirect: 'manual' });
+  copy.headers.set('authorization', authorization);
+  if (proof !== undefined) copy.headers.set('dpop', proof);
+  try {
+    return await fetch(copy);
+  } catch (e) {
+    throw requestFailed(copy.method, copy.url, `${(e && e.message) || e}`);
+  }
 }
 export function monoNow() {
   return typeof performance === 'object' && performance !== null && typeof performance.now === 'function' ? performance.now() : Date.now();

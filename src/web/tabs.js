@@ -18,19 +18,27 @@ export function crossTabByDefault() {
   return typeof document === 'object' || typeof WorkerGlobalScope === 'function';
 }
 
-/** Joins the channel `name`; `onMessage(text)` receives peers' string messages, nothing else. */
+/**
+ * Joins the channel `name`; `onMessage(text, key)` receives peers' string messages, nothing
+ * else, with the DPoP key pair that came along (or undefined): Rust checks what it is.
+ */
 export function openChannel(name, onMessage) {
   const channel = new BroadcastChannel(name);
   channel.onmessage = (event) => {
-    if (typeof event.data === 'string') onMessage(event.data);
+    const data = event.data;
+    if (typeof data === 'string') onMessage(data, undefined);
+    else if (Array.isArray(data) && typeof data[0] === 'string') onMessage(data[0], data[1]);
   };
   return channel;
 }
 
-/** Posts `text` to the peers; a closed channel drops it (the tab is going away). */
-export function post(channel, text) {
+/**
+ * Posts `text` to the peers, with `key` (a DPoP CryptoKeyPair: structured-cloneable, its
+ * private key still non-extractable) when given; a closed channel drops it (the tab is going away).
+ */
+export function post(channel, text, key) {
   try {
-    channel.postMessage(text);
+    channel.postMessage(key === undefined ? text : [text, key]);
   } catch {
     // InvalidStateError after close(): nobody left to tell.
   }

@@ -82,6 +82,7 @@ function classes() {
         scope: ['string', 'read:resources'],
         authMethod: ['oneOf', 'client_secret_post'],
         refreshMarginSeconds: ['seconds', 30],
+        dpop: ['boolean', true],
       },
     },
     TokenManager: {
@@ -97,6 +98,7 @@ function classes() {
         revokeOnLogout: ['boolean', false],
         crossTab: ['boolean', false],
         refreshTokenInCookie: ['boolean', true],
+        dpop: ['boolean', true],
       },
     },
     OAuthClient: {
@@ -120,6 +122,8 @@ function classes() {
         tokenManager: ['instance', tokenManager],
         maxResponseBytes: ['bytes', 4096],
         crossTab: ['boolean', false],
+        // true needs baseUrl (tests/e2e/dpop-client.test.mjs)
+        dpop: ['boolean', false],
       },
     },
     JwtVerifier: {

@@ -21,7 +21,7 @@ pub(super) fn optional(value: Option<&str>) -> JsValue {
 pub(super) fn token_response(tokens: &TokenSet) -> JsValue {
     js_object(&[
         ("access_token", JsValue::from_str(tokens.access_token.expose())),
-        ("token_type", JsValue::from_str("Bearer")),
+        ("token_type", JsValue::from_str(tokens.scheme())),
         ("refresh_token", optional(tokens.refresh_token.as_ref().map(|t| t.expose()))),
         ("expires_in", tokens.expires_in.map_or(JsValue::UNDEFINED, JsValue::from)),
         ("scope", optional(tokens.scope.as_deref())),

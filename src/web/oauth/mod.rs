@@ -15,17 +15,20 @@ use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
+use super::dpop::Dpop;
 use super::http;
 use super::options::{Options, string_argument};
 use super::reject;
 use super::token_manager::{Config, TokenManager, send_post};
 use super::verifier::JwtVerifier;
 use crate::Error;
+use crate::client::dpop;
 use crate::client::oauth::{
     self, CALLBACK_PARAMS, Callback, CallbackVerdict, Discovered, Metadata, Post, PublicClient, RefreshVia,
     TokenPurpose, Transaction,
 };
 use crate::client::options::Expected;
+use crate::client::tabs;
 use crate::client::{Secret, TokenSet};
 use convert::{js_object, token_response};
 use options::Settings;
@@ -67,6 +70,8 @@ struct Inner {
     max_response_bytes: f64,
     /// The TokenManager (JS object) the tokens go to, if any.
     token_manager: Option<JsValue>,
+    /// `dpop: true`: the key and nonces of the proofs, shared with the own TokenManager.
+    dpop: Option<Rc<Dpop>>,
 }
 
 /// The authorization code flow with PKCE, for browser apps.
@@ -87,18 +92,30 @@ impl Inner {
             token_manager,
             max_response_bytes,
             cross_tab,
+            dpop,
         } = settings;
         let metadata = discovered.or(metadata).ok_or(Error::Internal("an OAuthClient without its server"))?;
+        // A public client's refresh token is bound to the key (RFC 9449 §5), and `dpop_jkt` binds
+        // the code to it across the redirect (§10): the key is kept, under the client's key.
+        let issuer = metadata.issuer.as_deref().unwrap_or(&metadata.token_endpoint);
+        let dpop = (dpop && token_manager.is_none()).then(|| {
+            let store = dpop::key_kept_across_reloads(false, true).then(|| tabs::oauth_key(issuer, &client_id));
+            let dpop = Dpop::new(store);
+            // Made now, so that authorize() (synchronous) finds it for dpop_jkt.
+            let _ = dpop.start();
+            dpop
+        });
         let token_manager = match (token_manager, base_url) {
             (Some(manager), _) => Some(manager),
             (None, Some(base)) => {
                 let config = Config::for_oauth_client(
                     base,
-                    metadata.issuer.as_deref().unwrap_or(&metadata.token_endpoint),
+                    issuer,
                     cross_tab,
                     &metadata.token_endpoint,
                     &client_id,
                     metadata.revocation_endpoint.as_deref(),
+                    dpop.clone(),
                 )?;
                 Some(JsValue::from(TokenManager::from_config(config)))
             }
@@ -110,6 +127,7 @@ impl Inner {
             storage_key: format!("wasm-auth:oauth-transaction {}", client.key()),
             client,
             token_manager,
+            dpop,
         })
     }
 
@@ -125,7 +143,13 @@ impl Inner {
         let client = &self.client;
         let tx = Transaction::start(client, scope.or(client.scope.as_deref()), app_state, js_sys::Date::now())?;
         let tx = if silent { tx.silently() } else { tx };
-        let url = client.authorization_url(&tx, scope, extra)?;
+        // §10: the code is bound to the key, which the callback page reads back (it is kept).
+        let mut url = client.authorization_url(&tx, scope, extra)?;
+        if let Some(jkt) = self.dpop.as_ref().and_then(|dpop| dpop.thumbprint_now()) {
+            // base64url: nothing to encode; the URL has its query already.
+            url.push_str("&dpop_jkt=");
+            url.push_str(&jkt);
+        }
         if !tx_save(&self.storage_key, &tx.to_json()) {
             let method = if silent { "restore({ silent: true })" } else { "authorize()" };
             return Err(Error::InvalidOptions(format!("{method} needs a browser page with sessionStorage")));
@@ -163,8 +187,11 @@ impl Inner {
 
     /// Sends a token request the core built; the tokens, or the error the answer means for `purpose`.
     async fn token_request(&self, request: &Post, purpose: TokenPurpose) -> Result<TokenSet, Error> {
-        let reply = send_post(request, &[("accept", "application/json")], self.max_response_bytes).await?;
-        oauth::process_token_response(purpose, reply.answer())
+        let dpop = self.dpop.as_deref().map(|dpop| (dpop, None));
+        let reply = send_post(request, &[("accept", "application/json")], self.max_response_bytes, dpop).await?;
+        let tokens = oauth::process_token_response(purpose, reply.answer())?;
+        dpop::check_token_type(&tokens, self.dpop.is_some())?;
+        Ok(tokens)
     }
 
     /// The callback, from the transaction to the tokens.
@@ -275,6 +302,11 @@ impl OAuthClient {
                     Err(error) => return Err(JsValue::from(&error)),
                 };
                 let inner = Inner::build(settings, Some(metadata))?;
+                // The key pair first, so that authorize() can name it (dpop_jkt); a runtime
+                // without WebCrypto says so at the first proof instead.
+                if let Some(dpop) = &inner.dpop {
+                    let _ = JsFuture::from(dpop.start()).await;
+                }
                 return Ok(JsValue::from(OAuthClient { inner: Rc::new(inner) }));
             }
             Err(JsValue::from(&last))
@@ -403,8 +435,10 @@ impl OAuthClient {
         };
         let client_id = Some(self.inner.client.client_id.as_str());
         let request = oauth::revocation_request(&url, token, hint.as_deref(), client_id);
+        let inner = self.inner.clone();
         future_to_promise(async move {
-            let reply = send_post(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await?;
+            let dpop = inner.dpop.as_deref().map(|dpop| (dpop, None));
+            let reply = send_post(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES, dpop).await?;
             oauth::process_revocation_response(reply.answer())?;
             Ok(JsValue::UNDEFINED)
         })

@@ -27,6 +27,10 @@ export interface OAuthClientOptions {
    * this origin using the same issuer and clientId (as TokenManager's `crossTab`); default true
    * in browsers. Ignored with `tokenManager` (that manager has its own). */
   crossTab?: boolean;
+  /** DPoP (RFC 9449) for the code exchange, refreshes, revocations and the TokenManager made
+   * from `baseUrl` (required with it; `tokenManager` is refused): tokens bound to one key pair
+   * (WebCrypto ECDSA P-256, non-extractable). Default false. */
+  dpop?: boolean;
 }
 
 /** Options of `authorize`. */

@@ -22,6 +22,8 @@ pub(super) struct Settings {
     pub(super) max_response_bytes: f64,
     /// `crossTab` of the own TokenManager (`None`: the runtime's default).
     pub(super) cross_tab: Option<bool>,
+    /// `dpop: true`: DPoP-bound tokens (RFC 9449), proven with the own TokenManager's key.
+    pub(super) dpop: bool,
 }
 
 /// The options that name the server: `discover` learns them, so it takes none of them.
@@ -40,12 +42,21 @@ impl Settings {
         let token_manager = options.instance("tokenManager", "TokenManager", "setTokens");
         let max_response_bytes = options.bytes("maxResponseBytes");
         let cross_tab = options.boolean("crossTab");
+        let dpop = options.boolean("dpop");
         options.finish()?;
+        let dpop = dpop?.unwrap_or(false);
         let cross_tab = cross_tab?;
         let (issuer, authorization_endpoint, token_endpoint, revocation_endpoint, jwks_uri) =
             (issuer?, authorization_endpoint?, token_endpoint?, revocation_endpoint?, jwks_uri?);
         let (scope, base_url, token_manager, max_response_bytes) =
             (scope?, base_url?, token_manager?, max_response_bytes?);
+        // The bound tokens are only of use with the key: the client's own TokenManager holds both.
+        if dpop && (base_url.is_none() || token_manager.is_some()) {
+            return Err(Error::InvalidOptions(
+                "dpop needs baseUrl (and no tokenManager): the OAuthClient's own TokenManager holds the key and the bound tokens"
+                    .into(),
+            ));
+        }
         let client_id = required("clientId", client_id)?;
         let redirect_uri = required("redirectUri", redirect_uri)?;
         let metadata = if discovering {
@@ -78,6 +89,7 @@ impl Settings {
             token_manager,
             max_response_bytes: max_response_bytes.unwrap_or(http::DEFAULT_MAX_RESPONSE_BYTES),
             cross_tab,
+            dpop,
         })
     }
 }

@@ -3,7 +3,6 @@
 
 use std::rc::Rc;
 
-use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -49,10 +48,11 @@ impl Session {
         }
     }
 
-    /// `fetch` with the Bearer token; on a 401, one refresh and one retry.
+    /// `fetch` with the access token; on a 401, one refresh and one retry. A DPoP-bound token
+    /// goes with a proof, and once more with the resource server's nonce if it asks for one.
     pub(super) async fn fetch(self: &Rc<Self>, request: Request) -> Result<JsValue, JsValue> {
         let token = self.token(None).await?;
-        let first = JsFuture::from(self.send_with_token(&request, &token)).await?;
+        let first = self.send_with_token(&request, &token).await?;
         if http::response_status(&first) != 401 {
             return Ok(first);
         }
@@ -61,10 +61,23 @@ impl Session {
             // The session is over: the caller gets the server's 401 (the event says why).
             Err(_) => return Ok(first),
         };
-        JsFuture::from(self.send_with_token(&request, &token)).await
+        self.send_with_token(&request, &token).await
     }
 
-    fn send_with_token(&self, request: &Request, token: &Secret) -> Promise {
-        http::send_with(request, &self.config.trusted, "authorization", &format!("Bearer {}", token.expose()))
+    /// One send of `request` with `token` (Bearer, or DPoP with its proof and §9's nonce retry).
+    async fn send_with_token(self: &Rc<Self>, request: &Request, token: &Secret) -> Result<JsValue, JsValue> {
+        let trusted = &self.config.trusted;
+        let bound = self.held.borrow().as_ref().is_some_and(|held| held.tokens.dpop);
+        match (self.config.dpop.clone(), bound) {
+            (Some(dpop), true) => {
+                let authorization = format!("DPoP {}", token.expose());
+                let send = |proof: &str| http::send_with_dpop(request, trusted, &authorization, proof);
+                dpop.send_resource(token, request, &send).await
+            }
+            _ => {
+                let bearer = format!("Bearer {}", token.expose());
+                JsFuture::from(http::send_with(request, trusted, "authorization", &bearer)).await
+            }
+        }
     }
 }

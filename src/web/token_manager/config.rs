@@ -1,11 +1,15 @@
 //! `TokenManager`'s options, read once at construction through `web::options`.
 
+use std::rc::Rc;
+
 use crate::Error;
 use crate::client::base_url::BaseUrl;
+use crate::client::dpop;
 use crate::client::oauth::RefreshVia;
 use crate::client::options::{self as rules, Expected};
 use crate::client::schedule::DEFAULT_SESSION_MARGIN_MS;
 use crate::client::tabs;
+use crate::web::dpop::Dpop;
 use crate::web::options::{Options, required, trusted_origins};
 
 use super::tabs::cross_tab_by_default;
@@ -24,6 +28,8 @@ pub(crate) struct Config {
     /// The refresh token lives in an HttpOnly cookie (`refreshTokenInCookie`): the guide's
     /// /auth/refresh and /auth/logout read it, and no refresh token is ever held here.
     pub(super) refresh_cookie: bool,
+    /// `dpop: true`: the key pair and the servers' nonces of this manager's proofs (RFC 9449).
+    pub(crate) dpop: Option<Rc<Dpop>>,
 }
 
 /// The endpoint option `name` as the manager has always sent to it: without a trailing slash.
@@ -43,6 +49,7 @@ impl Config {
         let revoke_on_logout = options.boolean("revokeOnLogout");
         let cross_tab = options.boolean("crossTab");
         let refresh_cookie = options.boolean("refreshTokenInCookie");
+        let dpop = options.boolean("dpop");
         options.finish()?;
         let base = required("baseUrl", base)?;
         let refresh_cookie = refresh_cookie?.unwrap_or(false);
@@ -62,10 +69,15 @@ impl Config {
         let refresh_url = match &refresh {
             RefreshVia::Json(url) | RefreshVia::OAuth(url) | RefreshVia::Cookie(url) => url.as_str(),
         };
-        let tabs_key = cross_tab?
-            .unwrap_or_else(cross_tab_by_default)
-            .then(|| tabs::token_manager_key(base.as_str(), refresh_url, client_id.as_deref(), refresh_cookie));
+        let key = tabs::token_manager_key(base.as_str(), refresh_url, client_id.as_deref(), refresh_cookie);
+        // With the refresh cookie a reload needs the same DPoP key: it is kept (under the
+        // session's key), and only then.
+        let dpop = dpop?
+            .unwrap_or(false)
+            .then(|| Dpop::new(dpop::key_kept_across_reloads(refresh_cookie, false).then(|| key.clone())));
+        let tabs_key = cross_tab?.unwrap_or_else(cross_tab_by_default).then_some(key);
         Ok(Config {
+            dpop,
             tabs_key,
             refresh_cookie,
             trusted: trusted_origins(&base, allowed?)?,
@@ -88,8 +100,10 @@ impl Config {
         token_endpoint: &str,
         client_id: &str,
         revocation: Option<&str>,
+        dpop: Option<Rc<Dpop>>,
     ) -> Result<Config, Error> {
         Ok(Config {
+            dpop,
             tabs_key: cross_tab.unwrap_or_else(cross_tab_by_default).then(|| tabs::oauth_key(issuer, client_id)),
             refresh_cookie: false,
             trusted: trusted_origins(&base, None)?,

@@ -70,9 +70,11 @@ impl TokenManager {
         }
         future_to_promise(async move {
             let sent = now();
-            let reply = send_post(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await;
+            let reply = send_post(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES, session.dpop()).await;
             let received = now();
-            let tokens = reply.and_then(|reply| oauth::process_token_response(TokenPurpose::Login, reply.answer()))?;
+            let tokens = reply
+                .and_then(|reply| oauth::process_token_response(TokenPurpose::Login, reply.answer()))
+                .and_then(|tokens| session.check_token_type(tokens))?;
             if session.disposed.get() {
                 return Err(JsValue::from(Error::Disposed));
             }
@@ -135,7 +137,7 @@ impl TokenManager {
             return Err(JsValue::from(Error::Disposed));
         }
         let text = js_sys::JSON::stringify(&tokens).ok().and_then(|s| s.as_string()).unwrap_or_default();
-        let tokens = TokenSet::from_json(text.as_bytes())?;
+        let tokens = self.session.check_token_type(TokenSet::from_json(text.as_bytes())?)?;
         let at = now();
         self.session.install(tokens, at, at, Arrival::SetTokens);
         Ok(self.session.info())
@@ -166,6 +168,8 @@ impl TokenManager {
                 }
                 Err(_) => false,
             };
+            // After the revocations, which carry proofs of it.
+            session.forget_dpop_key();
             session.emit("logout", &[("revoked", JsValue::from_bool(revoked))]);
             revoke?;
             let result = Object::new();

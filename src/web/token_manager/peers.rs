@@ -62,7 +62,7 @@ impl Session {
         }
         let tabs = self.tabs.borrow().clone();
         if let Some(tabs) = tabs {
-            tabs.post(&Message::Hello);
+            tabs.post(&Message::Hello, &JsValue::UNDEFINED);
             self.wait_for_peer(peers::PEER_ANSWER_WAIT_MS).await;
         }
         let Some(request) = self
@@ -82,13 +82,14 @@ impl Session {
             return Ok(self.is_authenticated());
         }
         let sent = now();
-        let reply = send(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await;
+        let reply = send(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES, self.dpop()).await;
         let received = now();
         if self.generation.get() != generation || self.disposed.get() {
             return Ok(self.is_authenticated());
         }
         let outcome = reply
             .and_then(|reply| oauth::process_token_response(TokenPurpose::SessionRefresh, reply.answer()))
+            .and_then(|tokens| self.check_token_type(tokens))
             .and_then(|tokens| schedule::renewal(tokens, None, received.wall_ms));
         match outcome {
             Ok(tokens) => {
@@ -119,16 +120,17 @@ impl Session {
     pub(super) fn join_peers(self: &Rc<Self>) {
         let Some(key) = self.config.tabs_key.clone() else { return };
         let weak = Rc::downgrade(self);
-        let tabs = Tabs::join(key, move |text: String| {
+        let tabs = Tabs::join(key, move |text: String, dpop_key: JsValue| {
             if let Some(session) = weak.upgrade() {
-                session.heard(&text);
+                session.heard(&text, &dpop_key);
             }
         });
         *self.tabs.borrow_mut() = tabs.map(Rc::new);
     }
 
     /// A peer's message, and what `client::tabs::react` says to do about it.
-    fn heard(self: &Rc<Self>, text: &str) {
+    /// `dpop_key`: the key pair that came with it, if any.
+    fn heard(self: &Rc<Self>, text: &str, dpop_key: &JsValue) {
         let Some(message) = Message::decode(text) else { return };
         if self.disposed.get() {
             return;
@@ -138,6 +140,10 @@ impl Session {
         match peers::react(&standing, message) {
             Reaction::Ignore => {}
             Reaction::Answer => self.tell_peers_tokens(),
+            // A peer's bound token is of no use without its key: ignored unless the key came
+            // along and is a usable one (then it is this tab's key from now on).
+            Reaction::Adopt(shared)
+                if shared.tokens.dpop && !self.config.dpop.as_ref().is_some_and(|dpop| dpop.adopt(dpop_key)) => {}
             Reaction::Adopt(shared) => {
                 if let Some(tabs) = self.tabs.borrow().as_ref() {
                     tabs.stop_waiting();
@@ -154,6 +160,7 @@ impl Session {
                 if self.forget().is_none() {
                     return;
                 }
+                self.forget_dpop_key();
                 match why {
                     Ended::Logout => self.emit(
                         "logout",
@@ -170,7 +177,13 @@ impl Session {
         let (tabs, held) = (self.tabs.borrow(), self.held.borrow());
         let (Some(tabs), Some(held)) = (tabs.as_ref(), held.as_ref()) else { return };
         let shared = Shared::new(self.epoch.get(), self.rotation.get(), &held.tokens, &held.expiry, &now());
-        tabs.post(&Message::Tokens(shared));
+        // Bound tokens go with the key pair they are bound to (RFC 9449): a peer cannot use
+        // them, nor refresh them, with a key of its own.
+        let key = match (&self.config.dpop, held.tokens.dpop) {
+            (Some(dpop), true) => dpop.pair(),
+            _ => JsValue::UNDEFINED,
+        };
+        tabs.post(&Message::Tokens(shared), &key);
     }
 
     /// Tells the peers the session ended here (`logout()`, or a refused refresh token).
@@ -178,7 +191,7 @@ impl Session {
         let epoch = peers::next_epoch(self.epoch.get(), &now());
         self.epoch.set(epoch);
         if let Some(tabs) = self.tabs.borrow().as_ref() {
-            tabs.post(&Message::Ended { epoch, why });
+            tabs.post(&Message::Ended { epoch, why }, &JsValue::UNDEFINED);
         }
     }
 

@@ -20,6 +20,7 @@ use crate::client::oauth::{self, Post, TokenPurpose};
 use crate::client::schedule::{self, AfterFailure, Next, RefreshState};
 use crate::client::tabs::{self as peers, Arrival, Ended};
 use crate::client::{Expiry, Secret, Stamp, Status, TokenSet};
+use crate::web::dpop::{Boxed, Dpop};
 use crate::web::http::{self, now};
 
 /// setTimeout's largest delay; longer ones fire at once, so longer waits are re-armed.
@@ -69,15 +70,27 @@ pub(super) struct Current {
 }
 
 /// Sends a request the core built and reads the whole answer; one reading or asking for the
-/// refresh cookie goes with its header and with the browser's cookies.
-pub(crate) async fn send(post: &Post, extra_headers: &[(&str, &str)], max_bytes: f64) -> Result<http::Reply, Error> {
-    let mut headers = vec![("content-type", post.content_type)];
-    if post.refresh_cookie {
-        headers.push(oauth::REFRESH_COOKIE_HEADER);
-    }
-    headers.extend_from_slice(extra_headers);
-    let body = Some(post.body.expose().to_owned());
-    http::request_limited("POST", &post.url, &headers, body, post.refresh_cookie, max_bytes).await
+/// refresh cookie goes with its header and with the browser's cookies. With `dpop`, the request
+/// carries a proof (`access`: the access token it carries too, for the proof's `ath`), and is
+/// sent once more if the server asks for a nonce.
+pub(crate) fn send<'a>(
+    post: &'a Post,
+    extra_headers: &'a [(&'a str, &'a str)],
+    max_bytes: f64,
+    dpop: Option<(&'a Dpop, Option<&'a Secret>)>,
+) -> Boxed<'a, http::Reply> {
+    Box::pin(async move {
+        let mut headers = vec![("content-type", post.content_type)];
+        if post.refresh_cookie {
+            headers.push(oauth::REFRESH_COOKIE_HEADER);
+        }
+        headers.extend_from_slice(extra_headers);
+        if let Some((dpop, access)) = dpop {
+            return dpop.post(&post.url, &headers, &post.body, access, post.refresh_cookie, max_bytes).await;
+        }
+        let body = Some(post.body.expose().to_owned());
+        http::request_limited("POST", &post.url, &headers, body, post.refresh_cookie, max_bytes).await
+    })
 }
 
 impl Session {
@@ -181,6 +194,7 @@ impl Session {
 
     pub(super) fn end_session(&self, error: Error) {
         self.forget();
+        self.forget_dpop_key();
         self.tell_peers_ended(Ended::Expired);
         self.emit("sessionexpired", &[("error", JsValue::from(&error))]);
     }
@@ -289,7 +303,7 @@ impl Session {
             return Ok(());
         }
         let sent = now();
-        let reply = send(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES).await;
+        let reply = send(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES, self.dpop()).await;
         let received = now();
         // Logged out, logged in again or disposed meanwhile: this answer belongs to nobody.
         if self.generation.get() != generation || self.disposed.get() {
@@ -297,6 +311,7 @@ impl Session {
         }
         let outcome = reply
             .and_then(|reply| oauth::process_token_response(TokenPurpose::SessionRefresh, reply.answer()))
+            .and_then(|tokens| self.check_token_type(tokens))
             .and_then(|tokens| schedule::renewal(tokens, refresh_token.as_ref(), received.wall_ms));
         match outcome {
             Ok(tokens) => {
@@ -356,9 +371,9 @@ impl Session {
     pub(super) async fn end_at_server(&self, held: Option<&Held>, revoke: bool) -> bool {
         let mut requests = Vec::new();
         // With the access token, which the API deny-lists too (baseUrl is trusted with it).
-        let bearer = held.map(|held| format!("Bearer {}", held.tokens.access_token.expose()));
+        let access = held.map(|held| (format!("{} {}", held.tokens.scheme(), held.tokens.access_token.expose()), held));
         if self.config.refresh_cookie {
-            requests.push((oauth::cookie_logout_request(&self.config.base), bearer.as_deref()));
+            requests.push((oauth::cookie_logout_request(&self.config.base), access.as_ref()));
         }
         if let (Some(endpoint), Some(held), true) = (&self.config.revocation, held, revoke) {
             let client_id = self.config.client_id.as_deref();
@@ -366,15 +381,37 @@ impl Session {
                 .extend(oauth::logout_revocations(endpoint, &held.tokens, client_id).into_iter().map(|r| (r, None)));
         }
         let mut all = !requests.is_empty();
-        for (request, bearer) in &requests {
-            let headers: &[(&str, &str)] = match bearer {
-                Some(value) => &[("authorization", value)],
+        for (request, access) in &requests {
+            let headers: &[(&str, &str)] = match access {
+                Some((value, _)) => &[("authorization", value)],
                 None => &[],
             };
-            let sent = send(request, headers, http::DEFAULT_MAX_RESPONSE_BYTES).await;
+            let dpop = self.config.dpop.as_deref().map(|dpop| {
+                let bound = access.filter(|(_, held)| held.tokens.dpop).map(|(_, held)| &held.tokens.access_token);
+                (dpop, bound)
+            });
+            let sent = send(request, headers, http::DEFAULT_MAX_RESPONSE_BYTES, dpop).await;
             all &= sent.is_ok_and(|reply| oauth::process_revocation_response(reply.answer()).is_ok());
         }
         all
+    }
+
+    /// The session is over: its DPoP key pair goes too (from IndexedDB as well).
+    pub(super) fn forget_dpop_key(&self) {
+        if let Some(dpop) = &self.config.dpop {
+            dpop.forget();
+        }
+    }
+
+    /// The DPoP state token requests go with (`dpop: true`), without an access token.
+    pub(super) fn dpop(&self) -> Option<(&Dpop, Option<&Secret>)> {
+        self.config.dpop.as_deref().map(|dpop| (dpop, None))
+    }
+
+    /// A token answer's `token_type` against the `dpop` option (`client::dpop::check_token_type`).
+    pub(super) fn check_token_type(&self, tokens: TokenSet) -> Result<TokenSet, Error> {
+        crate::client::dpop::check_token_type(&tokens, self.config.dpop.is_some())?;
+        Ok(tokens)
     }
 
     pub(super) fn stop_watching(&self) {

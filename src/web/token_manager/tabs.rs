@@ -19,7 +19,7 @@ extern "C" {
     pub(super) fn cross_tab_by_default() -> bool;
     #[wasm_bindgen(js_name = openChannel)]
     fn open_channel(name: &str, on_message: &Function) -> JsValue;
-    fn post(channel: &JsValue, text: &str);
+    fn post(channel: &JsValue, text: &str, key: &JsValue);
     #[wasm_bindgen(js_name = closeChannel)]
     fn close_channel(channel: &JsValue);
     #[wasm_bindgen(js_name = requestLock)]
@@ -31,7 +31,7 @@ pub(super) struct Tabs {
     /// The channel name, and the prefix of the lock names (`client::tabs::lock_name`).
     pub(super) key: String,
     channel: JsValue,
-    _listener: Closure<dyn FnMut(String)>,
+    _listener: Closure<dyn FnMut(String, JsValue)>,
     /// Give up the lock waits in progress: new tokens made them pointless.
     cancel_waits: RefCell<Vec<Function>>,
 }
@@ -59,17 +59,18 @@ impl Drop for Lock {
 impl Tabs {
     /// Joins the channel `key` when this runtime has BroadcastChannel and Web Locks; `None`
     /// elsewhere (then the session is this tab's alone, as before).
-    pub(super) fn join(key: String, on_message: impl FnMut(String) + 'static) -> Option<Tabs> {
+    pub(super) fn join(key: String, on_message: impl FnMut(String, JsValue) + 'static) -> Option<Tabs> {
         if !cross_tab_supported() {
             return None;
         }
-        let listener = Closure::<dyn FnMut(String)>::new(on_message);
+        let listener = Closure::<dyn FnMut(String, JsValue)>::new(on_message);
         let channel = open_channel(&key, listener.as_ref().unchecked_ref());
         Some(Tabs { key, channel, _listener: listener, cancel_waits: RefCell::new(Vec::new()) })
     }
 
-    pub(super) fn post(&self, message: &Message) {
-        post(&self.channel, message.encode().expose());
+    /// Posts `message`, with `key` (a DPoP key pair, for bound tokens; else `undefined`).
+    pub(super) fn post(&self, message: &Message, key: &JsValue) {
+        post(&self.channel, message.encode().expose(), key);
     }
 
     /// Waits for the lock `name`: `Ok(Some(lock))` once held, `Ok(None)` when

@@ -26,6 +26,11 @@ export interface TokenManagerOptions {
    * `Refresh-Token-Transport: cookie` on login, refresh and logout; the reference server
    * supports it): JavaScript never sees it, and `restore()` survives a reload. Default false. */
   refreshTokenInCookie?: boolean;
+  /** DPoP (RFC 9449): a key pair made for this manager (WebCrypto ECDSA P-256, its private key
+   * non-extractable), a proof on every login, refresh, logout and revocation request, and, when
+   * the server answers `token_type: "DPoP"`, `fetch` sends `Authorization: DPoP` with a proof
+   * (server nonces are remembered per origin and retried once). Default false. */
+  dpop?: boolean;
 }
 
 /** A token answer, as `/auth/login` or an OAuth token endpoint returns it. */
