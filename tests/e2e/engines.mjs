@@ -4,7 +4,8 @@
 // BiDi), the last two through webdriverio. The suites use only what every engine can do:
 //   launch(engine) -> browser { engine, newContext(), newPage(), close() }
 //   context { newPage(), cookies(urls), close() }   a cookie jar and storage of its own
-//   page { goto(url), reload(), evaluate(fn, arg), waitForFunction(fn, arg, { timeout }),
+//   page { goto(url), reload(), url(), waitForURL(predicate), evaluate(fn, arg),
+//          waitForFunction(fn, arg, { timeout }), fill(selector, value), click(selector | { text }),
 //          problems(), freeze(), wake(), close(), isClosed() }
 // What Playwright offered in Chromium only is done the same way in every engine: the page's
 // errors, a test clock and a missing Web Locks come from fixtures/client-page/test-hooks.js, and
@@ -49,15 +50,12 @@ export async function launch(engine) {
   return browser;
 }
 
-// --- evaluate: one encoding of results for every engine -------------------------------------
-// The page JSON-encodes the result itself, so that every engine returns the same values
-// (WebDriver turns undefined into null, Playwright keeps it): undefined survives as a marker.
+// --- evaluate: one encoding of arguments and results for every engine -------------------------
+// Both cross as JSON text that the other side decodes itself, so that every engine passes the
+// same values (WebDriver turns undefined into null, Playwright keeps it): undefined survives as a
+// marker, inside objects and arrays too.
 const UNDEFINED = '\u0000undefined';
-const pageWrapper = `async (fn, arg) => {
-  const value = await fn(arg);
-  return JSON.stringify([value], (key, v) => (v === undefined ? ${JSON.stringify(UNDEFINED)} : v));
-}`;
-const script = (fn, arg) => `(${pageWrapper})(${fn}, ${arg === undefined ? 'undefined' : JSON.stringify(arg)})`;
+const encode = (value) => JSON.stringify([value], (key, v) => (v === undefined ? UNDEFINED : v));
 function decode(text) {
   const revive = (v) => {
     if (v === UNDEFINED) return undefined;
@@ -69,6 +67,25 @@ function decode(text) {
   };
   return revive(JSON.parse(text))[0];
 }
+const pageWrapper = `async (fn, arg) => {
+  const encode = ${encode.toString().replace('UNDEFINED', JSON.stringify(UNDEFINED))};
+  const decode = ${decode.toString().replace('UNDEFINED', JSON.stringify(UNDEFINED))};
+  return encode(await fn(decode(arg)));
+}`;
+const script = (fn, arg) => `(${pageWrapper})(${fn}, ${JSON.stringify(encode(arg))})`;
+
+/** Polls `check` until it returns a truthy value (returned); a throw (a page in the middle of a
+ * navigation cannot run scripts) counts as not yet. */
+async function pollUntil(check, message, timeout) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    const value = await check().catch((e) => { last = e; return false; });
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${message}${last ? ` (last error: ${last.message})` : ''}`);
+    await sleep(50);
+  }
+}
 
 /** The parts of a page every engine shares, on top of `run(expression)` (the engine's evaluate). */
 function pageApi(engine, run, rest) {
@@ -76,18 +93,36 @@ function pageApi(engine, run, rest) {
   const page = {
     engine,
     evaluate: async (fn, arg) => decode(await run(script(fn, arg))),
-    async waitForFunction(fn, arg, { timeout = 30_000 } = {}) {
-      const deadline = Date.now() + timeout;
-      let last;
-      for (;;) {
-        // A page in the middle of a navigation cannot run scripts: that counts as not yet.
-        const value = await page.evaluate(fn, arg).catch((e) => { last = e; return false; });
-        if (value) return value;
-        if (Date.now() > deadline) {
-          throw new Error(`waitForFunction: not true within ${timeout} ms: ${fn}${last ? ` (last error: ${last.message})` : ''}`);
-        }
-        await sleep(50);
-      }
+    waitForFunction: (fn, arg, { timeout = 30_000 } = {}) => pollUntil(() => page.evaluate(fn, arg), `waitForFunction: not true within ${timeout} ms: ${fn}`, timeout),
+    /** The page's address (location.href). */
+    url: () => page.evaluate(() => location.href),
+    /** Waits until `predicate(new URL(address))` holds (through navigations). */
+    async waitForURL(predicate, { timeout = 30_000 } = {}) {
+      await pollUntil(async () => predicate(new URL(await page.url())), `waitForURL: no matching address within ${timeout} ms: ${predicate}`, timeout);
+    },
+    /**
+     * Types `value` into the field `selector` names, once there: the value set and an input event,
+     * as a user's typing ends (the forms here read values on submit).
+     */
+    async fill(selector, value) {
+      await page.waitForFunction((s) => document.querySelector(s) !== null, selector, { timeout: 15_000 });
+      await page.evaluate(([s, v]) => {
+        const field = document.querySelector(s);
+        field.value = v;
+        field.dispatchEvent(new Event('input', { bubbles: true }));
+        field.dispatchEvent(new Event('change', { bubbles: true }));
+      }, [selector, value]);
+    },
+    /**
+     * Clicks the element `target` names (a CSS selector, or { text } of a button or link) once
+     * there; the click runs after this call returns, so a navigation it starts cannot cut it off.
+     */
+    async click(target) {
+      const find = ([selector, text]) => (selector ? document.querySelector(selector)
+        : [...document.querySelectorAll('button, a, input[type=submit]')].find((e) => (e.textContent || e.value).trim() === text)) ?? null;
+      const args = typeof target === 'string' ? [target, null] : [null, target.text];
+      await page.waitForFunction(`(args) => (${find})(args) !== null`, args, { timeout: 15_000 });
+      await page.evaluate(`(args) => { const e = (${find})(args); setTimeout(() => e.click(), 0); }`, args);
     },
     /** Uncaught errors and unhandled rejections test-hooks.js saw in the page. */
     problems: () => page.evaluate(() => window.__problems ?? []),
