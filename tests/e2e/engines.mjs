@@ -398,6 +398,25 @@ async function launchWebKit() {
   };
 }
 
+/**
+ * Opens `url` in a page of its own and returns what the page stored in `window.__probe`
+ * (fixtures/probe.js); the page's errors (if it loads test-hooks.js) fail the test with their
+ * message instead of a bare timeout.
+ */
+export async function probePage(browser, url) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(url);
+    await page.waitForFunction(() => window.__probe !== undefined, null, { timeout: 15_000 })
+      .catch(async (e) => { throw new Error(`${e.message}\n${(await page.problems().catch(() => [])).join('\n')}`); });
+    const problems = await page.problems();
+    if (problems.length) throw new Error(`page errors:\n${problems.join('\n')}`);
+    return await page.evaluate(() => window.__probe);
+  } finally {
+    await page.close();
+  }
+}
+
 // --- Requests held, answered or cut: a proxy in front of a server, in every engine -------------
 /**
  * An HTTP proxy on a port of its own in front of `upstream` (a URL), for the pages to load from.
