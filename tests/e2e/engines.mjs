@@ -149,6 +149,7 @@ async function launchPlaywrightChromium() {
           const page = await context.newPage();
           let cdp;
           return pageApi('chromium', (expression) => page.evaluate(expression), {
+            raw: page, // the Playwright page, for what only Chromium reports (probePage)
             goto: async (url) => { await page.goto(url); },
             reload: async () => { await page.reload(); },
             // Page Lifecycle's freeze, as Chrome freezes background tabs: no task or timer runs.
@@ -401,16 +402,25 @@ async function launchWebKit() {
 /**
  * Opens `url` in a page of its own and returns what the page stored in `window.__probe`
  * (fixtures/probe.js); the page's errors (if it loads test-hooks.js) fail the test with their
- * message instead of a bare timeout.
+ * message instead of a bare timeout. In Chromium, console errors, failed requests and HTTP
+ * errors fail it too (Playwright reports them; WebDriver classic cannot).
  */
 export async function probePage(browser, url) {
   const page = await browser.newPage();
+  const seen = [];
+  if (page.raw) {
+    page.raw.on('pageerror', (e) => seen.push(`page error: ${e.message}`));
+    page.raw.on('console', (m) => m.type() === 'error' && seen.push(`console error: ${m.text()}`));
+    page.raw.on('requestfailed', (r) => seen.push(`request failed: ${r.url()}`));
+    page.raw.on('response', (r) => r.status() >= 400 && seen.push(`HTTP ${r.status()}: ${r.url()}`));
+  }
+  const problems = async () => [...new Set([...seen, ...await page.problems().catch(() => [])])];
   try {
     await page.goto(url);
     await page.waitForFunction(() => window.__probe !== undefined, null, { timeout: 15_000 })
-      .catch(async (e) => { throw new Error(`${e.message}\n${(await page.problems().catch(() => [])).join('\n')}`); });
-    const problems = await page.problems();
-    if (problems.length) throw new Error(`page errors:\n${problems.join('\n')}`);
+      .catch(async (e) => { throw new Error(`${e.message}\n${(await problems()).join('\n')}`); });
+    const found = await problems();
+    if (found.length) throw new Error(`page errors:\n${found.join('\n')}`);
     return await page.evaluate(() => window.__probe);
   } finally {
     await page.close();
