@@ -2,8 +2,8 @@
 # Makes a fresh machine ready to build, test and demo wasm-auth; every README command runs it.
 # Idempotent: each step checks what is there first, so a second run takes seconds.
 # Installs: rustfmt and clippy (if missing), the wasm32 target, the wasm-bindgen CLI at exactly
-# the crate's version, wasm-pack, cargo-fuzz, Debian's chromium + chromium-driver, and the npm
-# dev dependencies of package-lock.json.
+# the crate's version, wasm-pack, cargo-fuzz, Debian's chromium + chromium-driver, firefox-esr,
+# webkit2gtk-driver and xvfb, geckodriver, and the npm dev dependencies of package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -74,6 +74,41 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+# 4b. The other two browser engines and their WebDriver servers (issue 20): Firefox ESR under
+#     geckodriver (built by cargo: no GitHub downloads here) and WebKitGTK's MiniBrowser under
+#     WebKitWebDriver, in Xvfb (MiniBrowser has no headless mode). Pinned to the release series:
+#     Debian's security archive keeps only the newest build of a series, so an exact apt pin would
+#     stop installing at the next security update; a different series fails here, by name.
+FIREFOX_ESR_SERIES=153
+WEBKITGTK_SERIES=2.50
+GECKODRIVER_VERSION=0.37.1
+engine_packages=(firefox-esr webkit2gtk-driver xvfb)
+missing_engines=()
+for pkg in "${engine_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing_engines+=("$pkg")
+done
+if [ "${#missing_engines[@]}" -gt 0 ]; then
+  log "installing Debian's ${missing_engines[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_engines[@]}" >/dev/null
+fi
+have_firefox=$(dpkg-query -W -f='${Version}' firefox-esr)
+case "$have_firefox" in "$FIREFOX_ESR_SERIES".*) ;; *)
+  die "firefox-esr is $have_firefox; the browser suites are pinned to Firefox ESR $FIREFOX_ESR_SERIES (FIREFOX_ESR_SERIES in $0)";;
+esac
+have_webkit=$(dpkg-query -W -f='${Version}' webkit2gtk-driver)
+case "$have_webkit" in "$WEBKITGTK_SERIES".*) ;; *)
+  die "webkit2gtk-driver is $have_webkit; the browser suites are pinned to WebKitGTK $WEBKITGTK_SERIES (WEBKITGTK_SERIES in $0)";;
+esac
+[ -x /usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser ] || die "MiniBrowser is missing (Debian's libwebkit2gtk-4.1-0 ships it in /usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/)"
+have_gecko=$(geckodriver --version 2>/dev/null | awk 'NR==1 {print $2}' || true)
+if [ "$have_gecko" != "$GECKODRIVER_VERSION" ]; then
+  log "installing geckodriver $GECKODRIVER_VERSION (had: ${have_gecko:-none}); takes a few minutes"
+  cargo install --force --locked geckodriver --version "$GECKODRIVER_VERSION"
+  have_gecko=$(geckodriver --version | awk 'NR==1 {print $2}')
+  [ "$have_gecko" = "$GECKODRIVER_VERSION" ] || die "geckodriver is $have_gecko after installing $GECKODRIVER_VERSION"
+fi
+
 # 5. npm dev dependencies (binaryen, playwright-core, workerd, jose, oidc-provider, vite, ...),
 #    exactly as package-lock.json pins them; redone only when the lock file changes.
 #    Install scripts are skipped: none is needed (the binaries come in platform packages), and
@@ -91,4 +126,4 @@ fi
 opt_version=$(node_modules/.bin/wasm-opt --version | sed -n 's/.*version \([0-9]*\).*/\1/p')
 [ "${opt_version:-0}" -ge 132 ] || die "node_modules/.bin/wasm-opt is binaryen ${opt_version:-?}; need >= 132"
 
-log "ready (wasm-bindgen $want_bindgen, wasm-pack $WASM_PACK_VERSION, binaryen $opt_version, $(node --version))"
+log "ready (wasm-bindgen $want_bindgen, wasm-pack $WASM_PACK_VERSION, binaryen $opt_version, $(node --version), firefox-esr $have_firefox, webkit2gtk-driver $have_webkit, geckodriver $have_gecko)"

@@ -219,10 +219,12 @@ export function withQuery(request, trusted, name, value) {
   });
 }
 // `request` sent to `url` instead. A body is read first: browsers refuse a streamed body from
-// one Request as another's (and would stream it only over HTTP/2).
+// one Request as another's (and would stream it only over HTTP/2). Whether there is one goes by
+// the method: Firefox has no Request.body (undefined, not null), and a GET given even an empty
+// body throws.
 const REQUEST_FIELDS = ['method', 'headers', 'signal', 'redirect', 'credentials', 'cache', 'mode', 'referrer', 'referrerPolicy', 'integrity', 'keepalive'];
 async function moved(request, url) {
-  if (request.body === null) return new Request(url, request);
+  if (request.method === 'GET' || request.method === 'HEAD') return new Request(url, request);
   const init = { body: await request.arrayBuffer() };
   for (const field of REQUEST_FIELDS) if (request[field] !== undefined) init[field] = request[field];
   return new Request(url, init);
