@@ -114,23 +114,59 @@ pub struct ProofRequest<'a> {
 /// at `now_s` (seconds since the epoch), with the random `jti`. A secret: with `ath` it is tied
 /// to the access token, and until signed it is half a credential.
 pub fn signing_input(key: &PublicKey, request: &ProofRequest<'_>, now_s: f64, jti: &str) -> Secret {
-    let header = json::object([("typ", PROOF_TYPE.into()), ("alg", ALG.into()), ("jwk", key.jwk())]);
-    let mut claims = json::Map::new();
-    claims.insert("jti".into(), jti.into());
-    claims.insert("htm".into(), request.method.into());
-    claims.insert("htu".into(), htu(request.url).into());
-    claims.insert("iat".into(), Value::from(now_s.floor() as i64));
-    if let Some(nonce) = request.nonce {
-        claims.insert("nonce".into(), nonce.into());
+    // Written out rather than through json::Map (less code in the wasm): the coordinates, jti
+    // and ath are base64url and a nonce is NQCHAR (§8.1: no '"' or '\\'), so only htm and htu
+    // need JSON escaping.
+    let mut header =
+        String::from("{\"typ\":\"dpop+jwt\",\"alg\":\"ES256\",\"jwk\":{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"");
+    header.push_str(&key.x);
+    header.push_str("\",\"y\":\"");
+    header.push_str(&key.y);
+    header.push_str("\"}}");
+    let mut claims = String::from("{\"jti\":\"");
+    claims.push_str(jti);
+    claims.push_str("\",\"htm\":");
+    push_json_string(&mut claims, request.method);
+    claims.push_str(",\"htu\":");
+    push_json_string(&mut claims, htu(request.url));
+    claims.push_str(",\"iat\":");
+    claims.push_str(&(now_s.floor() as i64).to_string());
+    if let Some(nonce) = request.nonce.filter(|n| nonce_syntax(n)) {
+        claims.push_str(",\"nonce\":\"");
+        claims.push_str(nonce);
+        claims.push('"');
     }
     if let Some(token) = request.access_token {
-        claims.insert("ath".into(), ath(token).into());
+        claims.push_str(",\"ath\":\"");
+        claims.push_str(&ath(token));
+        claims.push('"');
     }
-    let encode = |value: &Value| URL_SAFE_NO_PAD.encode(value.to_string());
-    let mut input = encode(&header);
+    claims.push('}');
+    let mut input = URL_SAFE_NO_PAD.encode(header);
     input.push('.');
-    input.push_str(&encode(&Value::Object(claims)));
+    input.push_str(&URL_SAFE_NO_PAD.encode(claims));
     Secret::new(input)
+}
+
+/// `text` as a JSON string: quotes, backslashes and control characters escaped.
+fn push_json_string(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 => {
+                out.push_str("\\u00");
+                out.push(HEX[(c as usize) >> 4] as char);
+                out.push(HEX[(c as usize) & 15] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// The compact proof: the signing input and the ES256 signature (r || s, as WebCrypto gives it).
@@ -158,6 +194,8 @@ fn nonce_syntax(nonce: &str) -> bool {
 pub struct Nonces {
     /// `(origin, nonce)`, the origin first heard from first (and first forgotten).
     known: Vec<(String, String)>,
+    /// How many were forgotten for room: the next slot to reuse.
+    evicted: usize,
 }
 
 impl Nonces {
@@ -175,16 +213,19 @@ impl Nonces {
             return false;
         };
         let origin = origin(url);
-        match self.known.iter_mut().find(|(known, _)| *known == origin) {
-            Some((_, old)) if old == nonce => false,
-            Some((_, old)) => {
-                *old = nonce.to_owned();
+        match self.known.iter().position(|(known, _)| *known == origin) {
+            Some(at) if self.known[at].1 == nonce => false,
+            Some(at) => {
+                self.known[at].1 = nonce.to_owned();
+                true
+            }
+            // Full: the slots are reused in turn, the oldest first.
+            None if self.known.len() == MAX_NONCES => {
+                self.known[self.evicted % MAX_NONCES] = (origin, nonce.to_owned());
+                self.evicted += 1;
                 true
             }
             None => {
-                if self.known.len() == MAX_NONCES {
-                    self.known.remove(0);
-                }
                 self.known.push((origin, nonce.to_owned()));
                 true
             }
@@ -332,6 +373,15 @@ mod tests {
         assert_eq!(claims.get("jti").and_then(Value::as_str), Some("e1j3V_bKic8-LAEB"));
         assert!(!claims.contains_key("nonce") && !claims.contains_key("ath"));
         assert_eq!(format!("{input:?}"), "[redacted]");
+    }
+
+    #[test]
+    fn htm_and_htu_are_json_escaped() {
+        let request =
+            ProofRequest { method: "P\"O\\S\nT", url: "https://a.example/x\u{1}y", access_token: None, nonce: None };
+        let (_, claims) = parts(&signing_input(&key(), &request, 1.0, "j"));
+        assert_eq!(claims.get("htm").and_then(Value::as_str), Some("P\"O\\S\nT"));
+        assert_eq!(claims.get("htu").and_then(Value::as_str), Some("https://a.example/x\u{1}y"));
     }
 
     #[test]
