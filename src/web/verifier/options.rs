@@ -12,7 +12,7 @@ use super::remote::Remote;
 use crate::Error;
 use crate::client::base_url::BaseUrl;
 use crate::client::options::{Expected, wrong_entry, wrong_kind};
-use crate::jose::dpop::Mode;
+use crate::jose::dpop::{self, Mode};
 use crate::jose::json::{Value, object};
 use crate::jose::jwk::Jwk;
 use crate::jose::jwks_cache::CachePolicy;
@@ -35,6 +35,10 @@ const STORE: Expected =
 const STALE: Expected = Expected::Words("a number of seconds, more than 0 and at most 31536000 (a year)");
 
 const DPOP_MODE: Expected = Expected::OneOf(&["required", "allowed", "off"]);
+const DPOP_MAX_AGE: Expected = Expected::Words("a number of seconds, from 1 to 3600");
+const DPOP_TOLERANCE: Expected = Expected::Words("a number of seconds, from 0 to 300");
+const DPOP_ORIGIN: Expected =
+    Expected::Words("an http(s) origin (https://api.example.com) or a non-empty array of them");
 
 const CACHE_ENTRIES: Expected = Expected::Words("a whole number from 1 to 1000000");
 const CACHE_AGE: Expected = Expected::Words("a number of seconds, more than 0");
@@ -61,7 +65,8 @@ fn dpop_mode(options: &Options) -> Result<Option<Mode>, Error> {
     Mode::from_name(&name).map(Some).ok_or_else(|| wrong_kind("dpop", DPOP_MODE, false))
 }
 
-/// `dpop`, `dpopReplayStore`, `dpopNonce`, `dpopMaxAgeSeconds`, `dpopClockToleranceSeconds`.
+/// `dpop`, `dpopReplayStore`, `dpopNonce`, `dpopMaxAgeSeconds`, `dpopClockToleranceSeconds`,
+/// `dpopOrigin`.
 fn dpop(options: &Options) -> Result<DpopConfig, Error> {
     let mut config = DpopConfig::default();
     if let Some(mode) = dpop_mode(options)? {
@@ -71,12 +76,17 @@ fn dpop(options: &Options) -> Result<DpopConfig, Error> {
     if let Some(hook) = options.value("dpopNonce", Expected::Function)? {
         config.nonce = Some(hook.dyn_into().map_err(|_| wrong_kind("dpopNonce", Expected::Function, false))?);
     }
-    // Whole seconds, rounded down: towards the stricter check.
-    if let Some(seconds) = options.seconds("dpopMaxAgeSeconds")? {
-        config.policy.max_age_seconds = seconds as u64;
+    // Bounded (the core says how far and why); whole seconds, rounded down: the stricter check.
+    if let Some(seconds) = options.value("dpopMaxAgeSeconds", DPOP_MAX_AGE)? {
+        config.policy.max_age_seconds = dpop::max_age_seconds(seconds.as_f64())?;
     }
-    if let Some(seconds) = options.seconds("dpopClockToleranceSeconds")? {
-        config.policy.leeway_seconds = seconds as u64;
+    if let Some(seconds) = options.value("dpopClockToleranceSeconds", DPOP_TOLERANCE)? {
+        config.policy.leeway_seconds = dpop::clock_tolerance_seconds(seconds.as_f64())?;
+    }
+    if let Some(origin) = options.value("dpopOrigin", DPOP_ORIGIN)? {
+        let list = if Array::is_array(&origin) { Array::from(&origin).iter().collect() } else { vec![origin] };
+        let texts = list.iter().map(JsValue::as_string).collect::<Option<Vec<_>>>();
+        config.policy.origins = dpop::origins(texts.ok_or_else(|| wrong_kind("dpopOrigin", DPOP_ORIGIN, false))?)?;
     }
     Ok(config)
 }
@@ -356,13 +366,16 @@ pub(super) struct Call {
     pub now: i64,
     pub scopes: Vec<String>,
     pub realm: Option<String>,
-    /// The verifier's `dpop` mode for this call only.
+    /// The verifier's `dpop` mode for this call only (it may only tighten the verifier's).
     pub dpop: Option<Mode>,
+    /// `verify()`'s `dpopBindingCheckedByCaller: true`: a DPoP-bound token is accepted, its
+    /// binding being the caller's to check. Without it `verify()` refuses bound tokens.
+    pub binding_checked_by_caller: bool,
 }
 
 impl Call {
     pub(super) fn read(value: Option<&JsValue>, request: bool) -> Result<Call, Error> {
-        let mut call = Call { now: 0, scopes: Vec::new(), realm: None, dpop: None };
+        let mut call = Call { now: 0, scopes: Vec::new(), realm: None, dpop: None, binding_checked_by_caller: false };
         let mut now_ms = None;
         if let Some(value) = value {
             let options = Options::new(value)?;
@@ -372,6 +385,8 @@ impl Call {
                 }
                 call.realm = options.string("realm", Expected::String)?;
                 call.dpop = dpop_mode(&options)?;
+            } else {
+                call.binding_checked_by_caller = options.boolean("dpopBindingCheckedByCaller")?.unwrap_or(false);
             }
             if let Some(date) = options.value("currentDate", DATE)? {
                 let ms = date.dyn_ref::<js_sys::Date>().map(|d| d.get_time()).filter(|t| t.is_finite());
