@@ -99,11 +99,18 @@ pub const MAX_AGE_LIMIT: u64 = 3600;
 /// Largest `dpopClockToleranceSeconds`: five minutes of clock skew.
 pub const CLOCK_TOLERANCE_LIMIT: u64 = 300;
 
-/// An `InvalidOptions` error: "`name` must be a number of seconds, `range`".
-fn seconds_error(name: &str, range: &str) -> Error {
+/// What `dpopMaxAgeSeconds` must be (the options layer says it of a value of the wrong kind).
+pub const MAX_AGE_WORDS: &str = "a number of seconds, from 1 to 3600";
+/// What `dpopClockToleranceSeconds` must be.
+pub const CLOCK_TOLERANCE_WORDS: &str = "a number of seconds, from 0 to 300";
+/// What `dpopOrigin` must be.
+pub const ORIGIN_WORDS: &str = "an http(s) origin (https://api.example.com) or a non-empty array of them";
+
+/// An `InvalidOptions` error: "`name` must be `words`".
+fn must_be(name: &str, words: &str) -> Error {
     let mut message = String::from(name);
-    message.push_str(" must be a number of seconds, ");
-    message.push_str(range);
+    message.push_str(" must be ");
+    message.push_str(words);
     Error::InvalidOptions(message)
 }
 
@@ -113,7 +120,7 @@ fn seconds_error(name: &str, range: &str) -> Error {
 pub fn max_age_seconds(value: Option<f64>) -> Result<u64, Error> {
     match value {
         Some(n) if n >= 1.0 && n <= MAX_AGE_LIMIT as f64 => Ok(n as u64),
-        _ => Err(seconds_error("dpopMaxAgeSeconds", "from 1 to 3600")),
+        _ => Err(must_be("dpopMaxAgeSeconds", MAX_AGE_WORDS)),
     }
 }
 
@@ -122,18 +129,14 @@ pub fn max_age_seconds(value: Option<f64>) -> Result<u64, Error> {
 pub fn clock_tolerance_seconds(value: Option<f64>) -> Result<u64, Error> {
     match value {
         Some(n) if n >= 0.0 && n <= CLOCK_TOLERANCE_LIMIT as f64 => Ok(n as u64),
-        _ => Err(seconds_error("dpopClockToleranceSeconds", "from 0 to 300")),
+        _ => Err(must_be("dpopClockToleranceSeconds", CLOCK_TOLERANCE_WORDS)),
     }
 }
 
 /// `dpopOrigin`'s origins, normalised as `htu` is compared: each an `http(s)://host[:port]`
 /// without path (a `/` alone is allowed), query, fragment or user information; at least one.
 pub fn origins(given: Vec<String>) -> Result<Vec<String>, Error> {
-    let bad = || {
-        Error::InvalidOptions(
-            "dpopOrigin must be an http(s) origin (https://api.example.com) or a non-empty array of them".into(),
-        )
-    };
+    let bad = || must_be("dpopOrigin", ORIGIN_WORDS);
     if given.is_empty() {
         return Err(bad());
     }

@@ -26,8 +26,7 @@ pub fn accepted(given: Vec<Option<String>>) -> Result<Vec<String>, Error> {
 
 fn refused() -> Error {
     Error::InvalidOptions(
-        "dpopNonce must return a nonce or a non-empty array of them, each 1 or more of the characters RFC 9449 section 8.1 allows (visible ASCII but \" and \\)"
-            .into(),
+        "dpopNonce must return a nonce or a non-empty array of them, each of RFC 9449 section 8.1's characters".into(),
     )
 }
 

@@ -35,10 +35,9 @@ const STORE: Expected =
 const STALE: Expected = Expected::Words("a number of seconds, more than 0 and at most 31536000 (a year)");
 
 const DPOP_MODE: Expected = Expected::OneOf(&["required", "allowed", "off"]);
-const DPOP_MAX_AGE: Expected = Expected::Words("a number of seconds, from 1 to 3600");
-const DPOP_TOLERANCE: Expected = Expected::Words("a number of seconds, from 0 to 300");
-const DPOP_ORIGIN: Expected =
-    Expected::Words("an http(s) origin (https://api.example.com) or a non-empty array of them");
+const DPOP_MAX_AGE: Expected = Expected::Words(dpop::MAX_AGE_WORDS);
+const DPOP_TOLERANCE: Expected = Expected::Words(dpop::CLOCK_TOLERANCE_WORDS);
+const DPOP_ORIGIN: Expected = Expected::Words(dpop::ORIGIN_WORDS);
 
 const CACHE_ENTRIES: Expected = Expected::Words("a whole number from 1 to 1000000");
 const CACHE_AGE: Expected = Expected::Words("a number of seconds, more than 0");
@@ -86,7 +85,8 @@ fn dpop(options: &Options) -> Result<DpopConfig, Error> {
     if let Some(origin) = options.value("dpopOrigin", DPOP_ORIGIN)? {
         let list = if Array::is_array(&origin) { Array::from(&origin).iter().collect() } else { vec![origin] };
         let texts = list.iter().map(JsValue::as_string).collect::<Option<Vec<_>>>();
-        config.policy.origins = dpop::origins(texts.ok_or_else(|| wrong_kind("dpopOrigin", DPOP_ORIGIN, false))?)?;
+        // A non-string anywhere: no origins, which the core refuses with the same words.
+        config.policy.origins = dpop::origins(texts.unwrap_or_default())?;
     }
     Ok(config)
 }
