@@ -45,9 +45,12 @@ const verifier = new JwtVerifier({
   dpopReplayStore: { get: async (key: string) => null, put: async (key: string, value: string, options: { expirationTtl: number }) => {} },
   dpopMaxAgeSeconds: 60,
   dpopClockToleranceSeconds: 2,
+  dpopOrigin: ['https://api.example.com', 'https://api.example.net'],
 });
+new JwtVerifier({ secret: 'x', dpopOrigin: 'https://api.example.com' });
 async function check(request: Request): Promise<string> {
-  const result: VerifyRequestResult = await verifier.verifyRequest(request, { scopes: ['read'], dpop: 'allowed' });
+  await verifier.verify('token', { dpopBindingCheckedByCaller: true });
+  const result: VerifyRequestResult = await verifier.verifyRequest(request, { scopes: ['read'], dpop: 'required' });
   if (!result.ok) return result.error.dpopNonce ?? result.error.code;
   const via: 'bearer' | 'dpop' | 'api_key' = result.via;
   return via;
