@@ -128,7 +128,13 @@ fn signature_check(proof: &Unverified<'_>) -> Promise {
 
 /// The `dpopNonce` hook's nonces, checked in the core (`jose::dpop::nonce`).
 fn nonces_now(hook: &Function) -> Result<Vec<String>, JsValue> {
-    Ok(dpop::nonce::accepted(dpop_nonces(hook)?.iter().map(|nonce| nonce.as_string()).collect())?)
+    let mut nonces = Vec::new();
+    for nonce in dpop_nonces(hook)?.iter() {
+        // Not a string: empty, which the core refuses.
+        nonces.push(nonce.as_string().unwrap_or_default());
+    }
+    dpop::nonce::accepted(&nonces)?;
+    Ok(nonces)
 }
 
 /// `err` as thrown, with the nonce to send as `dpopNonce` when it asks for one.

@@ -269,11 +269,13 @@ impl JwtVerifier {
         #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "VerifyRequestOptions")] options: Option<JsValue>,
     ) -> Promise {
-        let call = Call::read(options.as_ref(), true);
-        // A call's `dpop` only tightens the verifier's (jose::dpop::scheme::Mode::tightened_by).
-        let call = call.and_then(|call| Ok((self.inner.dpop.mode.tightened_by(call.dpop)?, call)));
-        let (mode, Call { now, scopes, realm, .. }) = match call {
+        let Call { now, scopes, realm, dpop: call_mode, .. } = match Call::read(options.as_ref(), true) {
             Ok(call) => call,
+            Err(err) => return Promise::reject(&err.into()),
+        };
+        // A call's `dpop` only tightens the verifier's (jose::dpop::scheme::Mode::tightened_by).
+        let mode = match self.inner.dpop.mode.tightened_by(call_mode) {
+            Ok(mode) => mode,
             Err(err) => return Promise::reject(&err.into()),
         };
         let authorization = match request_header(&request, "authorization") {

@@ -83,10 +83,13 @@ fn dpop(options: &Options) -> Result<DpopConfig, Error> {
         config.policy.leeway_seconds = dpop::clock_tolerance_seconds(seconds.as_f64())?;
     }
     if let Some(origin) = options.value("dpopOrigin", DPOP_ORIGIN)? {
-        let list = if Array::is_array(&origin) { Array::from(&origin).iter().collect() } else { vec![origin] };
-        let texts = list.iter().map(JsValue::as_string).collect::<Option<Vec<_>>>();
-        // A non-string anywhere: no origins, which the core refuses with the same words.
-        config.policy.origins = dpop::origins(texts.unwrap_or_default())?;
+        let list = if Array::is_array(&origin) { Array::from(&origin) } else { Array::of1(&origin) };
+        let mut texts = Vec::new();
+        for value in list.iter() {
+            // Not a string: empty, which the core refuses with the same words.
+            texts.push(value.as_string().unwrap_or_default());
+        }
+        config.policy.origins = dpop::origins(texts)?;
     }
     Ok(config)
 }
