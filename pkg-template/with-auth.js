@@ -54,7 +54,8 @@ export function checkUse(use, where, Error) {
     throw refuse('scopes must be a non-empty list of scope names, or a function of (request, env) returning one');
   }
   if (realm !== undefined && (typeof realm !== 'string' || realm === '')) throw refuse('realm must be a non-empty string');
-  // The verifier's `dpop` mode for this route only (verifyRequest checks it per call too).
+  // The verifier's `dpop` mode for this route only (verifyRequest checks it per call too, and
+  // refuses one looser than the verifier's: a route may only tighten it).
   if (use.dpop !== undefined && !DPOP_MODES.includes(use.dpop)) throw refuse('dpop must be "required", "allowed" or "off"');
   return use;
 }
@@ -88,8 +89,9 @@ export function withAuthFor(JwtVerifier, WasmAuthError) {
         auth = await verifier.verifyRequest(request, { scopes: required, realm, dpop });
       } catch (error) {
         // verifyRequest answers every credential problem itself; a rejection is the worker's
-        // own mistake (a scopes function that threw or returned an empty list).
-        return misconfigured(error, 'the route\'s scopes were refused; this request gets a 500');
+        // own mistake (a scopes function that threw or returned an empty list, a per-route dpop
+        // looser than the verifier's, a dpopNonce hook's bad nonce).
+        return misconfigured(error, 'the route\'s scopes were refused, or its options (dpop); this request gets a 500');
       }
       if (!auth.ok) return auth.response;
       return handler(request, env, ctx, auth);

@@ -302,7 +302,7 @@ impl fmt::Display for Error {
             }
             Error::NotAuthenticated { client: true } => f.write_str("not logged in: call login() or restore() first"),
             Error::NotAuthenticated { client: false } => {
-                f.write_str("authentication required: no Bearer token or API key in the request")
+                f.write_str("authentication required: the request has no credentials this resource takes")
             }
             Error::InvalidApiKey => f.write_str("the API key is not valid"),
             Error::InsufficientScope(scope) => write!(f, "the credentials lack the scope {scope}"),

@@ -344,3 +344,23 @@ fn htu_follows_the_origin_the_client_used_among_the_servers_own() {
     );
     r.expect_error(400, "invalid_dpop_proof");
 }
+
+#[test]
+fn a_proof_is_remembered_only_once_its_request_is_accepted() {
+    // Proofs of refused requests (a wrong password here; anyone can send those) do not go into
+    // the replay cache: a flood of them cannot fill it and lock honest clients out.
+    let dir = TempDir::new("dpop-remember");
+    let server = Server::start(dir.path(), &[]);
+    let key = DpopKey::new(12);
+    let login = server.url("/v1/auth/login");
+    let proof = key.token_proof(&login);
+    let wrong = server.post_json(
+        "/v1/auth/login",
+        &json!({ "email": EMAIL, "password": "not the password" }),
+        &[("dpop", &proof)],
+    );
+    assert_eq!(wrong.status, 401, "{}", wrong.body);
+    expect_bound(&login_with(&server, &proof), &key);
+    // Accepted once, then it is a replay.
+    login_with(&server, &proof).expect_error(400, "invalid_dpop_proof");
+}

@@ -733,14 +733,11 @@ export function dpopGate(signature, claimsError, token) {
     return token;
   });
 }
-// The dpopNonce hook's nonces: it returns a non-empty string or a non-empty array of them.
+// The dpopNonce hook's answer as an array (a string alone: one nonce); Rust checks each one
+// (jose/dpop/nonce.rs: a non-empty RFC 9449 section 8.1 nonce).
 export function dpopNonces(hook) {
   const answer = hook();
-  const list = Array.isArray(answer) ? answer : [answer];
-  if (list.length === 0 || !list.every((nonce) => typeof nonce === 'string' && nonce !== '')) {
-    throw coded(CODE.InvalidOptions, 'invalid options: dpopNonce must return a non-empty string or an array of them');
-  }
-  return list;
+  return Array.isArray(answer) ? answer : [answer];
 }
 // dpopReplayStore's get of `key`, then, if it held nothing, its put for `ttl` seconds: the
 // value got (null or undefined: the proof is new). What the store throws rejects as it is.

@@ -35,6 +35,11 @@ const WRONG = {
   bytes: ['1024', true, -1, 0, 1.5, Infinity],
   boolean: ['yes', 1, 0, {}],
   origins: ['https://a.example', 42, [42], ['not a url'], [''], {}],
+  // DPoP's iat window is bounded (2^63 would wrap the replay cache's window), and 0 never
+  // means "no limit"; dpopOrigin takes origins only.
+  dpopMaxAge: ['300', true, -1, 0, 0.5, 3601, 2 ** 63, Infinity],
+  dpopTolerance: ['5', true, -1, 301, 2 ** 63, Infinity],
+  dpopOrigin: [42, [], [42], 'https://a.example/api', ['https://a.example/api'], 'https://a.example?x', 'not a url', {}],
   stringOrStrings: [42, [42], [], [''], {}],
   strings: ['sub', 42, [42], [], ['']],
   instance: [{}, 42, 'tm', { fetch: 'not a function' }],
@@ -152,6 +157,9 @@ function classes() {
         maxTokenAge: ['seconds', 0],
         maxTokenLength: ['bytes', 4096],
         cache: ['cache', { maxEntries: 100, maxAgeSeconds: 30 }],
+        dpopMaxAgeSeconds: ['dpopMaxAge', 3600],
+        dpopClockToleranceSeconds: ['dpopTolerance', 0],
+        dpopOrigin: ['dpopOrigin', ['https://api.example.com', 'http://localhost:8787']],
       },
     },
   };

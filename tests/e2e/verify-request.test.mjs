@@ -111,3 +111,12 @@ test('an empty scope list, or an empty scope, is refused: it would require nothi
       { code: 'ERR_AUTH_INVALID_OPTIONS', message: /scopes/ }, JSON.stringify(scopes));
   }
 });
+
+test('verify() refuses a DPoP-bound token (it sees no proof) unless the caller says it checks the binding', async () => {
+  const bound = await sign({ cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } });
+  await assert.rejects(verifier.verify(bound), { code: 'ERR_DPOP_BINDING_MISMATCH' });
+  const accepted = await verifier.verify(bound, { dpopBindingCheckedByCaller: true });
+  assert.equal(accepted.payload.cnf.jkt, '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I');
+  assert.equal((await verifier.verify(await sign({}))).payload.sub, 'user-1');
+  await assert.rejects(verifier.verify(bound, { dpopBindingCheckedByCaller: 'yes' }), { code: 'ERR_AUTH_INVALID_OPTIONS' });
+});

@@ -3,7 +3,16 @@
 //! (`ath`, `cnf.jkt`), the scheme decision, the replay cache and which error a refusal gets
 //! (7.1). This module feeds it the request (method, public URL, access token, accepted nonces)
 //! and keeps what only a server has: its nonces (`--dpop-nonce`, `--dpop-resource-nonce`) and
-//! one replay cache for the process.
+//! two replay caches for the process, one for the token endpoints and one for the API.
+//!
+//! A proof is remembered only once the request it came with is accepted (the grant or password
+//! at a token endpoint, the bound access token at the API), each in its own cache. The core's
+//! cache, when full, refuses proofs issued at or before a floor (see `ReplayCache`): were the
+//! token endpoints (reachable with a public client_id) to record every well-signed proof, or to
+//! share the API's cache, anyone could flood it with self-signed proofs and lock honest clients
+//! out. The trade-off: at a token endpoint a proof is first only looked up, and recorded after
+//! the grant; two requests racing with one proof can both pass the lookup, and the second is
+//! then refused after its grant was spent (a code or refresh token is single-use anyway).
 
 pub mod nonce;
 
@@ -22,7 +31,7 @@ use crate::util;
 
 pub use nonce::Nonces;
 
-/// Most proofs the replay cache remembers (each for the `iat` window); past that the core's
+/// Most proofs each replay cache remembers (each for the `iat` window); past that the core's
 /// cache refuses old proofs rather than forget them (see `ReplayCache`).
 const REPLAY_ENTRIES: usize = 65_536;
 
@@ -34,8 +43,11 @@ pub const NONCE_HEADER: HeaderName = HeaderName::from_static("dpop-nonce");
 /// The DPoP state every handler shares.
 pub struct Dpop {
     pub nonces: Nonces,
-    /// The `jti`s of the proofs accepted, while their `iat` is in the window.
-    replay: Mutex<ReplayCache>,
+    /// The `jti`s of the proofs accepted at the token endpoints, while their `iat` is in the
+    /// window: recorded once the grant (or password) was accepted.
+    token_replay: Mutex<ReplayCache>,
+    /// The same for the API: recorded once the bound access token was verified.
+    api_replay: Mutex<ReplayCache>,
     /// The core's defaults: every asymmetric algorithm it verifies, `iat` at most 300 s old
     /// and 5 s ahead.
     policy: ProofPolicy,
@@ -45,14 +57,15 @@ impl Dpop {
     pub fn new(config: &Config) -> Dpop {
         Dpop {
             nonces: Nonces::new(config.dpop_nonce_seconds),
-            replay: Mutex::new(ReplayCache::new(REPLAY_ENTRIES)),
+            token_replay: Mutex::new(ReplayCache::new(REPLAY_ENTRIES)),
+            api_replay: Mutex::new(ReplayCache::new(REPLAY_ENTRIES)),
             policy: ProofPolicy::default(),
         }
     }
 
     /// The proof algorithms accepted, for discovery's `dpop_signing_alg_values_supported`.
     pub fn algorithms(&self) -> Vec<String> {
-        self.policy.algs().split(' ').map(str::to_owned).collect()
+        self.policy.algs().split(' ').filter(|alg| !alg.is_empty()).map(str::to_owned).collect()
     }
 }
 
@@ -88,18 +101,47 @@ pub fn nonce(state: &AppState) -> ApiResult<Option<String>> {
     }
 }
 
-/// A token request's proof (at `path`, by POST), checked: the thumbprint of its key, or None
-/// without a `DPoP` header. Refusals are 400 `invalid_dpop_proof`, or `use_dpop_nonce` with the
-/// nonce to use when `--dpop-nonce` is on and the proof lacks a valid one (8).
-pub fn token_request(state: &AppState, headers: &HeaderMap, path: &str) -> ApiResult<Option<String>> {
+/// A token request's proof, checked and not yet remembered: [`TokenProof::accepted`] once the
+/// grant or password is.
+pub struct TokenProof {
+    /// The thumbprint of its key.
+    pub jkt: String,
+    proof: Proof,
+}
+
+impl TokenProof {
+    /// Remembers the proof, the request it came with being accepted; refused (400
+    /// `invalid_dpop_proof`) when another request took it since the lookup.
+    pub fn accepted(self, state: &AppState) -> ApiResult<String> {
+        match remember(state, &state.dpop.token_replay, &self.proof) {
+            Ok(()) => Ok(self.jkt),
+            Err(Error::Internal(why)) => Err(ApiError::internal(why)),
+            Err(e) => Err(ApiError::invalid_dpop_proof(e.to_string())),
+        }
+    }
+}
+
+/// [`TokenProof::accepted`] of an optional proof: the key's thumbprint, if any.
+pub fn accepted(state: &AppState, proof: Option<TokenProof>) -> ApiResult<Option<String>> {
+    proof.map(|proof| proof.accepted(state)).transpose()
+}
+
+/// A token request's proof (at `path`, by POST), checked, None without a `DPoP` header. Not yet
+/// remembered (see the module's comment): a proof already used is refused, a new one is
+/// remembered by [`TokenProof::accepted`] once the grant is. Refusals are 400
+/// `invalid_dpop_proof`, or `use_dpop_nonce` with the nonce to use when `--dpop-nonce` is on and
+/// the proof lacks a valid one (8).
+pub fn token_request(state: &AppState, headers: &HeaderMap, path: &str) -> ApiResult<Option<TokenProof>> {
     let Some(proof) = proof_header(headers) else { return Ok(None) };
     // A proof is a compact JWS: base64url and dots, never a comma. A comma means two headers.
     if proof.contains(',') {
         return Err(ApiError::invalid_dpop_proof("the request has more than one DPoP header"));
     }
     let url = public_url(state, headers, path);
-    match verify(state, &proof, "POST", &url, None, state.config.dpop_nonce) {
-        Ok(proof) => Ok(Some(proof.jkt)),
+    let checked = verify(state, &proof, "POST", &url, None, state.config.dpop_nonce)
+        .and_then(|proof| unused(&state.dpop.token_replay, &proof).map(|()| proof));
+    match checked {
+        Ok(proof) => Ok(Some(TokenProof { jkt: proof.jkt.clone(), proof })),
         Err(e) if e.kind() == ErrorKind::DpopNonceRequired => {
             Err(ApiError::use_dpop_nonce(state.dpop.nonces.current(util::now_ms())?))
         }
@@ -139,7 +181,9 @@ pub fn check_presentation(
     let url = public_url(state, headers, uri.path());
     let proof =
         verify(state, proof, method.as_str(), &url, Some(token), state.config.dpop_resource_nonce).map_err(refuse)?;
-    core::binding::check(&claims, &Binding::Jkt(proof.jkt)).map_err(refuse)
+    core::binding::check(&claims, &Binding::Jkt(proof.jkt.clone())).map_err(refuse)?;
+    // Remembered once the token is known bound to its key: only its holder can fill this cache.
+    remember(state, &state.dpop.api_replay, &proof).map_err(refuse)
 }
 
 /// The 401 of a refused API request, as the core's `verifyRequest` answers it with
@@ -164,7 +208,8 @@ pub fn refusal_of(state: &AppState, kind: ErrorKind, description: &str, used_dpo
 }
 
 /// The core's checks of `proof` for `method` `url` (with `access_token` at the API), with the
-/// server's nonces when `nonce_required`, then the replay check: a proof is taken once.
+/// server's nonces when `nonce_required`; the replay check is the caller's ([`unused`],
+/// [`remember`]).
 fn verify(
     state: &AppState,
     proof: &str,
@@ -181,9 +226,22 @@ fn verify(
     };
     let now = now_ms.div_euclid(1000);
     let request = ProofRequest { method, url, access_token, nonces: nonces.as_deref(), now };
-    let proof = core::verify(proof, &request, &state.dpop.policy)?;
+    core::verify(proof, &request, &state.dpop.policy)
+}
+
+/// `ERR_DPOP_REPLAY` when `cache` remembers `proof` (or may have: its floor), without
+/// remembering it.
+fn unused(cache: &Mutex<ReplayCache>, proof: &Proof) -> Result<(), Error> {
+    let id = replay::proof_id(&proof.jkt, &proof.jti);
+    let cache = cache.lock().map_err(|_| Error::Internal("DPoP replay cache poisoned"))?;
+    if cache.was_used(id, proof.iat, util::now_ms().div_euclid(1000)) { Err(Error::DpopReplay) } else { Ok(()) }
+}
+
+/// Remembers `proof` in `cache`: a proof is taken once (`ERR_DPOP_REPLAY` the second time).
+fn remember(state: &AppState, cache: &Mutex<ReplayCache>, proof: &Proof) -> Result<(), Error> {
+    let now = util::now_ms().div_euclid(1000);
     let id = replay::proof_id(&proof.jkt, &proof.jti);
     let forget_after = replay::forget_after(proof.iat, &state.dpop.policy);
-    let mut cache = state.dpop.replay.lock().map_err(|_| Error::Internal("DPoP replay cache poisoned"))?;
-    if cache.first_use(id, proof.iat, forget_after, now) { Ok(proof) } else { Err(Error::DpopReplay) }
+    let mut cache = cache.lock().map_err(|_| Error::Internal("DPoP replay cache poisoned"))?;
+    if cache.first_use(id, proof.iat, forget_after, now) { Ok(()) } else { Err(Error::DpopReplay) }
 }

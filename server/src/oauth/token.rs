@@ -67,8 +67,9 @@ pub async fn token(
         ));
     }
     // Before anything is redeemed: a retry with a nonce must find the code or token unused.
-    let dpop_jkt = dpop::token_request(&state, &headers, PATH)?;
-    let dpop_jkt = dpop_jkt.as_deref();
+    // The proof is remembered once the grant is accepted (see dpop's module comment).
+    let proof = dpop::token_request(&state, &headers, PATH)?;
+    let dpop_jkt = proof.as_ref().map(|proof| proof.jkt.as_str());
     let response = match grant_type {
         "authorization_code" => authorization_code(&state, &client, &params, dpop_jkt)?,
         "refresh_token" => {
@@ -79,6 +80,7 @@ pub async fn token(
         }
         _ => client_credentials(&state, &client, &params, dpop_jkt)?,
     };
+    dpop::accepted(&state, proof)?;
     Ok(axum::Json(response))
 }
 

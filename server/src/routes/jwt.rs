@@ -97,8 +97,10 @@ pub async fn login(
         // Login CSRF: a foreign page must not plant a session of its choosing in the cookie.
         auth::check_origin(&state, &Method::POST, &headers)?;
     }
-    let dpop_jkt = dpop::token_request(&state, &headers, "/v1/auth/login")?;
+    let proof = dpop::token_request(&state, &headers, "/v1/auth/login")?;
     let user = credentials::verify(&state, peer.ip(), &body.email, &body.password).await?;
+    // Remembered only now that the password is accepted (see dpop's module comment).
+    let dpop_jkt = dpop::accepted(&state, proof)?;
     // First-party tokens: the user's scopes, and managing the user's own API keys.
     let mut scopes = util::parse_scopes(&user.scopes);
     scopes.extend(util::API_KEY_SCOPES.iter().map(|s| (*s).to_owned()));
@@ -119,19 +121,21 @@ pub async fn refresh(State(state): State<AppState>, request: Request) -> ApiResu
     match transport(&headers)? {
         Transport::Json => {
             let Json(body) = Json::<RefreshBody>::from_request(request, &state).await?;
-            let dpop_jkt = dpop::token_request(&state, &headers, "/v1/auth/refresh")?;
-            let by = Presenter { client_id: None, public: true, dpop_jkt: dpop_jkt.as_deref() };
+            let proof = dpop::token_request(&state, &headers, "/v1/auth/refresh")?;
+            let by = Presenter { client_id: None, public: true, dpop_jkt: proof.as_ref().map(|p| p.jkt.as_str()) };
             let tokens = tokens::rotate(&state, &body.refresh_token, &by, None, StatusCode::UNAUTHORIZED)?;
+            dpop::accepted(&state, proof)?;
             answer(&state, &headers, Transport::Json, tokens)
         }
         Transport::Cookie => {
             auth::check_origin(&state, &Method::POST, &headers)?;
-            let dpop_jkt = dpop::token_request(&state, &headers, "/v1/auth/refresh")?;
-            let by = Presenter { client_id: None, public: true, dpop_jkt: dpop_jkt.as_deref() };
+            let proof = dpop::token_request(&state, &headers, "/v1/auth/refresh")?;
+            let by = Presenter { client_id: None, public: true, dpop_jkt: proof.as_ref().map(|p| p.jkt.as_str()) };
             let rotated = match auth::cookie(&headers, REFRESH_COOKIE) {
                 Some(presented) => tokens::rotate(&state, &presented, &by, None, StatusCode::UNAUTHORIZED),
                 None => Err(ApiError::invalid_grant(StatusCode::UNAUTHORIZED, "no refresh token cookie")),
             };
+            let rotated = rotated.and_then(|tokens| dpop::accepted(&state, proof).map(|_| tokens));
             match rotated {
                 Ok(tokens) => answer(&state, &headers, Transport::Cookie, tokens),
                 // A refused token is dead (reused, revoked, expired or unknown): the browser drops

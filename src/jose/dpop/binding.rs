@@ -19,10 +19,13 @@ pub fn access_token_hash(token: &str) -> String {
 /// What a request requires of its access token's `cnf` claim.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Binding {
-    /// Nothing (`verify()`, which sees no request).
+    /// Nothing: the caller checks the binding itself (`verify()` with
+    /// `dpopBindingCheckedByCaller: true`, for a token whose proof it verified its own way).
+    CheckedByCaller,
+    /// Presented as a Bearer token, or to `verify()` (which sees no proof): the token must not
+    /// be bound to a key. The default: a bound token taken from a request and verified alone
+    /// would be a stolen one accepted as Bearer.
     #[default]
-    Any,
-    /// Presented as a Bearer token: the token must not be bound to a key.
     Unbound,
     /// Presented under the DPoP scheme with a proof of the key with this thumbprint: the token
     /// must be bound to exactly that key.
@@ -47,10 +50,10 @@ pub fn bound_jkt(claims: &Map) -> Result<Option<&str>, Error> {
 /// Checks verified `claims` against what the request requires.
 pub fn check(claims: &Map, binding: &Binding) -> Result<(), Error> {
     match (binding, bound_jkt(claims)?) {
-        (Binding::Any, _) | (Binding::Unbound, None) => Ok(()),
-        (Binding::Unbound, Some(_)) => {
-            Err(Error::DpopBindingMismatch("a DPoP-bound access token must be sent with a DPoP proof, not as Bearer"))
-        }
+        (Binding::CheckedByCaller, _) | (Binding::Unbound, None) => Ok(()),
+        (Binding::Unbound, Some(_)) => Err(Error::DpopBindingMismatch(
+            "a DPoP-bound access token must be sent with a DPoP proof, not as Bearer (or verified alone)",
+        )),
         (Binding::Jkt(proof), Some(token)) if constant_time_eq(proof.as_bytes(), token.as_bytes()) => Ok(()),
         (Binding::Jkt(_), Some(_)) => {
             Err(Error::DpopBindingMismatch("the access token is bound to another key than the DPoP proof's"))

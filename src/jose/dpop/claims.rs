@@ -37,7 +37,18 @@ pub fn check(payload: &[u8], request: &ProofRequest<'_>, policy: &ProofPolicy) -
     let proof_htu = string(&claims, "htu").ok_or_else(|| invalid("the DPoP proof has no htu"))?;
     let proof_htu = htu::normalize(proof_htu).map_err(invalid)?;
     let request_url = htu::normalize(request.url).map_err(|_| invalid("the request URL is not an http(s) URL"))?;
-    if proof_htu != request_url {
+    let matches = if policy.origins.is_empty() {
+        proof_htu == request_url
+    } else {
+        // `dpopOrigin`: the request's path under a trusted origin; its own origin (on a Node
+        // server, the client's Host header) does not count.
+        let path = htu::path(&request_url).as_bytes();
+        let proof = proof_htu.as_bytes();
+        policy.origins.iter().any(|origin| {
+            proof.len() == origin.len() + path.len() && proof.starts_with(origin.as_bytes()) && proof.ends_with(path)
+        })
+    };
+    if !matches {
         return Err(invalid("the DPoP proof's htu is not the request's URL"));
     }
     let iat = match claims.get("iat") {

@@ -41,7 +41,7 @@ const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"]
 const REFUSED_MEMBERS: [&str; 6] = ["jku", "x5u", "x5c", "crit", "b64", "zip"];
 
 /// Splits and decodes `proof`, checks its header against `allowed` (asymmetric algorithms;
-/// empty: every asymmetric one), and the signature's shape.
+/// empty: none), and the signature's shape.
 pub fn parse<'p>(proof: &'p str, allowed: &[Alg], max_len: usize) -> Result<ParsedProof<'p>, Error> {
     if proof.len() > max_len {
         return Err(invalid("the DPoP proof is too long"));
@@ -71,7 +71,7 @@ fn check_header(header: &Map, allowed: &[Alg]) -> Result<(Alg, Jwk, String), Err
     }
     let alg = header.get("alg").and_then(Value::as_str).and_then(Alg::from_name);
     let alg = match alg {
-        Some(alg) if alg.family() != Family::Hmac && (allowed.is_empty() || allowed.contains(&alg)) => alg,
+        Some(alg) if alg.family() != Family::Hmac && allowed.contains(&alg) => alg,
         // `none`, HS*, unknown names, and algorithms left out of the allow-list.
         _ => return Err(invalid("the DPoP proof's alg is not an allowed asymmetric algorithm")),
     };

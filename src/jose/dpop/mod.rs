@@ -24,6 +24,7 @@ pub mod binding;
 pub mod claims;
 pub mod header;
 pub mod htu;
+pub mod nonce;
 pub mod replay;
 pub mod scheme;
 
@@ -40,8 +41,8 @@ pub(crate) fn invalid(why: &'static str) -> Error {
     Error::DpopInvalidProof(why)
 }
 
-/// The asymmetric algorithms a proof may use unless the caller narrows them: every one the
-/// verifier knows (RFC 9449 section 4.3 step 5: never `none`, never a MAC).
+/// The asymmetric algorithms a proof may use unless the caller narrows them (the default of
+/// [`ProofPolicy::algorithms`]): every one the verifier knows (RFC 9449 section 4.3 step 5: never `none`, never a MAC).
 pub const PROOF_ALGORITHMS: [Alg; 10] = [
     Alg::Es256,
     Alg::Es384,
@@ -58,14 +59,21 @@ pub const PROOF_ALGORITHMS: [Alg; 10] = [
 /// How proofs are judged: the same for every request of a verifier.
 #[derive(Debug, Clone)]
 pub struct ProofPolicy {
-    /// Accepted algorithms; empty: [`PROOF_ALGORITHMS`]. MAC algorithms are refused whatever
-    /// this holds.
+    /// Accepted algorithms: [`PROOF_ALGORITHMS`] by default. Empty accepts none (an empty
+    /// option never weakens a check). MAC algorithms are refused whatever this holds.
     pub algorithms: Vec<Alg>,
     /// Oldest `iat` accepted, in seconds before now (RFC 9449 section 11.1 leaves the window to
-    /// the server; 300 s by default, as oauth4webapi and most servers use).
+    /// the server; 300 s by default, as oauth4webapi and most servers use). At most
+    /// [`MAX_AGE_LIMIT`] through the options ([`max_age_seconds`]).
     pub max_age_seconds: u64,
-    /// Seconds an `iat` may lie in the future (clock skew): 5 by default.
+    /// Seconds an `iat` may lie in the future (clock skew): 5 by default, at most
+    /// [`CLOCK_TOLERANCE_LIMIT`] through the options ([`clock_tolerance_seconds`]).
     pub leeway_seconds: u64,
+    /// The trusted public origins of the resource (`dpopOrigin`): when not empty, `htu` is
+    /// compared with the request's path under one of these instead of the request URL's own
+    /// origin, which on a Node server comes from the client's `Host` header. Each one is
+    /// normalised (see [`origins`]).
+    pub origins: Vec<String>,
     /// Longest proof accepted, in bytes (8 KiB: an RSA-4096 proof is under 2 KiB).
     pub max_proof_bytes: usize,
     /// Longest `jti` accepted, in bytes (the replay store keeps a hash of it, never it).
@@ -75,22 +83,81 @@ pub struct ProofPolicy {
 impl Default for ProofPolicy {
     fn default() -> Self {
         ProofPolicy {
-            algorithms: Vec::new(),
+            algorithms: PROOF_ALGORITHMS.to_vec(),
             max_age_seconds: 300,
             leeway_seconds: 5,
             max_proof_bytes: 8 * 1024,
             max_jti_bytes: 256,
+            origins: Vec::new(),
         }
     }
 }
 
+/// Largest `dpopMaxAgeSeconds`: an hour. The replay check must remember a proof that long, and
+/// a proof that may be an hour old is no longer a proof of possession now.
+pub const MAX_AGE_LIMIT: u64 = 3600;
+/// Largest `dpopClockToleranceSeconds`: five minutes of clock skew.
+pub const CLOCK_TOLERANCE_LIMIT: u64 = 300;
+
+/// What `dpopMaxAgeSeconds` must be (the options layer says it of a value of the wrong kind).
+pub const MAX_AGE_WORDS: &str = "a number of seconds, from 1 to 3600";
+/// What `dpopClockToleranceSeconds` must be.
+pub const CLOCK_TOLERANCE_WORDS: &str = "a number of seconds, from 0 to 300";
+/// What `dpopOrigin` must be.
+pub const ORIGIN_WORDS: &str = "an http(s) origin (https://api.example.com) or a non-empty array of them";
+
+/// An `InvalidOptions` error: "`name` must be `words`".
+fn must_be(name: &str, words: &str) -> Error {
+    let mut message = String::from(name);
+    message.push_str(" must be ");
+    message.push_str(words);
+    Error::InvalidOptions(message)
+}
+
+/// `dpopMaxAgeSeconds`: from 1 to [`MAX_AGE_LIMIT`], a fraction rounded down. 0 is refused: it
+/// would refuse every proof not signed in the very second it arrives (any network delay), and
+/// a larger bound would make the replay cache remember proofs for longer than it can.
+pub fn max_age_seconds(value: Option<f64>) -> Result<u64, Error> {
+    match value {
+        Some(n) if n >= 1.0 && n <= MAX_AGE_LIMIT as f64 => Ok(n as u64),
+        _ => Err(must_be("dpopMaxAgeSeconds", MAX_AGE_WORDS)),
+    }
+}
+
+/// `dpopClockToleranceSeconds`: from 0 (no `iat` in the future at all: the strictest) to
+/// [`CLOCK_TOLERANCE_LIMIT`], a fraction rounded down.
+pub fn clock_tolerance_seconds(value: Option<f64>) -> Result<u64, Error> {
+    match value {
+        Some(n) if n >= 0.0 && n <= CLOCK_TOLERANCE_LIMIT as f64 => Ok(n as u64),
+        _ => Err(must_be("dpopClockToleranceSeconds", CLOCK_TOLERANCE_WORDS)),
+    }
+}
+
+/// `dpopOrigin`'s origins, normalised as `htu` is compared: each an `http(s)://host[:port]`
+/// without path (a `/` alone is allowed), query, fragment or user information; at least one.
+pub fn origins(given: Vec<String>) -> Result<Vec<String>, Error> {
+    let bad = || must_be("dpopOrigin", ORIGIN_WORDS);
+    if given.is_empty() {
+        return Err(bad());
+    }
+    let mut out = Vec::with_capacity(given.len());
+    for origin in given {
+        let normal = htu::normalize(&origin).map_err(|_| bad())?;
+        // Normalised, an origin has `/` as its whole path, and the input no query or fragment.
+        let Some(bare) = normal.strip_suffix('/') else { return Err(bad()) };
+        if bare.bytes().filter(|b| *b == b'/').count() != 2 || origin.bytes().any(|b| b == b'?' || b == b'#') {
+            return Err(bad());
+        }
+        out.push(bare.to_owned());
+    }
+    Ok(out)
+}
 impl ProofPolicy {
     /// The accepted algorithms' names, space-separated, for the `algs` of a `WWW-Authenticate:
     /// DPoP` challenge (RFC 9449 section 7.1).
     pub fn algs(&self) -> String {
-        let list: &[Alg] = if self.algorithms.is_empty() { &PROOF_ALGORITHMS } else { &self.algorithms };
         let mut out = String::new();
-        for alg in list.iter().filter(|alg| PROOF_ALGORITHMS.contains(alg)) {
+        for alg in self.algorithms.iter().filter(|alg| PROOF_ALGORITHMS.contains(alg)) {
             if !out.is_empty() {
                 out.push(' ');
             }

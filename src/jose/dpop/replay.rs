@@ -32,7 +32,10 @@ pub fn store_key(id: &[u8; 32]) -> String {
 /// Unix second after which a proof issued at `iat` can no longer be accepted (its iat is then
 /// outside the window), so after which it need not be remembered.
 pub fn forget_after(iat: i64, policy: &ProofPolicy) -> i64 {
-    iat.saturating_add(policy.max_age_seconds as i64).saturating_add(policy.leeway_seconds as i64).saturating_add(1)
+    // Saturating: a window of 2^63 seconds or more must not wrap to a negative one (which
+    // would forget every proof at once while the iat check still takes it).
+    let seconds = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    iat.saturating_add(seconds(policy.max_age_seconds)).saturating_add(seconds(policy.leeway_seconds)).saturating_add(1)
 }
 
 /// Seconds a shared store keeps a proof remembered until `forget_after`: at least 60, Workers
@@ -42,10 +45,14 @@ pub fn store_ttl_seconds(forget_after: i64, now: i64) -> u64 {
 }
 
 /// The remembered proofs of one isolate: at most `max_entries`. When it is full, the proofs past
-/// their window go; if it is still full, all go, and the newest `iat` among them becomes a
-/// floor: a proof issued at or before that second may be a replay of a forgotten one, so it is
-/// refused (as a replay) rather than accepted. Under a flood, clients then have to send fresh
-/// proofs; replays never get through. (A sorted list of 64 bits of each id rather than a hash
+/// their window go; if it is still full, those issued up to now go, and now becomes a floor: a
+/// proof issued at or before that second may be a replay of a forgotten one, so it is refused
+/// (as a replay) rather than accepted. Proofs dated in the future (within the clock tolerance)
+/// stay remembered, so that the floor never passes now and honest clients' next proofs get
+/// through; only when those alone fill the cache does the floor go up to the newest of them.
+/// Under a flood, clients then have to send fresh proofs; replays never get through. (The floor
+/// cannot simply be the clamped `iat`s' newest: a proof dated ahead would pass again once the
+/// clock passed the floor.) (A sorted list of 64 bits of each id rather than a hash
 /// map: a fraction of the code in the wasm; a 64-bit collision can only refuse a proof.)
 #[derive(Debug)]
 pub struct ReplayCache {
@@ -82,6 +89,12 @@ impl ReplayCache {
             self.seen.retain(|entry| entry.1 > now);
         }
         if self.seen.len() >= self.max_entries {
+            // Everything issued up to now is covered by the floor; proofs dated ahead stay.
+            self.floor_iat = self.floor_iat.max(now);
+            let floor = self.floor_iat;
+            self.seen.retain(|entry| entry.2 > floor);
+        }
+        if self.seen.len() >= self.max_entries {
             let newest = self.seen.iter().map(|entry| entry.2).max().unwrap_or(i64::MIN);
             self.floor_iat = self.floor_iat.max(newest);
             self.seen.clear();
@@ -89,6 +102,16 @@ impl ReplayCache {
         let at = self.seen.binary_search_by_key(&key, |entry| entry.0).unwrap_or_else(|at| at);
         self.seen.insert(at, (key, forget_after, iat));
         true
+    }
+
+    /// Whether [`Self::first_use`] would refuse the proof `id` issued at `iat` now, without
+    /// remembering it: for a server that records a proof only once the request it came with
+    /// was accepted (so that nobody can fill the cache with proofs of refused requests).
+    pub fn was_used(&self, id: [u8; 32], iat: i64, now: i64) -> bool {
+        let [a, b, c, d, e, f, g, h, ..] = id;
+        let key = u64::from_le_bytes([a, b, c, d, e, f, g, h]);
+        iat <= self.floor_iat
+            || self.seen.binary_search_by_key(&key, |entry| entry.0).is_ok_and(|at| self.seen[at].1 > now)
     }
 
     /// How many proofs are remembered (some may be past their window, until the cache fills).
@@ -118,6 +141,11 @@ mod tests {
         assert!(cache.first_use(id(2), 100, 400, 200));
         // After its window it is forgotten (the iat check refuses it by then anyway).
         assert!(cache.first_use(id(1), 100, 400, 400));
+        // Asking does not remember.
+        let mut cache = ReplayCache::new(10);
+        assert!(!cache.was_used(id(1), 100, 100) && !cache.was_used(id(1), 100, 100));
+        assert!(cache.first_use(id(1), 100, 400, 100));
+        assert!(cache.was_used(id(1), 100, 200) && !cache.was_used(id(1), 100, 400));
     }
 
     #[test]
@@ -125,7 +153,7 @@ mod tests {
         let mut cache = ReplayCache::new(2);
         assert!(cache.first_use(id(1), 100, 400, 100));
         assert!(cache.first_use(id(2), 101, 401, 101));
-        assert!(cache.first_use(id(3), 102, 402, 102), "forgets proofs 1 and 2, floor 101");
+        assert!(cache.first_use(id(3), 102, 402, 102), "forgets proofs 1 and 2, floor 102 (now)");
         assert_eq!(cache.len(), 1);
         assert!(!cache.first_use(id(1), 100, 400, 103), "proof 1 is forgotten but under the floor: refused");
         assert!(!cache.first_use(id(2), 101, 401, 103), "proof 2 too");
@@ -137,6 +165,31 @@ mod tests {
         assert!(cache.first_use(id(2), 150, 450, 150));
         assert!(cache.first_use(id(3), 250, 550, 250), "proof 1's window closed: it goes");
         assert!(cache.first_use(id(5), 101, 401, 250), "no floor was set");
+    }
+
+    #[test]
+    fn proofs_dated_ahead_cannot_push_the_floor_past_now() {
+        // A flood of proofs dated 5 s ahead (the clock tolerance), then honest ones.
+        let mut cache = ReplayCache::new(5);
+        for n in 1..=4 {
+            assert!(cache.first_use(id(n), 105, 405, 100));
+        }
+        assert!(cache.first_use(id(20), 100, 400, 100));
+        // Full: the floor becomes now (101), not 105; the proofs dated ahead stay remembered.
+        assert!(cache.first_use(id(21), 101, 401, 101), "an honest proof of the next second");
+        assert!(cache.first_use(id(22), 102, 402, 102), "and of the one after");
+        for n in 1..=4 {
+            assert!(!cache.first_use(id(n), 105, 405, 103), "the flood's proofs are still refused as replays");
+        }
+        assert!(!cache.first_use(id(20), 100, 400, 103), "a forgotten proof is under the floor");
+        // Only when proofs dated ahead fill the cache alone does the floor go up to them.
+        let mut cache = ReplayCache::new(4);
+        for n in 1..=4 {
+            assert!(cache.first_use(id(n), 105, 405, 100));
+        }
+        assert!(cache.first_use(id(9), 100, 400, 100));
+        assert!(!cache.first_use(id(10), 101, 401, 101), "under the floor of 105");
+        assert!(!cache.first_use(id(1), 105, 405, 101), "a replay of the flood");
     }
 
     #[test]
@@ -155,5 +208,8 @@ mod tests {
         assert_eq!(store_ttl_seconds(1306, 1000), 306);
         assert_eq!(store_ttl_seconds(1030, 1000), 60, "KV's minimum");
         assert_eq!(store_ttl_seconds(900, 1000), 60);
+        // A window beyond i64 saturates instead of wrapping to "forget at once".
+        let huge = ProofPolicy { max_age_seconds: u64::MAX, leeway_seconds: 1 << 63, ..ProofPolicy::default() };
+        assert_eq!(forget_after(1000, &huge), i64::MAX);
     }
 }

@@ -11,7 +11,8 @@ use super::invalid;
 /// The verifier's `dpop` option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
-    /// Bearer tokens only; the DPoP scheme is refused.
+    /// Bearer tokens only; the DPoP scheme is refused. (The variants go from the loosest to
+    /// the strictest: [`Mode::tightened_by`] compares them so.)
     Off,
     /// Both schemes; a DPoP-bound token must come with its proof.
     #[default]
@@ -28,6 +29,35 @@ impl Mode {
             "allowed" => Some(Mode::Allowed),
             "required" => Some(Mode::Required),
             _ => None,
+        }
+    }
+
+    /// Its name, as the option takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Off => "off",
+            Mode::Allowed => "allowed",
+            Mode::Required => "required",
+        }
+    }
+
+    /// The mode of one call or route (verifyRequest's, withAuth's or Hono's per-use `dpop`):
+    /// it may tighten the verifier's (required > allowed > off), never loosen it, or one
+    /// route's options (or a value reaching them from a request) could accept Bearer tokens
+    /// where the verifier demands proofs.
+    pub fn tightened_by(self, call: Option<Mode>) -> Result<Mode, Error> {
+        let rank = |mode: Mode| mode as u8;
+        match call {
+            None => Ok(self),
+            Some(call) if rank(call) >= rank(self) => Ok(call),
+            Some(call) => {
+                let mut message = String::from("dpop \"");
+                message.push_str(call.name());
+                message.push_str("\" would loosen the verifier's \"");
+                message.push_str(self.name());
+                message.push_str("\": a call or route may only tighten it (required > allowed > off)");
+                Err(Error::InvalidOptions(message))
+            }
         }
     }
 
@@ -78,8 +108,11 @@ pub fn presented<'a>(
     let dpop_scheme = authorization.filter(|_| is_dpop(authorization)).and_then(scheme);
     let Some((_, token)) = dpop_scheme else {
         // A token must come under the DPoP scheme; API keys are configured apart and still count.
+        // Another scheme is no credentials of this one: a bare `DPoP` challenge, no error code
+        // (RFC 6750 section 3.1, "attempted using an unsupported authentication method";
+        // RFC 9449 section 7.1's challenge).
         if mode == Mode::Required && authorization.is_some() {
-            return Err(invalid("this resource needs Authorization: DPoP with a DPoP proof"));
+            return Err(Error::NotAuthenticated { client: false });
         }
         return crate::jose::request::credential(authorization, api_key).map(Presented::Plain);
     };
@@ -124,6 +157,21 @@ mod tests {
     }
 
     #[test]
+    fn a_call_may_tighten_the_mode_never_loosen_it() {
+        use Mode::*;
+        assert_eq!(Allowed.tightened_by(None), Ok(Allowed));
+        assert_eq!(Off.tightened_by(Some(Required)), Ok(Required));
+        assert_eq!(Allowed.tightened_by(Some(Required)), Ok(Required));
+        assert_eq!(Off.tightened_by(Some(Allowed)), Ok(Allowed));
+        assert_eq!(Required.tightened_by(Some(Required)), Ok(Required));
+        for (verifier, call) in [(Required, Allowed), (Required, Off), (Allowed, Off)] {
+            let err = verifier.tightened_by(Some(call)).expect_err("loosening");
+            assert_eq!(err.code(), "ERR_AUTH_INVALID_OPTIONS");
+            assert!(err.to_string().contains(verifier.name()), "{err}");
+        }
+    }
+
+    #[test]
     fn the_dpop_scheme_needs_exactly_one_proof() {
         let ok = presented(Mode::Allowed, Some("DPoP tok"), Some("a.b.c"), None);
         assert_eq!(ok, Ok(Presented::Dpop { token: "tok", proof: "a.b.c" }));
@@ -151,7 +199,8 @@ mod tests {
             presented(Mode::Allowed, Some("Bearer tok"), Some("a.b.c"), None),
             Ok(Presented::Plain(Credential::Bearer("tok")))
         );
-        assert_eq!(code(presented(Mode::Required, Some("Bearer tok"), None, None)), "ERR_DPOP_INVALID_PROOF");
+        assert_eq!(code(presented(Mode::Required, Some("Bearer tok"), None, None)), "ERR_AUTH_NOT_AUTHENTICATED");
+        assert_eq!(code(presented(Mode::Required, Some("Basic dTpw"), None, None)), "ERR_AUTH_NOT_AUTHENTICATED");
         assert_eq!(presented(Mode::Required, None, None, Some("sk")), Ok(Presented::Plain(Credential::ApiKey("sk"))));
         assert_eq!(code(presented(Mode::Required, None, None, None)), "ERR_AUTH_NOT_AUTHENTICATED");
         assert_eq!(presented(Mode::Allowed, None, None, Some("sk")), Ok(Presented::Plain(Credential::ApiKey("sk"))));

@@ -94,9 +94,9 @@ fn the_rfc_9449_token_request_proof() {
     let later = ProofRequest { now: 1_562_262_616 + 301, ..request };
     assert_eq!(verify_with(RFC_TOKEN_PROOF, &later).map_err(|e| e.code()), Err("ERR_DPOP_INVALID_PROOF"));
     let get = ProofRequest { method: "GET", ..request };
-    assert!(verify_with(RFC_TOKEN_PROOF, &get).is_err());
+    assert_eq!(verify_with(RFC_TOKEN_PROOF, &get), Err(invalid("the DPoP proof's htm is not the request's method")));
     let other = ProofRequest { url: "https://server.example.com/other", ..request };
-    assert!(verify_with(RFC_TOKEN_PROOF, &other).is_err());
+    assert_eq!(verify_with(RFC_TOKEN_PROOF, &other), Err(invalid("the DPoP proof's htu is not the request's URL")));
 }
 
 #[test]
@@ -149,7 +149,8 @@ fn the_signature_is_checked_with_the_embedded_key_and_reported_first() {
     let point = other.verifying_key().to_encoded_point(false);
     let other_jwk =
         json!({ "kty": "EC", "crv": "P-256", "x": b64(point.x().expect("x")), "y": b64(point.y().expect("y")) });
-    assert_eq!(refusal(with(header(), "jwk", other_jwk), claims()), "ERR_DPOP_INVALID_PROOF");
+    let proof = sign_es256(&with(header(), "jwk", other_jwk), &claims());
+    assert_eq!(verify_with(&proof, &request()), Err(invalid("the DPoP proof signature is not valid")));
     // A bad signature hides a stale iat (the claims' verdict waits for the signature's).
     let stale = sign_es256(&header(), &with(claims(), "iat", json!(NOW - 1000)));
     let (input, _) = stale.rsplit_once('.').expect("three parts");
@@ -173,8 +174,14 @@ fn the_header_must_say_dpop_jwt_with_an_asymmetric_alg_and_a_public_jwk() {
     assert_eq!(verify_with(&es384, &request()), Err(invalid("the DPoP proof's jwk does not fit its alg")));
     let only_eddsa = ProofPolicy { algorithms: vec![Alg::EdDsa], ..ProofPolicy::default() };
     let proof = sign_es256(&header(), &claims());
-    assert!(verify(&proof, &request(), &only_eddsa).is_err());
+    let not_allowed = invalid("the DPoP proof's alg is not an allowed asymmetric algorithm");
+    assert_eq!(verify(&proof, &request(), &only_eddsa), Err(not_allowed.clone()));
     assert_eq!(only_eddsa.algs(), "EdDSA");
+    // An empty list accepts no algorithm (an empty option never weakens a check).
+    let none = ProofPolicy { algorithms: Vec::new(), ..ProofPolicy::default() };
+    assert_eq!(verify(&proof, &request(), &none), Err(not_allowed));
+    assert_eq!(none.algs(), "");
+    assert_eq!(ProofPolicy::default().algorithms, PROOF_ALGORITHMS.to_vec());
     assert_eq!(ProofPolicy::default().algs(), "ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA");
 }
 
@@ -211,20 +218,21 @@ fn alg_none_and_hmac_proofs_are_refused() {
     assert_eq!(refusal(with(header(), "alg", json!("HS256")), claims()), "ERR_DPOP_INVALID_PROOF");
 }
 
+/// The refusal of a proof with these claims, the check named.
+fn reason(claims: serde_json::Value) -> Result<Proof, Error> {
+    verify_with(&sign_es256(&header(), &claims), &request())
+}
+
 #[test]
 fn htm_and_htu_must_be_the_requests() {
-    assert_eq!(refusal(header(), with(claims(), "htm", json!("POST"))), "ERR_DPOP_INVALID_PROOF");
-    assert_eq!(refusal(header(), with(claims(), "htm", json!("get"))), "ERR_DPOP_INVALID_PROOF");
-    assert_eq!(refusal(header(), without(claims(), "htm")), "ERR_DPOP_INVALID_PROOF");
-    assert_eq!(
-        refusal(header(), with(claims(), "htu", json!("https://api.example.com/v1/other"))),
-        "ERR_DPOP_INVALID_PROOF"
-    );
-    assert_eq!(
-        refusal(header(), with(claims(), "htu", json!("https://evil.example/v1/resources"))),
-        "ERR_DPOP_INVALID_PROOF"
-    );
-    assert_eq!(refusal(header(), without(claims(), "htu")), "ERR_DPOP_INVALID_PROOF");
+    let wrong_htm = Err(invalid("the DPoP proof's htm is not the request's method"));
+    assert_eq!(reason(with(claims(), "htm", json!("POST"))), wrong_htm);
+    assert_eq!(reason(with(claims(), "htm", json!("get"))), wrong_htm);
+    assert_eq!(reason(without(claims(), "htm")), wrong_htm);
+    let wrong_htu = Err(invalid("the DPoP proof's htu is not the request's URL"));
+    assert_eq!(reason(with(claims(), "htu", json!("https://api.example.com/v1/other"))), wrong_htu);
+    assert_eq!(reason(with(claims(), "htu", json!("https://evil.example/v1/resources"))), wrong_htu);
+    assert_eq!(reason(without(claims(), "htu")), Err(invalid("the DPoP proof has no htu")));
     // Normalised: case of scheme and host, default port, a query and fragment in the proof.
     let equivalent = with(claims(), "htu", json!("HTTPS://API.example.com:443/v1/%72esources?x#y"));
     assert!(verify_with(&sign_es256(&header(), &equivalent), &request()).is_ok());
@@ -332,7 +340,8 @@ fn bound_tokens_need_their_key_and_unbound_ones_no_key() {
     assert_eq!(code(&bound, Binding::Jkt("abc".into())), Ok(()));
     assert_eq!(code(&bound, Binding::Jkt("abd".into())), Err("ERR_DPOP_BINDING_MISMATCH"));
     assert_eq!(code(&bound, Binding::Unbound), Err("ERR_DPOP_BINDING_MISMATCH"));
-    assert_eq!(code(&bound, Binding::Any), Ok(()));
+    assert_eq!(code(&bound, Binding::CheckedByCaller), Ok(()));
+    assert_eq!(Binding::default(), Binding::Unbound, "verify() refuses a bound token unless told");
     assert_eq!(code(&plain, Binding::Unbound), Ok(()));
     assert_eq!(code(&plain, Binding::Jkt("abc".into())), Err("ERR_DPOP_BINDING_MISMATCH"));
     // A cnf that is not an object, or a jkt that is not a string, is never "unbound".
@@ -341,4 +350,73 @@ fn bound_tokens_need_their_key_and_unbound_ones_no_key() {
     }
     // A cnf with another confirmation method only (x5t#S256, mTLS) is not DPoP-bound.
     assert_eq!(code(&claims(r#"{"cnf":{"x5t#S256":"x"}}"#), Binding::Unbound), Ok(()));
+}
+
+#[test]
+fn dpop_origin_replaces_the_request_urls_origin() {
+    // A proof made for api.example.com, replayed at another server whose client sent
+    // `Host: api.example.com`: that server's request.url names api.example.com too.
+    let spoofed = ProofRequest { url: "http://api.example.com/v1/resources", ..request() };
+    let here = ProofPolicy {
+        origins: origins(vec!["https://other.example".into()]).expect("origin"),
+        ..ProofPolicy::default()
+    };
+    let proof = sign_es256(&header(), &claims());
+    assert_eq!(verify(&proof, &spoofed, &here), Err(invalid("the DPoP proof's htu is not the request's URL")));
+    // Without the option the spoofed URL is all the verifier knows (and the scheme differs here).
+    let https_spoofed = ProofRequest { url: "https://api.example.com/v1/resources", ..request() };
+    assert!(verify(&proof, &https_spoofed, &ProofPolicy::default()).is_ok());
+    assert_eq!(verify(&proof, &https_spoofed, &here), Err(invalid("the DPoP proof's htu is not the request's URL")));
+    // The resource's own origin: the request's path under it, whatever its URL's origin says.
+    let ours = ProofPolicy {
+        origins: origins(vec!["https://other.example".into(), "HTTPS://api.example.com:443/".into()]).expect("origins"),
+        ..ProofPolicy::default()
+    };
+    let behind_proxy = ProofRequest { url: "http://10.0.0.7:8080/v1/resources?page=2", ..request() };
+    assert!(verify(&proof, &behind_proxy, &ours).is_ok());
+    let other_path = ProofRequest { url: "http://10.0.0.7:8080/v1/other", ..request() };
+    assert_eq!(verify(&proof, &other_path, &ours), Err(invalid("the DPoP proof's htu is not the request's URL")));
+    // Only origins: no path, query, fragment, user; at least one.
+    assert_eq!(origins(vec!["https://a.example".into()]), Ok(vec!["https://a.example".to_owned()]));
+    for bad in [
+        "https://a.example/api",
+        "https://a.example/?x",
+        "https://a.example#f",
+        "ftp://a.example",
+        "https://u@a.example",
+        "a.example",
+        "",
+    ] {
+        assert_eq!(origins(vec![bad.into()]).map_err(|e| e.code()), Err("ERR_AUTH_INVALID_OPTIONS"), "{bad}");
+    }
+    assert_eq!(origins(Vec::new()).map_err(|e| e.code()), Err("ERR_AUTH_INVALID_OPTIONS"));
+}
+
+#[test]
+fn the_window_options_are_bounded_and_zero_never_loosens() {
+    let code = |r: Result<u64, Error>| r.map_err(|e| e.code());
+    assert_eq!(max_age_seconds(Some(300.9)), Ok(300));
+    assert_eq!(max_age_seconds(Some(3600.0)), Ok(3600));
+    assert_eq!(clock_tolerance_seconds(Some(0.0)), Ok(0));
+    assert_eq!(clock_tolerance_seconds(Some(300.0)), Ok(300));
+    // 2^63 and more would wrap the replay cache's window negative: refused at construction.
+    for bad in [Some(3601.0), Some(9.3e18), Some(f64::INFINITY), Some(f64::NAN), Some(0.0), Some(0.5), Some(-1.0), None]
+    {
+        assert_eq!(code(max_age_seconds(bad)), Err("ERR_AUTH_INVALID_OPTIONS"), "{bad:?}");
+    }
+    for bad in [Some(301.0), Some(9.3e18), Some(f64::INFINITY), Some(f64::NAN), Some(-0.5), None] {
+        assert_eq!(code(clock_tolerance_seconds(bad)), Err("ERR_AUTH_INVALID_OPTIONS"), "{bad:?}");
+    }
+    let message = max_age_seconds(Some(1e19)).expect_err("refused").to_string();
+    assert!(message.contains("dpopMaxAgeSeconds") && message.contains("3600"), "{message}");
+    let message = clock_tolerance_seconds(Some(1e19)).expect_err("refused").to_string();
+    assert!(message.contains("dpopClockToleranceSeconds") && message.contains("300"), "{message}");
+    // Tolerance 0: no iat in the future at all; max age 1: at most a second old.
+    let strict = ProofPolicy { max_age_seconds: 1, leeway_seconds: 0, ..ProofPolicy::default() };
+    let at = |iat: f64| verify(&sign_es256(&header(), &with(claims(), "iat", json!(iat))), &request(), &strict);
+    assert!(at(NOW as f64).is_ok() && at((NOW - 1) as f64).is_ok());
+    assert_eq!(at(NOW as f64 + 0.5), Err(invalid("the DPoP proof's iat is in the future")));
+    assert_eq!(at((NOW - 2) as f64), Err(invalid("the DPoP proof's iat is too old")));
+    // And the replay cache remembers such a proof as long as its iat can be accepted.
+    assert_eq!(replay::forget_after(NOW, &strict), NOW + 2);
 }

@@ -126,9 +126,15 @@ fn signature_check(proof: &Unverified<'_>) -> Promise {
     Promise::resolve(&JsValue::from(valid))
 }
 
-/// The `dpopNonce` hook's nonces (shim.js checks what it returned).
+/// The `dpopNonce` hook's nonces, checked in the core (`jose::dpop::nonce`).
 fn nonces_now(hook: &Function) -> Result<Vec<String>, JsValue> {
-    Ok(dpop_nonces(hook)?.iter().filter_map(|nonce| nonce.as_string()).collect())
+    let mut nonces = Vec::new();
+    for nonce in dpop_nonces(hook)?.iter() {
+        // Not a string: empty, which the core refuses.
+        nonces.push(nonce.as_string().unwrap_or_default());
+    }
+    dpop::nonce::accepted(&nonces)?;
+    Ok(nonces)
 }
 
 /// `err` as thrown, with the nonce to send as `dpopNonce` when it asks for one.

@@ -269,11 +269,15 @@ impl JwtVerifier {
         #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "VerifyRequestOptions")] options: Option<JsValue>,
     ) -> Promise {
-        let Call { now, scopes, realm, dpop: call_mode } = match Call::read(options.as_ref(), true) {
+        let Call { now, scopes, realm, dpop: call_mode, .. } = match Call::read(options.as_ref(), true) {
             Ok(call) => call,
             Err(err) => return Promise::reject(&err.into()),
         };
-        let mode = call_mode.unwrap_or(self.inner.dpop.mode);
+        // A call's `dpop` only tightens the verifier's (jose::dpop::scheme::Mode::tightened_by).
+        let mode = match self.inner.dpop.mode.tightened_by(call_mode) {
+            Ok(mode) => mode,
+            Err(err) => return Promise::reject(&err.into()),
+        };
         let authorization = match request_header(&request, "authorization") {
             Ok(value) => value,
             Err(e) => return Promise::reject(&e),
@@ -320,10 +324,15 @@ impl JwtVerifier {
 }
 
 impl JwtVerifier {
-    /// `verify` on a token that is already Rust text (the OAuth client's ID tokens).
+    /// `verify` on a token that is already Rust text (the OAuth client's ID tokens). A
+    /// DPoP-bound token is refused unless the call says its binding is checked by the caller
+    /// (`verify` sees no proof: a bound token taken from a request would pass as Bearer).
     pub(crate) fn verify_text(&self, token: &str, call_options: Option<&JsValue>) -> Promise {
         match Call::read(call_options, false) {
-            Ok(call) => self.verify_token(token, call.now, Demands { scopes: call.scopes, binding: Binding::Any }),
+            Ok(call) => {
+                let binding = if call.binding_checked_by_caller { Binding::CheckedByCaller } else { Binding::Unbound };
+                self.verify_token(token, call.now, Demands { scopes: call.scopes, binding })
+            }
             Err(err) => Promise::reject(&err.into()),
         }
     }

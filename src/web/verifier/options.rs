@@ -12,7 +12,7 @@ use super::remote::Remote;
 use crate::Error;
 use crate::client::base_url::BaseUrl;
 use crate::client::options::{Expected, wrong_entry, wrong_kind};
-use crate::jose::dpop::Mode;
+use crate::jose::dpop::{self, Mode};
 use crate::jose::json::{Value, object};
 use crate::jose::jwk::Jwk;
 use crate::jose::jwks_cache::CachePolicy;
@@ -35,6 +35,9 @@ const STORE: Expected =
 const STALE: Expected = Expected::Words("a number of seconds, more than 0 and at most 31536000 (a year)");
 
 const DPOP_MODE: Expected = Expected::OneOf(&["required", "allowed", "off"]);
+const DPOP_MAX_AGE: Expected = Expected::Words(dpop::MAX_AGE_WORDS);
+const DPOP_TOLERANCE: Expected = Expected::Words(dpop::CLOCK_TOLERANCE_WORDS);
+const DPOP_ORIGIN: Expected = Expected::Words(dpop::ORIGIN_WORDS);
 
 const CACHE_ENTRIES: Expected = Expected::Words("a whole number from 1 to 1000000");
 const CACHE_AGE: Expected = Expected::Words("a number of seconds, more than 0");
@@ -61,7 +64,8 @@ fn dpop_mode(options: &Options) -> Result<Option<Mode>, Error> {
     Mode::from_name(&name).map(Some).ok_or_else(|| wrong_kind("dpop", DPOP_MODE, false))
 }
 
-/// `dpop`, `dpopReplayStore`, `dpopNonce`, `dpopMaxAgeSeconds`, `dpopClockToleranceSeconds`.
+/// `dpop`, `dpopReplayStore`, `dpopNonce`, `dpopMaxAgeSeconds`, `dpopClockToleranceSeconds`,
+/// `dpopOrigin`.
 fn dpop(options: &Options) -> Result<DpopConfig, Error> {
     let mut config = DpopConfig::default();
     if let Some(mode) = dpop_mode(options)? {
@@ -71,12 +75,21 @@ fn dpop(options: &Options) -> Result<DpopConfig, Error> {
     if let Some(hook) = options.value("dpopNonce", Expected::Function)? {
         config.nonce = Some(hook.dyn_into().map_err(|_| wrong_kind("dpopNonce", Expected::Function, false))?);
     }
-    // Whole seconds, rounded down: towards the stricter check.
-    if let Some(seconds) = options.seconds("dpopMaxAgeSeconds")? {
-        config.policy.max_age_seconds = seconds as u64;
+    // Bounded (the core says how far and why); whole seconds, rounded down: the stricter check.
+    if let Some(seconds) = options.value("dpopMaxAgeSeconds", DPOP_MAX_AGE)? {
+        config.policy.max_age_seconds = dpop::max_age_seconds(seconds.as_f64())?;
     }
-    if let Some(seconds) = options.seconds("dpopClockToleranceSeconds")? {
-        config.policy.leeway_seconds = seconds as u64;
+    if let Some(seconds) = options.value("dpopClockToleranceSeconds", DPOP_TOLERANCE)? {
+        config.policy.leeway_seconds = dpop::clock_tolerance_seconds(seconds.as_f64())?;
+    }
+    if let Some(origin) = options.value("dpopOrigin", DPOP_ORIGIN)? {
+        let list = if Array::is_array(&origin) { Array::from(&origin) } else { Array::of1(&origin) };
+        let mut texts = Vec::new();
+        for value in list.iter() {
+            // Not a string: empty, which the core refuses with the same words.
+            texts.push(value.as_string().unwrap_or_default());
+        }
+        config.policy.origins = dpop::origins(texts)?;
     }
     Ok(config)
 }
@@ -356,13 +369,16 @@ pub(super) struct Call {
     pub now: i64,
     pub scopes: Vec<String>,
     pub realm: Option<String>,
-    /// The verifier's `dpop` mode for this call only.
+    /// The verifier's `dpop` mode for this call only (it may only tighten the verifier's).
     pub dpop: Option<Mode>,
+    /// `verify()`'s `dpopBindingCheckedByCaller: true`: a DPoP-bound token is accepted, its
+    /// binding being the caller's to check. Without it `verify()` refuses bound tokens.
+    pub binding_checked_by_caller: bool,
 }
 
 impl Call {
     pub(super) fn read(value: Option<&JsValue>, request: bool) -> Result<Call, Error> {
-        let mut call = Call { now: 0, scopes: Vec::new(), realm: None, dpop: None };
+        let mut call = Call { now: 0, scopes: Vec::new(), realm: None, dpop: None, binding_checked_by_caller: false };
         let mut now_ms = None;
         if let Some(value) = value {
             let options = Options::new(value)?;
@@ -372,6 +388,8 @@ impl Call {
                 }
                 call.realm = options.string("realm", Expected::String)?;
                 call.dpop = dpop_mode(&options)?;
+            } else {
+                call.binding_checked_by_caller = options.boolean("dpopBindingCheckedByCaller")?.unwrap_or(false);
             }
             if let Some(date) = options.value("currentDate", DATE)? {
                 let ms = date.dyn_ref::<js_sys::Date>().map(|d| d.get_time()).filter(|t| t.is_finite());

@@ -63,14 +63,16 @@ export interface JwtVerifierOptions {
   cache?: TokenCacheOptions;
   /** verifyRequest and DPoP (RFC 9449): "allowed" (default) takes Bearer and DPoP-bound tokens, "required" DPoP only, "off" Bearer only. A DPoP-bound token (`cnf.jkt`) is never accepted as Bearer. */
   dpop?: DpopMode;
-  /** Where used DPoP proofs are remembered for other isolates (Workers KV, a Durable Object, `cacheApiStore()`); default: in this isolate only. Not atomic on KV: see the README. Its failures reject verifyRequest. */
+  /** Where used DPoP proofs are remembered for other isolates (Workers KV, a Durable Object, `cacheApiStore()`); default: in this isolate only. Not atomic on KV, and KV is eventually consistent (a replay at another location within about 60 s passes): see the README; a Durable Object gives strict replay protection. Its failures reject verifyRequest. */
   dpopReplayStore?: DpopReplayStore;
-  /** Server nonces (RFC 9449 section 9): returns, synchronously, the nonces accepted now, the current one first; a proof without one of them gets 401 use_dpop_nonce with the current one in DPoP-Nonce. */
+  /** Server nonces (RFC 9449 section 9): returns, synchronously, the nonces accepted now, the current one first; a proof without one of them gets 401 use_dpop_nonce with the current one in DPoP-Nonce. Each nonce must be RFC 9449 section 8.1's (visible ASCII but `"` and `\`), else verifyRequest rejects with ERR_AUTH_INVALID_OPTIONS. */
   dpopNonce?: () => string | string[];
-  /** Oldest DPoP proof `iat` accepted, in seconds before now (0 or more); default 300. */
+  /** Oldest DPoP proof `iat` accepted, in seconds before now (1 to 3600); default 300. */
   dpopMaxAgeSeconds?: number;
-  /** Seconds a DPoP proof's `iat` may lie in the future (0 or more); default 5. */
+  /** Seconds a DPoP proof's `iat` may lie in the future (0 to 300); default 5. */
   dpopClockToleranceSeconds?: number;
+  /** The resource's trusted public origin(s), e.g. "https://api.example.com": a proof's `htu` must be the request's path under one of them, whatever origin `request.url` has (on Node servers its host comes from the client's Host header). Default: the request URL as it is. */
+  dpopOrigin?: string | string[];
 }
 
 /** The `dpop` mode of a verifier or of one verifyRequest call. */
@@ -134,6 +136,8 @@ export interface VerifyResult {
 export interface VerifyCallOptions {
   /** The time to check `exp`/`nbf`/`iat` against; default now. */
   currentDate?: Date;
+  /** `verify` sees no DPoP proof, so it refuses a DPoP-bound token (`cnf.jkt`) with ERR_DPOP_BINDING_MISMATCH: taken from a request, it would pass as Bearer. `true`: accept it, the caller checks the proof and the binding itself. Use verifyRequest instead where you can. */
+  dpopBindingCheckedByCaller?: boolean;
 }
 
 /** An API key as `verifyRequest` knows it. */
@@ -152,7 +156,7 @@ export interface VerifyRequestOptions {
   scopes?: string[];
   /** The realm of the WWW-Authenticate challenge; default "wasm-auth". */
   realm?: string;
-  /** The verifier's `dpop` mode for this call only. */
+  /** The verifier's `dpop` mode for this call only: it may only tighten the verifier's (required > allowed > off), a looser one rejects with ERR_AUTH_INVALID_OPTIONS. */
   dpop?: DpopMode;
   /** As in `verify`. */
   currentDate?: Date;
