@@ -14,7 +14,7 @@ export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 TARBALL_DIR := target/e2e
 PORT ?= 8080
 
-.PHONY: all bootstrap lint lint-pkg pkg pack server test test-native test-wasm test-e2e test-bundlers test-fuzz fuzz size bench demo clean
+.PHONY: all bootstrap lint lint-pkg pkg pack server test test-native test-wasm test-e2e test-browsers test-bundlers test-fuzz fuzz size bench demo clean
 
 all: pkg
 
@@ -68,6 +68,13 @@ E2E_FILE_TIMEOUT_MS ?= 600000
 # the reference server over HTTP; the demo page in Chromium.
 test-e2e: pack server
 	WASM_AUTH_TARBALL=$$(ls $(TARBALL_DIR)/*.tgz) node --test --test-concurrency=1 --test-timeout=$(E2E_FILE_TIMEOUT_MS) tests/e2e/
+
+# Only the suites that run in every browser engine (tests/e2e/engines.mjs), in the engines of
+# WASM_AUTH_ENGINES (all three by default); `make test-e2e` runs them too, with everything else.
+BROWSER_SUITES := browser-client tabs oauth-reference oauth-oidc-provider browser-esm vite demo-engines
+test-browsers: pack server
+	WASM_AUTH_TARBALL=$$(ls $(TARBALL_DIR)/*.tgz) node --test --test-concurrency=1 --test-timeout=$(E2E_FILE_TIMEOUT_MS) \
+	  $(foreach suite,$(BROWSER_SUITES),tests/e2e/$(suite).test.mjs)
 
 # Every bundler version the README names (issue 18): `make test` runs one per tool
 # (tests/e2e/bundlers.test.mjs: Vite 6, webpack 5, Rollup, esbuild; vite.test.mjs: Vite 8);

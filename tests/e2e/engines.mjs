@@ -331,26 +331,47 @@ async function launchWebKit() {
         throw new Error(`MiniBrowser did not start: ${e.message}\n${driver.output()}`);
       }
       let queue = Promise.resolve();
-      let current = await session.getWindowHandle();
-      let spare = current; // the session's first window, used by the first page
+      let spare = await session.getWindowHandle(); // the session's first window, used by the first page
       const windows = new Set(); // the windows of open pages
       const inWindow = (handle, action) => {
         const next = queue.then(async () => {
-          if (current !== handle) { await session.switchToWindow(handle); current = handle; }
+          // Every time: WebKit may move the session to another window by itself (a window closed).
+          if (handle) await session.switchToWindow(handle);
           return action();
         });
         queue = next.catch(() => {});
         return next;
+      };
+      // An evaluation starts in the page and is then polled for, so that one page's promise
+      // (a fetch waiting for a lock another tab holds) does not hold up the session's commands
+      // for every other page (closing that other tab, say) until it settles.
+      let evaluations = 0;
+      const evaluateInWindow = async (handle, expression) => {
+        const key = JSON.stringify(`${++evaluations}`);
+        await inWindow(handle, () => session.execute(`const all = (window.__webdriverEvaluations ??= {});
+          all[${key}] = { state: 'pending' };
+          (${expression}).then((value) => { all[${key}] = { state: 'done', value }; },
+            (e) => { all[${key}] = { state: 'error', message: String(e?.message ?? e) }; });`));
+        for (;;) {
+          const result = await inWindow(handle, () => session.execute(`const all = window.__webdriverEvaluations;
+            const result = all?.[${key}] ?? { state: 'gone' };
+            if (result.state !== 'pending') delete all?.[${key}];
+            return result;`));
+          if (result.state === 'done') return result.value;
+          if (result.state === 'error') throw new Error(`page error: ${result.message}`);
+          if (result.state === 'gone') throw new Error('evaluate: the page navigated away before the result');
+          await sleep(10);
+        }
       };
       const context = {
         async newPage() {
           let handle;
           if (spare) { handle = spare; spare = undefined; } else {
             // A window each (Playwright's pages are all visible): a background tab's timers are throttled.
-            handle = await inWindow(current, async () => (await session.createWindow('window')).handle);
+            handle = await inWindow([...windows][0], async () => (await session.createWindow('window')).handle);
           }
           windows.add(handle);
-          return pageApi('webkit', (expression) => inWindow(handle, () => session.execute(`return ${expression}`)), {
+          return pageApi('webkit', (expression) => evaluateInWindow(handle, expression), {
             handle,
             goto: (url) => inWindow(handle, () => session.url(url)),
             reload: () => inWindow(handle, () => session.refresh()),
@@ -362,15 +383,20 @@ async function launchWebKit() {
               windows.delete(handle);
               if (windows.size === 0) { await session.url('about:blank'); spare = handle; return; }
               await session.closeWindow();
-              const [other] = windows;
-              await session.switchToWindow(other);
-              current = other;
             }),
           });
         },
         // Classic WebDriver sees only the cookies the current document would send: a window of
-        // its own opens a path below each of `urls` (answered 404) and reads them there.
+        // its own opens a path below each of `urls` (answered 404) and reads them there; without
+        // urls, the cookies each open page would send.
         async cookies(urls) {
+          if (!urls) {
+            const seen = new Map();
+            for (const handle of windows) {
+              for (const c of await inWindow(handle, () => session.getAllCookies())) seen.set(`${c.name};${c.domain};${c.path}`, c);
+            }
+            return [...seen.values()];
+          }
           const probe = await context.newPage();
           try {
             const seen = new Map();
@@ -378,7 +404,7 @@ async function launchWebKit() {
               await probe.goto(`${url.replace(/\/$/, '')}/cookie-probe-404`);
               for (const c of await inWindow(probe.handle, () => session.getAllCookies())) seen.set(`${c.name};${c.domain};${c.path}`, c);
             }
-            return [...seen.values()].map((c) => ({ ...c, value: c.value }));
+            return [...seen.values()];
           } finally {
             await probe.close();
           }

@@ -298,9 +298,15 @@ for (const engine of engines()) describe(engine, () => {
     const twice = await page.evaluate(async (base) => {
       window.tm = record(new wa.TokenManager({ baseUrl: base, refreshTokenInCookie: true }));
       const [a, b] = await Promise.all([window.tm.restore(), window.tm.restore()]);
-      return { same: JSON.stringify(a) === JSON.stringify(b), restored: a !== null };
+      return { a, b };
     }, api.base);
-    assert.deepEqual(twice, { same: true, restored: true });
+    assert.ok(twice.a && twice.b, 'both restored');
+    // The same session: expiresAt and refreshAt are wall-clock readings of one monotonic expiry,
+    // taken at each call, so they may differ by a millisecond (seen in WebKit).
+    assert.equal(twice.b.scope, twice.a.scope);
+    for (const time of ['expiresAt', 'refreshAt']) {
+      assert.ok(Math.abs(twice.b[time] - twice.a[time]) <= 2, `${time}: ${twice.a[time]} and ${twice.b[time]}`);
+    }
     assert.equal(await api.count(REFRESH) - before, 1, 'concurrent restores share one cookie refresh');
 
     // Logout revokes the cookie's family, clears the cookie, and the API refuses the access token
