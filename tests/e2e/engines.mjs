@@ -28,6 +28,7 @@ export function engines() {
   return list;
 }
 
+const NAVIGATED_AWAY = 'evaluate: the page navigated away before the result';
 export const FIREFOX = process.env.FIREFOX_BINARY ?? '/usr/bin/firefox-esr';
 export const GECKODRIVER = process.env.GECKODRIVER ?? join(homedir(), '.cargo', 'bin', 'geckodriver');
 export const MINIBROWSER = process.env.MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -122,7 +123,10 @@ function pageApi(engine, run, rest) {
         : [...document.querySelectorAll('button, a, input[type=submit]')].find((e) => (e.textContent || e.value).trim() === text)) ?? null;
       const args = typeof target === 'string' ? [target, null] : [null, target.text];
       await page.waitForFunction(`(args) => (${find})(args) !== null`, args, { timeout: 15_000 });
-      await page.evaluate(`(args) => { const e = (${find})(args); setTimeout(() => e.click(), 0); }`, args);
+      // Classic WebDriver (WebKit) polls for the result: the click's navigation can win that race
+      // and take the result with it, which for a click that was scheduled is no failure.
+      await page.evaluate(`(args) => { const e = (${find})(args); setTimeout(() => e.click(), 0); }`, args)
+        .catch((e) => { if (e.message !== NAVIGATED_AWAY) throw e; });
     },
     /** Uncaught errors and unhandled rejections test-hooks.js saw in the page. */
     problems: () => page.evaluate(() => window.__problems ?? []),
@@ -348,19 +352,27 @@ async function launchWebKit() {
       let evaluations = 0;
       const evaluateInWindow = async (handle, expression) => {
         const key = JSON.stringify(`${++evaluations}`);
-        await inWindow(handle, () => session.execute(`const all = (window.__webdriverEvaluations ??= {});
+        // The first command waits up to a second for the result itself: an evaluation that ends by
+        // scheduling a navigation (authorize(), a click) answers before the page goes, where a
+        // poll could come too late and find the page gone.
+        let result = await inWindow(handle, () => session.execute(`const all = (window.__webdriverEvaluations ??= {});
           all[${key}] = { state: 'pending' };
-          (${expression}).then((value) => { all[${key}] = { state: 'done', value }; },
-            (e) => { all[${key}] = { state: 'error', message: String(e?.message ?? e) }; });`));
+          const settled = (${expression}).then((value) => (all[${key}] = { state: 'done', value }),
+            (e) => (all[${key}] = { state: 'error', message: String(e?.message ?? e) }));
+          return Promise.race([settled, new Promise((r) => setTimeout(() => r({ state: 'pending' }), 1000))])
+            .then((first) => { if (first.state !== 'pending') delete all[${key}]; return first; });`));
         for (;;) {
-          const result = await inWindow(handle, () => session.execute(`const all = window.__webdriverEvaluations;
-            const result = all?.[${key}] ?? { state: 'gone' };
-            if (result.state !== 'pending') delete all?.[${key}];
-            return result;`));
+          if (result.state === 'pending') {
+            await sleep(10);
+            result = await inWindow(handle, () => session.execute(`const all = window.__webdriverEvaluations;
+              const result = all?.[${key}] ?? { state: 'gone' };
+              if (result.state !== 'pending') delete all?.[${key}];
+              return result;`));
+            continue;
+          }
           if (result.state === 'done') return result.value;
           if (result.state === 'error') throw new Error(`page error: ${result.message}`);
-          if (result.state === 'gone') throw new Error('evaluate: the page navigated away before the result');
-          await sleep(10);
+          throw new Error(NAVIGATED_AWAY);
         }
       };
       const context = {

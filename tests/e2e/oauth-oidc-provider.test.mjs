@@ -13,7 +13,7 @@ import { engines, launch } from './engines.mjs';
 import { editOAuthTransaction, freePort, makeProject } from './helpers.mjs';
 
 let pages; // the reference server only serves the test page (its origin is the SPA's)
-let op;
+let op; // one provider per engine: its grant counters are per engine's tests
 
 before(async () => {
   const project = await makeProject('oauth-oidc-provider', {});
@@ -21,18 +21,22 @@ before(async () => {
   pages = await startReferenceServer({
     dataDir: mkdtempSync(join(tmpdir(), 'wasm-auth-op-')), wwwDir: join(project, 'www'), pkgDir: join(project, 'node_modules', 'wasm-auth'),
   });
-  op = await startOidcProvider({ port: await freePort(), pageOrigin: pages.url, accessTokenTtl: 6 });
 });
 
 after(async () => {
-  await op?.close();
   await pages?.stop();
 });
 
 for (const engine of engines()) describe(engine, () => {
   let browser;
-  before(async () => { browser = await launch(engine); });
-  after(async () => { await browser?.close(); });
+  before(async () => {
+    op = await startOidcProvider({ port: await freePort(), pageOrigin: pages.url, accessTokenTtl: 6 });
+    browser = await launch(engine);
+  });
+  after(async () => {
+    await browser?.close();
+    await op?.close();
+  });
 
   async function newPage() {
     const page = await browser.newPage();
