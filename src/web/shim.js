@@ -126,7 +126,10 @@ export async function sendThrough(client, method, url, body) {
 // (A string starting with '/' that leaves the base's path was refused before, in Rust.)
 export function prepare(input, init, base, trusted) {
   const target = typeof input === 'string' || input instanceof URL ? new URL(String(input), base + '/') : input;
-  const request = new Request(target, init);
+  return trustedOnly(new Request(target, init), trusted);
+}
+// `request`, if its origin is one of `trusted`; else ERR_AUTH_UNTRUSTED_ORIGIN.
+function trustedOnly(request, trusted) {
   const origin = new URL(request.url).origin;
   if (!trusted.includes(origin)) {
     throw coded(CODE.UntrustedOrigin, `no credential is sent to ${origin}: add it to allowedOrigins to trust it`);
@@ -326,9 +329,16 @@ export async function dpopSign(pair, input) {
 
 // ---- ClientCredentials.fetch (client_credentials.rs) ----
 
-// The caller's arguments as a Request, kept unsent (for a retry).
-export function newRequest(input, init) {
-  return new Request(input, init);
+// The caller's arguments as a Request, kept unsent (for a retry), or undefined when they make
+// none; on a trusted origin only (ERR_AUTH_UNTRUSTED_ORIGIN, as every credentialed fetch checks).
+export function newRequest(input, init, trusted) {
+  let request;
+  try {
+    request = new Request(input, init);
+  } catch {
+    return undefined;
+  }
+  return trustedOnly(request, trusted);
 }
 // One send of a copy of `request` with the token (and its DPoP proof, if any); a redirect is
 // the answer, never followed (the token goes nowhere else).

@@ -339,6 +339,7 @@ for (const nonces of [false, true]) {
       const before = op.grants('client_credentials');
       const client = new ClientCredentials({
         tokenEndpoint: `${op.issuer}/token`, clientId: SERVICE.clientId, clientSecret: SERVICE.clientSecret, scope: SERVICE.scope, dpop: true,
+        allowedOrigins: [api.url],
       });
       const tokens = await Promise.all([client.getToken(), client.getToken()]);
       assert.equal(tokens[0], tokens[1]);
@@ -363,6 +364,35 @@ for (const nonces of [false, true]) {
     }
   });
 }
+
+test('ClientCredentials.fetch sends the token only to the token endpoint origin and allowedOrigins', async () => {
+  requireNonce = false;
+  const { ClientCredentials } = await import(join(project, 'node_modules', 'wasm-auth', 'node.js'));
+  const api = await startResourceServer({});
+  const elsewhere = await startResourceServer({});
+  try {
+    const base = { tokenEndpoint: `${op.issuer}/token`, clientId: SERVICE.clientId, clientSecret: SERVICE.clientSecret, scope: SERVICE.scope };
+    for (const dpop of [false, true]) {
+      const trusting = new ClientCredentials({ ...base, dpop, allowedOrigins: [api.url] });
+      await assert.rejects(trusting.fetch(`${elsewhere.url}/resources`), { code: 'ERR_AUTH_UNTRUSTED_ORIGIN' });
+      await assert.rejects(trusting.fetch(new Request(`${elsewhere.url}/resources`)), { code: 'ERR_AUTH_UNTRUSTED_ORIGIN' });
+      // Not given, or empty: the token endpoint's origin only, never "anywhere".
+      for (const allowedOrigins of [undefined, []]) {
+        const client = new ClientCredentials({ ...base, dpop, allowedOrigins });
+        await assert.rejects(client.fetch(`${api.url}/resources`), { code: 'ERR_AUTH_UNTRUSTED_ORIGIN' });
+        await assert.rejects(client.fetch(`http://${new URL(op.issuer).host}.evil.example/`), { code: 'ERR_AUTH_UNTRUSTED_ORIGIN' });
+        assert.notEqual((await client.fetch(`${op.issuer}/.well-known/openid-configuration`)).status, 0);
+      }
+      if (dpop) assert.equal((await trusting.fetch(`${api.url}/resources`)).status, 200);
+    }
+    assert.deepEqual(elsewhere.seen, [], 'nothing was sent to the untrusted origin');
+    assert.equal(api.seen.length, 1, 'only the trusted call reached the API');
+    assert.throws(() => new ClientCredentials({ ...base, allowedOrigins: 'http://x.example' }), { code: 'ERR_AUTH_INVALID_OPTIONS' });
+  } finally {
+    await api.close();
+    await elsewhere.close();
+  }
+});
 
 for (const nonces of [false, true]) {
   test(`TokenManager dpop: true in Chromium, reference server ${nonces ? 'with' : 'without'} server nonces: login, fetch, reload with the refresh cookie, logout`, async (t) => {
@@ -442,7 +472,7 @@ test('ClientCredentials dpop: true in workerd (wasm-auth/verify), oidc-provider 
   const api = await startResourceServer({ nonce: 'rs-nonce-workerd' });
   const worker = await startProjectWorker(project, 'verify/wasm_auth_verify_bg.wasm');
   try {
-    const options = { tokenEndpoint: `${op.issuer}/token`, clientId: SERVICE.clientId, clientSecret: SERVICE.clientSecret, scope: SERVICE.scope, dpop: true };
+    const options = { tokenEndpoint: `${op.issuer}/token`, clientId: SERVICE.clientId, clientSecret: SERVICE.clientSecret, scope: SERVICE.scope, dpop: true, allowedOrigins: [api.url] };
     const call = async () => (await fetch(worker.url, { method: 'POST', body: JSON.stringify({ options, api: `${api.url}/resources` }) })).json();
     const first = await call();
     assert.equal(first.status, 200, first.message);
