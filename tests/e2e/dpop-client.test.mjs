@@ -380,7 +380,7 @@ test('ClientCredentials.fetch sends the token only to the token endpoint origin 
       for (const allowedOrigins of [undefined, []]) {
         const client = new ClientCredentials({ ...base, dpop, allowedOrigins });
         await assert.rejects(client.fetch(`${api.url}/resources`), { code: 'ERR_AUTH_UNTRUSTED_ORIGIN' });
-        await assert.rejects(client.fetch(`http://${new URL(op.issuer).host}.evil.example/`), { code: 'ERR_AUTH_UNTRUSTED_ORIGIN' });
+        await assert.rejects(client.fetch(`https://${new URL(op.issuer).hostname}.evil.example/`), { code: 'ERR_AUTH_UNTRUSTED_ORIGIN' });
         assert.notEqual((await client.fetch(`${op.issuer}/.well-known/openid-configuration`)).status, 0);
       }
       if (dpop) assert.equal((await trusting.fetch(`${api.url}/resources`)).status, 200);
