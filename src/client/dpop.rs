@@ -320,17 +320,22 @@ pub fn key_kept_across_reloads(refresh_cookie: bool, bound_refresh_token: bool) 
     refresh_cookie || bound_refresh_token
 }
 
-/// A token answer's `token_type` against the client's `dpop` option: a DPoP-bound token is
-/// useless to a client without the key (and must not be sent as Bearer), so it is refused; a
-/// Bearer token to a DPoP client is the server's choice (it does not bind, §5), and is used as
-/// Bearer.
+/// A token answer's `token_type` (or a peer tab's tokens) against the client's `dpop` option.
+/// A DPoP-bound token is useless to a client without the key (and must not be sent as Bearer).
+/// A Bearer token to a DPoP client is refused too: RFC 9449 §5 has the client notice a server
+/// that did not bind the token, and using it silently would turn `dpop: true` into Bearer
+/// without anyone knowing. ERR_AUTH_INVALID_RESPONSE (the answer is not what was asked for),
+/// not ERR_DPOP_BINDING_MISMATCH, which is the resource server's refusal of a proof.
 pub fn check_token_type(tokens: &TokenSet, dpop: bool) -> Result<(), Error> {
-    if tokens.dpop && !dpop {
-        return Err(Error::InvalidResponse(
+    match (tokens.dpop, dpop) {
+        (true, false) => Err(Error::InvalidResponse(
             "the token answer has token_type DPoP, which needs the client's dpop option".into(),
-        ));
+        )),
+        (false, true) => Err(Error::InvalidResponse(
+            "the token answer has token_type Bearer where DPoP was asked: the server did not bind the token".into(),
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -501,12 +506,16 @@ mod tests {
     }
 
     #[test]
-    fn a_dpop_token_needs_the_dpop_option() {
+    fn a_dpop_token_needs_the_dpop_option_and_a_dpop_client_a_dpop_token() {
         let dpop = TokenSet::from_json(br#"{"access_token":"at","token_type":"DPoP"}"#).expect("valid");
         let bearer = TokenSet::from_json(br#"{"access_token":"at","token_type":"Bearer"}"#).expect("valid");
         assert!(check_token_type(&dpop, true).is_ok());
         assert_eq!(check_token_type(&dpop, false).expect_err("no key").code(), "ERR_AUTH_INVALID_RESPONSE");
-        assert!(check_token_type(&bearer, true).is_ok());
+        let error = check_token_type(&bearer, true).expect_err("a DPoP client notices an unbound token");
+        assert_eq!(error.code(), "ERR_AUTH_INVALID_RESPONSE");
+        assert!(error.to_string().contains("token_type Bearer where DPoP was asked"));
+        let untyped = TokenSet::from_json(br#"{"access_token":"at"}"#).expect("valid");
+        assert!(check_token_type(&untyped, true).is_err(), "a missing token_type is Bearer");
         assert!(check_token_type(&bearer, false).is_ok());
     }
 }

@@ -99,7 +99,7 @@ impl Inner {
         // the code to it across the redirect (§10): the key is kept, under the client's key.
         let issuer = metadata.issuer.as_deref().unwrap_or(&metadata.token_endpoint);
         let dpop = (dpop && token_manager.is_none()).then(|| {
-            let store = dpop::key_kept_across_reloads(false, true).then(|| tabs::oauth_key(issuer, &client_id));
+            let store = dpop::key_kept_across_reloads(false, true).then(|| tabs::oauth_key(issuer, &client_id, true));
             let dpop = Dpop::new(store);
             // Made now, so that authorize() (synchronous) finds it for dpop_jkt.
             let _ = dpop.start();
