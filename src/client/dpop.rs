@@ -247,6 +247,16 @@ pub fn resource_wants_nonce(status: u16, www_authenticate: Option<&str>) -> bool
         && www_authenticate.is_some_and(|header| challenge_error(header, "dpop").as_deref() == Some(USE_NONCE))
 }
 
+/// Whether a resource server's answer refuses the DPoP proof rather than the token (§7.1: a 401
+/// whose `DPoP` challenge has `error="invalid_dpop_proof"`): a refresh would not help (a new
+/// token gets a proof made the same way), so the caller gets the answer and the refresh token
+/// is not spent.
+pub fn proof_refused(status: u16, www_authenticate: Option<&str>) -> bool {
+    status == 401
+        && www_authenticate
+            .is_some_and(|header| challenge_error(header, "dpop").as_deref() == Some("invalid_dpop_proof"))
+}
+
 /// Whether to send a request again after its answer: once only (`first`), when the server
 /// asked for a nonce (`wants_nonce`) and sent one that this client did not use yet
 /// (`new_nonce`), so the retry can succeed where the first try failed.
@@ -488,6 +498,16 @@ mod tests {
         }
         assert!(!resource_wants_nonce(401, None));
         assert!(!resource_wants_nonce(403, Some(yes[0])));
+    }
+
+    #[test]
+    fn a_refused_proof_is_told_from_a_refused_token() {
+        assert!(proof_refused(401, Some(r#"DPoP algs="ES256", error="invalid_dpop_proof""#)));
+        assert!(proof_refused(401, Some(r#"Bearer realm="x", DPoP error=invalid_dpop_proof"#)));
+        assert!(!proof_refused(401, Some(r#"DPoP error="invalid_token""#)));
+        assert!(!proof_refused(401, Some(r#"Bearer error="invalid_dpop_proof""#)), "another scheme's");
+        assert!(!proof_refused(401, None));
+        assert!(!proof_refused(403, Some(r#"DPoP error="invalid_dpop_proof""#)));
     }
 
     #[test]

@@ -148,7 +148,7 @@ export function originOf(url) {
 // answer itself, and `redirect: 'error'` any redirect as ERR_AUTH_HTTP.
 const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
-async function sendCredentialed(request, trusted, decorate) {
+async function sendCredentialed(request, trusted, decorate, follow = true) {
   let current = request.clone();
   for (let hops = 0; ; hops += 1) {
     let response;
@@ -167,6 +167,7 @@ async function sendCredentialed(request, trusted, decorate) {
     response.body?.cancel().catch(() => {});
     const redirectRefused = (code, why) => requestFailed(current.method, current.url, why, code);
     if (hidden) throw redirectRefused(0, 'this runtime hides where it points, so no credential follows it');
+    if (!follow) throw redirectRefused(status, 'a DPoP proof is made for one URL (htu), so no DPoP request follows a redirect');
     if (request.redirect === 'error') throw redirectRefused(status, "the request's redirect mode is 'error'");
     let target;
     try {
@@ -204,14 +205,15 @@ export function sendWith(request, trusted, name, value) {
   });
 }
 // TokenManager with a DPoP-bound token (RFC 9449 §7.1): the token and its proof, which Rust made
-// for the request's method and URL (a redirect's hop carries the same proof, bound to the first
-// URL: a server elsewhere refuses it, so the token is of no use there either).
+// for the request's method and URL. No redirect is followed (ERR_AUTH_HTTP, as browsers already
+// do): a hop would carry a proof made for another URL (wrong htu/htm, the same jti), which the
+// server refuses as invalid_dpop_proof.
 export function sendWithDpop(request, trusted, authorization, proof) {
   return sendCredentialed(request, trusted, (hop) => {
     hop.headers.set('authorization', authorization);
     hop.headers.set('dpop', proof);
     return hop;
-  });
+  }, false);
 }
 // ApiKeyAuth with placement "query": the key as ?api_key=, the request otherwise unchanged.
 export function withQuery(request, trusted, name, value) {

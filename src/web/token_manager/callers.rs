@@ -53,7 +53,11 @@ impl Session {
     pub(super) async fn fetch(self: &Rc<Self>, request: Request) -> Result<JsValue, JsValue> {
         let token = self.token(None).await?;
         let first = self.send_with_token(&request, &token).await?;
-        if http::response_status(&first) != 401 {
+        let status = http::response_status(&first);
+        // A refused DPoP proof is no expired token: no refresh (it would be spent for nothing).
+        if status != 401
+            || crate::client::dpop::proof_refused(status, http::response_header(&first, "www-authenticate").as_deref())
+        {
             return Ok(first);
         }
         let token = match self.token(Some(&token)).await {
