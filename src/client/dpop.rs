@@ -330,6 +330,15 @@ pub fn key_kept_across_reloads(refresh_cookie: bool, bound_refresh_token: bool) 
     refresh_cookie || bound_refresh_token
 }
 
+/// Whether a peer tab's key pair (which came with its DPoP-bound tokens) may become this tab's:
+/// when this tab holds no key yet (`holds_key`), or the peer's session is a newer one than this
+/// tab's (`peer_epoch` > `own_epoch`: a new login). Never in place of the key of a session this
+/// tab holds: any script of the origin can post on the channel, and a key it swapped in would be
+/// the one every later proof (and, where the key is kept, every later login) is made with.
+pub fn may_adopt_peer_key(holds_key: bool, peer_epoch: f64, own_epoch: f64) -> bool {
+    !holds_key || peer_epoch > own_epoch
+}
+
 /// A token answer's `token_type` (or a peer tab's tokens) against the client's `dpop` option.
 /// A DPoP-bound token is useless to a client without the key (and must not be sent as Bearer).
 /// A Bearer token to a DPoP client is refused too: RFC 9449 §5 has the client notice a server
@@ -498,6 +507,15 @@ mod tests {
         }
         assert!(!resource_wants_nonce(401, None));
         assert!(!resource_wants_nonce(403, Some(yes[0])));
+    }
+
+    #[test]
+    fn a_peer_key_replaces_no_key_of_the_session_this_tab_holds() {
+        assert!(may_adopt_peer_key(false, 5.0, 5.0), "no key yet");
+        assert!(may_adopt_peer_key(false, 1.0, 5.0), "no key yet (react() decides on the epoch)");
+        assert!(may_adopt_peer_key(true, 6.0, 5.0), "a new login in the peer");
+        assert!(!may_adopt_peer_key(true, 5.0, 5.0), "the same session: the key stays");
+        assert!(!may_adopt_peer_key(true, 4.0, 5.0));
     }
 
     #[test]

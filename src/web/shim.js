@@ -292,15 +292,18 @@ export function dpopNow(state) {
 export function dpopPair(state) {
   return state.pair;
 }
-// A peer's key pair, used from now on (and kept, where this client keeps its key); false for
-// anything that is not a usable one.
-export function dpopAdopt(state, pair) {
+// A peer's key pair, used from now on when `mayReplace` (Rust's decision); else this client's own
+// key stays (in the same session the peer's is a structured clone of it, a different object).
+// False for anything that is not a usable key pair. Never written to IndexedDB here: the tab
+// that made the key kept it already, and a key posted on the channel by any other script of the
+// origin must not outlive this page.
+export function dpopAdopt(state, pair, mayReplace) {
   if (state.pair === pair) return true;
   if (!dpopUsable(pair)) return false;
+  if (!mayReplace) return true;
   state.pair = pair;
   state.xy = undefined;
   state.made = dpopPublic(state, pair);
-  if (state.store !== undefined) dpopStore((s) => s.put(pair, state.store)).catch(() => {});
   return true;
 }
 // Logout: the key pair is dropped (the next session gets a new one) and deleted from IndexedDB.
