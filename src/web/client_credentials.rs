@@ -65,8 +65,9 @@ struct Inner {
     scope: Option<String>,
     auth: ClientAuth,
     margin_ms: f64,
-    /// The token and its expiry; `true` when it is DPoP-bound (RFC 9449 §5).
-    cached: RefCell<Option<(Secret, Expiry, bool)>>,
+    /// The token and its expiry. DPoP-bound (RFC 9449 §5) exactly when `dpop` is there:
+    /// `client::dpop::check_token_type` refuses any other answer.
+    cached: RefCell<Option<(Secret, Expiry)>>,
     /// `dpop: true`: the key and the servers' nonces of the proofs.
     dpop: Option<Rc<Dpop>>,
     /// The request in flight, shared by concurrent callers (except on Workers, where a promise
@@ -85,7 +86,7 @@ pub struct ClientCredentials {
 impl Inner {
     fn cached_token(&self, usable_if_due: bool) -> Option<Secret> {
         let cached = self.cached.borrow();
-        let (token, expiry, _) = cached.as_ref()?;
+        let (token, expiry) = cached.as_ref()?;
         match expiry.status(&now(), self.margin_ms) {
             Status::Fresh { .. } => Some(token.clone()),
             Status::Due { .. } if usable_if_due => Some(token.clone()),
@@ -111,7 +112,7 @@ impl Inner {
         let tokens = oauth::process_token_response(TokenPurpose::Grant, reply.answer())?;
         dpop::check_token_type(&tokens, self.dpop.is_some())?;
         let lifetime_ms = tokens.lifetime_ms(received.wall_ms);
-        let entry = (tokens.access_token.clone(), Expiry { received, lifetime_ms }, tokens.dpop);
+        let entry = (tokens.access_token.clone(), Expiry { received, lifetime_ms });
         *self.cached.borrow_mut() = Some(entry);
         Ok(tokens.access_token)
     }
@@ -211,8 +212,9 @@ impl ClientCredentials {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let token = Secret::new(JsFuture::from(token).await?.as_string().unwrap_or_default());
-            let bound = inner.cached.borrow().as_ref().is_some_and(|(held, _, bound)| *bound && *held == token);
-            match inner.dpop.as_ref().filter(|_| bound) {
+            // Bound or not goes by the option, never by the cache read again after the await
+            // (a clearCache() meanwhile sent a bound token as Bearer, without a proof).
+            match inner.dpop.as_ref() {
                 Some(dpop) => {
                     let authorization = format!("DPoP {}", token.expose());
                     let send = |proof: &str| send_once(&request, &authorization, Some(proof.to_owned()));

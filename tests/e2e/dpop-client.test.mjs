@@ -383,10 +383,17 @@ test('ClientCredentials.fetch sends the token only to the token endpoint origin 
         await assert.rejects(client.fetch(`https://${new URL(op.issuer).hostname}.evil.example/`), { code: 'ERR_AUTH_UNTRUSTED_ORIGIN' });
         assert.notEqual((await client.fetch(`${op.issuer}/.well-known/openid-configuration`)).status, 0);
       }
-      if (dpop) assert.equal((await trusting.fetch(`${api.url}/resources`)).status, 200);
+      if (dpop) {
+        assert.equal((await trusting.fetch(`${api.url}/resources`)).status, 200);
+        // A clearCache() while fetch waits for its token: the bound token still goes with a proof.
+        const racing = trusting.fetch(`${api.url}/resources`);
+        trusting.clearCache();
+        assert.equal((await racing).status, 200, 'DPoP, not Bearer');
+      }
     }
     assert.deepEqual(elsewhere.seen, [], 'nothing was sent to the untrusted origin');
-    assert.equal(api.seen.length, 1, 'only the trusted call reached the API');
+    assert.equal(api.seen.length, 2, 'only the trusted calls reached the API');
+    assert.ok(api.seen.every((s) => s.scheme === 'DPoP' && s.proof));
     assert.throws(() => new ClientCredentials({ ...base, allowedOrigins: 'http://x.example' }), { code: 'ERR_AUTH_INVALID_OPTIONS' });
   } finally {
     await api.close();
