@@ -259,21 +259,30 @@ export function dpopState(store) {
 // this one), made (or read from IndexedDB) on the first call and shared by concurrent ones.
 // Resolves to [x, y, pair]: the public key's coordinates (public keys are always exportable) and
 // the CryptoKeyPair to sign with. Rejects where WebCrypto lacks it (ERR_DPOP_KEY_UNAVAILABLE).
+// A logout (dpopForget) while the key is being made or read wins: the key that arrives after it
+// is neither kept in IndexedDB nor held (`state.made` is no longer this promise); the requests
+// already waiting for it still get it.
 export function dpopKey(state) {
-  state.made ??= (async () => {
+  if (state.made !== undefined) return state.made;
+  const current = () => state.made === made;
+  const made = (async () => {
     let pair = state.store === undefined ? undefined : await dpopStore((s) => s.get(state.store)).catch(() => undefined);
     if (!dpopUsable(pair)) {
       pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
-      if (state.store !== undefined) await dpopStore((s) => s.put(pair, state.store)).catch(() => {});
+      if (state.store !== undefined && current()) await dpopStore((s) => s.put(pair, state.store)).catch(() => {});
     }
-    return dpopPublic(state, pair);
+    return dpopPublic(state, pair, current);
   })();
-  return state.made;
+  state.made = made;
+  return made;
 }
-async function dpopPublic(state, pair) {
+// [x, y, pair]; held in `state` only while `current()` (no logout since it was asked for).
+async function dpopPublic(state, pair, current) {
   const { x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey);
-  state.pair = pair;
-  state.xy = [x, y];
+  if (current()) {
+    state.pair = pair;
+    state.xy = [x, y];
+  }
   return [x, y, pair];
 }
 // A key pair this client may sign with: a non-extractable ECDSA P-256 private key (what a peer
@@ -303,7 +312,8 @@ export function dpopAdopt(state, pair, mayReplace) {
   if (!mayReplace) return true;
   state.pair = pair;
   state.xy = undefined;
-  state.made = dpopPublic(state, pair);
+  const made = dpopPublic(state, pair, () => state.made === made);
+  state.made = made;
   return true;
 }
 // Logout: the key pair is dropped (the next session gets a new one) and deleted from IndexedDB.

@@ -6,7 +6,7 @@
 // token's binding (oidc-provider's `jkt`) to the key's RFC 7638 thumbprint.
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -364,6 +364,30 @@ for (const nonces of [false, true]) {
     }
   });
 }
+
+test("a logout while the key pair is being made: the key made after it is not held (the next session gets a new one)", async () => {
+  // The package's shim.js (the key's JS side), as installed: no runtime timing can be forced
+  // through the classes, so the race is played on its functions directly.
+  const snippets = join(project, 'node_modules', 'wasm-auth', 'snippets');
+  const shim = await import(join(snippets, readdirSync(snippets)[0], 'src', 'web', 'shim.js'));
+  const state = shim.dpopState(undefined);
+  const making = shim.dpopKey(state);
+  shim.dpopForget(state); // logout, before the key is there
+  const [x, , pair] = await making;
+  assert.equal(typeof x, 'string', 'the request that asked for it still gets it');
+  assert.equal(shim.dpopPair(state), undefined, 'the logout wins');
+  assert.equal(shim.dpopNow(state), undefined);
+  const [next] = await shim.dpopKey(state);
+  assert.notEqual(next, x, 'a new key pair for the next session');
+  assert.notEqual(shim.dpopPair(state), pair);
+  // A peer's key adopted and then dropped by a logout does not come back either.
+  const peer = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+  assert.equal(shim.dpopAdopt(state, peer, true), true);
+  shim.dpopForget(state);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(shim.dpopPair(state), undefined);
+  assert.equal(shim.dpopNow(state), undefined);
+});
 
 test('ClientCredentials.fetch sends the token only to the token endpoint origin and allowedOrigins', async () => {
   requireNonce = false;
