@@ -330,6 +330,20 @@ pub fn key_kept_across_reloads(refresh_cookie: bool, bound_refresh_token: bool) 
     refresh_cookie || bound_refresh_token
 }
 
+/// The `dpop_jkt` of an authorization request (§10) of a client with `dpop`, whose key pair's
+/// thumbprint is `thumbprint` once the key is there. Never left out for a DPoP client: the code
+/// would not be bound to the key. ERR_DPOP_KEY_UNAVAILABLE while the key is still being made
+/// (just after `new OAuthClient`, or after a logout dropped the last one); the caller starts it.
+pub fn authorization_jkt(dpop: bool, thumbprint: Option<String>) -> Result<Option<String>, Error> {
+    match (dpop, thumbprint) {
+        (false, _) => Ok(None),
+        (true, Some(jkt)) => Ok(Some(jkt)),
+        (true, None) => Err(Error::DpopKeyUnavailable(
+            "the key pair for dpop_jkt is still being made: try again in a moment (OAuthClient.discover waits for it)",
+        )),
+    }
+}
+
 /// Whether a peer tab's key pair (which came with its DPoP-bound tokens) may become this tab's:
 /// when this tab holds no key yet (`holds_key`), or the peer's session is a newer one than this
 /// tab's (`peer_epoch` > `own_epoch`: a new login). Never in place of the key of a session this
@@ -516,6 +530,15 @@ mod tests {
         assert!(may_adopt_peer_key(true, 6.0, 5.0), "a new login in the peer");
         assert!(!may_adopt_peer_key(true, 5.0, 5.0), "the same session: the key stays");
         assert!(!may_adopt_peer_key(true, 4.0, 5.0));
+    }
+
+    #[test]
+    fn dpop_jkt_is_never_left_out_of_a_dpop_clients_authorization_request() {
+        assert_eq!(authorization_jkt(false, None).ok(), Some(None));
+        assert_eq!(authorization_jkt(false, Some("t".into())).ok(), Some(None));
+        assert_eq!(authorization_jkt(true, Some("t".into())).ok(), Some(Some("t".to_owned())));
+        let error = authorization_jkt(true, None).expect_err("no key yet");
+        assert_eq!(error.code(), "ERR_DPOP_KEY_UNAVAILABLE");
     }
 
     #[test]
