@@ -247,6 +247,16 @@ pub fn resource_wants_nonce(status: u16, www_authenticate: Option<&str>) -> bool
         && www_authenticate.is_some_and(|header| challenge_error(header, "dpop").as_deref() == Some(USE_NONCE))
 }
 
+/// Whether a resource server's answer refuses the DPoP proof rather than the token (§7.1: a 401
+/// whose `DPoP` challenge has `error="invalid_dpop_proof"`): a refresh would not help (a new
+/// token gets a proof made the same way), so the caller gets the answer and the refresh token
+/// is not spent.
+pub fn proof_refused(status: u16, www_authenticate: Option<&str>) -> bool {
+    status == 401
+        && www_authenticate
+            .is_some_and(|header| challenge_error(header, "dpop").as_deref() == Some("invalid_dpop_proof"))
+}
+
 /// Whether to send a request again after its answer: once only (`first`), when the server
 /// asked for a nonce (`wants_nonce`) and sent one that this client did not use yet
 /// (`new_nonce`), so the retry can succeed where the first try failed.
@@ -320,17 +330,45 @@ pub fn key_kept_across_reloads(refresh_cookie: bool, bound_refresh_token: bool) 
     refresh_cookie || bound_refresh_token
 }
 
-/// A token answer's `token_type` against the client's `dpop` option: a DPoP-bound token is
-/// useless to a client without the key (and must not be sent as Bearer), so it is refused; a
-/// Bearer token to a DPoP client is the server's choice (it does not bind, §5), and is used as
-/// Bearer.
-pub fn check_token_type(tokens: &TokenSet, dpop: bool) -> Result<(), Error> {
-    if tokens.dpop && !dpop {
-        return Err(Error::InvalidResponse(
-            "the token answer has token_type DPoP, which needs the client's dpop option".into(),
-        ));
+/// The `dpop_jkt` of an authorization request (§10) of a client with `dpop`, whose key pair's
+/// thumbprint is `thumbprint` once the key is there. Never left out for a DPoP client: the code
+/// would not be bound to the key. ERR_DPOP_KEY_UNAVAILABLE while the key is still being made
+/// (just after `new OAuthClient`, or after a logout dropped the last one); the caller starts it.
+pub fn authorization_jkt(dpop: bool, thumbprint: Option<String>) -> Result<Option<String>, Error> {
+    match (dpop, thumbprint) {
+        (false, _) => Ok(None),
+        (true, Some(jkt)) => Ok(Some(jkt)),
+        (true, None) => Err(Error::DpopKeyUnavailable(
+            "the key pair for dpop_jkt is still being made: try again in a moment (OAuthClient.discover waits for it)",
+        )),
     }
-    Ok(())
+}
+
+/// Whether a peer tab's key pair (which came with its DPoP-bound tokens) may become this tab's:
+/// when this tab holds no key yet (`holds_key`), or the peer's session is a newer one than this
+/// tab's (`peer_epoch` > `own_epoch`: a new login). Never in place of the key of a session this
+/// tab holds: any script of the origin can post on the channel, and a key it swapped in would be
+/// the one every later proof (and, where the key is kept, every later login) is made with.
+pub fn may_adopt_peer_key(holds_key: bool, peer_epoch: f64, own_epoch: f64) -> bool {
+    !holds_key || peer_epoch > own_epoch
+}
+
+/// A token answer's `token_type` (or a peer tab's tokens) against the client's `dpop` option.
+/// A DPoP-bound token is useless to a client without the key (and must not be sent as Bearer).
+/// A Bearer token to a DPoP client is refused too: RFC 9449 §5 has the client notice a server
+/// that did not bind the token, and using it silently would turn `dpop: true` into Bearer
+/// without anyone knowing. ERR_AUTH_INVALID_RESPONSE (the answer is not what was asked for),
+/// not ERR_DPOP_BINDING_MISMATCH, which is the resource server's refusal of a proof.
+pub fn check_token_type(tokens: &TokenSet, dpop: bool) -> Result<(), Error> {
+    match (tokens.dpop, dpop) {
+        (true, false) => Err(Error::InvalidResponse(
+            "the token answer has token_type DPoP, which needs the client's dpop option".into(),
+        )),
+        (false, true) => Err(Error::InvalidResponse(
+            "the token answer has token_type Bearer where DPoP was asked: the server did not bind the token".into(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -486,6 +524,34 @@ mod tests {
     }
 
     #[test]
+    fn a_peer_key_replaces_no_key_of_the_session_this_tab_holds() {
+        assert!(may_adopt_peer_key(false, 5.0, 5.0), "no key yet");
+        assert!(may_adopt_peer_key(false, 1.0, 5.0), "no key yet (react() decides on the epoch)");
+        assert!(may_adopt_peer_key(true, 6.0, 5.0), "a new login in the peer");
+        assert!(!may_adopt_peer_key(true, 5.0, 5.0), "the same session: the key stays");
+        assert!(!may_adopt_peer_key(true, 4.0, 5.0));
+    }
+
+    #[test]
+    fn dpop_jkt_is_never_left_out_of_a_dpop_clients_authorization_request() {
+        assert_eq!(authorization_jkt(false, None).ok(), Some(None));
+        assert_eq!(authorization_jkt(false, Some("t".into())).ok(), Some(None));
+        assert_eq!(authorization_jkt(true, Some("t".into())).ok(), Some(Some("t".to_owned())));
+        let error = authorization_jkt(true, None).expect_err("no key yet");
+        assert_eq!(error.code(), "ERR_DPOP_KEY_UNAVAILABLE");
+    }
+
+    #[test]
+    fn a_refused_proof_is_told_from_a_refused_token() {
+        assert!(proof_refused(401, Some(r#"DPoP algs="ES256", error="invalid_dpop_proof""#)));
+        assert!(proof_refused(401, Some(r#"Bearer realm="x", DPoP error=invalid_dpop_proof"#)));
+        assert!(!proof_refused(401, Some(r#"DPoP error="invalid_token""#)));
+        assert!(!proof_refused(401, Some(r#"Bearer error="invalid_dpop_proof""#)), "another scheme's");
+        assert!(!proof_refused(401, None));
+        assert!(!proof_refused(403, Some(r#"DPoP error="invalid_dpop_proof""#)));
+    }
+
+    #[test]
     fn one_retry_and_only_with_a_new_nonce() {
         assert!(retry_with_nonce(true, true, true));
         assert!(!retry_with_nonce(false, true, true), "never twice");
@@ -501,12 +567,16 @@ mod tests {
     }
 
     #[test]
-    fn a_dpop_token_needs_the_dpop_option() {
+    fn a_dpop_token_needs_the_dpop_option_and_a_dpop_client_a_dpop_token() {
         let dpop = TokenSet::from_json(br#"{"access_token":"at","token_type":"DPoP"}"#).expect("valid");
         let bearer = TokenSet::from_json(br#"{"access_token":"at","token_type":"Bearer"}"#).expect("valid");
         assert!(check_token_type(&dpop, true).is_ok());
         assert_eq!(check_token_type(&dpop, false).expect_err("no key").code(), "ERR_AUTH_INVALID_RESPONSE");
-        assert!(check_token_type(&bearer, true).is_ok());
+        let error = check_token_type(&bearer, true).expect_err("a DPoP client notices an unbound token");
+        assert_eq!(error.code(), "ERR_AUTH_INVALID_RESPONSE");
+        assert!(error.to_string().contains("token_type Bearer where DPoP was asked"));
+        let untyped = TokenSet::from_json(br#"{"access_token":"at"}"#).expect("valid");
+        assert!(check_token_type(&untyped, true).is_err(), "a missing token_type is Bearer");
         assert!(check_token_type(&bearer, false).is_ok());
     }
 }

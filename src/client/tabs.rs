@@ -43,15 +43,29 @@ const VERSION: i64 = 1;
 /// The channel (and lock prefix) of a `TokenManager` for the API at `base_url` that refreshes
 /// at `refresh_url` (as `client_id`, if any; `cookie`: with the refresh cookie): managers that
 /// refresh differently (the guide's /auth/refresh, an OAuth token endpoint, the cookie) hold
-/// different sessions, even for one API.
-pub fn token_manager_key(base_url: &str, refresh_url: &str, client_id: Option<&str>, cookie: bool) -> String {
+/// different sessions, even for one API. So do a `dpop: true` manager and one without
+/// ([`binding`]): the first must never be handed the other's Bearer tokens, nor the second
+/// DPoP-bound ones.
+pub fn token_manager_key(
+    base_url: &str,
+    refresh_url: &str,
+    client_id: Option<&str>,
+    cookie: bool,
+    dpop: bool,
+) -> String {
     let transport = if cookie { " cookie " } else { " body " };
-    ["wasm-auth session ", base_url, " ", refresh_url, transport, client_id.unwrap_or("")].concat()
+    ["wasm-auth session ", base_url, " ", refresh_url, transport, client_id.unwrap_or(""), binding(dpop)].concat()
 }
 
-/// The channel (and lock prefix) of an `OAuthClient`'s session.
-pub fn oauth_key(issuer: &str, client_id: &str) -> String {
-    ["wasm-auth oauth ", issuer, " ", client_id].concat()
+/// The channel (and lock prefix) of an `OAuthClient`'s session (`dpop`: as for a manager).
+pub fn oauth_key(issuer: &str, client_id: &str, dpop: bool) -> String {
+    ["wasm-auth oauth ", issuer, " ", client_id, binding(dpop)].concat()
+}
+
+/// The end of a session's key that keeps DPoP and Bearer sessions apart (empty for Bearer, so
+/// that a Bearer session's key is what it was).
+fn binding(dpop: bool) -> &'static str {
+    if dpop { " dpop" } else { "" }
 }
 
 /// The lock a tab takes to refresh the tokens whose access token is `access` (`None`: the
@@ -453,18 +467,25 @@ mod tests {
 
     #[test]
     fn locks_are_named_for_a_hash_of_the_token_never_the_token() {
-        let key = token_manager_key("https://api.example/v1", "https://api.example/v1/auth/refresh", None, false);
+        let key =
+            token_manager_key("https://api.example/v1", "https://api.example/v1/auth/refresh", None, false, false);
         let name = lock_name(&key, Some(&Secret::new("eyJsecret".into())));
         assert!(name.starts_with(&format!("{key} refresh ")));
         assert!(key.starts_with("wasm-auth session https://api.example/v1 "));
         assert!(!name.contains("eyJsecret"));
         assert_ne!(name, lock_name(&key, Some(&Secret::new("eyJother".into()))));
         assert_eq!(lock_name(&key, None), format!("{key} refresh none"));
-        let oauth_refresh = token_manager_key("https://api.example/v1", "https://as.example/token", Some("spa"), false);
-        let cookie = token_manager_key("https://api.example/v1", "https://api.example/v1/auth/refresh", None, true);
+        let oauth_refresh =
+            token_manager_key("https://api.example/v1", "https://as.example/token", Some("spa"), false, false);
+        let cookie =
+            token_manager_key("https://api.example/v1", "https://api.example/v1/auth/refresh", None, true, false);
+        let bound =
+            token_manager_key("https://api.example/v1", "https://api.example/v1/auth/refresh", None, false, true);
+        assert_ne!(key, bound, "a DPoP session and a Bearer one never share a channel");
+        assert_ne!(oauth_key("https://as.example", "spa", true), oauth_key("https://as.example", "spa", false));
         assert_ne!(key, cookie, "a tab holding its refresh token and one using the cookie are two sessions");
         assert_eq!(cookie_lock_name(&cookie), format!("{cookie} refresh none"));
         assert_ne!(key, oauth_refresh, "a password session and an OAuth one of the same API are two sessions");
-        assert_ne!(oauth_refresh, oauth_key("https://as.example", "spa"));
+        assert_ne!(oauth_refresh, oauth_key("https://as.example", "spa", false));
     }
 }

@@ -11,7 +11,7 @@ use wasm_bindgen_futures::{JsFuture, future_to_promise};
 use super::dpop::Dpop;
 use super::http::web_request::Request;
 use super::http::{self, now};
-use super::options::{Options, required};
+use super::options::{Options, required, trusted_origins_of};
 use crate::Error;
 use crate::client::dpop;
 use crate::client::oauth::{self, ClientAuth, TokenPurpose};
@@ -39,6 +39,12 @@ export interface ClientCredentialsOptions {
    * proof). Default false.
    */
   dpop?: boolean;
+  /**
+   * The origins `fetch` may send the token to besides the token endpoint's, e.g.
+   * `["https://api.example.com"]`; a request anywhere else is refused
+   * (ERR_AUTH_UNTRUSTED_ORIGIN) before anything is sent.
+   */
+  allowedOrigins?: string[];
 }
 "#;
 
@@ -47,7 +53,7 @@ extern "C" {
     #[wasm_bindgen(js_name = onWorkers)]
     fn on_workers() -> bool;
     #[wasm_bindgen(js_name = newRequest, catch)]
-    fn new_request(input: &JsValue, init: &JsValue) -> Result<Request, JsValue>;
+    fn new_request(input: &JsValue, init: &JsValue, trusted: &js_sys::Array) -> Result<Option<Request>, JsValue>;
     #[wasm_bindgen(js_name = sendOnce)]
     fn send_once(request: &Request, authorization: &str, proof: Option<String>) -> Promise;
 }
@@ -59,13 +65,16 @@ struct Inner {
     scope: Option<String>,
     auth: ClientAuth,
     margin_ms: f64,
-    /// The token and its expiry; `true` when it is DPoP-bound (RFC 9449 §5).
-    cached: RefCell<Option<(Secret, Expiry, bool)>>,
+    /// The token and its expiry. DPoP-bound (RFC 9449 §5) exactly when `dpop` is there:
+    /// `client::dpop::check_token_type` refuses any other answer.
+    cached: RefCell<Option<(Secret, Expiry)>>,
     /// `dpop: true`: the key and the servers' nonces of the proofs.
     dpop: Option<Rc<Dpop>>,
     /// The request in flight, shared by concurrent callers (except on Workers, where a promise
     /// made while serving one request must not be awaited by another: it can hang).
     in_flight: RefCell<Option<Promise>>,
+    /// The origins `fetch` sends the token to: the token endpoint's and `allowedOrigins`.
+    trusted: js_sys::Array,
 }
 
 /// Tokens for a confidential client (a worker or server calling an API as itself).
@@ -77,7 +86,7 @@ pub struct ClientCredentials {
 impl Inner {
     fn cached_token(&self, usable_if_due: bool) -> Option<Secret> {
         let cached = self.cached.borrow();
-        let (token, expiry, _) = cached.as_ref()?;
+        let (token, expiry) = cached.as_ref()?;
         match expiry.status(&now(), self.margin_ms) {
             Status::Fresh { .. } => Some(token.clone()),
             Status::Due { .. } if usable_if_due => Some(token.clone()),
@@ -103,7 +112,7 @@ impl Inner {
         let tokens = oauth::process_token_response(TokenPurpose::Grant, reply.answer())?;
         dpop::check_token_type(&tokens, self.dpop.is_some())?;
         let lifetime_ms = tokens.lifetime_ms(received.wall_ms);
-        let entry = (tokens.access_token.clone(), Expiry { received, lifetime_ms }, tokens.dpop);
+        let entry = (tokens.access_token.clone(), Expiry { received, lifetime_ms });
         *self.cached.borrow_mut() = Some(entry);
         Ok(tokens.access_token)
     }
@@ -129,9 +138,12 @@ impl ClientCredentials {
             let auth = options.string("authMethod", Expected::OneOf(&["client_secret_basic", "client_secret_post"]));
             let margin_s = options.seconds("refreshMarginSeconds");
             let dpop = options.boolean("dpop");
+            let allowed = options.origins("allowedOrigins");
             options.finish()?;
+            let token_endpoint = required("tokenEndpoint", token_endpoint)?;
             Ok(Inner {
-                token_endpoint: required("tokenEndpoint", token_endpoint)?,
+                trusted: trusted_origins_of(&token_endpoint, "tokenEndpoint", allowed?)?,
+                token_endpoint,
                 client_id: required("clientId", client_id)?,
                 secret: Secret::new(required("clientSecret", secret)?),
                 scope: scope?,
@@ -177,8 +189,10 @@ impl ClientCredentials {
 
     /// `fetch(input, init)` with the token: `Authorization: DPoP` and a proof (RFC 9449 §7) for
     /// a DPoP-bound token, else `Authorization: Bearer`; sent once more with the resource
-    /// server's nonce when it asks for one (§9). No redirect is followed (the token never goes
-    /// anywhere but `input`): a 3xx is the answer. Rejects as `getToken()` does, with
+    /// server's nonce when it asks for one (§9). Only to the token endpoint's origin and
+    /// `allowedOrigins`: elsewhere ERR_AUTH_UNTRUSTED_ORIGIN, nothing sent. No redirect is
+    /// followed (the token never goes anywhere but `input`): a 3xx is the answer. Rejects as
+    /// `getToken()` does, with
     /// ERR_AUTH_INVALID_OPTIONS when `input, init` make no request, ERR_AUTH_NETWORK when the
     /// server cannot be reached, and ERR_DPOP_KEY_UNAVAILABLE when no proof can be made.
     #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
@@ -187,18 +201,20 @@ impl ClientCredentials {
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
     ) -> Promise {
-        let request = match new_request(&input, &init.unwrap_or(JsValue::UNDEFINED)) {
-            Ok(request) => request,
-            Err(_) => {
+        let request = match new_request(&input, &init.unwrap_or(JsValue::UNDEFINED), &self.inner.trusted) {
+            Ok(Some(request)) => request,
+            Ok(None) => {
                 return Promise::reject(&Error::InvalidOptions("fetch's arguments make no request".into()).into());
             }
+            Err(untrusted) => return Promise::reject(&untrusted),
         };
         let token = self.get_token();
         let inner = self.inner.clone();
         future_to_promise(async move {
             let token = Secret::new(JsFuture::from(token).await?.as_string().unwrap_or_default());
-            let bound = inner.cached.borrow().as_ref().is_some_and(|(held, _, bound)| *bound && *held == token);
-            match inner.dpop.as_ref().filter(|_| bound) {
+            // Bound or not goes by the option, never by the cache read again after the await
+            // (a clearCache() meanwhile sent a bound token as Bearer, without a proof).
+            match inner.dpop.as_ref() {
                 Some(dpop) => {
                     let authorization = format!("DPoP {}", token.expose());
                     let send = |proof: &str| send_once(&request, &authorization, Some(proof.to_owned()));

@@ -35,7 +35,7 @@ extern "C" {
     #[wasm_bindgen(js_name = dpopPair)]
     fn dpop_pair(state: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = dpopAdopt)]
-    fn dpop_adopt(state: &JsValue, pair: &JsValue) -> bool;
+    fn dpop_adopt(state: &JsValue, pair: &JsValue, may_replace: bool) -> bool;
     #[wasm_bindgen(js_name = dpopForget)]
     fn dpop_forget(state: &JsValue);
 }
@@ -84,10 +84,13 @@ impl Dpop {
         dpop_pair(&self.state)
     }
 
-    /// Uses a peer tab's key pair from now on; `false` for anything but a usable one.
+    /// Uses a peer tab's key pair (whose session is `peer_epoch`; this tab's is `own_epoch`)
+    /// from now on if `client::dpop::may_adopt_peer_key` allows it, else keeps this tab's own;
+    /// `false` for anything but a usable key pair.
     #[cfg(feature = "browser-client")]
-    pub(crate) fn adopt(&self, pair: &JsValue) -> bool {
-        dpop_adopt(&self.state, pair)
+    pub(crate) fn adopt(&self, pair: &JsValue, peer_epoch: f64, own_epoch: f64) -> bool {
+        let holds_key = !dpop_pair(&self.state).is_undefined();
+        dpop_adopt(&self.state, pair, dpop::may_adopt_peer_key(holds_key, peer_epoch, own_epoch))
     }
 
     /// The session is over: the key pair is dropped (and deleted from IndexedDB), the nonces too.

@@ -246,8 +246,14 @@ impl Options {
 #[cfg_attr(not(feature = "browser-client"), allow(dead_code, reason = "the browser client's"))]
 /// The origins a client may send its credential to: `base`'s and the `allowedOrigins` given.
 pub(crate) fn trusted_origins(base: &BaseUrl, allowed: Option<Vec<String>>) -> Result<Array, Error> {
+    trusted_origins_of(base.as_str(), "baseUrl", allowed)
+}
+
+/// The origins a client may send its credential to: the origin of its URL option `name` (e.g.
+/// ClientCredentials' `tokenEndpoint`) and the `allowedOrigins` given. Never empty.
+pub(crate) fn trusted_origins_of(url: &str, name: &'static str, allowed: Option<Vec<String>>) -> Result<Array, Error> {
     let list = Array::new();
-    let origin = http::origin_of(base.as_str()).map_err(|_| rules::wrong_kind("baseUrl", Expected::Url, false))?;
+    let origin = http::origin_of(url).map_err(|_| rules::wrong_kind(name, Expected::Url, false))?;
     list.push(&JsValue::from_str(&origin));
     for origin in allowed.unwrap_or_default() {
         list.push(&JsValue::from_str(&origin));

@@ -126,7 +126,10 @@ export async function sendThrough(client, method, url, body) {
 // (A string starting with '/' that leaves the base's path was refused before, in Rust.)
 export function prepare(input, init, base, trusted) {
   const target = typeof input === 'string' || input instanceof URL ? new URL(String(input), base + '/') : input;
-  const request = new Request(target, init);
+  return trustedOnly(new Request(target, init), trusted);
+}
+// `request`, if its origin is one of `trusted`; else ERR_AUTH_UNTRUSTED_ORIGIN.
+function trustedOnly(request, trusted) {
   const origin = new URL(request.url).origin;
   if (!trusted.includes(origin)) {
     throw coded(CODE.UntrustedOrigin, `no credential is sent to ${origin}: add it to allowedOrigins to trust it`);
@@ -145,7 +148,7 @@ export function originOf(url) {
 // answer itself, and `redirect: 'error'` any redirect as ERR_AUTH_HTTP.
 const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
-async function sendCredentialed(request, trusted, decorate) {
+async function sendCredentialed(request, trusted, decorate, follow = true) {
   let current = request.clone();
   for (let hops = 0; ; hops += 1) {
     let response;
@@ -164,6 +167,7 @@ async function sendCredentialed(request, trusted, decorate) {
     response.body?.cancel().catch(() => {});
     const redirectRefused = (code, why) => requestFailed(current.method, current.url, why, code);
     if (hidden) throw redirectRefused(0, 'this runtime hides where it points, so no credential follows it');
+    if (!follow) throw redirectRefused(status, 'a DPoP proof is made for one URL (htu), so no DPoP request follows a redirect');
     if (request.redirect === 'error') throw redirectRefused(status, "the request's redirect mode is 'error'");
     let target;
     try {
@@ -201,14 +205,15 @@ export function sendWith(request, trusted, name, value) {
   });
 }
 // TokenManager with a DPoP-bound token (RFC 9449 §7.1): the token and its proof, which Rust made
-// for the request's method and URL (a redirect's hop carries the same proof, bound to the first
-// URL: a server elsewhere refuses it, so the token is of no use there either).
+// for the request's method and URL. No redirect is followed (ERR_AUTH_HTTP, as browsers already
+// do): a hop would carry a proof made for another URL (wrong htu/htm, the same jti), which the
+// server refuses as invalid_dpop_proof.
 export function sendWithDpop(request, trusted, authorization, proof) {
   return sendCredentialed(request, trusted, (hop) => {
     hop.headers.set('authorization', authorization);
     hop.headers.set('dpop', proof);
     return hop;
-  });
+  }, false);
 }
 // ApiKeyAuth with placement "query": the key as ?api_key=, the request otherwise unchanged.
 export function withQuery(request, trusted, name, value) {
@@ -254,21 +259,30 @@ export function dpopState(store) {
 // this one), made (or read from IndexedDB) on the first call and shared by concurrent ones.
 // Resolves to [x, y, pair]: the public key's coordinates (public keys are always exportable) and
 // the CryptoKeyPair to sign with. Rejects where WebCrypto lacks it (ERR_DPOP_KEY_UNAVAILABLE).
+// A logout (dpopForget) while the key is being made or read wins: the key that arrives after it
+// is neither kept in IndexedDB nor held (`state.made` is no longer this promise); the requests
+// already waiting for it still get it.
 export function dpopKey(state) {
-  state.made ??= (async () => {
+  if (state.made !== undefined) return state.made;
+  const current = () => state.made === made;
+  const made = (async () => {
     let pair = state.store === undefined ? undefined : await dpopStore((s) => s.get(state.store)).catch(() => undefined);
     if (!dpopUsable(pair)) {
       pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
-      if (state.store !== undefined) await dpopStore((s) => s.put(pair, state.store)).catch(() => {});
+      if (state.store !== undefined && current()) await dpopStore((s) => s.put(pair, state.store)).catch(() => {});
     }
-    return dpopPublic(state, pair);
+    return dpopPublic(state, pair, current);
   })();
-  return state.made;
+  state.made = made;
+  return made;
 }
-async function dpopPublic(state, pair) {
+// [x, y, pair]; held in `state` only while `current()` (no logout since it was asked for).
+async function dpopPublic(state, pair, current) {
   const { x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey);
-  state.pair = pair;
-  state.xy = [x, y];
+  if (current()) {
+    state.pair = pair;
+    state.xy = [x, y];
+  }
   return [x, y, pair];
 }
 // A key pair this client may sign with: a non-extractable ECDSA P-256 private key (what a peer
@@ -287,15 +301,19 @@ export function dpopNow(state) {
 export function dpopPair(state) {
   return state.pair;
 }
-// A peer's key pair, used from now on (and kept, where this client keeps its key); false for
-// anything that is not a usable one.
-export function dpopAdopt(state, pair) {
+// A peer's key pair, used from now on when `mayReplace` (Rust's decision); else this client's own
+// key stays (in the same session the peer's is a structured clone of it, a different object).
+// False for anything that is not a usable key pair. Never written to IndexedDB here: the tab
+// that made the key kept it already, and a key posted on the channel by any other script of the
+// origin must not outlive this page.
+export function dpopAdopt(state, pair, mayReplace) {
   if (state.pair === pair) return true;
   if (!dpopUsable(pair)) return false;
+  if (!mayReplace) return true;
   state.pair = pair;
   state.xy = undefined;
-  state.made = dpopPublic(state, pair);
-  if (state.store !== undefined) dpopStore((s) => s.put(pair, state.store)).catch(() => {});
+  const made = dpopPublic(state, pair, () => state.made === made);
+  state.made = made;
   return true;
 }
 // Logout: the key pair is dropped (the next session gets a new one) and deleted from IndexedDB.
@@ -326,9 +344,16 @@ export async function dpopSign(pair, input) {
 
 // ---- ClientCredentials.fetch (client_credentials.rs) ----
 
-// The caller's arguments as a Request, kept unsent (for a retry).
-export function newRequest(input, init) {
-  return new Request(input, init);
+// The caller's arguments as a Request, kept unsent (for a retry), or undefined when they make
+// none; on a trusted origin only (ERR_AUTH_UNTRUSTED_ORIGIN, as every credentialed fetch checks).
+export function newRequest(input, init, trusted) {
+  let request;
+  try {
+    request = new Request(input, init);
+  } catch {
+    return undefined;
+  }
+  return trustedOnly(request, trusted);
 }
 // One send of a copy of `request` with the token (and its DPoP proof, if any); a redirect is
 // the answer, never followed (the token goes nowhere else).

@@ -6,7 +6,7 @@
 // token's binding (oidc-provider's `jkt`) to the key's RFC 7638 thumbprint.
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -224,9 +224,13 @@ for (const nonces of [false, true]) {
     assert.equal(me.status, 200, JSON.stringify(me.body));
     assert.equal(me.body.sub, 'alice');
     const calls = page.sent.filter((r) => r.url.startsWith(`${op.issuer}/me`));
-    // The token endpoint's nonce is the issuer origin's, so it goes along at once; a retry
-    // happens only if the server has rotated it meanwhile.
-    assert.ok(calls.length >= 1 && calls.length <= 2, `${calls.length} calls`);
+    // The token endpoint's nonce is the issuer origin's, so it goes along at once: one call.
+    // With nonces, a second only if the server rotated its nonce meanwhile, and then the retry
+    // carries the new one.
+    const nonceOf = (call) => JSON.parse(b64url(call.dpop.split('.')[1])).nonce;
+    if (!nonces || calls.length !== 2) assert.equal(calls.length, 1, `${calls.length} calls`);
+    else assert.notEqual(nonceOf(calls[1]), nonceOf(calls[0]), 'a retry only with a new nonce');
+    if (nonces) assert.notEqual(nonceOf(calls[0]), undefined, 'the first call carries the nonce already');
     for (const call of calls) {
       assert.equal(call.authorization, `DPoP ${token}`);
       assert.equal(checkProof(call.dpop, 'GET', `${op.issuer}/me`, token).jkt, keyThumbprint);
@@ -280,6 +284,24 @@ for (const nonces of [false, true]) {
     await page.close();
   });
 }
+
+test('OAuthClient dpop: authorize() never leaves dpop_jkt out: ERR_DPOP_KEY_UNAVAILABLE until the key pair is there', async () => {
+  const page = await newPage();
+  const outcome = await page.evaluate(async ([issuer, redirectUri]) => {
+    const client = new wa.OAuthClient({
+      clientId: 'spa', redirectUri, authorizationEndpoint: `${issuer}/auth`, tokenEndpoint: `${issuer}/token`, baseUrl: issuer, dpop: true,
+    });
+    const attempt = () => { try { return new URL(client.authorize({ redirect: false })).searchParams.get('dpop_jkt'); } catch (e) { return e.code; } };
+    const early = attempt(); // the key pair is being made (new OAuthClient starts it)
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const ready = attempt();
+    sessionStorage.clear();
+    return { early, ready };
+  }, [op.issuer, `${pages.url}/`]);
+  assert.equal(outcome.early, 'ERR_DPOP_KEY_UNAVAILABLE');
+  assert.match(outcome.ready, /^[\w-]{43}$/);
+  await page.close();
+});
 
 test('OAuthClient and TokenManager: dpop must be a boolean; OAuthClient dpop needs baseUrl', async () => {
   const page = await newPage();
@@ -339,6 +361,7 @@ for (const nonces of [false, true]) {
       const before = op.grants('client_credentials');
       const client = new ClientCredentials({
         tokenEndpoint: `${op.issuer}/token`, clientId: SERVICE.clientId, clientSecret: SERVICE.clientSecret, scope: SERVICE.scope, dpop: true,
+        allowedOrigins: [api.url],
       });
       const tokens = await Promise.all([client.getToken(), client.getToken()]);
       assert.equal(tokens[0], tokens[1]);
@@ -363,6 +386,66 @@ for (const nonces of [false, true]) {
     }
   });
 }
+
+test("a logout while the key pair is being made: the key made after it is not held (the next session gets a new one)", async () => {
+  // The package's shim.js (the key's JS side), as installed: no runtime timing can be forced
+  // through the classes, so the race is played on its functions directly.
+  const snippets = join(project, 'node_modules', 'wasm-auth', 'snippets');
+  const shim = await import(join(snippets, readdirSync(snippets)[0], 'src', 'web', 'shim.js'));
+  const state = shim.dpopState(undefined);
+  const making = shim.dpopKey(state);
+  shim.dpopForget(state); // logout, before the key is there
+  const [x, , pair] = await making;
+  assert.equal(typeof x, 'string', 'the request that asked for it still gets it');
+  assert.equal(shim.dpopPair(state), undefined, 'the logout wins');
+  assert.equal(shim.dpopNow(state), undefined);
+  const [next] = await shim.dpopKey(state);
+  assert.notEqual(next, x, 'a new key pair for the next session');
+  assert.notEqual(shim.dpopPair(state), pair);
+  // A peer's key adopted and then dropped by a logout does not come back either.
+  const peer = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+  assert.equal(shim.dpopAdopt(state, peer, true), true);
+  shim.dpopForget(state);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(shim.dpopPair(state), undefined);
+  assert.equal(shim.dpopNow(state), undefined);
+});
+
+test('ClientCredentials.fetch sends the token only to the token endpoint origin and allowedOrigins', async () => {
+  requireNonce = false;
+  const { ClientCredentials } = await import(join(project, 'node_modules', 'wasm-auth', 'node.js'));
+  const api = await startResourceServer({});
+  const elsewhere = await startResourceServer({});
+  try {
+    const base = { tokenEndpoint: `${op.issuer}/token`, clientId: SERVICE.clientId, clientSecret: SERVICE.clientSecret, scope: SERVICE.scope };
+    for (const dpop of [false, true]) {
+      const trusting = new ClientCredentials({ ...base, dpop, allowedOrigins: [api.url] });
+      await assert.rejects(trusting.fetch(`${elsewhere.url}/resources`), { code: 'ERR_AUTH_UNTRUSTED_ORIGIN' });
+      await assert.rejects(trusting.fetch(new Request(`${elsewhere.url}/resources`)), { code: 'ERR_AUTH_UNTRUSTED_ORIGIN' });
+      // Not given, or empty: the token endpoint's origin only, never "anywhere".
+      for (const allowedOrigins of [undefined, []]) {
+        const client = new ClientCredentials({ ...base, dpop, allowedOrigins });
+        await assert.rejects(client.fetch(`${api.url}/resources`), { code: 'ERR_AUTH_UNTRUSTED_ORIGIN' });
+        await assert.rejects(client.fetch(`https://${new URL(op.issuer).hostname}.evil.example/`), { code: 'ERR_AUTH_UNTRUSTED_ORIGIN' });
+        assert.notEqual((await client.fetch(`${op.issuer}/.well-known/openid-configuration`)).status, 0);
+      }
+      if (dpop) {
+        assert.equal((await trusting.fetch(`${api.url}/resources`)).status, 200);
+        // A clearCache() while fetch waits for its token: the bound token still goes with a proof.
+        const racing = trusting.fetch(`${api.url}/resources`);
+        trusting.clearCache();
+        assert.equal((await racing).status, 200, 'DPoP, not Bearer');
+      }
+    }
+    assert.deepEqual(elsewhere.seen, [], 'nothing was sent to the untrusted origin');
+    assert.equal(api.seen.length, 2, 'only the trusted calls reached the API');
+    assert.ok(api.seen.every((s) => s.scheme === 'DPoP' && s.proof));
+    assert.throws(() => new ClientCredentials({ ...base, allowedOrigins: 'http://x.example' }), { code: 'ERR_AUTH_INVALID_OPTIONS' });
+  } finally {
+    await api.close();
+    await elsewhere.close();
+  }
+});
 
 for (const nonces of [false, true]) {
   test(`TokenManager dpop: true in Chromium, reference server ${nonces ? 'with' : 'without'} server nonces: login, fetch, reload with the refresh cookie, logout`, async (t) => {
@@ -424,7 +507,7 @@ for (const nonces of [false, true]) {
       assert.equal(checkProof(restoring.dpop, 'POST', `${api.url}/v1/auth/refresh`).jkt, jkt, 'the same key after the reload');
 
       const logout = await page.evaluate(() => window.tm.logout());
-      assert.equal(typeof logout.revoked, 'boolean');
+      assert.equal(logout.revoked, true, 'the server ended the session (a DPoP logout with a proof)');
       const ended = page.sent.find((r) => r.url.endsWith('/v1/auth/logout'));
       assert.equal(ended.authorization, `DPoP ${restored.token}`);
       assert.ok(ended.dpop, 'the logout carries a proof');
@@ -442,7 +525,7 @@ test('ClientCredentials dpop: true in workerd (wasm-auth/verify), oidc-provider 
   const api = await startResourceServer({ nonce: 'rs-nonce-workerd' });
   const worker = await startProjectWorker(project, 'verify/wasm_auth_verify_bg.wasm');
   try {
-    const options = { tokenEndpoint: `${op.issuer}/token`, clientId: SERVICE.clientId, clientSecret: SERVICE.clientSecret, scope: SERVICE.scope, dpop: true };
+    const options = { tokenEndpoint: `${op.issuer}/token`, clientId: SERVICE.clientId, clientSecret: SERVICE.clientSecret, scope: SERVICE.scope, dpop: true, allowedOrigins: [api.url] };
     const call = async () => (await fetch(worker.url, { method: 'POST', body: JSON.stringify({ options, api: `${api.url}/resources` }) })).json();
     const first = await call();
     assert.equal(first.status, 200, first.message);

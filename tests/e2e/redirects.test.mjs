@@ -48,6 +48,7 @@ function seen(req, body, url) {
 let api;
 let elsewhere;
 const reached = []; // requests that reached "elsewhere"
+const apiReached = []; // the API's requests: path and what they carried
 
 before(async () => {
   elsewhere = await listen((req, body, res, url) => {
@@ -56,7 +57,9 @@ before(async () => {
   });
   api = await listen((req, body, res, url) => {
     const go = (status, location) => res.writeHead(status, { location }).end();
+    apiReached.push({ path: url.pathname, authorization: req.headers.authorization ?? null, dpop: req.headers.dpop ?? null });
     switch (url.pathname) {
+      case '/v1/bad-proof': return res.writeHead(401, { 'www-authenticate': 'DPoP algs="ES256", error="invalid_dpop_proof"' }).end();
       case '/v1/away': return go(Number(url.searchParams.get('status') ?? 307), `${elsewhere.url}/collect`);
       case '/v1/trusted-away': return go(307, `${elsewhere.url}/echo`);
       case '/v1/hop': return go(302, '/v1/echo');
@@ -76,6 +79,7 @@ after(async () => {
 
 beforeEach(() => {
   reached.length = 0;
+  apiReached.length = 0;
 });
 
 const code = (promise) => promise.then((r) => `answered ${r.status}`, (e) => `${e.code} ${e.status}`);
@@ -93,6 +97,24 @@ function carriers(allowedOrigins) {
 }
 
 describe('Node', () => {
+  test('DPoP: a bound token follows no redirect, not even within the API; a refused proof spends no refresh', async () => {
+    const tokens = new TokenManager({ baseUrl: `${api.url}/v1`, dpop: true, allowedOrigins: [elsewhere.url] });
+    tokens.setTokens({ access_token: TOKEN, token_type: 'DPoP', expires_in: 3600, refresh_token: 'rt-under-test' });
+    for (const path of ['hop', 'trusted-away', 'away?status=307']) {
+      const error = await tokens.fetch(path).catch((e) => e);
+      assert.equal(error.code, 'ERR_AUTH_HTTP', path);
+      assert.match(error.message, /redirect/, path);
+    }
+    assert.deepEqual(apiReached.map((r) => r.path), ['/v1/hop', '/v1/trusted-away', '/v1/away'], 'no hop was requested');
+    assert.ok(apiReached.every((r) => r.authorization === `DPoP ${TOKEN}` && r.dpop !== null));
+    assert.deepEqual(reached, []);
+    apiReached.length = 0;
+    const refused = await tokens.fetch('bad-proof');
+    assert.equal(refused.status, 401, 'the caller gets the answer');
+    assert.deepEqual(apiReached.map((r) => r.path), ['/v1/bad-proof'], 'no refresh, no retry');
+    assert.equal(await tokens.getToken(), TOKEN, 'the session is unchanged');
+  });
+
   for (const status of [301, 302, 303, 307, 308]) {
     test(`a ${status} to another origin is ERR_AUTH_HTTP, and nothing reaches it`, async () => {
       for (const [name, [client]] of Object.entries(carriers())) {

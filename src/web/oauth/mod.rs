@@ -99,7 +99,7 @@ impl Inner {
         // the code to it across the redirect (§10): the key is kept, under the client's key.
         let issuer = metadata.issuer.as_deref().unwrap_or(&metadata.token_endpoint);
         let dpop = (dpop && token_manager.is_none()).then(|| {
-            let store = dpop::key_kept_across_reloads(false, true).then(|| tabs::oauth_key(issuer, &client_id));
+            let store = dpop::key_kept_across_reloads(false, true).then(|| tabs::oauth_key(issuer, &client_id, true));
             let dpop = Dpop::new(store);
             // Made now, so that authorize() (synchronous) finds it for dpop_jkt.
             let _ = dpop.start();
@@ -145,7 +145,13 @@ impl Inner {
         let tx = if silent { tx.silently() } else { tx };
         // §10: the code is bound to the key, which the callback page reads back (it is kept).
         let mut url = client.authorization_url(&tx, scope, extra)?;
-        if let Some(jkt) = self.dpop.as_ref().and_then(|dpop| dpop.thumbprint_now()) {
+        let jkt =
+            dpop::authorization_jkt(self.dpop.is_some(), self.dpop.as_ref().and_then(|dpop| dpop.thumbprint_now()));
+        if let (Err(_), Some(dpop)) = (&jkt, &self.dpop) {
+            // Made now (e.g. after a logout dropped the last one), for the next try.
+            let _ = dpop.start();
+        }
+        if let Some(jkt) = jkt? {
             // base64url: nothing to encode; the URL has its query already.
             url.push_str("&dpop_jkt=");
             url.push_str(&jkt);
@@ -315,7 +321,8 @@ impl OAuthClient {
 
     /// Starts a sign-in: a fresh PKCE verifier (S256), state and (for openid) nonce, kept in
     /// sessionStorage for 10 minutes, then navigates to the authorization endpoint. Returns the
-    /// URL (with `redirect: false`, only returns it).
+    /// URL (with `redirect: false`, only returns it). With `dpop`, ERR_DPOP_KEY_UNAVAILABLE
+    /// while the key pair for `dpop_jkt` is still being made (never a request without it).
     pub fn authorize(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "AuthorizeOptions")] options: Option<JsValue>,
@@ -397,6 +404,10 @@ impl OAuthClient {
             }
             if !silent {
                 return Ok(JsValue::NULL);
+            }
+            // The key pair first, for dpop_jkt (a logout may have dropped it).
+            if let Some(dpop) = &inner.dpop {
+                let _ = JsFuture::from(dpop.start()).await;
             }
             let url = inner.start_flow(None, &[], None, true)?;
             navigate(&url)?;

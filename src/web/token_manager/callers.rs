@@ -53,7 +53,11 @@ impl Session {
     pub(super) async fn fetch(self: &Rc<Self>, request: Request) -> Result<JsValue, JsValue> {
         let token = self.token(None).await?;
         let first = self.send_with_token(&request, &token).await?;
-        if http::response_status(&first) != 401 {
+        let status = http::response_status(&first);
+        // A refused DPoP proof is no expired token: no refresh (it would be spent for nothing).
+        if status != 401
+            || crate::client::dpop::proof_refused(status, http::response_header(&first, "www-authenticate").as_deref())
+        {
             return Ok(first);
         }
         let token = match self.token(Some(&token)).await {
@@ -67,14 +71,16 @@ impl Session {
     /// One send of `request` with `token` (Bearer, or DPoP with its proof and §9's nonce retry).
     async fn send_with_token(self: &Rc<Self>, request: &Request, token: &Secret) -> Result<JsValue, JsValue> {
         let trusted = &self.config.trusted;
-        let bound = self.held.borrow().as_ref().is_some_and(|held| held.tokens.dpop);
-        match (self.config.dpop.clone(), bound) {
-            (Some(dpop), true) => {
+        // Bound or not goes by the option (every token held was checked against it,
+        // `client::dpop::check_token_type`), never by what is held after the await that got
+        // `token` (a logout or refresh meanwhile sent a bound token as Bearer).
+        match self.config.dpop.clone() {
+            Some(dpop) => {
                 let authorization = format!("DPoP {}", token.expose());
                 let send = |proof: &str| http::send_with_dpop(request, trusted, &authorization, proof);
                 dpop.send_resource(token, request, &send).await
             }
-            _ => {
+            None => {
                 let bearer = format!("Bearer {}", token.expose());
                 JsFuture::from(http::send_with(request, trusted, "authorization", &bearer)).await
             }

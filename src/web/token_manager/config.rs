@@ -69,12 +69,11 @@ impl Config {
         let refresh_url = match &refresh {
             RefreshVia::Json(url) | RefreshVia::OAuth(url) | RefreshVia::Cookie(url) => url.as_str(),
         };
-        let key = tabs::token_manager_key(base.as_str(), refresh_url, client_id.as_deref(), refresh_cookie);
+        let dpop = dpop?.unwrap_or(false);
+        let key = tabs::token_manager_key(base.as_str(), refresh_url, client_id.as_deref(), refresh_cookie, dpop);
         // With the refresh cookie a reload needs the same DPoP key: it is kept (under the
         // session's key), and only then.
-        let dpop = dpop?
-            .unwrap_or(false)
-            .then(|| Dpop::new(dpop::key_kept_across_reloads(refresh_cookie, false).then(|| key.clone())));
+        let dpop = dpop.then(|| Dpop::new(dpop::key_kept_across_reloads(refresh_cookie, false).then(|| key.clone())));
         let tabs_key = cross_tab?.unwrap_or_else(cross_tab_by_default).then_some(key);
         Ok(Config {
             dpop,
@@ -102,9 +101,10 @@ impl Config {
         revocation: Option<&str>,
         dpop: Option<Rc<Dpop>>,
     ) -> Result<Config, Error> {
+        let bound = dpop.is_some();
         Ok(Config {
             dpop,
-            tabs_key: cross_tab.unwrap_or_else(cross_tab_by_default).then(|| tabs::oauth_key(issuer, client_id)),
+            tabs_key: cross_tab.unwrap_or_else(cross_tab_by_default).then(|| tabs::oauth_key(issuer, client_id, bound)),
             refresh_cookie: false,
             trusted: trusted_origins(&base, None)?,
             margin_ms: DEFAULT_SESSION_MARGIN_MS,

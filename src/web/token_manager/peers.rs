@@ -140,10 +140,19 @@ impl Session {
         match peers::react(&standing, message) {
             Reaction::Ignore => {}
             Reaction::Answer => self.tell_peers_tokens(),
-            // A peer's bound token is of no use without its key: ignored unless the key came
-            // along and is a usable one (then it is this tab's key from now on).
+            // Tokens of the other binding are refused (a DPoP tab never takes Bearer tokens,
+            // `client::dpop::check_token_type`; the two kinds of session use different channels
+            // anyway). A peer's bound token is of no use without its key: ignored unless the
+            // key came along and is a usable one (then it is this tab's key from now on, unless
+            // this tab holds the key of this session already: `client::dpop::may_adopt_peer_key`).
             Reaction::Adopt(shared)
-                if shared.tokens.dpop && !self.config.dpop.as_ref().is_some_and(|dpop| dpop.adopt(dpop_key)) => {}
+                if crate::client::dpop::check_token_type(&shared.tokens, self.config.dpop.is_some()).is_err()
+                    || shared.tokens.dpop
+                        && !self
+                            .config
+                            .dpop
+                            .as_ref()
+                            .is_some_and(|dpop| dpop.adopt(dpop_key, shared.epoch, self.epoch.get())) => {}
             Reaction::Adopt(shared) => {
                 if let Some(tabs) = self.tabs.borrow().as_ref() {
                     tabs.stop_waiting();
