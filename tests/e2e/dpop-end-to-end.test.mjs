@@ -237,7 +237,6 @@ describe('Chromium to workerd: TokenManager dpop: true (reference server) → wo
 
   test('a bound token from the page passes the edge (via dpop, cnf.jkt); with edge nonces, one retry with the nonce', async () => {
     const before = (await seen()).length;
-    // (The first /nonce call takes about 16 s in workerd: the todo test below says why.)
     const { answers, claims } = await callEdge({ dpop: true }, ['/plain/resources', '/nonce/resources', '/nonce/resources?again=1']);
     for (const answer of answers) assert.equal(answer.status, 200, answer.body);
     const bodies = answers.map((a) => JSON.parse(a.body));
@@ -258,13 +257,12 @@ describe('Chromium to workerd: TokenManager dpop: true (reference server) → wo
     ]);
   });
 
-  // KNOWN PRODUCT BUG (see the report of this suite's commit): a proof refused for its claims
-  // (here: no nonce yet) still starts the token's verification, which leads the verifier's first
-  // JWKS fetch, and verifyRequest answers 401 without awaiting it. In workerd that fetch belongs
-  // to the refused request, whose I/O ends with it: the retry then waits the whole refresh bound
-  // (3 x timeoutDuration + 1 s = 16 s) before fetching again. The test above passes but takes
-  // those 16 s; this one fails until it is fixed, and is marked todo so that the suite stays green.
-  test('a cold isolate: the nonce round trip does not wait for the refused request\'s JWKS fetch', { todo: 'verifyRequest leaves a JWKS fetch of a refused DPoP request behind (workerd: 16 s)' }, async () => {
+  // A proof refused for its claims (here: no nonce yet) once still started the token's check,
+  // which led the verifier's first JWKS fetch, and verifyRequest answered 401 without awaiting
+  // it. In workerd that fetch belonged to the refused request and died with it: the retry then
+  // waited the whole refresh bound (3 x timeoutDuration + 1 s = 16 s). The bound below is a hang
+  // check, not a speed measurement: a healthy round trip takes well under a second.
+  test('a cold isolate: the nonce round trip does not wait for the refused request\'s JWKS fetch', async () => {
     const { ClientCredentials } = await import(pathToFileURL(join(project, 'node_modules', 'wasm-auth', 'verify', 'node.js')).href);
     const client = new ClientCredentials({
       tokenEndpoint: `${api.url}/oauth/token`, clientId: 'demo-service', clientSecret: 'demo-service-secret', scope: 'read:resources', dpop: true,
@@ -274,7 +272,7 @@ describe('Chromium to workerd: TokenManager dpop: true (reference server) → wo
     const response = await client.fetch(`${edge.url}/coldnonce/resources`);
     assert.equal(response.status, 200);
     assert.equal((await response.json()).via, 'dpop');
-    assert.ok(Date.now() - started < 5000, `the nonce round trip took ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started < 8000, `the nonce round trip took ${Date.now() - started} ms (a JWKS fetch left behind?)`);
   });
 
   test('the control: a Bearer-only TokenManager gets 401 with the DPoP challenge at the same edge', async () => {
