@@ -751,9 +751,14 @@ export function respond(pending, realm, via, context) {
 // access token's verification, started at the same time (its failure is handled here too, so
 // that it never surfaces as an unhandled rejection when an earlier step decides).
 export function dpopGate(signature, claimsError, token) {
-  token.catch(() => {});
-  return signature.then((ok) => ok === true, () => false).then((ok) => {
-    if (!ok) throw coded(CODE.DpopInvalidProof, 'the DPoP proof signature is not valid');
+  // A refusal still waits for the token check: in workerd a fetch it started (the JWKS) dies
+  // with this request, and the next request would wait for it until the refresh limit.
+  const settled = token.then(() => {}, () => {});
+  return signature.then((ok) => ok === true, () => false).then(async (ok) => {
+    if (!ok) {
+      await settled;
+      throw coded(CODE.DpopInvalidProof, 'the DPoP proof signature is not valid');
+    }
     if (claimsError !== undefined) throw claimsError;
     return token;
   });

@@ -94,7 +94,13 @@ impl JwtVerifier {
         let binding = Binding::Jkt(unverified.jkt().to_owned());
         // The claims' verdict now; dpopGate reports it only once the signature verified.
         let proof = unverified.finish(true).map_err(with_nonce);
-        let token = self.verify_token(call.token, call.now, Demands { binding, ..call.demands });
+        // A proof refused on its claims never starts the token check: on a fresh verifier that
+        // check fetches the JWKS, and in workerd a fetch dies with the request that started it,
+        // holding up the next request (the nonce retry) until the refresh limit.
+        let token = match &proof {
+            Ok(_) => self.verify_token(call.token, call.now, Demands { binding, ..call.demands }),
+            Err(_) => Promise::resolve(&JsValue::UNDEFINED),
+        };
         let claims_error = proof.as_ref().err().cloned().unwrap_or(JsValue::UNDEFINED);
         let gated = dpop_gate(&signature, &claims_error, &token);
         let Ok(proof) = proof else { return Ok(gated) };
