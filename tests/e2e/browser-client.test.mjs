@@ -80,7 +80,7 @@ for (const engine of engines()) describe(engine, () => {
     return page;
   }
 
-  /** The page's test clock (fixtures/client-page/test-hooks.js): pauseAt or setSystemTime, in ms. */
+  /** The page's test clock (fixtures/client-page/page-hooks.js): pauseAt or setSystemTime, in ms. */
   const clock = (page, method, ms) => page.evaluate(([method, ms]) => window.__clock[method](ms), [method, ms]);
 
   test('login, authenticated fetch, wrong password, logout: coded errors, nothing stored anywhere', async () => {

@@ -18,7 +18,7 @@ before(async () => {
 <meta charset="utf-8">
 <link rel="icon" href="data:,">
 <title>wasm-auth plain ESM</title>
-<script src="./test-hooks.js"></script>
+<script src="./page-hooks.js"></script>
 <script type="importmap">{ "imports": { "wasm-auth": "./node_modules/wasm-auth/browser.js" } }</script>
 <script type="module">
   import { JwtVerifier, ready } from 'wasm-auth';
@@ -31,7 +31,7 @@ before(async () => {
 </script>`,
   });
   cpSync(join(import.meta.dirname, 'fixtures', 'verify-evaluate.js'), join(project, 'verify-evaluate.js'));
-  cpSync(join(import.meta.dirname, 'fixtures', 'client-page', 'test-hooks.js'), join(project, 'test-hooks.js'));
+  cpSync(join(import.meta.dirname, 'fixtures', 'client-page', 'page-hooks.js'), join(project, 'page-hooks.js'));
   server = await serveStatic({ '/': project });
 });
 

@@ -8,7 +8,7 @@
 //          waitForFunction(fn, arg, { timeout }), fill(selector, value), click(selector | { text }),
 //          problems(), freeze(), wake(), close(), isClosed() }
 // What Playwright offered in Chromium only is done the same way in every engine: the page's
-// errors, a test clock and a missing Web Locks come from fixtures/client-page/test-hooks.js, and
+// errors, a test clock and a missing Web Locks come from fixtures/client-page/page-hooks.js, and
 // requests are held, answered or cut by startRouter's proxy in front of the server.
 import { spawn } from 'node:child_process';
 import { createServer, request as httpRequest } from 'node:http';
@@ -128,7 +128,7 @@ function pageApi(engine, run, rest) {
       await page.evaluate(`(args) => { const e = (${find})(args); setTimeout(() => e.click(), 0); }`, args)
         .catch((e) => { if (e.message !== NAVIGATED_AWAY) throw e; });
     },
-    /** Uncaught errors and unhandled rejections test-hooks.js saw in the page. */
+    /** Uncaught errors and unhandled rejections page-hooks.js saw in the page. */
     problems: () => page.evaluate(() => window.__problems ?? []),
     isClosed: () => closed,
     ...rest,
@@ -439,7 +439,7 @@ async function launchWebKit() {
 
 /**
  * Opens `url` in a page of its own and returns what the page stored in `window.__probe`
- * (fixtures/probe.js); the page's errors (if it loads test-hooks.js) fail the test with their
+ * (fixtures/probe.js); the page's errors (if it loads page-hooks.js) fail the test with their
  * message instead of a bare timeout. In Chromium, console errors, failed requests and HTTP
  * errors fail it too (Playwright reports them; WebDriver classic cannot).
  */

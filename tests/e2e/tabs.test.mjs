@@ -115,7 +115,7 @@ for (const engine of engines()) describe(engine, () => {
 
   /**
    * `count` tabs of one browser (one context), each with `window.tm`, a TokenManager with `options`;
-   * `hooks`: test-hooks.js switches for every tab ('clock', 'nolocks').
+   * `hooks`: page-hooks.js switches for every tab ('clock', 'nolocks').
    */
   async function tabs(api, count, { options = {}, context, hooks = [] } = {}) {
     context ??= await browser.newContext();
