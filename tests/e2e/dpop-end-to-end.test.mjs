@@ -107,7 +107,7 @@ describe('Node: ClientCredentials dpop: true → oidc-provider → JwtVerifier.v
       }));
       try {
         const options = { tokenEndpoint: `${op.issuer}/token`, clientId: SERVICE.clientId, clientSecret: SERVICE.clientSecret, scope: SERVICE.scope };
-        const client = new ClientCredentials({ ...options, dpop: true });
+        const client = new ClientCredentials({ ...options, allowedOrigins: [rs.url], dpop: true });
         const response = await client.fetch(`${rs.url}/resources?page=1`);
         const body = await response.json();
         assert.equal(response.status, 200, JSON.stringify(body));
@@ -137,7 +137,7 @@ describe('Node: ClientCredentials dpop: true → oidc-provider → JwtVerifier.v
         assert.doesNotMatch(asBearer.headers.get('www-authenticate'), /Bearer/, "'required' offers DPoP only");
 
         // The control: a client without dpop gets a Bearer token, which this verifier refuses.
-        const bearerOnly = new ClientCredentials(options);
+        const bearerOnly = new ClientCredentials({ ...options, allowedOrigins: [rs.url] });
         const refused = await bearerOnly.fetch(`${rs.url}/resources`);
         assert.equal(refused.status, 401);
         assert.match(rs.seen.at(-1).authorization, /^Bearer /);
@@ -265,7 +265,7 @@ describe('Chromium to workerd: TokenManager dpop: true (reference server) → wo
   test('a cold isolate: the nonce round trip does not wait for the refused request\'s JWKS fetch', async () => {
     const { ClientCredentials } = await import(pathToFileURL(join(project, 'node_modules', 'wasm-auth', 'verify', 'node.js')).href);
     const client = new ClientCredentials({
-      tokenEndpoint: `${api.url}/oauth/token`, clientId: 'demo-service', clientSecret: 'demo-service-secret', scope: 'read:resources', dpop: true,
+      tokenEndpoint: `${api.url}/oauth/token`, clientId: 'demo-service', clientSecret: 'demo-service-secret', scope: 'read:resources', allowedOrigins: [edge.url], dpop: true,
     });
     await client.getToken();
     const started = Date.now();

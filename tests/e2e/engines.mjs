@@ -238,7 +238,9 @@ const bidiValue = (result) => {
 
 // --- Firefox ESR: geckodriver, WebDriver BiDi; contexts are BiDi user contexts -----------------
 async function launchFirefox() {
-  const driver = await startDriver(GECKODRIVER, ['--host=127.0.0.1']);
+  // A BiDi port of its own (geckodriver's default is 9222 for every Firefox): a Firefox left
+  // behind by a killed test process then cannot make the next one fail to connect.
+  const driver = await startDriver(GECKODRIVER, ['--host=127.0.0.1', `--websocket-port=${await freePort()}`]);
   let session;
   try {
     session = await remote(driver.port, {
