@@ -9,7 +9,7 @@
 
 use crate::Error;
 use crate::client::base_url::BaseUrl;
-use crate::jose::options as checks;
+use crate::jose::options::{self as checks, invalid};
 
 /// What an option must be. `describe` is the second half of "`name` must be ...".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,9 +83,7 @@ impl Expected {
                 }
                 return;
             }
-            Expected::Milliseconds => {
-                "a number of milliseconds, more than 0 and at most 2147483647 (2^31 - 1, the largest JS timer)"
-            }
+            Expected::Milliseconds => checks::MILLIS_WORDS,
             Expected::Seconds => "a number of seconds, 0 or more",
             Expected::Bytes => "a whole number of bytes, 1 or more",
             Expected::Boolean => "a boolean",
@@ -102,15 +100,6 @@ impl Expected {
         };
         out.push_str(words);
     }
-}
-
-/// An `InvalidOptions` error whose message is `parts` in a row.
-fn invalid(parts: &[&str]) -> Error {
-    let mut message = String::new();
-    for part in parts {
-        message.push_str(part);
-    }
-    Error::InvalidOptions(message)
 }
 
 /// "`name` must be `expected``tail`".
@@ -133,13 +122,19 @@ pub fn wrong_kind(name: &str, expected: Expected, was_null: bool) -> Error {
 pub fn wrong_entry(name: &str, index: usize, expected: Expected, text: Option<&str>) -> Error {
     let pem = expected == Expected::Jwk && text.is_some_and(|t| t.trim_start().starts_with("-----BEGIN"));
     let hint = if pem { "; a PEM goes in publicKey" } else { "" };
-    must_be(&format!("{name}[{index}]"), expected, hint)
+    let mut at = String::from(name);
+    at.push('[');
+    at.push_str(&index.to_string());
+    at.push(']');
+    must_be(&at, expected, hint)
 }
 
 /// Member `key` of the object option `name` is not `expected` (`was_null`: it was `null`).
 pub fn wrong_member(name: &str, key: &str, expected: Expected, was_null: bool) -> Error {
-    let null = if was_null { " (null is not one)" } else { "" };
-    Error::InvalidOptions(format!("{name}.{key} must be {}{null}", expected.describe()))
+    let mut at = String::from(name);
+    at.push('.');
+    at.push_str(key);
+    wrong_kind(&at, expected, was_null)
 }
 
 /// Whether `url` is an absolute http: or https: URL with a host, a query allowed (RFC 6749
@@ -176,8 +171,8 @@ pub fn text(name: &str, expected: Expected, value: String) -> Result<String, Err
 pub fn number(name: &str, expected: Expected, value: Option<f64>) -> Result<f64, Error> {
     let fits = match (expected, value) {
         (Expected::Seconds, Some(n)) => n.is_finite() && n >= 0.0,
-        (Expected::Milliseconds, Some(n)) => checks::millis(name, Some(n)).is_ok(),
-        (Expected::Bytes, Some(n)) => checks::bytes(name, Some(n)).is_ok(),
+        (Expected::Milliseconds, Some(n)) => checks::is_millis(n),
+        (Expected::Bytes, Some(n)) => checks::is_bytes(n),
         _ => false,
     };
     match value {

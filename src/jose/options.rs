@@ -6,18 +6,30 @@
 use super::alg::Alg;
 use crate::Error;
 
-fn invalid(why: String) -> Error {
-    Error::InvalidOptions(why)
+/// An `InvalidOptions` error whose message is `parts` in a row (pieces rather than `format!`:
+/// smaller in the wasm).
+pub fn invalid(parts: &[&str]) -> Error {
+    Error::InvalidOptions(joined(parts))
+}
+
+/// `parts` in a row: a message made without `format!`'s machinery, or `concat`'s generic one.
+#[inline(never)]
+pub fn joined(parts: &[&str]) -> String {
+    let mut message = String::new();
+    for part in parts {
+        message.push_str(part);
+    }
+    message
 }
 
 /// A list option (`issuer`, `audience`, `requiredClaims`, `scopes`, ...): at least one entry,
 /// none empty.
 pub fn non_empty_list(name: &str, values: Vec<String>) -> Result<Vec<String>, Error> {
     if values.is_empty() {
-        return Err(invalid(format!("{name} must not be empty: leave it out to not check it")));
+        return Err(invalid(&[name, " must not be empty: leave it out to not check it"]));
     }
     if values.iter().any(String::is_empty) {
-        return Err(invalid(format!("{name} must not contain an empty string")));
+        return Err(invalid(&[name, " must not contain an empty string"]));
     }
     Ok(values)
 }
@@ -25,7 +37,7 @@ pub fn non_empty_list(name: &str, values: Vec<String>) -> Result<Vec<String>, Er
 /// A string option (`subject`): not empty.
 pub fn non_empty_text(name: &str, value: String) -> Result<String, Error> {
     if value.is_empty() {
-        return Err(invalid(format!("{name} must not be empty: leave it out to not check it")));
+        return Err(invalid(&[name, " must not be empty: leave it out to not check it"]));
     }
     Ok(value)
 }
@@ -35,17 +47,19 @@ pub fn non_empty_text(name: &str, value: String) -> Result<String, Error> {
 pub fn typ(value: String) -> Result<String, Error> {
     let lower = value.to_ascii_lowercase();
     if lower.strip_prefix("application/").unwrap_or(&lower).is_empty() {
-        return Err(invalid("typ must name a media type, e.g. \"at+jwt\"".into()));
+        return Err(invalid(&["typ must name a media type, e.g. \"at+jwt\""]));
     }
     Ok(value)
 }
 
 /// The `algorithms` allow-list: at least one known algorithm.
 pub fn algorithms(names: Vec<String>) -> Result<Vec<Alg>, Error> {
-    non_empty_list("algorithms", names)?
-        .iter()
-        .map(|name| Alg::from_name(name).ok_or_else(|| invalid(format!("unknown algorithm {name:?} in algorithms"))))
-        .collect()
+    let mut algorithms = Vec::new();
+    for name in non_empty_list("algorithms", names)? {
+        algorithms
+            .push(Alg::from_name(&name).ok_or_else(|| invalid(&["unknown algorithm \"", &name, "\" in algorithms"]))?);
+    }
+    Ok(algorithms)
 }
 
 /// A duration in seconds (`clockTolerance`, `maxTokenAge`): finite and 0 or more; a fraction
@@ -54,7 +68,7 @@ pub fn algorithms(names: Vec<String>) -> Result<Vec<Alg>, Error> {
 pub fn seconds(name: &str, value: Option<f64>) -> Result<u64, Error> {
     match value {
         Some(n) if n.is_finite() && n >= 0.0 => Ok(n as u64),
-        _ => Err(invalid(format!("{name} must be a number of seconds, 0 or more"))),
+        _ => Err(invalid(&[name, " must be a number of seconds, 0 or more"])),
     }
 }
 
@@ -66,20 +80,30 @@ pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 /// lets one finish) and at most a JS timer's range.
 pub fn millis(name: &str, value: Option<f64>) -> Result<f64, Error> {
     match value {
-        Some(n) if n.is_finite() && n > 0.0 && n <= MAX_TIMER_MS => Ok(n),
-        _ => Err(invalid(format!(
-            "{name} must be a number of milliseconds, more than 0 and at most 2147483647 (2^31 - 1, the largest JS timer)"
-        ))),
+        Some(n) if is_millis(n) => Ok(n),
+        _ => Err(invalid(&[name, " must be ", MILLIS_WORDS])),
     }
+}
+
+/// What [`millis`] takes, as the options layer says it.
+pub const MILLIS_WORDS: &str =
+    "a number of milliseconds, more than 0 and at most 2147483647 (2^31 - 1, the largest JS timer)";
+
+/// Whether `n` is a duration [`millis`] takes.
+pub fn is_millis(n: f64) -> bool {
+    n.is_finite() && n > 0.0 && n <= MAX_TIMER_MS
+}
+
+/// Whether `n` is a size [`bytes`] takes.
+pub fn is_bytes(n: f64) -> bool {
+    n.is_finite() && n >= 1.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0
 }
 
 /// A size in bytes (`maxTokenLength`, `jwksMaxBytes`): a whole number, at least 1.
 pub fn bytes(name: &str, value: Option<f64>) -> Result<usize, Error> {
     match value {
-        Some(n) if n.is_finite() && n >= 1.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 => {
-            Ok(usize::try_from(n as u64).unwrap_or(usize::MAX))
-        }
-        _ => Err(invalid(format!("{name} must be a whole number of bytes, 1 or more"))),
+        Some(n) if is_bytes(n) => Ok(usize::try_from(n as u64).unwrap_or(usize::MAX)),
+        _ => Err(invalid(&[name, " must be a whole number of bytes, 1 or more"])),
     }
 }
 
@@ -99,7 +123,7 @@ pub fn stale_ms(seconds: Option<f64>) -> Option<f64> {
 pub fn cache_entries(value: Option<f64>) -> Result<usize, Error> {
     match value {
         Some(n) if n >= 1.0 && n.fract() == 0.0 && n <= super::token_cache::MAX_ENTRIES as f64 => Ok(n as usize),
-        _ => Err(invalid("cache.maxEntries must be a whole number from 1 to 1000000".into())),
+        _ => Err(invalid(&["cache.maxEntries must be a whole number from 1 to 1000000"])),
     }
 }
 
@@ -107,7 +131,7 @@ pub fn cache_entries(value: Option<f64>) -> Result<usize, Error> {
 pub fn cache_max_age_ms(value: Option<f64>) -> Result<f64, Error> {
     match value {
         Some(n) if n > 0.0 && n <= 31_536_000.0 => Ok(n * 1000.0),
-        _ => Err(invalid("cache.maxAgeSeconds must be a number of seconds, more than 0 and at most 31536000".into())),
+        _ => Err(invalid(&["cache.maxAgeSeconds must be a number of seconds, more than 0 and at most 31536000"])),
     }
 }
 

@@ -30,9 +30,31 @@ pub(crate) struct Options {
     known: RefCell<Vec<&'static str>>,
 }
 
+/// A reader's refusal, boxed: a reader's `Result` is then a few bytes rather than an [`Error`]'s
+/// 56, which every `?` after a reader would copy (readers are called at some 80 sites). `?`
+/// turns it back into an [`Error`].
+pub(crate) type Refused = Box<Error>;
+
+impl From<Refused> for Error {
+    fn from(refused: Refused) -> Error {
+        *refused
+    }
+}
+
 /// `Ok(Some(v))` unless `result` holds `None`: then "`name` is required".
-pub(crate) fn required<T>(name: &str, result: Result<Option<T>, Error>) -> Result<T, Error> {
-    result?.ok_or_else(|| rules::required(name))
+pub(crate) fn required<T, E: Into<Error>>(name: &str, result: Result<Option<T>, E>) -> Result<T, Error> {
+    result.map_err(Into::into)?.ok_or_else(|| rules::required(name))
+}
+
+/// `error`, boxed.
+#[inline(never)]
+pub(crate) fn refused(error: Error) -> Refused {
+    Box::new(error)
+}
+
+/// `name` got a value that is not what it expects.
+pub(crate) fn wrong(name: &str, expected: Expected) -> Refused {
+    refused(rules::wrong_kind(name, expected, false))
 }
 
 // The `verify` build has no browser client, whose classes use most of these readers.
@@ -63,7 +85,7 @@ impl Options {
 
     /// `options[name]`: `None` when undefined; `null` is refused as not `expected`. For a kind
     /// only one class reads (e.g. JwtVerifier's `secret`), which then checks the value itself.
-    pub(crate) fn value(&self, name: &'static str, expected: Expected) -> Result<Option<JsValue>, Error> {
+    pub(crate) fn value(&self, name: &'static str, expected: Expected) -> Result<Option<JsValue>, Refused> {
         let mut known = self.known.borrow_mut();
         if !known.contains(&name) {
             known.push(name);
@@ -72,53 +94,49 @@ impl Options {
         if value.is_undefined() {
             Ok(None)
         } else if value.is_null() {
-            Err(rules::wrong_kind(name, expected, true))
+            Err(refused(rules::wrong_kind(name, expected, true)))
         } else {
             Ok(Some(value))
         }
     }
 
     /// A string of the `expected` kind: any, non-empty, visible ASCII, or one of a set.
-    pub(crate) fn string(&self, name: &'static str, expected: Expected) -> Result<Option<String>, Error> {
+    pub(crate) fn string(&self, name: &'static str, expected: Expected) -> Result<Option<String>, Refused> {
         let Some(value) = self.value(name, expected)? else { return Ok(None) };
-        let text = value.as_string().ok_or_else(|| rules::wrong_kind(name, expected, false))?;
-        rules::text(name, expected, text).map(Some)
+        let text = value.as_string().ok_or_else(|| wrong(name, expected))?;
+        rules::text(name, expected, text).map(Some).map_err(refused)
     }
 
     /// A string of at least one character.
-    pub(crate) fn non_empty_string(&self, name: &'static str) -> Result<Option<String>, Error> {
+    pub(crate) fn non_empty_string(&self, name: &'static str) -> Result<Option<String>, Refused> {
         self.string(name, Expected::NonEmptyString)
     }
 
     /// An absolute http: or https: URL, as given.
-    pub(crate) fn url(&self, name: &'static str) -> Result<Option<String>, Error> {
+    pub(crate) fn url(&self, name: &'static str) -> Result<Option<String>, Refused> {
         let Some(url) = self.string(name, Expected::Url)? else { return Ok(None) };
-        BaseUrl::parse(&url).map_err(|_| rules::wrong_kind(name, Expected::Url, false))?;
+        BaseUrl::parse(&url).map_err(|_| wrong(name, Expected::Url))?;
         Ok(Some(url))
     }
 
     /// An absolute http: or https: URL that may have a query but no fragment (a redirect URI).
-    pub(crate) fn url_with_query(&self, name: &'static str) -> Result<Option<String>, Error> {
+    pub(crate) fn url_with_query(&self, name: &'static str) -> Result<Option<String>, Refused> {
         let Some(url) = self.string(name, Expected::UrlWithQuery)? else { return Ok(None) };
-        if rules::is_url_with_query(&url) {
-            Ok(Some(url))
-        } else {
-            Err(rules::wrong_kind(name, Expected::UrlWithQuery, false))
-        }
+        if rules::is_url_with_query(&url) { Ok(Some(url)) } else { Err(wrong(name, Expected::UrlWithQuery)) }
     }
 
     /// `baseUrl`, with `BaseUrl::resolve`'s reason when it is not a usable base. A path (`/v1`)
     /// resolves against the page's origin where there is a page.
-    pub(crate) fn base_url(&self) -> Result<Option<BaseUrl>, Error> {
+    pub(crate) fn base_url(&self) -> Result<Option<BaseUrl>, Refused> {
         self.string("baseUrl", Expected::Url)?
-            .map(|url| BaseUrl::resolve(&url, http::page_origin().as_deref()))
+            .map(|url| BaseUrl::resolve(&url, http::page_origin().as_deref()).map_err(refused))
             .transpose()
     }
 
     /// A list of http: or https: origins (`allowedOrigins`), each reduced to its origin.
-    pub(crate) fn origins(&self, name: &'static str) -> Result<Option<Vec<String>>, Error> {
+    pub(crate) fn origins(&self, name: &'static str) -> Result<Option<Vec<String>>, Refused> {
         let Some(value) = self.value(name, Expected::Origins)? else { return Ok(None) };
-        let bad = || rules::wrong_kind(name, Expected::Origins, false);
+        let bad = || wrong(name, Expected::Origins);
         if !Array::is_array(&value) {
             return Err(bad());
         }
@@ -134,13 +152,13 @@ impl Options {
     }
 
     /// A string, or an array of strings (`single_allowed: false`: only the array).
-    pub(crate) fn strings(&self, name: &'static str, single_allowed: bool) -> Result<Option<Vec<String>>, Error> {
+    pub(crate) fn strings(&self, name: &'static str, single_allowed: bool) -> Result<Option<Vec<String>>, Refused> {
         let expected = if single_allowed { Expected::StringOrStrings } else { Expected::Strings };
         let Some(value) = self.value(name, expected)? else { return Ok(None) };
         if single_allowed && let Some(text) = value.as_string() {
             return Ok(Some(vec![text]));
         }
-        let bad = || rules::wrong_kind(name, expected, false);
+        let bad = || wrong(name, expected);
         if !Array::is_array(&value) {
             return Err(bad());
         }
@@ -153,10 +171,10 @@ impl Options {
 
     /// An object whose values are strings (`extraParams`), as its pairs; an `undefined` value
     /// is a pair not given.
-    pub(crate) fn string_record(&self, name: &'static str) -> Result<Option<Vec<(String, String)>>, Error> {
+    pub(crate) fn string_record(&self, name: &'static str) -> Result<Option<Vec<(String, String)>>, Refused> {
         let Some(value) = self.value(name, Expected::StringRecord)? else { return Ok(None) };
         if !value.is_object() || Array::is_array(&value) || value.is_function() {
-            return Err(rules::wrong_kind(name, Expected::StringRecord, false));
+            return Err(wrong(name, Expected::StringRecord));
         }
         let mut pairs = Vec::new();
         for key in Object::keys(value.unchecked_ref::<Object>()).iter().filter_map(|k| k.as_string()) {
@@ -165,7 +183,7 @@ impl Options {
                 continue;
             }
             let Some(text) = member.as_string() else {
-                return Err(rules::wrong_member(name, &key, Expected::String, member.is_null()));
+                return Err(refused(rules::wrong_member(name, &key, Expected::String, member.is_null())));
             };
             pairs.push((key, text));
         }
@@ -173,59 +191,59 @@ impl Options {
     }
 
     /// Any value `JSON.stringify` can write, as that JSON text.
-    pub(crate) fn json(&self, name: &'static str) -> Result<Option<String>, Error> {
+    pub(crate) fn json(&self, name: &'static str) -> Result<Option<String>, Refused> {
         let Some(value) = self.value(name, Expected::Json)? else { return Ok(None) };
         let text = js_sys::JSON::stringify(&value).ok().and_then(|text| text.as_string());
-        text.map(Some).ok_or_else(|| rules::wrong_kind(name, Expected::Json, false))
+        text.map(Some).ok_or_else(|| wrong(name, Expected::Json))
     }
 
     /// An array of JWK objects (`keys`): an entry that is not an object is named by its index,
     /// and a PEM string among them says where a PEM goes.
-    pub(crate) fn jwks(&self, name: &'static str) -> Result<Option<Vec<JsValue>>, Error> {
+    pub(crate) fn jwks(&self, name: &'static str) -> Result<Option<Vec<JsValue>>, Refused> {
         let Some(value) = self.value(name, Expected::Jwk)? else { return Ok(None) };
         if !Array::is_array(&value) {
-            return Err(Error::InvalidOptions(format!("{name} must be an array of JWK objects")));
+            return Err(refused(crate::jose::options::invalid(&[name, " must be an array of JWK objects"])));
         }
         let mut jwks = Vec::new();
         for (index, entry) in Array::from(&value).iter().enumerate() {
             if !is_plain_object(&entry) {
-                return Err(rules::wrong_entry(name, index, Expected::Jwk, entry.as_string().as_deref()));
+                return Err(refused(rules::wrong_entry(name, index, Expected::Jwk, entry.as_string().as_deref())));
             }
             jwks.push(entry);
         }
         Ok(Some(jwks))
     }
 
-    fn number(&self, name: &'static str, expected: Expected) -> Result<Option<f64>, Error> {
+    fn number(&self, name: &'static str, expected: Expected) -> Result<Option<f64>, Refused> {
         let Some(value) = self.value(name, expected)? else { return Ok(None) };
-        rules::number(name, expected, value.as_f64()).map(Some)
+        rules::number(name, expected, value.as_f64()).map(Some).map_err(refused)
     }
 
     /// Seconds, 0 or more, fraction kept.
-    pub(crate) fn seconds(&self, name: &'static str) -> Result<Option<f64>, Error> {
+    pub(crate) fn seconds(&self, name: &'static str) -> Result<Option<f64>, Refused> {
         self.number(name, Expected::Seconds)
     }
 
     /// Milliseconds, more than 0, within a JS timer's range.
-    pub(crate) fn positive_milliseconds(&self, name: &'static str) -> Result<Option<f64>, Error> {
+    pub(crate) fn positive_milliseconds(&self, name: &'static str) -> Result<Option<f64>, Refused> {
         self.number(name, Expected::Milliseconds)
     }
 
     /// A whole number of bytes, 1 or more.
-    pub(crate) fn bytes(&self, name: &'static str) -> Result<Option<f64>, Error> {
+    pub(crate) fn bytes(&self, name: &'static str) -> Result<Option<f64>, Refused> {
         self.number(name, Expected::Bytes)
     }
 
     /// `true` or `false`.
-    pub(crate) fn boolean(&self, name: &'static str) -> Result<Option<bool>, Error> {
+    pub(crate) fn boolean(&self, name: &'static str) -> Result<Option<bool>, Refused> {
         let Some(value) = self.value(name, Expected::Boolean)? else { return Ok(None) };
-        value.as_bool().map(Some).ok_or_else(|| rules::wrong_kind(name, Expected::Boolean, false))
+        value.as_bool().map(Some).ok_or_else(|| wrong(name, Expected::Boolean))
     }
 
     /// A plain object (not an array, not a function).
-    pub(crate) fn object(&self, name: &'static str) -> Result<Option<JsValue>, Error> {
+    pub(crate) fn object(&self, name: &'static str) -> Result<Option<JsValue>, Refused> {
         let Some(value) = self.value(name, Expected::Object)? else { return Ok(None) };
-        if is_plain_object(&value) { Ok(Some(value)) } else { Err(rules::wrong_kind(name, Expected::Object, false)) }
+        if is_plain_object(&value) { Ok(Some(value)) } else { Err(wrong(name, Expected::Object)) }
     }
 
     /// An instance of `class`, recognised by its `method` (e.g. a TokenManager by `fetch`).
@@ -234,12 +252,12 @@ impl Options {
         name: &'static str,
         class: &'static str,
         method: &str,
-    ) -> Result<Option<JsValue>, Error> {
+    ) -> Result<Option<JsValue>, Refused> {
         let expected = Expected::Instance(class);
         let Some(value) = self.value(name, expected)? else { return Ok(None) };
         let has_method =
             value.is_object() && Reflect::get(&value, &JsValue::from_str(method)).is_ok_and(|m| m.is_function());
-        if has_method { Ok(Some(value)) } else { Err(rules::wrong_kind(name, expected, false)) }
+        if has_method { Ok(Some(value)) } else { Err(wrong(name, expected)) }
     }
 }
 

@@ -156,7 +156,7 @@ impl TokenManager {
         let revoke = Options::optional(options).and_then(|options| {
             let revoke = options.boolean("revoke");
             options.finish()?;
-            revoke
+            Ok(revoke?)
         });
         let held = session.forget();
         session.tell_peers_ended(Ended::Logout);

@@ -19,11 +19,12 @@ use crate::jose::jwks_cache::CachePolicy;
 use crate::jose::jws::Limits;
 use crate::jose::keyset::KeySet;
 use crate::jose::options as checks;
+use crate::jose::options::invalid;
 use crate::jose::remote_keyset::RemoteKeySet;
 use crate::jose::request::ApiKeyEntry;
 use crate::jose::token_cache::{self, TokenCacheOptions};
 use crate::jose::verify::VerifyOptions;
-use crate::web::options::{Options, required};
+use crate::web::options::{Options, Refused, refused, required, wrong};
 
 const SECRET: Expected = Expected::Words("a non-empty string or a Uint8Array");
 const API_KEYS: Expected = Expected::Words("an array of { sha256, scopes, name? }");
@@ -59,14 +60,14 @@ pub(super) fn read(value: &JsValue) -> Result<Read, Error> {
 }
 
 /// The `dpop` mode, as the option or a call's `dpop` gives it.
-fn dpop_mode(options: &Options) -> Result<Option<Mode>, Error> {
+fn dpop_mode(options: &Options) -> Result<Option<Mode>, Refused> {
     let Some(name) = options.string("dpop", DPOP_MODE)? else { return Ok(None) };
-    Mode::from_name(&name).map(Some).ok_or_else(|| wrong_kind("dpop", DPOP_MODE, false))
+    Mode::from_name(&name).map(Some).ok_or_else(|| wrong("dpop", DPOP_MODE))
 }
 
 /// `dpop`, `dpopReplayStore`, `dpopNonce`, `dpopMaxAgeSeconds`, `dpopClockToleranceSeconds`,
 /// `dpopOrigin`.
-fn dpop(options: &Options) -> Result<DpopConfig, Error> {
+fn dpop(options: &Options) -> Result<DpopConfig, Refused> {
     let mut config = DpopConfig::default();
     if let Some(mode) = dpop_mode(options)? {
         config.mode = mode;
@@ -96,14 +97,14 @@ fn dpop(options: &Options) -> Result<DpopConfig, Error> {
 
 /// `cache: { maxEntries, maxAgeSeconds? }`, a nested options object whose errors name
 /// `cache.<member>`. `maxEntries` is required: `cache: {}` is refused rather than guessed.
-fn token_cache(options: &Options) -> Result<Option<TokenCacheOptions>, Error> {
+fn token_cache(options: &Options) -> Result<Option<TokenCacheOptions>, Refused> {
     let Some(value) = options.object("cache")? else { return Ok(None) };
     let cache = Options::new(&value)?;
-    let entries = cache.value("maxEntries", CACHE_ENTRIES).map_err(|e| in_cache(e, "."))?;
-    let age = cache.value("maxAgeSeconds", CACHE_AGE).map_err(|e| in_cache(e, "."))?;
+    let entries = cache.value("maxEntries", CACHE_ENTRIES).map_err(|e| in_cache(*e, "."))?;
+    let age = cache.value("maxAgeSeconds", CACHE_AGE).map_err(|e| in_cache(*e, "."))?;
     cache.finish().map_err(|e| in_cache(e, ": "))?;
     let max_entries = match entries {
-        None => return Err(crate::client::options::required("cache.maxEntries")),
+        None => return Err(refused(crate::client::options::required("cache.maxEntries"))),
         Some(n) => checks::cache_entries(n.as_f64())?,
     };
     let max_age_ms = match age {
@@ -132,15 +133,15 @@ pub(super) fn key_source(value: &JsValue) -> Result<KeySource, Error> {
     let options = Options::new(value)?;
     let keys = Given::read(&options)?;
     options.finish()?;
-    keys.source()
+    Ok(keys.source()?)
 }
 
 /// A `{ get, put }` store option (`jwksStore`, `dpopReplayStore`): the shape of Workers KV.
-fn store(options: &Options, name: &'static str) -> Result<Option<JsValue>, Error> {
+fn store(options: &Options, name: &'static str) -> Result<Option<JsValue>, Refused> {
     let Some(store) = options.value(name, STORE)? else { return Ok(None) };
     let method = |method: &str| field(&store, method).is_some_and(|m| m.is_function());
     if !(store.is_object() && method("get") && method("put")) {
-        return Err(wrong_kind(name, STORE, false));
+        return Err(wrong(name, STORE));
     }
     Ok(Some(store))
 }
@@ -151,23 +152,22 @@ fn field(object: &JsValue, name: &str) -> Option<JsValue> {
 }
 
 /// A JS value as JSON, for the JWK and JWKS options.
-fn to_json(value: &JsValue, what: &str) -> Result<Value, Error> {
+fn to_json(value: &JsValue, what: &str) -> Result<Value, Refused> {
     json_text(value, what).and_then(|text| {
-        crate::jose::json::parse_value(text.as_bytes())
-            .map_err(|_| Error::InvalidOptions(format!("{what} must be JSON data")))
+        crate::jose::json::parse_value(text.as_bytes()).map_err(|_| refused(invalid(&[what, " must be JSON data"])))
     })
 }
 
-fn json_text(value: &JsValue, what: &str) -> Result<String, Error> {
+fn json_text(value: &JsValue, what: &str) -> Result<String, Refused> {
     js_sys::JSON::stringify(value)
         .ok()
         .and_then(|s| s.as_string())
-        .ok_or_else(|| Error::InvalidOptions(format!("{what} must be JSON data")))
+        .ok_or_else(|| refused(invalid(&[what, " must be JSON data"])))
 }
 
 /// The claim rules and limits. A given option is a check: empty values that would turn it off
 /// are refused (`jose::options`).
-fn rules(options: &Options) -> Result<VerifyOptions, Error> {
+fn rules(options: &Options) -> Result<VerifyOptions, Refused> {
     let mut verify = VerifyOptions::default();
     let rules = &mut verify.rules;
     if let Some(list) = options.strings("issuer", true)? {
@@ -203,10 +203,10 @@ fn rules(options: &Options) -> Result<VerifyOptions, Error> {
 
 /// `apiKeys`: each entry's SHA-256 (hex), scopes and name. An entry is read as an options
 /// object of its own, without `finish`: a stored record may carry more fields.
-fn api_keys(options: &Options) -> Result<Vec<ApiKeyEntry>, Error> {
+fn api_keys(options: &Options) -> Result<Vec<ApiKeyEntry>, Refused> {
     let Some(list) = options.value("apiKeys", API_KEYS)? else { return Ok(Vec::new()) };
     if !Array::is_array(&list) {
-        return Err(wrong_kind("apiKeys", API_KEYS, false));
+        return Err(wrong("apiKeys", API_KEYS));
     }
     let read = |entry: &JsValue| -> Result<_, Error> {
         let entry = Options::new(entry)?;
@@ -251,16 +251,16 @@ impl Given {
         reason = "filled field by field, not as one struct literal: an early return then drops one \
                   `Given` instead of each field read so far, which keeps the wasm smaller"
     )]
-    fn read(options: &Options) -> Result<Given, Error> {
+    fn read(options: &Options) -> Result<Given, Refused> {
         let mut given = Given::default();
         given.secret = match options.value("secret", SECRET)? {
             None => None,
             Some(text) if text.is_string() => text.as_string().map(String::into_bytes),
             Some(bytes) if bytes.is_instance_of::<Uint8Array>() => Some(Uint8Array::from(bytes).to_vec()),
-            Some(_) => return Err(wrong_kind("secret", SECRET, false)),
+            Some(_) => return Err(wrong("secret", SECRET)),
         };
         if given.secret.as_ref().is_some_and(Vec::is_empty) {
-            return Err(wrong_kind("secret", SECRET, false));
+            return Err(wrong("secret", SECRET));
         }
         given.jwk = options.object("jwk")?;
         given.public_key = options.non_empty_string("publicKey")?;
@@ -290,7 +290,7 @@ impl Given {
         }
         if let Some(listener) = options.value("onJwksEvent", Expected::Function)? {
             if !listener.is_function() {
-                return Err(wrong_kind("onJwksEvent", Expected::Function, false));
+                return Err(wrong("onJwksEvent", Expected::Function));
             }
             given.listener = Some(listener);
         }
@@ -298,7 +298,7 @@ impl Given {
     }
 
     /// The one key source given.
-    fn source(mut self) -> Result<KeySource, Error> {
+    fn source(mut self) -> Result<KeySource, Refused> {
         let sources = [
             ("secret", self.secret.is_some()),
             ("jwk", self.jwk.is_some()),
@@ -309,12 +309,10 @@ impl Given {
         ];
         let mut given = sources.iter().filter(|(_, given)| *given).map(|(name, _)| name);
         let Some(first) = given.next() else {
-            return Err(Error::InvalidOptions(
-                "give one key source: secret, jwk, publicKey, jwks, keys or jwksUri".into(),
-            ));
+            return Err(refused(invalid(&["give one key source: secret, jwk, publicKey, jwks, keys or jwksUri"])));
         };
         if let Some(second) = given.next() {
-            return Err(Error::InvalidOptions(format!("give one key source, not {first} and {second}")));
+            return Err(refused(invalid(&["give one key source, not ", first, " and ", second])));
         }
         if let Some(uri) = self.jwks_uri.take() {
             let defaults = CachePolicy::default();
@@ -343,7 +341,7 @@ impl Given {
             ("onJwksEvent", self.listener.is_some()),
         ];
         if let Some((name, _)) = remote_only.iter().find(|(_, given)| *given) {
-            return Err(Error::InvalidOptions(format!("{name} applies to jwksUri only")));
+            return Err(refused(invalid(&[name, " applies to jwksUri only"])));
         }
         let set = if let Some(secret) = &self.secret {
             KeySet::single(Jwk::from_secret(secret)?)
