@@ -11,7 +11,7 @@ use wasm_bindgen_futures::{JsFuture, future_to_promise};
 use super::dpop::Dpop;
 use super::http::web_request::Request;
 use super::http::{self, now};
-use super::options::{Options, required, trusted_origins_of};
+use super::options::{Options, Refused, required, trusted_origins_of};
 use crate::Error;
 use crate::client::dpop;
 use crate::client::oauth::{self, ClientAuth, TokenPurpose};
@@ -126,9 +126,10 @@ impl ClientCredentials {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "ClientCredentialsOptions")] options: JsValue,
     ) -> Result<ClientCredentials, JsValue> {
-        let read = || -> Result<Inner, Error> {
+        // Refused (a boxed Error): each `?` below then moves a pointer, not an Error.
+        let read = || -> Result<Inner, Refused> {
             if http::in_browser_window() {
-                return Err(Error::SecretInBrowser);
+                return Err(Error::SecretInBrowser.into());
             }
             let options = Options::new(&options)?;
             let token_endpoint = options.url("tokenEndpoint");
@@ -154,7 +155,7 @@ impl ClientCredentials {
                 dpop: dpop?.unwrap_or(false).then(|| Dpop::new(None)),
             })
         };
-        Ok(ClientCredentials { inner: Rc::new(read()?) })
+        Ok(ClientCredentials { inner: Rc::new(read().map_err(|refused| *refused)?) })
     }
 
     /// An access token: the cached one until it is near expiry, else a new one (one request

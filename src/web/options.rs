@@ -42,8 +42,8 @@ impl From<Refused> for Error {
 }
 
 /// `Ok(Some(v))` unless `result` holds `None`: then "`name` is required".
-pub(crate) fn required<T, E: Into<Error>>(name: &str, result: Result<Option<T>, E>) -> Result<T, Error> {
-    result.map_err(Into::into)?.ok_or_else(|| rules::required(name))
+pub(crate) fn required<T, E: Into<Refused>>(name: &str, result: Result<Option<T>, E>) -> Result<T, Refused> {
+    result.map_err(Into::into)?.ok_or_else(|| refused(rules::required(name)))
 }
 
 /// `error`, boxed.
@@ -263,15 +263,19 @@ impl Options {
 
 #[cfg_attr(not(feature = "browser-client"), allow(dead_code, reason = "the browser client's"))]
 /// The origins a client may send its credential to: `base`'s and the `allowedOrigins` given.
-pub(crate) fn trusted_origins(base: &BaseUrl, allowed: Option<Vec<String>>) -> Result<Array, Error> {
+pub(crate) fn trusted_origins(base: &BaseUrl, allowed: Option<Vec<String>>) -> Result<Array, Refused> {
     trusted_origins_of(base.as_str(), "baseUrl", allowed)
 }
 
 /// The origins a client may send its credential to: the origin of its URL option `name` (e.g.
 /// ClientCredentials' `tokenEndpoint`) and the `allowedOrigins` given. Never empty.
-pub(crate) fn trusted_origins_of(url: &str, name: &'static str, allowed: Option<Vec<String>>) -> Result<Array, Error> {
+pub(crate) fn trusted_origins_of(
+    url: &str,
+    name: &'static str,
+    allowed: Option<Vec<String>>,
+) -> Result<Array, Refused> {
     let list = Array::new();
-    let origin = http::origin_of(url).map_err(|_| rules::wrong_kind(name, Expected::Url, false))?;
+    let origin = http::origin_of(url).map_err(|_| wrong(name, Expected::Url))?;
     list.push(&JsValue::from_str(&origin));
     for origin in allowed.unwrap_or_default() {
         list.push(&JsValue::from_str(&origin));

@@ -376,6 +376,10 @@ pub(super) struct Call {
 
 impl Call {
     pub(super) fn read(value: Option<&JsValue>, request: bool) -> Result<Call, Error> {
+        Call::read_refused(value, request).map_err(|refused| *refused)
+    }
+
+    fn read_refused(value: Option<&JsValue>, request: bool) -> Result<Call, Refused> {
         let mut call = Call { now: 0, scopes: Vec::new(), realm: None, dpop: None, binding_checked_by_caller: false };
         let mut now_ms = None;
         if let Some(value) = value {
@@ -391,7 +395,7 @@ impl Call {
             }
             if let Some(date) = options.value("currentDate", DATE)? {
                 let ms = date.dyn_ref::<js_sys::Date>().map(|d| d.get_time()).filter(|t| t.is_finite());
-                now_ms = Some(ms.ok_or_else(|| wrong_kind("currentDate", DATE, false))?);
+                now_ms = Some(ms.ok_or_else(|| wrong("currentDate", DATE))?);
             }
             options.finish()?;
         }
