@@ -5,7 +5,6 @@
 //! a public key (a private one is a client bug that leaks it; a shared secret would let anyone
 //! who sees a proof sign more).
 
-use crate::Error;
 use crate::jose::alg::{Alg, Family};
 use crate::jose::json::{self, Map, Value};
 use crate::jose::jwk::Jwk;
@@ -13,7 +12,7 @@ use crate::jose::jws::b64_decode;
 use crate::jose::signature;
 use crate::jose::thumbprint::jwk_thumbprint;
 
-use super::invalid;
+use super::htu::Refusal;
 
 /// A proof whose header is checked and whose signature is not yet verified.
 pub struct ParsedProof<'p> {
@@ -41,53 +40,53 @@ const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"]
 const REFUSED_MEMBERS: [&str; 6] = ["jku", "x5u", "x5c", "crit", "b64", "zip"];
 
 /// Splits and decodes `proof`, checks its header against `allowed` (asymmetric algorithms;
-/// empty: none), and the signature's shape.
-pub fn parse<'p>(proof: &'p str, allowed: &[Alg], max_len: usize) -> Result<ParsedProof<'p>, Error> {
+/// empty: none), and the signature's shape. A refusal is its reason only ([`super::check`] makes
+/// it an error once): a few bytes through each `?` rather than an `Error`.
+pub fn parse<'p>(proof: &'p str, allowed: &[Alg], max_len: usize) -> Result<ParsedProof<'p>, Refusal> {
     if proof.len() > max_len {
-        return Err(invalid("the DPoP proof is too long"));
+        return Err("the DPoP proof is too long");
     }
     let mut parts = proof.split('.');
     let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(invalid("the DPoP proof is not a compact JWS"));
+        return Err("the DPoP proof is not a compact JWS");
     };
-    let decode = |segment| b64_decode(segment, "").map_err(|_| invalid("the DPoP proof is not base64url"));
-    let header =
-        json::parse_object(&decode(header_b64)?).map_err(|_| invalid("the DPoP proof header is not a JSON object"))?;
+    let decode = |segment| b64_decode(segment, "").map_err(|_| "the DPoP proof is not base64url");
+    let header = json::parse_object(&decode(header_b64)?).map_err(|_| "the DPoP proof header is not a JSON object")?;
     let (alg, key, jkt) = check_header(&header, allowed)?;
     let payload = decode(payload_b64)?;
     let signature = decode(signature_b64)?;
     signature::check_shape(alg, &signature, key.rsa_modulus_len())
-        .map_err(|_| invalid("the DPoP proof signature is not valid"))?;
+        .map_err(|_| "the DPoP proof signature is not valid")?;
     let signing_input = &proof[..header_b64.len() + 1 + payload_b64.len()];
     Ok(ParsedProof { alg, key, jkt, signing_input, payload, signature })
 }
 
-fn check_header(header: &Map, allowed: &[Alg]) -> Result<(Alg, Jwk, String), Error> {
+fn check_header(header: &Map, allowed: &[Alg]) -> Result<(Alg, Jwk, String), Refusal> {
     let typ = header.get("typ").and_then(Value::as_str);
     if !typ.is_some_and(|typ| typ.eq_ignore_ascii_case("dpop+jwt")) {
-        return Err(invalid("the DPoP proof's typ is not dpop+jwt"));
+        return Err("the DPoP proof's typ is not dpop+jwt");
     }
     let alg = header.get("alg").and_then(Value::as_str).and_then(Alg::from_name);
     let alg = match alg {
         Some(alg) if alg.family() != Family::Hmac && allowed.contains(&alg) => alg,
         // `none`, HS*, unknown names, and algorithms left out of the allow-list.
-        _ => return Err(invalid("the DPoP proof's alg is not an allowed asymmetric algorithm")),
+        _ => return Err("the DPoP proof's alg is not an allowed asymmetric algorithm"),
     };
     if REFUSED_MEMBERS.iter().any(|name| header.contains_key(name)) {
-        return Err(invalid("the DPoP proof header has a member that is refused (jku, x5u, x5c, crit, b64, zip)"));
+        return Err("the DPoP proof header has a member that is refused (jku, x5u, x5c, crit, b64, zip)");
     }
     let Some(value @ Value::Object(jwk)) = header.get("jwk") else {
-        return Err(invalid("the DPoP proof header has no jwk"));
+        return Err("the DPoP proof header has no jwk");
     };
     if PRIVATE_MEMBERS.iter().any(|name| jwk.contains_key(name)) {
-        return Err(invalid("the DPoP proof's jwk holds a private or symmetric key"));
+        return Err("the DPoP proof's jwk holds a private or symmetric key");
     }
-    let key = Jwk::from_json(value).map_err(|_| invalid("the DPoP proof's jwk is not a valid public key"))?;
+    let key = Jwk::from_json(value).map_err(|_| "the DPoP proof's jwk is not a valid public key")?;
     if !key.supports(alg) {
-        return Err(invalid("the DPoP proof's jwk does not fit its alg"));
+        return Err("the DPoP proof's jwk does not fit its alg");
     }
-    let jkt = jwk_thumbprint(jwk).map_err(|_| invalid("the DPoP proof's jwk is not a valid public key"))?;
+    let jkt = jwk_thumbprint(jwk).map_err(|_| "the DPoP proof's jwk is not a valid public key")?;
     Ok((alg, key, jkt))
 }

@@ -207,7 +207,7 @@ pub struct Proof {
 /// Errors about the proof's structure and header come at once; the claims' verdict waits in the
 /// [`Unverified`] until [`Unverified::finish`] has the signature's.
 pub fn check<'p>(proof: &'p str, request: &ProofRequest<'_>, policy: &ProofPolicy) -> Result<Unverified<'p>, Error> {
-    let parsed = header::parse(proof, &policy.algorithms, policy.max_proof_bytes)?;
+    let parsed = header::parse(proof, &policy.algorithms, policy.max_proof_bytes).map_err(invalid)?;
     let claims = claims::check(&parsed.payload, request, policy);
     Ok(Unverified { parsed, claims })
 }
