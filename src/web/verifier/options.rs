@@ -59,6 +59,15 @@ pub(super) fn read(value: &JsValue) -> Result<Read, Error> {
     Ok((keys.source()?, verify, api_keys, cache, dpop))
 }
 
+/// A function option (`dpopNonce`, `onJwksEvent`).
+#[inline(never)]
+fn function(options: &Options, name: &'static str) -> Result<Option<JsValue>, Refused> {
+    match options.value(name, Expected::Function)? {
+        Some(function) if !function.is_function() => Err(wrong(name, Expected::Function)),
+        function => Ok(function),
+    }
+}
+
 /// The `dpop` mode, as the option or a call's `dpop` gives it.
 fn dpop_mode(options: &Options) -> Result<Option<Mode>, Refused> {
     let Some(name) = options.string("dpop", DPOP_MODE)? else { return Ok(None) };
@@ -73,9 +82,7 @@ fn dpop(options: &Options) -> Result<DpopConfig, Refused> {
         config.mode = mode;
     }
     config.store = store(options, "dpopReplayStore")?;
-    if let Some(hook) = options.value("dpopNonce", Expected::Function)? {
-        config.nonce = Some(hook.dyn_into().map_err(|_| wrong_kind("dpopNonce", Expected::Function, false))?);
-    }
+    config.nonce = function(options, "dpopNonce")?.map(JsCast::unchecked_into);
     // Bounded (the core says how far and why); whole seconds, rounded down: the stricter check.
     if let Some(seconds) = options.value("dpopMaxAgeSeconds", DPOP_MAX_AGE)? {
         config.policy.max_age_seconds = dpop::max_age_seconds(seconds.as_f64())?;
@@ -100,9 +107,9 @@ fn dpop(options: &Options) -> Result<DpopConfig, Refused> {
 fn token_cache(options: &Options) -> Result<Option<TokenCacheOptions>, Refused> {
     let Some(value) = options.object("cache")? else { return Ok(None) };
     let cache = Options::new(&value)?;
-    let entries = cache.value("maxEntries", CACHE_ENTRIES).map_err(|e| in_cache(*e, "."))?;
-    let age = cache.value("maxAgeSeconds", CACHE_AGE).map_err(|e| in_cache(*e, "."))?;
-    cache.finish().map_err(|e| in_cache(e, ": "))?;
+    let entries = cache.value("maxEntries", CACHE_ENTRIES).map_err(|e| in_cache(e, "."))?;
+    let age = cache.value("maxAgeSeconds", CACHE_AGE).map_err(|e| in_cache(e, "."))?;
+    cache.finish().map_err(|e| in_cache(refused(e), ": "))?;
     let max_entries = match entries {
         None => return Err(refused(crate::client::options::required("cache.maxEntries"))),
         Some(n) => checks::cache_entries(n.as_f64())?,
@@ -114,17 +121,14 @@ fn token_cache(options: &Options) -> Result<Option<TokenCacheOptions>, Refused> 
     Ok(Some(TokenCacheOptions { max_entries, max_age_ms }))
 }
 
-/// An error about a member of `cache`, prefixed with `cache` and `joint`.
-fn in_cache(err: Error, joint: &str) -> Error {
-    match err {
-        Error::InvalidOptions(why) => {
-            let mut message = String::from("cache");
-            message.push_str(joint);
-            message.push_str(&why);
-            Error::InvalidOptions(message)
-        }
-        other => other,
+/// An error about a member of `cache`, prefixed with `cache` and `joint` (in place: the error
+/// stays in its box).
+fn in_cache(mut refused: Refused, joint: &str) -> Refused {
+    if let Error::InvalidOptions(why) = &mut *refused {
+        why.insert_str(0, joint);
+        why.insert_str(0, "cache");
     }
+    refused
 }
 
 /// An options object holding only a key source (the OAuth client's `{ jwksUri }`).
@@ -133,7 +137,7 @@ pub(super) fn key_source(value: &JsValue) -> Result<KeySource, Error> {
     let options = Options::new(value)?;
     let keys = Given::read(&options)?;
     options.finish()?;
-    Ok(keys.source()?)
+    keys.source()
 }
 
 /// A `{ get, put }` store option (`jwksStore`, `dpopReplayStore`): the shape of Workers KV.
@@ -165,16 +169,25 @@ fn json_text(value: &JsValue, what: &str) -> Result<String, Refused> {
         .ok_or_else(|| refused(invalid(&[what, " must be JSON data"])))
 }
 
+/// A list option that, given, must hold at least one string and no empty one (`jose::options`).
+#[inline(never)]
+fn non_empty_list(options: &Options, name: &'static str, single_allowed: bool) -> Result<Option<Vec<String>>, Refused> {
+    match options.strings(name, single_allowed)? {
+        Some(list) => Ok(Some(checks::non_empty_list(name, list).map_err(refused)?)),
+        None => Ok(None),
+    }
+}
+
 /// The claim rules and limits. A given option is a check: empty values that would turn it off
 /// are refused (`jose::options`).
 fn rules(options: &Options) -> Result<VerifyOptions, Refused> {
     let mut verify = VerifyOptions::default();
     let rules = &mut verify.rules;
-    if let Some(list) = options.strings("issuer", true)? {
-        rules.issuer = checks::non_empty_list("issuer", list)?;
+    if let Some(list) = non_empty_list(options, "issuer", true)? {
+        rules.issuer = list;
     }
-    if let Some(list) = options.strings("audience", true)? {
-        rules.audience = checks::non_empty_list("audience", list)?;
+    if let Some(list) = non_empty_list(options, "audience", true)? {
+        rules.audience = list;
     }
     if let Some(subject) = options.string("subject", Expected::String)? {
         rules.subject = Some(checks::non_empty_text("subject", subject)?);
@@ -182,8 +195,8 @@ fn rules(options: &Options) -> Result<VerifyOptions, Refused> {
     if let Some(typ) = options.string("typ", Expected::String)? {
         rules.typ = Some(checks::typ(typ)?);
     }
-    if let Some(list) = options.strings("requiredClaims", false)? {
-        rules.required = checks::non_empty_list("requiredClaims", list)?;
+    if let Some(list) = non_empty_list(options, "requiredClaims", false)? {
+        rules.required = list;
     }
     // Whole seconds, rounded down: towards the stricter check.
     if let Some(seconds) = options.seconds("clockTolerance")? {
@@ -208,7 +221,7 @@ fn api_keys(options: &Options) -> Result<Vec<ApiKeyEntry>, Refused> {
     if !Array::is_array(&list) {
         return Err(wrong("apiKeys", API_KEYS));
     }
-    let read = |entry: &JsValue| -> Result<_, Error> {
+    let read = |entry: &JsValue| -> Result<_, Refused> {
         let entry = Options::new(entry)?;
         let sha256 = required("sha256", entry.string("sha256", Expected::String))?;
         Ok((sha256, entry.strings("scopes", false)?, entry.string("name", Expected::String)?))
@@ -288,17 +301,12 @@ impl Given {
                 checks::stale_ms(seconds.as_f64()).ok_or_else(|| wrong_kind("jwksMaxStaleSeconds", STALE, false))?;
             given.max_stale_ms = Some(ms);
         }
-        if let Some(listener) = options.value("onJwksEvent", Expected::Function)? {
-            if !listener.is_function() {
-                return Err(wrong("onJwksEvent", Expected::Function));
-            }
-            given.listener = Some(listener);
-        }
+        given.listener = function(options, "onJwksEvent")?;
         Ok(given)
     }
 
     /// The one key source given.
-    fn source(mut self) -> Result<KeySource, Refused> {
+    fn source(mut self) -> Result<KeySource, Error> {
         let sources = [
             ("secret", self.secret.is_some()),
             ("jwk", self.jwk.is_some()),
@@ -309,10 +317,10 @@ impl Given {
         ];
         let mut given = sources.iter().filter(|(_, given)| *given).map(|(name, _)| name);
         let Some(first) = given.next() else {
-            return Err(refused(invalid(&["give one key source: secret, jwk, publicKey, jwks, keys or jwksUri"])));
+            return Err(invalid(&["give one key source: secret, jwk, publicKey, jwks, keys or jwksUri"]));
         };
         if let Some(second) = given.next() {
-            return Err(refused(invalid(&["give one key source, not ", first, " and ", second])));
+            return Err(invalid(&["give one key source, not ", first, " and ", second]));
         }
         if let Some(uri) = self.jwks_uri.take() {
             let defaults = CachePolicy::default();
@@ -341,7 +349,7 @@ impl Given {
             ("onJwksEvent", self.listener.is_some()),
         ];
         if let Some((name, _)) = remote_only.iter().find(|(_, given)| *given) {
-            return Err(refused(invalid(&[name, " applies to jwksUri only"])));
+            return Err(invalid(&[name, " applies to jwksUri only"]));
         }
         let set = if let Some(secret) = &self.secret {
             KeySet::single(Jwk::from_secret(secret)?)
@@ -385,8 +393,8 @@ impl Call {
         if let Some(value) = value {
             let options = Options::new(value)?;
             if request {
-                if let Some(list) = options.strings("scopes", false)? {
-                    call.scopes = checks::non_empty_list("scopes", list)?;
+                if let Some(list) = non_empty_list(&options, "scopes", false)? {
+                    call.scopes = list;
                 }
                 call.realm = options.string("realm", Expected::String)?;
                 call.dpop = dpop_mode(&options)?;
