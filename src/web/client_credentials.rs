@@ -215,13 +215,15 @@ impl ClientCredentials {
             let token = Secret::new(JsFuture::from(token).await?.as_string().unwrap_or_default());
             // Bound or not goes by the option, never by the cache read again after the await
             // (a clearCache() meanwhile sent a bound token as Bearer, without a proof).
+            // Pieces rather than format!: smaller in the wasm.
+            let mut authorization = String::from(if inner.dpop.is_some() { "DPoP " } else { "Bearer " });
+            authorization.push_str(token.expose());
             match inner.dpop.as_ref() {
                 Some(dpop) => {
-                    let authorization = format!("DPoP {}", token.expose());
                     let send = |proof: &str| send_once(&request, &authorization, Some(proof.to_owned()));
                     dpop.send_resource(&token, &request, &send).await
                 }
-                None => JsFuture::from(send_once(&request, &format!("Bearer {}", token.expose()), None)).await,
+                None => JsFuture::from(send_once(&request, &authorization, None)).await,
             }
         })
     }
