@@ -120,9 +120,11 @@ test-fuzz: bootstrap
 # verify, for ClientCredentials). Budgets: measured + 2%.
 WASM_GZIP_BUDGET ?= 163000
 VERIFY_WASM_GZIP_BUDGET ?= 106500
+# The budgets hold the .wasm only; the JS printed beside it is the bundled entries users load
+# (node.js, browser.js: each the glue, shim.js and the entry in one file) and the glue alone.
 size: pkg
-	node scripts/size.mjs --max-gzip $(WASM_GZIP_BUDGET) pkg/wasm_auth_bg.wasm pkg/wasm_auth.js
-	node scripts/size.mjs --max-gzip $(VERIFY_WASM_GZIP_BUDGET) pkg/verify/wasm_auth_verify_bg.wasm pkg/verify/wasm_auth.js
+	node scripts/size.mjs --max-gzip $(WASM_GZIP_BUDGET) pkg/wasm_auth_bg.wasm pkg/node.js pkg/browser.js pkg/wasm_auth.js
+	node scripts/size.mjs --max-gzip $(VERIFY_WASM_GZIP_BUDGET) pkg/verify/wasm_auth_verify_bg.wasm pkg/verify/node.js pkg/verify/browser.js pkg/verify/wasm_auth.js
 
 # Verify ops/s against jose, @tsndr/cloudflare-worker-jwt, fast-jwt (cache off and on), hono and
 # bare crypto.subtle in Node and inside workerd, with each one's µs per token beside its signature
