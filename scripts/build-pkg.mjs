@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { parse } from 'smol-toml';
 import { mergeImportSignatures, padGlue } from './import-signatures.mjs';
+import { readResults, singleResults } from './single-results.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const config = parse(readFileSync(join(root, 'wasm-pack.toml'), 'utf8'));
@@ -80,14 +81,16 @@ for (const build of config.build) {
   run(wasmOpt, [...config.wasm_opt.flags, wasm, '-o', wasm]);
   // Cold start: fewer import signatures for V8 to compile wrappers for (import-signatures.mjs).
   const merged = mergeImportSignatures(readFileSync(wasm), `./${buildName}_bg.js`);
-  writeFileSync(wasm, merged.wasm);
-  console.log(`${wasmName(build)}: ${merged.before} import signatures -> ${merged.after}`);
+  // ... and no multi-value exports, whose wrappers V8 compiles too (single-results.mjs).
+  const single = singleResults(merged.wasm);
+  writeFileSync(wasm, single.wasm);
+  console.log(`${wasmName(build)}: ${merged.before} import signatures -> ${merged.after}; ${single.results.size} multi-value exports -> 0`);
   typeInternals(join(outDir, `${buildName}.d.ts`));
   const dest = join(pkg, build.pkg_subdir);
   mkdirSync(dest, { recursive: true });
   // The glue and its types keep the package's name in every folder (the entries import
   // './wasm_auth.js'); only the .wasm carries the build's name.
-  writeFileSync(join(dest, `${outName}.js`), padGlue(matchImportArity(readFileSync(join(outDir, `${buildName}.js`), 'utf8')), merged.padded));
+  writeFileSync(join(dest, `${outName}.js`), readResults(padGlue(matchImportArity(readFileSync(join(outDir, `${buildName}.js`), 'utf8')), merged.padded), single.results));
   cpSync(join(outDir, `${buildName}.d.ts`), join(dest, `${outName}.d.ts`));
   cpSync(wasm, join(dest, wasmName(build)));
   // wasm-bindgen's inline_js helpers, imported by the glue.

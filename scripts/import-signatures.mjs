@@ -16,7 +16,7 @@
 // arguments' conversion (nanoseconds).
 import binaryen from 'binaryen';
 
-const FEATURES = ['MutableGlobals', 'SignExt', 'BulkMemory', 'BulkMemoryOpt', 'CallIndirectOverlong', 'NontrappingFPToInt', 'ReferenceTypes', 'Multivalue']
+export const FEATURES = ['MutableGlobals', 'SignExt', 'BulkMemory', 'BulkMemoryOpt', 'CallIndirectOverlong', 'NontrappingFPToInt', 'ReferenceTypes', 'Multivalue']
   .reduce((all, name) => all | binaryen.Features[name], 0);
 
 const sigKey = ({ params, results }) => `${params.join(',')}->${results}`;
