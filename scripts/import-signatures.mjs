@@ -9,11 +9,12 @@
 // Many of them are a prefix of another of the same result: `(externref) -> externref` and
 // `(externref externref externref) -> externref`. A JS function ignores arguments it does not
 // declare, so an import of the glue (never one of shim.js, whose functions are passed as they
-// are) is re-declared with the longer signature and called through a small wasm function of
-// its old signature that passes zeros (null for externref) for the rest; its JS function, in the
-// glue, declares the extra parameters too (V8 compiles another wrapper at instantiation for a
-// function whose arity differs). A call costs one more wasm-to-wasm call and the extra
-// arguments' conversion (nanoseconds).
+// are) is re-declared with the longer signature, and each of its calls passes zeros (null for
+// externref) for the rest; its JS function, in the glue, declares the extra parameters too (V8
+// compiles another wrapper at instantiation for a function whose arity differs). A call costs the
+// extra arguments' conversion (nanoseconds). (A wasm adapter per import instead of rewriting the
+// calls cost ~0.3 ms of the first construction: each adapter is one more function V8 compiles
+// on its first call.)
 import binaryen from 'binaryen';
 
 export const FEATURES = ['MutableGlobals', 'SignExt', 'BulkMemory', 'BulkMemoryOpt', 'CallIndirectOverlong', 'NontrappingFPToInt', 'ReferenceTypes', 'Multivalue']
@@ -21,6 +22,43 @@ export const FEATURES = ['MutableGlobals', 'SignExt', 'BulkMemory', 'BulkMemoryO
 
 const sigKey = ({ params, results }) => `${params.join(',')}->${results}`;
 const isPrefixOf = (a, b) => a.results === b.results && a.params.length < b.params.length && a.params.every((t, i) => b.params[i] === t);
+
+// The operands of each kind of expression a wasm-bindgen module holds (MVP, sign extension,
+// bulk memory, reference types, multi-value). The kinds binaryen.js cannot describe (table.fill,
+// which wasm-bindgen's externref table uses, and whatever a new toolchain brings) are not
+// walked: a call under one of them is left naming the removed import, and validate() fails the
+// build rather than shipping it.
+const CHILDREN = new Map(Object.entries({
+  Block: ['children'], If: ['condition', 'ifTrue', 'ifFalse'], Loop: ['body'], Break: ['condition', 'value'],
+  Switch: ['condition', 'value'], Call: ['operands'], CallIndirect: ['target', 'operands'], LocalGet: [],
+  LocalSet: ['value'], GlobalGet: [], GlobalSet: ['value'], Load: ['ptr'], Store: ['ptr', 'value'], Const: [],
+  Unary: ['value'], Binary: ['left', 'right'], Select: ['ifTrue', 'ifFalse', 'condition'], Drop: ['value'],
+  Return: ['value'], MemorySize: [], MemoryGrow: ['delta'], Nop: [], Unreachable: [],
+  MemoryCopy: ['dest', 'source', 'size'], MemoryFill: ['dest', 'value', 'size'], MemoryInit: ['dest', 'offset', 'size'],
+  DataDrop: [], RefNull: [], RefIsNull: ['value'], RefFunc: [], RefEq: ['left', 'right'], RefAs: ['value'],
+  TableGet: ['index'], TableSet: ['index', 'value'], TableSize: [], TableGrow: ['value', 'delta'],
+  TupleMake: ['operands'], TupleExtract: ['tuple'],
+}).map(([kind, fields]) => [binaryen[`${kind}Id`], fields]));
+
+/** Calls `onCall(expr, info)` for every call (to a function by name) in the tree of `root`. */
+function walkCalls(root, onCall) {
+  const stack = [root];
+  while (stack.length) {
+    const expr = stack.pop();
+    if (!expr) continue;
+    const id = binaryen.getExpressionId(expr);
+    const fields = CHILDREN.get(id);
+    // (getExpressionInfo of binaryen.js 132 fails on Unreachable and RefNull: leaves are skipped.)
+    if (fields === undefined || fields.length === 0) continue;
+    const info = binaryen.getExpressionInfo(expr);
+    if (id === binaryen.CallId) onCall(expr, info);
+    for (const field of fields) {
+      const child = info[field];
+      if (Array.isArray(child)) stack.push(...child);
+      else stack.push(child);
+    }
+  }
+}
 
 /**
  * Rewrites `wasm` (bytes) so that its imports from `glueModule` use fewer signatures.
@@ -48,24 +86,40 @@ export function mergeImportSignatures(wasm, glueModule) {
   for (let i = 0; i < mod.getNumElementSegments(); i++) {
     for (const name of binaryen.getElementSegmentInfo(mod.getElementSegmentByIndex(i)).data) inTables.add(name);
   }
+  // Imports that are also exported keep theirs too (none today).
+  for (let i = 0; i < mod.getNumExports(); i++) {
+    const exp = binaryen.getExportInfo(mod.getExportByIndex(i));
+    if (exp.kind === binaryen.ExternalFunction) inTables.add(exp.value);
+  }
   const padded = new Map();
+  const plan = new Map();
   for (const imp of imports) {
     if (imp.module !== glueModule || fixed.has(sigKey(imp)) || inTables.has(imp.name)) continue;
     const target = maximal.filter((t) => isPrefixOf(imp, t)).sort((a, b) => a.params.length - b.params.length)[0];
     if (target === undefined) continue;
-    const adapted = `${imp.name}$padded`;
-    mod.removeFunction(imp.name);
-    mod.addFunctionImport(adapted, imp.module, imp.base, binaryen.createType(target.params), target.results);
-    const args = imp.params.map((type, i) => mod.local.get(i, type));
-    for (const type of target.params.slice(imp.params.length)) {
-      if (type === binaryen.i32) args.push(mod.i32.const(0));
-      else if (type === binaryen.f64) args.push(mod.f64.const(0));
-      else if (type === binaryen.externref) args.push(mod.ref.null(binaryen.externref));
-      else throw new Error(`import-signatures: no zero for type ${type} (${imp.base})`);
-    }
-    mod.addFunction(imp.name, binaryen.createType(imp.params), imp.results, [], mod.call(adapted, args, imp.results));
+    const name = `${imp.name}$padded`;
+    mod.addFunctionImport(name, imp.module, imp.base, binaryen.createType(target.params), target.results);
+    plan.set(imp.name, { name, extra: target.params.slice(imp.params.length) });
     padded.set(imp.base, target.params.length);
   }
+  const zero = (type) => {
+    if (type === binaryen.i32) return mod.i32.const(0);
+    if (type === binaryen.f64) return mod.f64.const(0);
+    if (type === binaryen.externref) return mod.ref.null(binaryen.externref);
+    throw new Error(`import-signatures: no zero for type ${type}`);
+  };
+  for (let i = 0; i < mod.getNumFunctions(); i++) {
+    const fn = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
+    if (fn.module) continue;
+    walkCalls(fn.body, (expr, info) => {
+      if (!plan.has(info.target)) return;
+      const { name, extra } = plan.get(info.target);
+      binaryen.Call.setTarget(expr, name);
+      for (const type of extra) binaryen.Call.appendOperand(expr, zero(type));
+    });
+  }
+  // A call left unrewritten would name a removed function: validate() below says so.
+  for (const name of plan.keys()) mod.removeFunction(name);
   if (!mod.validate()) throw new Error('import-signatures: the rewritten module does not validate');
   const after = new Set();
   for (let i = 0; i < mod.getNumFunctions(); i++) {

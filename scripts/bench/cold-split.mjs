@@ -17,6 +17,9 @@
 //   glue       the rest of the entry's evaluation, until import() returns
 //   construct  new JwtVerifier(options), with the lazy compilation of what it reaches
 //   verify     the first verify(), with the same (and, for ES256, loading node:crypto)
+//   total      from import() to the verified token (what cold.mjs reports as total)
+//   cpu        the CPU time of the whole process over `total`, every thread (V8 compiles wrappers
+//              on worker threads too): less disturbed than wall times by other load
 // The marks rely on the text esbuild writes for wasm-bindgen's glue; a phase whose mark is not
 // found is reported on stderr and shows as NaN.
 import { execFileSync } from 'node:child_process';
@@ -50,6 +53,7 @@ const child = `
 const [lib, alg] = process.argv.slice(2);
 const { token, jwk, issuer, audience } = JSON.parse(process.env.BENCH_COLD);
 const claims = { issuer, audience, algorithms: [alg] };
+const c0 = process.cpuUsage();
 const t0 = performance.now();
 const { JwtVerifier } = await import(lib);
 const t1 = performance.now();
@@ -57,12 +61,14 @@ const verifier = new JwtVerifier(alg === 'HS256' ? { secret: Buffer.from(jwk.k, 
 const t2 = performance.now();
 const { payload } = await verifier.verify(token);
 const t3 = performance.now();
+const c1 = process.cpuUsage(c0);
 if (!payload.sub) throw new Error('not verified');
 const m = globalThis.__coldSplit;
 const span = (phase) => m[phase + 'End'] - m[phase + 'Start'];
 const inWasm = span('read') + span('compile') + span('instance') + span('start');
 console.log(JSON.stringify({ import: m.top - t0, read: span('read'), compile: span('compile'), instance: span('instance'),
-  start: span('start'), glue: t1 - m.top - inWasm, load: t1 - t0, construct: t2 - t1, verify: t3 - t2, total: t3 - t0 }));
+  start: span('start'), glue: t1 - m.top - inWasm, load: t1 - t0, construct: t2 - t1, verify: t3 - t2, total: t3 - t0,
+  cpu: (c1.user + c1.system) / 1000 }));
 `;
 
 const project = mkdtempSync(join(tmpdir(), 'wasm-auth-cold-split-'));
@@ -95,7 +101,7 @@ for (let r = 0; r < runs; r++) {
 rmSync(project, { recursive: true, force: true });
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const phases = ['import', 'read', 'compile', 'instance', 'start', 'glue', 'load', 'construct', 'verify', 'total'];
+const phases = ['import', 'read', 'compile', 'instance', 'start', 'glue', 'load', 'construct', 'verify', 'total', 'cpu'];
 console.log(`cold start split, Node ${process.version}: fresh process per run, median of ${runs} (ms)`);
 for (const [i, pkgDir] of pkgDirs.entries()) console.log(`  [${i}] ${pkgDir}`);
 console.log(`${'case'.padEnd(27)}${phases.map((p) => p.padStart(10)).join('')}`);
