@@ -63,6 +63,10 @@ async function viteDevWasm(url) {
     + `which is not at ${url.pathname}: add optimizeDeps: { exclude: ['${PACKAGE_NAME}'] } to vite.config`);
 }
 
+// init() fetches the URL (or takes viteDevWasm's Response) and compiles while it downloads:
+// wasm-bindgen's loader uses WebAssembly.instantiateStreaming when the answer is
+// application/wasm, and falls back to instantiate(arrayBuffer) (with a console warning naming
+// the MIME type) when a server sends another Content-Type.
 let loaded = false;
 // What waits for the module: deferred constructions first (in the order they were made, so
 // that an object handed to a later constructor exists), then everything else.

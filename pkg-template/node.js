@@ -7,6 +7,13 @@
 // `make pkg` bundles this file with the glue and shim.js into one file (scripts/build-pkg.mjs).
 import { initSync } from './wasm_auth.js';
 
+// process.getBuiltinModule came in Node 20.16 (package.json's engines asks for >= 20.19); a
+// runtime without it gets this message at import rather than "getBuiltinModule is not a function".
+if (typeof globalThis.process?.getBuiltinModule !== 'function') {
+  const runtime = globalThis.process?.versions?.node ? `Node.js ${globalThis.process.versions.node}` : 'this runtime';
+  throw new Error(`wasm-auth: the Node.js entry needs Node.js >= 20.19 (process.getBuiltinModule), which ${runtime} lacks; `
+    + 'browsers and bundlers use the "browser" export condition, workerd the "workerd" one');
+}
 const { readFileSync } = process.getBuiltinModule('node:fs');
 initSync({ module: readFileSync(new URL('./wasm_auth_bg.wasm', import.meta.url)) });
 

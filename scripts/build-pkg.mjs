@@ -6,6 +6,8 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, write
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { parse } from 'smol-toml';
+import { mergeImportSignatures, padGlue } from './import-signatures.mjs';
+import { readResults, singleResults } from './single-results.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const config = parse(readFileSync(join(root, 'wasm-pack.toml'), 'utf8'));
@@ -36,6 +38,28 @@ function typeInternals(dts) {
   writeFileSync(dts, typed);
 }
 
+// ---- cold start: imports whose JS function has the wasm signature's arity (issue 15 item 6) ----
+// V8 compiles one wasm-to-JS wrapper per import signature when it compiles the module, assuming
+// that each imported function declares as many parameters as the signature has. The glue's
+// imports that catch JS exceptions (`catch` in Rust) are `function() { return handleError(inner,
+// arguments); }`: zero declared parameters, so instantiation compiled a second, "arity
+// mismatch" wrapper for each of their signatures (8 in wasm-auth/verify, ~0.1 ms each on the
+// first load). Declaring the inner function's parameters on the outer one as well changes
+// nothing else: `arguments` still holds what wasm passed.
+function matchImportArity(glue) {
+  let count = 0;
+  const text = glue.replace(/function\(\) \{ return handleError\(function \(([\w, ]*)\) \{/g, (_, params) => {
+    count++;
+    return `function(${params}) { return handleError(function (${params}) {`;
+  });
+  // The pattern is wasm-bindgen's text: if a new version writes it otherwise, say so rather
+  // than silently losing the fix.
+  if (count === 0 && glue.includes('handleError(function')) {
+    throw new Error('build-pkg.mjs matchImportArity: the glue\'s handleError imports no longer match the pattern');
+  }
+  return text;
+}
+
 checkWasmOpt();
 const pkg = join(root, pkgDir);
 rmSync(pkg, { recursive: true, force: true });
@@ -55,12 +79,18 @@ for (const build of config.build) {
     '--out-dir', outDir, '--out-name', buildName, '--', ...(build.cargo_args ?? [])], { env });
   const wasm = join(outDir, wasmName(build));
   run(wasmOpt, [...config.wasm_opt.flags, wasm, '-o', wasm]);
+  // Cold start: fewer import signatures for V8 to compile wrappers for (import-signatures.mjs).
+  const merged = mergeImportSignatures(readFileSync(wasm), `./${buildName}_bg.js`);
+  // ... and no multi-value exports, whose wrappers V8 compiles too (single-results.mjs).
+  const single = singleResults(merged.wasm);
+  writeFileSync(wasm, single.wasm);
+  console.log(`${wasmName(build)}: ${merged.before} import signatures -> ${merged.after}; ${single.results.size} multi-value exports -> 0`);
   typeInternals(join(outDir, `${buildName}.d.ts`));
   const dest = join(pkg, build.pkg_subdir);
   mkdirSync(dest, { recursive: true });
   // The glue and its types keep the package's name in every folder (the entries import
   // './wasm_auth.js'); only the .wasm carries the build's name.
-  cpSync(join(outDir, `${buildName}.js`), join(dest, `${outName}.js`));
+  writeFileSync(join(dest, `${outName}.js`), readResults(padGlue(matchImportArity(readFileSync(join(outDir, `${buildName}.js`), 'utf8')), merged.padded), single.results));
   cpSync(join(outDir, `${buildName}.d.ts`), join(dest, `${outName}.d.ts`));
   cpSync(wasm, join(dest, wasmName(build)));
   // wasm-bindgen's inline_js helpers, imported by the glue.

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Prints the shipped wasm's size, raw and gzip (level 9, as a CDN would serve it).
+// Prints the shipped files' sizes (the .wasm, the bundled entries), raw and gzip (level 9, as a
+// CDN would serve it).
 // `--max-gzip BYTES` is the size budget (`make size`, part of `make test`): it exits with 1 when
 // a .wasm file among the paths is larger than BYTES once gzipped.
 import { readFileSync } from 'node:fs';

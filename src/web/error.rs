@@ -6,6 +6,8 @@ use crate::{ChallengeContext, Error, ErrorKind};
 
 #[wasm_bindgen(module = "/src/web/shim.js")]
 extern "C" {
+    #[wasm_bindgen(js_name = setErrorInstaller)]
+    fn set_error_installer(install: &JsValue);
     #[wasm_bindgen(js_name = installErrors)]
     fn install_errors(named_codes: &str, bearer_refusal: &JsValue, request_failed: &JsValue);
     /// A `WasmAuthError` (shim.js's class) with `code` and `message`.
@@ -60,11 +62,18 @@ export class WasmAuthError extends Error {
 export function isWasmAuthError(value: unknown): value is WasmAuthError;
 "#;
 
-/// Hands shim.js, once when the module is instantiated, what it needs of the error table: the
-/// codes it raises, by variant name, and verifyRequest's RFC 6750 decision. (The wasm-bindgen
-/// test runner does not run start functions; nothing of the wasm tests reaches those paths.)
+/// Hands shim.js, when the module is instantiated, the function that installs what it needs of
+/// the error table ([`install`]); shim.js calls it on its first error, so that a cold start does
+/// not pay for the table (issue 15). (The wasm-bindgen test runner does not run start functions;
+/// nothing of the wasm tests reaches those paths.)
 #[wasm_bindgen(start)]
 fn start() {
+    set_error_installer(&Closure::<dyn Fn()>::new(install).into_js_value());
+}
+
+/// Hands shim.js the codes it raises, by variant name, verifyRequest's RFC 6750 decision and
+/// (with the browser client) the error of a failed request.
+fn install() {
     let refusal = Closure::<dyn Fn(JsValue, String, u32) -> JsValue>::new(bearer_refusal);
     #[cfg(feature = "browser-client")]
     let failed = Closure::<dyn Fn(String, String, String, Option<u16>) -> JsValue>::new(request_failed).into_js_value();

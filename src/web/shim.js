@@ -6,20 +6,41 @@
 // ---- shared ----
 
 // Error codes are never spelt here. The one table of them is src/error.rs (`error_table!`);
-// at start-up (web/error.rs, `#[wasm_bindgen(start)]`) Rust hands this module the codes, named
-// by their Error variant, and the function that decides verifyRequest's answer to a refused
-// request. So a failure raised here reads `coded(CODE.JwksTimeout, ...)`, and a native test
-// (src/error.rs) checks that every name read from CODE here is a variant of the table.
-const CODE = {};
-let bearerRefusal;
-let requestFailed;
+// Rust hands this module the codes, named by their Error variant, and the functions that decide
+// verifyRequest's answer to a refused request and build a failed request's error. So a failure
+// raised here reads `coded(CODE.JwksTimeout, ...)`, and a native test (src/error.rs) checks that
+// every name read from CODE here is a variant of the table.
+// Lazily: at start-up (web/error.rs, `#[wasm_bindgen(start)]`) Rust only hands over the function
+// that installs them (setErrorInstaller), called on the first read of CODE or first refusal:
+// the table's transfer cost ~1 ms of every cold start (issue 15), and a request that succeeds
+// reads none of it.
+const codes = {};
+let installer;
+function installNow() {
+  const install = installer;
+  installer = undefined;
+  install?.();
+}
+const CODE = new Proxy(codes, {
+  get(target, variant) {
+    if (installer !== undefined) installNow();
+    return target[variant];
+  },
+});
+let refusalOf;
+let failureOf;
+const bearerRefusal = (...args) => { installNow(); return refusalOf(...args); };
+const requestFailed = (...args) => { installNow(); return failureOf(...args); };
+export function setErrorInstaller(install) {
+  installer = install;
+}
 export function installErrors(namedCodes, refusal, failed) {
   for (const pair of namedCodes.trim().split(' ')) {
     const [variant, code] = pair.split('=');
-    CODE[variant] = code;
+    codes[variant] = code;
   }
-  bearerRefusal = refusal;
-  requestFailed = failed;
+  refusalOf = refusal;
+  failureOf = failed;
 }
 
 // What every function of wasm-auth throws: Rust's errors (web/error.rs, through newError) and
