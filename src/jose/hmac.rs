@@ -1,4 +1,7 @@
-//! HS256/384/512 verification in wasm: synchronous, constant-time, no platform call.
+//! HS256/384/512 verification in Rust: synchronous, constant-time, no platform call. Built
+//! natively and in wasm with `pure-rust` only: JS runtimes verify HMAC through node:crypto or
+//! crypto.subtle (web/verifier), so the default wasm builds leave SHA-384/512 out.
+#![cfg(any(not(target_arch = "wasm32"), feature = "pure-rust"))]
 
 use hmac::{Hmac, Mac};
 use sha2::{Sha256, Sha384, Sha512};
