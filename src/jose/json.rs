@@ -424,6 +424,9 @@ impl Parser<'_> {
         let mut out = String::new();
         let mut run = self.at;
         loop {
+            // Skip the plain characters at once: most strings have no escape at all.
+            let plain = self.bytes[self.at..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            self.at = plain.map_or(self.bytes.len(), |n| self.at + n);
             match self.bytes.get(self.at) {
                 None => return Err(self.error("unterminated string")),
                 Some(b'"') => {
