@@ -8,6 +8,7 @@ use crate::jose::json::Map;
 
 use super::alg::{Alg, Family};
 use super::claims::{self, ClaimRules};
+use super::hmac;
 use super::jwk::{Jwk, Material};
 use super::jws::{self, Jws, Limits};
 use super::keyset::KeySet;
@@ -66,7 +67,7 @@ pub fn check_signature(
     for key in &prepared.candidates {
         let outcome = signature::check_shape(alg, signature_bytes, key.rsa_modulus_len()).and_then(|()| {
             match (&key.material, alg.family()) {
-                (Material::Oct(secret), Family::Hmac) => hmac(alg, secret, message, signature_bytes),
+                (Material::Oct(secret), Family::Hmac) => hmac::verify(alg, secret, message, signature_bytes),
                 _ => asymmetric(alg, key, message, signature_bytes),
             }
         });
@@ -76,19 +77,6 @@ pub fn check_signature(
         }
     }
     Err(last)
-}
-
-/// HMAC in Rust: natively (the server, native tests) and in wasm builds with `pure-rust` (for
-/// runtimes without crypto). JS runtimes hand HMAC to node:crypto or crypto.subtle, so the
-/// default wasm builds carry no HMAC nor SHA-384/512.
-#[cfg(any(not(target_arch = "wasm32"), feature = "pure-rust"))]
-fn hmac(alg: Alg, secret: &[u8], message: &[u8], signature: &[u8]) -> Result<(), Error> {
-    super::hmac::verify(alg, secret, message, signature)
-}
-
-#[cfg(all(target_arch = "wasm32", not(feature = "pure-rust")))]
-fn hmac(alg: Alg, _: &[u8], _: &[u8], _: &[u8]) -> Result<(), Error> {
-    Err(needs_platform(alg))
 }
 
 /// The whole pipeline, synchronously, at time `now` (Unix seconds).
@@ -110,7 +98,8 @@ pub fn no_asymmetric(alg: Alg, _: &Jwk, _: &[u8], _: &[u8]) -> Result<(), Error>
     Err(needs_platform(alg))
 }
 
-fn needs_platform(alg: Alg) -> Error {
+/// The refusal of an algorithm this build verifies only through the platform, where there is none.
+pub(crate) fn needs_platform(alg: Alg) -> Error {
     Error::NotSupported(format!(
         "{} needs crypto.subtle, which this runtime lacks (or a build with the pure-rust feature)",
         alg.name()

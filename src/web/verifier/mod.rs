@@ -1,12 +1,13 @@
 //! `JwtVerifier` and `decodeUnverified` for JavaScript.
 //!
-//! One `verify` call crosses the JS boundary once (each crossing costs more than the checks
-//! themselves): it parses the token and picks the key in Rust, starts `crypto.subtle.verify` (asymmetric algorithms), validates the
-//! claims while the signature job runs, and returns a promise chained in JS that releases the
-//! claims only if the signature is exactly `true`, reporting a bad signature before any claim
-//! error. HMAC runs in wasm and the promise is already settled. Imported CryptoKeys are cached
-//! per (key, algorithm); concurrent first uses share one import. In Node the same descriptions
-//! go to node:crypto's synchronous verify instead (shim.js says why).
+//! One `verify` call crosses the JS boundary once in and once out (each crossing costs more than
+//! the checks themselves): it parses the token, picks the key and validates the claims in Rust,
+//! then shim.js's `verifyToken` starts the signature check and returns a promise that releases
+//! `{ payload, protectedHeader }` (parsed in JS from the JSON Rust checked, in the wasm memory)
+//! only if the signature is exactly `true`, reporting a bad signature before any claim error.
+//! The check is `crypto.subtle.verify`, or node:crypto's synchronous verify or HMAC in Node
+//! (shim.js says why); HS256 outside Node is checked in wasm first (`hmac_in_wasm`). Imported
+//! keys are cached per (key, algorithm); concurrent first uses share one import.
 //!
 //! Here: the class and the verification glue; `remote` fetches a `jwksUri` set for the core's
 //! [`RemoteKeySet`](crate::jose::remote_keyset::RemoteKeySet); `options` reads the options;
@@ -69,6 +70,8 @@ extern "C" {
     ) -> Promise;
     #[wasm_bindgen(js_name = hasSubtle)]
     fn has_subtle() -> bool;
+    #[wasm_bindgen(js_name = hasNodeCrypto)]
+    fn has_node_crypto() -> bool;
     #[wasm_bindgen(js_name = requestHeader, catch)]
     fn request_header(request: &JsValue, name: &str) -> Result<Option<String>, JsValue>;
     fn respond(pending: &Promise, realm: &str, via: &JsValue, context: u32) -> Promise;
@@ -194,7 +197,7 @@ struct Inner {
     dpop: dpop::DpopConfig,
 }
 
-/// Verifies JWTs through node:crypto in Node and `crypto.subtle` elsewhere (HS*, RS*, PS*, ES*, EdDSA).
+/// Verifies JWTs: through node:crypto in Node and `crypto.subtle` elsewhere; HS256 outside Node in wasm.
 #[wasm_bindgen]
 pub struct JwtVerifier {
     inner: Rc<Inner>,
@@ -404,8 +407,15 @@ impl Inner {
         if !has_platform_crypto() {
             return self.verify_without_subtle(&prepared, now, demands);
         }
-        let Some(candidates) = self.candidates(keys, &prepared)? else {
-            return Err(Error::SignatureVerificationFailed);
+        let candidates = if hmac_in_wasm(prepared.jws.header.alg) {
+            // Checked here, before the claims; verifyToken gets `true` for the candidates.
+            verify::check_signature(&prepared, verify::no_asymmetric)?;
+            JsValue::TRUE.unchecked_into()
+        } else {
+            let Some(candidates) = self.candidates(keys, &prepared)? else {
+                return Err(Error::SignatureVerificationFailed);
+            };
+            candidates
         };
         // The claims' verdict now; shim.js's verifyToken reports it only once the signature
         // verified, and parses the result from the checked JSON only when there is none.
@@ -493,6 +503,15 @@ impl Inner {
 fn has_platform_crypto() -> bool {
     thread_local!(static HAS_SUBTLE: bool = has_subtle());
     HAS_SUBTLE.with(|has| *has)
+}
+
+/// Whether `alg`'s signature is checked in wasm rather than by the platform: HS256 outside Node.
+/// crypto.subtle's HMAC costs more than the in-wasm HMAC-SHA256 with its promise (workerd, CPU
+/// time per token: ~5-7 us against ~3 us, scripts/bench/ab-workerd.mjs); node:crypto's
+/// synchronous HMAC costs less. HS384/512 always go to the platform (no SHA-512 in the wasm).
+fn hmac_in_wasm(alg: Alg) -> bool {
+    thread_local!(static IN_NODE: bool = has_node_crypto());
+    alg == Alg::Hs256 && !IN_NODE.with(|node| *node)
 }
 
 /// `{ payload, protectedHeader }` of a token whose checks passed.
