@@ -80,20 +80,15 @@ pub fn validate(header: &Header, payload: &[u8], rules: &ClaimRules, now: i64) -
     let claims = json::parse_object(payload)
         .map_err(|why| Error::JwtInvalid(format!("JWT Claims Set must be a top-level JSON object ({why})")))?;
 
-    let mut presence: Vec<&str> = rules.required.iter().map(String::as_str).collect();
-    if rules.max_token_age.is_some() {
-        presence.push("iat");
-    }
-    if !rules.audience.is_empty() {
-        presence.push("aud");
-    }
-    if rules.subject.is_some() {
-        presence.push("sub");
-    }
-    if !rules.issuer.is_empty() {
-        presence.push("iss");
-    }
-    for claim in presence.iter().rev() {
+    // In jose's order: iss, sub, aud, iat (maxTokenAge), then the required claims from the last.
+    let implied = [
+        (!rules.issuer.is_empty()).then_some("iss"),
+        rules.subject.is_some().then_some("sub"),
+        (!rules.audience.is_empty()).then_some("aud"),
+        rules.max_token_age.is_some().then_some("iat"),
+    ];
+    let presence = implied.into_iter().flatten().chain(rules.required.iter().rev().map(String::as_str));
+    for claim in presence {
         if !claims.contains_key(claim) {
             return Err(failed(claim, "missing", format!("missing required \"{claim}\" claim")));
         }

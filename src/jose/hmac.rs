@@ -1,7 +1,12 @@
-//! HS256/384/512 verification in wasm: synchronous, constant-time, no platform call.
+//! HS256/384/512 verification in Rust: synchronous, constant-time, no platform call. In the
+//! default wasm builds HS256 only (web/verifier uses it where crypto.subtle's HMAC is slower,
+//! measured in workerd); HS384/512 go to node:crypto or crypto.subtle there, so SHA-384/512 are
+//! built natively and with `pure-rust` only.
 
 use hmac::{Hmac, Mac};
-use sha2::{Sha256, Sha384, Sha512};
+use sha2::Sha256;
+#[cfg(any(not(target_arch = "wasm32"), feature = "pure-rust"))]
+use sha2::{Sha384, Sha512};
 
 use super::alg::{Alg, Family, Hash};
 use crate::Error;
@@ -22,8 +27,12 @@ pub fn verify(alg: Alg, secret: &[u8], signing_input: &[u8], signature: &[u8]) -
     }
     let ok = match alg.hash() {
         Hash::Sha256 => check::<Hmac<Sha256>>(secret, signing_input, signature),
+        #[cfg(any(not(target_arch = "wasm32"), feature = "pure-rust"))]
         Hash::Sha384 => check::<Hmac<Sha384>>(secret, signing_input, signature),
+        #[cfg(any(not(target_arch = "wasm32"), feature = "pure-rust"))]
         Hash::Sha512 => check::<Hmac<Sha512>>(secret, signing_input, signature),
+        #[cfg(all(target_arch = "wasm32", not(feature = "pure-rust")))]
+        Hash::Sha384 | Hash::Sha512 => return Err(super::verify::needs_platform(alg)),
     };
     if ok { Ok(()) } else { Err(Error::SignatureVerificationFailed) }
 }

@@ -95,10 +95,15 @@ pub fn verify(
 
 /// For when no asymmetric verifier is available (wasm without crypto.subtle nor `pure-rust`).
 pub fn no_asymmetric(alg: Alg, _: &Jwk, _: &[u8], _: &[u8]) -> Result<(), Error> {
-    Err(Error::NotSupported(format!(
+    Err(needs_platform(alg))
+}
+
+/// The refusal of an algorithm this build verifies only through the platform, where there is none.
+pub(crate) fn needs_platform(alg: Alg) -> Error {
+    Error::NotSupported(format!(
         "{} needs crypto.subtle, which this runtime lacks (or a build with the pure-rust feature)",
         alg.name()
-    )))
+    ))
 }
 
 #[cfg(test)]

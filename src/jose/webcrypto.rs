@@ -79,6 +79,23 @@ pub fn describe(key: &Jwk, alg: Alg) -> Option<WebCryptoKey> {
     })
 }
 
+/// The platform description of an HMAC algorithm (HS256/384/512): `importKey('raw', ...)`'s and
+/// `verify`'s parameters for WebCrypto, and node:crypto's `createHmac` digest (`node_key` is
+/// `"hmac"`). It never holds the secret: the web layer hands the bytes to the platform apart, so
+/// that no description can print them. `None` for other algorithms.
+pub fn describe_hmac(alg: Alg) -> Option<WebCryptoKey> {
+    if alg.family() != Family::Hmac {
+        return None;
+    }
+    Some(WebCryptoKey {
+        jwk: Value::Null,
+        import: object([("name", "HMAC".into()), ("hash", alg.hash().webcrypto_name().into())]),
+        verify: object([("name", "HMAC".into())]),
+        node_digest: alg.hash().node_name().into(),
+        node_key: "hmac".into(),
+    })
+}
+
 /// Bits of a slot id holding the algorithm's index in [`Alg::ALL`] (the low bits).
 pub const ALG_BITS: u32 = 4;
 /// Bits holding the key's position in its key set (above the algorithm).
@@ -188,6 +205,17 @@ mod tests {
             );
             assert_eq!(fits, expected, "{}", alg.name());
         }
+    }
+
+    #[test]
+    fn hmac_is_described_without_its_secret() {
+        let hs384 = describe_hmac(Alg::Hs384).expect("HS384");
+        assert_eq!(hs384.jwk, Value::Null);
+        assert_eq!(hs384.import, json!({ "name": "HMAC", "hash": "SHA-384" }));
+        assert_eq!(hs384.verify, json!({ "name": "HMAC" }));
+        assert_eq!((hs384.node_digest, hs384.node_key), (json!("sha384"), json!("hmac")));
+        assert_eq!(describe_hmac(Alg::Hs512).expect("HS512").import, json!({ "name": "HMAC", "hash": "SHA-512" }));
+        assert_eq!(describe_hmac(Alg::Rs256), None);
     }
 
     #[test]

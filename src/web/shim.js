@@ -489,15 +489,17 @@ export function tokenText(token) {
   }
 }
 
-function importKey(cache, slot, jwk, importAlg) {
-  let key = cache.get(slot);
-  if (key === undefined) {
-    key = crypto.subtle.importKey('jwk', jwk, importAlg, false, ['verify']).then(
-      (imported) => { cache.set(slot, imported); return imported; },
+// `key` is a public JWK, or an HMAC secret's bytes (Uint8Array, imported raw).
+function importKey(cache, slot, key, importAlg) {
+  let imported = cache.get(slot);
+  if (imported === undefined) {
+    const format = key instanceof Uint8Array ? 'raw' : 'jwk';
+    imported = crypto.subtle.importKey(format, key, importAlg, false, ['verify']).then(
+      (done) => { cache.set(slot, done); return done; },
       (e) => { throw coded(CODE.JwkInvalid, `the key could not be imported: ${e && e.message}`); });
-    cache.set(slot, key);
+    cache.set(slot, imported);
   }
-  return key;
+  return imported;
 }
 // In Node, node:crypto verifies synchronously on the calling thread: no trip through the thread
 // pool and its promise, which is most of crypto.subtle.verify's time there (ES256 1.7-2x, RSA
@@ -505,15 +507,16 @@ function importKey(cache, slot, jwk, importAlg) {
 // (Deno, Bun) take the same path; they are not tested here. Workers, browsers and runtimes
 // without node:crypto keep crypto.subtle. Reached through process.getBuiltinModule so that no
 // bundler ever sees an import of node:crypto.
-// Looked up on the first asymmetric verification, not at load: loading node:crypto costs ~1 ms
-// of cold start that HMAC-only users would pay for nothing.
+// Looked up on the first verification, not at load: loading node:crypto costs ~1 ms of cold
+// start that a module never verifying would pay for nothing.
 let nodeCrypto = null;
 function findNodeCrypto() {
   try {
     if (typeof process !== 'object' || process === null || typeof process.versions?.node !== 'string') return undefined;
     if (onWorkers()) return undefined;
     const c = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:crypto') : undefined;
-    return c && typeof c.verify === 'function' && typeof c.createPublicKey === 'function' ? c : undefined;
+    return c && typeof c.verify === 'function' && typeof c.createPublicKey === 'function' &&
+      typeof c.createHmac === 'function' && typeof c.timingSafeEqual === 'function' ? c : undefined;
   } catch {
     return undefined;
   }
@@ -521,38 +524,55 @@ function findNodeCrypto() {
 // crypto.verify's arguments for a (key, algorithm) pair: [digest or null, the KeyObject, or a key
 // object with the padding or signature encoding the JWS algorithm uses]. Rust gives the digest
 // and the key object's members from the algorithm's row (webcrypto.rs), so nothing here knows an
-// algorithm; only `padding` is named, since node:crypto numbers it in crypto.constants.
+// algorithm; only `padding` is named, since node:crypto numbers it in crypto.constants. An HMAC
+// secret (bytes, keyMembers 'hmac') becomes [digest, secret KeyObject, true]: createHmac then
+// timingSafeEqual, in constant time.
 function nodeVerifier(jwk, digest, keyMembers) {
   let key;
   try {
-    key = nodeCrypto.createPublicKey({ key: jwk, format: 'jwk' });
+    key = keyMembers === 'hmac' ? nodeCrypto.createSecretKey(jwk) : nodeCrypto.createPublicKey({ key: jwk, format: 'jwk' });
   } catch (e) {
     throw coded(CODE.JwkInvalid, `the key could not be imported: ${e && e.message}`);
   }
+  if (keyMembers === 'hmac') return [digest, key, true];
   if (keyMembers === null) return [digest, key];
   const options = { ...keyMembers, key };
   if (options.padding !== undefined) options.padding = nodeCrypto.constants[options.padding];
   return [digest, options];
 }
-function verifyInNode(cache, candidate, signature, data) {
-  const [slot, jwk, , , digest, keyMembers] = candidate;
+// Whether `signature` is the HMAC of `data` (the lengths already match: Rust checked the shape).
+function hmacValid(verifier, signature, data) {
+  const mac = nodeCrypto.createHmac(verifier[0], verifier[1]).update(data).digest();
+  return mac.length === signature.length && nodeCrypto.timingSafeEqual(mac, signature);
+}
+// The synchronous check in Node: true or false, or a coded throw for a key node:crypto refuses.
+function validInNode(cache, candidate, signature, data) {
+  const slot = candidate[0];
+  let verifier = cache.get(slot);
+  if (verifier === undefined) {
+    verifier = nodeVerifier(candidate[1], candidate[4], candidate[5]);
+    cache.set(slot, verifier);
+  }
   try {
-    let verifier = cache.get(slot);
-    if (verifier === undefined) {
-      verifier = nodeVerifier(jwk, digest, keyMembers);
-      cache.set(slot, verifier);
-    }
-    let ok;
-    try {
-      ok = nodeCrypto.verify(verifier[0], data, verifier[1], signature) === true;
-    } catch {
-      // OpenSSL refuses some malformed signatures by throwing: they are simply not valid.
-      ok = false;
-    }
-    return Promise.resolve(ok);
+    if (verifier[2] === true) return hmacValid(verifier, signature, data);
+    return nodeCrypto.verify(verifier[0], data, verifier[1], signature) === true;
+  } catch {
+    // OpenSSL refuses some malformed signatures by throwing: they are simply not valid.
+    return false;
+  }
+}
+function verifyInNode(cache, candidate, signature, data) {
+  try {
+    return Promise.resolve(validInNode(cache, candidate, signature, data));
   } catch (e) {
     return Promise.reject(e);
   }
+}
+// Whether node:crypto verifies here (Rust verifies HS256 in wasm elsewhere: faster than
+// crypto.subtle's HMAC there).
+export function hasNodeCrypto() {
+  if (nodeCrypto === null) nodeCrypto = findNodeCrypto();
+  return nodeCrypto !== undefined;
 }
 // Whether verifyOne(candidate) reads its inputs before returning: node:crypto always does;
 // crypto.subtle does once the key is imported.
@@ -565,26 +585,33 @@ function readyNow(cache, candidate) {
 function verifyOne(cache, candidate, signature, data) {
   if (nodeCrypto === null) nodeCrypto = findNodeCrypto();
   if (nodeCrypto !== undefined) return verifyInNode(cache, candidate, signature, data);
-  const [slot, jwk, importAlg, verifyAlg] = candidate;
+  const [slot, key, importAlg, verifyAlg] = candidate;
   // A platform refusal (an algorithm the runtime lacks) is turned into a coded error by gate().
-  const run = (key) => crypto.subtle.verify(verifyAlg, key, signature, data);
+  const run = (imported) => crypto.subtle.verify(verifyAlg, imported, signature, data);
   const cached = cache.get(slot);
   // A cached CryptoKey starts the check now; otherwise it waits for the (shared) import.
   if (cached !== undefined && !(cached instanceof Promise)) return run(cached);
-  return importKey(cache, slot, jwk, importAlg).then(run);
+  return importKey(cache, slot, key, importAlg).then(run);
 }
 // `signature` and `data` are read from the wasm memory, where they are valid during this call
 // only: the first check reads them now (crypto.subtle.verify and crypto.verify copy their
 // inputs when called), and whatever runs later (a key import in flight, another candidate key)
-// works on copies.
+// works on copies. `candidates` is a list of candidates, or one candidate itself (an array
+// whose first item is its slot number): the usual single key needs no list built per token.
 export function startVerify(cache, candidates, memory, signatureAt, signatureLen, dataAt, dataLen) {
+  const single = typeof candidates[0] === 'number';
+  const first = single ? candidates : candidates[0];
   let signature = new Uint8Array(memory.buffer, signatureAt, signatureLen);
   let data = new Uint8Array(memory.buffer, dataAt, dataLen);
-  if (candidates.length > 1 || !readyNow(cache, candidates[0])) {
+  if (!single && candidates.length > 1) {
+    signature = signature.slice();
+    data = data.slice();
+  } else if (!readyNow(cache, first)) {
     signature = signature.slice();
     data = data.slice();
   }
-  let pending = verifyOne(cache, candidates[0], signature, data);
+  let pending = verifyOne(cache, first, signature, data);
+  if (single) return pending;
   for (let i = 1; i < candidates.length; i++) {
     const next = candidates[i];
     pending = pending.then((ok) => (ok === true ? true : verifyOne(cache, next, signature, data)));
@@ -600,6 +627,42 @@ export function gate(pending, result, claimError) {
     if (e && e.name === 'WasmAuthError') throw e;
     throw coded(CODE.NotSupported, `this runtime cannot verify the signature: ${e && e.message}`);
   });
+}
+const jsonDecoder = new TextDecoder();
+// JSON text the Rust parser checked, from the wasm memory, as a JS value.
+function parseAt(memory, at, len) {
+  return JSON.parse(jsonDecoder.decode(new Uint8Array(memory.buffer, at, len)));
+}
+// A token's whole verification after Rust parsed it, picked its keys and checked its claims: one
+// call in and one promise out. The signature check starts first (reading the bytes in place, see
+// startVerify); `{ payload, protectedHeader }` is parsed from the checked JSON in the wasm memory
+// only when the claims passed (`claimError` undefined). In Node the signature (node:crypto, or
+// its HMAC) is checked synchronously: an already settled answer is passed on without a gate.
+export function verifyToken(cache, candidates, memory, signatureAt, signatureLen, dataAt, dataLen, headerAt, headerLen,
+  payloadAt, payloadLen, claimError) {
+  // `true`: the signature was verified in wasm (HS256 outside Node).
+  if (candidates === true) {
+    if (claimError !== undefined) return Promise.reject(claimError);
+    return Promise.resolve({ payload: parseAt(memory, payloadAt, payloadLen), protectedHeader: parseAt(memory, headerAt, headerLen) });
+  }
+  if (nodeCrypto === null) nodeCrypto = findNodeCrypto();
+  if (nodeCrypto !== undefined && typeof candidates[0] === 'number') {
+    let ok;
+    try {
+      ok = validInNode(cache, candidates, new Uint8Array(memory.buffer, signatureAt, signatureLen),
+        new Uint8Array(memory.buffer, dataAt, dataLen));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (!ok) return Promise.reject(coded(CODE.SignatureVerificationFailed, 'signature verification failed'));
+    if (claimError !== undefined) return Promise.reject(claimError);
+    return Promise.resolve({ payload: parseAt(memory, payloadAt, payloadLen), protectedHeader: parseAt(memory, headerAt, headerLen) });
+  }
+  const pending = startVerify(cache, candidates, memory, signatureAt, signatureLen, dataAt, dataLen);
+  const result = claimError === undefined
+    ? { payload: parseAt(memory, payloadAt, payloadLen), protectedHeader: parseAt(memory, headerAt, headerLen) }
+    : undefined;
+  return gate(pending, result, claimError);
 }
 // The media types a JWK Set may be served as (RFC 7517 section 8.5.1, and plain JSON); a
 // parameter such as charset may follow.

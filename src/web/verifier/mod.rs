@@ -1,12 +1,13 @@
 //! `JwtVerifier` and `decodeUnverified` for JavaScript.
 //!
-//! One `verify` call crosses the JS boundary once (each crossing costs more than the checks
-//! themselves): it parses the token and picks the key in Rust, starts `crypto.subtle.verify` (asymmetric algorithms), validates the
-//! claims while the signature job runs, and returns a promise chained in JS that releases the
-//! claims only if the signature is exactly `true`, reporting a bad signature before any claim
-//! error. HMAC runs in wasm and the promise is already settled. Imported CryptoKeys are cached
-//! per (key, algorithm); concurrent first uses share one import. In Node the same descriptions
-//! go to node:crypto's synchronous verify instead (shim.js says why).
+//! One `verify` call crosses the JS boundary once in and once out (each crossing costs more than
+//! the checks themselves): it parses the token, picks the key and validates the claims in Rust,
+//! then shim.js's `verifyToken` starts the signature check and returns a promise that releases
+//! `{ payload, protectedHeader }` (parsed in JS from the JSON Rust checked, in the wasm memory)
+//! only if the signature is exactly `true`, reporting a bad signature before any claim error.
+//! The check is `crypto.subtle.verify`, or node:crypto's synchronous verify or HMAC in Node
+//! (shim.js says why); HS256 outside Node is checked in wasm first (`hmac_in_wasm`). Imported
+//! keys are cached per (key, algorithm); concurrent first uses share one import.
 //!
 //! Here: the class and the verification glue; `remote` fetches a `jwksUri` set for the core's
 //! [`RemoteKeySet`](crate::jose::remote_keyset::RemoteKeySet); `options` reads the options;
@@ -28,11 +29,11 @@ use wasm_bindgen::prelude::*;
 
 use self::options::Call;
 use self::remote::Remote;
-use crate::jose::alg::{Alg, Family};
+use crate::jose::alg::Alg;
 use crate::jose::claims;
 use crate::jose::dpop::{Binding, Presented, binding, scheme};
 use crate::jose::json::{Value, object};
-use crate::jose::jwk::Jwk;
+use crate::jose::jwk::{Jwk, Material};
 use crate::jose::jws::{self, Jws, Limits};
 use crate::jose::keyset::KeySet;
 use crate::jose::request::{self, ApiKeyEntry, Credential};
@@ -52,9 +53,25 @@ extern "C" {
         data_at: u32,
         data_len: u32,
     ) -> Promise;
-    fn gate(pending: &Promise, result: &JsValue, claim_error: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = verifyToken)]
+    fn verify_token_in_js(
+        cache: &js_sys::Map,
+        candidates: &Array,
+        memory: &JsValue,
+        signature_at: u32,
+        signature_len: u32,
+        data_at: u32,
+        data_len: u32,
+        header_at: u32,
+        header_len: u32,
+        payload_at: u32,
+        payload_len: u32,
+        claim_error: JsValue,
+    ) -> Promise;
     #[wasm_bindgen(js_name = hasSubtle)]
     fn has_subtle() -> bool;
+    #[wasm_bindgen(js_name = hasNodeCrypto)]
+    fn has_node_crypto() -> bool;
     #[wasm_bindgen(js_name = requestHeader, catch)]
     fn request_header(request: &JsValue, name: &str) -> Result<Option<String>, JsValue>;
     fn respond(pending: &Promise, realm: &str, via: &JsValue, context: u32) -> Promise;
@@ -126,19 +143,24 @@ fn verify_in_js(cache: &js_sys::Map, candidates: &Array, signature: &[u8], data:
 }
 
 /// One (key, algorithm) pair described to WebCrypto and node:crypto, made once per slot and
-/// reused by every verification: `[slot, jwk, importAlg, verifyAlg, nodeDigest, nodeKey]`, what
+/// reused by every verification: `[slot, key, importAlg, verifyAlg, nodeDigest, nodeKey]`, what
 /// shim.js's `startVerify` takes (all from the algorithm's row, see [`webcrypto::describe`]).
+/// `key` is the public JWK, or an HMAC secret's bytes: the caller gave them to us from JS, and
+/// only node:crypto or crypto.subtle get them (never a message).
 struct Described(Array);
 
 impl Described {
     fn new(key: &Jwk, alg: Alg, slot: u64) -> Result<Described, Error> {
-        let web = webcrypto::describe(key, alg).ok_or(Error::AlgNotAllowed(alg.name().to_owned()))?;
-        let list = Array::of4(
-            &JsValue::from(slot as f64),
-            &js_json(&web.jwk)?,
-            &js_json(&web.import)?,
-            &js_json(&web.verify)?,
-        );
+        let web = match &key.material {
+            Material::Oct(_) => webcrypto::describe_hmac(alg),
+            _ => webcrypto::describe(key, alg),
+        };
+        let web = web.ok_or(Error::AlgNotAllowed(alg.name().to_owned()))?;
+        let key_value = match &key.material {
+            Material::Oct(secret) => js_sys::Uint8Array::from(secret.as_slice()).into(),
+            _ => js_json(&web.jwk)?,
+        };
+        let list = Array::of4(&JsValue::from(slot as f64), &key_value, &js_json(&web.import)?, &js_json(&web.verify)?);
         list.push(&js_json(&web.node_digest)?);
         list.push(&js_json(&web.node_key)?);
         Ok(Described(list))
@@ -175,7 +197,7 @@ struct Inner {
     dpop: dpop::DpopConfig,
 }
 
-/// Verifies JWTs: HMAC (HS256/384/512) in wasm; RSA, RSA-PSS, ECDSA and EdDSA through `crypto.subtle`.
+/// Verifies JWTs: through node:crypto in Node and `crypto.subtle` elsewhere; HS256 outside Node in wasm.
 #[wasm_bindgen]
 pub struct JwtVerifier {
     inner: Rc<Inner>,
@@ -382,31 +404,47 @@ impl Inner {
 
     fn verify_parsed(&self, keys: &KeySet, parsed: Jws<'_>, now: i64, demands: &Demands) -> Result<Promise, Error> {
         let prepared = verify::select(parsed, keys, &self.options)?;
-        let alg = prepared.jws.header.alg;
-        if alg.family() == Family::Hmac {
-            verify::check_signature(&prepared, verify::no_asymmetric)?;
-            self.checked_claims(&prepared, now, demands)?;
-            return Ok(Promise::resolve(&result(&prepared)?));
-        }
         if !has_platform_crypto() {
             return self.verify_without_subtle(&prepared, now, demands);
         }
-        // Start the signature check first, then validate the claims while it runs.
-        let candidates = self.candidates(keys, &prepared)?;
-        if candidates.length() == 0 {
-            return Err(Error::SignatureVerificationFailed);
-        }
-        let pending = verify_in_js(
-            &self.crypto_keys,
-            &candidates,
-            &prepared.jws.signature,
-            prepared.jws.signing_input.as_bytes(),
-        );
-        let (value, claim_error) = match self.checked_claims(&prepared, now, demands) {
-            Ok(_) => (result(&prepared)?, JsValue::UNDEFINED),
-            Err(err) => (JsValue::UNDEFINED, err.into()),
+        let candidates = if hmac_in_wasm(prepared.jws.header.alg) {
+            // Checked here, before the claims; verifyToken gets `true` for the candidates.
+            verify::check_signature(&prepared, verify::no_asymmetric)?;
+            JsValue::TRUE.unchecked_into()
+        } else {
+            let Some(candidates) = self.candidates(keys, &prepared)? else {
+                return Err(Error::SignatureVerificationFailed);
+            };
+            candidates
         };
-        Ok(gate(&pending, &value, &claim_error))
+        // The claims' verdict now; shim.js's verifyToken reports it only once the signature
+        // verified, and parses the result from the checked JSON only when there is none.
+        let claim_error = match self.checked_claims(&prepared, now, demands) {
+            Ok(_) => JsValue::UNDEFINED,
+            Err(err) => err.into(),
+        };
+        thread_local!(static MEMORY: JsValue = wasm_bindgen::memory());
+        let jws = &prepared.jws;
+        let (signature_at, signature_len) = span(&jws.signature);
+        let (data_at, data_len) = span(jws.signing_input.as_bytes());
+        let (header_at, header_len) = span(&jws.header_json);
+        let (payload_at, payload_len) = span(&jws.payload);
+        Ok(MEMORY.with(|memory| {
+            verify_token_in_js(
+                &self.crypto_keys,
+                &candidates,
+                memory,
+                signature_at,
+                signature_len,
+                data_at,
+                data_len,
+                header_at,
+                header_len,
+                payload_at,
+                payload_len,
+                claim_error,
+            )
+        }))
     }
 
     /// Runtimes without crypto.subtle: the pure-Rust verifier when the package was built with
@@ -426,10 +464,13 @@ impl Inner {
         Ok(Promise::resolve(&result(prepared)?))
     }
 
-    /// A [`Described`] for each candidate whose signature has the right shape.
-    fn candidates(&self, keys: &KeySet, prepared: &Prepared<'_, '_>) -> Result<Array, Error> {
+    /// A [`Described`] for each candidate whose signature has the right shape, for shim.js's
+    /// `startVerify`: the one candidate's own array when there is one (no list built per token),
+    /// else a list of them; `None` when no candidate is left.
+    fn candidates(&self, keys: &KeySet, prepared: &Prepared<'_, '_>) -> Result<Option<Array>, Error> {
         let alg = prepared.jws.header.alg;
-        let list = Array::new();
+        let mut found: Option<Array> = None;
+        let mut list: Option<Array> = None;
         let mut described = self.described.borrow_mut();
         for key in &prepared.candidates {
             if crate::jose::signature::check_shape(alg, &prepared.jws.signature, key.rsa_modulus_len()).is_err() {
@@ -445,9 +486,15 @@ impl Inner {
                 Entry::Occupied(known) => known.into_mut(),
                 Entry::Vacant(new) => new.insert(Described::new(key, alg, slot)?),
             };
-            list.push(&d.0);
+            match (&found, &list) {
+                (None, _) => found = Some(d.0.clone()),
+                (Some(first), None) => list = Some(Array::of2(first, &d.0)),
+                (Some(_), Some(list)) => {
+                    list.push(&d.0);
+                }
+            }
         }
-        Ok(list)
+        Ok(list.or(found))
     }
 }
 
@@ -456,6 +503,15 @@ impl Inner {
 fn has_platform_crypto() -> bool {
     thread_local!(static HAS_SUBTLE: bool = has_subtle());
     HAS_SUBTLE.with(|has| *has)
+}
+
+/// Whether `alg`'s signature is checked in wasm rather than by the platform: HS256 outside Node.
+/// crypto.subtle's HMAC costs more than the in-wasm HMAC-SHA256 with its promise (workerd, CPU
+/// time per token: ~5-7 us against ~3 us, scripts/bench/ab-workerd.mjs); node:crypto's
+/// synchronous HMAC costs less. HS384/512 always go to the platform (no SHA-512 in the wasm).
+fn hmac_in_wasm(alg: Alg) -> bool {
+    thread_local!(static IN_NODE: bool = has_node_crypto());
+    alg == Alg::Hs256 && !IN_NODE.with(|node| *node)
 }
 
 /// `{ payload, protectedHeader }` of a token whose checks passed.
