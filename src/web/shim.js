@@ -630,8 +630,24 @@ export function gate(pending, result, claimError) {
 }
 const jsonDecoder = new TextDecoder();
 // JSON text the Rust parser checked, from the wasm memory, as a JS value.
+// The JSON here passed the Rust parser, which accepts a strict subset of what JSON.parse does;
+// should JSON.parse still fail (out of memory on a huge payload), the verification is refused
+// with a coded error: this runs inside verify's wasm call, where a throw would leave the
+// verifier borrowed for good (see tokenText).
 function parseAt(memory, at, len) {
-  return JSON.parse(jsonDecoder.decode(new Uint8Array(memory.buffer, at, len)));
+  try {
+    return JSON.parse(jsonDecoder.decode(new Uint8Array(memory.buffer, at, len)));
+  } catch {
+    throw coded(CODE.Internal, 'internal error in wasm-auth: checked JSON did not parse in JS');
+  }
+}
+// `{ payload, protectedHeader }` of a verified token, or a rejected promise (parseAt).
+function verifiedResult(memory, headerAt, headerLen, payloadAt, payloadLen) {
+  try {
+    return Promise.resolve({ payload: parseAt(memory, payloadAt, payloadLen), protectedHeader: parseAt(memory, headerAt, headerLen) });
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 // A token's whole verification after Rust parsed it, picked its keys and checked its claims: one
 // call in and one promise out. The signature check starts first (reading the bytes in place, see
@@ -643,7 +659,7 @@ export function verifyToken(cache, candidates, memory, signatureAt, signatureLen
   // `true`: the signature was verified in wasm (HS256 outside Node).
   if (candidates === true) {
     if (claimError !== undefined) return Promise.reject(claimError);
-    return Promise.resolve({ payload: parseAt(memory, payloadAt, payloadLen), protectedHeader: parseAt(memory, headerAt, headerLen) });
+    return verifiedResult(memory, headerAt, headerLen, payloadAt, payloadLen);
   }
   if (nodeCrypto === null) nodeCrypto = findNodeCrypto();
   if (nodeCrypto !== undefined && typeof candidates[0] === 'number') {
@@ -656,13 +672,19 @@ export function verifyToken(cache, candidates, memory, signatureAt, signatureLen
     }
     if (!ok) return Promise.reject(coded(CODE.SignatureVerificationFailed, 'signature verification failed'));
     if (claimError !== undefined) return Promise.reject(claimError);
-    return Promise.resolve({ payload: parseAt(memory, payloadAt, payloadLen), protectedHeader: parseAt(memory, headerAt, headerLen) });
+    return verifiedResult(memory, headerAt, headerLen, payloadAt, payloadLen);
   }
   const pending = startVerify(cache, candidates, memory, signatureAt, signatureLen, dataAt, dataLen);
-  const result = claimError === undefined
-    ? { payload: parseAt(memory, payloadAt, payloadLen), protectedHeader: parseAt(memory, headerAt, headerLen) }
-    : undefined;
-  return gate(pending, result, claimError);
+  let result;
+  let error = claimError;
+  if (error === undefined) {
+    try {
+      result = { payload: parseAt(memory, payloadAt, payloadLen), protectedHeader: parseAt(memory, headerAt, headerLen) };
+    } catch (e) {
+      error = e; // after the signature's verdict, as a claim error would be
+    }
+  }
+  return gate(pending, result, error);
 }
 // The media types a JWK Set may be served as (RFC 7517 section 8.5.1, and plain JSON); a
 // parameter such as charset may follow.

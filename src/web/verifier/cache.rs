@@ -177,8 +177,8 @@ impl Inner {
     }
 }
 
-/// `{"payload":...,"protectedHeader":...}`: the text a fresh verification's result is parsed
-/// from (`result_object` in mod.rs), so a hit's object is the same.
+/// `{"payload":...,"protectedHeader":...}`: the same texts, in the same order, that a fresh
+/// verification's result is built from (`verifiedResult` in shim.js), so a hit's object is the same.
 fn result_text(parsed: &Jws<'_>) -> Option<Box<str>> {
     let mut text = Vec::with_capacity(parsed.header_json.len() + parsed.payload.len() + 32);
     text.extend_from_slice(b"{\"payload\":");
