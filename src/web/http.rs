@@ -246,6 +246,21 @@ macro_rules! reader {
 #[cfg(feature = "browser-client")]
 pub(crate) use reader;
 
+/// `future_to_promise` for the browser client's flows, all through one instantiation of it:
+/// each of its instantiations carries its own copy of the promise plumbing and the task
+/// spawning around the future (issue 15: about 1 KB of wasm each), so every flow's future is
+/// boxed into the one type here instead.
+#[cfg(feature = "browser-client")]
+pub fn promise(future: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    boxed_promise(Box::pin(future))
+}
+
+#[cfg(feature = "browser-client")]
+#[inline(never)]
+fn boxed_promise(future: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
+    wasm_bindgen_futures::future_to_promise(future)
+}
+
 /// The largest answer a request reads by default (512 KiB, decompressed): a token answer, a
 /// discovery document or an error page is a few KiB; more is refused (ERR_AUTH_INVALID_RESPONSE).
 pub const DEFAULT_MAX_RESPONSE_BYTES: f64 = 512.0 * 1024.0;

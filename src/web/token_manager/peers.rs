@@ -6,7 +6,7 @@ use std::rc::Rc;
 use gloo_timers::callback::Timeout;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use wasm_bindgen_futures::JsFuture;
 
 use super::session::{Session, send};
 use super::tabs::{Lock, Tabs};
@@ -42,7 +42,7 @@ impl Session {
             return running;
         }
         let session = self.clone();
-        let running = future_to_promise(async move {
+        let running = http::promise(async move {
             let outcome = session.restore().await;
             session.restoring.borrow_mut().take();
             Ok(JsValue::from_bool(outcome?))

@@ -11,7 +11,7 @@ use std::rc::{Rc, Weak};
 use gloo_timers::callback::Timeout;
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise, spawn_local};
+use wasm_bindgen_futures::{JsFuture, spawn_local};
 
 use super::config::Config;
 use super::tabs::Tabs;
@@ -244,7 +244,7 @@ impl Session {
                 let id = self.next_refresh_id.get() + 1;
                 self.next_refresh_id.set(id);
                 let session = self.clone();
-                let promise = future_to_promise(async move {
+                let promise = http::promise(async move {
                     let outcome = session.run_refresh().await;
                     if session.in_flight.borrow().as_ref().is_some_and(|(running, _)| *running == id) {
                         session.in_flight.borrow_mut().take();
