@@ -40,3 +40,24 @@ export function sessionLogin(loginUrl, contentType, body, checkUrl, maxBytes, re
 export function sessionCall(method, url, maxBytes, read) {
   return request(method, url, [], undefined, true, maxBytes, read);
 }
+
+// ---- TokenManager's timers (token_manager/) ----
+
+// Calls `callback` after `ms` milliseconds; returns the function that cancels it.
+export function startTimer(ms, callback) {
+  const id = setTimeout(callback, ms);
+  return () => clearTimeout(id);
+}
+// [a promise resolved after `ms` milliseconds, the function that resolves it sooner (and
+// cancels the timer)].
+export function delay(ms) {
+  let now;
+  const promise = new Promise((resolve) => {
+    const id = setTimeout(resolve, ms);
+    now = () => {
+      clearTimeout(id);
+      resolve();
+    };
+  });
+  return [promise, now];
+}
