@@ -118,7 +118,10 @@ test-fuzz: bootstrap
 # 159.9 KB, verify 104.8 KB): the resource-server proof checks, replay cache and challenges
 # (~9.5 KB in both), the client's proofs, nonce retries and key handling (~8 KB full, ~5.5 KB
 # verify, for ClientCredentials). Budgets: measured + 2%.
-WASM_GZIP_BUDGET ?= 163000
+# Issue 15 item 6 took 4.6 KB off the full module (155.4 KB): ApiKeys' and SessionClient's
+# requests as promise chains in client.js (2.4), one boxed future_to_promise for every flow of
+# the client (1.8), TokenManager's timers in JS (0.4). Its budget: measured + 1%.
+WASM_GZIP_BUDGET ?= 156944
 VERIFY_WASM_GZIP_BUDGET ?= 106500
 size: pkg
 	node scripts/size.mjs --max-gzip $(WASM_GZIP_BUDGET) pkg/wasm_auth_bg.wasm pkg/wasm_auth.js
