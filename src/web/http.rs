@@ -249,13 +249,12 @@ pub(crate) use reader;
 /// `future_to_promise` for the browser client's flows, all through one instantiation of it:
 /// each of its instantiations carries its own copy of the promise plumbing and the task
 /// spawning around the future (issue 15: about 1 KB of wasm each), so every flow's future is
-/// boxed into the one type here instead.
-#[cfg(feature = "browser-client")]
+/// boxed into the one type here instead. (wasm-auth/verify's futures could share it too.)
+#[cfg_attr(not(feature = "browser-client"), allow(dead_code))]
 pub fn promise(future: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
     boxed_promise(Box::pin(future))
 }
 
-#[cfg(feature = "browser-client")]
 #[inline(never)]
 fn boxed_promise(future: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
     wasm_bindgen_futures::future_to_promise(future)
