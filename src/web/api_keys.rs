@@ -3,10 +3,10 @@
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
-use super::http;
+use super::http::{self, reader};
 use super::options::{Options, required, trusted_origins};
+use super::reject;
 use crate::Error;
 use crate::client::api_keys::{self, CreatedKey, KeyInfo, Placement};
 use crate::client::base_url::BaseUrl;
@@ -85,42 +85,54 @@ fn new_key(spec: &JsValue) -> Result<String, Error> {
     api_keys::create_body(&required("name", name)?, &required("scopes", scopes)?)
 }
 
-/// Errors from the TokenManager's fetch are already coded JS errors: passed on as they are.
-enum Failure {
-    Core(Error),
-    Js(JsValue),
+#[wasm_bindgen(module = "/src/web/client.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = apiKeysCall)]
+    fn api_keys_call(manager: &JsValue, method: &str, url: &str, body: Option<String>, read: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = apiKeysRotate)]
+    fn api_keys_rotate(
+        manager: &JsValue,
+        create_url: &str,
+        body: String,
+        revoke_url: &str,
+        read_created: &JsValue,
+        read_revoked: &JsValue,
+    ) -> Promise;
 }
 
-impl From<Error> for Failure {
-    fn from(error: Error) -> Failure {
-        Failure::Core(error)
-    }
-}
+// What each answer of the key endpoints means, for client.js's chains (`http::Read`). The
+// TokenManager's own errors (not logged in, session expired) never get here: client.js passes
+// them on as they are.
 
-async fn call(manager: &JsValue, method: &str, url: &str, body: Option<String>) -> Result<http::Reply, Failure> {
-    http::request_through(manager, method, url, body).await.map_err(Failure::Js)
-}
-
-async fn create(manager: &JsValue, base: &BaseUrl, body: String) -> Result<CreatedKey, Failure> {
-    let reply = call(manager, "POST", &base.endpoint("/api-keys"), Some(body)).await?;
+/// The answer of `POST /api-keys`: the created key, shown this once.
+fn read_created(reply: JsValue) -> Result<JsValue, JsValue> {
+    let reply = http::answer_of(&reply)?;
     if !reply.ok() {
         return Err(reply.error(Purpose::Other).into());
     }
-    Ok(api_keys::parse_created(&reply.body)?)
+    Ok(created_js(&api_keys::parse_created(&reply.body)?)?)
 }
 
-async fn revoke(manager: &JsValue, base: &BaseUrl, id: &str) -> Result<(), Failure> {
-    let reply = call(manager, "DELETE", &base.endpoint(&api_keys::key_path(id)?), None).await?;
-    if reply.ok() { Ok(()) } else { Err(reply.error(Purpose::Other).into()) }
+/// The answer of `GET /api-keys`: the live keys, without their values.
+fn read_list(reply: JsValue) -> Result<JsValue, JsValue> {
+    let reply = http::answer_of(&reply)?;
+    if !reply.ok() {
+        return Err(reply.error(Purpose::Other).into());
+    }
+    let list = js_sys::Array::new();
+    for info in api_keys::parse_list(&reply.body)? {
+        list.push(&info_js(&info)?);
+    }
+    Ok(list.into())
 }
 
-fn promise(future: impl std::future::Future<Output = Result<JsValue, Failure>> + 'static) -> Promise {
-    future_to_promise(async move {
-        future.await.map_err(|failure| match failure {
-            Failure::Core(error) => error.into(),
-            Failure::Js(value) => value,
-        })
-    })
+/// The answer of `DELETE /api-keys/{id}`.
+fn read_revoked(reply: JsValue) -> Result<JsValue, JsValue> {
+    let reply = http::answer_of(&reply)?;
+    if !reply.ok() {
+        return Err(reply.error(Purpose::Other).into());
+    }
+    Ok(JsValue::UNDEFINED)
 }
 
 #[wasm_bindgen]
@@ -150,36 +162,33 @@ impl ApiKeys {
     /// it where it belongs (a secret manager, an env variable); wasm-auth keeps no copy.
     #[wasm_bindgen(unchecked_return_type = "Promise<CreatedApiKey>")]
     pub fn create(&self, #[wasm_bindgen(unchecked_param_type = "NewApiKey")] spec: JsValue) -> Promise {
-        let (manager, base) = (self.manager.clone(), self.base.clone());
-        let body = new_key(&spec);
-        promise(async move { Ok(created_js(&create(&manager, &base, body?).await?)?) })
+        match new_key(&spec) {
+            Ok(body) => api_keys_call(
+                &self.manager,
+                "POST",
+                &self.base.endpoint("/api-keys"),
+                Some(body),
+                &reader!(read_created),
+            ),
+            Err(error) => reject(error),
+        }
     }
 
     /// The user's live keys (`GET {baseUrl}/api-keys`), without their values.
     #[wasm_bindgen(unchecked_return_type = "Promise<ApiKeyInfo[]>")]
     pub fn list(&self) -> Promise {
-        let (manager, base) = (self.manager.clone(), self.base.clone());
-        promise(async move {
-            let reply = call(&manager, "GET", &base.endpoint("/api-keys"), None).await?;
-            if !reply.ok() {
-                return Err(reply.error(Purpose::Other).into());
-            }
-            let list = js_sys::Array::new();
-            for info in api_keys::parse_list(&reply.body)? {
-                list.push(&info_js(&info)?);
-            }
-            Ok(list.into())
-        })
+        api_keys_call(&self.manager, "GET", &self.base.endpoint("/api-keys"), None, &reader!(read_list))
     }
 
     /// Revokes a key (`DELETE {baseUrl}/api-keys/{id}`); it stops working at once.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn revoke(&self, id: &str) -> Promise {
-        let (manager, base, id) = (self.manager.clone(), self.base.clone(), id.to_owned());
-        promise(async move {
-            revoke(&manager, &base, &id).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        match api_keys::key_path(id) {
+            Ok(path) => {
+                api_keys_call(&self.manager, "DELETE", &self.base.endpoint(&path), None, &reader!(read_revoked))
+            }
+            Err(error) => reject(error),
+        }
     }
 
     /// Rotation as the guide describes it: creates the new key, then revokes the old one, and
@@ -187,14 +196,13 @@ impl ApiKeys {
     /// transition period, call `create` now and `revoke` later instead.
     #[wasm_bindgen(unchecked_return_type = "Promise<CreatedApiKey>")]
     pub fn rotate(&self, old_id: &str, #[wasm_bindgen(unchecked_param_type = "NewApiKey")] spec: JsValue) -> Promise {
-        let (manager, base, old_id) = (self.manager.clone(), self.base.clone(), old_id.to_owned());
         let body = new_key(&spec);
-        promise(async move {
-            api_keys::key_path(&old_id)?;
-            let created = create(&manager, &base, body?).await?;
-            revoke(&manager, &base, &old_id).await?;
-            Ok(created_js(&created)?)
-        })
+        let (path, body) = match api_keys::key_path(old_id).and_then(|path| Ok((path, body?))) {
+            Ok(checked) => checked,
+            Err(error) => return reject(error),
+        };
+        let (create, revoke) = (self.base.endpoint("/api-keys"), self.base.endpoint(&path));
+        api_keys_rotate(&self.manager, &create, body, &revoke, &reader!(read_created), &reader!(read_revoked))
     }
 }
 

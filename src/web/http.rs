@@ -27,8 +27,6 @@ extern "C" {
         with_cookies: bool,
         max_bytes: f64,
     ) -> Promise;
-    #[wasm_bindgen(js_name = sendThrough)]
-    fn send_through(client: &JsValue, method: &str, url: &str, body: Option<String>) -> Promise;
     #[wasm_bindgen(catch)]
     fn prepare(
         input: &JsValue,
@@ -211,16 +209,55 @@ fn reply(value: &JsValue, request: Option<String>) -> Reply {
     }
 }
 
-/// A JSON API call through `client.fetch` (a TokenManager), read in full. Its coded errors
-/// (ERR_AUTH_NOT_AUTHENTICATED, ERR_AUTH_SESSION_EXPIRED, ...) come back as they are.
+/// What client.js's `request` (or shim.js's `sendThrough`) hands a reader: the answer, named by
+/// its method and URL, or the failure to get one made into its coded error (as
+/// [`request_limited`] does).
 #[cfg(feature = "browser-client")]
-pub async fn request_through(
-    client: &JsValue,
-    method: &str,
-    url: &str,
-    body: Option<String>,
-) -> Result<Reply, JsValue> {
-    Ok(reply(&JsFuture::from(send_through(client, method, url, body)).await?, Some(request_line(method, url))))
+pub fn answer_of(value: &JsValue) -> Result<Reply, Error> {
+    let field = |key: &str| js_sys::Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    let (method, url) = (field("method").as_string().unwrap_or_default(), field("url").as_string().unwrap_or_default());
+    let failed = field("failure");
+    if !failed.is_undefined() {
+        return Err(failure(&method, &url, failed));
+    }
+    Ok(reply(value, Some(request_line(&method, &url))))
+}
+
+/// A Rust function client.js's promise chains call with what a step brought: it resolves the
+/// chain's next step with its `Ok`, or ends the chain with its `Err` (a coded error).
+#[cfg(feature = "browser-client")]
+pub type Read = fn(JsValue) -> Result<JsValue, JsValue>;
+
+/// `read` as a JS function, made once per reader (see [`reader!`](crate::web::http::reader)).
+#[cfg(feature = "browser-client")]
+pub fn js_reader(read: Read) -> JsValue {
+    Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(read).into_js_value()
+}
+
+/// The JS function of a [`Read`], made on first use and kept for the life of the module (one
+/// per reader, never one per call).
+#[cfg(feature = "browser-client")]
+macro_rules! reader {
+    ($read:path) => {{
+        thread_local!(static READ: wasm_bindgen::JsValue = $crate::web::http::js_reader($read));
+        READ.with(wasm_bindgen::JsValue::clone)
+    }};
+}
+#[cfg(feature = "browser-client")]
+pub(crate) use reader;
+
+/// `future_to_promise` for the browser client's flows, all through one instantiation of it:
+/// each of its instantiations carries its own copy of the promise plumbing and the task
+/// spawning around the future (issue 15: about 1 KB of wasm each), so every flow's future is
+/// boxed into the one type here instead. (wasm-auth/verify's futures could share it too.)
+#[cfg_attr(not(feature = "browser-client"), allow(dead_code))]
+pub fn promise(future: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    boxed_promise(Box::pin(future))
+}
+
+#[inline(never)]
+fn boxed_promise(future: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
+    wasm_bindgen_futures::future_to_promise(future)
 }
 
 /// The largest answer a request reads by default (512 KiB, decompressed): a token answer, a

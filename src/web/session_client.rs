@@ -3,10 +3,10 @@
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
-use super::http;
+use super::http::{self, reader};
 use super::options::{Options, required, trusted_origins};
+use super::reject;
 use crate::Error;
 use crate::client::Purpose;
 use crate::client::base_url::BaseUrl;
@@ -49,6 +49,62 @@ fn json(body: &[u8]) -> Result<JsValue, Error> {
     }
 }
 
+#[wasm_bindgen(module = "/src/web/client.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = sessionLogin)]
+    fn session_login(
+        login_url: &str,
+        content_type: &str,
+        body: &str,
+        check_url: &str,
+        max_bytes: f64,
+        read_login: &JsValue,
+        read_check: &JsValue,
+    ) -> Promise;
+    #[wasm_bindgen(js_name = sessionCall)]
+    fn session_call(method: &str, url: &str, max_bytes: f64, read: &JsValue) -> Promise;
+}
+
+// What each answer means, for client.js's chains (`http::Read`).
+
+/// The login's answer: its session (used when the server has no check endpoint), or its error.
+fn read_login(reply: JsValue) -> Result<JsValue, JsValue> {
+    let reply = http::answer_of(&reply)?;
+    if !reply.ok() {
+        return Err(reply.error(Purpose::Login).into());
+    }
+    Ok(json(&reply.body)?)
+}
+
+/// The check right after the login (`GET /session`, the login's session as `login`): whether
+/// the browser kept the cookie (`session::after_login`).
+fn read_check(reply: JsValue) -> Result<JsValue, JsValue> {
+    let login = js_sys::Reflect::get(&reply, &"login".into()).unwrap_or(JsValue::UNDEFINED);
+    let check = http::answer_of(&reply)?;
+    Ok(match session::after_login(check.status) {
+        AfterLogin::UseCheck => json(&check.body)?,
+        AfterLogin::UseLogin => login,
+        AfterLogin::CookiesBlocked => return Err(Error::CookiesBlocked.into()),
+        AfterLogin::Failed => return Err(check.error(Purpose::Other).into()),
+    })
+}
+
+/// `current()`'s answer: the session, `null` for nobody, or the server's error.
+fn read_current(reply: JsValue) -> Result<JsValue, JsValue> {
+    let reply = http::answer_of(&reply)?;
+    match session::current(reply.status) {
+        Some(true) => Ok(json(&reply.body)?),
+        Some(false) => Ok(JsValue::NULL),
+        None => Err(reply.error(Purpose::Other).into()),
+    }
+}
+
+/// `logout()`'s answer.
+fn read_logout(reply: JsValue) -> Result<JsValue, JsValue> {
+    let reply = http::answer_of(&reply)?;
+    if reply.ok() { Ok(JsValue::UNDEFINED) } else { Err(reply.error(Purpose::Other).into()) }
+}
+
 #[wasm_bindgen]
 impl SessionClient {
     /// A client for the API at `options.baseUrl`.
@@ -72,54 +128,32 @@ impl SessionClient {
     /// rejects with ERR_AUTH_COOKIES_BLOCKED instead of failing later.
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionInfo>")]
     pub fn login(&self, email: &str, password: &str) -> Promise {
-        let base = self.base.clone();
-        let request = session::login_request(&base, email, password);
-        future_to_promise(async move {
-            let run = async {
-                if http::cookies_disabled() {
-                    return Err(Error::CookiesBlocked);
-                }
-                let headers = [("content-type", request.content_type)];
-                let body = Some(request.body.expose().to_owned());
-                let reply = http::request("POST", &request.url, &headers, body, true).await?;
-                if !reply.ok() {
-                    return Err(reply.error(Purpose::Login));
-                }
-                let login = json(&reply.body)?;
-                let check = http::request("GET", &base.endpoint("/session"), &[], None, true).await?;
-                match session::after_login(check.status) {
-                    AfterLogin::UseCheck => json(&check.body),
-                    AfterLogin::UseLogin => Ok(login),
-                    AfterLogin::CookiesBlocked => Err(Error::CookiesBlocked),
-                    AfterLogin::Failed => Err(check.error(Purpose::Other)),
-                }
-            };
-            Ok(run.await?)
-        })
+        if http::cookies_disabled() {
+            return reject(Error::CookiesBlocked);
+        }
+        let request = session::login_request(&self.base, email, password);
+        session_login(
+            &request.url,
+            request.content_type,
+            request.body.expose(),
+            &self.base.endpoint("/session"),
+            http::DEFAULT_MAX_RESPONSE_BYTES,
+            &reader!(read_login),
+            &reader!(read_check),
+        )
     }
 
     /// Who is logged in (`GET {baseUrl}/session`), or null: for restoring the UI after a reload.
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionInfo | null>")]
     pub fn current(&self) -> Promise {
-        let url = self.base.endpoint("/session");
-        future_to_promise(async move {
-            let reply = http::request("GET", &url, &[], None, true).await?;
-            match session::current(reply.status) {
-                Some(true) => Ok(json(&reply.body)?),
-                Some(false) => Ok(JsValue::NULL),
-                None => Err(reply.error(Purpose::Other).into()),
-            }
-        })
+        session_call("GET", &self.base.endpoint("/session"), http::DEFAULT_MAX_RESPONSE_BYTES, &reader!(read_current))
     }
 
     /// Logs out (`POST {baseUrl}/session/logout`): the server ends the session and clears the cookie.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn logout(&self) -> Promise {
         let url = self.base.endpoint("/session/logout");
-        future_to_promise(async move {
-            let reply = http::request("POST", &url, &[], None, true).await?;
-            if reply.ok() { Ok(JsValue::UNDEFINED) } else { Err(reply.error(Purpose::Other).into()) }
-        })
+        session_call("POST", &url, http::DEFAULT_MAX_RESPONSE_BYTES, &reader!(read_logout))
     }
 
     /// `fetch(input, init)` with the session cookie (`credentials: "include"`). Relative inputs

@@ -130,7 +130,8 @@ export async function send(method, url, headers, body, withCookies, maxBytes) {
   };
 }
 // An API call through an authenticated client's fetch (a TokenManager: Bearer token, one
-// refresh and retry on 401), read in full like send().
+// refresh and retry on 401), read in full like send(), with its method and URL (for the message
+// of the error the answer may mean).
 export async function sendThrough(client, method, url, body) {
   const headers = body === undefined ? {} : { 'content-type': 'application/json' };
   const response = await client.fetch(url, { method, headers, body, cache: 'no-store' });
@@ -140,7 +141,7 @@ export async function sendThrough(client, method, url, body) {
   } catch (e) {
     throw requestFailed(method, response.url || url, `${(e && e.message) || e}`);
   }
-  return { status: response.status, body: bytes, retryAfter: response.headers.get('retry-after') ?? undefined };
+  return { status: response.status, body: bytes, retryAfter: response.headers.get('retry-after') ?? undefined, method, url };
 }
 // The caller's fetch arguments as a Request: a string or URL is resolved against the API's
 // base URL ("resources" -> base + "/resources"); the result must be on a trusted origin.

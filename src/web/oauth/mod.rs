@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use wasm_bindgen_futures::JsFuture;
 
 use super::dpop::Dpop;
 use super::http;
@@ -293,7 +293,7 @@ impl OAuthClient {
         };
         let max_bytes = settings.max_response_bytes;
         let issuer = issuer.to_owned();
-        future_to_promise(async move {
+        http::promise(async move {
             let mut last = Error::InvalidResponse("no discovery document".into());
             for url in urls {
                 let reply =
@@ -367,7 +367,7 @@ impl OAuthClient {
         if let Some(done) = memo.as_ref().and_then(|key| HANDLED.with(|h| h.borrow().get(key).cloned())) {
             return done;
         }
-        let promise = future_to_promise(self.inner.clone().complete(url, callback));
+        let promise = http::promise(self.inner.clone().complete(url, callback));
         if let Some(key) = memo {
             HANDLED.with(|h| h.borrow_mut().insert(key, promise.clone()));
         }
@@ -394,7 +394,7 @@ impl OAuthClient {
             Err(error) => return reject(error),
         };
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        http::promise(async move {
             if let Some(manager) = &inner.token_manager {
                 let restored = call_method(manager, "restore", &JsValue::UNDEFINED)?;
                 let info = JsFuture::from(Promise::resolve(&restored)).await?;
@@ -424,7 +424,7 @@ impl OAuthClient {
         let client = &inner.client;
         let via = RefreshVia::OAuth(client.metadata.token_endpoint.clone());
         let request = oauth::refresh_request(&via, &Secret::new(refresh_token.to_owned()), Some(&client.client_id));
-        future_to_promise(async move {
+        http::promise(async move {
             let tokens = inner.token_request(&request, TokenPurpose::Grant).await?;
             Ok(token_response(&tokens))
         })
@@ -447,7 +447,7 @@ impl OAuthClient {
         let client_id = Some(self.inner.client.client_id.as_str());
         let request = oauth::revocation_request(&url, token, hint.as_deref(), client_id);
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        http::promise(async move {
             let dpop = inner.dpop.as_deref().map(|dpop| (dpop, None));
             let reply = send_post(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES, dpop).await?;
             oauth::process_revocation_response(reply.answer())?;

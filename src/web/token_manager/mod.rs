@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use wasm_bindgen_futures::JsFuture;
 
 use super::http::{self, now};
 use super::options::Options;
@@ -68,7 +68,7 @@ impl TokenManager {
         if session.config.refresh_cookie {
             request = request.with_refresh_cookie();
         }
-        future_to_promise(async move {
+        http::promise(async move {
             let sent = now();
             let reply = send_post(&request, &[], http::DEFAULT_MAX_RESPONSE_BYTES, session.dpop()).await;
             let received = now();
@@ -89,7 +89,7 @@ impl TokenManager {
     #[wasm_bindgen(js_name = getToken, unchecked_return_type = "Promise<string>")]
     pub fn get_token(&self) -> Promise {
         let session = self.session.clone();
-        future_to_promise(async move {
+        http::promise(async move {
             let token = session.token(None).await?;
             Ok(JsValue::from_str(token.expose()))
         })
@@ -102,7 +102,7 @@ impl TokenManager {
     pub fn restore(&self) -> Promise {
         let session = self.session.clone();
         let restoring = session.restore_shared();
-        future_to_promise(async move {
+        http::promise(async move {
             let restored = JsFuture::from(restoring).await?.is_truthy();
             Ok(if restored { session.info() } else { JsValue::NULL })
         })
@@ -123,7 +123,7 @@ impl TokenManager {
             Ok(request) => request,
             Err(error) => return Promise::reject(&error),
         };
-        future_to_promise(async move { session.fetch(request).await })
+        http::promise(async move { session.fetch(request).await })
     }
 
     /// Adopts tokens obtained elsewhere (the OAuth redirect flow). Throws
@@ -160,7 +160,7 @@ impl TokenManager {
         });
         let held = session.forget();
         session.tell_peers_ended(Ended::Logout);
-        future_to_promise(async move {
+        http::promise(async move {
             let revoked = match &revoke {
                 Ok(revoke) => {
                     let revoke = revoke.unwrap_or(session.config.revoke_on_logout);

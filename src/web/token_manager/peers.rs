@@ -3,12 +3,11 @@
 
 use std::rc::Rc;
 
-use gloo_timers::callback::Timeout;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use wasm_bindgen_futures::JsFuture;
 
-use super::session::{Session, send};
+use super::session::{Session, delay_of, send};
 use super::tabs::{Lock, Tabs};
 use crate::Error;
 use crate::client::Secret;
@@ -42,7 +41,7 @@ impl Session {
             return running;
         }
         let session = self.clone();
-        let running = future_to_promise(async move {
+        let running = http::promise(async move {
             let outcome = session.restore().await;
             session.restoring.borrow_mut().take();
             Ok(JsValue::from_bool(outcome?))
@@ -105,16 +104,10 @@ impl Session {
 
     /// Resolves after `ms`, or as soon as a peer's tokens arrive.
     async fn wait_for_peer(&self, ms: f64) {
-        let mut timer = None;
-        let promise = Promise::new(&mut |resolve, _reject| {
-            *self.awaiting_peer.borrow_mut() = Some(resolve.clone());
-            timer = Some(Timeout::new(ms as u32, move || {
-                let _ = resolve.call0(&JsValue::UNDEFINED);
-            }));
-        });
+        let (promise, now) = delay_of(ms);
+        *self.awaiting_peer.borrow_mut() = Some(now);
         let _ = JsFuture::from(promise).await;
         self.awaiting_peer.borrow_mut().take();
-        drop(timer);
     }
 
     pub(super) fn join_peers(self: &Rc<Self>) {

@@ -6,12 +6,11 @@
 //! page-wake listener.
 
 use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
-use gloo_timers::callback::Timeout;
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise, spawn_local};
+use wasm_bindgen_futures::JsFuture;
 
 use super::config::Config;
 use super::tabs::Tabs;
@@ -26,12 +25,36 @@ use crate::web::http::{self, now};
 /// setTimeout's largest delay; longer ones fire at once, so longer waits are re-armed.
 const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
+#[wasm_bindgen(module = "/src/web/client.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = startTimer)]
+    fn start_timer(ms: u32, callback: &Function) -> Function;
+    fn delay(ms: u32) -> js_sys::Array;
+}
+
+/// A timer of client.js; dropped, it is cancelled.
+pub(super) struct Timer(Function);
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        let _ = self.0.call0(&JsValue::UNDEFINED);
+    }
+}
+
+/// A promise resolved after `ms` milliseconds (at most [`MAX_TIMER_MS`]), and the function that
+/// resolves it sooner.
+pub(super) fn delay_of(ms: f64) -> (Promise, Function) {
+    let pair = delay(ms.clamp(0.0, MAX_TIMER_MS) as u32);
+    (pair.get(0).unchecked_into(), pair.get(1).unchecked_into())
+}
+
 pub(super) struct Held {
     pub(super) tokens: TokenSet,
     pub(super) expiry: Expiry,
 }
 
-/// The page-wake callback and the function that removes its listeners.
+/// The session's wake-up callback (`Session::schedule`, for the refresh timer and the page-wake
+/// listeners) and the function that removes its page listeners.
 type WakeListener = (Closure<dyn FnMut()>, Function);
 
 pub(super) struct Session {
@@ -45,7 +68,7 @@ pub(super) struct Session {
     /// The outcome of the last refresh to finish, for the callers that awaited it.
     finished: RefCell<Option<(u64, Result<(), Error>)>>,
     next_refresh_id: Cell<u64>,
-    timer: RefCell<Option<Timeout>>,
+    timer: RefCell<Option<Timer>>,
     /// Failures, hold and last error: `schedule::RefreshState` decides with them.
     pub(super) refreshes: RefCell<RefreshState>,
     pub(super) events: Object,
@@ -199,14 +222,15 @@ impl Session {
         self.emit("sessionexpired", &[("error", JsValue::from(&error))]);
     }
 
-    fn arm(self: &Rc<Self>, delay_ms: f64) {
-        let weak: Weak<Session> = Rc::downgrade(self);
-        let timeout = Timeout::new(delay_ms.clamp(0.0, MAX_TIMER_MS) as u32, move || {
-            if let Some(session) = weak.upgrade() {
-                session.schedule();
+    fn arm(&self, delay_ms: f64) {
+        let timer = match self.wake.borrow().as_ref() {
+            Some((callback, _)) => {
+                start_timer(delay_ms.clamp(0.0, MAX_TIMER_MS) as u32, callback.as_ref().unchecked_ref())
             }
-        });
-        *self.timer.borrow_mut() = Some(timeout);
+            // Disposed: nothing is scheduled any more.
+            None => return,
+        };
+        *self.timer.borrow_mut() = Some(Timer(timer));
     }
 
     /// Asks `RefreshState::next` what to do about the held token now, and does it. Called after
@@ -228,8 +252,10 @@ impl Session {
             Next::EndSession(error) => self.end_session(error),
             Next::RefreshNow => {
                 let session = self.clone();
-                spawn_local(async move {
+                // Its outcome goes to the callers and listeners; nobody awaits this promise.
+                let _ = http::promise(async move {
                     let _ = session.refresh().await;
+                    Ok(JsValue::UNDEFINED)
                 });
             }
         }
@@ -244,7 +270,7 @@ impl Session {
                 let id = self.next_refresh_id.get() + 1;
                 self.next_refresh_id.set(id);
                 let session = self.clone();
-                let promise = future_to_promise(async move {
+                let promise = http::promise(async move {
                     let outcome = session.run_refresh().await;
                     if session.in_flight.borrow().as_ref().is_some_and(|(running, _)| *running == id) {
                         session.in_flight.borrow_mut().take();
@@ -425,14 +451,7 @@ impl Session {
 /// plus one: a timer may fire up to a millisecond early, and a wait that ends before the hold
 /// would only wait again.
 pub(super) async fn sleep(ms: f64) {
-    let mut timer = None;
-    let promise = Promise::new(&mut |resolve, _reject| {
-        timer = Some(Timeout::new((ms.ceil() + 1.0).clamp(0.0, MAX_TIMER_MS) as u32, move || {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }));
-    });
-    let _ = JsFuture::from(promise).await;
-    drop(timer);
+    let _ = JsFuture::from(delay_of(ms.ceil() + 1.0).0).await;
 }
 
 impl Drop for Session {
