@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use wasm_bindgen_futures::JsFuture;
 
 use super::dpop::Dpop;
 use super::http::web_request::Request;
@@ -171,7 +171,7 @@ impl ClientCredentials {
             return pending.clone();
         }
         let inner = self.inner.clone();
-        let promise = future_to_promise(async move {
+        let promise = crate::web::http::promise(async move {
             let outcome = inner.fetch_token().await;
             inner.in_flight.borrow_mut().take();
             match outcome {
@@ -211,7 +211,7 @@ impl ClientCredentials {
         };
         let token = self.get_token();
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        crate::web::http::promise(async move {
             let token = Secret::new(JsFuture::from(token).await?.as_string().unwrap_or_default());
             // Bound or not goes by the option, never by the cache read again after the await
             // (a clearCache() meanwhile sent a bound token as Bearer, without a proof).

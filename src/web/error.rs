@@ -72,20 +72,17 @@ fn start() {
 }
 
 /// Hands shim.js the codes it raises, by variant name, verifyRequest's RFC 6750 decision and
-/// (with the browser client) the error of a failed request.
+/// the error of a failed request (both modules: `wasm-auth/verify`'s ClientCredentials.fetch
+/// sends requests too).
 fn install() {
     let refusal = Closure::<dyn Fn(JsValue, String, u32) -> JsValue>::new(bearer_refusal);
-    #[cfg(feature = "browser-client")]
-    let failed = Closure::<dyn Fn(String, String, String, Option<u16>) -> JsValue>::new(request_failed).into_js_value();
-    #[cfg(not(feature = "browser-client"))]
-    let failed = JsValue::UNDEFINED;
-    install_errors(&ErrorKind::named_codes(), &refusal.into_js_value(), &failed);
+    let failed = Closure::<dyn Fn(String, String, String, Option<u16>) -> JsValue>::new(request_failed);
+    install_errors(&ErrorKind::named_codes(), &refusal.into_js_value(), &failed.into_js_value());
 }
 
 /// The error for shim.js's credentialed fetch when `method url` failed: with no `status`, it
 /// was not sent or got no answer (ERR_AUTH_NETWORK, `reason` the platform's); with one, it was
 /// answered with a redirect that is not followed, for `reason` (ERR_AUTH_HTTP).
-#[cfg(feature = "browser-client")]
 fn request_failed(method: String, url: String, reason: String, status: Option<u16>) -> JsValue {
     super::http::located(&method, &url, reason, status).into()
 }

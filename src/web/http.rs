@@ -246,11 +246,11 @@ macro_rules! reader {
 #[cfg(feature = "browser-client")]
 pub(crate) use reader;
 
-/// `future_to_promise` for the browser client's flows, all through one instantiation of it:
-/// each of its instantiations carries its own copy of the promise plumbing and the task
-/// spawning around the future (issue 15: about 1 KB of wasm each), so every flow's future is
-/// boxed into the one type here instead. (wasm-auth/verify's futures could share it too.)
-#[cfg_attr(not(feature = "browser-client"), allow(dead_code))]
+/// `future_to_promise` for every async flow (the browser client's, ClientCredentials', the
+/// verifier's JWKS refresh and DPoP replay checks), all through one instantiation of it: each
+/// of its instantiations carries its own copy of the promise plumbing and the task spawning
+/// around the future (issue 15: about 1 KB of wasm each), so every flow's future is boxed into
+/// the one type here instead.
 pub fn promise(future: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
     boxed_promise(Box::pin(future))
 }

@@ -19,12 +19,26 @@ let installer;
 function installNow() {
   const install = installer;
   installer = undefined;
-  install?.();
+  try {
+    install?.();
+  } catch (e) {
+    installer = install; // not installed: the next error tries again
+    throw e;
+  }
 }
+// Every way of reading the table installs it first.
 const CODE = new Proxy(codes, {
   get(target, variant) {
     if (installer !== undefined) installNow();
     return target[variant];
+  },
+  has(target, variant) {
+    if (installer !== undefined) installNow();
+    return variant in target;
+  },
+  ownKeys(target) {
+    if (installer !== undefined) installNow();
+    return Reflect.ownKeys(target);
   },
 });
 let refusalOf;

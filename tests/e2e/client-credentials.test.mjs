@@ -82,6 +82,19 @@ test('Node, reference server: one token request for concurrent callers, cached a
   assert.doesNotMatch(error.message, /not-the-secret/);
 });
 
+test('Node, both entries: ClientCredentials.fetch to a trusted origin that refuses the connection rejects with ERR_AUTH_NETWORK', async () => {
+  // Nothing listens on this port: the token request succeeds, the API request cannot connect.
+  const dead = `http://127.0.0.1:${await freePort()}`;
+  for (const entry of [['node.js'], ['verify', 'node.js']]) {
+    const { ClientCredentials, WasmAuthError } = await import(join(project, 'node_modules', 'wasm-auth', ...entry));
+    const client = new ClientCredentials({ ...reference(), allowedOrigins: [dead] });
+    const error = await client.fetch(`${dead}/v1/resources`).catch((e) => e);
+    assert.ok(error instanceof WasmAuthError, `${entry.join('/')}: ${error}`);
+    assert.equal(error.code, 'ERR_AUTH_NETWORK', entry.join('/'));
+    assert.match(error.message, /GET http:\/\/127\.0\.0\.1:\d+\/v1\/resources/, entry.join('/'));
+  }
+});
+
 test('Node, oidc-provider: tokens for both auth methods are live at its introspection endpoint', async () => {
   const { ClientCredentials } = await import(join(project, 'node_modules', 'wasm-auth', 'node.js'));
   for (const method of ['client_secret_basic', 'client_secret_post']) {

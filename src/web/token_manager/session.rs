@@ -55,7 +55,7 @@ pub(super) struct Held {
 
 /// The session's wake-up callback (`Session::schedule`, for the refresh timer and the page-wake
 /// listeners) and the function that removes its page listeners.
-type WakeListener = (Closure<dyn FnMut()>, Function);
+type WakeListener = (Closure<dyn Fn()>, Function);
 
 pub(super) struct Session {
     pub(super) config: Config,
@@ -381,7 +381,10 @@ impl Session {
 
     fn watch_wake(self: &Rc<Self>) {
         let weak = Rc::downgrade(self);
-        let callback = Closure::<dyn FnMut()>::new(move || {
+        // `Fn`, not `FnMut`: the timer and the page's wake events share this closure, and a
+        // `sessionexpired` listener may wake the page while it runs; an `FnMut` closure called
+        // again while running throws (wasm-bindgen), and that wake would be lost.
+        let callback = Closure::<dyn Fn()>::new(move || {
             if let Some(session) = weak.upgrade() {
                 session.schedule();
             }

@@ -106,7 +106,7 @@ impl JwtVerifier {
         let Ok(proof) = proof else { return Ok(gated) };
         let inner = Rc::clone(&self.inner);
         let now = call.now;
-        Ok(wasm_bindgen_futures::future_to_promise(async move {
+        Ok(crate::web::http::promise(async move {
             let result = JsFuture::from(gated).await?;
             first_use(&inner.dpop, &proof, now).await?;
             Ok(result)

@@ -119,7 +119,7 @@ fn verify_remote(inner: &Rc<Inner>, remote: &Remote, token: &str, now_s: i64, de
     let leads = waiting.is_none();
     let owner = Rc::clone(inner);
     let token = token.to_owned();
-    let pending = wasm_bindgen_futures::future_to_promise(async move {
+    let pending = crate::web::http::promise(async move {
         let KeySource::Remote(remote) = &owner.source else {
             return Err(Error::Internal("key source changed").into());
         };
