@@ -136,14 +136,7 @@ pub enum Error {
     } => "ERR_JWT_EXPIRED",
     /// A claim failed a check: `reason` is `missing`, `invalid` (wrong JSON type) or
     /// `check_failed`, as jose names them.
-    ClaimValidationFailed {
-        /// The claim (or `typ` for the header's typ).
-        claim: String,
-        /// `missing`, `invalid` or `check_failed`.
-        reason: &'static str,
-        /// Human-readable detail.
-        message: String,
-    } => "ERR_JWT_CLAIM_VALIDATION_FAILED",
+    ClaimValidationFailed(Box<ClaimFailure>) => "ERR_JWT_CLAIM_VALIDATION_FAILED",
     /// The token's `alg` is not allowed by the options or by the key.
     AlgNotAllowed(String) => "ERR_JOSE_ALG_NOT_ALLOWED",
     /// A feature wasm-auth does not implement (an unknown `crit` extension, an unknown curve).
@@ -183,33 +176,13 @@ pub enum Error {
     /// The server answered 429; `retry_after` is its Retry-After in seconds, when given.
     RateLimited {
         /// Seconds to wait, from the Retry-After header.
-        retry_after: Option<u64>,
+        retry_after: RetryAfter,
     } => "ERR_AUTH_RATE_LIMITED",
     /// The server answered an unexpected HTTP status; `error` and `description` are its
     /// RFC 6749 `error` and `error_description`, when the body had them.
-    Http {
-        /// The HTTP status.
-        status: u16,
-        /// The server's error code (`invalid_request`, ...).
-        error: Option<String>,
-        /// The server's description, control characters removed, at most 200 characters.
-        description: Option<String>,
-        /// The request, as `METHOD url` with secrets redacted ([`crate::client::request_line`]),
-        /// when known.
-        request: Option<String>,
-        /// A redirect that was not followed: why, in wasm-auth's words.
-        redirect: Option<String>,
-    } => "ERR_AUTH_HTTP",
+    Http(Box<HttpFailure>) => "ERR_AUTH_HTTP",
     /// The request did not reach the server or got no answer (offline, DNS, CORS, reset).
-    Network {
-        /// The platform's reason (`Failed to fetch`).
-        reason: String,
-        /// The request, as `METHOD url` with secrets redacted, when known.
-        request: Option<String>,
-        /// The page's origin, when the request went from a page to another origin: then a CORS
-        /// refusal reads just like an unreachable server.
-        cors_page: Option<String>,
-    } => "ERR_AUTH_NETWORK",
+    Network(Box<NetworkFailure>) => "ERR_AUTH_NETWORK",
     /// The server answered 2xx with a body that is not what the API defines.
     InvalidResponse(String) => "ERR_AUTH_INVALID_RESPONSE",
     /// `fetch` was asked to send a token to an origin it was not configured for.
@@ -236,21 +209,9 @@ pub enum Error {
     /// The OAuth flow started more than 10 minutes ago.
     TransactionExpired => "ERR_OAUTH_TRANSACTION_EXPIRED",
     /// The authorization server sent the user back with an error (`access_denied`, ...).
-    CallbackError {
-        /// RFC 6749 `error`.
-        error: String,
-        /// `error_description`.
-        description: Option<String>,
-    } => "ERR_OAUTH_CALLBACK_ERROR",
+    CallbackError(Box<CallbackRefusal>) => "ERR_OAUTH_CALLBACK_ERROR",
     /// The token endpoint refused a request with an OAuth error (`invalid_grant`, `invalid_client`, ...).
-    OAuth {
-        /// The HTTP status.
-        status: u16,
-        /// RFC 6749 5.2 `error`.
-        error: String,
-        /// `error_description`.
-        description: Option<String>,
-    } => "ERR_OAUTH_TOKEN_ERROR",
+    OAuth(Box<TokenRefusal>) => "ERR_OAUTH_TOKEN_ERROR",
     /// A response or document names another issuer than the one configured (mix-up attack).
     IssuerMismatch(String) => "ERR_OAUTH_ISSUER_MISMATCH",
     /// A client secret in a browser page: confidential clients belong on servers and workers.
@@ -277,6 +238,108 @@ pub enum Error {
 }
 }
 
+// Every `?` and every `Result<_, Error>` moves an Error by value, so its size is paid in copies
+// all over the wasm (issue 15): at 56 bytes, with the fields of the five variants below inline,
+// it cost 1.2 KB gzip on the full module and 0.25 KB on wasm-auth/verify. Those variants hold
+// their fields in a Box, and RateLimited a RetryAfter, so that no variant is larger than a
+// String beside Error's tag. A variant that makes Error larger again fails here (wasm32, where
+// the size counts): box its fields too.
+#[cfg(target_arch = "wasm32")]
+const _: () = assert!(core::mem::size_of::<Error>() <= 16);
+
+/// [`Error::RateLimited`]'s Retry-After in seconds, when the answer gave one: an `Option<u64>`
+/// laid out by hand, for Error's size. An `Option<u64>` keeps its flag in a whole 8-byte word
+/// before the number, which leaves no room for a String variant beside it: Error was 24 bytes,
+/// and the wasm larger than at 56. This flag is a 4-byte word first (`repr(C)`, `repr(u32)`),
+/// whose spare values hold Error's tag: Error is 16 bytes. (A `bool` flag makes it 16 bytes
+/// too, but measured 5.8 KB more code on the full module than this: more than the boxes save.)
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfter {
+    given: Given,
+    seconds: u64,
+}
+
+/// Whether a [`RetryAfter`] holds seconds; 4 bytes wide on purpose (see there).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Given {
+    No,
+    Yes,
+}
+
+impl RetryAfter {
+    /// The seconds, when given.
+    pub fn seconds(self) -> Option<u64> {
+        (self.given == Given::Yes).then_some(self.seconds)
+    }
+}
+
+impl From<Option<u64>> for RetryAfter {
+    fn from(seconds: Option<u64>) -> RetryAfter {
+        RetryAfter { given: if seconds.is_some() { Given::Yes } else { Given::No }, seconds: seconds.unwrap_or(0) }
+    }
+}
+
+/// The details of [`Error::ClaimValidationFailed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimFailure {
+    /// The claim (or `typ` for the header's typ).
+    pub claim: String,
+    /// `missing`, `invalid` or `check_failed`.
+    pub reason: &'static str,
+    /// Human-readable detail.
+    pub message: String,
+}
+
+/// The details of [`Error::Http`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpFailure {
+    /// The HTTP status.
+    pub status: u16,
+    /// The server's error code (`invalid_request`, ...).
+    pub error: Option<String>,
+    /// The server's description, control characters removed, at most 200 characters.
+    pub description: Option<String>,
+    /// The request, as `METHOD url` with secrets redacted ([`crate::client::request_line`]),
+    /// when known.
+    pub request: Option<String>,
+    /// A redirect that was not followed: why, in wasm-auth's words.
+    pub redirect: Option<String>,
+}
+
+/// The details of [`Error::Network`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkFailure {
+    /// The platform's reason (`Failed to fetch`).
+    pub reason: String,
+    /// The request, as `METHOD url` with secrets redacted, when known.
+    pub request: Option<String>,
+    /// The page's origin, when the request went from a page to another origin: then a CORS
+    /// refusal reads just like an unreachable server.
+    pub cors_page: Option<String>,
+}
+
+/// The details of [`Error::CallbackError`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackRefusal {
+    /// RFC 6749 `error`.
+    pub error: String,
+    /// `error_description`.
+    pub description: Option<String>,
+}
+
+/// The details of [`Error::OAuth`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRefusal {
+    /// The HTTP status.
+    pub status: u16,
+    /// RFC 6749 5.2 `error`.
+    pub error: String,
+    /// `error_description`.
+    pub description: Option<String>,
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -289,7 +352,7 @@ impl fmt::Display for Error {
             Error::SignatureVerificationFailed => f.write_str("signature verification failed"),
             Error::JwtExpired { claim: "exp" } => f.write_str("\"exp\" claim timestamp check failed: the token has expired"),
             Error::JwtExpired { claim } => write!(f, "\"{claim}\" claim timestamp check failed: the token is older than maxTokenAge"),
-            Error::ClaimValidationFailed { message, .. } => f.write_str(message),
+            Error::ClaimValidationFailed(failure) => f.write_str(&failure.message),
             Error::AlgNotAllowed(alg) => write!(f, "algorithm {alg:?} is not allowed"),
             Error::NotSupported(what) => write!(f, "not supported: {what}"),
             Error::JwkInvalid(why) => write!(f, "invalid JWK: {why}"),
@@ -309,12 +372,15 @@ impl fmt::Display for Error {
             Error::InvalidOptions(why) => write!(f, "invalid options: {why}"),
             Error::InvalidCredentials => f.write_str("the email or password is not correct"),
             Error::SessionExpired => f.write_str("the session has expired or was revoked: log in again"),
-            Error::RateLimited { retry_after: Some(s) } => write!(f, "too many requests: retry in {s} s"),
-            Error::RateLimited { retry_after: None } => f.write_str("too many requests: retry later"),
+            Error::RateLimited { retry_after } => match retry_after.seconds() {
+                Some(s) => write!(f, "too many requests: retry in {s} s"),
+                None => f.write_str("too many requests: retry later"),
+            },
             // The server's error and description are the server's words (or an attacker's):
             // they go on `.error` and `.description`, never into the message.
             // write_str pieces rather than write! with string arguments: smaller in the wasm.
-            Error::Http { status, request, redirect, .. } => {
+            Error::Http(failure) => {
+                let HttpFailure { status, request, redirect, .. } = &**failure;
                 f.write_str(request.as_deref().unwrap_or("the server"))?;
                 f.write_str(" answered ")?;
                 // A hidden redirect (a browser's opaque redirect) has no status to name.
@@ -328,7 +394,8 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::Network { reason, request, cors_page } => {
+            Error::Network(failure) => {
+                let NetworkFailure { reason, request, cors_page } = &**failure;
                 f.write_str(request.as_deref().unwrap_or("the server"))?;
                 f.write_str(" could not be reached: ")?;
                 f.write_str(reason)?;
@@ -349,7 +416,7 @@ impl fmt::Display for Error {
             Error::TransactionMissing => f.write_str("no OAuth sign-in is in progress in this tab (it was already handled, or started elsewhere)"),
             Error::TransactionExpired => f.write_str("the OAuth sign-in started more than 10 minutes ago: start it again"),
             Error::CallbackError { .. } => f.write_str("the authorization server refused the sign-in (its reason is in .error and .description)"),
-            Error::OAuth { status, .. } => write!(f, "the token endpoint refused the request with HTTP {status} (its reason is in .error and .description)"),
+            Error::OAuth(refusal) => write!(f, "the token endpoint refused the request with HTTP {} (its reason is in .error and .description)", refusal.status),
             Error::IssuerMismatch(why) => write!(f, "issuer mismatch: {why}"),
             Error::SecretInBrowser => f.write_str("client secrets do not belong in browser pages: use ClientCredentials on a server or worker, and OAuthClient (PKCE) in the browser"),
             Error::DpopInvalidProof(why) => f.write_str(why),
@@ -377,7 +444,11 @@ mod tests {
             Error::JwtInvalid("x".into()),
             Error::SignatureVerificationFailed,
             Error::JwtExpired { claim: "exp" },
-            Error::ClaimValidationFailed { claim: "iss".into(), reason: "check_failed", message: "x".into() },
+            Error::ClaimValidationFailed(Box::new(ClaimFailure {
+                claim: "iss".into(),
+                reason: "check_failed",
+                message: "x".into(),
+            })),
             Error::AlgNotAllowed("none".into()),
             Error::NotSupported("x".into()),
             Error::JwkInvalid("x".into()),
@@ -392,9 +463,15 @@ mod tests {
             Error::InvalidOptions("x".into()),
             Error::InvalidCredentials,
             Error::SessionExpired,
-            Error::RateLimited { retry_after: None },
-            Error::Http { status: 500, error: None, description: None, request: None, redirect: None },
-            Error::Network { reason: "x".into(), request: None, cors_page: None },
+            Error::RateLimited { retry_after: None.into() },
+            Error::Http(Box::new(HttpFailure {
+                status: 500,
+                error: None,
+                description: None,
+                request: None,
+                redirect: None,
+            })),
+            Error::Network(Box::new(NetworkFailure { reason: "x".into(), request: None, cors_page: None })),
             Error::InvalidResponse("x".into()),
             Error::UntrustedOrigin("x".into()),
             Error::CookiesBlocked,
@@ -404,8 +481,8 @@ mod tests {
             Error::StateMismatch,
             Error::TransactionMissing,
             Error::TransactionExpired,
-            Error::CallbackError { error: "access_denied".into(), description: None },
-            Error::OAuth { status: 400, error: "invalid_grant".into(), description: None },
+            Error::CallbackError(Box::new(CallbackRefusal { error: "access_denied".into(), description: None })),
+            Error::OAuth(Box::new(TokenRefusal { status: 400, error: "invalid_grant".into(), description: None })),
             Error::IssuerMismatch("x".into()),
             Error::SecretInBrowser,
             Error::DpopInvalidProof("x"),
@@ -424,6 +501,15 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), codes.len());
+    }
+
+    #[test]
+    fn retry_after_keeps_every_u64() {
+        for seconds in [None, Some(0), Some(17), Some(u64::from(u32::MAX) + 1), Some(u64::MAX)] {
+            assert_eq!(RetryAfter::from(seconds).seconds(), seconds);
+        }
+        assert_eq!(RetryAfter::from(None), RetryAfter::from(None));
+        assert_ne!(RetryAfter::from(None), RetryAfter::from(Some(0)));
     }
 
     #[test]
@@ -465,12 +551,14 @@ mod tests {
     #[test]
     fn messages_name_the_failed_request_and_speak_the_callers_language() {
         let login = Some("POST http://127.0.0.1:8080/v1/auth/login".to_owned());
-        let http = |request: Option<String>, redirect: Option<&str>, status| Error::Http {
-            status,
-            error: None,
-            description: None,
-            request,
-            redirect: redirect.map(str::to_owned),
+        let http = |request: Option<String>, redirect: Option<&str>, status| {
+            Error::Http(Box::new(HttpFailure {
+                status,
+                error: None,
+                description: None,
+                request,
+                redirect: redirect.map(str::to_owned),
+            }))
         };
         assert_eq!(
             http(login.clone(), None, 405).to_string(),
@@ -485,10 +573,12 @@ mod tests {
             http(None, Some("this runtime hides where it points"), 0).to_string(),
             "the server answered with a redirect that wasm-auth does not follow: this runtime hides where it points"
         );
-        let network = |request: Option<String>, cors_page: Option<&str>| Error::Network {
-            reason: "Failed to fetch".into(),
-            request,
-            cors_page: cors_page.map(str::to_owned),
+        let network = |request: Option<String>, cors_page: Option<&str>| {
+            Error::Network(Box::new(NetworkFailure {
+                reason: "Failed to fetch".into(),
+                request,
+                cors_page: cors_page.map(str::to_owned),
+            }))
         };
         assert_eq!(
             network(login.clone(), None).to_string(),

@@ -16,7 +16,9 @@ pub mod jose;
 pub mod pkce;
 
 pub use error::bearer::{BearerRefusal, ChallengeContext};
-pub use error::{Error, ErrorKind};
+pub use error::{
+    CallbackRefusal, ClaimFailure, Error, ErrorKind, HttpFailure, NetworkFailure, RetryAfter, TokenRefusal,
+};
 
 /// This crate's version, which is also the npm package's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

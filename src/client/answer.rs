@@ -2,7 +2,7 @@
 
 use crate::jose::json::Value;
 
-use crate::Error;
+use crate::{Error, HttpFailure};
 
 /// What the request was for: the same status means different things to each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,14 +75,20 @@ impl Answer<'_> {
     pub fn error(&self, purpose: Purpose) -> Error {
         let (error, description) = self.oauth_error();
         match (self.status, purpose) {
-            (429, _) => Error::RateLimited { retry_after: self.retry_after.and_then(|v| v.trim().parse().ok()) },
+            (429, _) => {
+                Error::RateLimited { retry_after: self.retry_after.and_then(|v| v.trim().parse::<u64>().ok()).into() }
+            }
             (401, Purpose::Login) => Error::InvalidCredentials,
             (400, Purpose::Login) if error.as_deref() == Some("invalid_grant") => Error::InvalidCredentials,
             (401, Purpose::Refresh) => Error::SessionExpired,
             (400, Purpose::Refresh) if error.as_deref() == Some("invalid_grant") => Error::SessionExpired,
-            (status, _) => {
-                Error::Http { status, error, description, request: self.request.map(str::to_owned), redirect: None }
-            }
+            (status, _) => Error::Http(Box::new(HttpFailure {
+                status,
+                error,
+                description,
+                request: self.request.map(str::to_owned),
+                redirect: None,
+            })),
         }
     }
 }
@@ -93,6 +99,17 @@ mod tests {
 
     fn answer(status: u16, body: &str) -> Error {
         Answer { status, body: body.as_bytes(), retry_after: None, request: None }.error(Purpose::Other)
+    }
+
+    /// The Http error of an answer with no request line and no redirect.
+    fn http(status: u16, error: Option<&str>, description: Option<&str>) -> Error {
+        Error::Http(Box::new(HttpFailure {
+            status,
+            error: error.map(str::to_owned),
+            description: description.map(str::to_owned),
+            request: None,
+            redirect: None,
+        }))
     }
 
     fn for_purpose(status: u16, body: &str, purpose: Purpose) -> &'static str {
@@ -115,22 +132,11 @@ mod tests {
     #[test]
     fn http_errors_carry_status_and_the_servers_code() {
         let e = answer(403, r#"{"error":"insufficient_scope","error_description":"needs\nwrite"}"#);
-        assert_eq!(
-            e,
-            Error::Http {
-                status: 403,
-                error: Some("insufficient_scope".into()),
-                description: Some("needswrite".into()),
-                request: None,
-                redirect: None,
-            }
-        );
-        assert_eq!(
-            answer(502, "<html>bad gateway</html>"),
-            Error::Http { status: 502, error: None, description: None, request: None, redirect: None }
-        );
+        assert_eq!(e, http(403, Some("insufficient_scope"), Some("needswrite")));
+        assert_eq!(answer(502, "<html>bad gateway</html>"), http(502, None, None));
         let long = format!(r#"{{"error":"x","error_description":"{}"}}"#, "d".repeat(5000));
-        let Error::Http { description: Some(d), .. } = answer(500, &long) else { panic!("expected Http") };
+        let Error::Http(failure) = answer(500, &long) else { panic!("expected Http") };
+        let d = failure.description.expect("a description");
         assert_eq!(d.chars().count(), MAX_DESCRIPTION_CHARS);
     }
 
@@ -138,31 +144,15 @@ mod tests {
     fn the_servers_words_stay_out_of_messages_and_are_checked() {
         let markup = r#"{"error":"<img src=x onerror=alert(1)>","error_description":"<b>\"caf\u00e9\"</b>\u202e"}"#;
         let e = answer(400, markup);
-        assert_eq!(
-            e,
-            Error::Http {
-                status: 400,
-                error: Some("<img src=x onerror=alert(1)>".into()),
-                description: Some("<b>?caf??</b>?".into()),
-                request: None,
-                redirect: None,
-            }
-        );
+        assert_eq!(e, http(400, Some("<img src=x onerror=alert(1)>"), Some("<b>?caf??</b>?")));
         assert_eq!(e.to_string(), "the server answered HTTP 400");
         // Not an RFC 6749 error code: dropped.
         for bad in [r#""""#, r#""a\"b""#, r#""caf\u00e9""#, r#""line\nbreak""#] {
             let body = format!(r#"{{"error":{bad}}}"#);
-            assert_eq!(
-                answer(400, &body),
-                Error::Http { status: 400, error: None, description: None, request: None, redirect: None },
-                "{bad}"
-            );
+            assert_eq!(answer(400, &body), http(400, None, None), "{bad}");
         }
         let long = format!(r#"{{"error":"{}"}}"#, "e".repeat(MAX_ERROR_CODE_CHARS + 1));
-        assert_eq!(
-            answer(400, &long),
-            Error::Http { status: 400, error: None, description: None, request: None, redirect: None }
-        );
+        assert_eq!(answer(400, &long), http(400, None, None));
     }
 
     #[test]
@@ -176,8 +166,8 @@ mod tests {
     #[test]
     fn rate_limits_carry_retry_after() {
         let a = Answer { status: 429, body: b"{}", retry_after: Some(" 17 "), request: None };
-        assert_eq!(a.error(Purpose::Login), Error::RateLimited { retry_after: Some(17) });
+        assert_eq!(a.error(Purpose::Login), Error::RateLimited { retry_after: Some(17).into() });
         let b = Answer { status: 429, body: b"{}", retry_after: Some("Wed, 21 Oct 2015 07:28:00 GMT"), request: None };
-        assert_eq!(b.error(Purpose::Login), Error::RateLimited { retry_after: None });
+        assert_eq!(b.error(Purpose::Login), Error::RateLimited { retry_after: None.into() });
     }
 }

@@ -11,10 +11,10 @@ use super::base_url::{BaseUrl, split_scheme};
 use super::form;
 use super::secret::Secret;
 use super::token_set::TokenSet;
-use crate::Error;
 use crate::jose::claims::ClaimRules;
 use crate::jose::verify::VerifyOptions;
 use crate::pkce::{CodeVerifier, METHOD_S256};
+use crate::{CallbackRefusal, ClaimFailure, Error, TokenRefusal};
 
 /// A PKCE transaction older than this is refused (10 minutes: long enough for a login
 /// page, short enough that a stolen transaction goes stale).
@@ -475,7 +475,7 @@ pub fn check_iss(metadata: &Metadata, iss: Option<&str>) -> Result<(), Error> {
 /// code, or [`Error::InvalidResponse`] when its `error` is not an RFC 6749 code.
 pub fn callback_error(error: Option<String>, description: Option<String>) -> Error {
     match error {
-        Some(error) => Error::CallbackError { error, description },
+        Some(error) => Error::CallbackError(Box::new(CallbackRefusal { error, description })),
         None => Error::InvalidResponse("the callback's error parameter is not an RFC 6749 error code".into()),
     }
 }
@@ -492,7 +492,7 @@ fn require_id_token(openid: bool, has_id_token: bool) -> Result<(), Error> {
 }
 
 fn claim_failed(claim: &str, reason: &'static str, message: &str) -> Error {
-    Error::ClaimValidationFailed { claim: claim.into(), reason, message: message.into() }
+    Error::ClaimValidationFailed(Box::new(ClaimFailure { claim: claim.into(), reason, message: message.into() }))
 }
 
 /// What an ID token is verified with (OpenID Connect Core 3.1.3.7): issued by `issuer`, for
@@ -545,7 +545,14 @@ pub fn check_id_token_claims(claims: &Map, client_id: &str, nonce_sent: bool, no
 /// A token endpoint's error answer as an [`Error::OAuth`] (`invalid_grant`, `invalid_client`...).
 pub fn token_error(answer: Answer<'_>) -> Error {
     match answer.error(Purpose::Other) {
-        Error::Http { status, error: Some(error), description, .. } => Error::OAuth { status, error, description },
+        Error::Http(mut failure) => match failure.error.take() {
+            Some(error) => Error::OAuth(Box::new(TokenRefusal {
+                status: failure.status,
+                error,
+                description: failure.description.take(),
+            })),
+            None => Error::Http(failure),
+        },
         other => other,
     }
 }
@@ -946,7 +953,7 @@ mod tests {
                 .and_then(|claims| check_id_token_claims(&claims, "demo-spa", nonce.is_some(), 1_000_000.0));
         match checked {
             Ok(()) => None,
-            Err(Error::ClaimValidationFailed { claim, reason, .. }) => Some((claim, reason)),
+            Err(Error::ClaimValidationFailed(failure)) => Some((failure.claim, failure.reason)),
             Err(other) => panic!("unexpected {other:?}"),
         }
     }
@@ -1123,11 +1130,11 @@ mod tests {
         });
         assert_eq!(
             e,
-            Error::OAuth {
+            Error::OAuth(Box::new(TokenRefusal {
                 status: 400,
                 error: "invalid_grant".into(),
                 description: Some("PKCE verification failed".into())
-            }
+            }))
         );
         assert_eq!(e.code(), "ERR_OAUTH_TOKEN_ERROR");
         assert_eq!(
@@ -1174,8 +1181,8 @@ mod tests {
         let limited = |purpose| {
             process_token_response(purpose, Answer { status: 429, body: b"", retry_after: Some("7"), request: None })
         };
-        assert_eq!(limited(TokenPurpose::SessionRefresh), Err(Error::RateLimited { retry_after: Some(7) }));
-        assert_eq!(limited(TokenPurpose::Grant), Err(Error::RateLimited { retry_after: None }));
+        assert_eq!(limited(TokenPurpose::SessionRefresh), Err(Error::RateLimited { retry_after: Some(7).into() }));
+        assert_eq!(limited(TokenPurpose::Grant), Err(Error::RateLimited { retry_after: None.into() }));
         let ok = r#"{"access_token":"at","expires_in":60}"#;
         assert_eq!(code(200, ok, TokenPurpose::Grant).map(|t| t.expires_in), Ok(Some(60.0)));
         assert_eq!(code(200, "{}", TokenPurpose::Login).err(), Some("ERR_AUTH_INVALID_RESPONSE"));
@@ -1351,7 +1358,7 @@ mod tests {
         ));
         assert!(matches!(
             Metadata::process_discovery_response(answer(404, b""), "https://as.example"),
-            Ok(Discovered::NotHere(Error::Http { status: 404, .. }))
+            Ok(Discovered::NotHere(Error::Http(failure))) if failure.status == 404
         ));
         assert_eq!(
             Metadata::process_discovery_response(answer(500, b""), "https://as.example").map_err(|e| e.code()),

@@ -296,7 +296,7 @@ impl RefreshState {
         let attempt = self.failed_attempts;
         self.failed_attempts = attempt.saturating_add(1);
         let retry_after = match error {
-            Error::RateLimited { retry_after } => retry_after.map(|s| s as f64 * 1000.0),
+            Error::RateLimited { retry_after } => retry_after.seconds().map(|s| s as f64 * 1000.0),
             _ => None,
         };
         let retry = expiry.and_then(|e| e.retry_in_ms(&received, attempt, retry_after));
@@ -341,8 +341,13 @@ impl Expiry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::NetworkFailure;
 
     const MARGIN: f64 = 300_000.0;
+
+    fn network(reason: &str) -> Error {
+        Error::Network(Box::new(NetworkFailure { reason: reason.into(), request: None, cors_page: None }))
+    }
 
     fn at(wall_ms: f64, mono_ms: f64) -> Stamp {
         Stamp { wall_ms, mono_ms }
@@ -564,23 +569,17 @@ mod tests {
         let mut state = RefreshState::default();
         state.tokens_arrived(after(0.0));
         let t = after(3_300_000.0);
-        assert_eq!(
-            state.failed(&Error::Network { reason: "down".into(), request: None, cors_page: None }, Some(&e), t),
-            AfterFailure::Retry { retry_in_ms: Some(1_000.0) }
-        );
+        assert_eq!(state.failed(&network("down"), Some(&e), t), AfterFailure::Retry { retry_in_ms: Some(1_000.0) });
         assert_eq!(state.hold(), hold(t, 1_000.0));
-        assert_eq!(state.refusal(), Error::Network { reason: "down".into(), request: None, cors_page: None });
+        assert_eq!(state.refusal(), network("down"));
         assert_eq!(state.next(&e, true, MARGIN, &t), Next::Arm(1_000.0), "a page wake waits for the backoff");
         assert_eq!(
-            state.failed(&Error::RateLimited { retry_after: Some(20) }, Some(&e), t),
+            state.failed(&Error::RateLimited { retry_after: Some(20).into() }, Some(&e), t),
             AfterFailure::Retry { retry_in_ms: Some(20_000.0) }
         );
         // Too late for a background retry: hold until expiry (here 2 s left), at least the backoff.
         let late = after(3_598_000.0);
-        assert_eq!(
-            state.failed(&Error::Network { reason: "down".into(), request: None, cors_page: None }, Some(&e), late),
-            AfterFailure::Retry { retry_in_ms: None }
-        );
+        assert_eq!(state.failed(&network("down"), Some(&e), late), AfterFailure::Retry { retry_in_ms: None });
         assert_eq!(state.hold(), hold(late, 4_000.0));
         assert_eq!(
             state.failed(&Error::SessionExpired, Some(&e), late),
@@ -590,10 +589,7 @@ mod tests {
         assert_eq!(state, RefreshState::default());
         assert_eq!(state.refusal(), Error::SessionExpired);
         // No lifetime: no background retry, the backoff alone holds.
-        assert_eq!(
-            state.failed(&Error::Network { reason: "x".into(), request: None, cors_page: None }, None, t),
-            AfterFailure::Retry { retry_in_ms: None }
-        );
+        assert_eq!(state.failed(&network("x"), None, t), AfterFailure::Retry { retry_in_ms: None });
         assert_eq!(state.hold(), hold(t, 1_000.0));
     }
 

@@ -7,7 +7,7 @@ use crate::jose::json::{Map, Value};
 
 use super::json;
 use super::jws::Header;
-use crate::Error;
+use crate::{ClaimFailure, Error};
 
 /// What the verifier requires of the claims.
 #[derive(Debug, Clone, Default)]
@@ -32,7 +32,7 @@ pub struct ClaimRules {
 }
 
 fn failed(claim: &str, reason: &'static str, message: impl Into<String>) -> Error {
-    Error::ClaimValidationFailed { claim: claim.to_owned(), reason, message: message.into() }
+    Error::ClaimValidationFailed(Box::new(ClaimFailure { claim: claim.to_owned(), reason, message: message.into() }))
 }
 
 fn normalize_typ(typ: &str) -> String {
@@ -171,7 +171,7 @@ mod tests {
 
     fn claim_error(payload: &str, rules: &ClaimRules) -> (String, &'static str) {
         match check(payload, rules) {
-            Err(Error::ClaimValidationFailed { claim, reason, .. }) => (claim, reason),
+            Err(Error::ClaimValidationFailed(failure)) => (failure.claim, failure.reason),
             other => panic!("expected a claim error for {payload}, got {other:?}"),
         }
     }

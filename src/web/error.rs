@@ -138,16 +138,17 @@ impl From<&Error> for JsValue {
             let _ = js_sys::Reflect::set(&js, &JsValue::from_str(key), &JsValue::from_str(value));
         };
         match err {
-            Error::ClaimValidationFailed { claim, reason, .. } => {
-                set("claim", claim);
-                set("reason", reason);
+            Error::ClaimValidationFailed(failure) => {
+                set("claim", &failure.claim);
+                set("reason", failure.reason);
             }
             Error::JwtExpired { claim } => {
                 set("claim", claim);
                 set("reason", "check_failed");
             }
             Error::InsufficientScope(scope) => set("scope", scope),
-            Error::Http { status, error, description, .. } => {
+            Error::Http(failure) => {
+                let crate::HttpFailure { status, error, description, .. } = &**failure;
                 let _ = js_sys::Reflect::set(&js, &JsValue::from_str("status"), &JsValue::from(*status));
                 if let Some(error) = error {
                     set("error", error);
@@ -156,21 +157,25 @@ impl From<&Error> for JsValue {
                     set("description", description);
                 }
             }
-            Error::OAuth { status, error, description } => {
+            Error::OAuth(refusal) => {
+                let crate::TokenRefusal { status, error, description } = &**refusal;
                 let _ = js_sys::Reflect::set(&js, &JsValue::from_str("status"), &JsValue::from(*status));
                 set("error", error);
                 if let Some(description) = description {
                     set("description", description);
                 }
             }
-            Error::CallbackError { error, description } => {
+            Error::CallbackError(refusal) => {
+                let crate::CallbackRefusal { error, description } = &**refusal;
                 set("error", error);
                 if let Some(description) = description {
                     set("description", description);
                 }
             }
-            Error::RateLimited { retry_after: Some(seconds) } => {
-                let _ = js_sys::Reflect::set(&js, &JsValue::from_str("retryAfter"), &JsValue::from(*seconds as f64));
+            Error::RateLimited { retry_after } => {
+                if let Some(seconds) = retry_after.seconds() {
+                    let _ = js_sys::Reflect::set(&js, &JsValue::from_str("retryAfter"), &JsValue::from(seconds as f64));
+                }
             }
             _ => {}
         }

@@ -15,7 +15,7 @@ use crate::client::base_url::BaseUrl;
 #[cfg(feature = "browser-client")]
 use crate::client::request_line::cross_origin_page;
 use crate::client::request_line::request_line;
-use crate::{Error, ErrorKind};
+use crate::{Error, ErrorKind, HttpFailure, NetworkFailure};
 
 #[wasm_bindgen(module = "/src/web/shim.js")]
 extern "C" {
@@ -167,7 +167,13 @@ impl Reply {
 pub fn located(method: &str, url: &str, reason: String, status: Option<u16>) -> Error {
     let request = Some(request_line(method, url));
     match status {
-        Some(status) => Error::Http { status, error: None, description: None, request, redirect: Some(reason) },
+        Some(status) => Error::Http(Box::new(HttpFailure {
+            status,
+            error: None,
+            description: None,
+            request,
+            redirect: Some(reason),
+        })),
         None => {
             #[cfg(feature = "browser-client")]
             let cors_page = cross_origin_page(url, page_origin().as_deref());
@@ -175,7 +181,7 @@ pub fn located(method: &str, url: &str, reason: String, status: Option<u16>) -> 
             // and workers (refused in browser windows): no page to name, and less wasm.
             #[cfg(not(feature = "browser-client"))]
             let cors_page = None;
-            Error::Network { reason, request, cors_page }
+            Error::Network(Box::new(NetworkFailure { reason, request, cors_page }))
         }
     }
 }
