@@ -525,10 +525,16 @@ function importKey(cache, slot, key, importAlg) {
 // Looked up on the first verification, not at load: loading node:crypto costs ~1 ms of cold
 // start that a module never verifying would pay for nothing.
 let nodeCrypto = null;
+function inNode() {
+  try {
+    return typeof process === 'object' && process !== null && typeof process.versions?.node === 'string' && !onWorkers();
+  } catch {
+    return false;
+  }
+}
 function findNodeCrypto() {
   try {
-    if (typeof process !== 'object' || process === null || typeof process.versions?.node !== 'string') return undefined;
-    if (onWorkers()) return undefined;
+    if (!inNode()) return undefined;
     const c = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:crypto') : undefined;
     return c && typeof c.verify === 'function' && typeof c.createPublicKey === 'function' &&
       typeof c.createHmac === 'function' && typeof c.timingSafeEqual === 'function' ? c : undefined;
@@ -583,11 +589,32 @@ function verifyInNode(cache, candidate, signature, data) {
     return Promise.reject(e);
   }
 }
-// Whether node:crypto verifies here (Rust verifies HS256 in wasm elsewhere: faster than
-// crypto.subtle's HMAC there).
-export function hasNodeCrypto() {
-  if (nodeCrypto === null) nodeCrypto = findNodeCrypto();
-  return nodeCrypto !== undefined;
+// Whether node:crypto checks HS256 here: 1 yes, 2 never (not Node: Rust checks HS256 in wasm,
+// faster than crypto.subtle's HMAC there), 0 not yet. Loading node:crypto costs ~5 ms, a
+// quarter of a cold start (scripts/bench/cold-split.mjs), so an HS256-only process does not
+// load it on its first verification: until it is loaded, HS256 is checked in wasm, and the
+// load is scheduled after the current task, off the first request's path.
+let nodeCryptoScheduled = false;
+export function nodeHmacState() {
+  if (nodeCrypto !== null) return nodeCrypto === undefined ? 2 : 1;
+  // Not Node (workerd, browsers): findNodeCrypto answers without loading anything.
+  if (!inNode()) {
+    nodeCrypto = findNodeCrypto();
+    return nodeCrypto === undefined ? 2 : 1;
+  }
+  if (!nodeCryptoScheduled) {
+    nodeCryptoScheduled = true;
+    try {
+      const timer = setTimeout(() => {
+        if (nodeCrypto === null) nodeCrypto = findNodeCrypto();
+      }, 0);
+      timer?.unref?.(); // a script that verifies one token and ends does not wait for it
+    } catch {
+      nodeCrypto = findNodeCrypto(); // no timers here: load it now
+      return nodeCrypto === undefined ? 2 : 1;
+    }
+  }
+  return 0;
 }
 // Whether verifyOne(candidate) reads its inputs before returning: node:crypto always does;
 // crypto.subtle does once the key is imported.

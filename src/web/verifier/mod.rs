@@ -70,8 +70,8 @@ extern "C" {
     ) -> Promise;
     #[wasm_bindgen(js_name = hasSubtle)]
     fn has_subtle() -> bool;
-    #[wasm_bindgen(js_name = hasNodeCrypto)]
-    fn has_node_crypto() -> bool;
+    #[wasm_bindgen(js_name = nodeHmacState)]
+    fn node_hmac_state() -> u8;
     #[wasm_bindgen(js_name = requestHeader, catch)]
     fn request_header(request: &JsValue, name: &str) -> Result<Option<String>, JsValue>;
     fn respond(pending: &Promise, realm: &str, via: &JsValue, context: u32) -> Promise;
@@ -404,13 +404,14 @@ impl Inner {
 
     fn verify_parsed(&self, keys: &KeySet, parsed: Jws<'_>, now: i64, demands: &Demands) -> Result<Promise, Error> {
         let prepared = verify::select(parsed, keys, &self.options)?;
-        if !has_platform_crypto() {
-            return self.verify_without_subtle(&prepared, now, demands);
-        }
+        // HS256 in wasm needs no platform crypto: asked first, so that an HS256-only process
+        // never looks for it (looking loads node:crypto in Node: ~5 ms of a cold start).
         let candidates = if hmac_in_wasm(prepared.jws.header.alg) {
             // Checked here, before the claims; verifyToken gets `true` for the candidates.
             verify::check_signature(&prepared, verify::no_asymmetric)?;
             JsValue::TRUE.unchecked_into()
+        } else if !has_platform_crypto() {
+            return self.verify_without_subtle(&prepared, now, demands);
         } else {
             let Some(candidates) = self.candidates(keys, &prepared)? else {
                 return Err(Error::SignatureVerificationFailed);
@@ -505,13 +506,23 @@ fn has_platform_crypto() -> bool {
     HAS_SUBTLE.with(|has| *has)
 }
 
-/// Whether `alg`'s signature is checked in wasm rather than by the platform: HS256 outside Node.
-/// crypto.subtle's HMAC costs more than the in-wasm HMAC-SHA256 with its promise (workerd, CPU
-/// time per token: ~5-7 us against ~3 us, scripts/bench/ab-workerd.mjs); node:crypto's
-/// synchronous HMAC costs less. HS384/512 always go to the platform (no SHA-512 in the wasm).
+/// Whether `alg`'s signature is checked in wasm rather than by the platform: HS256 outside Node,
+/// and in Node until node:crypto is loaded (shim.js `nodeHmacState` says why). crypto.subtle's
+/// HMAC costs more than the in-wasm HMAC-SHA256 with its promise (workerd, CPU time per token:
+/// ~5-7 us against ~3 us, scripts/bench/ab-workerd.mjs); node:crypto's synchronous HMAC costs
+/// less. HS384/512 always go to the platform (no SHA-512 in the wasm).
 fn hmac_in_wasm(alg: Alg) -> bool {
-    thread_local!(static IN_NODE: bool = has_node_crypto());
-    alg == Alg::Hs256 && !IN_NODE.with(|node| *node)
+    // shim.js's answer once it is final (1 node:crypto, 2 never); 0 asks again next time.
+    thread_local!(static NODE_HMAC: Cell<u8> = const { Cell::new(0) });
+    if alg != Alg::Hs256 {
+        return false;
+    }
+    NODE_HMAC.with(|state| {
+        if state.get() == 0 {
+            state.set(node_hmac_state());
+        }
+        state.get() != 1
+    })
 }
 
 /// `{ payload, protectedHeader }` of a token whose checks passed.
