@@ -7,6 +7,7 @@
 //! made from it. Adding a variant is one row here, its message in `Display`, its line in the
 //! README's table of codes, and its RFC 6750 answer in [`bearer`].
 
+use crate::jose::json::Quoted;
 use core::fmt;
 
 pub mod bearer;
@@ -353,7 +354,7 @@ impl fmt::Display for Error {
             Error::JwtExpired { claim: "exp" } => f.write_str("\"exp\" claim timestamp check failed: the token has expired"),
             Error::JwtExpired { claim } => write!(f, "\"{claim}\" claim timestamp check failed: the token is older than maxTokenAge"),
             Error::ClaimValidationFailed(failure) => f.write_str(&failure.message),
-            Error::AlgNotAllowed(alg) => write!(f, "algorithm {alg:?} is not allowed"),
+            Error::AlgNotAllowed(alg) => write!(f, "algorithm {} is not allowed", Quoted(alg)),
             Error::NotSupported(what) => write!(f, "not supported: {what}"),
             Error::JwkInvalid(why) => write!(f, "invalid JWK: {why}"),
             Error::JwksInvalid(why) => write!(f, "invalid JWKS: {why}"),

@@ -3,8 +3,7 @@
 //! The verifier is 32 bytes from the platform's secure random source (on the web,
 //! `crypto.getRandomValues` through getrandom), base64url-encoded to 43 characters.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use crate::jose::jws::b64_encode;
 use core::fmt;
 use sha2::{Digest, Sha256};
 
@@ -35,7 +34,7 @@ impl CodeVerifier {
 
     /// The verifier that encodes these random bytes (RFC 7636 appendix B's construction).
     pub fn from_entropy(entropy: &[u8; VERIFIER_ENTROPY_BYTES]) -> Self {
-        CodeVerifier(URL_SAFE_NO_PAD.encode(entropy))
+        CodeVerifier(b64_encode(entropy))
     }
 
     /// Adopts an existing verifier, checking RFC 7636 section 4.1: 43 to 128 characters from
@@ -61,7 +60,7 @@ impl CodeVerifier {
 
     /// The S256 challenge: `BASE64URL(SHA256(ASCII(code_verifier)))`.
     pub fn challenge(&self) -> CodeChallenge {
-        CodeChallenge(URL_SAFE_NO_PAD.encode(Sha256::digest(self.0.as_bytes())))
+        CodeChallenge(b64_encode(Sha256::digest(self.0.as_bytes())))
     }
 }
 

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import nodeCrypto from 'node:crypto';
 import * as fastJwt from 'fast-jwt';
-import { makeFixtures } from '/work/wt/hotpath/scripts/bench/fixtures.mjs';
+import { makeFixtures } from './fixtures.mjs';
 const [A, B, algsArg = 'HS256,RS256,PS256,ES256,EdDSA', slices = '15'] = process.argv.slice(2);
 const load = (p) => import(pathToFileURL(resolve(p, 'node.js')).href);
 const pk = { A: await load(A), B: await load(B) };

@@ -1,6 +1,6 @@
 //! The API-key endpoints' request bodies and answers (POST/GET /api-keys, DELETE /api-keys/{id}).
 
-use crate::jose::json::{Map, Value};
+use crate::jose::json::{Map, Quoted, Value};
 
 use super::secret::Secret;
 use crate::Error;
@@ -62,7 +62,7 @@ pub fn create_body(name: &str, scopes: &[String]) -> Result<String, Error> {
         return Err(Error::InvalidOptions("scopes must list at least one scope".into()));
     }
     if let Some(bad) = scopes.iter().find(|s| !valid_scope(s)) {
-        return Err(Error::InvalidOptions(format!("{bad:?} is not a valid scope")));
+        return Err(Error::InvalidOptions(format!("{} is not a valid scope", Quoted(bad))));
     }
     Ok(crate::jose::json::object([("name", trimmed.into()), ("scopes", scopes.to_vec().into())]).to_string())
 }

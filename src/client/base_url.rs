@@ -5,19 +5,25 @@ use crate::Error;
 
 /// `url`'s scheme and what follows its first `://`, as `url.split_once("://")` would give them.
 /// A byte search: a `&str` pattern would pull core's two-way string searcher (2.4 KB) into the
-/// wasm.
+/// wasm. (`get`, never failing next to the ASCII `://`, rather than indexing: a `&str` slice's
+/// panic brings char-boundary formatting into the wasm.)
 pub fn split_scheme(url: &str) -> Option<(&str, &str)> {
     let at = url.as_bytes().windows(3).position(|w| w == b"://")?;
-    Some((&url[..at], &url[at + 3..]))
+    Some((url.get(..at)?, url.get(at + 3..)?))
 }
 
 /// Whether the path part of `path` (up to `?` or `#`) has a `.` or `..` segment, also written
 /// with `%2e` or with the `\` that URL parsing reads as `/`.
 fn has_dot_segment(path: &str) -> bool {
-    let end = path.bytes().position(|b| matches!(b, b'?' | b'#')).unwrap_or(path.len());
-    path.as_bytes()[..end].split(|&b| b == b'/' || b == b'\\').any(|segment| {
-        let lower = segment.to_ascii_lowercase();
-        matches!(lower.as_slice(), b"." | b".." | b"%2e" | b".%2e" | b"%2e." | b"%2e%2e")
+    let path = path.as_bytes();
+    let end = path.iter().position(|b| matches!(b, b'?' | b'#')).unwrap_or(path.len());
+    // `get` never fails here (`end` is a position in `path`); were it to, "has one" is the safe
+    // answer.
+    path.get(..end).is_none_or(|path| {
+        path.split(|&b| b == b'/' || b == b'\\').any(|segment| {
+            let lower = segment.to_ascii_lowercase();
+            matches!(lower.as_slice(), b"." | b".." | b"%2e" | b".%2e" | b"%2e." | b"%2e%2e")
+        })
     })
 }
 
@@ -71,7 +77,8 @@ impl BaseUrl {
     /// The base's path (`/v1`; empty for `https://api.example`).
     fn path(&self) -> &str {
         let rest = split_scheme(&self.0).map_or("", |(_, rest)| rest);
-        rest.find('/').map_or("", |at| &rest[at..])
+        // From the first `/` on (none: empty), without a fallible slice.
+        rest.trim_start_matches(|c| c != '/')
     }
 
     /// Refuses a `fetch` input that starts with `/` and leaves the base's path: with baseUrl
@@ -80,9 +87,11 @@ impl BaseUrl {
     /// relative form; an absolute URL stays the way to reach another path. Other inputs (relative
     /// paths, absolute and scheme-relative URLs) are not this check's business.
     pub fn check_fetch_path(&self, input: &str) -> Result<(), Error> {
-        if !input.starts_with('/') || input.starts_with("//") {
+        // `input` without its leading `/`; not a path (no `/`, or a scheme-relative `//`): not
+        // this check's business.
+        let Some(relative) = input.strip_prefix('/').filter(|after| !after.starts_with('/')) else {
             return Ok(());
-        }
+        };
         let base = self.path();
         // A dot segment (`/v1/../admin`, `/v1/%2e%2e/admin`) resolves out of the path it starts
         // in, so it does not count as inside it.
@@ -92,7 +101,7 @@ impl BaseUrl {
         if base.is_empty() || inside {
             return Ok(());
         }
-        let shown = redact_url(&input[1..]);
+        let shown = redact_url(relative);
         let mut message = String::from("fetch('/");
         message.push_str(&shown);
         message.push_str("') leaves baseUrl's path ");

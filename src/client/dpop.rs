@@ -8,6 +8,7 @@
 //! 401 with a `DPoP` challenge `error="use_dpop_nonce"` from a resource server), and whether a
 //! token answer's `token_type` fits the client.
 
+use crate::jose::jws::b64_encode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
@@ -70,31 +71,35 @@ impl PublicKey {
 /// `htu` (§4.2): the request's URL without its query and fragment.
 pub fn htu(url: &str) -> &str {
     let end = url.bytes().position(|b| b == b'?' || b == b'#').unwrap_or(url.len());
-    &url[..end]
+    // `get` (never failing before an ASCII `?` or `#`) rather than a slice, whose panic brings
+    // char-boundary formatting into the wasm; were it to fail, the empty `htu` is refused.
+    url.get(..end).unwrap_or_default()
 }
 
 /// The origin of an absolute URL (`https://host:port`), which nonces are remembered by: the
 /// scheme and authority, lower-cased as URL parsers write them.
 pub fn origin(url: &str) -> String {
-    let start = url.bytes().position(|b| b == b':').map_or(0, |colon| {
-        let rest = &url.as_bytes()[colon + 1..];
-        colon + 1 + rest.iter().take_while(|b| **b == b'/').count()
-    });
-    let end =
-        url.as_bytes()[start..].iter().position(|b| matches!(b, b'/' | b'?' | b'#')).map_or(url.len(), |at| start + at);
-    url[..end].to_ascii_lowercase()
+    let bytes = url.as_bytes();
+    let start = bytes
+        .iter()
+        .position(|b| *b == b':')
+        .map_or(0, |colon| colon + 1 + bytes.iter().skip(colon + 1).take_while(|b| **b == b'/').count());
+    let end = bytes.iter().skip(start).position(|b| matches!(b, b'/' | b'?' | b'#')).map_or(url.len(), |at| start + at);
+    // `get`, never failing before an ASCII byte (see `htu`); were it to fail, the whole URL is a
+    // key no other origin shares.
+    url.get(..end).unwrap_or(url).to_ascii_lowercase()
 }
 
 /// `ath` (§4.2): base64url(SHA-256(access token)), for a request to a resource server.
 pub fn ath(access_token: &Secret) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(access_token.expose().as_bytes()))
+    b64_encode(Sha256::digest(access_token.expose().as_bytes()))
 }
 
 /// A fresh `jti`: 128 random bits, base64url.
 pub fn jti() -> Result<String, Error> {
     let mut bytes = [0u8; JTI_BYTES];
     getrandom::fill(&mut bytes).map_err(|_| Error::CryptoUnavailable)?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+    Ok(b64_encode(bytes))
 }
 
 /// What one proof says about its request.
@@ -142,9 +147,9 @@ pub fn signing_input(key: &PublicKey, request: &ProofRequest<'_>, now_s: f64, jt
         claims.push('"');
     }
     claims.push('}');
-    let mut input = URL_SAFE_NO_PAD.encode(header);
+    let mut input = b64_encode(header);
     input.push('.');
-    input.push_str(&URL_SAFE_NO_PAD.encode(claims));
+    input.push_str(&b64_encode(claims));
     Secret::new(input)
 }
 
@@ -176,7 +181,7 @@ pub fn compact(signing_input: &Secret, signature: &[u8]) -> Result<Secret, Error
     }
     let mut proof = signing_input.expose().to_owned();
     proof.push('.');
-    proof.push_str(&URL_SAFE_NO_PAD.encode(signature));
+    proof.push_str(&b64_encode(signature));
     Ok(Secret::new(proof))
 }
 
@@ -307,13 +312,13 @@ fn challenge_error(header: &str, scheme: &str) -> Option<String> {
                     b'\\' => value.push(*bytes.get(at + 1)?),
                     b => value.push(b),
                 }
-                at += usize::from(bytes[at] == b'\\');
+                at += usize::from(bytes.get(at) == Some(&b'\\'));
             }
             at += 1;
         } else {
             let start = at;
             at = skip(token_end(at), b"=");
-            value.extend_from_slice(&bytes[start..at]);
+            value.extend_from_slice(bytes.get(start..at)?);
         }
         if in_scheme && name.eq_ignore_ascii_case("error") {
             return String::from_utf8(value).ok();

@@ -3,8 +3,7 @@
 //! authorization URL, the transaction kept across the redirect, the callback, token requests.
 
 use crate::jose::json::{Map, Value};
-use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use crate::jose::jws::{b64_encode, base64_standard};
 
 use super::answer::{Answer, Purpose};
 use super::base_url::{BaseUrl, split_scheme};
@@ -68,10 +67,10 @@ pub fn discovery_urls(issuer: &str) -> Result<[String; 2], Error> {
         .map_err(|_| Error::InvalidOptions("the issuer must be an http: or https: URL".into()))?;
     let text = base.as_str();
     let after_scheme = split_scheme(text).map_or(0, |(scheme, _)| scheme.len() + 3);
-    let (origin, path) = match text[after_scheme..].find('/') {
-        Some(slash) => text.split_at(after_scheme + slash),
-        None => (text, ""),
-    };
+    // A byte search and `split_at_checked` (never failing at an ASCII `/`): a `&str` slice's
+    // panic would bring char-boundary formatting into the wasm.
+    let slash = text.bytes().skip(after_scheme).position(|b| b == b'/');
+    let (origin, path) = slash.and_then(|at| text.split_at_checked(after_scheme + at)).unwrap_or((text, ""));
     Ok([
         format!("{text}/.well-known/openid-configuration"),
         format!("{origin}/.well-known/oauth-authorization-server{path}"),
@@ -169,7 +168,7 @@ pub const NO_SESSION_ERRORS: [&str; 4] =
 fn random_token() -> Result<String, Error> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|_| Error::CryptoUnavailable)?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+    Ok(b64_encode(bytes))
 }
 
 /// Whether a space-separated scope list asks for OpenID Connect.
@@ -758,7 +757,7 @@ pub fn client_credentials_request(
             // RFC 6749 2.3.1: both parts are form-urlencoded before base64.
             let credentials =
                 format!("{}:{}", form::encode_component(client_id), form::encode_component(secret.expose()));
-            (Some(Secret::new(format!("Basic {}", STANDARD.encode(credentials)))), Secret::new(form::encode(&pairs)))
+            (Some(Secret::new(format!("Basic {}", base64_standard(credentials)))), Secret::new(form::encode(&pairs)))
         }
         ClientAuth::Post => {
             pairs.extend([("client_id", client_id), ("client_secret", secret.expose())]);

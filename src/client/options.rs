@@ -238,7 +238,9 @@ pub fn only_known<S: AsRef<str>>(given: &[S], known: &[&str]) -> Result<(), Erro
     // A key is the caller's text: at most MAX_KEY_SHOWN characters of it go into the message.
     match unknown.char_indices().nth(MAX_KEY_SHOWN) {
         Some((cut, _)) => {
-            message.push_str(&unknown[..cut]);
+            // `get` (`cut` is a char boundary) rather than a slice, whose panic would bring
+            // char-boundary formatting into the wasm.
+            message.push_str(unknown.get(..cut).unwrap_or_default());
             message.push_str("...");
         }
         None => message.push_str(unknown),

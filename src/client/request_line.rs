@@ -28,10 +28,13 @@ pub fn redact_url(url: &str) -> String {
     // copied out unredacted.
     if let Some((scheme, after)) = split_scheme(url).filter(|(scheme, _)| is_scheme(scheme)) {
         let authority = after.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(after.len());
-        let host_at = after.as_bytes()[..authority].iter().rposition(|&b| b == b'@').map_or(0, |at| at + 1);
+        let host_at = after.bytes().take(authority).rposition(|b| b == b'@').map_or(0, |at| at + 1);
         out.push_str(scheme);
         out.push_str("://");
-        rest = &after[host_at..];
+        // `get` (never failing: `host_at` is 0 or follows an `@`) rather than a slice, whose panic
+        // brings char-boundary formatting into the wasm; were it to fail, nothing of the URL
+        // after the scheme is shown.
+        rest = after.get(host_at..).unwrap_or_default();
     }
     let (mut in_query, mut in_value, mut kept) = (false, false, out.len());
     for c in rest.chars() {
@@ -82,7 +85,7 @@ pub fn request_line(method: &str, url: &str) -> String {
 pub fn cross_origin_page(url: &str, page_origin: Option<&str>) -> Option<String> {
     let page = page_origin?;
     let same = url.len() >= page.len()
-        && url.as_bytes()[..page.len()].eq_ignore_ascii_case(page.as_bytes())
+        && url.as_bytes().get(..page.len()).is_some_and(|head| head.eq_ignore_ascii_case(page.as_bytes()))
         && matches!(url.as_bytes().get(page.len()), None | Some(b'/' | b'?' | b'#'));
     (!same).then(|| page.to_owned())
 }

@@ -16,8 +16,7 @@
 //!   cannot redeem the same refresh token again. A peer that adopts the new tokens gives up its
 //!   wait at once.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use crate::jose::jws::b64_encode;
 use sha2::{Digest, Sha256};
 
 use super::schedule::{Expiry, Stamp};
@@ -75,7 +74,7 @@ pub fn lock_name(key: &str, access: Option<&Secret>) -> String {
     let tag = match access {
         Some(token) => {
             let digest = Sha256::digest(token.expose().as_bytes());
-            URL_SAFE_NO_PAD.encode(&digest[..12])
+            b64_encode(&digest[..12])
         }
         None => "none".into(),
     };

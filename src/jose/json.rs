@@ -247,6 +247,17 @@ impl fmt::Display for Value {
     }
 }
 
+/// `name` as a JSON string (`"kid"`), for error messages that quote a name: the same quotes as
+/// `{name:?}` for every usual name, without Rust's `Debug` escaping, which pulls core's Unicode
+/// printability tables and `Debug` machinery (~3 KB) into the wasm.
+pub struct Quoted<'a>(pub &'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_string(f, self.0)
+    }
+}
+
 fn write_string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
     f.write_str("\"")?;
     let mut start = 0;
@@ -260,7 +271,9 @@ fn write_string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
             c if (c as u32) < 0x20 => "",
             _ => continue,
         };
-        f.write_str(&s[start..i])?;
+        // `get`, not `&s[..]`: a slice's panic would bring char-boundary formatting into the wasm
+        // (`start` and `i` are char boundaries, so this never fails).
+        f.write_str(s.get(start..i).ok_or(fmt::Error)?)?;
         if escaped.is_empty() {
             write!(f, "\\u{:04x}", c as u32)?;
         } else {
@@ -268,7 +281,7 @@ fn write_string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
         }
         start = i + c.len_utf8();
     }
-    f.write_str(&s[start..])?;
+    f.write_str(s.get(start..).ok_or(fmt::Error)?)?;
     f.write_str("\"")
 }
 
@@ -325,8 +338,15 @@ impl Parser<'_> {
         }
     }
 
+    /// `self.text[from..self.at]`. Every cut the parser makes is next to an ASCII byte, so a
+    /// char boundary; `get` rather than indexing keeps the slice's panic (and its formatting) out
+    /// of the wasm.
+    fn text_since(&self, from: usize) -> Result<&str, String> {
+        self.text.get(from..self.at).ok_or_else(|| self.error("invalid UTF-8"))
+    }
+
     fn literal(&mut self, word: &str, value: Value) -> Result<Value, String> {
-        if self.bytes[self.at..].starts_with(word.as_bytes()) {
+        if self.bytes.get(self.at..).is_some_and(|rest| rest.starts_with(word.as_bytes())) {
             self.at += word.len();
             Ok(value)
         } else {
@@ -406,14 +426,14 @@ impl Parser<'_> {
             members
                 .iter()
                 .enumerate()
-                .find(|(i, (name, _))| members[..*i].iter().any(|(other, _)| other == name))
+                .find(|(i, (name, _))| members.iter().take(*i).any(|(other, _)| other == name))
                 .map(|(_, (name, _))| name.clone())
         } else {
             let mut seen = std::collections::HashSet::with_capacity(members.len());
             members.iter().find(|(name, _)| !seen.insert(name.as_str())).map(|(name, _)| name.clone())
         };
         match duplicate {
-            Some(name) => Err(format!("duplicate member {name:?}")),
+            Some(name) => Err(format!("duplicate member {}", Quoted(&name))),
             None => Ok(Value::Object(Map(members))),
         }
     }
@@ -425,17 +445,20 @@ impl Parser<'_> {
         let mut run = self.at;
         loop {
             // Skip the plain characters at once: most strings have no escape at all.
-            let plain = self.bytes[self.at..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            let plain = self
+                .bytes
+                .get(self.at..)
+                .and_then(|rest| rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20));
             self.at = plain.map_or(self.bytes.len(), |n| self.at + n);
             match self.bytes.get(self.at) {
                 None => return Err(self.error("unterminated string")),
                 Some(b'"') => {
-                    out.push_str(&self.text[run..self.at]);
+                    out.push_str(self.text_since(run)?);
                     self.at += 1;
                     return Ok(out);
                 }
                 Some(b'\\') => {
-                    out.push_str(&self.text[run..self.at]);
+                    out.push_str(self.text_since(run)?);
                     self.at += 1;
                     let escaped = match self.bytes.get(self.at) {
                         Some(b'"') => '"',
@@ -518,7 +541,8 @@ impl Parser<'_> {
         // by itself, with no fraction or exponent to find again.
         let int_len = self.at - int_from;
         if int_len <= 15 && !matches!(self.bytes.get(self.at), Some(b'.' | b'e' | b'E')) {
-            let magnitude = self.bytes[int_from..self.at].iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+            let digits = self.bytes.get(int_from..self.at).ok_or_else(|| self.error("invalid number"))?;
+            let magnitude = digits.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
             let value = magnitude as f64;
             return Ok(Value::Number(Number { value: if int_from > start { -value } else { value }, text: None }));
         }
@@ -537,7 +561,7 @@ impl Parser<'_> {
                 return Err(self.error("invalid number"));
             }
         }
-        let text = &self.text[start..self.at];
+        let text = self.text_since(start)?;
         let value = decimal(text).ok_or_else(|| self.error("number out of range"))?;
         let integer = !text.contains(['.', 'e', 'E']) && value.abs() <= MAX_EXACT;
         Ok(Value::Number(Number { value, text: if integer { None } else { Some(text.into()) } }))
@@ -557,8 +581,8 @@ fn decimal(text: &str) -> Option<f64> {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    let (number, exponent) = match text.find(['e', 'E']) {
-        Some(at) => (&text[..at], exponent_of(&text[at + 1..])),
+    let (number, exponent) = match text.split_once(['e', 'E']) {
+        Some((number, exponent)) => (number, exponent_of(exponent)),
         None => (text, 0),
     };
     let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
@@ -609,12 +633,12 @@ fn decimal(text: &str) -> Option<f64> {
 
 /// `[+-]digits`, saturated far beyond any double's range (so that 0e99999999999999999999 is 0).
 fn exponent_of(text: &str) -> i64 {
-    let (negative, digits) = match text.as_bytes().first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', digits @ ..] => (true, digits),
+        [b'+', digits @ ..] => (false, digits),
+        digits => (false, digits),
     };
-    let magnitude = digits.bytes().fold(0i64, |n, d| (n * 10 + i64::from(d - b'0')).min(1_000_000));
+    let magnitude = digits.iter().fold(0i64, |n, d| (n * 10 + i64::from(d - b'0')).min(1_000_000));
     if negative { -magnitude } else { magnitude }
 }
 
@@ -642,6 +666,24 @@ pub fn from_serde(value: &serde_json::Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_names_read_as_debug_did_for_usual_names_and_as_json_strings_otherwise() {
+        for name in ["kid", "x5c", "P-256", "", "dpop+jwt", "caf\u{e9}"] {
+            assert_eq!(Quoted(name).to_string(), format!("{name:?}"));
+        }
+        assert_eq!(Quoted("a\"b\\c\n\u{1}").to_string(), r#""a\"b\\c\n\u0001""#);
+    }
+
+    #[test]
+    fn numbers_with_exponents_and_strings_with_escapes_survive_the_non_panicking_cuts() {
+        let map = parse_object(br#"{"a":1e3,"b":-2.5E-1,"c":"x\"y\u00e9z","d":12345678901234567890}"#).unwrap();
+        assert_eq!(map.get("a").and_then(Value::as_f64), Some(1000.0));
+        assert_eq!(map.get("b").and_then(Value::as_f64), Some(-0.25));
+        assert_eq!(map.get("c").and_then(Value::as_str), Some("x\"y\u{e9}z"));
+        assert_eq!(map.get("d").and_then(Value::as_f64), Some(12345678901234567890.0));
+        assert_eq!(Value::Object(map).to_string(), r#"{"a":1e3,"b":-2.5E-1,"c":"x\"yéz","d":12345678901234567890}"#);
+    }
 
     #[test]
     fn parses_objects() {

@@ -2,7 +2,7 @@
 //! algorithms they may verify. Private key material is refused: a verifier needs none, and a
 //! JWKS that carries it is a leak.
 
-use crate::jose::json::{Map, Value};
+use crate::jose::json::{Map, Quoted, Value};
 
 use super::alg::{Alg, Curve, Family};
 use super::jws::b64_decode;
@@ -67,13 +67,13 @@ fn string<'a>(jwk: &'a Map, name: &str) -> Result<Option<&'a str>, Error> {
     match jwk.get(name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(bad(format!("{name:?} must be a string"))),
+        Some(_) => Err(bad(format!("{} must be a string", Quoted(name)))),
     }
 }
 
 fn required_bytes(jwk: &Map, name: &str) -> Result<Vec<u8>, Error> {
-    let text = string(jwk, name)?.ok_or_else(|| bad(format!("{name:?} is missing")))?;
-    b64_decode(text, name).map_err(|_| bad(format!("{name:?} is not base64url")))
+    let text = string(jwk, name)?.ok_or_else(|| bad(format!("{} is missing", Quoted(name))))?;
+    b64_decode(text, name).map_err(|_| bad(format!("{} is not base64url", Quoted(name))))
 }
 
 /// Strips leading zero bytes of a big-endian integer.
@@ -203,7 +203,7 @@ impl Jwk {
         let kty = string(jwk, "kty")?.ok_or_else(|| bad("\"kty\" is missing"))?;
         if let Some(usage) = string(jwk, "use")? {
             if usage != "sig" {
-                return Err(bad(format!("\"use\" is {usage:?}, not \"sig\"")));
+                return Err(bad(format!("\"use\" is {}, not \"sig\"", Quoted(usage))));
             }
         }
         if let Some(ops) = jwk.get("key_ops") {
@@ -214,9 +214,9 @@ impl Jwk {
         }
         let alg = match string(jwk, "alg")? {
             None => None,
-            Some(name) => {
-                Some(Alg::from_name(name).ok_or_else(|| Error::NotSupported(format!("JWK algorithm {name:?}")))?)
-            }
+            Some(name) => Some(
+                Alg::from_name(name).ok_or_else(|| Error::NotSupported(format!("JWK algorithm {}", Quoted(name))))?,
+            ),
         };
         let kid = string(jwk, "kid")?.map(str::to_owned);
         let private_members: &[&str] = match kty {
@@ -256,7 +256,8 @@ impl Jwk {
             }
             "EC" => {
                 let crv = string(jwk, "crv")?.ok_or_else(|| bad("\"crv\" is missing"))?;
-                let curve = Curve::from_name(crv).ok_or_else(|| Error::NotSupported(format!("EC curve {crv:?}")))?;
+                let curve =
+                    Curve::from_name(crv).ok_or_else(|| Error::NotSupported(format!("EC curve {}", Quoted(crv))))?;
                 let (x, y) = (required_bytes(jwk, "x")?, required_bytes(jwk, "y")?);
                 if x.len() != curve.coordinate_len() || y.len() != curve.coordinate_len() {
                     return Err(bad(format!("{} coordinates must be {} bytes", curve.name(), curve.coordinate_len())));
@@ -266,7 +267,7 @@ impl Jwk {
             "OKP" => {
                 let crv = string(jwk, "crv")?.ok_or_else(|| bad("\"crv\" is missing"))?;
                 if crv != "Ed25519" {
-                    return Err(Error::NotSupported(format!("OKP curve {crv:?}")));
+                    return Err(Error::NotSupported(format!("OKP curve {}", Quoted(crv))));
                 }
                 let x = required_bytes(jwk, "x")?;
                 if x.len() != 32 {
@@ -279,7 +280,7 @@ impl Jwk {
                 }
                 Material::Ed25519(x)
             }
-            other => return Err(Error::NotSupported(format!("key type {other:?}"))),
+            other => return Err(Error::NotSupported(format!("key type {}", Quoted(other)))),
         };
         let key = Jwk { kid, alg, material };
         if let Some(alg) = key.alg {

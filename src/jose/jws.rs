@@ -3,7 +3,7 @@
 //! `x5c`) are refused and never dereferenced; unknown `crit` extensions and `b64: false` are
 //! refused; `alg: none` is never accepted.
 
-use crate::jose::json::{Map, Value};
+use crate::jose::json::{Map, Quoted, Value};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -71,6 +71,37 @@ pub fn b64_decode(segment: &str, what: &str) -> Result<Vec<u8>, Error> {
     URL_SAFE_NO_PAD.decode(segment).map_err(|_| invalid(format!("{what} is not base64url")))
 }
 
+/// base64url without padding (RFC 7515 section 2), as the crate writes it (thumbprints, `ath`,
+/// `jti`, proofs). Written here rather than `Engine::encode`: that one ends in
+/// `String::from_utf8(..).expect(..)`, whose `FromUtf8Error` `Debug` pulls core's `Debug`
+/// builders into the wasm, and its encoder is 2 KB where this loop is a tenth of it (encoding is
+/// never on a verification's hot path).
+pub fn b64_encode(bytes: impl AsRef<[u8]>) -> String {
+    encode(bytes.as_ref(), b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", false)
+}
+
+/// Standard base64 with padding (RFC 4648 section 4), for HTTP Basic credentials.
+pub fn base64_standard(bytes: impl AsRef<[u8]>) -> String {
+    encode(bytes.as_ref(), b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", true)
+}
+
+fn encode(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        // The chunk's 1 to 3 bytes as the top of a 24-bit group, then its 2 to 4 characters.
+        let group = chunk.iter().enumerate().fold(0u32, |group, (i, b)| group | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(alphabet[(group >> (18 - 6 * i)) as usize & 63]));
+        }
+        if pad {
+            for _ in chunk.len()..3 {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// The refusal of a token longer than `limits.max_token_len` bytes.
 pub fn too_long(limits: &Limits) -> Error {
     invalid(format!("token longer than {} bytes", limits.max_token_len))
@@ -99,7 +130,11 @@ pub fn parse<'a>(token: &'a str, limits: &Limits) -> Result<Jws<'a>, Error> {
     let header = check_header(members)?;
     let payload = b64_decode(payload_b64, "payload")?;
     let signature = b64_decode(signature_b64, "signature")?;
-    let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
+    // `get`: the length ends at the second dot, an ASCII byte, so this never fails; indexing would
+    // bring a slice panic's char-boundary formatting into the wasm.
+    let signing_input = token
+        .get(..header_b64.len() + 1 + payload_b64.len())
+        .ok_or_else(|| invalid("a compact JWS has three dot-separated parts"))?;
     Ok(Jws { header, signing_input, header_json, payload, signature })
 }
 
@@ -107,7 +142,7 @@ fn optional_string(members: &Map, name: &str) -> Result<Option<String>, Error> {
     match members.get(name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(invalid(format!("header parameter {name:?} must be a string"))),
+        Some(_) => Err(invalid(format!("header parameter {} must be a string", Quoted(name)))),
     }
 }
 
@@ -120,7 +155,8 @@ fn check_header(members: Map) -> Result<Header, Error> {
     let alg = Alg::from_name(alg_name).ok_or_else(|| Error::AlgNotAllowed(alg_name.to_owned()))?;
     if let Some(name) = KEY_CARRYING.iter().find(|name| members.contains_key(name)) {
         return Err(invalid(format!(
-            "header parameter {name:?} is refused: keys come only from the verifier's configuration"
+            "header parameter {} is refused: keys come only from the verifier's configuration",
+            Quoted(name)
         )));
     }
     if members.contains_key("zip") {
@@ -139,14 +175,14 @@ fn check_header(members: Map) -> Result<Header, Error> {
         for name in names {
             let Value::String(name) = name else { return Err(invalid("\"crit\" must list strings")) };
             if REGISTERED.contains(&name.as_str()) {
-                return Err(invalid(format!("\"crit\" must not list the registered parameter {name:?}")));
+                return Err(invalid(format!("\"crit\" must not list the registered parameter {}", Quoted(name))));
             }
             if !members.contains_key(name) {
-                return Err(invalid(format!("\"crit\" lists {name:?}, which the header lacks")));
+                return Err(invalid(format!("\"crit\" lists {}, which the header lacks", Quoted(name))));
             }
             // b64 (RFC 7797) is the one extension understood, and only as b64: true.
             if name != "b64" {
-                return Err(Error::NotSupported(format!("critical header extension {name:?}")));
+                return Err(Error::NotSupported(format!("critical header extension {}", Quoted(name))));
             }
         }
     }
@@ -161,6 +197,18 @@ mod tests {
 
     fn b64(text: &str) -> String {
         URL_SAFE_NO_PAD.encode(text)
+    }
+
+    #[test]
+    fn encoders_match_the_base64_crate_on_every_length_and_byte() {
+        use base64::engine::general_purpose::STANDARD;
+        let bytes: Vec<u8> = (0..=255u8).rev().chain(0..=255).collect();
+        for len in 0..bytes.len() {
+            for input in [&bytes[..len], &bytes[bytes.len() - len..]] {
+                assert_eq!(b64_encode(input), URL_SAFE_NO_PAD.encode(input), "{len}");
+                assert_eq!(base64_standard(input), STANDARD.encode(input), "{len}");
+            }
+        }
     }
 
     fn token(header: &str) -> String {

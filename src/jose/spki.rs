@@ -2,8 +2,9 @@
 //! read with a minimal DER reader and turned into a JWK so that every JWK check applies.
 
 use crate::jose::json::{Value, object};
+use crate::jose::jws::b64_encode;
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 
 use super::alg::Curve;
 use super::jwk::Jwk;
@@ -71,7 +72,7 @@ fn expect<'a>(input: &'a [u8], tag: u8, what: &'static str) -> Result<(&'a [u8],
 }
 
 fn b64(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
+    b64_encode(bytes)
 }
 
 /// A verification key from a `-----BEGIN PUBLIC KEY-----` PEM.

@@ -7,8 +7,7 @@
 //! describes and as jose's `calculateJwkThumbprint` does, so both sides agree on any key whose
 //! members are canonical base64url, which [`super::jwk::Jwk::from_json`] requires of proof keys.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use crate::jose::jws::b64_encode;
 use sha2::{Digest, Sha256};
 
 use crate::Error;
@@ -31,7 +30,7 @@ fn required_members(kty: &str) -> Option<&'static [&'static str]> {
 /// member that is not a string, and key types other than EC, RSA and OKP are `ERR_JWK_INVALID`.
 /// The key itself is not validated here: check it with `Jwk::from_json` when it matters.
 pub fn jwk_thumbprint(jwk: &Map) -> Result<String, Error> {
-    Ok(URL_SAFE_NO_PAD.encode(jwk_thumbprint_bytes(jwk)?))
+    Ok(b64_encode(jwk_thumbprint_bytes(jwk)?))
 }
 
 /// [`jwk_thumbprint`] of a JWK given as a JSON value (which must be an object).

@@ -6,8 +6,7 @@
 
 use crate::Error;
 use crate::jose::json::{Value, object};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use crate::jose::jws::b64_encode;
 
 use super::alg::{Alg, Backend, Family, NodeKey, WebCryptoParam};
 use super::jwk::{Jwk, Material};
@@ -45,7 +44,7 @@ fn algorithm(name: &'static str, param: WebCryptoParam, alg: Alg) -> Value {
 
 /// The public JWK WebCrypto imports; `None` for a shared secret.
 fn public_jwk(key: &Jwk) -> Option<Value> {
-    let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
+    let b64 = |bytes: &[u8]| b64_encode(bytes);
     Some(match &key.material {
         Material::Rsa { n, e } => object([("kty", "RSA".into()), ("n", b64(n).into()), ("e", b64(e).into())]),
         Material::Ec { curve, x, y } => {

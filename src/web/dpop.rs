@@ -118,7 +118,7 @@ impl Dpop {
             let request = ProofRequest { method, url, access_token, nonce: nonce.as_deref() };
             let input = dpop::signing_input(&key, &request, js_sys::Date::now() / 1000.0, &dpop::jti()?);
             let signature = JsFuture::from(dpop_sign(&made.get(2), input.expose())).await.map_err(|_| unavailable())?;
-            dpop::compact(&input, &Uint8Array::new(&signature).to_vec())
+            dpop::compact(&input, &super::bytes::to_vec(&Uint8Array::new(&signature)))
         })
     }
 

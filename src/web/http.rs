@@ -205,7 +205,7 @@ fn failure(method: &str, url: &str, value: JsValue) -> Error {
 fn reply(value: &JsValue, request: Option<String>) -> Reply {
     let field = |key: &str| js_sys::Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
     let status = field("status").as_f64().unwrap_or(0.0) as u16;
-    let body = field("body").dyn_into::<Uint8Array>().map(|b| b.to_vec()).unwrap_or_default();
+    let body = field("body").dyn_into::<Uint8Array>().map(|b| super::bytes::to_vec(&b)).unwrap_or_default();
     Reply {
         status,
         body,

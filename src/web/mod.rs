@@ -6,6 +6,7 @@
 
 #[cfg(feature = "browser-client")]
 mod api_keys;
+mod bytes;
 mod client_credentials;
 mod dpop;
 mod error;

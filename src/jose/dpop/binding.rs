@@ -4,8 +4,7 @@
 //! scheme; sent as a Bearer token (without proof), it is refused, or a stolen bound token would
 //! work anywhere as a plain one.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use crate::jose::jws::b64_encode;
 use sha2::{Digest, Sha256};
 
 use crate::Error;
@@ -13,7 +12,7 @@ use crate::jose::json::{Map, Value};
 
 /// `ath`: base64url(SHA-256(the access token's ASCII bytes)) (RFC 9449 section 4.2).
 pub fn access_token_hash(token: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
+    b64_encode(Sha256::digest(token.as_bytes()))
 }
 
 /// What a request requires of its access token's `cnf` claim.

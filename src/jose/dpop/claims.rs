@@ -42,7 +42,7 @@ pub fn check(payload: &[u8], request: &ProofRequest<'_>, policy: &ProofPolicy) -
     } else {
         // `dpopOrigin`: the request's path under a trusted origin; its own origin (on a Node
         // server, the client's Host header) does not count.
-        let path = htu::path(&request_url).as_bytes();
+        let path = htu::path(&request_url);
         let proof = proof_htu.as_bytes();
         policy.origins.iter().any(|origin| {
             proof.len() == origin.len() + path.len() && proof.starts_with(origin.as_bytes()) && proof.ends_with(path)

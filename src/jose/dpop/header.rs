@@ -59,7 +59,10 @@ pub fn parse<'p>(proof: &'p str, allowed: &[Alg], max_len: usize) -> Result<Pars
     let signature = decode(signature_b64)?;
     signature::check_shape(alg, &signature, key.rsa_modulus_len())
         .map_err(|_| "the DPoP proof signature is not valid")?;
-    let signing_input = &proof[..header_b64.len() + 1 + payload_b64.len()];
+    // `get`: the length ends at the second dot, an ASCII byte, so this never fails; indexing would
+    // bring a slice panic's char-boundary formatting into the wasm.
+    let signing_input =
+        proof.get(..header_b64.len() + 1 + payload_b64.len()).ok_or("the DPoP proof is not a compact JWS")?;
     Ok(ParsedProof { alg, key, jkt, signing_input, payload, signature })
 }
 

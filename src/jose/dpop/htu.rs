@@ -52,13 +52,15 @@ pub fn normalize(url: &str) -> Result<String, Refusal> {
     String::from_utf8(out).map_err(|_| "htu must be an ASCII URI without spaces")
 }
 
-/// The path of a URL [`normalize`] returned (from the `/` after its authority on).
-pub fn path(normal: &str) -> &str {
+/// The path of a URL [`normalize`] returned (from the `/` after its authority on), as bytes (a
+/// byte slice cut at `min(len)` cannot fail; a `&str` one would bring a slice panic's
+/// char-boundary formatting into the wasm).
+pub fn path(normal: &str) -> &[u8] {
     let bytes = normal.as_bytes();
     // After `scheme://`: the authority has no `/`, and the normalised path starts with one.
     let authority = bytes.iter().position(|b| *b == b':').map_or(0, |at| at + 3);
     let at = bytes.iter().skip(authority).position(|b| *b == b'/').map_or(bytes.len(), |at| at + authority);
-    &normal[at.min(normal.len())..]
+    &bytes[at.min(bytes.len())..]
 }
 
 /// Whether `c` is an RFC 3986 unreserved character (section 2.3).

@@ -3,8 +3,7 @@
 //! remembering until then and no longer. Here: the key a proof is remembered under, how long,
 //! and the bounded in-isolate store the verifier uses when no shared store is given.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use crate::jose::jws::b64_encode;
 use sha2::{Digest, Sha256};
 
 use super::ProofPolicy;
@@ -25,7 +24,7 @@ pub fn proof_id(jkt: &str, jti: &str) -> [u8; 32] {
 /// The key a proof is remembered under in a shared store: [`KEY_PREFIX`] + base64url(id).
 pub fn store_key(id: &[u8; 32]) -> String {
     let mut key = String::from(KEY_PREFIX);
-    key.push_str(&URL_SAFE_NO_PAD.encode(id));
+    key.push_str(&b64_encode(id));
     key
 }
 

@@ -269,7 +269,9 @@ impl Given {
         given.secret = match options.value("secret", SECRET)? {
             None => None,
             Some(text) if text.is_string() => text.as_string().map(String::into_bytes),
-            Some(bytes) if bytes.is_instance_of::<Uint8Array>() => Some(Uint8Array::from(bytes).to_vec()),
+            Some(bytes) if bytes.is_instance_of::<Uint8Array>() => {
+                Some(crate::web::bytes::to_vec(&Uint8Array::from(bytes)))
+            }
             Some(_) => return Err(wrong("secret", SECRET)),
         };
         if given.secret.as_ref().is_some_and(Vec::is_empty) {

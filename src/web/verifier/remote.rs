@@ -218,7 +218,9 @@ impl Inner {
     /// Installs a freshly fetched JWKS answer, its body's bytes, and forgets the CryptoKeys of
     /// the previous set.
     fn install(&self, remote: &Remote, body: &JsValue) -> Result<(), Error> {
-        let body = body.dyn_ref::<Uint8Array>().ok_or(Error::Internal("the JWKS body is not bytes"))?.to_vec();
+        let body = crate::web::bytes::to_vec(
+            body.dyn_ref::<Uint8Array>().ok_or(Error::Internal("the JWKS body is not bytes"))?,
+        );
         remote.keys.borrow_mut().install(&body, js_sys::Date::now())?;
         self.forget_crypto_keys();
         Ok(())
