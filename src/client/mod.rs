@@ -12,6 +12,7 @@ pub mod dpop;
 pub mod form;
 pub mod oauth;
 pub mod options;
+pub mod redirects;
 pub mod request_line;
 pub mod schedule;
 pub mod secret;

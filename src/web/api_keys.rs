@@ -4,7 +4,7 @@
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
-use super::http::{self, reader};
+use super::http::{self, Credential, reader};
 use super::options::{Options, required, trusted_origins};
 use super::reject;
 use crate::Error;
@@ -247,13 +247,11 @@ impl ApiKeyAuth {
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
     ) -> Promise {
-        let request = match http::request_for(&input, init, &self.base, &self.trusted) {
-            Ok(request) => request,
-            Err(error) => return Promise::reject(&error),
+        let key = self.key.expose();
+        let credential = match self.placement {
+            Placement::Header => Credential::Header("x-api-key", key, None),
+            Placement::Query => Credential::Query("api_key", key),
         };
-        match self.placement {
-            Placement::Header => http::send_with(&request, &self.trusted, "x-api-key", self.key.expose()),
-            Placement::Query => http::with_query(&request, &self.trusted, "api_key", self.key.expose()),
-        }
+        http::fetch_for(&input, init, &self.base, &self.trusted, credential)
     }
 }

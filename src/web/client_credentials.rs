@@ -9,7 +9,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::dpop::Dpop;
-use super::http::web_request::Request;
 use super::http::{self, now};
 use super::options::{Options, Refused, required, trusted_origins_of};
 use crate::Error;
@@ -52,10 +51,6 @@ export interface ClientCredentialsOptions {
 extern "C" {
     #[wasm_bindgen(js_name = onWorkers)]
     fn on_workers() -> bool;
-    #[wasm_bindgen(js_name = newRequest, catch)]
-    fn new_request(input: &JsValue, init: &JsValue, trusted: &js_sys::Array) -> Result<Option<Request>, JsValue>;
-    #[wasm_bindgen(js_name = sendOnce)]
-    fn send_once(request: &Request, authorization: &str, proof: Option<String>) -> Promise;
 }
 
 struct Inner {
@@ -171,7 +166,7 @@ impl ClientCredentials {
             return pending.clone();
         }
         let inner = self.inner.clone();
-        let promise = crate::web::http::promise(async move {
+        let promise = http::promise(async move {
             let outcome = inner.fetch_token().await;
             inner.in_flight.borrow_mut().take();
             match outcome {
@@ -195,36 +190,27 @@ impl ClientCredentials {
     /// followed (the token never goes anywhere but `input`): a 3xx is the answer. Rejects as
     /// `getToken()` does, with
     /// ERR_AUTH_INVALID_OPTIONS when `input, init` make no request, ERR_AUTH_NETWORK when the
-    /// server cannot be reached, and ERR_DPOP_KEY_UNAVAILABLE when no proof can be made.
+    /// server cannot be reached, and ERR_DPOP_KEY_UNAVAILABLE when no proof can be made; a
+    /// caller's abort with its AbortError, as `fetch` does.
     #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
     pub fn fetch(
         &self,
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
     ) -> Promise {
-        let request = match new_request(&input, &init.unwrap_or(JsValue::UNDEFINED), &self.inner.trusted) {
-            Ok(Some(request)) => request,
-            Ok(None) => {
-                return Promise::reject(&Error::InvalidOptions("fetch's arguments make no request".into()).into());
-            }
-            Err(untrusted) => return Promise::reject(&untrusted),
+        // The request check and the send of every credentialed fetch (TokenManager's too).
+        let request = match http::checked_request(&input, init, None, &self.inner.trusted) {
+            Ok(request) => request,
+            Err(error) => return Promise::reject(&error),
         };
         let token = self.get_token();
         let inner = self.inner.clone();
-        crate::web::http::promise(async move {
+        http::promise(async move {
             let token = Secret::new(JsFuture::from(token).await?.as_string().unwrap_or_default());
             // Bound or not goes by the option, never by the cache read again after the await
-            // (a clearCache() meanwhile sent a bound token as Bearer, without a proof).
-            // Pieces rather than format!: smaller in the wasm.
-            let mut authorization = String::from(if inner.dpop.is_some() { "DPoP " } else { "Bearer " });
-            authorization.push_str(token.expose());
-            match inner.dpop.as_ref() {
-                Some(dpop) => {
-                    let send = |proof: &str| send_once(&request, &authorization, Some(proof.to_owned()));
-                    dpop.send_resource(&token, &request, &send).await
-                }
-                None => JsFuture::from(send_once(&request, &authorization, None)).await,
-            }
+            // (a clearCache() meanwhile sent a bound token as Bearer, without a proof). No
+            // redirect is followed, bound or not: a 3xx is the answer.
+            http::send_token(&request, &inner.trusted, &token, inner.dpop.as_deref(), false).await
         })
     }
 

@@ -158,15 +158,15 @@ impl Dpop {
     }
 
     /// A resource request with the DPoP-bound `token` (RFC 9449 §7): `send(proof)` sends
-    /// `request` once with a proof for its method and URL (a redirect's hop carries the same
-    /// proof, which is bound to the first URL, so a server elsewhere refuses it); sent once more
-    /// with the resource server's nonce when it asks for one (§9). The `Response`, or what
-    /// `send` rejected with.
+    /// `request` once with a proof for its method and URL (and follows no redirect: the proof is
+    /// bound to this URL, `client::redirects`); sent once more with the resource server's nonce
+    /// when it asks for one (§9). The `Response`, or what `send` rejected with. `send` is owned
+    /// by the future (`http::send_token` returns it without an async frame of its own).
     pub(crate) fn send_resource<'a>(
         &'a self,
         token: &'a Secret,
         request: &'a Request,
-        send: &'a dyn Fn(&str) -> Promise,
+        send: Box<dyn Fn(&str) -> Promise + 'a>,
     ) -> Pin<Box<dyn Future<Output = Result<JsValue, JsValue>> + 'a>> {
         Box::pin(async move {
             let (method, url) = (request.method(), request.url());

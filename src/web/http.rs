@@ -1,20 +1,27 @@
 //! The platform calls the clients need, as small JS functions: `fetch` with coded network
-//! errors, request preparation (relative URLs, trusted origins, credentials), both clocks,
-//! events, and page-wake listeners. Everything they decide is decided in Rust.
+//! errors, request preparation (relative URLs, trusted origins), the one send of every fetch
+//! that carries a credential (TokenManager, ApiKeyAuth, SessionClient, ClientCredentials:
+//! [`fetch_with`], [`send_token`]), both clocks, events, and page-wake listeners.
+
+use std::future::Future;
+use std::pin::Pin;
 
 use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::client::Secret;
 use crate::client::Stamp;
 use crate::client::answer::Answer;
 #[cfg(feature = "browser-client")]
 use crate::client::answer::Purpose;
 #[cfg(feature = "browser-client")]
 use crate::client::base_url::BaseUrl;
+use crate::client::redirects::Redirects;
 #[cfg(feature = "browser-client")]
 use crate::client::request_line::cross_origin_page;
 use crate::client::request_line::request_line;
+use crate::web::dpop::Dpop;
 use crate::{Error, ErrorKind, HttpFailure, NetworkFailure};
 
 #[wasm_bindgen(module = "/src/web/shim.js")]
@@ -31,17 +38,21 @@ extern "C" {
     fn prepare(
         input: &JsValue,
         init: &JsValue,
-        base: &str,
+        base: Option<&str>,
         trusted: &js_sys::Array,
     ) -> Result<web_request::Request, JsValue>;
     #[wasm_bindgen(js_name = originOf, catch)]
     pub fn origin_of(url: &str) -> Result<String, JsValue>;
-    #[wasm_bindgen(js_name = sendWith)]
-    pub fn send_with(request: &web_request::Request, trusted: &js_sys::Array, name: &str, value: &str) -> Promise;
-    #[wasm_bindgen(js_name = withQuery)]
-    pub fn with_query(request: &web_request::Request, trusted: &js_sys::Array, name: &str, value: &str) -> Promise;
-    #[wasm_bindgen(js_name = sendWithCookies)]
-    pub fn send_with_cookies(request: &web_request::Request, trusted: &js_sys::Array) -> Promise;
+    #[wasm_bindgen(js_name = sendCredentialed)]
+    fn send_credentialed(
+        request: &web_request::Request,
+        trusted: &js_sys::Array,
+        redirects: u8,
+        carrier: u8,
+        name: &str,
+        value: &str,
+        proof: Option<&str>,
+    ) -> Promise;
     #[wasm_bindgen(js_name = responseStatus)]
     pub fn response_status(response: &JsValue) -> u16;
     /// A `Response`'s URL (after redirects; empty for one made by hand).
@@ -50,14 +61,6 @@ extern "C" {
     /// A header of a `Response`, if it has it.
     #[wasm_bindgen(js_name = responseHeader)]
     pub fn response_header(response: &JsValue, name: &str) -> Option<String>;
-    /// `sendWith` for a DPoP-bound token: `Authorization: <authorization>` and `DPoP: <proof>`.
-    #[wasm_bindgen(js_name = sendWithDpop)]
-    pub fn send_with_dpop(
-        request: &web_request::Request,
-        trusted: &js_sys::Array,
-        authorization: &str,
-        proof: &str,
-    ) -> Promise;
     #[wasm_bindgen(js_name = monoNow)]
     fn mono_now() -> f64;
     #[wasm_bindgen(js_name = newEventTarget)]
@@ -92,9 +95,9 @@ pub mod web_request {
     }
 }
 
-/// The `Request` a client's `fetch(input, init)` sends: relative inputs resolved against `base`,
-/// the origin checked against `trusted`. The error is ready to reject with: our coded
-/// ERR_AUTH_UNTRUSTED_ORIGIN, or the platform's TypeError (a bad URL or init) as an options error.
+/// The `Request` a client's `fetch(input, init)` sends: relative inputs resolved against `base`
+/// (a path that leaves base's is refused: `BaseUrl::check_fetch_path`), the origin checked
+/// against `trusted`. Errors as [`checked_request`]'s.
 #[cfg(feature = "browser-client")]
 pub fn request_for(
     input: &JsValue,
@@ -105,19 +108,105 @@ pub fn request_for(
     if let Some(path) = input.as_string() {
         base.check_fetch_path(&path)?;
     }
-    prepare(input, &init.unwrap_or(JsValue::UNDEFINED), base.as_str(), trusted).map_err(|error| {
-        // Our own refusal (ERR_AUTH_UNTRUSTED_ORIGIN) as it is; anything else, even a platform
-        // error with a `.code` of its own (Node's ERR_INVALID_URL), is a request the caller's
-        // arguments could not make.
-        if js_sys::Reflect::get(&error, &"name".into()).ok().and_then(|n| n.as_string()).as_deref()
-            == Some("WasmAuthError")
-        {
-            return error;
-        }
-        let message =
-            js_sys::Reflect::get(&error, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
-        Error::InvalidOptions(format!("the request could not be built: {message}")).into()
-    })
+    checked_request(input, init, Some(base.as_str()), trusted)
+}
+
+/// The `Request` of `fetch(input, init)` on a trusted origin (shim.js's `prepare`), `input`
+/// resolved against `base` when there is one, else read as fetch reads it (ClientCredentials).
+/// The error is ready to reject with: ERR_AUTH_UNTRUSTED_ORIGIN, or ERR_AUTH_INVALID_OPTIONS
+/// for arguments that make no request (the platform's TypeError, made ours in shim.js).
+pub fn checked_request(
+    input: &JsValue,
+    init: Option<JsValue>,
+    base: Option<&str>,
+    trusted: &js_sys::Array,
+) -> Result<web_request::Request, JsValue> {
+    prepare(input, &init.unwrap_or(JsValue::UNDEFINED), base, trusted)
+}
+
+/// How a credential travels with each hop of a request (shim.js's `sendCredentialed`, which
+/// reads its number: `HEADER`, `QUERY`, `COOKIES`).
+#[derive(Clone, Copy)]
+pub enum Credential<'a> {
+    /// One header, `name: value`, and a DPoP proof (the `DPoP` header) if there is one.
+    Header(&'a str, &'a str, Option<&'a str>),
+    /// `?name=value` (ApiKeyAuth's placement "query").
+    #[cfg(feature = "browser-client")]
+    Query(&'a str, &'a str),
+    /// The browser's cookies for the origin (`credentials: "include"`).
+    #[cfg(feature = "browser-client")]
+    Cookies,
+}
+
+/// The one send of every `fetch` that carries a credential: `request` (on a trusted origin
+/// already: [`checked_request`]) with `credential` added to each hop's copy, redirects as
+/// `redirects` says, a hop only ever sent to a trusted origin. Resolves to the `Response`;
+/// rejects with ERR_AUTH_NETWORK, ERR_AUTH_HTTP (a redirect not followed), or the caller's
+/// AbortError.
+#[inline(never)]
+pub fn fetch_with(
+    request: &web_request::Request,
+    trusted: &js_sys::Array,
+    credential: Credential,
+    redirects: Redirects,
+) -> Promise {
+    let (carrier, name, value, proof) = match credential {
+        Credential::Header(name, value, proof) => (0, name, value, proof),
+        #[cfg(feature = "browser-client")]
+        Credential::Query(name, value) => (1, name, value, None),
+        #[cfg(feature = "browser-client")]
+        Credential::Cookies => (2, "", "", None),
+    };
+    send_credentialed(request, trusted, redirects as u8, carrier, name, value, proof)
+}
+
+/// `fetch(input, init)` with `credential`, for an API at `base` ([`request_for`]) whose
+/// redirects are followed to `trusted` origins only (ApiKeyAuth, SessionClient).
+#[cfg(feature = "browser-client")]
+pub fn fetch_for(
+    input: &JsValue,
+    init: Option<JsValue>,
+    base: &BaseUrl,
+    trusted: &js_sys::Array,
+    credential: Credential,
+) -> Promise {
+    match request_for(input, init, base, trusted) {
+        Ok(request) => fetch_with(&request, trusted, credential, Redirects::FollowTrusted),
+        Err(error) => Promise::reject(&error),
+    }
+}
+
+/// A credentialed send in flight: the `Response`, or the error to reject with.
+pub type Sent<'a> = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>> + 'a>>;
+
+/// `request` with an access token: `Authorization: DPoP` and a proof for its method and URL
+/// (RFC 9449 §7) when `dpop` is there, sent once more with the resource server's nonce when it
+/// asks for one (§9); else `Authorization: Bearer`. Whether the token is bound goes by `dpop`,
+/// the client's option, never by what was cached when `token` was read. `follows`: whether the
+/// client follows redirects at all (`Redirects::for_token`).
+///
+/// Not an `async fn`: it returns the future to await (DPoP's, or the one send's), so that the
+/// callers' futures hold no extra state machine of its own (about 250 B less wasm).
+pub fn send_token<'a>(
+    request: &'a web_request::Request,
+    trusted: &'a js_sys::Array,
+    token: &'a Secret,
+    dpop: Option<&'a Dpop>,
+    follows: bool,
+) -> Sent<'a> {
+    let redirects = Redirects::for_token(dpop.is_some(), follows);
+    // Pieces rather than format!: smaller in the wasm.
+    let mut authorization = String::from(if dpop.is_some() { "DPoP " } else { "Bearer " });
+    authorization.push_str(token.expose());
+    // One send, with a proof or without (""): one call of fetch_with in the wasm, not two.
+    let send = move |proof: &str| {
+        let proof = (!proof.is_empty()).then_some(proof);
+        fetch_with(request, trusted, Credential::Header("authorization", &authorization, proof), redirects)
+    };
+    match dpop {
+        Some(dpop) => dpop.send_resource(token, request, Box::new(send)),
+        None => Box::pin(JsFuture::from(send(""))),
+    }
 }
 
 /// Now, on both clocks.

@@ -4,7 +4,7 @@
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
-use super::http::{self, reader};
+use super::http::{self, Credential, reader};
 use super::options::{Options, required, trusted_origins};
 use super::reject;
 use crate::Error;
@@ -164,10 +164,6 @@ impl SessionClient {
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
     ) -> Promise {
-        let request = match http::request_for(&input, init, &self.base, &self.trusted) {
-            Ok(request) => request,
-            Err(error) => return Promise::reject(&error),
-        };
-        http::send_with_cookies(&request, &self.trusted)
+        http::fetch_for(&input, init, &self.base, &self.trusted, Credential::Cookies)
     }
 }

@@ -157,15 +157,24 @@ export async function sendThrough(client, method, url, body) {
   }
   return { status: response.status, body: bytes, retryAfter: response.headers.get('retry-after') ?? undefined, method, url };
 }
-// The caller's fetch arguments as a Request: a string or URL is resolved against the API's
-// base URL ("resources" -> base + "/resources"); the result must be on a trusted origin.
-// (A string starting with '/' that leaves the base's path was refused before, in Rust.)
+// ---- Credentialed fetch (http.rs): every fetch that carries a credential ----
+// TokenManager's (a token), ApiKeyAuth's (a key), SessionClient's (cookies) and
+// ClientCredentials' (a token) all go through prepare() and sendCredentialed().
+
+// The caller's fetch arguments as a Request, on a trusted origin only (else
+// ERR_AUTH_UNTRUSTED_ORIGIN, and nothing is sent). With a `base` (the API's base URL), a string
+// or URL is resolved against it ("resources" -> base + "/resources"; a string starting with '/'
+// that leaves the base's path was refused before, in Rust); without one (ClientCredentials) the
+// arguments are read as fetch reads them. Arguments that make no request are
+// ERR_AUTH_INVALID_OPTIONS: the platform's error, even one with a `.code` of its own (Node's
+// ERR_INVALID_URL), is not passed on.
 export function prepare(input, init, base, trusted) {
-  const target = typeof input === 'string' || input instanceof URL ? new URL(String(input), base + '/') : input;
-  return trustedOnly(new Request(target, init), trusted);
-}
-// `request`, if its origin is one of `trusted`; else ERR_AUTH_UNTRUSTED_ORIGIN.
-function trustedOnly(request, trusted) {
+  let request;
+  try {
+    request = new Request(base !== undefined && (typeof input === 'string' || input instanceof URL) ? new URL(String(input), base + '/') : input, init);
+  } catch (e) {
+    throw coded(CODE.InvalidOptions, `invalid options: the request could not be built: ${(e && e.message) || ''}`);
+  }
   const origin = new URL(request.url).origin;
   if (!trusted.includes(origin)) {
     throw coded(CODE.UntrustedOrigin, `no credential is sent to ${origin}: add it to allowedOrigins to trust it`);
@@ -175,27 +184,37 @@ function trustedOnly(request, trusted) {
 export function originOf(url) {
   return new URL(url).origin;
 }
-// Sends `request` with a credential that `decorate` adds to each hop's copy (the original
-// stays unsent, for a retry). A credential goes only where the caller trusted it, so a redirect
-// is followed only to a trusted origin, each hop checked before anything is sent, at most
-// MAX_REDIRECTS times; a redirect elsewhere is ERR_AUTH_HTTP. Browsers hide where a redirect
-// points ('opaqueredirect'), so there every redirect is ERR_AUTH_HTTP: the credential never
-// leaves for a place nobody checked. The caller's own `redirect: 'manual'` gets the redirect
-// answer itself, and `redirect: 'error'` any redirect as ERR_AUTH_HTTP.
+// Sends `request` with its credential added to each hop's copy (the original stays unsent, for
+// a retry): `carrier` HEADER (`name: value`, and a DPoP `proof` if any), QUERY (`?name=value`,
+// the request otherwise unchanged) or COOKIES (the browser's, `credentials: 'include'`).
+// A credential goes only where the caller trusted it. `redirects` is Rust's policy
+// (client::redirects): ANSWER returns a redirect as the answer, never followed; REFUSE makes
+// every redirect ERR_AUTH_HTTP (a DPoP proof is made for one URL); FOLLOW follows a redirect
+// only to a trusted origin, each hop checked before anything is sent, at most MAX_REDIRECTS
+// times, and a redirect elsewhere is ERR_AUTH_HTTP. Browsers hide where a redirect points
+// ('opaqueredirect'), so there every redirect not answered is ERR_AUTH_HTTP: the credential never
+// leaves for a place nobody checked. With FOLLOW, the caller's own `redirect: 'manual'` gets
+// the redirect answer itself, and `redirect: 'error'` any redirect as ERR_AUTH_HTTP.
+// A caller's abort rejects with the platform's AbortError, as fetch does; any other failure to
+// send is ERR_AUTH_NETWORK.
+// Numbers rather than names from Rust (http.rs's Credential, client::redirects::Redirects): less
+// wasm.
+const [HEADER, QUERY, COOKIES] = [0, 1, 2];
+const [FOLLOW, REFUSE, ANSWER] = [0, 1, 2];
 const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
-async function sendCredentialed(request, trusted, decorate, follow = true) {
+export async function sendCredentialed(request, trusted, redirects, carrier, name, value, proof) {
   let current = request.clone();
   for (let hops = 0; ; hops += 1) {
     let response;
     try {
-      response = await fetch(await decorate(new Request(current.clone(), { redirect: 'manual' })));
+      response = await fetch(await withCredential(new Request(current.clone(), { redirect: 'manual' }), carrier, name, value, proof));
     } catch (e) {
       if (e && e.name === 'AbortError') throw e;
       throw requestFailed(current.method, current.url, `${(e && e.message) || e}`);
     }
     const hidden = response.type === 'opaqueredirect';
-    if (request.redirect === 'manual' || (!hidden && !REDIRECT_STATUSES.includes(response.status))) return response;
+    if (redirects === ANSWER || request.redirect === 'manual' || (!hidden && !REDIRECT_STATUSES.includes(response.status))) return response;
     const location = hidden ? null : response.headers.get('location');
     if (!hidden && location === null) return response;
     const status = response.status;
@@ -203,7 +222,7 @@ async function sendCredentialed(request, trusted, decorate, follow = true) {
     response.body?.cancel().catch(() => {});
     const redirectRefused = (code, why) => requestFailed(current.method, current.url, why, code);
     if (hidden) throw redirectRefused(0, 'this runtime hides where it points, so no credential follows it');
-    if (!follow) throw redirectRefused(status, 'a DPoP proof is made for one URL (htu), so no DPoP request follows a redirect');
+    if (redirects === REFUSE) throw redirectRefused(status, 'a DPoP proof is made for one URL (htu), so no DPoP request follows a redirect');
     if (request.redirect === 'error') throw redirectRefused(status, "the request's redirect mode is 'error'");
     let target;
     try {
@@ -223,6 +242,18 @@ async function sendCredentialed(request, trusted, decorate, follow = true) {
     }
   }
 }
+// One hop's copy of the request, with the credential (see sendCredentialed).
+function withCredential(hop, carrier, name, value, proof) {
+  if (carrier === COOKIES) return new Request(hop, { credentials: 'include' });
+  if (carrier === QUERY) {
+    const url = new URL(hop.url);
+    url.searchParams.set(name, value);
+    return moved(hop, url);
+  }
+  hop.headers.set(name, value);
+  if (proof !== undefined) hop.headers.set('dpop', proof);
+  return hop;
+}
 // The request a redirect leads to (the Fetch standard's rules): 303, and 301/302 after a POST,
 // become a GET without a body; the others keep the method and the body.
 async function nextHop(previous, target, status) {
@@ -232,32 +263,6 @@ async function nextHop(previous, target, status) {
   if (toGet) for (const name of ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']) headers.delete(name);
   const body = method === 'GET' || method === 'HEAD' ? undefined : await previous.arrayBuffer();
   return new Request(target, { method, headers, body, signal: previous.signal, redirect: 'manual' });
-}
-// TokenManager and ApiKeyAuth (placement "header"): the credential as one header.
-export function sendWith(request, trusted, name, value) {
-  return sendCredentialed(request, trusted, (hop) => {
-    hop.headers.set(name, value);
-    return hop;
-  });
-}
-// TokenManager with a DPoP-bound token (RFC 9449 §7.1): the token and its proof, which Rust made
-// for the request's method and URL. No redirect is followed (ERR_AUTH_HTTP, as browsers already
-// do): a hop would carry a proof made for another URL (wrong htu/htm, the same jti), which the
-// server refuses as invalid_dpop_proof.
-export function sendWithDpop(request, trusted, authorization, proof) {
-  return sendCredentialed(request, trusted, (hop) => {
-    hop.headers.set('authorization', authorization);
-    hop.headers.set('dpop', proof);
-    return hop;
-  }, false);
-}
-// ApiKeyAuth with placement "query": the key as ?api_key=, the request otherwise unchanged.
-export function withQuery(request, trusted, name, value) {
-  return sendCredentialed(request, trusted, (hop) => {
-    const url = new URL(hop.url);
-    url.searchParams.set(name, value);
-    return moved(hop, url);
-  });
 }
 // `request` sent to `url` instead. A body is read first: browsers refuse a streamed body from
 // one Request as another's (and would stream it only over HTTP/2). Whether there is one goes by
@@ -269,10 +274,6 @@ async function moved(request, url) {
   const init = { body: await request.arrayBuffer() };
   for (const field of REQUEST_FIELDS) if (request[field] !== undefined) init[field] = request[field];
   return new Request(url, init);
-}
-// SessionClient: the browser's cookies for the API's origin.
-export function sendWithCookies(request, trusted) {
-  return sendCredentialed(request, trusted, (hop) => new Request(hop, { credentials: 'include' }));
 }
 export function responseStatus(response) {
   return response.status;
@@ -378,31 +379,6 @@ export async function dpopSign(pair, input) {
   return new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, new TextEncoder().encode(input)));
 }
 
-// ---- ClientCredentials.fetch (client_credentials.rs) ----
-
-// The caller's arguments as a Request, kept unsent (for a retry), or undefined when they make
-// none; on a trusted origin only (ERR_AUTH_UNTRUSTED_ORIGIN, as every credentialed fetch checks).
-export function newRequest(input, init, trusted) {
-  let request;
-  try {
-    request = new Request(input, init);
-  } catch {
-    return undefined;
-  }
-  return trustedOnly(request, trusted);
-}
-// One send of a copy of `request` with the token (and its DPoP proof, if any); a redirect is
-// the answer, never followed (the token goes nowhere else).
-export async function sendOnce(request, authorization, proof) {
-  const copy = new Request(request.clone(), { redirect: 'manual' });
-  copy.headers.set('authorization', authorization);
-  if (proof !== undefined) copy.headers.set('dpop', proof);
-  try {
-    return await fetch(copy);
-  } catch (e) {
-    throw requestFailed(copy.method, copy.url, `${(e && e.message) || e}`);
-  }
-}
 export function monoNow() {
   return typeof performance === 'object' && performance !== null && typeof performance.now === 'function' ? performance.now() : Date.now();
 }

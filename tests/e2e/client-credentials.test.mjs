@@ -2,6 +2,7 @@
 // reference server and oidc-provider over real HTTP; and its refusal in a browser window.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -92,6 +93,46 @@ test('Node, both entries: ClientCredentials.fetch to a trusted origin that refus
     assert.ok(error instanceof WasmAuthError, `${entry.join('/')}: ${error}`);
     assert.equal(error.code, 'ERR_AUTH_NETWORK', entry.join('/'));
     assert.match(error.message, /GET http:\/\/127\.0\.0\.1:\d+\/v1\/resources/, entry.join('/'));
+  }
+});
+
+test('Node, both entries: ClientCredentials.fetch follows no redirect (a 3xx is the answer), and a caller\'s abort is the AbortError, as with fetch', async () => {
+  // A trusted API that redirects within itself and to another origin; `reached` is every
+  // request either of them got.
+  const reached = [];
+  const listen = async (handle) => {
+    const server = createServer((req, res) => {
+      reached.push({ path: req.url, authorization: req.headers.authorization ?? null });
+      handle(req, res);
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); }) };
+  };
+  const elsewhere = await listen((req, res) => res.writeHead(200).end('collected'));
+  const trusted = await listen((req, res) => {
+    if (req.url === '/hop') return res.writeHead(302, { location: '/echo' }).end();
+    if (req.url === '/away') return res.writeHead(307, { location: `${elsewhere.url}/collect` }).end();
+    return res.writeHead(200).end('ok');
+  });
+  try {
+    for (const entry of [['node.js'], ['verify', 'node.js']]) {
+      const { ClientCredentials } = await import(join(project, 'node_modules', 'wasm-auth', ...entry));
+      const client = new ClientCredentials({ ...reference(), allowedOrigins: [trusted.url] });
+      reached.length = 0;
+      const hop = await client.fetch(`${trusted.url}/hop`);
+      assert.deepEqual([hop.status, hop.headers.get('location')], [302, '/echo'], entry.join('/'));
+      const away = await client.fetch(`${trusted.url}/away`, { method: 'POST', body: 'secret form' });
+      assert.equal(away.status, 307, entry.join('/'));
+      assert.deepEqual(reached.map((r) => r.path), ['/hop', '/away'], `${entry.join('/')}: no hop was requested`);
+      assert.ok(reached.every((r) => r.authorization?.startsWith('Bearer ')), entry.join('/'));
+      // The caller's abort, as fetch rejects with it (TokenManager.fetch and ApiKeyAuth.fetch
+      // alike): not a network failure.
+      const aborted = await client.fetch(`${trusted.url}/echo`, { signal: AbortSignal.abort() }).catch((e) => e);
+      assert.equal(aborted.name, 'AbortError', `${entry.join('/')}: ${aborted}`);
+    }
+  } finally {
+    await trusted.close();
+    await elsewhere.close();
   }
 });
 

@@ -4,13 +4,12 @@
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use super::session::{Session, sleep};
 use crate::Error;
 use crate::client::Secret;
 use crate::client::schedule::{self, Step};
-use crate::web::http::{self, now, web_request::Request};
+use crate::web::http::{self, Sent, now, web_request::Request};
 
 impl Session {
     /// The access token to send: the held one while fresh, else after a (shared) refresh.
@@ -68,22 +67,12 @@ impl Session {
         self.send_with_token(&request, &token).await
     }
 
-    /// One send of `request` with `token` (Bearer, or DPoP with its proof and §9's nonce retry).
-    async fn send_with_token(self: &Rc<Self>, request: &Request, token: &Secret) -> Result<JsValue, JsValue> {
-        let trusted = &self.config.trusted;
-        // Bound or not goes by the option (every token held was checked against it,
-        // `client::dpop::check_token_type`), never by what is held after the await that got
-        // `token` (a logout or refresh meanwhile sent a bound token as Bearer).
-        match self.config.dpop.clone() {
-            Some(dpop) => {
-                let authorization = format!("DPoP {}", token.expose());
-                let send = |proof: &str| http::send_with_dpop(request, trusted, &authorization, proof);
-                dpop.send_resource(token, request, &send).await
-            }
-            None => {
-                let bearer = format!("Bearer {}", token.expose());
-                JsFuture::from(http::send_with(request, trusted, "authorization", &bearer)).await
-            }
-        }
+    /// One send of `request` with `token` (Bearer, or DPoP with its proof and §9's nonce retry),
+    /// a redirect followed to trusted origins only (none with DPoP): `http::send_token`. Bound
+    /// or not goes by the option (every token held was checked against it,
+    /// `client::dpop::check_token_type`), never by what is held after the await that got `token`
+    /// (a logout or refresh meanwhile sent a bound token as Bearer).
+    fn send_with_token<'a>(&'a self, request: &'a Request, token: &'a Secret) -> Sent<'a> {
+        http::send_token(request, &self.config.trusted, token, self.config.dpop.as_deref(), true)
     }
 }
