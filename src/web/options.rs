@@ -44,8 +44,17 @@ impl From<Refused> for Error {
 }
 
 /// `Ok(Some(v))` unless `result` holds `None`: then "`name` is required".
-pub(crate) fn required<T, E: Into<Refused>>(name: &str, result: Result<Option<T>, E>) -> Result<T, Refused> {
-    result.map_err(Into::into)?.ok_or_else(|| refused(rules::required(name)))
+pub(crate) fn required<T>(name: &str, result: Result<Option<T>, Refused>) -> Result<T, Refused> {
+    match result? {
+        Some(value) => Ok(value),
+        None => Err(missing(name)),
+    }
+}
+
+/// "`name` is required", boxed: one copy rather than one in each `required::<T>`.
+#[inline(never)]
+pub(crate) fn missing(name: &str) -> Refused {
+    refused(rules::required(name))
 }
 
 /// `error`, boxed.

@@ -24,7 +24,7 @@ use crate::jose::remote_keyset::RemoteKeySet;
 use crate::jose::request::ApiKeyEntry;
 use crate::jose::token_cache::{self, TokenCacheOptions};
 use crate::jose::verify::VerifyOptions;
-use crate::web::options::{Options, Refused, refused, required, wrong};
+use crate::web::options::{Options, Refused, missing, refused, required, wrong};
 
 const SECRET: Expected = Expected::Words("a non-empty string or a Uint8Array");
 const API_KEYS: Expected = Expected::Words("an array of { sha256, scopes, name? }");
@@ -111,7 +111,7 @@ fn token_cache(options: &Options) -> Result<Option<TokenCacheOptions>, Refused> 
     let age = cache.value("maxAgeSeconds", CACHE_AGE).map_err(|e| in_cache(e, "."))?;
     cache.finish().map_err(|e| in_cache(refused(e), ": "))?;
     let max_entries = match entries {
-        None => return Err(refused(crate::client::options::required("cache.maxEntries"))),
+        None => return Err(missing("cache.maxEntries")),
         Some(n) => checks::cache_entries(n.as_f64())?,
     };
     let max_age_ms = match age {
