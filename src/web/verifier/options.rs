@@ -11,7 +11,7 @@ use super::dpop::DpopConfig;
 use super::remote::Remote;
 use crate::Error;
 use crate::client::base_url::BaseUrl;
-use crate::client::options::{Expected, wrong_entry, wrong_kind};
+use crate::client::options::{Expected, wrong_entry};
 use crate::jose::dpop::{self, Mode};
 use crate::jose::json::{Value, object};
 use crate::jose::jwk::Jwk;
@@ -234,6 +234,20 @@ fn api_keys(options: &Options) -> Result<Vec<ApiKeyEntry>, Refused> {
     Ok(keys)
 }
 
+/// The key sources, in the order [`Given::source`] names them.
+const KEY_SOURCES: [&str; 6] = ["secret", "jwk", "publicKey", "jwks", "keys", "jwksUri"];
+/// The options of a remote key set, in the order [`Given::source`] names them.
+const REMOTE_ONLY: [&str; 8] = [
+    "timeoutDuration",
+    "cooldownDuration",
+    "cacheMaxAge",
+    "jwksCache",
+    "jwksMaxBytes",
+    "jwksStore",
+    "jwksMaxStaleSeconds",
+    "onJwksEvent",
+];
+
 /// The key-source options as given, each of its kind; which one is used is decided after
 /// `finish` ([`Given::source`]).
 #[derive(Default)]
@@ -266,14 +280,17 @@ impl Given {
     )]
     fn read(options: &Options) -> Result<Given, Refused> {
         let mut given = Given::default();
-        given.secret = match options.value("secret", SECRET)? {
-            None => None,
-            Some(text) if text.is_string() => text.as_string().map(String::into_bytes),
-            Some(bytes) if bytes.is_instance_of::<Uint8Array>() => Some(Uint8Array::from(bytes).to_vec()),
-            Some(_) => return Err(wrong("secret", SECRET)),
-        };
-        if given.secret.as_ref().is_some_and(Vec::is_empty) {
-            return Err(wrong("secret", SECRET));
+        if let Some(value) = options.value("secret", SECRET)? {
+            let bytes = match value.as_string() {
+                Some(text) => text.into_bytes(),
+                None if value.is_instance_of::<Uint8Array>() => Uint8Array::from(value).to_vec(),
+                // Neither: refused below as an empty one is.
+                None => Vec::new(),
+            };
+            if bytes.is_empty() {
+                return Err(wrong("secret", SECRET));
+            }
+            given.secret = Some(bytes);
         }
         given.jwk = options.object("jwk")?;
         given.public_key = options.non_empty_string("publicKey")?;
@@ -282,7 +299,7 @@ impl Given {
         if let Some(uri) = options.string("jwksUri", Expected::Url)? {
             // A query is allowed (the set is fetched from the URL as it is), unlike in a baseUrl.
             let without_query = uri.split_once('?').map_or(uri.as_str(), |(url, _)| url);
-            BaseUrl::parse(without_query).map_err(|_| wrong_kind("jwksUri", Expected::Url, false))?;
+            BaseUrl::parse(without_query).map_err(|_| wrong("jwksUri", Expected::Url))?;
             given.jwks_uri = Some(uri);
         }
         given.timeout_ms = options.positive_milliseconds("timeoutDuration")?;
@@ -290,15 +307,14 @@ impl Given {
         given.max_age_ms = options.positive_milliseconds("cacheMaxAge")?;
         given.max_bytes = options.bytes("jwksMaxBytes")?;
         if let Some(seed) = options.value("jwksCache", JWKS_CACHE)? {
-            let bad = || wrong_kind("jwksCache", JWKS_CACHE, false);
+            let bad = || wrong("jwksCache", JWKS_CACHE);
             let jwks = field(&seed, "jwks").filter(JsValue::is_object).ok_or_else(bad)?;
             let uat = field(&seed, "uat").and_then(|v| v.as_f64()).ok_or_else(bad)?;
             given.cache = Some((json_text(&jwks, "jwksCache.jwks")?, uat));
         }
         given.store = store(options, "jwksStore")?;
         if let Some(seconds) = options.value("jwksMaxStaleSeconds", STALE)? {
-            let ms =
-                checks::stale_ms(seconds.as_f64()).ok_or_else(|| wrong_kind("jwksMaxStaleSeconds", STALE, false))?;
+            let ms = checks::stale_ms(seconds.as_f64()).ok_or_else(|| wrong("jwksMaxStaleSeconds", STALE))?;
             given.max_stale_ms = Some(ms);
         }
         given.listener = function(options, "onJwksEvent")?;
@@ -308,14 +324,14 @@ impl Given {
     /// The one key source given.
     fn source(mut self) -> Result<KeySource, Error> {
         let sources = [
-            ("secret", self.secret.is_some()),
-            ("jwk", self.jwk.is_some()),
-            ("publicKey", self.public_key.is_some()),
-            ("jwks", self.jwks.is_some()),
-            ("keys", self.keys.is_some()),
-            ("jwksUri", self.jwks_uri.is_some()),
+            self.secret.is_some(),
+            self.jwk.is_some(),
+            self.public_key.is_some(),
+            self.jwks.is_some(),
+            self.keys.is_some(),
+            self.jwks_uri.is_some(),
         ];
-        let mut given = sources.iter().filter(|(_, given)| *given).map(|(name, _)| name);
+        let mut given = KEY_SOURCES.iter().zip(sources).filter(|(_, given)| *given).map(|(name, _)| name);
         let Some(first) = given.next() else {
             return Err(invalid(&["give one key source: secret, jwk, publicKey, jwks, keys or jwksUri"]));
         };
@@ -339,16 +355,16 @@ impl Given {
             return Ok(KeySource::Remote(Remote::new(uri, keys, self.store.take(), listener)));
         }
         let remote_only = [
-            ("timeoutDuration", self.timeout_ms.is_some()),
-            ("cooldownDuration", self.cooldown_ms.is_some()),
-            ("cacheMaxAge", self.max_age_ms.is_some()),
-            ("jwksCache", self.cache.is_some()),
-            ("jwksMaxBytes", self.max_bytes.is_some()),
-            ("jwksStore", self.store.is_some()),
-            ("jwksMaxStaleSeconds", self.max_stale_ms.is_some()),
-            ("onJwksEvent", self.listener.is_some()),
+            self.timeout_ms.is_some(),
+            self.cooldown_ms.is_some(),
+            self.max_age_ms.is_some(),
+            self.cache.is_some(),
+            self.max_bytes.is_some(),
+            self.store.is_some(),
+            self.max_stale_ms.is_some(),
+            self.listener.is_some(),
         ];
-        if let Some((name, _)) = remote_only.iter().find(|(_, given)| *given) {
+        if let Some((name, _)) = REMOTE_ONLY.iter().zip(remote_only).find(|(_, given)| *given) {
             return Err(invalid(&[name, " applies to jwksUri only"]));
         }
         let set = if let Some(secret) = &self.secret {
