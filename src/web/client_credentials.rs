@@ -11,7 +11,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::dpop::Dpop;
 use super::http::web_request::Request;
 use super::http::{self, now};
-use super::options::{Options, Refused, required, trusted_origins_of};
+use super::options::{Options, Refused, refused, required, trusted_origins_of};
 use crate::Error;
 use crate::client::dpop;
 use crate::client::oauth::{self, ClientAuth, TokenPurpose};
@@ -142,13 +142,13 @@ impl ClientCredentials {
         // Refused (a boxed Error): each `?` below then moves a pointer, not an Error.
         let read = || -> Result<Inner, Refused> {
             if http::in_browser_window() {
-                return Err(Error::SecretInBrowser.into());
+                return Err(refused(Error::SecretInBrowser));
             }
             // Every name is known before any is read: unknown keys are refused first, then each
             // option is read and checked in turn.
-            let options = Options::new(&options)?;
+            let options = Options::new(&options).map_err(refused)?;
             options.declare(&NAMES);
-            options.finish()?;
+            options.finish().map_err(refused)?;
             let token_endpoint = required("tokenEndpoint", options.url("tokenEndpoint"))?;
             Ok(Inner {
                 trusted: trusted_origins_of(&token_endpoint, "tokenEndpoint", options.origins("allowedOrigins")?)?,
@@ -156,7 +156,7 @@ impl ClientCredentials {
                 client_id: required("clientId", options.non_empty_string("clientId"))?,
                 secret: Secret::new(required("clientSecret", options.non_empty_string("clientSecret"))?),
                 scope: options.non_empty_string("scope")?,
-                auth: ClientAuth::parse(options.string("authMethod", AUTH_METHODS)?.as_deref())?,
+                auth: ClientAuth::parse(options.string("authMethod", AUTH_METHODS)?.as_deref()).map_err(refused)?,
                 margin_ms: options
                     .seconds("refreshMarginSeconds")?
                     .map_or(DEFAULT_CLIENT_CREDENTIALS_MARGIN_MS, |s| s * 1000.0),

@@ -57,7 +57,9 @@ pub(crate) fn missing(name: &str) -> Refused {
     refused(rules::required(name))
 }
 
-/// `error`, boxed.
+/// `error`, boxed. Where a function that returns a [`Refused`] gets an [`Error`], write
+/// `.map_err(refused)?` rather than `?`: `?`'s `From` boxes the Error in code of its own at each
+/// site (spelling it out saved 0.35 KB gzip over JwtVerifier's and ClientCredentials' readers).
 #[inline(never)]
 pub(crate) fn refused(error: Error) -> Refused {
     Box::new(error)

@@ -85,10 +85,10 @@ fn dpop(options: &Options) -> Result<DpopConfig, Refused> {
     config.nonce = function(options, "dpopNonce")?.map(JsCast::unchecked_into);
     // Bounded (the core says how far and why); whole seconds, rounded down: the stricter check.
     if let Some(seconds) = options.value("dpopMaxAgeSeconds", DPOP_MAX_AGE)? {
-        config.policy.max_age_seconds = dpop::max_age_seconds(seconds.as_f64())?;
+        config.policy.max_age_seconds = dpop::max_age_seconds(seconds.as_f64()).map_err(refused)?;
     }
     if let Some(seconds) = options.value("dpopClockToleranceSeconds", DPOP_TOLERANCE)? {
-        config.policy.leeway_seconds = dpop::clock_tolerance_seconds(seconds.as_f64())?;
+        config.policy.leeway_seconds = dpop::clock_tolerance_seconds(seconds.as_f64()).map_err(refused)?;
     }
     if let Some(origin) = options.value("dpopOrigin", DPOP_ORIGIN)? {
         let list = if Array::is_array(&origin) { Array::from(&origin) } else { Array::of1(&origin) };
@@ -97,7 +97,7 @@ fn dpop(options: &Options) -> Result<DpopConfig, Refused> {
             // Not a string: empty, which the core refuses with the same words.
             texts.push(value.as_string().unwrap_or_default());
         }
-        config.policy.origins = dpop::origins(texts)?;
+        config.policy.origins = dpop::origins(texts).map_err(refused)?;
     }
     Ok(config)
 }
@@ -106,17 +106,17 @@ fn dpop(options: &Options) -> Result<DpopConfig, Refused> {
 /// `cache.<member>`. `maxEntries` is required: `cache: {}` is refused rather than guessed.
 fn token_cache(options: &Options) -> Result<Option<TokenCacheOptions>, Refused> {
     let Some(value) = options.object("cache")? else { return Ok(None) };
-    let cache = Options::new(&value)?;
+    let cache = Options::new(&value).map_err(refused)?;
     let entries = cache.value("maxEntries", CACHE_ENTRIES).map_err(|e| in_cache(e, "."))?;
     let age = cache.value("maxAgeSeconds", CACHE_AGE).map_err(|e| in_cache(e, "."))?;
     cache.finish().map_err(|e| in_cache(refused(e), ": "))?;
     let max_entries = match entries {
         None => return Err(missing("cache.maxEntries")),
-        Some(n) => checks::cache_entries(n.as_f64())?,
+        Some(n) => checks::cache_entries(n.as_f64()).map_err(refused)?,
     };
     let max_age_ms = match age {
         None => token_cache::DEFAULT_MAX_AGE_MS,
-        Some(n) => checks::cache_max_age_ms(n.as_f64())?,
+        Some(n) => checks::cache_max_age_ms(n.as_f64()).map_err(refused)?,
     };
     Ok(Some(TokenCacheOptions { max_entries, max_age_ms }))
 }
@@ -190,10 +190,10 @@ fn rules(options: &Options) -> Result<VerifyOptions, Refused> {
         rules.audience = list;
     }
     if let Some(subject) = options.string("subject", Expected::String)? {
-        rules.subject = Some(checks::non_empty_text("subject", subject)?);
+        rules.subject = Some(checks::non_empty_text("subject", subject).map_err(refused)?);
     }
     if let Some(typ) = options.string("typ", Expected::String)? {
-        rules.typ = Some(checks::typ(typ)?);
+        rules.typ = Some(checks::typ(typ).map_err(refused)?);
     }
     if let Some(list) = non_empty_list(options, "requiredClaims", false)? {
         rules.required = list;
@@ -206,7 +206,7 @@ fn rules(options: &Options) -> Result<VerifyOptions, Refused> {
         rules.max_token_age = Some(seconds as u64);
     }
     if let Some(list) = options.strings("algorithms", false)? {
-        verify.algorithms = checks::algorithms(list)?;
+        verify.algorithms = checks::algorithms(list).map_err(refused)?;
     }
     if let Some(bytes) = options.bytes("maxTokenLength")? {
         verify.limits = Limits { max_token_len: bytes as usize, ..Limits::default() };
@@ -222,14 +222,14 @@ fn api_keys(options: &Options) -> Result<Vec<ApiKeyEntry>, Refused> {
         return Err(wrong("apiKeys", API_KEYS));
     }
     let read = |entry: &JsValue| -> Result<_, Refused> {
-        let entry = Options::new(entry)?;
+        let entry = Options::new(entry).map_err(refused)?;
         let sha256 = required("sha256", entry.string("sha256", Expected::String))?;
         Ok((sha256, entry.strings("scopes", false)?, entry.string("name", Expected::String)?))
     };
     let mut keys = Vec::new();
     for (index, entry) in Array::from(&list).iter().enumerate() {
-        let (sha256, scopes, name) = read(&entry).map_err(|_| wrong_entry("apiKeys", index, API_KEY, None))?;
-        keys.push(ApiKeyEntry::new(&sha256.to_ascii_lowercase(), scopes.unwrap_or_default(), name)?);
+        let (sha256, scopes, name) = read(&entry).map_err(|_| refused(wrong_entry("apiKeys", index, API_KEY, None)))?;
+        keys.push(ApiKeyEntry::new(&sha256.to_ascii_lowercase(), scopes.unwrap_or_default(), name).map_err(refused)?);
     }
     Ok(keys)
 }
@@ -407,7 +407,7 @@ impl Call {
         let mut call = Call { now: 0, scopes: Vec::new(), realm: None, dpop: None, binding_checked_by_caller: false };
         let mut now_ms = None;
         if let Some(value) = value {
-            let options = Options::new(value)?;
+            let options = Options::new(value).map_err(refused)?;
             if request {
                 if let Some(list) = non_empty_list(&options, "scopes", false)? {
                     call.scopes = list;
@@ -421,7 +421,7 @@ impl Call {
                 let ms = date.dyn_ref::<js_sys::Date>().map(|d| d.get_time()).filter(|t| t.is_finite());
                 now_ms = Some(ms.ok_or_else(|| wrong("currentDate", DATE))?);
             }
-            options.finish()?;
+            options.finish().map_err(refused)?;
         }
         call.now = (now_ms.unwrap_or_else(js_sys::Date::now) / 1000.0).floor() as i64;
         Ok(call)
