@@ -79,10 +79,10 @@ fn created_js(created: &CreatedKey) -> Result<JsValue, Error> {
 fn new_key(spec: &JsValue) -> Result<String, Error> {
     let spec = Options::new(spec)
         .map_err(|_| Error::InvalidOptions("create needs { name: string, scopes: string[] }".into()))?;
-    let name = spec.string("name", Expected::String);
-    let scopes = spec.strings("scopes", false);
+    spec.declare(&["name", "scopes"]);
     spec.finish()?;
-    api_keys::create_body(&required("name", name)?, &required("scopes", scopes)?)
+    let name = required("name", spec.string("name", Expected::String))?;
+    api_keys::create_body(&name, &required("scopes", spec.strings("scopes", false))?)
 }
 
 #[wasm_bindgen(module = "/src/web/client.js")]
@@ -142,11 +142,10 @@ impl ApiKeys {
     pub fn new(#[wasm_bindgen(unchecked_param_type = "ApiKeysOptions")] options: JsValue) -> Result<ApiKeys, JsValue> {
         let read = || -> Result<ApiKeys, Error> {
             let options = Options::new(&options)?;
-            let manager = options.instance("tokenManager", "TokenManager", "fetch");
-            let base = options.base_url();
+            options.declare(&["tokenManager", "baseUrl"]);
             options.finish()?;
-            let manager = required("tokenManager", manager)?;
-            let base = match base? {
+            let manager = required("tokenManager", options.instance("tokenManager", "TokenManager", "fetch"))?;
+            let base = match options.base_url()? {
                 Some(base) => base,
                 None => {
                     let url = js_sys::Reflect::get(&manager, &"baseUrl".into()).ok().and_then(|v| v.as_string());
@@ -224,16 +223,16 @@ impl ApiKeyAuth {
     ) -> Result<ApiKeyAuth, JsValue> {
         let read = || -> Result<ApiKeyAuth, Error> {
             let options = Options::new(&options)?;
-            let base = options.base_url();
-            let key = options.string("apiKey", Expected::VisibleAscii);
-            let placement = options.string("placement", Expected::OneOf(&["header", "query"]));
+            options.declare(&["baseUrl", "apiKey", "placement"]);
             options.finish()?;
-            let base = required("baseUrl", base)?;
+            let base = required("baseUrl", options.base_url())?;
             Ok(ApiKeyAuth {
                 trusted: trusted_origins(&base, None)?,
                 base,
-                key: Secret::new(required("apiKey", key)?),
-                placement: Placement::parse(placement?.as_deref())?,
+                key: Secret::new(required("apiKey", options.string("apiKey", Expected::VisibleAscii))?),
+                placement: Placement::parse(
+                    options.string("placement", Expected::OneOf(&["header", "query"]))?.as_deref(),
+                )?,
             })
         };
         Ok(read()?)

@@ -10,7 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::dpop::Dpop;
 use super::http::{self, now};
-use super::options::{Options, Refused, required, trusted_origins_of};
+use super::options::{Options, Refused, refused, required, trusted_origins_of};
 use crate::Error;
 use crate::client::dpop;
 use crate::client::oauth::{self, ClientAuth, TokenPurpose};
@@ -72,6 +72,19 @@ struct Inner {
     trusted: js_sys::Array,
 }
 
+/// `new ClientCredentials(options)`'s options, in the order "the options are ..." lists them.
+const NAMES: [&str; 8] = [
+    "tokenEndpoint",
+    "clientId",
+    "clientSecret",
+    "scope",
+    "authMethod",
+    "refreshMarginSeconds",
+    "dpop",
+    "allowedOrigins",
+];
+const AUTH_METHODS: Expected = Expected::OneOf(&["client_secret_basic", "client_secret_post"]);
+
 /// Tokens for a confidential client (a worker or server calling an API as itself).
 #[wasm_bindgen]
 pub struct ClientCredentials {
@@ -124,30 +137,27 @@ impl ClientCredentials {
         // Refused (a boxed Error): each `?` below then moves a pointer, not an Error.
         let read = || -> Result<Inner, Refused> {
             if http::in_browser_window() {
-                return Err(Error::SecretInBrowser.into());
+                return Err(refused(Error::SecretInBrowser));
             }
-            let options = Options::new(&options)?;
-            let token_endpoint = options.url("tokenEndpoint");
-            let client_id = options.non_empty_string("clientId");
-            let secret = options.non_empty_string("clientSecret");
-            let scope = options.non_empty_string("scope");
-            let auth = options.string("authMethod", Expected::OneOf(&["client_secret_basic", "client_secret_post"]));
-            let margin_s = options.seconds("refreshMarginSeconds");
-            let dpop = options.boolean("dpop");
-            let allowed = options.origins("allowedOrigins");
-            options.finish()?;
-            let token_endpoint = required("tokenEndpoint", token_endpoint)?;
+            // Every name is known before any is read: unknown keys are refused first, then each
+            // option is read and checked in turn.
+            let options = Options::new(&options).map_err(refused)?;
+            options.declare(&NAMES);
+            options.finish().map_err(refused)?;
+            let token_endpoint = required("tokenEndpoint", options.url("tokenEndpoint"))?;
             Ok(Inner {
-                trusted: trusted_origins_of(&token_endpoint, "tokenEndpoint", allowed?)?,
+                trusted: trusted_origins_of(&token_endpoint, "tokenEndpoint", options.origins("allowedOrigins")?)?,
                 token_endpoint,
-                client_id: required("clientId", client_id)?,
-                secret: Secret::new(required("clientSecret", secret)?),
-                scope: scope?,
-                auth: ClientAuth::parse(auth?.as_deref())?,
-                margin_ms: margin_s?.map_or(DEFAULT_CLIENT_CREDENTIALS_MARGIN_MS, |s| s * 1000.0),
+                client_id: required("clientId", options.non_empty_string("clientId"))?,
+                secret: Secret::new(required("clientSecret", options.non_empty_string("clientSecret"))?),
+                scope: options.non_empty_string("scope")?,
+                auth: ClientAuth::parse(options.string("authMethod", AUTH_METHODS)?.as_deref()).map_err(refused)?,
+                margin_ms: options
+                    .seconds("refreshMarginSeconds")?
+                    .map_or(DEFAULT_CLIENT_CREDENTIALS_MARGIN_MS, |s| s * 1000.0),
                 cached: RefCell::new(None),
                 in_flight: RefCell::new(None),
-                dpop: dpop?.unwrap_or(false).then(|| Dpop::new(None)),
+                dpop: options.boolean("dpop")?.unwrap_or(false).then(|| Dpop::new(None)),
             })
         };
         Ok(ClientCredentials { inner: Rc::new(read().map_err(|refused| *refused)?) })

@@ -6,7 +6,9 @@
 //! before using any result: the names read are the valid names, so a key nobody read is
 //! refused with the nearest of them ("unknown option `isuer`: did you mean `issuer`?"), and a
 //! misspelling is reported rather than the "is required" it causes. The names are thus written
-//! twice: in the TypeScript interface and in the reader calls.
+//! twice: in the TypeScript interface and in the reader calls. A class whose checks come in
+//! another order than its reads lists its names first ([`Options::declare`], a third time, in
+//! its read order), calls `finish`, then reads each option where it is checked.
 
 use std::cell::RefCell;
 
@@ -42,11 +44,22 @@ impl From<Refused> for Error {
 }
 
 /// `Ok(Some(v))` unless `result` holds `None`: then "`name` is required".
-pub(crate) fn required<T, E: Into<Refused>>(name: &str, result: Result<Option<T>, E>) -> Result<T, Refused> {
-    result.map_err(Into::into)?.ok_or_else(|| refused(rules::required(name)))
+pub(crate) fn required<T>(name: &str, result: Result<Option<T>, Refused>) -> Result<T, Refused> {
+    match result? {
+        Some(value) => Ok(value),
+        None => Err(missing(name)),
+    }
 }
 
-/// `error`, boxed.
+/// "`name` is required", boxed: one copy rather than one in each `required::<T>`.
+#[inline(never)]
+pub(crate) fn missing(name: &str) -> Refused {
+    refused(rules::required(name))
+}
+
+/// `error`, boxed. Where a function that returns a [`Refused`] gets an [`Error`], write
+/// `.map_err(refused)?` rather than `?`: `?`'s `From` boxes the Error in code of its own at each
+/// site (spelling it out saved 0.35 KB gzip over JwtVerifier's and ClientCredentials' readers).
 #[inline(never)]
 pub(crate) fn refused(error: Error) -> Refused {
     Box::new(error)
@@ -66,6 +79,14 @@ impl Options {
             return Err(Error::InvalidOptions("options must be an object".into()));
         }
         Ok(Options { object: value.clone(), known: RefCell::new(Vec::new()) })
+    }
+
+    /// Declares the valid names before any is read (in the order "the options are ..." lists
+    /// them): [`Options::finish`] may then come first, and each reader's refusal be returned at
+    /// once. A class that reads every option before `finish` must keep each result until its
+    /// checks, and drop them all on each refusal: more code in each constructor.
+    pub(crate) fn declare(&self, names: &[&'static str]) {
+        self.known.borrow_mut().extend_from_slice(names);
     }
 
     /// The optional options object of a method (`logout(options?)`): `undefined` is none given.

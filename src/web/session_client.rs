@@ -114,11 +114,10 @@ impl SessionClient {
     ) -> Result<SessionClient, JsValue> {
         let read = || -> Result<SessionClient, Error> {
             let options = Options::new(&options)?;
-            let base = options.base_url();
-            let allowed = options.origins("allowedOrigins");
+            options.declare(&["baseUrl", "allowedOrigins"]);
             options.finish()?;
-            let base = required("baseUrl", base)?;
-            Ok(SessionClient { trusted: trusted_origins(&base, allowed?)?, base })
+            let base = required("baseUrl", options.base_url())?;
+            Ok(SessionClient { trusted: trusted_origins(&base, options.origins("allowedOrigins")?)?, base })
         };
         Ok(read()?)
     }

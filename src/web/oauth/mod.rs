@@ -329,13 +329,12 @@ impl OAuthClient {
     ) -> Result<String, JsValue> {
         let run = || -> Result<(String, bool), Error> {
             let options = Options::optional(options)?;
-            let scope = options.non_empty_string("scope");
-            let extra = options.string_record("extraParams");
-            let app_state = options.json("appState");
-            let redirect = options.boolean("redirect");
+            options.declare(&["scope", "extraParams", "appState", "redirect"]);
             options.finish()?;
-            let (scope, extra, app_state) = (scope?, extra?.unwrap_or_default(), app_state?);
-            let redirect = redirect?.unwrap_or(true);
+            let scope = options.non_empty_string("scope")?;
+            let extra = options.string_record("extraParams")?.unwrap_or_default();
+            let app_state = options.json("appState")?;
+            let redirect = options.boolean("redirect")?.unwrap_or(true);
             let url = self.inner.start_flow(scope.as_deref(), &extra, app_state, false)?;
             Ok((url, redirect))
         };

@@ -6,6 +6,7 @@ use wasm_bindgen::JsValue;
 use crate::Error;
 use crate::client::base_url::BaseUrl;
 use crate::client::oauth::Metadata;
+use crate::jose::options::invalid;
 use crate::web::http;
 use crate::web::options::{Options, required};
 
@@ -26,6 +27,23 @@ pub(super) struct Settings {
     pub(super) dpop: bool,
 }
 
+/// The options of `new OAuthClient`, in the order "the options are ..." lists them.
+const NAMES: [&str; 13] = [
+    "clientId",
+    "redirectUri",
+    "scope",
+    "issuer",
+    "authorizationEndpoint",
+    "tokenEndpoint",
+    "revocationEndpoint",
+    "jwksUri",
+    "baseUrl",
+    "tokenManager",
+    "maxResponseBytes",
+    "crossTab",
+    "dpop",
+];
+
 /// The options that name the server: `discover` learns them, so it takes none of them.
 const SERVER_OPTIONS: [&str; 5] = ["issuer", "authorizationEndpoint", "tokenEndpoint", "revocationEndpoint", "jwksUri"];
 
@@ -33,23 +51,21 @@ impl Settings {
     /// Reads `options`; `discovering`: for `discover`, where the server options are refused.
     pub(super) fn read(options: &JsValue, discovering: bool) -> Result<Settings, Error> {
         let options = Options::new(options)?;
-        let client_id = options.non_empty_string("clientId");
-        let redirect_uri = options.url_with_query("redirectUri");
-        let scope = options.non_empty_string("scope");
-        let [issuer, authorization_endpoint, token_endpoint, revocation_endpoint, jwks_uri] =
-            SERVER_OPTIONS.map(|name| options.url(name));
-        let base_url = options.base_url();
-        let token_manager = options.instance("tokenManager", "TokenManager", "setTokens");
-        let max_response_bytes = options.bytes("maxResponseBytes");
-        let cross_tab = options.boolean("crossTab");
-        let dpop = options.boolean("dpop");
+        // Every name is known before any is read: unknown keys are refused first, then each
+        // option is read and checked in turn.
+        options.declare(&NAMES);
         options.finish()?;
-        let dpop = dpop?.unwrap_or(false);
-        let cross_tab = cross_tab?;
-        let (issuer, authorization_endpoint, token_endpoint, revocation_endpoint, jwks_uri) =
-            (issuer?, authorization_endpoint?, token_endpoint?, revocation_endpoint?, jwks_uri?);
-        let (scope, base_url, token_manager, max_response_bytes) =
-            (scope?, base_url?, token_manager?, max_response_bytes?);
+        let dpop = options.boolean("dpop")?.unwrap_or(false);
+        let cross_tab = options.boolean("crossTab")?;
+        let mut server = [const { None }; 5];
+        for (name, value) in SERVER_OPTIONS.iter().zip(&mut server) {
+            *value = options.url(name)?;
+        }
+        let [issuer, authorization_endpoint, token_endpoint, revocation_endpoint, jwks_uri] = server;
+        let scope = options.non_empty_string("scope")?;
+        let base_url = options.base_url()?;
+        let token_manager = options.instance("tokenManager", "TokenManager", "setTokens")?;
+        let max_response_bytes = options.bytes("maxResponseBytes")?;
         // The bound tokens are only of use with the key: the client's own TokenManager holds both.
         if dpop && (base_url.is_none() || token_manager.is_some()) {
             return Err(Error::InvalidOptions(
@@ -57,19 +73,20 @@ impl Settings {
                     .into(),
             ));
         }
-        let client_id = required("clientId", client_id)?;
-        let redirect_uri = required("redirectUri", redirect_uri)?;
+        let client_id = required("clientId", options.non_empty_string("clientId"))?;
+        let redirect_uri = required("redirectUri", options.url_with_query("redirectUri"))?;
         let metadata = if discovering {
             let given = [&issuer, &authorization_endpoint, &token_endpoint, &revocation_endpoint, &jwks_uri];
             if let Some((name, _)) = SERVER_OPTIONS.iter().zip(given).find(|(_, value)| value.is_some()) {
-                return Err(Error::InvalidOptions(format!(
-                    "{name} is discovered: OAuthClient.discover takes no issuer or endpoints (new OAuthClient does)"
-                )));
+                return Err(invalid(&[
+                    name,
+                    " is discovered: OAuthClient.discover takes no issuer or endpoints (new OAuthClient does)",
+                ]));
             }
             None
         } else {
             let needed = |name: &str, value: Option<String>| {
-                value.ok_or_else(|| Error::InvalidOptions(format!("{name} is required (or use OAuthClient.discover)")))
+                value.ok_or_else(|| invalid(&[name, " is required (or use OAuthClient.discover)"]))
             };
             Some(Metadata {
                 issuer,

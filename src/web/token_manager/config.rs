@@ -32,6 +32,20 @@ pub(crate) struct Config {
     pub(crate) dpop: Option<Rc<Dpop>>,
 }
 
+/// `new TokenManager(options)`'s options, in the order "the options are ..." lists them.
+const NAMES: [&str; 10] = [
+    "baseUrl",
+    "refreshMarginSeconds",
+    "allowedOrigins",
+    "tokenEndpoint",
+    "clientId",
+    "revocationEndpoint",
+    "revokeOnLogout",
+    "crossTab",
+    "refreshTokenInCookie",
+    "dpop",
+];
+
 /// The endpoint option `name` as the manager has always sent to it: without a trailing slash.
 fn endpoint(name: &str, url: &str) -> Result<String, Error> {
     BaseUrl::parse(url).map(|url| url.as_str().to_owned()).map_err(|_| rules::wrong_kind(name, Expected::Url, false))
@@ -40,20 +54,13 @@ fn endpoint(name: &str, url: &str) -> Result<String, Error> {
 impl Config {
     /// Reads `new TokenManager(options)`.
     pub(super) fn read(options: &Options) -> Result<Config, Error> {
-        let base = options.base_url();
-        let margin_s = options.seconds("refreshMarginSeconds");
-        let allowed = options.origins("allowedOrigins");
-        let token_endpoint = options.url("tokenEndpoint");
-        let client_id = options.non_empty_string("clientId");
-        let revocation = options.url("revocationEndpoint");
-        let revoke_on_logout = options.boolean("revokeOnLogout");
-        let cross_tab = options.boolean("crossTab");
-        let refresh_cookie = options.boolean("refreshTokenInCookie");
-        let dpop = options.boolean("dpop");
+        // Every name is known before any is read: unknown keys are refused first, then each
+        // option is read and checked in turn.
+        options.declare(&NAMES);
         options.finish()?;
-        let base = required("baseUrl", base)?;
-        let refresh_cookie = refresh_cookie?.unwrap_or(false);
-        let refresh = match token_endpoint? {
+        let base = required("baseUrl", options.base_url())?;
+        let refresh_cookie = options.boolean("refreshTokenInCookie")?.unwrap_or(false);
+        let refresh = match options.url("tokenEndpoint")? {
             Some(_) if refresh_cookie => {
                 return Err(rules::conflict(
                     "refreshTokenInCookie",
@@ -65,26 +72,29 @@ impl Config {
             None if refresh_cookie => RefreshVia::Cookie(base.endpoint("/auth/refresh")),
             None => RefreshVia::Json(base.endpoint("/auth/refresh")),
         };
-        let client_id = client_id?;
+        let client_id = options.non_empty_string("clientId")?;
         let refresh_url = match &refresh {
             RefreshVia::Json(url) | RefreshVia::OAuth(url) | RefreshVia::Cookie(url) => url.as_str(),
         };
-        let dpop = dpop?.unwrap_or(false);
+        let dpop = options.boolean("dpop")?.unwrap_or(false);
         let key = tabs::token_manager_key(base.as_str(), refresh_url, client_id.as_deref(), refresh_cookie, dpop);
         // With the refresh cookie a reload needs the same DPoP key: it is kept (under the
         // session's key), and only then.
         let dpop = dpop.then(|| Dpop::new(dpop::key_kept_across_reloads(refresh_cookie, false).then(|| key.clone())));
-        let tabs_key = cross_tab?.unwrap_or_else(cross_tab_by_default).then_some(key);
+        let tabs_key = options.boolean("crossTab")?.unwrap_or_else(cross_tab_by_default).then_some(key);
         Ok(Config {
             dpop,
             tabs_key,
             refresh_cookie,
-            trusted: trusted_origins(&base, allowed?)?,
-            margin_ms: margin_s?.map_or(DEFAULT_SESSION_MARGIN_MS, |s| s * 1000.0),
+            trusted: trusted_origins(&base, options.origins("allowedOrigins")?)?,
+            margin_ms: options.seconds("refreshMarginSeconds")?.map_or(DEFAULT_SESSION_MARGIN_MS, |s| s * 1000.0),
             refresh,
             client_id,
-            revocation: revocation?.map(|url| endpoint("revocationEndpoint", &url)).transpose()?,
-            revoke_on_logout: revoke_on_logout?.unwrap_or(true),
+            revocation: options
+                .url("revocationEndpoint")?
+                .map(|url| endpoint("revocationEndpoint", &url))
+                .transpose()?,
+            revoke_on_logout: options.boolean("revokeOnLogout")?.unwrap_or(true),
             base,
         })
     }

@@ -11,7 +11,7 @@ use super::dpop::DpopConfig;
 use super::remote::Remote;
 use crate::Error;
 use crate::client::base_url::BaseUrl;
-use crate::client::options::{Expected, wrong_entry, wrong_kind};
+use crate::client::options::{Expected, wrong_entry};
 use crate::jose::dpop::{self, Mode};
 use crate::jose::json::{Value, object};
 use crate::jose::jwk::Jwk;
@@ -24,7 +24,7 @@ use crate::jose::remote_keyset::RemoteKeySet;
 use crate::jose::request::ApiKeyEntry;
 use crate::jose::token_cache::{self, TokenCacheOptions};
 use crate::jose::verify::VerifyOptions;
-use crate::web::options::{Options, Refused, refused, required, wrong};
+use crate::web::options::{Options, Refused, missing, refused, required, wrong};
 
 const SECRET: Expected = Expected::Words("a non-empty string or a Uint8Array");
 const API_KEYS: Expected = Expected::Words("an array of { sha256, scopes, name? }");
@@ -85,10 +85,10 @@ fn dpop(options: &Options) -> Result<DpopConfig, Refused> {
     config.nonce = function(options, "dpopNonce")?.map(JsCast::unchecked_into);
     // Bounded (the core says how far and why); whole seconds, rounded down: the stricter check.
     if let Some(seconds) = options.value("dpopMaxAgeSeconds", DPOP_MAX_AGE)? {
-        config.policy.max_age_seconds = dpop::max_age_seconds(seconds.as_f64())?;
+        config.policy.max_age_seconds = dpop::max_age_seconds(seconds.as_f64()).map_err(refused)?;
     }
     if let Some(seconds) = options.value("dpopClockToleranceSeconds", DPOP_TOLERANCE)? {
-        config.policy.leeway_seconds = dpop::clock_tolerance_seconds(seconds.as_f64())?;
+        config.policy.leeway_seconds = dpop::clock_tolerance_seconds(seconds.as_f64()).map_err(refused)?;
     }
     if let Some(origin) = options.value("dpopOrigin", DPOP_ORIGIN)? {
         let list = if Array::is_array(&origin) { Array::from(&origin) } else { Array::of1(&origin) };
@@ -97,7 +97,7 @@ fn dpop(options: &Options) -> Result<DpopConfig, Refused> {
             // Not a string: empty, which the core refuses with the same words.
             texts.push(value.as_string().unwrap_or_default());
         }
-        config.policy.origins = dpop::origins(texts)?;
+        config.policy.origins = dpop::origins(texts).map_err(refused)?;
     }
     Ok(config)
 }
@@ -106,17 +106,17 @@ fn dpop(options: &Options) -> Result<DpopConfig, Refused> {
 /// `cache.<member>`. `maxEntries` is required: `cache: {}` is refused rather than guessed.
 fn token_cache(options: &Options) -> Result<Option<TokenCacheOptions>, Refused> {
     let Some(value) = options.object("cache")? else { return Ok(None) };
-    let cache = Options::new(&value)?;
+    let cache = Options::new(&value).map_err(refused)?;
     let entries = cache.value("maxEntries", CACHE_ENTRIES).map_err(|e| in_cache(e, "."))?;
     let age = cache.value("maxAgeSeconds", CACHE_AGE).map_err(|e| in_cache(e, "."))?;
     cache.finish().map_err(|e| in_cache(refused(e), ": "))?;
     let max_entries = match entries {
-        None => return Err(refused(crate::client::options::required("cache.maxEntries"))),
-        Some(n) => checks::cache_entries(n.as_f64())?,
+        None => return Err(missing("cache.maxEntries")),
+        Some(n) => checks::cache_entries(n.as_f64()).map_err(refused)?,
     };
     let max_age_ms = match age {
         None => token_cache::DEFAULT_MAX_AGE_MS,
-        Some(n) => checks::cache_max_age_ms(n.as_f64())?,
+        Some(n) => checks::cache_max_age_ms(n.as_f64()).map_err(refused)?,
     };
     Ok(Some(TokenCacheOptions { max_entries, max_age_ms }))
 }
@@ -190,10 +190,10 @@ fn rules(options: &Options) -> Result<VerifyOptions, Refused> {
         rules.audience = list;
     }
     if let Some(subject) = options.string("subject", Expected::String)? {
-        rules.subject = Some(checks::non_empty_text("subject", subject)?);
+        rules.subject = Some(checks::non_empty_text("subject", subject).map_err(refused)?);
     }
     if let Some(typ) = options.string("typ", Expected::String)? {
-        rules.typ = Some(checks::typ(typ)?);
+        rules.typ = Some(checks::typ(typ).map_err(refused)?);
     }
     if let Some(list) = non_empty_list(options, "requiredClaims", false)? {
         rules.required = list;
@@ -206,7 +206,7 @@ fn rules(options: &Options) -> Result<VerifyOptions, Refused> {
         rules.max_token_age = Some(seconds as u64);
     }
     if let Some(list) = options.strings("algorithms", false)? {
-        verify.algorithms = checks::algorithms(list)?;
+        verify.algorithms = checks::algorithms(list).map_err(refused)?;
     }
     if let Some(bytes) = options.bytes("maxTokenLength")? {
         verify.limits = Limits { max_token_len: bytes as usize, ..Limits::default() };
@@ -222,17 +222,31 @@ fn api_keys(options: &Options) -> Result<Vec<ApiKeyEntry>, Refused> {
         return Err(wrong("apiKeys", API_KEYS));
     }
     let read = |entry: &JsValue| -> Result<_, Refused> {
-        let entry = Options::new(entry)?;
+        let entry = Options::new(entry).map_err(refused)?;
         let sha256 = required("sha256", entry.string("sha256", Expected::String))?;
         Ok((sha256, entry.strings("scopes", false)?, entry.string("name", Expected::String)?))
     };
     let mut keys = Vec::new();
     for (index, entry) in Array::from(&list).iter().enumerate() {
-        let (sha256, scopes, name) = read(&entry).map_err(|_| wrong_entry("apiKeys", index, API_KEY, None))?;
-        keys.push(ApiKeyEntry::new(&sha256.to_ascii_lowercase(), scopes.unwrap_or_default(), name)?);
+        let (sha256, scopes, name) = read(&entry).map_err(|_| refused(wrong_entry("apiKeys", index, API_KEY, None)))?;
+        keys.push(ApiKeyEntry::new(&sha256.to_ascii_lowercase(), scopes.unwrap_or_default(), name).map_err(refused)?);
     }
     Ok(keys)
 }
+
+/// The key sources, in the order [`Given::source`] names them.
+const KEY_SOURCES: [&str; 6] = ["secret", "jwk", "publicKey", "jwks", "keys", "jwksUri"];
+/// The options of a remote key set, in the order [`Given::source`] names them.
+const REMOTE_ONLY: [&str; 8] = [
+    "timeoutDuration",
+    "cooldownDuration",
+    "cacheMaxAge",
+    "jwksCache",
+    "jwksMaxBytes",
+    "jwksStore",
+    "jwksMaxStaleSeconds",
+    "onJwksEvent",
+];
 
 /// The key-source options as given, each of its kind; which one is used is decided after
 /// `finish` ([`Given::source`]).
@@ -266,16 +280,17 @@ impl Given {
     )]
     fn read(options: &Options) -> Result<Given, Refused> {
         let mut given = Given::default();
-        given.secret = match options.value("secret", SECRET)? {
-            None => None,
-            Some(text) if text.is_string() => text.as_string().map(String::into_bytes),
-            Some(bytes) if bytes.is_instance_of::<Uint8Array>() => {
-                Some(crate::web::bytes::to_vec(&Uint8Array::from(bytes)))
+        if let Some(value) = options.value("secret", SECRET)? {
+            let bytes = match value.as_string() {
+                Some(text) => text.into_bytes(),
+                None if value.is_instance_of::<Uint8Array>() => crate::web::bytes::to_vec(&Uint8Array::from(value)),
+                // Neither: refused below as an empty one is.
+                None => Vec::new(),
+            };
+            if bytes.is_empty() {
+                return Err(wrong("secret", SECRET));
             }
-            Some(_) => return Err(wrong("secret", SECRET)),
-        };
-        if given.secret.as_ref().is_some_and(Vec::is_empty) {
-            return Err(wrong("secret", SECRET));
+            given.secret = Some(bytes);
         }
         given.jwk = options.object("jwk")?;
         given.public_key = options.non_empty_string("publicKey")?;
@@ -284,7 +299,7 @@ impl Given {
         if let Some(uri) = options.string("jwksUri", Expected::Url)? {
             // A query is allowed (the set is fetched from the URL as it is), unlike in a baseUrl.
             let without_query = uri.split_once('?').map_or(uri.as_str(), |(url, _)| url);
-            BaseUrl::parse(without_query).map_err(|_| wrong_kind("jwksUri", Expected::Url, false))?;
+            BaseUrl::parse(without_query).map_err(|_| wrong("jwksUri", Expected::Url))?;
             given.jwks_uri = Some(uri);
         }
         given.timeout_ms = options.positive_milliseconds("timeoutDuration")?;
@@ -292,15 +307,14 @@ impl Given {
         given.max_age_ms = options.positive_milliseconds("cacheMaxAge")?;
         given.max_bytes = options.bytes("jwksMaxBytes")?;
         if let Some(seed) = options.value("jwksCache", JWKS_CACHE)? {
-            let bad = || wrong_kind("jwksCache", JWKS_CACHE, false);
+            let bad = || wrong("jwksCache", JWKS_CACHE);
             let jwks = field(&seed, "jwks").filter(JsValue::is_object).ok_or_else(bad)?;
             let uat = field(&seed, "uat").and_then(|v| v.as_f64()).ok_or_else(bad)?;
             given.cache = Some((json_text(&jwks, "jwksCache.jwks")?, uat));
         }
         given.store = store(options, "jwksStore")?;
         if let Some(seconds) = options.value("jwksMaxStaleSeconds", STALE)? {
-            let ms =
-                checks::stale_ms(seconds.as_f64()).ok_or_else(|| wrong_kind("jwksMaxStaleSeconds", STALE, false))?;
+            let ms = checks::stale_ms(seconds.as_f64()).ok_or_else(|| wrong("jwksMaxStaleSeconds", STALE))?;
             given.max_stale_ms = Some(ms);
         }
         given.listener = function(options, "onJwksEvent")?;
@@ -310,14 +324,14 @@ impl Given {
     /// The one key source given.
     fn source(mut self) -> Result<KeySource, Error> {
         let sources = [
-            ("secret", self.secret.is_some()),
-            ("jwk", self.jwk.is_some()),
-            ("publicKey", self.public_key.is_some()),
-            ("jwks", self.jwks.is_some()),
-            ("keys", self.keys.is_some()),
-            ("jwksUri", self.jwks_uri.is_some()),
+            self.secret.is_some(),
+            self.jwk.is_some(),
+            self.public_key.is_some(),
+            self.jwks.is_some(),
+            self.keys.is_some(),
+            self.jwks_uri.is_some(),
         ];
-        let mut given = sources.iter().filter(|(_, given)| *given).map(|(name, _)| name);
+        let mut given = KEY_SOURCES.iter().zip(sources).filter(|(_, given)| *given).map(|(name, _)| name);
         let Some(first) = given.next() else {
             return Err(invalid(&["give one key source: secret, jwk, publicKey, jwks, keys or jwksUri"]));
         };
@@ -341,16 +355,16 @@ impl Given {
             return Ok(KeySource::Remote(Remote::new(uri, keys, self.store.take(), listener)));
         }
         let remote_only = [
-            ("timeoutDuration", self.timeout_ms.is_some()),
-            ("cooldownDuration", self.cooldown_ms.is_some()),
-            ("cacheMaxAge", self.max_age_ms.is_some()),
-            ("jwksCache", self.cache.is_some()),
-            ("jwksMaxBytes", self.max_bytes.is_some()),
-            ("jwksStore", self.store.is_some()),
-            ("jwksMaxStaleSeconds", self.max_stale_ms.is_some()),
-            ("onJwksEvent", self.listener.is_some()),
+            self.timeout_ms.is_some(),
+            self.cooldown_ms.is_some(),
+            self.max_age_ms.is_some(),
+            self.cache.is_some(),
+            self.max_bytes.is_some(),
+            self.store.is_some(),
+            self.max_stale_ms.is_some(),
+            self.listener.is_some(),
         ];
-        if let Some((name, _)) = remote_only.iter().find(|(_, given)| *given) {
+        if let Some((name, _)) = REMOTE_ONLY.iter().zip(remote_only).find(|(_, given)| *given) {
             return Err(invalid(&[name, " applies to jwksUri only"]));
         }
         let set = if let Some(secret) = &self.secret {
@@ -393,7 +407,7 @@ impl Call {
         let mut call = Call { now: 0, scopes: Vec::new(), realm: None, dpop: None, binding_checked_by_caller: false };
         let mut now_ms = None;
         if let Some(value) = value {
-            let options = Options::new(value)?;
+            let options = Options::new(value).map_err(refused)?;
             if request {
                 if let Some(list) = non_empty_list(&options, "scopes", false)? {
                     call.scopes = list;
@@ -407,7 +421,7 @@ impl Call {
                 let ms = date.dyn_ref::<js_sys::Date>().map(|d| d.get_time()).filter(|t| t.is_finite());
                 now_ms = Some(ms.ok_or_else(|| wrong("currentDate", DATE))?);
             }
-            options.finish()?;
+            options.finish().map_err(refused)?;
         }
         call.now = (now_ms.unwrap_or_else(js_sys::Date::now) / 1000.0).floor() as i64;
         Ok(call)
