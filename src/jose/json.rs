@@ -668,7 +668,7 @@ pub fn from_serde(value: &serde_json::Value) -> Value {
 /// repeats at its second position, and the smallest such position is the first repeat.
 fn first_repeated(members: &[(String, Value)]) -> Option<&str> {
     let mut order: Vec<(&str, usize)> = members.iter().enumerate().map(|(at, (name, _))| (name.as_str(), at)).collect();
-    order.sort_unstable();
+    heapsort(&mut order);
     order
         .windows(2)
         .filter_map(|pair| match pair {
@@ -677,6 +677,38 @@ fn first_repeated(members: &[(String, Value)]) -> Option<&str> {
         })
         .min()
         .map(|(_, name)| name)
+}
+
+/// In-place heapsort: O(n log n) whatever the input, in a few hundred bytes of wasm (the
+/// standard library's sort brings ~3.4 KB of pattern-defeating quicksort for this one use).
+fn heapsort<T: Ord>(items: &mut [T]) {
+    let len = items.len();
+    for root in (0..len / 2).rev() {
+        sift_down(items, root, len);
+    }
+    for end in (1..len).rev() {
+        items.swap(0, end);
+        sift_down(items, 0, end);
+    }
+}
+
+/// Moves `items[root]` down the max-heap held in `items[..end]` until both its children are
+/// no greater.
+fn sift_down<T: Ord>(items: &mut [T], mut root: usize, end: usize) {
+    loop {
+        let mut child = 2 * root + 1;
+        if child >= end {
+            return;
+        }
+        if child + 1 < end && items[child] < items[child + 1] {
+            child += 1;
+        }
+        if items[root] >= items[child] {
+            return;
+        }
+        items.swap(root, child);
+        root = child;
+    }
 }
 
 #[cfg(test)]
@@ -718,6 +750,25 @@ mod tests {
         let many: Vec<String> = (0..100).map(|i| format!("\"k{i}\":{i}")).collect();
         assert!(parse_object(format!("{{{}}}", many.join(",")).as_bytes()).is_ok());
         assert!(parse_object(format!("{{{},\"k7\":0}}", many.join(",")).as_bytes()).unwrap_err().contains("duplicate"));
+    }
+
+    #[test]
+    fn heapsort_sorts_like_the_standard_sort() {
+        let mut seed = 0x9e37_79b9_u32;
+        for len in 0..200 {
+            let mut items: Vec<(u32, usize)> = (0..len)
+                .map(|at| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 17;
+                    seed ^= seed << 5;
+                    (seed % 7, at)
+                })
+                .collect();
+            let mut expected = items.clone();
+            expected.sort_unstable();
+            heapsort(&mut items);
+            assert_eq!(items, expected, "length {len}");
+        }
     }
 
     #[test]
