@@ -13,6 +13,7 @@ mod error;
 mod http;
 #[cfg(feature = "browser-client")]
 mod oauth;
+mod object;
 mod options;
 mod pkce;
 #[cfg(feature = "browser-client")]

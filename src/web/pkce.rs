@@ -1,10 +1,9 @@
 //! PKCE exports: `createPkce()` and `pkceChallenge(verifier)`.
 
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::Error;
 use crate::pkce::{CodeVerifier, METHOD_S256};
+use crate::web::object::js_object;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_PKCE: &str = r#"
@@ -17,14 +16,6 @@ export interface PkcePair {
 }
 "#;
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PkcePairJs<'a> {
-    code_verifier: &'a str,
-    code_challenge: &'a str,
-    code_challenge_method: &'static str,
-}
-
 /// A new PKCE verifier (32 bytes from `crypto.getRandomValues`) and its S256 challenge.
 ///
 /// Throws `ERR_AUTH_CRYPTO_UNAVAILABLE` where the platform has no secure random source.
@@ -32,12 +23,11 @@ struct PkcePairJs<'a> {
 pub fn create_pkce() -> Result<JsValue, JsValue> {
     let verifier = CodeVerifier::generate()?;
     let challenge = verifier.challenge();
-    let pair = PkcePairJs {
-        code_verifier: verifier.secret(),
-        code_challenge: challenge.as_str(),
-        code_challenge_method: METHOD_S256,
-    };
-    serde_wasm_bindgen::to_value(&pair).map_err(|_| Error::Internal("could not build the PKCE result object").into())
+    Ok(js_object(&[
+        ("codeVerifier", JsValue::from_str(verifier.secret())),
+        ("codeChallenge", JsValue::from_str(challenge.as_str())),
+        ("codeChallengeMethod", JsValue::from_str(METHOD_S256)),
+    ]))
 }
 
 /// The S256 `code_challenge` of an existing verifier.

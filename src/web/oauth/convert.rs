@@ -1,17 +1,9 @@
 //! Rust values as the JS objects `OAuthClient` hands out.
 
-use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::client::TokenSet;
-
-pub(super) fn js_object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let object = Object::new();
-    for (key, value) in pairs {
-        let _ = Reflect::set(&object, &JsValue::from_str(key), value);
-    }
-    object.into()
-}
+pub(super) use crate::web::object::js_object;
 
 pub(super) fn optional(value: Option<&str>) -> JsValue {
     value.map_or(JsValue::UNDEFINED, JsValue::from_str)

@@ -8,7 +8,6 @@ mod convert;
 mod options;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::{Promise, Reflect};
@@ -59,7 +58,9 @@ thread_local! {
     /// client id, redirect URI) and state: the same client called again with the same URL (React
     /// StrictMode runs effects twice) gets the same promise, never a second exchange; another
     /// client gets nothing from it.
-    static HANDLED: RefCell<HashMap<(String, String), Promise>> = RefCell::new(HashMap::new());
+    /// A list, not a HashMap: a page handles a callback or two (and a HashMap would bring SipHash
+    /// and hashbrown into the wasm for this alone).
+    static HANDLED: RefCell<Vec<((String, String), Promise)>> = const { RefCell::new(Vec::new()) };
 }
 
 struct Inner {
@@ -363,12 +364,14 @@ impl OAuthClient {
             Err(error) => return reject(error),
         };
         let memo = callback.state().map(|state| (self.inner.client.key(), state.to_owned()));
-        if let Some(done) = memo.as_ref().and_then(|key| HANDLED.with(|h| h.borrow().get(key).cloned())) {
+        if let Some(done) = memo.as_ref().and_then(|key| {
+            HANDLED.with(|h| h.borrow().iter().find(|(known, _)| known == key).map(|(_, done)| done.clone()))
+        }) {
             return done;
         }
         let promise = http::promise(self.inner.clone().complete(url, callback));
         if let Some(key) = memo {
-            HANDLED.with(|h| h.borrow_mut().insert(key, promise.clone()));
+            HANDLED.with(|h| h.borrow_mut().push((key, promise.clone())));
         }
         promise
     }

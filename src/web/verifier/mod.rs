@@ -20,8 +20,6 @@ mod remote;
 mod types;
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::rc::Rc;
 
 use js_sys::{Array, Promise, Reflect};
@@ -186,7 +184,9 @@ struct Inner {
     api_keys: Vec<ApiKeyEntry>,
     /// slot -> CryptoKey, or the Promise of its import. Cleared when a remote set changes.
     crypto_keys: js_sys::Map,
-    described: RefCell<HashMap<u64, Described>>,
+    /// slot -> its description, in the order first asked for: a handful per key set, so a scan
+    /// (std's HashMap would bring SipHash and hashbrown into the wasm for this alone).
+    described: RefCell<Vec<(u64, Described)>>,
     /// Bumped each time a remote set is installed and part of every slot: an import still in
     /// flight for the previous set can never fill a slot of the new one, where another key
     /// may sit at the same position.
@@ -237,7 +237,7 @@ impl JwtVerifier {
             options,
             api_keys: Vec::new(),
             crypto_keys: js_sys::Map::new(),
-            described: RefCell::new(HashMap::new()),
+            described: RefCell::new(Vec::new()),
             generation: Cell::new(0),
             cache: None,
             dpop: dpop::DpopConfig::default(),
@@ -261,7 +261,7 @@ impl JwtVerifier {
             options,
             api_keys,
             crypto_keys: js_sys::Map::new(),
-            described: RefCell::new(HashMap::new()),
+            described: RefCell::new(Vec::new()),
             generation: Cell::new(0),
             cache: cache.map(cache::Cache::new),
             dpop,
@@ -483,10 +483,14 @@ impl Inner {
                 .position(|k| std::ptr::eq(k, *key))
                 .ok_or(Error::Internal("a candidate key is not in its key set"))?;
             let slot = Slot { generation: self.generation.get(), key_index, alg }.pack()?;
-            let d = match described.entry(slot) {
-                Entry::Occupied(known) => known.into_mut(),
-                Entry::Vacant(new) => new.insert(Described::new(key, alg, slot)?),
+            let d = match described.iter().position(|(known, _)| *known == slot) {
+                Some(at) => described.get(at),
+                None => {
+                    described.push((slot, Described::new(key, alg, slot)?));
+                    described.last()
+                }
             };
+            let (_, d) = d.ok_or(Error::Internal("a described slot is missing"))?;
             match (&found, &list) {
                 (None, _) => found = Some(d.0.clone()),
                 (Some(first), None) => list = Some(Array::of2(first, &d.0)),
