@@ -248,17 +248,25 @@ impl fmt::Display for Value {
 }
 
 /// `name` as a JSON string (`"kid"`), for error messages that quote a name: the same quotes as
-/// `{name:?}` for every usual name, without Rust's `Debug` escaping, which pulls core's Unicode
-/// printability tables and `Debug` machinery (~3 KB) into the wasm.
+/// `{name:?}` for every usual (printable ASCII) name, without Rust's `Debug` escaping, which
+/// pulls core's Unicode printability tables and `Debug` machinery (~3 KB) into the wasm.
+/// Everything outside printable ASCII is written as `\uXXXX`: the names come from tokens, and
+/// a bidi override or zero-width character must not reach a log line as itself.
 pub struct Quoted<'a>(pub &'a str);
 
 impl fmt::Display for Quoted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_string(f, self.0)
+        write_json_string(f, self.0, true)
     }
 }
 
 fn write_string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+    write_json_string(f, s, false)
+}
+
+/// `s` as a JSON string; with `ascii_only`, every character outside printable ASCII escaped
+/// (as UTF-16 code units, the way JSON spells characters beyond U+FFFF).
+fn write_json_string(f: &mut fmt::Formatter<'_>, s: &str, ascii_only: bool) -> fmt::Result {
     f.write_str("\"")?;
     let mut start = 0;
     for (i, c) in s.char_indices() {
@@ -269,13 +277,17 @@ fn write_string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
             '\r' => "\\r",
             '\t' => "\\t",
             c if (c as u32) < 0x20 => "",
+            c if ascii_only && !(' '..='~').contains(&c) => "",
             _ => continue,
         };
         // `get`, not `&s[..]`: a slice's panic would bring char-boundary formatting into the wasm
         // (`start` and `i` are char boundaries, so this never fails).
         f.write_str(s.get(start..i).ok_or(fmt::Error)?)?;
         if escaped.is_empty() {
-            write!(f, "\\u{:04x}", c as u32)?;
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                write!(f, "\\u{:04x}", unit)?;
+            }
         } else {
             f.write_str(escaped)?;
         }
@@ -716,11 +728,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quoted_names_read_as_debug_did_for_usual_names_and_as_json_strings_otherwise() {
-        for name in ["kid", "x5c", "P-256", "", "dpop+jwt", "caf\u{e9}"] {
+    fn quoted_names_read_as_debug_did_for_printable_ascii_and_escape_everything_else() {
+        for name in ["kid", "x5c", "P-256", "", "dpop+jwt", "a b~"] {
             assert_eq!(Quoted(name).to_string(), format!("{name:?}"));
         }
         assert_eq!(Quoted("a\"b\\c\n\u{1}").to_string(), r#""a\"b\\c\n\u0001""#);
+        // Nothing invisible or direction-changing reaches a message as itself.
+        assert_eq!(Quoted("RS256\u{202e}652SR").to_string(), r#""RS256\u202e652SR""#);
+        assert_eq!(Quoted("caf\u{e9}\u{7f}\u{200b}\u{1f600}").to_string(), r#""caf\u00e9\u007f\u200b\ud83d\ude00""#);
+        // JSON written for other programs keeps its characters.
+        assert_eq!(Value::String("caf\u{e9}".into()).to_string(), "\"caf\u{e9}\"");
     }
 
     #[test]
