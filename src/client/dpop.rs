@@ -9,8 +9,6 @@
 //! token answer's `token_type` fits the client.
 
 use crate::jose::jws::b64_encode;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 use super::secret::Secret;
@@ -50,7 +48,7 @@ impl PublicKey {
     /// The key with base64url coordinates `x` and `y` (WebCrypto's exported JWK); anything else
     /// than two 32-byte coordinates is refused.
     pub fn p256(x: &str, y: &str) -> Result<PublicKey, Error> {
-        let coordinate = |c: &str| URL_SAFE_NO_PAD.decode(c).is_ok_and(|bytes| bytes.len() == 32);
+        let coordinate = |c: &str| crate::jose::base64::url_decode(c.as_bytes()).is_some_and(|bytes| bytes.len() == 32);
         if !coordinate(x) || !coordinate(y) {
             return Err(Error::DpopKeyUnavailable("the platform's key is not a P-256 public key"));
         }
@@ -390,7 +388,9 @@ mod tests {
 
     fn parts(input: &Secret) -> (json::Map, json::Map) {
         let (header, claims) = input.expose().split_once('.').expect("two parts");
-        let decode = |part: &str| json::parse_object(&URL_SAFE_NO_PAD.decode(part).expect("base64url")).expect("JSON");
+        let decode = |part: &str| {
+            json::parse_object(&crate::jose::base64::url_decode(part.as_bytes()).expect("base64url")).expect("JSON")
+        };
         (decode(header), decode(claims))
     }
 

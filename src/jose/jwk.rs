@@ -187,8 +187,7 @@ fn public_key_as_secret(secret: &[u8]) -> Option<&'static str> {
     }
     let base64_der = || {
         let text: Vec<u8> = secret.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD.decode(&text).is_ok_and(|der| is_der_public_key(&der))
+        super::base64::standard_decode(&text).is_some_and(|der| is_der_public_key(&der))
     };
     if is_der_public_key(secret) || base64_der() {
         return Some("DER public key bytes are not an HMAC secret; pass the key as publicKey (PEM) or jwk");

@@ -3,8 +3,6 @@
 
 use crate::jose::json::{Value, object};
 use crate::jose::jws::b64_encode;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 
 use super::alg::Curve;
 use super::jwk::Jwk;
@@ -95,7 +93,7 @@ fn read(pem: &str) -> Result<Value, Refusal> {
         .and_then(|rest| rest.strip_suffix("-----END PUBLIC KEY-----"))
         .ok_or(Bad("expected -----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----"))?;
     let compact: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let der = STANDARD.decode(compact).map_err(|_| Bad("not base64"))?;
+    let der = super::base64::standard_decode(compact.as_bytes()).ok_or(Bad("not base64"))?;
 
     let (spki, trailing) = expect(&der, 0x30, "a SubjectPublicKeyInfo SEQUENCE")?;
     if !trailing.is_empty() {
