@@ -3,7 +3,7 @@
 //! signature checks through `crypto.subtle` between [`jws::parse`] and [`claims::validate`].
 
 pub mod alg;
-pub mod base64;
+pub use strict_base64 as base64;
 pub mod claims;
 pub mod dpop;
 pub mod hmac;
