@@ -146,7 +146,7 @@ size: pkg
 # BENCH_PKG benchmarks another build of the package (default: pkg/).
 BENCH_PKG ?= pkg
 bench: pkg server
-	WASM_GZIP_BUDGET=$(WASM_GZIP_BUDGET) node scripts/bench/run.mjs $(BENCH_PKG)
+	WASM_GZIP_BUDGET=$(WASM_GZIP_BUDGET) VERIFY_WASM_GZIP_BUDGET=$(VERIFY_WASM_GZIP_BUDGET) node scripts/bench/run.mjs $(BENCH_PKG)
 
 # The reference server with the demo page and the built package on http://127.0.0.1:$(PORT)
 # (state in data/, created on first start, ignored by git), a second instance on $(SHORT_PORT)

@@ -36,8 +36,11 @@ for (const file of ['package.json', 'node.js', 'workerd.js', 'wasm_auth.js', 'wa
 const pkgDir = join(root, 'target', 'bench', 'pkg');
 rmSync(pkgDir, { recursive: true, force: true });
 cpSync(sourcePkg, pkgDir, { recursive: true });
-// The goal (issue 7) and the budget `make test` enforces (the Makefile's WASM_GZIP_BUDGET).
+// The goals (issue 15 item 6: 100,000 B gzip for the full module, 75,000 B for
+// `wasm-auth/verify`) and the budgets `make test` enforces (the Makefile's WASM_GZIP_BUDGET and
+// VERIFY_WASM_GZIP_BUDGET, which `make bench` passes on).
 const WASM_GZIP_GOAL = 100_000;
+const VERIFY_WASM_GZIP_GOAL = 75_000;
 const WASM_GZIP_BUDGET = Number(process.env.WASM_GZIP_BUDGET ?? WASM_GZIP_GOAL);
 const say = (...lines) => console.log(lines.flat().join('\n'));
 const results = { pkgDir: sourcePkg, date: new Date().toISOString(), node: process.version };
@@ -50,15 +53,15 @@ say(`wasm-auth ${version} (${sourcePkg}) vs jose ${libVersion('jose')} vs @tsndr
   `Node ${process.version}, workerd ${workerdVersion}; ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
 // Size: the full module and `wasm-auth/verify` (the verifier without the browser client).
-const VERIFY_WASM_GZIP_BUDGET = Number(process.env.VERIFY_WASM_GZIP_BUDGET ?? WASM_GZIP_GOAL);
+const VERIFY_WASM_GZIP_BUDGET = Number(process.env.VERIFY_WASM_GZIP_BUDGET ?? VERIFY_WASM_GZIP_GOAL);
 results.size = {};
-for (const [name, dir, wasmFile, budget] of [['wasm-auth', '.', 'wasm_auth_bg.wasm', WASM_GZIP_BUDGET],
-  ['wasm-auth/verify', 'verify', 'wasm_auth_verify_bg.wasm', VERIFY_WASM_GZIP_BUDGET]]) {
+for (const [name, dir, wasmFile, goal, budget] of [['wasm-auth', '.', 'wasm_auth_bg.wasm', WASM_GZIP_GOAL, WASM_GZIP_BUDGET],
+  ['wasm-auth/verify', 'verify', 'wasm_auth_verify_bg.wasm', VERIFY_WASM_GZIP_GOAL, VERIFY_WASM_GZIP_BUDGET]]) {
   const wasm = sizes(join(pkgDir, dir, wasmFile));
   const glue = sizes(join(pkgDir, dir, 'wasm_auth.js'));
-  results.size[name] = { wasm, glue, goalGzip: WASM_GZIP_GOAL, budgetGzip: budget };
+  results.size[name] = { wasm, glue, goalGzip: goal, budgetGzip: budget };
   say('', `size of ${name}: wasm ${wasm.raw.toLocaleString('en-US')} B raw, ${wasm.gzip.toLocaleString('en-US')} B gzip ` +
-    `(goal ${WASM_GZIP_GOAL.toLocaleString('en-US')} B gzip: ${wasm.gzip <= WASM_GZIP_GOAL ? 'met' : 'MISSED'}; ` +
+    `(goal ${goal.toLocaleString('en-US')} B gzip: ${wasm.gzip <= goal ? 'met' : 'MISSED'}; ` +
     `enforced budget ${budget.toLocaleString('en-US')} B: ${wasm.gzip <= budget ? 'within' : 'OVER'}); ` +
     `JS glue ${glue.raw.toLocaleString('en-US')} B raw, ${glue.gzip.toLocaleString('en-US')} B gzip`);
 }
