@@ -144,8 +144,8 @@ export interface VerifyCallOptions {
 export interface ApiKeyHash {
   /** Hex SHA-256 of the key. */
   sha256: string;
-  /** Scopes the key grants. */
-  scopes: string[];
+  /** Scopes the key grants; none when left out. */
+  scopes?: string[];
   /** Reported as `payload.sub`; default "api-key". */
   name?: string;
 }
